@@ -1,0 +1,63 @@
+/**
+ * A trained network as plain data: the exchange format between the from-scratch engine
+ * (app/nn), the TensorFlow.js trainer (app/train), the ONNX exporter/importer and inference.
+ *
+ * Layouts (fixed, so that layout mistakes cannot hide):
+ * - dense: `weights` is inputs × outputs, row-major (W[i * outputs + o]); y = x·W + b.
+ * - conv2d: input NHWC; `weights` is kernelH × kernelW × inChannels × outChannels (the
+ *   TensorFlow/HWIO layout), row-major; padding 'same' or 'valid'; stride per axis.
+ * - maxpool2d: NHWC, window and stride per axis, padding 'valid'.
+ * - flatten: NHWC → N × (H·W·C) in that order (channels fastest).
+ * - activation: element-wise, or softmax over the last axis.
+ * The network's input is N × inputShape (e.g. [1024] for the MLP, [32, 32, 1] for a CNN),
+ * float32 in [0, 1] with the polarity of app/data/glyphs.ts.
+ */
+export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'identity';
+
+export interface DenseSpec {
+  kind: 'dense';
+  inputs: number;
+  outputs: number;
+  weights: Float32Array;
+  bias: Float32Array;
+}
+
+export interface Conv2dSpec {
+  kind: 'conv2d';
+  kernel: [number, number];
+  stride: [number, number];
+  padding: 'same' | 'valid';
+  inChannels: number;
+  outChannels: number;
+  weights: Float32Array;
+  bias: Float32Array;
+}
+
+export interface MaxPoolSpec {
+  kind: 'maxpool2d';
+  window: [number, number];
+  stride: [number, number];
+}
+
+export interface FlattenSpec {
+  kind: 'flatten';
+}
+
+export interface ActivationSpec {
+  kind: 'activation';
+  fn: Activation;
+}
+
+export type LayerSpec = DenseSpec | Conv2dSpec | MaxPoolSpec | FlattenSpec | ActivationSpec;
+
+export interface NetworkSpec {
+  /** Short name, e.g. "mlp", "ae", "cnn". */
+  name: string;
+  /** Per-sample input shape: [features] or [height, width, channels]. */
+  inputShape: number[];
+  layers: LayerSpec[];
+  /** Class names for classifiers (output i is classes[i]); absent for the autoencoder. */
+  classes?: string[];
+  /** Free-form facts carried into ONNX metadata_props (training command, backend, figures). */
+  metadata?: Record<string, string>;
+}
