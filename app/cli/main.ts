@@ -2,6 +2,8 @@
  * `hwr` entry: dispatches to one module per command. Each command module exports
  * `run(args: string[]): Promise<number>` (the exit code) and `usage` (one help line).
  */
+import { UsageError } from './args.ts';
+
 export interface Command {
   usage: string;
   run(args: string[]): Promise<number>;
@@ -39,6 +41,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     console.error(`hwr ${name}: ${err instanceof Error ? err.message : String(err)}`);
     if (process.env.HWR_DEBUG) console.error(err);
-    return 1;
+    return err instanceof UsageError ? 2 : 1;
   }
 }
