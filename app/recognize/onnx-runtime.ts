@@ -50,7 +50,7 @@ export class OnnxModel {
     try {
       info = readOnnxInfo(bytes);
     } catch (err) {
-      throw fail(`${(err as Error).message} (is the file truncated or not an .onnx model?)`);
+      throw fail((err as Error).message);
     }
     const threads = options.intraOpThreads ?? Math.min(2, availableParallelism());
     if (!Number.isInteger(threads) || threads < 1) throw fail(`intraOpThreads must be a positive integer, got ${threads}`);
