@@ -1,0 +1,32 @@
+import { loadIdx } from '../data/idx.ts';
+import { CLASSES_36 } from '../data/glyphs.ts';
+import { defaultRecognizerPath } from '../models.ts';
+import { OnnxModel } from '../recognize/onnx-runtime.ts';
+import { argmaxRows, classificationReport, formatReport } from '../train/metrics.ts';
+import { runBatched } from '../train/predict.ts';
+import { parseCli, UsageError } from './args.ts';
+
+export const usage = 'eval [--model FILE] --images IDX --labels IDX   per-class accuracy, confused pairs; last line "accuracy 0.xxxx"';
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseCli(args, { model: { type: 'string' }, images: { type: 'string' }, labels: { type: 'string' } }, usage);
+  if (!values.images || !values.labels) throw new UsageError(`--images and --labels are required\nusage: hwr ${usage}`);
+  const modelPath = values.model ?? defaultRecognizerPath();
+  const model = await OnnxModel.load(modelPath);
+  try {
+    const classes = model.classes ?? [...CLASSES_36];
+    const set = loadIdx(values.images, values.labels, { classes });
+    if (set.height * set.width * set.channels !== model.inputSize) {
+      throw new Error(`${values.images}: images are ${set.height}×${set.width}×${set.channels}, the model ${modelPath} takes ${model.inputShape.join('×')}`);
+    }
+    const probs = await runBatched(model, set.pixels, set.count);
+    const report = classificationReport(argmaxRows(probs, set.count, classes.length), set.labels, classes);
+    console.log(`model ${modelPath}`);
+    console.log(`images ${set.count} from ${values.images}`);
+    for (const line of formatReport(report)) console.log(line);
+    console.log(`accuracy ${report.accuracy.toFixed(4)}`);
+    return 0;
+  } finally {
+    await model.close();
+  }
+}

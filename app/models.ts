@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { modelsDir } from './paths.ts';
+
+/**
+ * The shipped models, best first. The default recogniser is the first that exists: the CNN when
+ * it has shipped, else the course MLP.
+ */
+export const RECOGNIZER_FILES = ['cnn.onnx', 'mlp.onnx'] as const;
+export const AUTOENCODER_FILE = 'ae.onnx';
+
+export function defaultRecognizerPath(dir = modelsDir): string {
+  for (const name of RECOGNIZER_FILES) {
+    const path = join(dir, name);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`no recogniser model in ${dir} (expected one of ${RECOGNIZER_FILES.join(', ')}); train one with 'hwr train --arch mlp --save models/mlp.onnx'`);
+}
+
+export function defaultAutoencoderPath(dir = modelsDir): string {
+  const path = join(dir, AUTOENCODER_FILE);
+  if (!existsSync(path)) throw new Error(`no autoencoder model at ${path}; train one with 'hwr train --arch ae --save models/ae.onnx'`);
+  return path;
+}
