@@ -1,0 +1,152 @@
+/**
+ * Cuts each character out of the ink map and frames it like a training glyph (app/data/frame.ts):
+ * only the character's own ink (its components, with their soft fringe, never a neighbour's),
+ * contrast stretched so stroke cores are 1, and strokes thickened or thinned so that after
+ * framing they are about as wide as EMNIST's (3 px in a 22 px box).
+ */
+import { GLYPH_PIXELS, GLYPH_SIZE } from '../data/glyphs.ts';
+import { frameGlyph, GLYPH_BOX } from '../data/frame.ts';
+import type { Labelling } from './components.ts';
+import type { GrayImage } from './gray.ts';
+import type { GlyphBlob } from './glyphs.ts';
+
+/**
+ * Stroke width of the training glyphs in glyph pixels, as measureStroke sees EMNIST's (3 px
+ * strokes with soft edges measure 3.3).
+ */
+export const GLYPH_STROKE = 3.3;
+
+/** Ink of one glyph's own pixels (and their 1-pixel fringe) in its box, padded by `pad`. */
+export function glyphInk(ink: GrayImage, lab: Labelling, blob: GlyphBlob, pad: number): GrayImage {
+  const parts = new Set(blob.parts);
+  const x0 = Math.max(0, blob.x0 - pad);
+  const y0 = Math.max(0, blob.y0 - pad);
+  const x1 = Math.min(ink.width, blob.x1 + pad);
+  const y1 = Math.min(ink.height, blob.y1 + pad);
+  const w = x1 - x0;
+  const h = y1 - y0;
+  const own = new Uint8Array(w * h);
+  for (let y = blob.y0; y < blob.y1; y++) {
+    for (let x = blob.x0; x < blob.x1; x++) {
+      if (parts.has(lab.labels[y * lab.width + x]!)) own[(y - y0) * w + (x - x0)] = 1;
+    }
+  }
+  const data = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const src = (y + y0) * ink.width + (x + x0);
+      let take = own[i] === 1;
+      if (!take && lab.labels[src] === 0) {
+        // The fringe: paper-labelled pixels next to the glyph's own ink.
+        for (let dy = -1; dy <= 1 && !take; dy++) {
+          for (let dx = -1; dx <= 1; dx++) {
+            const yy = y + dy;
+            const xx = x + dx;
+            if (yy >= 0 && yy < h && xx >= 0 && xx < w && own[yy * w + xx] === 1) {
+              take = true;
+              break;
+            }
+          }
+        }
+      }
+      if (take) data[i] = ink.data[src]!;
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+/** Scales values so the glyph's stroke cores (by default its 60th percentile of ink) read 1, clamped. */
+export function stretchContrast(img: GrayImage, core = 0.6): GrayImage {
+  const values: number[] = [];
+  for (const v of img.data) if (v > 0) values.push(v);
+  if (values.length === 0) return img;
+  values.sort((a, b) => a - b);
+  const level = Math.max(1e-3, values[Math.floor(core * (values.length - 1))]!);
+  return { ...img, data: img.data.map((v) => Math.min(1, v / level)) };
+}
+
+/**
+ * Grey dilation (radius > 0) or erosion (radius < 0) with an antialiased disc, so fractional
+ * radii change the stroke width smoothly.
+ */
+export function softMorph(img: GrayImage, radius: number): GrayImage {
+  if (Math.abs(radius) < 0.25) return img;
+  const r = Math.abs(radius);
+  const R = Math.ceil(r);
+  const { width: w, height: h, data } = img;
+  const offsets: { dx: number; dy: number; k: number }[] = [];
+  for (let dy = -R; dy <= R; dy++) {
+    for (let dx = -R; dx <= R; dx++) {
+      // Weight 1 for the pixel itself, r for its edge neighbours, fading beyond.
+      const k = Math.max(0, Math.min(1, r + 1 - Math.hypot(dx, dy)));
+      if (k > 0) offsets.push({ dx, dy, k });
+    }
+  }
+  const out = new Float32Array(w * h);
+  const dilate = radius > 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let m = dilate ? 0 : 1;
+      for (const { dx, dy, k } of offsets) {
+        const xx = x + dx;
+        const yy = y + dy;
+        const v = xx >= 0 && xx < w && yy >= 0 && yy < h ? data[yy * w + xx]! : 0;
+        if (dilate) m = Math.max(m, v * k);
+        else m = Math.min(m, 1 - (1 - v) * k); // erosion is the dilation of the paper
+      }
+      out[y * w + x] = m;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/**
+ * Stroke width of a glyph or crop: 2 × area / border length of the pixels above half ink (for a
+ * long bar of width w that is w).
+ */
+export function measureStroke(data: ArrayLike<number>, w: number, h: number): number {
+  let area = 0;
+  let border = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (data[y * w + x]! <= 0.5) continue;
+      area++;
+      if (x === 0 || y === 0 || x === w - 1 || y === h - 1 || data[y * w + x - 1]! <= 0.5 || data[y * w + x + 1]! <= 0.5 || data[(y - 1) * w + x]! <= 0.5 || data[(y + 1) * w + x]! <= 0.5) {
+        border++;
+      }
+    }
+  }
+  return border === 0 ? 0 : (2 * area) / border;
+}
+
+/**
+ * The 32×32 glyph of one blob. `stroke` is the writing's stroke width in ink-map pixels, a first
+ * guess at how much to thicken (or thin) the strokes; the glyph's own measured stroke then
+ * corrects it once, so crops match the training glyphs' GLYPH_STROKE whatever the pen.
+ */
+export function cropGlyph(ink: GrayImage, lab: Labelling, blob: GlyphBlob, stroke: number): Float32Array {
+  const longer = Math.max(blob.x1 - blob.x0, blob.y1 - blob.y0);
+  const perGlyphPixel = longer / GLYPH_BOX;
+  const pad = Math.ceil(Math.max(1, 0.25 * longer)) + 1;
+  const crop = stretchContrast(glyphInk(ink, lab, blob, pad));
+  const render = (radius: number): Float32Array => {
+    const shaped = radius < 0 ? stretchContrast(softMorph(crop, radius), 0.8) : softMorph(crop, radius);
+    return frameGlyph(shaped.data, shaped.width, shaped.height);
+  };
+  let radius = ((GLYPH_STROKE * perGlyphPixel) - stroke) / 2;
+  let glyph = render(radius);
+  const error = GLYPH_STROKE - measureStroke(glyph, GLYPH_SIZE, GLYPH_SIZE);
+  if (Math.abs(error) > 0.25) {
+    radius += (error / 2) * perGlyphPixel;
+    glyph = render(radius);
+  }
+  return glyph;
+}
+
+/** All glyphs as one n × 1024 batch. */
+export function cropGlyphs(ink: GrayImage, lab: Labelling, blobs: readonly GlyphBlob[], stroke: number): Float32Array {
+  const out = new Float32Array(blobs.length * GLYPH_PIXELS);
+  blobs.forEach((b, i) => out.set(cropGlyph(ink, lab, b, stroke), i * GLYPH_PIXELS));
+  return out;
+}

@@ -1,0 +1,134 @@
+/**
+ * The one adapter over sharp: image files in, plain gray images out (and back out, for tests,
+ * debugging overlays and sample pages). Everything after this file is framework-free.
+ */
+import sharp, { type Metadata } from 'sharp';
+import { basename } from 'node:path';
+import type { GrayImage } from './gray.ts';
+
+/** Images whose header claims more pixels than this are refused before any pixel is decoded. */
+export const MAX_INPUT_PIXELS = 100_000_000;
+/**
+ * Decoded images are shrunk so their longer side is at most this: 2560² floats is 26 MB, and
+ * characters of even a dense page stay 20+ px tall. JPEGs shrink while decoding, which is also
+ * what keeps a 12 MP photo fast.
+ */
+export const MAX_DECODED_SIDE = 2560;
+
+export interface DecodeOptions {
+  maxInputPixels?: number;
+  maxSide?: number;
+  /** How the input is named in errors (defaults to the path, or "image buffer"). */
+  name?: string;
+}
+
+export interface DecodedImage extends GrayImage {
+  /** Values are brightness, 0 (black) to 1 (white). */
+  data: Float32Array;
+  /** Size of the upright source image before any downscaling; width / originalWidth is the scale. */
+  originalWidth: number;
+  originalHeight: number;
+  /** The container format sharp recognised (jpeg, png, webp, tiff, heif, ...). */
+  format: string;
+  name: string;
+}
+
+export class ImageDecodeError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'ImageDecodeError';
+  }
+}
+
+/**
+ * Reads an image file or buffer as upright (EXIF orientation applied), gray, alpha flattened onto
+ * white, downscaled so the longer side is at most `maxSide`.
+ */
+export async function decodeImage(input: string | Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const name = options.name ?? (typeof input === 'string' ? input : 'image buffer');
+  const maxPixels = options.maxInputPixels ?? MAX_INPUT_PIXELS;
+  const maxSide = options.maxSide ?? MAX_DECODED_SIDE;
+  const fail = (reason: string): never => {
+    throw new ImageDecodeError(name, reason);
+  };
+
+  let meta: Metadata;
+  try {
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    return fail(`not a readable image (${shortReason(err)})`);
+  }
+  const { width = 0, height = 0 } = meta;
+  if (width < 1 || height < 1) fail(`image has no pixels (${width}×${height})`);
+  if (width * height > maxPixels) {
+    fail(`image is ${width}×${height} (${(width * height / 1e6).toFixed(0)} MP), more than the limit of ${(maxPixels / 1e6).toFixed(0)} MP`);
+  }
+  const upright = (meta.orientation ?? 1) >= 5;
+  const originalWidth = upright ? height : width;
+  const originalHeight = upright ? width : height;
+
+  try {
+    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' })
+      .rotate()
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .toColourspace('b-w')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 1) fail(`decoded to ${info.channels} channels, expected 1`);
+    const gray = new Float32Array(info.width * info.height);
+    for (let i = 0; i < gray.length; i++) gray[i] = data[i]! / 255;
+    return { width: info.width, height: info.height, data: gray, originalWidth, originalHeight, format: meta.format ?? 'unknown', name };
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw err;
+    return fail(`cannot decode ${meta.format ?? 'image'} data (${shortReason(err)})`);
+  }
+}
+
+function shortReason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0]!.replace(/^Input (buffer|file) /, '').trim();
+}
+
+export type EncodeFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'avif';
+
+/** An 8-bit image with 1 (gray) or 3 (RGB) interleaved channels, for encoding. */
+export interface RawImage {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  data: Uint8Array;
+}
+
+/** Brightness 0..1 → 8-bit gray. */
+export function toRaw(img: GrayImage): RawImage {
+  const data = new Uint8Array(img.width * img.height);
+  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(img.data[i]! * 255)));
+  return { width: img.width, height: img.height, channels: 1, data };
+}
+
+/** Encodes a raw or gray (brightness) image, e.g. for sample pages, tests and debug views. */
+export async function encodeImage(img: RawImage | GrayImage, format: EncodeFormat = 'png', quality = 90): Promise<Buffer> {
+  const raw = 'channels' in img ? img : toRaw(img);
+  const s = sharp(Buffer.from(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength), {
+    raw: { width: raw.width, height: raw.height, channels: raw.channels },
+  });
+  switch (format) {
+    case 'png':
+      return s.png().toBuffer();
+    case 'jpeg':
+      return s.jpeg({ quality }).toBuffer();
+    case 'webp':
+      return s.webp({ quality }).toBuffer();
+    case 'tiff':
+      return s.tiff({ quality }).toBuffer();
+    case 'avif':
+      return s.avif({ quality }).toBuffer();
+  }
+}
+
+/** The file name without folder, for messages. */
+export const displayName = (path: string): string => basename(path);

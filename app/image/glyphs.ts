@@ -1,0 +1,203 @@
+/**
+ * From connected components to character candidates: drop what is not writing (specks, dots,
+ * ruled and grid lines, page edges), join the pieces of a broken character, and split
+ * characters that touch. All sizes are multiples of the measured writing scale.
+ */
+import type { Labelling } from './components.ts';
+import { boxHeight, boxWidth, overlap1d, type Box } from './gray.ts';
+import { median, type WritingScale } from './scale.ts';
+
+/** A character candidate: the ink of some components within its box. */
+export interface GlyphBlob extends Box {
+  /** Component labels whose pixels (inside the box) belong to this glyph. */
+  parts: number[];
+  /** Ink pixels. */
+  area: number;
+  /**
+   * For a blob wide enough to be touching characters: the pieces it would be cut into, and its
+   * width in typical character widths. Whether to cut is decided later, by the classifier's
+   * confidence when there is one (see chooseSplit).
+   */
+  split?: { pieces: GlyphBlob[]; widths: number };
+}
+
+export interface GlyphOptions {
+  /** Components whose longer side is under this × char height are specks or dots (when on their own). */
+  speck?: number;
+  /** A component at least this × char height long and under `lineThickness` × char height thick is a line. */
+  lineLength?: number;
+  lineThickness?: number;
+  /** A glyph taller than this × char height is not a character (page edge, drawing). */
+  tallest?: number;
+  /** Glyphs wider than this × typical char width (and wider than tall) get a proposed split. */
+  splitWidth?: number;
+}
+
+const DEFAULTS: Required<GlyphOptions> = { speck: 0.3, lineLength: 2.5, lineThickness: 0.3, tallest: 2.5, splitWidth: 1.4 };
+
+/**
+ * Without a classifier's opinion, a blob is cut when it is this many typical widths wide: wider
+ * than any single capital (W and M reach about 1.8).
+ */
+export const SPLIT_WITHOUT_CLASSIFIER = 2.2;
+
+export function findGlyphs(lab: Labelling, scale: WritingScale, options: GlyphOptions = {}): GlyphBlob[] {
+  const o = { ...DEFAULTS, ...options };
+  const H = scale.charHeight;
+  const comps = lab.components;
+
+  // 1. What is clearly not writing.
+  const kept = comps.filter((c) => {
+    const w = boxWidth(c);
+    const h = boxHeight(c);
+    if (Math.max(w, h) >= o.lineLength * H && Math.min(w, h) < o.lineThickness * H) return false;
+    if (h > o.tallest * H) return false;
+    const touchesEdge = c.x0 === 0 || c.y0 === 0 || c.x1 === lab.width || c.y1 === lab.height;
+    if (touchesEdge && Math.max(w, h) > 0.5 * H && c.area < 0.1 * w * h) return false; // paper edge, shadow outline
+    return true;
+  });
+
+  // 2. Big pieces are character candidates; specks join a candidate whose box they touch.
+  const isSpeck = (b: Box) => Math.max(boxWidth(b), boxHeight(b)) < o.speck * H;
+  let blobs: GlyphBlob[] = kept.filter((c) => !isSpeck(c)).map((c) => ({ x0: c.x0, y0: c.y0, x1: c.x1, y1: c.y1, parts: [c.label], area: c.area }));
+  const specks = kept.filter(isSpeck);
+  const reach = Math.max(1, 0.5 * scale.stroke);
+  for (const s of specks) {
+    const host = blobs.find((b) => s.x0 >= b.x0 - reach && s.x1 <= b.x1 + reach && s.y0 >= b.y0 - reach && s.y1 <= b.y1 + reach);
+    if (host) {
+      host.parts.push(s.label);
+      host.area += s.area;
+    }
+  }
+
+  // 3. Pieces of one broken character stack: they share columns and lie one above the other.
+  blobs = mergeStacked(blobs, scale);
+
+  // 4. Lone small pieces after merging are dots, commas and noise.
+  blobs = blobs.filter((b) => !isSpeck(b));
+
+  // 5. Touching characters: a typical width ignores narrow ones (I, 1), which would make every
+  // wide letter look like two.
+  const typical = Math.max(0.5 * H, median(blobs.map(boxWidth).filter((w) => w >= 0.4 * H)));
+  for (const b of blobs) {
+    const widths = boxWidth(b) / typical;
+    if (widths >= o.splitWidth && boxWidth(b) >= 1.1 * boxHeight(b)) {
+      const pieces = splitTouching(lab, b, Math.max(2, Math.round(widths)));
+      if (pieces.length > 1) b.split = { pieces, widths };
+    }
+  }
+  return blobs;
+}
+
+/**
+ * Whether to use a blob's proposed pieces instead of the blob. With mean log-probabilities of the
+ * classifier's best class for the whole and for the pieces, the better reading wins, tilted
+ * towards the whole for blobs not much wider than a wide letter; without them, width decides.
+ */
+export function chooseSplit(blob: GlyphBlob, scores?: { whole: number; pieces: number }): boolean {
+  if (!blob.split) return false;
+  const { widths } = blob.split;
+  if (!scores) return widths >= SPLIT_WITHOUT_CLASSIFIER;
+  return scores.pieces - scores.whole > 0.5 * (SPLIT_WITHOUT_CLASSIFIER - widths);
+}
+
+/** The blobs with their proposed splits resolved by chooseSplit (width only). */
+export function resolveSplits(blobs: readonly GlyphBlob[]): GlyphBlob[] {
+  return blobs.flatMap((b) => (chooseSplit(b) ? b.split!.pieces : [b]));
+}
+
+function mergeStacked(blobs: GlyphBlob[], scale: WritingScale): GlyphBlob[] {
+  const H = scale.charHeight;
+  let merged = true;
+  while (merged) {
+    merged = false;
+    outer: for (let i = 0; i < blobs.length; i++) {
+      for (let j = i + 1; j < blobs.length; j++) {
+        const a = blobs[i]!;
+        const b = blobs[j]!;
+        const wa = boxWidth(a);
+        const wb = boxWidth(b);
+        const xo = overlap1d(a.x0, a.x1, b.x0, b.x1);
+        if (xo < 0.5 * Math.min(wa, wb)) continue;
+        const ha = boxHeight(a);
+        const hb = boxHeight(b);
+        const yo = overlap1d(a.y0, a.y1, b.y0, b.y1);
+        const gap = Math.max(a.y0, b.y0) - Math.min(a.y1, b.y1);
+        if (gap > 0.4 * H) continue;
+        // Two whole characters side by side can share some columns (slant, overhangs); pieces
+        // of one character share most of them or lie one above the other.
+        const sideBySide = ha >= 0.6 * H && hb >= 0.6 * H && yo > 0.5 * Math.min(ha, hb);
+        if (sideBySide && xo < 0.8 * Math.min(wa, wb)) continue;
+        const y0 = Math.min(a.y0, b.y0);
+        const y1 = Math.max(a.y1, b.y1);
+        if (y1 - y0 > 1.5 * H) continue;
+        blobs[i] = { x0: Math.min(a.x0, b.x0), y0, x1: Math.max(a.x1, b.x1), y1, parts: [...a.parts, ...b.parts], area: a.area + b.area };
+        blobs.splice(j, 1);
+        merged = true;
+        break outer;
+      }
+    }
+  }
+  return blobs;
+}
+
+/** Ink pixels of a blob per column of its box. */
+function columnInk(lab: Labelling, b: GlyphBlob): Int32Array {
+  const parts = new Set(b.parts);
+  const ink = new Int32Array(boxWidth(b));
+  for (let y = b.y0; y < b.y1; y++) {
+    const row = y * lab.width;
+    for (let x = b.x0; x < b.x1; x++) if (parts.has(lab.labels[row + x]!)) ink[x - b.x0]!++;
+  }
+  return ink;
+}
+
+/**
+ * Cuts a blob into `pieces` side by side, each cut at the column of least ink near where an even
+ * division would put it. Pieces are trimmed to their ink.
+ */
+export function splitTouching(lab: Labelling, b: GlyphBlob, pieces: number): GlyphBlob[] {
+  const w = boxWidth(b);
+  const ink = columnInk(lab, b);
+  const cuts: number[] = [0];
+  for (let k = 1; k < pieces; k++) {
+    const expected = (k * w) / pieces;
+    const half = Math.max(1, Math.floor(0.3 * (w / pieces)));
+    let best = Math.round(expected);
+    let bestScore = Infinity;
+    for (let x = Math.max(cuts[cuts.length - 1]! + 1, Math.round(expected - half)); x <= Math.min(w - 1, Math.round(expected + half)); x++) {
+      // Least ink, ties broken towards the expected column.
+      const score = ink[x]! + Math.abs(x - expected) / (w + 1);
+      if (score < bestScore) {
+        bestScore = score;
+        best = x;
+      }
+    }
+    cuts.push(best);
+  }
+  cuts.push(w);
+  const parts = new Set(b.parts);
+  const out: GlyphBlob[] = [];
+  for (let k = 0; k + 1 < cuts.length; k++) {
+    const x0 = b.x0 + cuts[k]!;
+    const x1 = b.x0 + cuts[k + 1]!;
+    let y0 = b.y1;
+    let y1 = b.y0;
+    let area = 0;
+    let left = x1;
+    let right = x0;
+    for (let y = b.y0; y < b.y1; y++) {
+      const row = y * lab.width;
+      for (let x = x0; x < x1; x++) {
+        if (!parts.has(lab.labels[row + x]!)) continue;
+        area++;
+        if (y < y0) y0 = y;
+        if (y + 1 > y1) y1 = y + 1;
+        if (x < left) left = x;
+        if (x + 1 > right) right = x + 1;
+      }
+    }
+    if (area > 0) out.push({ x0: left, y0, x1: right, y1, parts: b.parts, area });
+  }
+  return out;
+}
