@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataForTests } from '../../tests/helpers/shared-data.ts';
 import { CLASSES_36, classCounts, type LabelledImages } from './glyphs.ts';
+import { inkBox } from './frame.ts';
 import { CLASSES_26, encodeMat, loadCourseMat, loadCourseMatSplits, readMat, writeMat, type MatVariable } from './mat.ts';
 
 const shared = sharedDataForTests();
@@ -168,6 +169,20 @@ describe.skipIf(!shared)('the real nist26_valid.mat', () => {
     expect(set.pixels.reduce((a, b) => Math.max(a, b), -Infinity)).toBe(1);
     const mean = set.pixels.reduce((a, b) => a + b, 0) / set.pixels.length;
     expect(mean).toBeLessThan(0.3); // mostly paper, now 0
+  });
+
+  it('are drawn larger than the EMNIST framing, and reframe: true brings them to 22 px', () => {
+    const meanLongSide = (s: LabelledImages) => {
+      let total = 0;
+      for (let n = 0; n < s.count; n++) {
+        const b = inkBox(s.pixels.subarray(n * 1024, (n + 1) * 1024), 32, 32)!;
+        total += Math.max(b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
+      }
+      return total / s.count;
+    };
+    expect(meanLongSide(set)).toBeGreaterThan(24);
+    const reframed = loadCourseMat(join(shared!, 'nist26', 'nist26_valid.mat'), { reframe: true });
+    expect(Math.abs(meanLongSide(reframed) - 22)).toBeLessThan(0.3);
   });
 
   it('glyphs are upright: the mean L has its ink bottom-left, which no flip or transpose keeps', () => {

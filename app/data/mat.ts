@@ -9,6 +9,7 @@ import { endianness } from 'node:os';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { CLASSES_36, GLYPH_PIXELS, GLYPH_SIZE, concat, type LabelledImages } from './glyphs.ts';
 import { DatasetError, hexHead, readWholeFile } from './files.ts';
+import { frameGlyph } from './frame.ts';
 import { writeFileAtomic } from '../atomic.ts';
 
 export interface MatArray {
@@ -225,15 +226,34 @@ export function loadCourseMatSplits(path: string): Partial<Record<CourseSplit, L
  * One course .mat file as glyphs: the given split, or else every pair present, concatenated in
  * the order train, valid, test (a course file normally holds one pair).
  */
-export function loadCourseMat(path: string, options: { split?: CourseSplit } = {}): LabelledImages {
+export function loadCourseMat(path: string, options: CourseMatOptions = {}): LabelledImages {
   const splits = loadCourseMatSplits(path);
+  let set: LabelledImages;
   if (options.split) {
-    const set = splits[options.split];
-    if (!set) throw new DatasetError(path, `has no ${options.split}_data (it holds: ${Object.keys(splits).join(', ')})`);
-    return set;
+    const chosen = splits[options.split];
+    if (!chosen) throw new DatasetError(path, `has no ${options.split}_data (it holds: ${Object.keys(splits).join(', ')})`);
+    set = chosen;
+  } else {
+    const sets = COURSE_SPLITS.flatMap((s) => (splits[s] ? [splits[s]] : []));
+    set = sets.length === 1 ? sets[0]! : concat(sets, path);
   }
-  const sets = COURSE_SPLITS.flatMap((s) => (splits[s] ? [splits[s]] : []));
-  return sets.length === 1 ? sets[0]! : concat(sets, path);
+  if (options.reframe) {
+    for (let n = 0; n < set.count; n++) {
+      const at = n * GLYPH_PIXELS;
+      set.pixels.set(frameGlyph(set.pixels.subarray(at, at + GLYPH_PIXELS), GLYPH_SIZE, GLYPH_SIZE), at);
+    }
+  }
+  return set;
+}
+
+export interface CourseMatOptions {
+  /** Which pair to read; default every pair present. */
+  split?: CourseSplit;
+  /**
+   * Re-frame each glyph with frameGlyph. The course's characters are drawn larger (longer side
+   * about 25 px of 32) than the EMNIST framing (22 px) the glyph models are trained on.
+   */
+  reframe?: boolean;
 }
 
 function courseGlyphs(path: string, split: CourseSplit, data: MatArray, labels: MatArray): LabelledImages {
