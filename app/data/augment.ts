@@ -3,6 +3,8 @@
  * scale, shear, shift (one affine warp, bilinear), stroke thickness (grey dilation/erosion),
  * blur and noise. Works on single-channel square images in [0,1] with ink = 1.
  */
+import type { Rng } from './random.ts';
+
 export interface AugmentOptions {
   /** max rotation in degrees (±) */
   rotate: number;
@@ -23,11 +25,7 @@ export interface AugmentOptions {
 export const DEFAULT_AUGMENT: AugmentOptions = { rotate: 10, scale: 0.12, shear: 0.25, shift: 2, thickness: 0.3, blur: 0.15, noise: 0.02 };
 export const NO_AUGMENT: AugmentOptions = { rotate: 0, scale: 0, shear: 0, shift: 0, thickness: 0, blur: 0, noise: 0 };
 
-export interface Rng {
-  next(): number;
-}
-
-const uniform = (rng: Rng, max: number) => (rng.next() * 2 - 1) * max;
+const uniform = (rng: Pick<Rng, 'next'>, max: number) => (rng.next() * 2 - 1) * max;
 
 /** Bilinear affine warp about the image centre: dst(p) = src(A⁻¹ (p - c - t) + c). */
 export function warpAffine(src: Float32Array, size: number, inverse: [number, number, number, number], tx: number, ty: number, dst: Float32Array): void {
@@ -94,7 +92,7 @@ function blur3(img: Float32Array, size: number, tmp: Float32Array): void {
 /**
  * Writes an augmented copy of `src` (size × size) into `dst`. `scratch` must hold size² floats.
  */
-export function augmentGlyph(src: Float32Array, size: number, dst: Float32Array, rng: Rng, opts: AugmentOptions, scratch: Float32Array): void {
+export function augmentGlyph(src: Float32Array, size: number, dst: Float32Array, rng: Pick<Rng, 'next'>, opts: AugmentOptions, scratch: Float32Array): void {
   const angle = (uniform(rng, opts.rotate) * Math.PI) / 180;
   const s = 1 + uniform(rng, opts.scale);
   const sh = uniform(rng, opts.shear);
@@ -122,7 +120,7 @@ export function augmentGlyph(src: Float32Array, size: number, dst: Float32Array,
 }
 
 /** Augments a batch of glyphs (count × size²) into `out`. */
-export function augmentBatch(src: Float32Array, count: number, size: number, out: Float32Array, rng: Rng, opts: AugmentOptions): void {
+export function augmentBatch(src: Float32Array, count: number, size: number, out: Float32Array, rng: Pick<Rng, 'next'>, opts: AugmentOptions): void {
   const scratch = new Float32Array(size * size);
   const px = size * size;
   for (let n = 0; n < count; n++) augmentGlyph(src.subarray(n * px, (n + 1) * px), size, out.subarray(n * px, (n + 1) * px), rng, opts, scratch);

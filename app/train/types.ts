@@ -32,6 +32,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Also install the best model here (e.g. models/mlp.onnx) with its model card beside it. */
   save?: string;
+  /** The command line that started the run, recorded in the model card. */
+  command?: string;
 }
 
 export interface EpochRecord {
