@@ -1,0 +1,422 @@
+/**
+ * The one API between the UI and the back end: every request with its response, every event, and
+ * the data they carry. Served over IPC by Electron (main/ipc.ts, main/preload.ts) and over
+ * HTTP/WebSocket by `hwr serve` (app/server), implemented once in app/services.ts, validated at
+ * the boundary by app/services/validate.ts. Type-only except for a few constants and the wire
+ * codec, so the renderer (a browser bundle) imports it as it is.
+ */
+import type { Arch, EpochRecord, TrainEvent, TrainResult } from './train/types.ts';
+
+export type { Arch, EpochRecord, TrainEvent, TrainResult };
+
+/** Side of the square glyph every classifier and the autoencoder take (see app/data/glyphs.ts). */
+export const GLYPH_SIDE = 32;
+export const GLYPH_VALUES = GLYPH_SIDE * GLYPH_SIDE;
+
+/** What the boundary accepts; larger or longer inputs are rejected with code 'too-large'. */
+export const LIMITS = {
+  /** An encoded image file (JPEG/PNG/...) sent for recognition. */
+  imageBytes: 40 * 1024 * 1024,
+  /** Glyphs per classify/reconstruct request. */
+  glyphsPerRequest: 512,
+  /** File names, labels of models and runs. */
+  nameLength: 255,
+  /** Paths the user types (datasets). */
+  pathLength: 1024,
+  /** Top-k predictions asked for. */
+  topK: 10,
+  /** Samples per class in a dataset grid. */
+  samplesPerClass: 16,
+  /** Ids (pages, glyphs, runs, models, jobs). */
+  idLength: 128,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export type ErrorCode =
+  /** The request is malformed: wrong type, out of range, unknown field value. */
+  | 'invalid-request'
+  /** The request is too big (see LIMITS). */
+  | 'too-large'
+  /** A page, model, run or dataset that does not exist (any more). */
+  | 'not-found'
+  /** Something is in the way: a run is already going, the model is in use. */
+  | 'busy'
+  /** A resource the request needs is missing: no model, no shared data. */
+  | 'unavailable'
+  /** The input was read but could not be used: an unreadable image. */
+  | 'unprocessable'
+  /** HTTP only: missing or wrong token. */
+  | 'unauthorized'
+  | 'internal';
+
+/** How every error crosses the boundary. */
+export interface ErrorDTO {
+  code: ErrorCode;
+  message: string;
+}
+
+/** An error that carries its code; services throw it, transports turn it into an ErrorDTO and back. */
+export class ContractError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ContractError';
+  }
+
+  toDTO(): ErrorDTO {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** What a transport returns for one request. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ErrorDTO };
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+/** A glyph image: GLYPH_SIDE × GLYPH_SIDE values in [0, 1], row-major, ink = 1 (as models see it). */
+export type GlyphPixels = Float32Array;
+
+export interface Prediction {
+  label: string;
+  probability: number;
+}
+
+/** A box in the pixels of the upright source image (EXIF orientation applied), x/y = top-left. */
+export interface BoxDTO {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface GlyphDTO {
+  /** Unique within its page. */
+  id: string;
+  box: BoxDTO;
+  label: string;
+  confidence: number;
+  topK: Prediction[];
+  /** The 32×32 glyph the classifier saw. */
+  pixels: GlyphPixels;
+  /** Set when the user corrected the label. */
+  corrected?: boolean;
+}
+
+export interface WordDTO {
+  box: BoxDTO;
+  text: string;
+  glyphs: GlyphDTO[];
+}
+
+export interface RowDTO {
+  box: BoxDTO;
+  text: string;
+  words: WordDTO[];
+}
+
+export interface PageDTO {
+  id: string;
+  /** The file name the image came with. */
+  name: string;
+  /** Size of the upright source image; boxes are in these pixels. */
+  width: number;
+  height: number;
+  rows: RowDTO[];
+  /** Rows joined with newlines. */
+  text: string;
+  /** Id of the model that read it. */
+  model: string;
+  seconds: number;
+}
+
+export type ModelKind = 'classifier' | 'autoencoder';
+
+export interface ModelInfo {
+  /** 'shipped:<file stem>' for models/, 'run:<run id>' for the user's training runs. */
+  id: string;
+  name: string;
+  kind: ModelKind;
+  origin: 'shipped' | 'trained';
+  /** The architecture, when the file says (mlp, ae, cnn, tfmlp). */
+  arch?: string;
+  classes?: string[];
+  path: string;
+  sizeBytes: number;
+  /** ISO time the file was written. */
+  modified: string;
+  /** The model card (markdown), when there is one. */
+  card?: string;
+  /** Headline figures from the file's metadata or the run (validation accuracy, PSNR). */
+  metrics: Record<string, string>;
+  active: boolean;
+}
+
+export interface ModelList {
+  models: ModelInfo[];
+  /** Ids of the active models; null when none is available. */
+  active: Record<ModelKind, string | null>;
+}
+
+export interface DatasetInfo {
+  /** Give this as TrainRequest.dataset. */
+  id: string;
+  name: string;
+  description: string;
+  path: string;
+  available: boolean;
+}
+
+export interface AppInfo {
+  version: string;
+  /** Where samples, runs and settings are kept (HWR_HOME). */
+  dataDir: string;
+  /** Where ../shared/data is, if present. */
+  sharedData: string | null;
+  /** Which front end serves the contract. */
+  transport: 'ipc' | 'http';
+  /** What `hwr train` uses per architecture when an option is not given: the Train view's defaults. */
+  archDefaults: Record<Arch, Pick<TrainRequest, 'epochs' | 'learningRate' | 'batchSize' | 'momentum' | 'augment' | 'balance' | 'patience'>>;
+}
+
+export interface TrainRequest {
+  arch: Arch;
+  /** A DatasetInfo id, or a path to a dataset the readers understand. */
+  dataset: string;
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+  momentum: number;
+  /** At most this many training images (0 = all). */
+  limit: number;
+  augment: boolean;
+  balance: boolean;
+  patience: number;
+  seed: number;
+}
+
+export type TrainState = 'idle' | 'starting' | 'running' | 'cancelling' | 'done' | 'cancelled' | 'failed';
+
+/** Everything the Train view needs to draw itself, also after a reload. */
+export interface TrainingStatus {
+  state: TrainState;
+  runId: string | null;
+  request: TrainRequest | null;
+  /** From the run's 'start' event. */
+  backend: string | null;
+  epochs: number;
+  batchesPerEpoch: number;
+  trainCount: number;
+  validationCount: number;
+  /** Finished epochs. */
+  history: EpochRecord[];
+  /** Training loss by batch, `at` in epochs (1.5 = halfway through epoch 2); thinned to a few hundred points. */
+  lossTrace: { at: number; loss: number }[];
+  /** Where the current epoch is. */
+  epoch: number;
+  batch: number;
+  lastBatchLoss: number | null;
+  etaSeconds: number | null;
+  startedAt: string | null;
+  result: TrainResult | null;
+  error: ErrorDTO | null;
+  /** Whether the run's model can be resumed (a cancelled or failed run with a checkpoint). */
+  resumable: boolean;
+  /** Whether the run's model is now the active model of its kind. */
+  activated: boolean;
+}
+
+export interface RunDetails {
+  runId: string;
+  /** Confusion on the validation images, rows = truth; absent for the autoencoder or before the first model. */
+  confusion?: { classes: string[]; matrix: number[][]; confused: { truth: string; predicted: string; count: number; rate: number }[] };
+  /** First-layer weights as tiles, gray 0–255. */
+  weights?: { width: number; height: number; pixels: Uint8Array };
+}
+
+export type ExportFormat = 'text' | 'json' | 'hocr';
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+export interface RecognizePageRequest {
+  /** File name, for the page and its exports. */
+  name: string;
+  /** The encoded image (JPEG, PNG, WebP, TIFF, ...). */
+  image: Uint8Array;
+  /** Progress events for this page carry this id. */
+  jobId?: string;
+}
+
+export interface GlyphBatchRequest {
+  /** count × GLYPH_VALUES values in [0, 1]. */
+  glyphs: Float32Array;
+  /** Predictions per glyph (classify only; default 5). */
+  topK?: number;
+}
+
+export interface SaveSampleRequest {
+  label: string;
+  glyph: GlyphPixels;
+  source: 'draw' | 'scan' | 'dataset';
+  /** For a correction on a scanned page: the page and glyph, whose label is updated too. */
+  pageId?: string;
+  glyphId?: string;
+  /** What the model said, kept in the provenance. */
+  predicted?: string;
+}
+
+/**
+ * Every request with its response. The transports are generic over this map; a method is added
+ * here, in REQUEST_NAMES, in app/services/validate.ts and in app/services.ts.
+ */
+export interface HwrRequests {
+  appInfo: { request: Record<string, never>; response: AppInfo };
+  recognizePage: { request: RecognizePageRequest; response: PageDTO };
+  classifyGlyphs: { request: GlyphBatchRequest; response: { model: string; predictions: Prediction[][] } };
+  reconstructGlyphs: { request: GlyphBatchRequest; response: { model: string; reconstructions: Float32Array; psnr: number[] } };
+  datasetSamples: { request: { perClass: number; seed?: number }; response: { source: string; classes: string[]; labels: number[]; glyphs: Float32Array } };
+  listModels: { request: Record<string, never>; response: ModelList };
+  activateModel: { request: { id: string }; response: ModelList };
+  listDatasets: { request: Record<string, never>; response: DatasetInfo[] };
+  startTraining: { request: TrainRequest; response: TrainingStatus };
+  cancelTraining: { request: Record<string, never>; response: TrainingStatus };
+  resumeTraining: { request: { runId: string }; response: TrainingStatus };
+  discardRun: { request: { runId: string }; response: TrainingStatus };
+  trainingStatus: { request: Record<string, never>; response: TrainingStatus };
+  runDetails: { request: { runId: string }; response: RunDetails };
+  saveSample: { request: SaveSampleRequest; response: { id: string; path: string; count: number } };
+  exportPage: { request: { pageId: string; format: ExportFormat }; response: { filename: string; mimeType: string; content: string } };
+}
+
+export type RequestName = keyof HwrRequests;
+export type RequestOf<K extends RequestName> = HwrRequests[K]['request'];
+export type ResponseOf<K extends RequestName> = HwrRequests[K]['response'];
+
+export const REQUEST_NAMES = [
+  'appInfo',
+  'recognizePage',
+  'classifyGlyphs',
+  'reconstructGlyphs',
+  'datasetSamples',
+  'listModels',
+  'activateModel',
+  'listDatasets',
+  'startTraining',
+  'cancelTraining',
+  'resumeTraining',
+  'discardRun',
+  'trainingStatus',
+  'runDetails',
+  'saveSample',
+  'exportPage',
+] as const satisfies readonly RequestName[];
+
+// Every RequestName is listed (a compile error here names the one missing).
+type Missing = Exclude<RequestName, (typeof REQUEST_NAMES)[number]>;
+const listsEveryRequest: [Missing] extends [never] ? true : Missing = true;
+void listsEveryRequest;
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && (REQUEST_NAMES as readonly string[]).includes(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events (back end → UI)
+
+export type HwrEvent =
+  | { type: 'train'; runId: string; event: TrainEvent }
+  | { type: 'train-status'; status: TrainingStatus }
+  | { type: 'progress'; jobId: string; stage: string; fraction: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; time: string };
+
+export type EventListener = (event: HwrEvent) => void;
+
+/** The API as the renderer sees it: one async method per request, plus the event stream. */
+export type HwrApi = { [K in RequestName]: (request: RequestOf<K>) => Promise<ResponseOf<K>> } & {
+  /** Subscribes to events; returns the unsubscribe function. */
+  onEvent(listener: EventListener): () => void;
+};
+
+/** The IPC channel of a request; events travel on EVENT_CHANNEL. */
+export const ipcChannel = (name: RequestName): string => `hwr:${name}`;
+export const EVENT_CHANNEL = 'hwr:event';
+
+// ---------------------------------------------------------------------------------------------
+// Wire format (HTTP/WebSocket): JSON, with typed arrays as tagged base64 so images and glyphs
+// keep their type and travel at 4/3 of their size instead of as decimal lists.
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  const CHUNK = 3 * 4096;
+  for (let start = 0; start < bytes.length; start += CHUNK) {
+    const end = Math.min(bytes.length, start + CHUNK);
+    let s = '';
+    for (let i = start; i < end; i += 3) {
+      const a = bytes[i]!;
+      const b = i + 1 < end ? bytes[i + 1]! : 0;
+      const c = i + 2 < end ? bytes[i + 2]! : 0;
+      s += B64[a >> 2]! + B64[((a & 3) << 4) | (b >> 4)]! + (i + 1 < end ? B64[((b & 15) << 2) | (c >> 6)]! : '=') + (i + 2 < end ? B64[c & 63]! : '=');
+    }
+    parts.push(s);
+  }
+  return parts.join('');
+}
+
+export function base64ToBytes(text: string): Uint8Array {
+  if (text.length % 4 !== 0) throw new ContractError('invalid-request', 'base64 data has a length that is not a multiple of 4');
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    const v = [0, 1, 2, 3].map((k) => {
+      const ch = text.charCodeAt(i + k);
+      if (ch === 61 && i + k >= text.length - pad) return 0; // '=' padding
+      const d = ch < 128 ? B64_INDEX[ch]! : -1;
+      if (d < 0) throw new ContractError('invalid-request', `base64 data has a bad character at ${i + k}`);
+      return d;
+    });
+    const n = (v[0]! << 18) | (v[1]! << 12) | (v[2]! << 6) | v[3]!;
+    if (o < out.length) out[o++] = (n >> 16) & 255;
+    if (o < out.length) out[o++] = (n >> 8) & 255;
+    if (o < out.length) out[o++] = n & 255;
+  }
+  return out;
+}
+
+/** JSON with Uint8Array as {"$u8": base64} and Float32Array as {"$f32": base64} (little-endian). */
+export function encodeWire(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof Float32Array) return { $f32: bytesToBase64(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) };
+    if (v instanceof Uint8Array) return { $u8: bytesToBase64(v) };
+    return v;
+  });
+}
+
+export function decodeWire(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && typeof (v as { $u8?: unknown }).$u8 === 'string') return base64ToBytes((v as { $u8: string }).$u8);
+      if (keys.length === 1 && typeof (v as { $f32?: unknown }).$f32 === 'string') {
+        const bytes = base64ToBytes((v as { $f32: string }).$f32);
+        if (bytes.length % 4 !== 0) throw new ContractError('invalid-request', 'float32 data is not a whole number of values');
+        return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+      }
+    }
+    return v;
+  });
+}
+
+/** HTTP: the header carrying the session token, and the WebSocket subprotocol prefix that carries it. */
+export const TOKEN_HEADER = 'x-hwr-token';
+export const WS_PROTOCOL = 'hwr.v1';
+export const WS_TOKEN_PREFIX = 'hwr.token.';

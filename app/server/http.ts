@@ -1,0 +1,194 @@
+/**
+ * `hwr serve`: the contract over HTTP (POST /api/<request>) and a WebSocket (/api/events) for
+ * events, plus the built renderer as static files. Loopback by default; every API call needs the
+ * session token (a header for HTTP, a subprotocol for the WebSocket, since browsers cannot set
+ * headers there). No CORS headers are ever sent, the Host header must name this server (against
+ * DNS rebinding) and a browser's Origin must be this server's own.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { decodeWire, encodeWire, LIMITS, TOKEN_HEADER, WS_PROTOCOL, WS_TOKEN_PREFIX, type ErrorCode, type ErrorDTO, type HwrApi } from '../contract.ts';
+import { handleRequest } from '../services/dispatch.ts';
+import { SECURITY_HEADERS, serveStatic } from './static.ts';
+
+export interface ServerOptions {
+  api: HwrApi;
+  /** Interface to listen on: 127.0.0.1 unless the user asked for another. */
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  token: string;
+  /** The built renderer (index.html and assets). */
+  staticDir: string;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  /** The address to open, with the token in the fragment (never sent to the server, never logged). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Base64 of the largest image, plus room for the JSON around it. */
+const RECOGNIZE_BODY_LIMIT = Math.ceil((LIMITS.imageBytes * 4) / 3) + 64 * 1024;
+/** Every other request: 512 glyphs of 4 KB as base64 is under 3 MB. */
+const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+
+const STATUS: Record<ErrorCode, number> = {
+  'invalid-request': 400,
+  unauthorized: 401,
+  'not-found': 404,
+  busy: 409,
+  'too-large': 413,
+  unprocessable: 422,
+  internal: 500,
+  unavailable: 503,
+};
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { api, token } = options;
+  const expectedToken = Buffer.from(token);
+  const tokenMatches = (given: string | undefined): boolean => {
+    const bytes = Buffer.from(given ?? '');
+    return bytes.length === expectedToken.length && timingSafeEqual(bytes, expectedToken);
+  };
+  let origin = '';
+  let allowedHosts = new Set<string>();
+
+  const sockets = new Set<WebSocket>();
+  const unsubscribe = api.onEvent((event) => {
+    if (sockets.size === 0) return;
+    const text = encodeWire(event);
+    for (const socket of sockets) if (socket.readyState === socket.OPEN) socket.send(text);
+  });
+
+  const server = createServer((req, res) => {
+    void route(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, 'internal', err instanceof Error ? err.message : String(err));
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 300_000;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) return sendError(res, 'invalid-request', 'unexpected Host header', 421);
+    const url = new URL(req.url ?? '/', origin);
+    if (url.pathname.startsWith('/api/')) {
+      if (req.method !== 'POST') return sendError(res, 'invalid-request', 'the API takes POST requests only', 405);
+      if (req.headers.origin !== undefined && req.headers.origin !== origin) return sendError(res, 'unauthorized', 'cross-origin requests are refused', 403);
+      if (!tokenMatches(header(req, TOKEN_HEADER))) return sendError(res, 'unauthorized', 'missing or wrong token: open the address hwr serve printed (it carries the token)');
+      if (!(header(req, 'content-type') ?? '').startsWith('application/json')) return sendError(res, 'invalid-request', 'send the request as application/json', 415);
+      const name = url.pathname.slice('/api/'.length);
+      const limit = name === 'recognizePage' ? RECOGNIZE_BODY_LIMIT : DEFAULT_BODY_LIMIT;
+      const body = await readBody(req, limit);
+      if (body === null) return sendError(res, 'too-large', `the request is larger than ${(limit / 1024 / 1024).toFixed(0)} MB`);
+      let payload: unknown;
+      try {
+        payload = body.length ? decodeWire(body.toString('utf8')) : {};
+      } catch (err) {
+        return sendError(res, 'invalid-request', `the body is not valid JSON: ${(err as Error).message}`);
+      }
+      const outcome = await handleRequest(api, name, payload);
+      const status = outcome.ok ? 200 : STATUS[outcome.error.code];
+      res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(encodeWire(outcome));
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'invalid-request', 'method not allowed', 405);
+    await serveStatic(options.staticDir, url.pathname, req, res);
+  }
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const refuse = (status: number, reason: string) => {
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    const url = new URL(req.url ?? '/', origin);
+    if (url.pathname !== '/api/events') return refuse(404, 'Not Found');
+    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) return refuse(421, 'Misdirected Request');
+    if (req.headers.origin !== undefined && req.headers.origin !== origin) return refuse(403, 'Forbidden');
+    const offered = (header(req, 'sec-websocket-protocol') ?? '').split(',').map((p) => p.trim());
+    const given = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length);
+    if (!tokenMatches(given)) return refuse(401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('error', () => sockets.delete(ws));
+      // The stream is one-way; anything a client sends is ignored.
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  origin = `http://${shownHost}:${port}`;
+  allowedHosts = new Set([`${shownHost}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`].map((h) => h.toLowerCase()));
+
+  return {
+    server,
+    port,
+    url: `${origin}/#token=${token}`,
+    close: async () => {
+      unsubscribe();
+      for (const socket of sockets) socket.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  function sendError(res: ServerResponse, code: ErrorCode, message: string, status = STATUS[code]): void {
+    const error: ErrorDTO = { code, message };
+    const close = code === 'too-large' ? { connection: 'close' } : {};
+    res.writeHead(status, { ...SECURITY_HEADERS, ...close, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(encodeWire({ ok: false, error }));
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The body, or null as soon as it passes `limit` bytes (the rest is drained unread; the reply closes the connection). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!over) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,264 @@
+/**
+ * The contract (app/contract.ts) implemented once over the core. Electron's IPC handlers and
+ * `hwr serve` both wrap an instance of this; neither adds behaviour of its own. Requests reaching
+ * these methods have been validated (app/services/validate.ts).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ContractError,
+  GLYPH_VALUES,
+  type AppInfo,
+  type EventListener,
+  type HwrApi,
+  type HwrEvent,
+  type Prediction,
+  type RequestOf,
+  type ResponseOf,
+  type RunDetails,
+} from './contract.ts';
+import { modelsDir as shippedModelsDir, projectRoot, sharedDataDir } from './paths.ts';
+import { topCandidates } from './recognize/decode.ts';
+import { onnxClassifier } from './recognize/recognizer.ts';
+import { psnrPerImage } from './train/metrics.ts';
+import { ARCH_DEFAULTS } from './train/train.ts';
+import { importOnnx } from './train/onnx/import.ts';
+import { tileGrid, weightTiles } from './train/plots.ts';
+import { Datasets } from './services/datasets.ts';
+import { defaultHome, homeLayout, type HomeLayout } from './services/home.ts';
+import { ModelRegistry } from './services/models.ts';
+import { launchNodeTrainer } from './services/node-trainer.ts';
+import { PageStore } from './services/pages.ts';
+import { readRun, runModelPath } from './services/runs.ts';
+import { saveSample } from './services/samples.ts';
+import type { LaunchTrainer } from './services/train-protocol.ts';
+import { TrainingManager } from './services/training.ts';
+
+export interface ServicesOptions {
+  /** HWR_HOME: samples, runs, settings. Default: defaultHome(). */
+  home?: string;
+  /** Shipped models. Default: the project's models/. */
+  modelsDir?: string;
+  /** ../shared/data, or null when absent. Default: sharedDataDir(). */
+  sharedData?: string | null;
+  /** How training processes are started. Default: a forked Node child. */
+  launchTrainer?: LaunchTrainer;
+  transport: AppInfo['transport'];
+  cancelGraceMs?: number;
+}
+
+/** The contract's API plus shutdown, for the process that hosts it. */
+export type Services = HwrApi & { close(): Promise<void>; readonly home: HomeLayout };
+
+export function createServices(options: ServicesOptions): Services {
+  const home = homeLayout(options.home ?? defaultHome());
+  for (const dir of [home.root, home.samples, home.runs]) mkdirSync(dir, { recursive: true });
+  const sharedData = options.sharedData === undefined ? sharedDataDir() : options.sharedData;
+  const listeners = new Set<EventListener>();
+  const emit = (event: HwrEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener (a closed socket) must not stop the others.
+      }
+    }
+  };
+  const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', level, message, time: new Date().toISOString() });
+
+  const models = new ModelRegistry(options.modelsDir ?? shippedModelsDir, home);
+  const datasets = new Datasets(sharedData, home.samples);
+  const pages = new PageStore();
+  const training = new TrainingManager({
+    runsDir: home.runs,
+    launch: options.launchTrainer ?? launchNodeTrainer,
+    resolveDataset: (dataset) => datasets.resolve(dataset),
+    emit,
+    isActive: (id) => Object.values(models.list().active).includes(id),
+    unload: (id) => models.unload(id),
+    cancelGraceMs: options.cancelGraceMs,
+  });
+  const version = readVersion();
+
+  const activeClassifier = async () => {
+    const { id, model } = await models.active('classifier');
+    try {
+      return { id, classifier: onnxClassifier(model) };
+    } catch (err) {
+      throw new ContractError('unavailable', `the active classifier ${id} cannot be used: ${(err as Error).message}`);
+    }
+  };
+
+  const api: Services = {
+    home,
+
+    async appInfo(): Promise<AppInfo> {
+      return { version, dataDir: home.root, sharedData, transport: options.transport, archDefaults: ARCH_DEFAULTS };
+    },
+
+    async recognizePage(req) {
+      const classifier = await activeClassifier();
+      const progress = (stage: string, fraction: number) => {
+        if (req.jobId) emit({ type: 'progress', jobId: req.jobId, stage, fraction });
+      };
+      const page = await pages.recognize(req.name, req.image, classifier, progress);
+      log('info', `read ${req.name}: ${page.rows.length} rows, ${page.rows.reduce((n, r) => n + r.words.reduce((m, w) => m + w.glyphs.length, 0), 0)} glyphs in ${page.seconds.toFixed(1)} s`);
+      return page;
+    },
+
+    async classifyGlyphs(req) {
+      const { id, classifier } = await activeClassifier();
+      const n = req.glyphs.length / GLYPH_VALUES;
+      const probs = await classifier.classify(req.glyphs, n);
+      const k = classifier.classes.length;
+      const predictions: Prediction[][] = [];
+      for (let i = 0; i < n; i++) {
+        const row = asProbabilities(probs.slice(i * k, (i + 1) * k));
+        predictions.push(topCandidates(row, classifier.classes, Math.min(k, req.topK ?? 5)).map((c) => ({ label: c.label, probability: c.p })));
+      }
+      return { model: id, predictions };
+    },
+
+    async reconstructGlyphs(req) {
+      const { id, model } = await models.active('autoencoder');
+      if (model.inputSize !== GLYPH_VALUES) throw new ContractError('unavailable', `the active autoencoder ${id} takes ${model.inputSize} values, not 32×32 glyphs`);
+      const n = req.glyphs.length / GLYPH_VALUES;
+      const out = await model.run(req.glyphs, n);
+      if (out.length !== req.glyphs.length) throw new ContractError('unavailable', `${id} is not an autoencoder: it gives ${out.length / n} values per glyph`);
+      const reconstructions = Float32Array.from(out);
+      return { model: id, reconstructions, psnr: Array.from(psnrPerImage(req.glyphs, reconstructions, n, GLYPH_VALUES)) };
+    },
+
+    async datasetSamples(req) {
+      return datasets.samples(req.perClass, req.seed);
+    },
+
+    async listModels() {
+      return models.list();
+    },
+
+    async activateModel(req) {
+      const list = models.activate(req.id);
+      log('info', `activated ${req.id}`);
+      emit({ type: 'train-status', status: training.current() });
+      return list;
+    },
+
+    async listDatasets() {
+      return datasets.list();
+    },
+
+    async startTraining(req) {
+      return training.start(req);
+    },
+
+    async cancelTraining() {
+      return training.cancel();
+    },
+
+    async resumeTraining(req) {
+      return training.resume(req.runId);
+    },
+
+    async discardRun(req) {
+      return training.discard(req.runId);
+    },
+
+    async trainingStatus() {
+      return training.current();
+    },
+
+    async runDetails(req): Promise<RunDetails> {
+      const record = readRun(home.runs, req.runId);
+      if (!record) throw new ContractError('not-found', `no training run '${req.runId}'`);
+      const details: RunDetails = { runId: req.runId };
+      try {
+        const confusion = JSON.parse(readFileSync(join(record.options.outDir, 'confusion.json'), 'utf8')) as NonNullable<RunDetails['confusion']>;
+        details.confusion = { classes: confusion.classes, matrix: confusion.matrix, confused: confusion.confused };
+      } catch {
+        // Written when the run ends; absent before.
+      }
+      const weights = firstLayerTiles(record.result?.modelPath ?? runModelPath(home.runs, req.runId));
+      if (weights) details.weights = weights;
+      return details;
+    },
+
+    async saveSample(req): Promise<ResponseOf<'saveSample'>> {
+      let page: { name: string; box: { x: number; y: number; width: number; height: number } } | undefined;
+      if (req.pageId && req.glyphId) {
+        const { page: dto, glyph } = pages.correct(req.pageId, req.glyphId, req.label);
+        page = { name: dto.name, box: glyph.box };
+      }
+      const model = models.list().active.classifier ?? undefined;
+      const saved = await saveSample(home.samples, req.label, req.glyph, { source: req.source, predicted: req.predicted, model, page });
+      log('info', `saved a sample of '${req.label}' (${saved.count} in that class)`);
+      return saved;
+    },
+
+    async exportPage(req: RequestOf<'exportPage'>) {
+      return pages.export(req.pageId, req.format);
+    },
+
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      training.close();
+      listeners.clear();
+      await models.close();
+    },
+  };
+  return api;
+}
+
+/** Model outputs as probabilities: softmax when they are not already (logits). */
+function asProbabilities(row: Float32Array): Float32Array {
+  let sum = 0;
+  let min = Infinity;
+  for (const v of row) (sum += v), (min = Math.min(min, v));
+  if (min >= 0 && Math.abs(sum - 1) < 1e-3) return row;
+  const max = Math.max(...row);
+  let total = 0;
+  for (let i = 0; i < row.length; i++) total += row[i] = Math.exp(row[i]! - max);
+  for (let i = 0; i < row.length; i++) row[i]! /= total;
+  return row;
+}
+
+/** The first dense layer's weights as one tile per unit, or the first convolution's kernels. */
+function firstLayerTiles(modelPath: string): RunDetails['weights'] | undefined {
+  let spec;
+  try {
+    spec = importOnnx(readFileSync(modelPath));
+  } catch {
+    return undefined;
+  }
+  for (const layer of spec.layers) {
+    if (layer.kind === 'dense') {
+      const side = Math.round(Math.sqrt(layer.inputs));
+      if (side * side !== layer.inputs) return undefined;
+      const units = Math.min(layer.outputs, 64);
+      const grid = tileGrid(weightTiles(layer.weights, layer.inputs, layer.outputs).subarray(0, units * layer.inputs), units, side, side, { zoom: 1 });
+      return { width: grid.width, height: grid.height, pixels: grid.data };
+    }
+    if (layer.kind === 'conv2d') {
+      const [kh, kw] = layer.kernel;
+      const units = Math.min(layer.outChannels, 64);
+      // HWIO → one kh × kw tile per output channel (first input channel).
+      const tiles = new Float32Array(units * kh * kw);
+      for (let o = 0; o < units; o++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) tiles[(o * kh + y) * kw + x] = layer.weights[((y * kw + x) * layer.inChannels) * layer.outChannels + o]!;
+      const grid = tileGrid(tiles, units, kw, kh, { zoom: 4 });
+      return { width: grid.width, height: grid.height, pixels: grid.data };
+    }
+  }
+  return undefined;
+}
+
+function readVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The models the app can use: the shipped ones in models/ and those of finished training runs,
+ * which one of each kind is active (kept in settings.json), and the loaded ONNX sessions.
+ * Activating is the only way the active model changes: a training run never replaces it.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ContractError, type ModelInfo, type ModelKind, type ModelList } from '../contract.ts';
+import { RECOGNIZER_FILES, AUTOENCODER_FILE } from '../models.ts';
+import { OnnxModel } from '../recognize/onnx-runtime.ts';
+import { readOnnxInfo } from '../train/onnx/import.ts';
+import type { OnnxInfo } from '../train/onnx/format.ts';
+import type { HomeLayout } from './home.ts';
+import { listRuns, runModelPath } from './runs.ts';
+import { readSettings, writeSettings } from './settings.ts';
+
+interface ModelEntry extends Omit<ModelInfo, 'active'> {}
+
+export class ModelRegistry {
+  private readonly loaded = new Map<string, Promise<OnnxModel>>();
+
+  constructor(
+    private readonly modelsDir: string,
+    private readonly home: HomeLayout,
+  ) {}
+
+  list(): ModelList {
+    const entries = [...this.shipped(), ...this.trained()];
+    const active = this.activeIds(entries);
+    return { models: entries.map((e) => ({ ...e, active: active[e.kind] === e.id })), active };
+  }
+
+  activate(id: string): ModelList {
+    const entry = this.find(id);
+    const settings = readSettings(this.home.settings);
+    settings.active[entry.kind] = entry.id;
+    writeSettings(this.home.settings, settings);
+    return this.list();
+  }
+
+  /** The active model of a kind, loaded (sessions are kept, one per model file). */
+  async active(kind: ModelKind): Promise<{ id: string; model: OnnxModel }> {
+    const id = this.list().active[kind];
+    if (!id) {
+      throw new ContractError(
+        'unavailable',
+        kind === 'classifier'
+          ? `no classifier model: ship models/${RECOGNIZER_FILES.at(-1)} or train one in the Train view`
+          : `no autoencoder model: ship models/${AUTOENCODER_FILE} or train one with architecture 'ae'`,
+      );
+    }
+    return { id, model: await this.load(id) };
+  }
+
+  async load(id: string): Promise<OnnxModel> {
+    let pending = this.loaded.get(id);
+    if (!pending) {
+      pending = OnnxModel.load(this.find(id).path);
+      this.loaded.set(id, pending);
+      pending.catch(() => this.loaded.delete(id));
+    }
+    return pending;
+  }
+
+  /** Closes a model's session (before its files are deleted). */
+  async unload(id: string): Promise<void> {
+    const pending = this.loaded.get(id);
+    this.loaded.delete(id);
+    if (pending) await (await pending.catch(() => null))?.close();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.loaded.keys()].map((id) => this.unload(id)));
+  }
+
+  find(id: string): ModelEntry {
+    const entry = [...this.shipped(), ...this.trained()].find((e) => e.id === id);
+    if (!entry) throw new ContractError('not-found', `no model '${id}' (it may have been discarded)`);
+    return entry;
+  }
+
+  /** Settings first; else the best shipped model of each kind. A setting naming a missing model is ignored. */
+  private activeIds(entries: ModelEntry[]): Record<ModelKind, string | null> {
+    const settings = readSettings(this.home.settings).active;
+    const pick = (kind: ModelKind, preferred: readonly string[]): string | null => {
+      const chosen = settings[kind];
+      if (chosen && entries.some((e) => e.id === chosen && e.kind === kind)) return chosen;
+      for (const file of preferred) {
+        const id = `shipped:${basename(file, '.onnx')}`;
+        if (entries.some((e) => e.id === id && e.kind === kind)) return id;
+      }
+      return entries.find((e) => e.kind === kind)?.id ?? null;
+    };
+    return { classifier: pick('classifier', RECOGNIZER_FILES), autoencoder: pick('autoencoder', [AUTOENCODER_FILE]) };
+  }
+
+  private shipped(): ModelEntry[] {
+    if (!existsSync(this.modelsDir)) return [];
+    return readdirSync(this.modelsDir)
+      .filter((f) => f.endsWith('.onnx'))
+      .sort()
+      .map((file) => describeModel(`shipped:${basename(file, '.onnx')}`, join(this.modelsDir, file), 'shipped', basename(file, '.onnx')))
+      .filter((e): e is ModelEntry => e !== null);
+  }
+
+  private trained(): ModelEntry[] {
+    const out: ModelEntry[] = [];
+    for (const run of listRuns(this.home.runs)) {
+      if (run.state !== 'done' && run.state !== 'cancelled') continue;
+      const path = run.result?.modelPath && existsSync(run.result.modelPath) ? run.result.modelPath : runModelPath(this.home.runs, run.runId);
+      const when = run.startedAt.slice(0, 16).replace('T', ' ');
+      const entry = describeModel(`run:${run.runId}`, path, 'trained', `${run.request.arch.toUpperCase()} trained ${when}${run.state === 'cancelled' ? ' (cancelled)' : ''}`);
+      if (!entry) continue;
+      const best = run.result;
+      if (best?.validationAccuracy !== undefined) entry.metrics['validation accuracy'] = `${(best.validationAccuracy * 100).toFixed(2)}%`;
+      if (best?.validationPsnr !== undefined) entry.metrics['validation PSNR'] = `${best.validationPsnr.toFixed(2)} dB`;
+      const card = best?.artefacts?.card;
+      if (!entry.card && card && existsSync(card)) entry.card = readFileSync(card, 'utf8');
+      out.push(entry);
+    }
+    return out;
+  }
+}
+
+/** Parsed headers by path, size and time: listing is on the hot path (every classify asks which model is active). */
+const infoCache = new Map<string, { key: string; info: OnnxInfo | null }>();
+
+function onnxInfoOf(path: string, stat: { size: number; mtimeMs: number }): OnnxInfo | null {
+  const key = `${stat.size}:${stat.mtimeMs}`;
+  const cached = infoCache.get(path);
+  if (cached?.key === key) return cached.info;
+  let info: OnnxInfo | null;
+  try {
+    info = readOnnxInfo(readFileSync(path));
+  } catch {
+    info = null;
+  }
+  infoCache.set(path, { key, info });
+  return info;
+}
+
+/** What a model file says about itself; null for a file that is not a model we can read. */
+function describeModel(id: string, path: string, origin: ModelInfo['origin'], name: string): ModelEntry | null {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return null;
+  }
+  const info = onnxInfoOf(path, stat);
+  if (!info) return null;
+  const cardPath = path.replace(/\.onnx$/, '.md');
+  const kind: ModelKind = info.classes ? 'classifier' : 'autoencoder';
+  const metrics: Record<string, string> = {};
+  for (const [key, value] of Object.entries(info.metadata)) {
+    if (/accuracy|psnr|cer|loss|epochs|backend|trained/i.test(key) && value.length < 80) metrics[key] = value;
+  }
+  const entry: ModelEntry = {
+    id,
+    name,
+    kind,
+    origin,
+    path,
+    sizeBytes: stat.size,
+    modified: stat.mtime.toISOString(),
+    metrics,
+  };
+  const arch = info.metadata.arch ?? info.name;
+  if (arch) entry.arch = arch;
+  if (info.classes) entry.classes = info.classes;
+  if (existsSync(cardPath)) entry.card = readFileSync(cardPath, 'utf8');
+  return entry;
+}

@@ -1,0 +1,296 @@
+/**
+ * One training run at a time, in its own process: starts it, follows its events into a
+ * TrainingStatus the UI can draw from at any moment, cancels it (asking first, then killing),
+ * resumes a cancelled run from its checkpoint, and discards runs. A run writes only into its own
+ * folder; which model is active is decided elsewhere, by the user.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ContractError, type HwrEvent, type TrainRequest, type TrainingStatus } from '../contract.ts';
+import type { TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
+import { newRunId, readRun, writeRun, type RunRecord } from './runs.ts';
+import type { FromTrainer, LaunchTrainer, TrainerProcess } from './train-protocol.ts';
+
+export interface TrainingDeps {
+  runsDir: string;
+  launch: LaunchTrainer;
+  /** A dataset id or path → what trainModel reads. */
+  resolveDataset(dataset: string): { data: string; labels?: string };
+  emit(event: HwrEvent): void;
+  /** Whether a run's model is the active model of its kind (such a run cannot be discarded). */
+  isActive(runId: string): boolean;
+  /** Closes the run's model if it is loaded (before its folder is deleted). */
+  unload(runId: string): Promise<void>;
+  /** How long a cancelled run may take to stop by itself before its process is killed. */
+  cancelGraceMs?: number;
+}
+
+/** Loss points kept for the live batch curve (older ones are thinned). */
+const TRACE_POINTS = 400;
+
+export function idleStatus(): TrainingStatus {
+  return {
+    state: 'idle',
+    runId: null,
+    request: null,
+    backend: null,
+    epochs: 0,
+    batchesPerEpoch: 0,
+    trainCount: 0,
+    validationCount: 0,
+    history: [],
+    lossTrace: [],
+    epoch: 0,
+    batch: 0,
+    lastBatchLoss: null,
+    etaSeconds: null,
+    startedAt: null,
+    result: null,
+    error: null,
+    resumable: false,
+    activated: false,
+  };
+}
+
+export class TrainingManager {
+  private status: TrainingStatus = idleStatus();
+  private record: RunRecord | null = null;
+  private process: TrainerProcess | null = null;
+  private killTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Wall-clock start of the current process and the epoch it began at, for the ETA. */
+  private segment = { startedMs: 0, firstEpoch: 1 };
+
+  constructor(private readonly deps: TrainingDeps) {}
+
+  current(): TrainingStatus {
+    return { ...this.status, activated: this.status.runId ? this.deps.isActive(`run:${this.status.runId}`) : false };
+  }
+
+  get busy(): boolean {
+    return this.status.state === 'starting' || this.status.state === 'running' || this.status.state === 'cancelling';
+  }
+
+  start(request: TrainRequest): TrainingStatus {
+    this.refuseIfBusy();
+    const runId = newRunId();
+    const { data, labels } = this.deps.resolveDataset(request.dataset);
+    const options: TrainOptions = {
+      arch: request.arch,
+      data,
+      ...(labels ? { labels } : {}),
+      epochs: request.epochs,
+      learningRate: request.learningRate,
+      batchSize: request.batchSize,
+      momentum: request.momentum,
+      outDir: join(this.deps.runsDir, runId),
+      seed: request.seed,
+      augment: request.augment,
+      balance: request.balance,
+      patience: request.patience,
+      limit: request.limit,
+      command: `hwr app: ${request.arch}, ${request.epochs} epochs, lr ${request.learningRate}, batch ${request.batchSize}, momentum ${request.momentum}${request.limit ? `, limit ${request.limit}` : ''}${request.augment ? ', augmented' : ''}${request.balance ? ', balanced' : ''}`,
+    };
+    const record: RunRecord = { runId, request, options, state: 'starting', startedAt: new Date().toISOString(), history: [] };
+    this.launch(record, options);
+    return this.current();
+  }
+
+  resume(runId: string): TrainingStatus {
+    this.refuseIfBusy();
+    const record = readRun(this.deps.runsDir, runId);
+    if (!record) throw new ContractError('not-found', `no training run '${runId}'`);
+    if (!this.canResume(record)) throw new ContractError('invalid-request', `run ${runId} cannot be resumed: it ${record.state === 'done' ? 'has finished' : 'has no checkpoint yet'}`);
+    const next: RunRecord = { ...record, state: 'starting', error: undefined, result: undefined, finishedAt: undefined };
+    this.launch(next, { ...record.options, resume: true });
+    return this.current();
+  }
+
+  cancel(): TrainingStatus {
+    if (!this.busy || !this.process) throw new ContractError('invalid-request', 'no training run is going');
+    if (this.status.state !== 'cancelling') {
+      this.update({ state: 'cancelling' });
+      this.process.send({ type: 'cancel' });
+      const proc = this.process;
+      this.killTimer = setTimeout(() => {
+        this.log('warn', 'the training process did not stop in time; ending it (the best model so far stays on disk)');
+        proc.kill();
+      }, this.deps.cancelGraceMs ?? 5000);
+    }
+    return this.current();
+  }
+
+  async discard(runId: string): Promise<TrainingStatus> {
+    if (this.busy && this.status.runId === runId) throw new ContractError('busy', 'cancel the run before discarding it');
+    if (this.deps.isActive(`run:${runId}`)) throw new ContractError('busy', `run ${runId} holds the active model: activate another model first`);
+    if (!readRun(this.deps.runsDir, runId)) throw new ContractError('not-found', `no training run '${runId}'`);
+    await this.deps.unload(`run:${runId}`);
+    rmSync(join(this.deps.runsDir, runId), { recursive: true, force: true });
+    this.log('info', `discarded training run ${runId}`);
+    if (this.status.runId === runId) {
+      this.status = idleStatus();
+      this.record = null;
+      this.deps.emit({ type: 'train-status', status: this.current() });
+    }
+    return this.current();
+  }
+
+  /** Ends a running process (server shutdown). */
+  close(): void {
+    this.process?.kill();
+    this.process = null;
+    if (this.killTimer) clearTimeout(this.killTimer);
+  }
+
+  private refuseIfBusy(): void {
+    if (this.busy) throw new ContractError('busy', `a training run (${this.status.runId}) is going: cancel it first`);
+  }
+
+  private canResume(record: RunRecord): boolean {
+    if (record.state !== 'cancelled' && record.state !== 'failed') return false;
+    if (!existsSync(join(record.options.outDir, 'checkpoint.json'))) return false;
+    const last = record.history.at(-1)?.epoch ?? 0;
+    return last < record.options.epochs;
+  }
+
+  private launch(record: RunRecord, options: TrainOptions): void {
+    this.record = record;
+    writeRun(this.deps.runsDir, record);
+    const last = record.history.at(-1)?.epoch ?? 0;
+    this.segment = { startedMs: Date.now(), firstEpoch: last + 1 };
+    this.status = {
+      ...idleStatus(),
+      state: 'starting',
+      runId: record.runId,
+      request: record.request,
+      history: [...record.history],
+      epochs: options.epochs,
+      startedAt: record.startedAt,
+    };
+    const proc = this.deps.launch();
+    this.process = proc;
+    let ended = false;
+    proc.onMessage((message) => {
+      if (this.process === proc) this.onMessage(message);
+    });
+    proc.onExit((code, output) => {
+      if (ended) return;
+      ended = true;
+      if (this.process !== proc) return;
+      this.process = null;
+      if (this.killTimer) clearTimeout(this.killTimer);
+      this.killTimer = null;
+      if (this.busy) {
+        // Ended without a word: killed after a cancel, or crashed.
+        if (this.status.state === 'cancelling') this.finish('cancelled');
+        else this.finish('failed', { code: 'internal', message: `the training process ended unexpectedly (exit code ${code})${lastLine(output)}` });
+      }
+    });
+    proc.send({ type: 'start', options });
+    this.log('info', `training run ${record.runId} started (${options.arch}, ${options.epochs} epochs${options.resume ? ', resumed' : ''})`);
+    this.deps.emit({ type: 'train-status', status: this.current() });
+  }
+
+  private onMessage(message: FromTrainer): void {
+    switch (message.type) {
+      case 'event':
+        this.onTrainEvent(message.event);
+        break;
+      case 'finished':
+        this.onResult(message.result);
+        break;
+      case 'failed':
+        if (this.status.state === 'cancelling') this.finish('cancelled');
+        else this.finish('failed', { code: 'internal', message: message.message });
+        break;
+    }
+  }
+
+  private onTrainEvent(event: TrainEvent): void {
+    const runId = this.status.runId!;
+    const s = this.status;
+    switch (event.type) {
+      case 'start':
+        Object.assign(s, {
+          state: s.state === 'cancelling' ? 'cancelling' : 'running',
+          backend: event.backend,
+          epochs: event.epochs,
+          batchesPerEpoch: event.batchesPerEpoch,
+          trainCount: event.trainCount,
+          validationCount: event.validationCount,
+        });
+        if (this.record) this.record.backend = event.backend;
+        break;
+      case 'batch': {
+        s.epoch = event.epoch;
+        s.batch = event.batch;
+        s.lastBatchLoss = event.loss;
+        const at = event.epoch - 1 + event.batch / Math.max(1, event.batches);
+        s.lossTrace = thin([...s.lossTrace, { at, loss: event.loss }]);
+        const span = s.epochs - this.segment.firstEpoch + 1;
+        const done = (at - (this.segment.firstEpoch - 1)) / Math.max(1, span);
+        const elapsed = (Date.now() - this.segment.startedMs) / 1000;
+        s.etaSeconds = done > 0.005 ? (elapsed * (1 - done)) / done : null;
+        break;
+      }
+      case 'epoch':
+        s.history = [...s.history.filter((h) => h.epoch < event.record.epoch), event.record];
+        s.etaSeconds = event.etaSeconds;
+        if (this.record) {
+          this.record.history = s.history;
+          writeRun(this.deps.runsDir, this.record);
+        }
+        break;
+      case 'log':
+        this.log('info', event.message);
+        break;
+      case 'done':
+        break;
+    }
+    this.deps.emit({ type: 'train', runId, event });
+    if (event.type === 'start' || event.type === 'epoch') this.deps.emit({ type: 'train-status', status: this.current() });
+  }
+
+  private onResult(result: TrainResult): void {
+    this.status.result = result;
+    this.status.history = result.history.length >= this.status.history.length ? result.history : this.status.history;
+    this.finish(result.cancelled || this.status.state === 'cancelling' ? 'cancelled' : 'done');
+  }
+
+  private finish(state: 'done' | 'cancelled' | 'failed', error?: { code: 'internal'; message: string }): void {
+    if (this.killTimer) clearTimeout(this.killTimer);
+    this.killTimer = null;
+    this.status.state = state;
+    this.status.error = error ?? null;
+    this.status.etaSeconds = null;
+    if (this.record) {
+      Object.assign(this.record, { state, finishedAt: new Date().toISOString(), history: this.status.history });
+      if (this.status.result) this.record.result = this.status.result;
+      if (error) this.record.error = error;
+      writeRun(this.deps.runsDir, this.record);
+      this.status.resumable = this.canResume(this.record);
+    }
+    this.log(state === 'failed' ? 'error' : 'info', state === 'failed' ? `training failed: ${error?.message}` : `training run ${this.status.runId} ${state === 'done' ? 'finished' : 'cancelled'}; the active model is unchanged until you activate this one`);
+    this.deps.emit({ type: 'train-status', status: this.current() });
+  }
+
+  private update(patch: Partial<TrainingStatus>): void {
+    Object.assign(this.status, patch);
+    this.deps.emit({ type: 'train-status', status: this.current() });
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.deps.emit({ type: 'log', level, message, time: new Date().toISOString() });
+  }
+}
+
+/** Keeps the trace under TRACE_POINTS by dropping every other point of the older half. */
+function thin<T>(points: T[]): T[] {
+  if (points.length <= TRACE_POINTS) return points;
+  const half = Math.floor(points.length / 2);
+  return [...points.slice(0, half).filter((_, i) => i % 2 === 0), ...points.slice(half)];
+}
+
+function lastLine(output: string): string {
+  const line = output.trim().split('\n').filter(Boolean).at(-1);
+  return line ? `: ${line.slice(0, 300)}` : '';
+}

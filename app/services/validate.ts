@@ -1,0 +1,189 @@
+/**
+ * The boundary check: every request that arrives over IPC or HTTP passes through `validateRequest`
+ * before a service sees it. Types, ranges, lengths and sizes are checked here and nowhere else;
+ * the services can then trust their arguments. Unknown fields are rejected, so a typo in a
+ * client fails loudly instead of being ignored.
+ */
+import { ContractError, GLYPH_VALUES, LIMITS, type RequestName, type RequestOf, type TrainRequest } from '../contract.ts';
+
+type Checker<K extends RequestName> = (body: Body) => RequestOf<K>;
+
+/** One request object being checked: reads fields by name and says which one is wrong. */
+class Body {
+  private readonly record: Record<string, unknown>;
+
+  constructor(
+    readonly request: string,
+    value: unknown,
+    allowed: readonly string[],
+  ) {
+    if (value === undefined || value === null) value = {};
+    if (typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) {
+      throw invalid(`${request}: the request must be an object`);
+    }
+    this.record = value as Record<string, unknown>;
+    const unknown = Object.keys(this.record).filter((k) => !allowed.includes(k));
+    if (unknown.length > 0) throw invalid(`${request}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}`);
+  }
+
+  private name(field: string): string {
+    return `${this.request}.${field}`;
+  }
+
+  has(field: string): boolean {
+    return this.record[field] !== undefined;
+  }
+
+  string(field: string, max: number, opts: { optional?: boolean; pattern?: RegExp; what?: string } = {}): string {
+    const v = this.record[field];
+    if (v === undefined && opts.optional) return undefined as unknown as string;
+    if (typeof v !== 'string') throw invalid(`${this.name(field)} must be a string`);
+    if (v.length === 0) throw invalid(`${this.name(field)} must not be empty`);
+    if (v.length > max) throw new ContractError('too-large', `${this.name(field)} is ${v.length} characters long, more than ${max}`);
+    if (opts.pattern && !opts.pattern.test(v)) throw invalid(`${this.name(field)} must be ${opts.what ?? `like ${opts.pattern}`}, got '${v}'`);
+    return v;
+  }
+
+  oneOf<T extends string>(field: string, values: readonly T[]): T {
+    const v = this.record[field];
+    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+      throw invalid(`${this.name(field)} must be one of ${values.join(', ')}, got ${describe(v)}`);
+    }
+    return v as T;
+  }
+
+  number(field: string, min: number, max: number, opts: { integer?: boolean; optional?: boolean } = {}): number {
+    const v = this.record[field];
+    if (v === undefined && opts.optional) return undefined as unknown as number;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(`${this.name(field)} must be a number, got ${describe(v)}`);
+    if (opts.integer && !Number.isInteger(v)) throw invalid(`${this.name(field)} must be an integer, got ${v}`);
+    if (v < min || v > max) throw invalid(`${this.name(field)} must be within ${min}..${max}, got ${v}`);
+    return v;
+  }
+
+  boolean(field: string): boolean {
+    const v = this.record[field];
+    if (typeof v !== 'boolean') throw invalid(`${this.name(field)} must be true or false, got ${describe(v)}`);
+    return v;
+  }
+
+  bytes(field: string, maxBytes: number): Uint8Array {
+    const v = this.record[field];
+    if (!(v instanceof Uint8Array)) throw invalid(`${this.name(field)} must be binary data (Uint8Array), got ${describe(v)}`);
+    if (v.length === 0) throw invalid(`${this.name(field)} is empty`);
+    if (v.length > maxBytes) throw new ContractError('too-large', `${this.name(field)} is ${mb(v.length)}, more than the limit of ${mb(maxBytes)}`);
+    return v;
+  }
+
+  /** Whole glyphs of GLYPH_VALUES values in [0, 1]; `exactly` = the number of glyphs required. */
+  glyphs(field: string, opts: { exactly?: number } = {}): Float32Array {
+    const v = this.record[field];
+    if (!(v instanceof Float32Array)) throw invalid(`${this.name(field)} must be float32 glyph data (Float32Array), got ${describe(v)}`);
+    if (v.length === 0 || v.length % GLYPH_VALUES !== 0) throw invalid(`${this.name(field)} must hold whole 32×32 glyphs (a multiple of ${GLYPH_VALUES} values), got ${v.length} values`);
+    const count = v.length / GLYPH_VALUES;
+    if (opts.exactly !== undefined && count !== opts.exactly) throw invalid(`${this.name(field)} must hold ${opts.exactly} glyph${opts.exactly > 1 ? 's' : ''}, got ${count}`);
+    if (count > LIMITS.glyphsPerRequest) throw new ContractError('too-large', `${this.name(field)} holds ${count} glyphs, more than ${LIMITS.glyphsPerRequest} per request`);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!;
+      if (!(x >= 0 && x <= 1)) throw invalid(`${this.name(field)}: value ${i} is ${x}, outside [0, 1]`);
+    }
+    return v;
+  }
+}
+
+const invalid = (message: string) => new ContractError('invalid-request', message);
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (ArrayBuffer.isView(v)) return v.constructor.name;
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
+  return typeof v === 'object' ? 'an object' : String(v);
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+const idField = (b: Body, field: string) => b.string(field, LIMITS.idLength, { pattern: ID, what: 'an id (letters, digits, . _ : -)' });
+/** A class label: one visible character or a short name (image-folder classes), no path separators. */
+const LABEL = /^[^\s/\\.][^/\\]{0,31}$/u;
+const ARCHS = ['mlp', 'ae', 'cnn', 'tfmlp'] as const;
+
+const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checker<K> } } = {
+  appInfo: { fields: [], check: () => ({}) },
+  recognizePage: {
+    fields: ['name', 'image', 'jobId'],
+    check: (b) => ({
+      name: b.string('name', LIMITS.nameLength),
+      image: b.bytes('image', LIMITS.imageBytes),
+      ...(b.has('jobId') ? { jobId: idField(b, 'jobId') } : {}),
+    }),
+  },
+  classifyGlyphs: {
+    fields: ['glyphs', 'topK'],
+    check: (b) => ({ glyphs: b.glyphs('glyphs'), ...(b.has('topK') ? { topK: b.number('topK', 1, LIMITS.topK, { integer: true }) } : {}) }),
+  },
+  reconstructGlyphs: { fields: ['glyphs'], check: (b) => ({ glyphs: b.glyphs('glyphs') }) },
+  datasetSamples: {
+    fields: ['perClass', 'seed'],
+    check: (b) => ({
+      perClass: b.number('perClass', 1, LIMITS.samplesPerClass, { integer: true }),
+      ...(b.has('seed') ? { seed: b.number('seed', 0, 2 ** 31 - 1, { integer: true }) } : {}),
+    }),
+  },
+  listModels: { fields: [], check: () => ({}) },
+  activateModel: { fields: ['id'], check: (b) => ({ id: idField(b, 'id') }) },
+  listDatasets: { fields: [], check: () => ({}) },
+  startTraining: { fields: TRAIN_FIELDS(), check: checkTrainRequest },
+  cancelTraining: { fields: [], check: () => ({}) },
+  resumeTraining: { fields: ['runId'], check: (b) => ({ runId: idField(b, 'runId') }) },
+  discardRun: { fields: ['runId'], check: (b) => ({ runId: idField(b, 'runId') }) },
+  trainingStatus: { fields: [], check: () => ({}) },
+  runDetails: { fields: ['runId'], check: (b) => ({ runId: idField(b, 'runId') }) },
+  saveSample: {
+    fields: ['label', 'glyph', 'source', 'pageId', 'glyphId', 'predicted'],
+    check: (b) => {
+      const req = {
+        label: b.string('label', 32, { pattern: LABEL, what: 'a class label (no spaces, dots first or slashes)' }),
+        glyph: b.glyphs('glyph', { exactly: 1 }),
+        source: b.oneOf('source', ['draw', 'scan', 'dataset'] as const),
+        ...(b.has('pageId') ? { pageId: idField(b, 'pageId') } : {}),
+        ...(b.has('glyphId') ? { glyphId: idField(b, 'glyphId') } : {}),
+        ...(b.has('predicted') ? { predicted: b.string('predicted', 32) } : {}),
+      };
+      if ((req.pageId === undefined) !== (req.glyphId === undefined)) throw invalid('saveSample: give both pageId and glyphId, or neither');
+      return req;
+    },
+  },
+  exportPage: {
+    fields: ['pageId', 'format'],
+    check: (b) => ({ pageId: idField(b, 'pageId'), format: b.oneOf('format', ['text', 'json', 'hocr'] as const) }),
+  },
+};
+
+function TRAIN_FIELDS(): (keyof TrainRequest)[] {
+  return ['arch', 'dataset', 'epochs', 'learningRate', 'batchSize', 'momentum', 'limit', 'augment', 'balance', 'patience', 'seed'];
+}
+
+function checkTrainRequest(b: Body): TrainRequest {
+  return {
+    arch: b.oneOf('arch', ARCHS),
+    dataset: b.string('dataset', LIMITS.pathLength),
+    epochs: b.number('epochs', 1, 1000, { integer: true }),
+    learningRate: b.number('learningRate', 1e-6, 10),
+    batchSize: b.number('batchSize', 1, 4096, { integer: true }),
+    momentum: b.number('momentum', 0, 0.999),
+    limit: b.number('limit', 0, 10_000_000, { integer: true }),
+    augment: b.boolean('augment'),
+    balance: b.boolean('balance'),
+    patience: b.number('patience', 0, 1000, { integer: true }),
+    seed: b.number('seed', 0, 2 ** 31 - 1, { integer: true }),
+  };
+}
+
+/** The request checked and typed, or a ContractError naming what is wrong. */
+export function validateRequest<K extends RequestName>(name: K, payload: unknown): RequestOf<K> {
+  const { fields, check } = checkers[name] as unknown as { fields: readonly string[]; check: Checker<K> };
+  return check(new Body(name, payload, fields));
+}
