@@ -19,6 +19,18 @@ export interface GlyphBlob extends Box {
    * confidence when there is one (see chooseSplit).
    */
   split?: { pieces: GlyphBlob[]; widths: number };
+  /**
+   * For a blob close beside the next one in its word, with one of them narrow: the two as one
+   * character (a stem and the bars of an E the pen did not join), with whatever small pieces lie
+   * between them; `likely` is the guess from geometry alone. Decided by chooseJoin.
+   */
+  join?: { blob: GlyphBlob; likely: boolean };
+}
+
+export interface FoundGlyphs {
+  glyphs: GlyphBlob[];
+  /** Lone small pieces that were dropped (dots, specks, stray bars): material for joins. */
+  small: GlyphBlob[];
 }
 
 export interface GlyphOptions {
@@ -41,7 +53,7 @@ const DEFAULTS: Required<GlyphOptions> = { speck: 0.3, lineLength: 2.5, lineThic
  */
 export const SPLIT_WITHOUT_CLASSIFIER = 2.2;
 
-export function findGlyphs(lab: Labelling, scale: WritingScale, options: GlyphOptions = {}): GlyphBlob[] {
+export function findGlyphs(lab: Labelling, scale: WritingScale, options: GlyphOptions = {}): FoundGlyphs {
   const o = { ...DEFAULTS, ...options };
   const H = scale.charHeight;
   const comps = lab.components;
@@ -74,6 +86,7 @@ export function findGlyphs(lab: Labelling, scale: WritingScale, options: GlyphOp
   blobs = mergeStacked(blobs, scale);
 
   // 4. Lone small pieces after merging are dots, commas and noise.
+  const small = blobs.filter(isSpeck);
   blobs = blobs.filter((b) => !isSpeck(b));
 
   // 5. Touching characters: a typical width ignores narrow ones (I, 1), which would make every
@@ -86,24 +99,85 @@ export function findGlyphs(lab: Labelling, scale: WritingScale, options: GlyphOp
       if (pieces.length > 1) b.split = { pieces, widths };
     }
   }
-  return blobs;
+  return { glyphs: blobs, small };
+}
+
+const mergeBlobs = (blobs: readonly GlyphBlob[]): GlyphBlob => ({
+  x0: Math.min(...blobs.map((b) => b.x0)),
+  y0: Math.min(...blobs.map((b) => b.y0)),
+  x1: Math.max(...blobs.map((b) => b.x1)),
+  y1: Math.max(...blobs.map((b) => b.y1)),
+  parts: blobs.flatMap((b) => b.parts),
+  area: blobs.reduce((n, b) => n + b.area, 0),
+});
+
+/**
+ * Proposes joins of neighbours in a word (left to right) that may be one broken character: close
+ * together, one of them narrow, and together no wider than a wide character. Small pieces lying
+ * between them are taken along.
+ */
+export function proposeJoins(word: readonly GlyphBlob[], small: readonly GlyphBlob[], scale: WritingScale): void {
+  const H = scale.charHeight;
+  for (let i = 0; i + 1 < word.length; i++) {
+    const a = word[i]!;
+    const b = word[i + 1]!;
+    const gap = b.x0 - a.x1;
+    const narrow = Math.min(boxWidth(a), boxWidth(b));
+    if (gap > 0.25 * H || narrow > 0.35 * H) continue;
+    const between = small.filter((s) => s.x0 >= a.x0 && s.x1 <= b.x1 && s.y0 >= Math.min(a.y0, b.y0) && s.y1 <= Math.max(a.y1, b.y1));
+    const blob = mergeBlobs([a, b, ...between]);
+    if (boxWidth(blob) > 1.1 * H || boxHeight(blob) > 1.5 * H) continue;
+    // Geometry alone joins only pieces about a stroke apart, one of them a thin stem or bar.
+    const likely = gap <= 1.5 * scale.stroke && narrow <= 0.2 * H;
+    a.join = { blob, likely };
+  }
+}
+
+/** Mean log-probability of the classifier's best class for a blob (higher is a clearer character). */
+export type BlobScore = (blob: GlyphBlob) => number;
+
+/**
+ * Whether a blob's join with the next is one character: by the classifier when there is one
+ * (the joined reading must be clearer than the two separate ones), else by geometry.
+ */
+export function chooseJoin(a: GlyphBlob, b: GlyphBlob, score?: BlobScore): boolean {
+  if (!a.join) return false;
+  if (!score) return a.join.likely;
+  const separate = (score(a) + score(b)) / 2;
+  return score(a.join.blob) - separate > (a.join.likely ? -0.2 : 0.3);
+}
+
+/** A word's final glyphs: proposed joins and splits resolved (by the classifier's scores when given). */
+export function resolveWord(word: readonly GlyphBlob[], score?: BlobScore): GlyphBlob[] {
+  const out: GlyphBlob[] = [];
+  for (let i = 0; i < word.length; i++) {
+    const g = word[i]!;
+    if (i + 1 < word.length && chooseJoin(g, word[i + 1]!, score)) {
+      out.push(g.join!.blob);
+      i++;
+      continue;
+    }
+    out.push(...(chooseSplit(g, score) ? g.split!.pieces : [g]));
+  }
+  return out;
+}
+
+/** Every blob a word's resolution may need scored: its glyphs, their pieces and their joins. */
+export function candidateBlobs(word: readonly GlyphBlob[]): GlyphBlob[] {
+  return word.flatMap((g) => [g, ...(g.split?.pieces ?? []), ...(g.join ? [g.join.blob] : [])]);
 }
 
 /**
- * Whether to use a blob's proposed pieces instead of the blob. With mean log-probabilities of the
- * classifier's best class for the whole and for the pieces, the better reading wins, tilted
- * towards the whole for blobs not much wider than a wide letter; without them, width decides.
+ * Whether to use a blob's proposed pieces instead of the blob. With the classifier's scores, the
+ * clearer reading (whole, or the pieces' mean) wins, tilted towards the whole for blobs not much
+ * wider than a wide letter; without them, width decides.
  */
-export function chooseSplit(blob: GlyphBlob, scores?: { whole: number; pieces: number }): boolean {
+export function chooseSplit(blob: GlyphBlob, score?: BlobScore): boolean {
   if (!blob.split) return false;
-  const { widths } = blob.split;
-  if (!scores) return widths >= SPLIT_WITHOUT_CLASSIFIER;
-  return scores.pieces - scores.whole > 0.5 * (SPLIT_WITHOUT_CLASSIFIER - widths);
-}
-
-/** The blobs with their proposed splits resolved by chooseSplit (width only). */
-export function resolveSplits(blobs: readonly GlyphBlob[]): GlyphBlob[] {
-  return blobs.flatMap((b) => (chooseSplit(b) ? b.split!.pieces : [b]));
+  const { widths, pieces } = blob.split;
+  if (!score) return widths >= SPLIT_WITHOUT_CLASSIFIER;
+  const split = pieces.reduce((s, p) => s + score(p), 0) / pieces.length;
+  return split - score(blob) > 0.5 * (SPLIT_WITHOUT_CLASSIFIER - widths);
 }
 
 function mergeStacked(blobs: GlyphBlob[], scale: WritingScale): GlyphBlob[] {

@@ -8,7 +8,7 @@
 import { inkMap } from './background.ts';
 import { connectedComponents, type Labelling } from './components.ts';
 import { cropGlyphs } from './crop.ts';
-import { findGlyphs, resolveSplits, type GlyphBlob, type GlyphOptions } from './glyphs.ts';
+import { findGlyphs, proposeJoins, resolveWord, type GlyphBlob, type GlyphOptions } from './glyphs.ts';
 import { downscale, scaleBox, type Box, type GrayImage } from './gray.ts';
 import { boxBlur3 } from './filters.ts';
 import { layoutRows, type RowLayout, type RowOptions, type WordOptions } from './rows.ts';
@@ -74,14 +74,15 @@ export function segmentPage(img: GrayImage, options: SegmentOptions = {}): Segme
   const scale = estimateScale(labelling.components);
   if (!scale) return empty(ink, labelling, ink.width === fullInk.width ? 1 : factor);
   const realFactor = img.width / ink.width;
-  const blobs = findGlyphs(labelling, scale, options.glyphs);
-  const rows = layoutRows(blobs, scale.charHeight, options.rows, options.words);
+  const { glyphs, small } = findGlyphs(labelling, scale, options.glyphs);
+  const rows = layoutRows(glyphs, scale.charHeight, options.rows, options.words);
+  for (const row of rows) for (const word of row.words) proposeJoins(word.glyphs, small, scale);
   return { width: img.width, height: img.height, factor: realFactor, scale, ink, labelling, rows };
 }
 
-/** The page's glyphs in reading order, proposed splits decided by width alone (no classifier). */
+/** The page's glyphs in reading order, proposed joins and splits decided by geometry alone. */
 export function pageGlyphs(page: SegmentedPage): GlyphBlob[] {
-  return page.rows.flatMap((r) => r.words.flatMap((w) => resolveSplits(w.glyphs)));
+  return page.rows.flatMap((r) => r.words.flatMap((w) => resolveWord(w.glyphs)));
 }
 
 /** All glyph crops of the page, in reading order, as one n × 1024 batch. */

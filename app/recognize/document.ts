@@ -1,0 +1,125 @@
+/**
+ * The recognised page as a typed tree, Page → Row → Word → Glyph, every node with its box (in
+ * the pixels of the image file, upright), label and confidence; glyphs keep the classifier's
+ * top-k. Plain text, JSON and hOCR are renderings of the same tree.
+ */
+import type { Box } from '../image/gray.ts';
+import type { Candidate, Reading } from './decode.ts';
+
+export interface GlyphNode {
+  box: Box;
+  label: string;
+  confidence: number;
+  topK: Candidate[];
+}
+
+export interface WordNode {
+  box: Box;
+  text: string;
+  confidence: number;
+  /** How the text was read: letters, digits, a letter/digit mix, or a lexicon word. */
+  reading: Reading;
+  glyphs: GlyphNode[];
+}
+
+export interface RowNode {
+  box: Box;
+  text: string;
+  confidence: number;
+  words: WordNode[];
+}
+
+export interface Page {
+  /** The image file, when there is one. */
+  source?: string;
+  /** Size of the upright image in pixels; boxes are in these pixels. */
+  width: number;
+  height: number;
+  rows: RowNode[];
+  /** Seconds spent, for reports. */
+  seconds?: number;
+}
+
+/** The text of a row node from its words. */
+export function rowNode(box: Box, words: WordNode[]): RowNode {
+  const confidence = words.length ? words.reduce((s, w) => s + w.confidence, 0) / words.length : 1;
+  return { box, text: words.map((w) => w.text).join(' '), confidence, words };
+}
+
+/** Plain text: one line per row, words separated by single spaces. Empty page → empty string. */
+export function pageText(page: Page): string {
+  return page.rows.map((r) => r.text).join('\n');
+}
+
+const round = (v: number, digits = 4): number => Number(v.toFixed(digits));
+const intBox = (b: Box) => ({ x0: Math.round(b.x0), y0: Math.round(b.y0), x1: Math.round(b.x1), y1: Math.round(b.y1) });
+
+/** JSON export: the whole tree with integer boxes and rounded confidences. */
+export function pageJson(page: Page): string {
+  const doc = {
+    source: page.source,
+    width: page.width,
+    height: page.height,
+    text: pageText(page),
+    rows: page.rows.map((r) => ({
+      text: r.text,
+      box: intBox(r.box),
+      confidence: round(r.confidence),
+      words: r.words.map((w) => ({
+        text: w.text,
+        box: intBox(w.box),
+        confidence: round(w.confidence),
+        reading: w.reading,
+        glyphs: w.glyphs.map((g) => ({
+          label: g.label,
+          box: intBox(g.box),
+          confidence: round(g.confidence),
+          topK: g.topK.map((c) => ({ label: c.label, p: round(c.p) })),
+        })),
+      })),
+    })),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+const bbox = (b: Box): string => {
+  const i = intBox(b);
+  return `bbox ${i.x0} ${i.y0} ${Math.max(i.x0, i.x1 - 1)} ${Math.max(i.y0, i.y1 - 1)}`;
+};
+
+/**
+ * hOCR 1.2 (XHTML): ocr_page → ocr_line → ocrx_word → ocrx_cinfo, with bbox, x_wconf (0–100)
+ * and per glyph x_confs.
+ */
+export function pageHocr(page: Page): string {
+  const src = page.source ?? '';
+  const lines: string[] = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">',
+    '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">',
+    '<head>',
+    `<title>${escapeXml(src || 'hwr ocr')}</title>`,
+    '<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />',
+    '<meta name="ocr-system" content="hwr" />',
+    '<meta name="ocr-capabilities" content="ocr_page ocr_line ocrx_word ocrx_cinfo" />',
+    '</head>',
+    '<body>',
+    `<div class="ocr_page" id="page_1" title="${escapeXml(`${src ? `image "${src.replace(/"/g, '')}"; ` : ''}bbox 0 0 ${page.width} ${page.height}`)}">`,
+  ];
+  page.rows.forEach((row, r) => {
+    lines.push(`<span class="ocr_line" id="line_${r + 1}" title="${bbox(row.box)}">`);
+    row.words.forEach((word, w) => {
+      const glyphs = word.glyphs
+        .map((g, k) => `<span class="ocrx_cinfo" id="char_${r + 1}_${w + 1}_${k + 1}" title="${bbox(g.box)}; x_confs ${(g.confidence * 100).toFixed(1)}">${escapeXml(g.label)}</span>`)
+        .join('');
+      lines.push(`<span class="ocrx_word" id="word_${r + 1}_${w + 1}" title="${bbox(word.box)}; x_wconf ${Math.round(word.confidence * 100)}">${glyphs}</span>`);
+    });
+    lines.push('</span>');
+  });
+  lines.push('</div>', '</body>', '</html>', '');
+  return lines.join('\n');
+}

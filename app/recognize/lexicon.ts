@@ -1,0 +1,64 @@
+/**
+ * The word list the decoder checks readings against: an-array-of-english-words (~275k words),
+ * upper-cased, plus common words people write without an apostrophe or that dictionaries lack.
+ * Kept sorted, so "is there a word starting with ..." is a binary search.
+ */
+import { createRequire } from 'node:module';
+
+/** Contractions written without the apostrophe, and everyday words the list lacks. */
+export const COMMON_EXTRA_WORDS: readonly string[] = [
+  'DONT', 'CANT', 'WONT', 'ISNT', 'ARENT', 'WASNT', 'WERENT', 'DIDNT', 'DOESNT', 'HASNT', 'HAVENT', 'HADNT',
+  'COULDNT', 'WOULDNT', 'SHOULDNT', 'MUSTNT', 'NEEDNT', 'SHANT', 'AINT', 'IM', 'IVE', 'ID', 'ILL', 'YOURE',
+  'YOUVE', 'YOULL', 'YOUD', 'HES', 'SHES', 'ITS', 'WERE', 'WEVE', 'WELL', 'WED', 'THEYRE', 'THEYVE', 'THEYLL',
+  'THEYD', 'THATS', 'THERES', 'WHATS', 'WHERES', 'WHOS', 'LETS', 'OK', 'OKAY', 'TODO', 'EMAIL', 'ONLINE',
+  'WEBSITE', 'INTERNET', 'SMARTPHONE', 'APP', 'APPS', 'TV', 'PC', 'USA', 'UK', 'EU', 'AM', 'PM', 'MR', 'MRS',
+  'MS', 'DR', 'ST', 'RD', 'ND', 'TH', 'NO', 'VS', 'ETC', 'ASAP', 'FYI', 'PS',
+];
+
+export class Lexicon {
+  private readonly words: string[];
+  private readonly set: Set<string>;
+
+  /** Words in any case; stored upper-cased, letters A–Z only. */
+  constructor(words: Iterable<string>) {
+    const clean = new Set<string>();
+    for (const w of words) {
+      const u = w.toUpperCase();
+      if (/^[A-Z]+$/.test(u)) clean.add(u);
+    }
+    this.set = clean;
+    this.words = [...clean].sort();
+  }
+
+  get size(): number {
+    return this.words.length;
+  }
+
+  has(word: string): boolean {
+    return this.set.has(word);
+  }
+
+  /** Whether some word starts with `prefix` (the empty prefix included). */
+  hasPrefix(prefix: string): boolean {
+    let lo = 0;
+    let hi = this.words.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.words[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.words.length && this.words[lo]!.startsWith(prefix);
+  }
+}
+
+let english: Lexicon | null = null;
+
+/** The English lexicon (loaded once per process, ~100 ms). */
+export function englishLexicon(): Lexicon {
+  if (!english) {
+    const require = createRequire(import.meta.url);
+    const words = require('an-array-of-english-words') as string[];
+    english = new Lexicon([...words, ...COMMON_EXTRA_WORDS]);
+  }
+  return english;
+}

@@ -1,0 +1,119 @@
+/**
+ * The OCR predictor: segments a page image (app/image), classifies every crop in one batch,
+ * settles proposed splits of touching characters by the classifier's confidence, decodes words
+ * with context, and builds the document tree.
+ */
+import { CLASSES_36, GLYPH_PIXELS } from '../data/glyphs.ts';
+import { cropGlyphs } from '../image/crop.ts';
+import { candidateBlobs, resolveWord, type GlyphBlob } from '../image/glyphs.ts';
+import { boxesUnion, scaleBox, type Box, type GrayImage } from '../image/gray.ts';
+import { segmentPage, type SegmentOptions } from '../image/segment.ts';
+import { defaultRecognizerPath } from '../models.ts';
+import { decodeRow, type DecodeOptions } from './decode.ts';
+import { rowNode, type GlyphNode, type Page, type WordNode } from './document.ts';
+import { englishLexicon } from './lexicon.ts';
+import { OnnxModel } from './onnx-runtime.ts';
+
+/** Anything that turns n framed 32×32 glyphs (ink = 1) into class probabilities. */
+export interface GlyphClassifier {
+  classes: readonly string[];
+  /** glyphs: n × 1024; returns n × classes.length probabilities. */
+  classify(glyphs: Float32Array, n: number): Promise<Float32Array>;
+}
+
+export interface RecognizeOptions {
+  segment?: SegmentOptions;
+  /** Decoding options; `lexicon: null` turns the lexicon off. */
+  decode?: DecodeOptions;
+  /** Names the image in the page (e.g. the file). */
+  source?: string;
+}
+
+/** Image as decoded: boxes are reported in the original file's pixels when its size is known. */
+export type PageImage = GrayImage & { originalWidth?: number; originalHeight?: number; name?: string };
+
+/** Recognises a brightness image (0 black .. 1 white): rows of words of glyphs. */
+export async function recognizePage(image: PageImage, classifier: GlyphClassifier, options: RecognizeOptions = {}): Promise<Page> {
+  const started = performance.now();
+  const outWidth = image.originalWidth ?? image.width;
+  const outHeight = image.originalHeight ?? image.height;
+  const seg = segmentPage(image, options.segment);
+  const toOut = (b: Box): Box => scaleBox(b, seg.factor * (outWidth / image.width));
+
+  // Every blob of the page, and the pieces of blobs that might be touching characters.
+  const blobs: GlyphBlob[] = [];
+  const indexOf = new Map<GlyphBlob, number>();
+  const add = (b: GlyphBlob) => {
+    indexOf.set(b, blobs.length);
+    blobs.push(b);
+  };
+  for (const row of seg.rows) for (const word of row.words) for (const b of candidateBlobs(word.glyphs)) add(b);
+  const k = classifier.classes.length;
+  const probs = blobs.length ? await classifyChecked(classifier, cropGlyphs(seg.ink, seg.labelling, blobs, seg.scale?.stroke ?? 1), blobs.length) : new Float32Array(0);
+  const probsOf = (b: GlyphBlob) => probs.subarray(indexOf.get(b)! * k, (indexOf.get(b)! + 1) * k);
+  const score = (b: GlyphBlob) => Math.log(Math.max(1e-6, Math.max(...probsOf(b))));
+
+  const decodeOptions: DecodeOptions = { lexicon: englishLexicon(), ...options.decode };
+  const rows = seg.rows.map((row) => {
+    const words = row.words.map((word) => resolveWord(word.glyphs, score));
+    const decoded = decodeRow(
+      words.map((w) => w.map(probsOf)),
+      classifier.classes,
+      decodeOptions,
+    );
+    const wordNodes: WordNode[] = decoded.map((d, i) => {
+      const glyphs: GlyphNode[] = d.glyphs.map((g, j) => ({ ...g, box: toOut(words[i]![j]!) }));
+      return { box: boxesUnion(glyphs.map((g) => g.box)), text: d.text, confidence: d.confidence, reading: d.reading, glyphs };
+    });
+    return rowNode(boxesUnion(wordNodes.map((w) => w.box)), wordNodes);
+  });
+  return { source: options.source ?? image.name, width: outWidth, height: outHeight, rows, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Runs the classifier and checks what comes back; scores that are not probabilities are softmaxed. */
+async function classifyChecked(classifier: GlyphClassifier, glyphs: Float32Array, n: number): Promise<Float32Array> {
+  const k = classifier.classes.length;
+  const out = await classifier.classify(glyphs, n);
+  if (out.length !== n * k) throw new Error(`classifier returned ${out.length} scores for ${n} glyphs × ${k} classes`);
+  for (let i = 0; i < n; i++) {
+    const row = out.subarray(i * k, (i + 1) * k);
+    let sum = 0;
+    let min = Infinity;
+    for (const v of row) {
+      sum += v;
+      min = Math.min(min, v);
+    }
+    if (min < 0 || Math.abs(sum - 1) > 1e-3) softmaxInPlace(row);
+  }
+  return out;
+}
+
+function softmaxInPlace(row: Float32Array): void {
+  const max = Math.max(...row);
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) {
+    row[i] = Math.exp(row[i]! - max);
+    sum += row[i]!;
+  }
+  for (let i = 0; i < row.length; i++) row[i]! /= sum;
+}
+
+/** A classifier over an ONNX model that takes one 32×32 glyph per sample ([1024], [32,32,1], [1,32,32], ...). */
+export function onnxClassifier(model: OnnxModel): GlyphClassifier & { close(): Promise<void>; source: string } {
+  if (model.inputSize !== GLYPH_PIXELS) {
+    throw new Error(`${model.source}: the model takes inputs of shape [${model.inputShape.join(', ')}] (${model.inputSize} values), not 32×32 glyphs`);
+  }
+  const classes = model.classes ?? CLASSES_36;
+  return {
+    classes,
+    source: model.source,
+    // One channel: a row-major 32×32 glyph is the same memory as [32, 32, 1] or [1, 32, 32].
+    classify: (glyphs, n) => model.run(glyphs, n),
+    close: () => model.close(),
+  };
+}
+
+/** The shipped recogniser: models/cnn.onnx when it exists, else models/mlp.onnx (or the given file). */
+export async function loadDefaultClassifier(path?: string): Promise<GlyphClassifier & { close(): Promise<void>; source: string }> {
+  return onnxClassifier(await OnnxModel.load(path ?? defaultRecognizerPath()));
+}
