@@ -64,7 +64,7 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
   const { width = 0, height = 0 } = meta;
   if (width < 1 || height < 1) fail(`image has no pixels (${width}×${height})`);
   if (width * height > maxPixels) {
-    fail(`image is ${width}×${height} (${(width * height / 1e6).toFixed(0)} MP), more than the limit of ${(maxPixels / 1e6).toFixed(0)} MP`);
+    fail(`image is ${width}×${height} (${megapixels(width * height)} MP), more than the limit of ${megapixels(maxPixels)} MP`);
   }
   const upright = (meta.orientation ?? 1) >= 5;
   const originalWidth = upright ? height : width;
@@ -87,6 +87,8 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
     return fail(`cannot decode ${meta.format ?? 'image'} data (${shortReason(err)})`);
   }
 }
+
+const megapixels = (n: number): string => (n / 1e6).toFixed(n >= 1e7 ? 0 : 1);
 
 function shortReason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);

@@ -14,11 +14,11 @@ export interface GlyphBlob extends Box {
   /** Ink pixels. */
   area: number;
   /**
-   * For a blob wide enough to be touching characters: the pieces it would be cut into, and its
-   * width in typical character widths. Whether to cut is decided later, by the classifier's
-   * confidence when there is one (see chooseSplit).
+   * For a blob wide enough to be touching characters: ways to cut it into pieces (the first is
+   * the cut at the least ink), and its width in typical character widths. Whether and where to
+   * cut is decided later, by the classifier's confidence when there is one (see chooseSplit).
    */
-  split?: { pieces: GlyphBlob[]; widths: number };
+  split?: { options: GlyphBlob[][]; widths: number };
   /**
    * For a blob close beside the next one in its word, with one of them narrow: the two as one
    * character (a stem and the bars of an E the pen did not join), with whatever small pieces lie
@@ -95,8 +95,8 @@ export function findGlyphs(lab: Labelling, scale: WritingScale, options: GlyphOp
   for (const b of blobs) {
     const widths = boxWidth(b) / typical;
     if (widths >= o.splitWidth && boxWidth(b) >= 1.1 * boxHeight(b)) {
-      const pieces = splitTouching(lab, b, Math.max(2, Math.round(widths)));
-      if (pieces.length > 1) b.split = { pieces, widths };
+      const options = splitOptions(lab, b, Math.max(2, Math.round(widths)));
+      if (options.length > 0) b.split = { options, widths };
     }
   }
   return { glyphs: blobs, small };
@@ -157,27 +157,30 @@ export function resolveWord(word: readonly GlyphBlob[], score?: BlobScore): Glyp
       i++;
       continue;
     }
-    out.push(...(chooseSplit(g, score) ? g.split!.pieces : [g]));
+    out.push(...(chooseSplit(g, score) ?? [g]));
   }
   return out;
 }
 
 /** Every blob a word's resolution may need scored: its glyphs, their pieces and their joins. */
 export function candidateBlobs(word: readonly GlyphBlob[]): GlyphBlob[] {
-  return word.flatMap((g) => [g, ...(g.split?.pieces ?? []), ...(g.join ? [g.join.blob] : [])]);
+  return word.flatMap((g) => [g, ...(g.split?.options.flat() ?? []), ...(g.join ? [g.join.blob] : [])]);
 }
 
 /**
- * Whether to use a blob's proposed pieces instead of the blob. With the classifier's scores, the
- * clearer reading (whole, or the pieces' mean) wins, tilted towards the whole for blobs not much
- * wider than a wide letter; without them, width decides.
+ * The pieces to use instead of a blob, or null to keep it whole. With the classifier's scores,
+ * the clearest reading (the whole, or the best cut's mean) wins, tilted towards the whole for
+ * blobs not much wider than a wide letter; without them, width decides and the least-ink cut is
+ * taken.
  */
-export function chooseSplit(blob: GlyphBlob, score?: BlobScore): boolean {
-  if (!blob.split) return false;
-  const { widths, pieces } = blob.split;
-  if (!score) return widths >= SPLIT_WITHOUT_CLASSIFIER;
-  const split = pieces.reduce((s, p) => s + score(p), 0) / pieces.length;
-  return split - score(blob) > 0.5 * (SPLIT_WITHOUT_CLASSIFIER - widths);
+export function chooseSplit(blob: GlyphBlob, score?: BlobScore): GlyphBlob[] | null {
+  if (!blob.split) return null;
+  const { widths, options } = blob.split;
+  if (!score) return widths >= SPLIT_WITHOUT_CLASSIFIER ? options[0]! : null;
+  const mean = (pieces: GlyphBlob[]) => pieces.reduce((s, p) => s + score(p), 0) / pieces.length;
+  let best = options[0]!;
+  for (const o of options) if (mean(o) > mean(best)) best = o;
+  return mean(best) - score(blob) > 0.5 * (SPLIT_WITHOUT_CLASSIFIER - widths) ? best : null;
 }
 
 function mergeStacked(blobs: GlyphBlob[], scale: WritingScale): GlyphBlob[] {
@@ -227,29 +230,47 @@ function columnInk(lab: Labelling, b: GlyphBlob): Int32Array {
 }
 
 /**
- * Cuts a blob into `pieces` side by side, each cut at the column of least ink near where an even
- * division would put it. Pieces are trimmed to their ink.
+ * Ways to cut a blob into `pieces` side by side: at the column of least ink near each place an
+ * even division would put a cut (where characters touch at a point), and at those places
+ * themselves (where they overlap along a stroke, and the least ink is inside a character).
+ * Pieces are trimmed to their ink.
  */
-export function splitTouching(lab: Labelling, b: GlyphBlob, pieces: number): GlyphBlob[] {
+export function splitOptions(lab: Labelling, b: GlyphBlob, pieces: number): GlyphBlob[][] {
   const w = boxWidth(b);
   const ink = columnInk(lab, b);
-  const cuts: number[] = [0];
-  for (let k = 1; k < pieces; k++) {
-    const expected = (k * w) / pieces;
-    const half = Math.max(1, Math.floor(0.3 * (w / pieces)));
-    let best = Math.round(expected);
+  const step = w / pieces;
+  const half = Math.max(1, Math.floor(0.3 * step));
+  const window = (k: number) => [Math.max(1, Math.round(k * step - half)), Math.min(w - 1, Math.round(k * step + half))] as const;
+  const leastInk = (k: number): number => {
+    const [lo, hi] = window(k);
+    let best = -1;
     let bestScore = Infinity;
-    for (let x = Math.max(cuts[cuts.length - 1]! + 1, Math.round(expected - half)); x <= Math.min(w - 1, Math.round(expected + half)); x++) {
-      // Least ink, ties broken towards the expected column.
-      const score = ink[x]! + Math.abs(x - expected) / (w + 1);
+    for (let x = lo; x <= hi; x++) {
+      // Ties go to the expected column.
+      const score = ink[x]! + Math.abs(x - k * step) / (w + 1);
       if (score < bestScore) {
         bestScore = score;
         best = x;
       }
     }
-    cuts.push(best);
+    return best;
+  };
+  const ks = Array.from({ length: pieces - 1 }, (_, i) => i + 1);
+  const cutSets: number[][] = [ks.map((k) => leastInk(k)), ks.map((k) => Math.round(k * step))];
+  const seen = new Set<string>();
+  const options: GlyphBlob[][] = [];
+  for (const cuts of cutSets) {
+    const key = cuts.join();
+    if (seen.has(key) || cuts.some((c) => c <= 0)) continue;
+    seen.add(key);
+    const cut = piecesAt(lab, b, [0, ...cuts, w]);
+    if (cut.length === pieces) options.push(cut);
   }
-  cuts.push(w);
+  return options;
+}
+
+/** The blob's ink between consecutive cut columns (relative to its box), each trimmed. */
+function piecesAt(lab: Labelling, b: GlyphBlob, cuts: readonly number[]): GlyphBlob[] {
   const parts = new Set(b.parts);
   const out: GlyphBlob[] = [];
   for (let k = 0; k + 1 < cuts.length; k++) {

@@ -72,8 +72,11 @@ describe('segmentPage on synthetic pages', () => {
     const first = seg.rows[0]!.words.flatMap((w) => w.glyphs);
     expect(first).toHaveLength(3);
     const pair = first[1]!;
-    expect(pair.split?.pieces).toHaveLength(2);
-    pair.split!.pieces.forEach((p, i) => expect(iou(toInputBox(seg, p), page.rows[0]![1 + i]!.box)).toBeGreaterThan(0.6));
+    const options = pair.split?.options ?? [];
+    expect(options.length).toBeGreaterThan(0);
+    // One of the proposed cuts separates the two characters.
+    const fits = options.map((pieces) => pieces.length === 2 && pieces.every((p, i) => iou(toInputBox(seg, p), page.rows[0]![1 + i]!.box) > 0.6));
+    expect(fits).toContain(true);
     // Three characters wide is more than any one character: cut without asking a classifier.
     expectMatchesTruth({ ...seg, rows: seg.rows.slice(1) }, { ...page, rows: page.rows.slice(1) });
   });
