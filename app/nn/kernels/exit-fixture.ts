@@ -1,0 +1,13 @@
+// Run as a child process by threads.test.ts: trains a few batches (on worker threads when the
+// backend has them), never calls dispose(), prints the backend, and must exit by itself.
+import { createRng } from '../../data/random.ts';
+import { backendInfo, mlp, ready, SGD, trainEpoch } from '../index.ts';
+
+const rng = createRng(1);
+const count = 256;
+const x = Float32Array.from({ length: count * 1024 }, () => rng.next());
+const y = Int32Array.from({ length: count }, () => rng.int(36));
+const net = mlp([1024, 64, 36], rng);
+await ready();
+const { meanLoss } = trainEpoch(net, new SGD(net.params(), { learningRate: 0.01 }), x, y, count, { batchSize: 32, rng });
+console.log(JSON.stringify({ ...backendInfo(), meanLoss }));
