@@ -38,6 +38,19 @@ function normalise(v: Float32Array): void {
   for (let i = 0; i < v.length; i++) v[i]! /= n;
 }
 
+/**
+ * The templates as the weights of a dense layer (1024 × classes, row-major): logits are
+ * similarities × sharpness for glyphs of about the templates' norm, so a softmax after it is the
+ * template classifier as an ONNX model.
+ */
+export function templateMatrix(sharpness: number): Float32Array {
+  const t = templates();
+  const k = TEMPLATE_CLASSES.length;
+  const w = new Float32Array(GLYPH_PIXELS * k);
+  for (let c = 0; c < k; c++) for (let j = 0; j < GLYPH_PIXELS; j++) w[j * k + c] = t[c * GLYPH_PIXELS + j]! * sharpness;
+  return w;
+}
+
 /** Softmax over cosine similarities × sharpness. */
 export function templateClassifier(sharpness = 30): TemplateClassifier {
   const t = templates();

@@ -1,0 +1,217 @@
+/**
+ * `hwr ocr`: handwriting photos to text. One image without --out prints its rows; with --out
+ * each image's result is written (atomically) to DIR/<name>.<txt|json|hocr>. Folders and globs
+ * expand to the images in them; a file that cannot be read is reported and the others are still
+ * processed (exit 1 at the end).
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve, sep } from 'node:path';
+import { writeFileAtomic } from '../atomic.ts';
+import { decodeImage } from '../image/decode.ts';
+import { pageHocr, pageJson, pageText, type Page } from '../recognize/document.ts';
+import { loadDefaultClassifier, recognizePage } from '../recognize/recognizer.ts';
+import { parseCli, UsageError } from './args.ts';
+import { ProgressBar } from './progress.ts';
+
+export const usage = 'ocr [--format text|json|hocr] [--model FILE] [--out DIR] IMAGE...   handwriting photos (files, folders, globs) to text';
+
+const FORMATS = { text: 'txt', json: 'json', hocr: 'hocr' } as const;
+type Format = keyof typeof FORMATS;
+
+/** Extensions taken when a folder or glob is expanded (sharp reads them; HEIC where its build can). */
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.tif', '.tiff', '.avif', '.heic', '.heif', '.gif']);
+
+/** A progress bar is drawn on a terminal, or in logs when there are at least this many files. */
+const PROGRESS_IN_LOGS = 20;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCli(
+    args,
+    { format: { type: 'string', default: 'text' }, model: { type: 'string' }, out: { type: 'string' } },
+    usage,
+  );
+  const format = values.format as Format;
+  if (!(format in FORMATS)) throw new UsageError(`--format must be text, json or hocr, got '${values.format}'\nusage: hwr ${usage}`);
+  if (positionals.length === 0) throw new UsageError(`no images given\nusage: hwr ${usage}`);
+
+  const { files, problems } = expandInputs(positionals);
+  for (const p of problems) console.error(`hwr ocr: ${p}`);
+  if (files.length === 0) {
+    if (problems.length === 0) console.error('hwr ocr: no images found');
+    return problems.length ? 1 : 2;
+  }
+  if (!values.out && files.length > 1 && format === 'hocr') {
+    throw new UsageError(`hOCR of ${files.length} images needs --out DIR (one document per image)\nusage: hwr ${usage}`);
+  }
+  const outputs = values.out ? outputNames(files, resolve(values.out), FORMATS[format]) : null;
+
+  const classifier = await loadDefaultClassifier(values.model);
+  let failed = problems.length;
+  const pages: Page[] = [];
+  // Not over text going to the same terminal.
+  const progressWanted = files.length > 1 && (process.stderr.isTTY || files.length >= PROGRESS_IN_LOGS) && (outputs !== null || !process.stdout.isTTY);
+  const progress = progressWanted ? new ProgressBar('ocr', files.length) : null;
+  try {
+    for (const [i, file] of files.entries()) {
+      try {
+        const image = await decodeImage(file, { name: file });
+        const page = await recognizePage(image, classifier, { source: file });
+        const output = outputs?.get(file);
+        if (output) writeFileAtomic(output, render(page, format));
+        else if (format === 'json' && files.length > 1) pages.push(page);
+        else {
+          const header = files.length > 1 ? `==> ${file} <==\n` : '';
+          process.stdout.write(`${i > 0 && header ? '\n' : ''}${header}${render(page, format)}`);
+        }
+      } catch (err) {
+        failed++;
+        const message = err instanceof Error ? err.message : String(err);
+        // Decode errors already name the file.
+        console.error(`${progress && process.stderr.isTTY ? '\n' : ''}hwr ocr: ${message.includes(file) ? message : `${file}: ${message}`}`);
+      }
+      progress?.update(i + 1);
+    }
+    progress?.done(failed ? `${failed} failed` : '');
+  } finally {
+    await classifier.close();
+  }
+  if (pages.length) process.stdout.write(`[\n${pages.map((p) => pageJson(p).trimEnd()).join(',\n')}\n]\n`);
+  if (failed) console.error(`hwr ocr: ${failed} of ${files.length + problems.length} input(s) failed`);
+  return failed ? 1 : 0;
+}
+
+function render(page: Page, format: Format): string {
+  switch (format) {
+    case 'text': {
+      const text = pageText(page);
+      return text ? `${text}\n` : '';
+    }
+    case 'json':
+      return pageJson(page);
+    case 'hocr':
+      return pageHocr(page);
+  }
+}
+
+/**
+ * Output file per input: <name without extension>.<ext> in the folder; when two inputs share
+ * that name, the input's extension is kept (a.jpg → a.jpg.txt); inputs that still collide are
+ * numbered.
+ */
+export function outputNames(files: readonly string[], outDir: string, ext: string): Map<string, string> {
+  const stem = (f: string) => basename(f, extname(f));
+  const count = new Map<string, number>();
+  for (const f of files) count.set(stem(f), (count.get(stem(f)) ?? 0) + 1);
+  const used = new Set<string>();
+  const out = new Map<string, string>();
+  for (const f of files) {
+    let name = count.get(stem(f))! > 1 ? basename(f) : stem(f);
+    for (let k = 2; used.has(name); k++) name = `${count.get(stem(f))! > 1 ? basename(f) : stem(f)}-${k}`;
+    used.add(name);
+    out.set(f, join(outDir, `${name}.${ext}`));
+  }
+  return out;
+}
+
+/**
+ * Files from the command line: files as given, folders as the images directly in them, globs
+ * (*, ?, [..], ** for any depth; quoted so the shell did not expand them) as the images they
+ * match. Unreadable inputs and globs that match nothing are problems.
+ */
+export function expandInputs(inputs: readonly string[]): { files: string[]; problems: string[] } {
+  const files: string[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const add = (f: string) => {
+    const key = resolve(f);
+    if (!seen.has(key)) {
+      seen.add(key);
+      files.push(f);
+    }
+  };
+  for (const input of inputs) {
+    if (!/[*?[]/.test(input)) {
+      let isDir: boolean;
+      try {
+        isDir = statSync(input).isDirectory();
+      } catch (err) {
+        problems.push(`${input}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (err as Error).message}`);
+        continue;
+      }
+      if (!isDir) add(input);
+      else {
+        const images = listImages(input);
+        if (images.length === 0) problems.push(`${input}: no images in this folder`);
+        images.forEach(add);
+      }
+      continue;
+    }
+    const matches = glob(input).filter(isImageName);
+    if (matches.length === 0) problems.push(`${input}: no images match`);
+    matches.forEach(add);
+  }
+  return { files, problems };
+}
+
+const isImageName = (f: string): boolean => IMAGE_EXTENSIONS.has(extname(f).toLowerCase());
+
+function listImages(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && isImageName(e.name) && !e.name.startsWith('.'))
+    .map((e) => join(dir, e.name))
+    .sort();
+}
+
+/** Minimal glob over the file system: *, ?, [...] within a path segment, ** across segments. */
+export function glob(pattern: string): string[] {
+  const parts = pattern.split(/[\\/]+/);
+  const absolute = pattern.startsWith('/') || pattern.startsWith(sep);
+  const first = parts.findIndex((p) => /[*?[]/.test(p));
+  const baseParts = parts.slice(0, first);
+  const base = baseParts.length ? baseParts.join('/') || '/' : '.';
+  const rest = parts.slice(first);
+  const out: string[] = [];
+  const walk = (dir: string, i: number) => {
+    if (i === rest.length) return;
+    const seg = rest[i]!;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (seg === '**') {
+      walk(dir, i + 1);
+      for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name), i);
+      return;
+    }
+    const re = segmentRegex(seg);
+    for (const e of entries) {
+      if (!re.test(e.name) || (e.name.startsWith('.') && !seg.startsWith('.'))) continue;
+      const path = dir === '.' && !absolute && baseParts.length === 0 ? e.name : join(dir, e.name);
+      if (i === rest.length - 1) {
+        if (e.isFile()) out.push(path);
+      } else if (e.isDirectory()) walk(path, i + 1);
+    }
+  };
+  walk(base, 0);
+  return out.sort();
+}
+
+function segmentRegex(seg: string): RegExp {
+  let re = '';
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = seg.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += `[${seg.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
