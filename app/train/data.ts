@@ -22,9 +22,10 @@ export function defaultDataPath(): string {
   return pool;
 }
 
-export async function loadTrainingData(opts: Pick<TrainOptions, 'data' | 'labels' | 'limit' | 'seed'>): Promise<TrainingData> {
+export async function loadTrainingData(opts: Pick<TrainOptions, 'arch' | 'data' | 'labels' | 'limit' | 'seed'>): Promise<TrainingData> {
   const path = opts.data ?? defaultDataPath();
-  const set = await loadDataset({ path, labels: opts.labels });
+  // The autoencoder works on 32×32 glyphs: 28×28 IDX images get their 2-pixel border.
+  const set = await loadDataset({ path, labels: opts.labels, glyphs: opts.arch === 'ae' ? true : undefined });
   if (set.count < 2) throw new Error(`${path}: a training set needs at least 2 images, found ${set.count}`);
   const split = splitTrainValidation(set, { validationFraction: 0.1, seed: 1 });
   let train = split.train;
