@@ -5,9 +5,43 @@
  * the boundary by app/services/validate.ts. Type-only except for a few constants and the wire
  * codec, so the renderer (a browser bundle) imports it as it is.
  */
-import type { Arch, EpochRecord, TrainEvent, TrainResult } from './train/types.ts';
 
-export type { Arch, EpochRecord, TrainEvent, TrainResult };
+// The training DTOs mirror app/train/types.ts (this file must stand alone: the renderer's
+// tsconfig sees only it); app/services/training.ts fails to compile if the two drift apart.
+
+export type Arch = 'mlp' | 'ae' | 'tfmlp' | 'cnn';
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy?: number;
+  validationLoss: number;
+  validationAccuracy?: number;
+  /** autoencoder: mean validation PSNR in dB */
+  validationPsnr?: number;
+  seconds: number;
+}
+
+export interface TrainResult {
+  arch: Arch;
+  modelPath: string;
+  outDir: string;
+  backend: string;
+  history: EpochRecord[];
+  bestEpoch: number;
+  validationAccuracy?: number;
+  validationPsnr?: number;
+  cancelled: boolean;
+  seconds: number;
+  artefacts: Record<string, string>;
+}
+
+export type TrainEvent =
+  | { type: 'start'; arch: Arch; backend: string; epochs: number; batchesPerEpoch: number; trainCount: number; validationCount: number }
+  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
+  | { type: 'epoch'; record: EpochRecord; etaSeconds: number }
+  | { type: 'log'; message: string }
+  | { type: 'done'; result: TrainResult };
 
 /** Side of the square glyph every classifier and the autoencoder take (see app/data/glyphs.ts). */
 export const GLYPH_SIDE = 32;
@@ -21,6 +55,8 @@ export const LIMITS = {
   glyphsPerRequest: 512,
   /** File names, labels of models and runs. */
   nameLength: 255,
+  /** Side of a drawing raster sent for framing. */
+  drawingSide: 1024,
   /** Paths the user types (datasets). */
   pathLength: 1024,
   /** Top-k predictions asked for. */
@@ -259,6 +295,14 @@ export interface GlyphBatchRequest {
   topK?: number;
 }
 
+/** A drawing as ink (0 = paper, 255 = full ink), row-major; the back end frames it with app/data/frame.ts. */
+export interface DrawingRequest {
+  ink: Uint8Array;
+  width: number;
+  height: number;
+  topK?: number;
+}
+
 export interface SaveSampleRequest {
   label: string;
   glyph: GlyphPixels;
@@ -278,6 +322,7 @@ export interface HwrRequests {
   appInfo: { request: Record<string, never>; response: AppInfo };
   recognizePage: { request: RecognizePageRequest; response: PageDTO };
   classifyGlyphs: { request: GlyphBatchRequest; response: { model: string; predictions: Prediction[][] } };
+  classifyDrawing: { request: DrawingRequest; response: { model: string; glyph: GlyphPixels; predictions: Prediction[] } };
   reconstructGlyphs: { request: GlyphBatchRequest; response: { model: string; reconstructions: Float32Array; psnr: number[] } };
   datasetSamples: { request: { perClass: number; seed?: number }; response: { source: string; classes: string[]; labels: number[]; glyphs: Float32Array } };
   listModels: { request: Record<string, never>; response: ModelList };
@@ -301,6 +346,7 @@ export const REQUEST_NAMES = [
   'appInfo',
   'recognizePage',
   'classifyGlyphs',
+  'classifyDrawing',
   'reconstructGlyphs',
   'datasetSamples',
   'listModels',
@@ -339,6 +385,14 @@ export type EventListener = (event: HwrEvent) => void;
 /** The API as the renderer sees it: one async method per request, plus the event stream. */
 export type HwrApi = { [K in RequestName]: (request: RequestOf<K>) => Promise<ResponseOf<K>> } & {
   /** Subscribes to events; returns the unsubscribe function. */
+  onEvent(listener: EventListener): () => void;
+};
+
+/**
+ * What the Electron preload exposes as `window.hwr`: the same methods, each resolving to an
+ * Outcome (errors do not keep their code when they cross contextBridge, so none are thrown).
+ */
+export type HwrBridge = { [K in RequestName]: (request: RequestOf<K>) => Promise<Outcome<ResponseOf<K>>> } & {
   onEvent(listener: EventListener): () => void;
 };
 

@@ -17,6 +17,7 @@ import {
   type ResponseOf,
   type RunDetails,
 } from './contract.ts';
+import { frameGlyph } from './data/frame.ts';
 import { modelsDir as shippedModelsDir, projectRoot, sharedDataDir } from './paths.ts';
 import { topCandidates } from './recognize/decode.ts';
 import { onnxClassifier } from './recognize/recognizer.ts';
@@ -117,6 +118,15 @@ export function createServices(options: ServicesOptions): Services {
         predictions.push(topCandidates(row, classifier.classes, Math.min(k, req.topK ?? 5)).map((c) => ({ label: c.label, probability: c.p })));
       }
       return { model: id, predictions };
+    },
+
+    async classifyDrawing(req) {
+      const ink = new Float32Array(req.ink.length);
+      for (let i = 0; i < ink.length; i++) ink[i] = req.ink[i]! / 255;
+      // The very framing of the training data and the OCR crops (app/data/frame.ts).
+      const glyph = frameGlyph(ink, req.width, req.height);
+      const { model, predictions } = await api.classifyGlyphs({ glyphs: glyph, topK: req.topK ?? 5 });
+      return { model, glyph, predictions: predictions[0] ?? [] };
     },
 
     async reconstructGlyphs(req) {

@@ -10,7 +10,7 @@ import { startServer } from '../server/http.ts';
 import { buildRenderer, RENDERER_OUT, rendererBuilt } from '../server/renderer-build.ts';
 import { numberOption, parseCli, UsageError } from './args.ts';
 
-export const usage = 'serve [--port N] [--host ADDR] [--home DIR] [--ui DIR] [--rebuild]   the app in your browser at http://127.0.0.1:PORT (token in the printed address)';
+export const usage = 'serve [--port N] [--host ADDR] [--home DIR] [--models DIR] [--ui DIR] [--rebuild]   the app in your browser at http://127.0.0.1:PORT (token in the printed address)';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -21,6 +21,7 @@ export async function run(args: string[], signals: NodeJS.EventEmitter = process
       port: { type: 'string' },
       host: { type: 'string' },
       home: { type: 'string' },
+      models: { type: 'string' },
       ui: { type: 'string' },
       rebuild: { type: 'boolean' },
     },
@@ -38,7 +39,11 @@ export async function run(args: string[], signals: NodeJS.EventEmitter = process
   if (values.ui && !rendererBuilt(staticDir)) throw new UsageError(`--ui ${staticDir} holds no index.html: build the UI with 'npm run build'`);
   if (!values.ui && (values.rebuild || !rendererBuilt(staticDir))) staticDir = await buildRenderer(RENDERER_OUT, (line) => console.error(`hwr serve: ${line}`));
 
-  const services = createServices({ transport: 'http', ...(values.home ? { home: resolve(values.home) } : {}) });
+  const services = createServices({
+    transport: 'http',
+    ...(values.home ? { home: resolve(values.home) } : {}),
+    ...(values.models ? { modelsDir: resolve(values.models) } : {}),
+  });
   const token = randomBytes(24).toString('base64url');
   const server = await startServer({ api: services, host: host === 'localhost' ? '127.0.0.1' : host, port, token, staticDir });
   console.log(`hwr serve: open the app at\n\n  ${server.url}\n\nThe token in the address is what lets your browser in; keep it to yourself. Data folder: ${services.home.root}. Ctrl+C stops.`);

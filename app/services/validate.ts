@@ -124,6 +124,16 @@ const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checke
     fields: ['glyphs', 'topK'],
     check: (b) => ({ glyphs: b.glyphs('glyphs'), ...(b.has('topK') ? { topK: b.number('topK', 1, LIMITS.topK, { integer: true }) } : {}) }),
   },
+  classifyDrawing: {
+    fields: ['ink', 'width', 'height', 'topK'],
+    check: (b) => {
+      const width = b.number('width', 1, LIMITS.drawingSide, { integer: true });
+      const height = b.number('height', 1, LIMITS.drawingSide, { integer: true });
+      const ink = b.bytes('ink', LIMITS.drawingSide * LIMITS.drawingSide);
+      if (ink.length !== width * height) throw invalid(`classifyDrawing.ink holds ${ink.length} values, expected ${width} × ${height} = ${width * height}`);
+      return { ink, width, height, ...(b.has('topK') ? { topK: b.number('topK', 1, LIMITS.topK, { integer: true }) } : {}) };
+    },
+  },
   reconstructGlyphs: { fields: ['glyphs'], check: (b) => ({ glyphs: b.glyphs('glyphs') }) },
   datasetSamples: {
     fields: ['perClass', 'seed'],

@@ -1,0 +1,122 @@
+/** The Train view's state: the form, the run's status as the back end reports it, and its pictures. */
+import type { Arch, DatasetInfo, HwrApi, RunDetails, TrainRequest, TrainingStatus } from '../../../app/contract.ts';
+import type { AppState } from './app.svelte.ts';
+
+export const ARCH_LABELS: Record<Arch, string> = {
+  mlp: 'MLP 1024-64-36 (from-scratch engine)',
+  ae: 'Autoencoder 1024-32-32-32-1024 (engine)',
+  cnn: 'CNN (TensorFlow.js)',
+  tfmlp: 'MLP (TensorFlow.js)',
+};
+
+export class TrainState {
+  datasets = $state.raw<DatasetInfo[]>([]);
+  form = $state<TrainRequest>({
+    arch: 'mlp',
+    dataset: 'emnist36',
+    epochs: 40,
+    learningRate: 0.1,
+    batchSize: 32,
+    momentum: 0.9,
+    limit: 0,
+    augment: true,
+    balance: true,
+    patience: 8,
+    seed: 1,
+  });
+  status = $state.raw<TrainingStatus | null>(null);
+  details = $state.raw<RunDetails | null>(null);
+  busy = $derived(this.status?.state === 'starting' || this.status?.state === 'running' || this.status?.state === 'cancelling');
+  private detailsFor = '';
+
+  constructor(private readonly app: AppState) {
+    app.api.onEvent((event) => {
+      if (event.type === 'train-status') {
+        this.status = event.status;
+        const s = event.status;
+        const key = `${s.runId}:${s.history.length}:${s.state}`;
+        if (s.runId && key !== this.detailsFor && (s.history.length > 0 || s.state === 'done' || s.state === 'cancelled')) {
+          this.detailsFor = key;
+          void this.refreshDetails();
+        }
+      }
+      if (event.type === 'train' && this.status?.runId === event.runId) {
+        const e = event.event;
+        if (e.type === 'batch') {
+          const at = e.epoch - 1 + e.batch / Math.max(1, e.batches);
+          this.status = { ...this.status, epoch: e.epoch, batch: e.batch, lastBatchLoss: e.loss, lossTrace: [...this.status.lossTrace, { at, loss: e.loss }].slice(-600) };
+        }
+      }
+    });
+  }
+
+  private get api(): HwrApi {
+    return this.app.api;
+  }
+
+  async load(): Promise<void> {
+    try {
+      const [datasets, status] = await Promise.all([this.api.listDatasets({}), this.api.trainingStatus({})]);
+      this.datasets = datasets;
+      this.status = status;
+      if (!datasets.some((d) => d.id === this.form.dataset && d.available)) {
+        const first = datasets.find((d) => d.available);
+        if (first) this.form.dataset = first.id;
+      }
+      if (status.runId) void this.refreshDetails();
+    } catch (err) {
+      this.app.report(err);
+    }
+  }
+
+  /** The architecture's own defaults (what `hwr train` uses). */
+  chooseArch(arch: Arch): void {
+    const defaults = this.app.info?.archDefaults[arch];
+    this.form = { ...this.form, arch, ...(defaults ?? {}) };
+  }
+
+  async start(): Promise<void> {
+    this.details = null;
+    await this.act(() => this.api.startTraining({ ...this.form }));
+  }
+
+  async cancel(): Promise<void> {
+    await this.act(() => this.api.cancelTraining({}));
+  }
+
+  async resume(): Promise<void> {
+    if (this.status?.runId) await this.act(() => this.api.resumeTraining({ runId: this.status!.runId! }));
+  }
+
+  async discard(): Promise<void> {
+    if (!this.status?.runId) return;
+    await this.act(() => this.api.discardRun({ runId: this.status!.runId! }));
+    this.details = null;
+    await this.app.refreshModels();
+  }
+
+  async activate(): Promise<void> {
+    if (!this.status?.runId) return;
+    await this.app.activate(`run:${this.status.runId}`);
+    this.status = { ...this.status, activated: true };
+  }
+
+  async refreshDetails(): Promise<void> {
+    const runId = this.status?.runId;
+    if (!runId) return;
+    try {
+      const details = await this.api.runDetails({ runId });
+      if (this.status?.runId === runId) this.details = details;
+    } catch {
+      // The pictures are a bonus; the run may just have been discarded.
+    }
+  }
+
+  private async act(call: () => Promise<TrainingStatus>): Promise<void> {
+    try {
+      this.status = await call();
+    } catch (err) {
+      this.app.report(err);
+    }
+  }
+}
