@@ -58,44 +58,80 @@ export function glyphInk(ink: GrayImage, lab: Labelling, blob: GlyphBlob, pad: n
 
 /** Scales values so the glyph's stroke cores (by default its 60th percentile of ink) read 1, clamped. */
 export function stretchContrast(img: GrayImage, core = 0.6): GrayImage {
-  const values: number[] = [];
-  for (const v of img.data) if (v > 0) values.push(v);
-  if (values.length === 0) return img;
-  values.sort((a, b) => a - b);
-  const level = Math.max(1e-3, values[Math.floor(core * (values.length - 1))]!);
-  return { ...img, data: img.data.map((v) => Math.min(1, v / level)) };
+  // The percentile from a histogram of the inked pixels (ink is in [0, 1]).
+  const bins = 256;
+  const hist = new Int32Array(bins);
+  let n = 0;
+  for (const v of img.data) {
+    if (v > 0) {
+      hist[Math.min(bins - 1, (v * bins) | 0)]!++;
+      n++;
+    }
+  }
+  if (n === 0) return img;
+  const want = core * n;
+  let acc = 0;
+  let bin = 0;
+  for (; bin < bins - 1; bin++) {
+    acc += hist[bin]!;
+    if (acc >= want) break;
+  }
+  const level = Math.max(1e-3, (bin + 0.5) / bins);
+  const data = new Float32Array(img.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = Math.min(1, img.data[i]! / level);
+  return { ...img, data };
 }
 
 /**
- * Grey dilation (radius > 0) or erosion (radius < 0) with an antialiased disc, so fractional
- * radii change the stroke width smoothly.
+ * Grey dilation (radius > 0) or erosion (radius < 0) with an antialiased disc: weight 1 for the
+ * pixel itself, r for its edge neighbours, fading beyond, so fractional radii change the stroke
+ * width smoothly. Outside the image is paper.
  */
 export function softMorph(img: GrayImage, radius: number): GrayImage {
   if (Math.abs(radius) < 0.25) return img;
   const r = Math.abs(radius);
   const R = Math.ceil(r);
-  const { width: w, height: h, data } = img;
-  const offsets: { dx: number; dy: number; k: number }[] = [];
-  for (let dy = -R; dy <= R; dy++) {
-    for (let dx = -R; dx <= R; dx++) {
-      // Weight 1 for the pixel itself, r for its edge neighbours, fading beyond.
-      const k = Math.max(0, Math.min(1, r + 1 - Math.hypot(dx, dy)));
-      if (k > 0) offsets.push({ dx, dy, k });
+  const { width: w, height: h } = img;
+  const dx: number[] = [];
+  const dy: number[] = [];
+  const kw: number[] = [];
+  for (let y = -R; y <= R; y++) {
+    for (let x = -R; x <= R; x++) {
+      const k = Math.max(0, Math.min(1, r + 1 - Math.hypot(x, y)));
+      if (k > 0) {
+        dx.push(x);
+        dy.push(y);
+        kw.push(k);
+      }
     }
   }
-  const out = new Float32Array(w * h);
+  // Erosion is the dilation of the paper: dilate 1 - v, and turn back.
   const dilate = radius > 0;
+  const src = dilate ? img.data : img.data.map((v) => 1 - v);
+  const out = new Float32Array(w * h);
+  // Scatter from each inked pixel: cost in proportion to the ink, not the crop.
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let m = dilate ? 0 : 1;
-      for (const { dx, dy, k } of offsets) {
-        const xx = x + dx;
-        const yy = y + dy;
-        const v = xx >= 0 && xx < w && yy >= 0 && yy < h ? data[yy * w + xx]! : 0;
-        if (dilate) m = Math.max(m, v * k);
-        else m = Math.min(m, 1 - (1 - v) * k); // erosion is the dilation of the paper
+      const v = src[y * w + x]!;
+      if (v <= 0) continue;
+      for (let k = 0; k < kw.length; k++) {
+        const xx = x + dx[k]!;
+        const yy = y + dy[k]!;
+        if (xx < 0 || xx >= w || yy < 0 || yy >= h) continue;
+        const m = v * kw[k]!;
+        const i = yy * w + xx;
+        if (m > out[i]!) out[i] = m;
       }
-      out[y * w + x] = m;
+    }
+  }
+  if (!dilate) {
+    // The paper beyond the edges reaches in too.
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        const k = Math.max(0, Math.min(1, r + 1 - Math.min(x + 1, y + 1, w - x, h - y)));
+        out[i] = 1 - Math.max(out[i]!, k);
+      }
     }
   }
   return { width: w, height: h, data: out };
@@ -128,7 +164,8 @@ export function measureStroke(data: ArrayLike<number>, w: number, h: number): nu
 export function cropGlyph(ink: GrayImage, lab: Labelling, blob: GlyphBlob, stroke: number): Float32Array {
   const longer = Math.max(blob.x1 - blob.x0, blob.y1 - blob.y0);
   const perGlyphPixel = longer / GLYPH_BOX;
-  const pad = Math.ceil(Math.max(1, 0.25 * longer)) + 1;
+  // Room for the widest stroke the correction below can ask for.
+  const pad = Math.ceil(GLYPH_STROKE * perGlyphPixel) + 2;
   const crop = stretchContrast(glyphInk(ink, lab, blob, pad));
   const render = (radius: number): Float32Array => {
     const shaped = radius < 0 ? stretchContrast(softMorph(crop, radius), 0.8) : softMorph(crop, radius);

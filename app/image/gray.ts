@@ -51,6 +51,26 @@ export function scaleBox(b: Box, s: number): Box {
   return { x0: b.x0 * s, y0: b.y0 * s, x1: b.x1 * s, y1: b.y1 * s };
 }
 
+/** 2×2 mean (a trailing odd row or column is dropped): one fast level of an image pyramid. */
+export function halve(img: GrayImage): GrayImage {
+  const w = Math.max(1, img.width >> 1);
+  const h = Math.max(1, img.height >> 1);
+  if (img.width < 2 || img.height < 2) return downscale(img, Math.max(img.width / w, img.height / h));
+  const out = new Float32Array(w * h);
+  const src = img.data;
+  const sw = img.width;
+  for (let y = 0; y < h; y++) {
+    const r0 = 2 * y * sw;
+    const r1 = r0 + sw;
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      const c = 2 * x;
+      out[o + x] = (src[r0 + c]! + src[r0 + c + 1]! + src[r1 + c]! + src[r1 + c + 1]!) * 0.25;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
 /**
  * Area-average resampling by a factor ≥ 1 (output is about width / factor wide): each output
  * pixel is the mean of the input pixels it covers, so thin strokes fade rather than vanish.
@@ -60,50 +80,50 @@ export function downscale(img: GrayImage, factor: number): GrayImage {
   if (factor === 1) return img;
   const w = Math.max(1, Math.round(img.width / factor));
   const h = Math.max(1, Math.round(img.height / factor));
-  const fx = img.width / w;
-  const fy = img.height / h;
-  // Separable: rows first into a w × img.height buffer, then columns.
+  const cols = footprints(img.width, w);
+  const rows = footprints(img.height, h);
+  // Rows first (each output column from its input columns), then columns.
   const tmp = new Float32Array(w * img.height);
-  const xw = spans(img.width, w, fx);
   for (let y = 0; y < img.height; y++) {
-    const row = y * img.width;
+    const src = y * img.width;
+    const dst = y * w;
     for (let x = 0; x < w; x++) {
       let s = 0;
-      for (let k = xw.start[x]!; k < xw.end[x]!; k++) s += img.data[row + k]! * xw.weight[k * 2 + (k === xw.start[x] ? 0 : 1)]!;
-      tmp[y * w + x] = s / fx;
+      for (let k = cols.from[x]!; k < cols.from[x + 1]!; k++) s += img.data[src + cols.index[k]!]! * cols.weight[k]!;
+      tmp[dst + x] = s;
     }
   }
   const out = new Float32Array(w * h);
-  const yw = spans(img.height, h, fy);
   for (let y = 0; y < h; y++) {
-    for (let k = yw.start[y]!; k < yw.end[y]!; k++) {
-      const wk = yw.weight[k * 2 + (k === yw.start[y] ? 0 : 1)]!;
-      const src = k * w;
-      const dst = y * w;
+    const dst = y * w;
+    for (let k = rows.from[y]!; k < rows.from[y + 1]!; k++) {
+      const src = rows.index[k]! * w;
+      const wk = rows.weight[k]!;
       for (let x = 0; x < w; x++) out[dst + x]! += tmp[src + x]! * wk;
     }
-    for (let x = 0; x < w; x++) out[y * w + x]! /= fy;
   }
   return { width: w, height: h, data: out };
 }
 
 /**
- * For resampling n input cells onto m output cells of size f: the input range of each output
- * cell and, per input cell k, the weight it carries into its first (slot 0) and into its next
- * output cell (slot 1) when it straddles a boundary.
+ * For resampling n cells onto m: per output cell, the input cells it covers (index) and the share
+ * of the output each carries (weight, summing to 1), listed from from[i] to from[i + 1].
  */
-function spans(n: number, m: number, f: number): { start: Int32Array; end: Int32Array; weight: Float32Array } {
-  const start = new Int32Array(m);
-  const end = new Int32Array(m);
-  const weight = new Float32Array(n * 2).fill(1);
+function footprints(n: number, m: number): { from: Int32Array; index: Int32Array; weight: Float32Array } {
+  const f = n / m;
+  const from = new Int32Array(m + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
   for (let i = 0; i < m; i++) {
     const a = i * f;
     const b = Math.min(n, (i + 1) * f);
-    start[i] = Math.floor(a);
-    end[i] = Math.min(n, Math.ceil(b - 1e-9));
-    const firstCover = Math.min(b, start[i]! + 1) - a;
-    weight[start[i]! * 2] = firstCover;
-    if (end[i]! - 1 > start[i]!) weight[(end[i]! - 1) * 2 + 1] = b - (end[i]! - 1);
+    for (let k = Math.floor(a); k < Math.min(n, Math.ceil(b - 1e-9)); k++) {
+      const cover = Math.min(b, k + 1) - Math.max(a, k);
+      if (cover <= 0) continue;
+      index.push(k);
+      weight.push(cover / (b - a));
+    }
+    from[i + 1] = index.length;
   }
-  return { start, end, weight };
+  return { from, index: Int32Array.from(index), weight: Float32Array.from(weight) };
 }

@@ -31,16 +31,18 @@ export function percentile(values: readonly number[], q: number): number {
 export const strokeOf = (c: Pick<Component, 'area' | 'perimeter'>): number => (2 * c.area) / Math.max(1, c.perimeter);
 
 /**
- * Estimates the writing scale, or null when nothing looks like writing (an empty page).
+ * Estimates the writing scale from the components of an image of the given size, or null when
+ * nothing looks like writing (an empty page).
  * Character size comes from the components that are clearly more than specks: at least a few
  * stroke widths tall, and not among the lowest (pieces of broken characters) or tallest
  * (page edges, lines) heights.
  */
-export function estimateScale(components: readonly Component[]): WritingScale | null {
-  const sized = components.filter((c) => c.area >= 12);
+export function estimateScale(components: readonly Component[], width = Infinity, height = Infinity): WritingScale | null {
+  // What touches the image's edge is more likely the table under the page, or its shadow.
+  const sized = components.filter((c) => c.area >= 12 && c.x0 > 0 && c.y0 > 0 && c.x1 < width && c.y1 < height);
   if (sized.length === 0) return null;
-  // Area-weighted median stroke, so a cloud of specks does not decide it.
-  const byStroke = sized.map((c) => ({ s: strokeOf(c), a: c.area })).sort((a, b) => a.s - b.s);
+  // Median stroke weighted by √area, so neither a cloud of specks nor one big blot decides it.
+  const byStroke = sized.map((c) => ({ s: strokeOf(c), a: Math.sqrt(c.area) })).sort((a, b) => a.s - b.s);
   const totalArea = byStroke.reduce((n, c) => n + c.a, 0);
   let acc = 0;
   let stroke = byStroke[byStroke.length - 1]!.s;

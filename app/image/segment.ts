@@ -9,8 +9,9 @@ import { inkMap } from './background.ts';
 import { connectedComponents, type Labelling } from './components.ts';
 import { cropGlyphs } from './crop.ts';
 import { findGlyphs, proposeJoins, resolveWord, type GlyphBlob, type GlyphOptions } from './glyphs.ts';
-import { downscale, scaleBox, type Box, type GrayImage } from './gray.ts';
+import { downscale, halve, scaleBox, type Box, type GrayImage } from './gray.ts';
 import { boxBlur3 } from './filters.ts';
+import { removeLines, type LineOptions } from './lines.ts';
 import { layoutRows, type RowLayout, type RowOptions, type WordOptions } from './rows.ts';
 import { estimateScale, type WritingScale } from './scale.ts';
 import { hysteresis, otsuThreshold } from './threshold.ts';
@@ -44,40 +45,80 @@ export interface SegmentedPage {
   rows: RowLayout<GlyphBlob>[];
 }
 
-/** Binarises an ink map: Otsu's threshold (at least MIN_INK_CONTRAST), hysteresis down to 60% of it. */
-export function binarize(ink: GrayImage): Uint8Array {
+/**
+ * Binarises an ink map: Otsu's threshold (at least MIN_INK_CONTRAST), hysteresis down to 60% of
+ * it, then ruled and grid lines removed.
+ */
+export function binarize(ink: GrayImage, lines: LineOptions): Uint8Array {
   const t = Math.max(MIN_INK_CONTRAST, otsuThreshold(ink.data));
-  return hysteresis(ink, 0.6 * t, t);
+  const mask = hysteresis(ink, 0.6 * t, t);
+  removeLines(mask, ink.width, ink.height, lines);
+  return mask;
 }
+
+/** Lines are longer than any character stroke: this many character heights. */
+const LINE_LENGTH = 4;
 
 /** Segments a brightness image (0 black .. 1 white) into rows, words and character blobs. */
 export function segmentPage(img: GrayImage, options: SegmentOptions = {}): SegmentedPage {
-  const fullInk = inkMap(img);
-  const first = connectedComponents(binarize(fullInk), fullInk.width, fullInk.height);
-  const measured = estimateScale(first.components);
-  const empty = (ink: GrayImage, labelling: Labelling, factor = 1): SegmentedPage => ({
-    width: img.width,
-    height: img.height,
-    factor,
-    scale: null,
-    ink,
-    labelling,
-    rows: [],
-  });
-  if (!measured) return empty(fullInk, first);
-
+  const pyramid = halvings(img);
+  const measured = measureWriting(pyramid);
+  if (!measured) {
+    const labelling: Labelling = { width: 1, height: 1, labels: new Int32Array(1), components: [] };
+    return { width: img.width, height: img.height, factor: 1, scale: null, ink: { width: 1, height: 1, data: new Float32Array(1) }, labelling, rows: [] };
+  }
   const factor = Math.max(1, measured.charHeight / WORK_CHAR_HEIGHT);
-  let ink = factor > 1.1 ? downscale(fullInk, factor) : fullInk;
-  // Area averaging already smooths a downscaled map; a map kept at full size gets a light blur.
+  // From the smallest pyramid level still at least as large as the working scale.
+  let level = 0;
+  while (level + 1 < pyramid.length && 2 ** (level + 1) <= factor) level++;
+  const rest = factor / 2 ** level;
+  const work = rest > 1.1 ? downscale(pyramid[level]!, rest) : pyramid[level]!;
+  let ink = inkMap(work);
+  // Area averaging already smooths a downscaled image; one kept at full size gets a light blur.
   if (factor <= 1.5) ink = boxBlur3(ink);
-  const labelling = connectedComponents(binarize(ink), ink.width, ink.height);
-  const scale = estimateScale(labelling.components);
-  if (!scale) return empty(ink, labelling, ink.width === fullInk.width ? 1 : factor);
   const realFactor = img.width / ink.width;
+  const H = measured.charHeight / realFactor;
+  const mask = binarize(ink, { minLength: LINE_LENGTH * H, maxThickness: Math.max(2, 0.25 * H) });
+  const labelling = connectedComponents(mask, ink.width, ink.height);
+  const scale = estimateScale(labelling.components, ink.width, ink.height);
+  if (!scale) return { width: img.width, height: img.height, factor: realFactor, scale: null, ink, labelling, rows: [] };
   const { glyphs, small } = findGlyphs(labelling, scale, options.glyphs);
   const rows = layoutRows(glyphs, scale.charHeight, options.rows, options.words);
   for (const row of rows) for (const word of row.words) proposeJoins(word.glyphs, small, scale);
   return { width: img.width, height: img.height, factor: realFactor, scale, ink, labelling, rows };
+}
+
+/** Writing is first measured on a pyramid level at most this long (when its characters come out at least PREVIEW_MIN_CHAR tall there). */
+const PREVIEW_SIDE = 1400;
+const PREVIEW_MIN_CHAR = 16;
+
+/** The image and its 2× reductions down to PREVIEW_SIDE. */
+function halvings(img: GrayImage): GrayImage[] {
+  const levels = [img];
+  while (Math.max(levels[levels.length - 1]!.width, levels[levels.length - 1]!.height) > PREVIEW_SIDE) levels.push(halve(levels[levels.length - 1]!));
+  return levels;
+}
+
+/**
+ * The writing's scale in pixels of the pyramid's first level, or null for a page without
+ * writing: measured on the smallest level, or on larger ones when the characters are too small
+ * there to measure.
+ */
+export function measureWriting(pyramid: readonly GrayImage[]): WritingScale | null {
+  const measure = (im: GrayImage) => {
+    const ink = inkMap(im);
+    // Not knowing the writing yet, lines are what spans a good part of the page.
+    const long = Math.max(im.width, im.height) / 5;
+    const mask = binarize(ink, { minLength: long, maxThickness: Math.max(2, long / 12) });
+    return estimateScale(connectedComponents(mask, ink.width, ink.height).components, ink.width, ink.height);
+  };
+  for (let level = pyramid.length - 1; level >= 0; level--) {
+    const s = measure(pyramid[level]!);
+    if (!s) return null;
+    const f = 2 ** level;
+    if (s.charHeight >= PREVIEW_MIN_CHAR || level === 0) return { stroke: s.stroke * f, charHeight: s.charHeight * f, charWidth: s.charWidth * f };
+  }
+  return null;
 }
 
 /** The page's glyphs in reading order, proposed joins and splits decided by geometry alone. */
