@@ -27,65 +27,83 @@ export const NO_AUGMENT: AugmentOptions = { rotate: 0, scale: 0, shear: 0, shift
 
 const uniform = (rng: Pick<Rng, 'next'>, max: number) => (rng.next() * 2 - 1) * max;
 
-/** Bilinear affine warp about the image centre: dst(p) = src(A⁻¹ (p - c - t) + c). */
+/** Bilinear affine warp about the image centre: dst(p) = src(A⁻¹ (p - c - t) + c); outside is 0. */
 export function warpAffine(src: Float32Array, size: number, inverse: [number, number, number, number], tx: number, ty: number, dst: Float32Array): void {
   const c = (size - 1) / 2;
   const [a, b, cc, d] = inverse;
+  const last = size - 1;
   for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const px = x - c - tx;
-      const py = y - c - ty;
-      const sx = a * px + b * py + c;
-      const sy = cc * px + d * py + c;
+    const py = y - c - ty;
+    // Source coordinates move by (a, cc) per output pixel along the row.
+    let sx = a * (-c - tx) + b * py + c;
+    let sy = cc * (-c - tx) + d * py + c;
+    for (let x = 0; x < size; x++, sx += a, sy += cc) {
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
-      const fx = sx - x0;
-      const fy = sy - y0;
       let v = 0;
-      if (x0 >= -1 && y0 >= -1 && x0 < size && y0 < size) {
-        const at = (xx: number, yy: number) => (xx >= 0 && yy >= 0 && xx < size && yy < size ? src[yy * size + xx]! : 0);
-        v = (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+      if (x0 >= -1 && y0 >= -1 && x0 <= last && y0 <= last) {
+        const fx = sx - x0;
+        const fy = sy - y0;
+        const i = y0 * size + x0;
+        const inX0 = x0 >= 0;
+        const inX1 = x0 < last;
+        const inY0 = y0 >= 0;
+        const inY1 = y0 < last;
+        const p00 = inX0 && inY0 ? src[i]! : 0;
+        const p10 = inX1 && inY0 ? src[i + 1]! : 0;
+        const p01 = inX0 && inY1 ? src[i + size]! : 0;
+        const p11 = inX1 && inY1 ? src[i + size + 1]! : 0;
+        v = (1 - fy) * (p00 + fx * (p10 - p00)) + fy * (p01 + fx * (p11 - p01));
       }
       dst[y * size + x] = v;
     }
   }
 }
 
-/** Grey dilation (thicken, mode 'max') or erosion (thin, 'min') with a plus-shaped 3×3 element, blended by `amount`. */
-function morph(img: Float32Array, size: number, mode: 'max' | 'min', amount: number, tmp: Float32Array): void {
+/** Grey dilation (thicken, `grow`) or erosion (thin) with a plus-shaped 3×3 element, blended by `amount`. */
+function morph(img: Float32Array, size: number, grow: boolean, amount: number, tmp: Float32Array): void {
   tmp.set(img);
-  const pick = mode === 'max' ? Math.max : Math.min;
+  const last = size - 1;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const i = y * size + x;
-      let v = tmp[i]!;
-      if (x > 0) v = pick(v, tmp[i - 1]!);
-      if (x < size - 1) v = pick(v, tmp[i + 1]!);
-      if (y > 0) v = pick(v, tmp[i - size]!);
-      if (y < size - 1) v = pick(v, tmp[i + size]!);
-      img[i] = tmp[i]! + (v - tmp[i]!) * amount;
+      const here = tmp[i]!;
+      let v = here;
+      const l = x > 0 ? tmp[i - 1]! : here;
+      const r = x < last ? tmp[i + 1]! : here;
+      const u = y > 0 ? tmp[i - size]! : here;
+      const dn = y < last ? tmp[i + size]! : here;
+      if (grow) {
+        if (l > v) v = l;
+        if (r > v) v = r;
+        if (u > v) v = u;
+        if (dn > v) v = dn;
+      } else {
+        if (l < v) v = l;
+        if (r < v) v = r;
+        if (u < v) v = u;
+        if (dn < v) v = dn;
+      }
+      img[i] = here + (v - here) * amount;
     }
   }
 }
 
+/** A light blur: the separable [1 2 1]/4 kernel in both directions, edges replicated. */
 function blur3(img: Float32Array, size: number, tmp: Float32Array): void {
-  tmp.set(img);
+  const last = size - 1;
   for (let y = 0; y < size; y++) {
+    const row = y * size;
     for (let x = 0; x < size; x++) {
-      let s = 0;
-      let w = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const yy = y + dy;
-          const xx = x + dx;
-          if (yy < 0 || xx < 0 || yy >= size || xx >= size) continue;
-          const k = dx === 0 && dy === 0 ? 4 : dx === 0 || dy === 0 ? 2 : 1;
-          s += tmp[yy * size + xx]! * k;
-          w += k;
-        }
-      }
-      img[y * size + x] = s / w;
+      const l = img[row + (x > 0 ? x - 1 : 0)]!;
+      const r = img[row + (x < last ? x + 1 : last)]!;
+      tmp[row + x] = (l + 2 * img[row + x]! + r) * 0.25;
     }
+  }
+  for (let y = 0; y < size; y++) {
+    const up = (y > 0 ? y - 1 : 0) * size;
+    const down = (y < last ? y + 1 : last) * size;
+    for (let x = 0; x < size; x++) img[y * size + x] = (tmp[up + x]! + 2 * tmp[y * size + x]! + tmp[down + x]!) * 0.25;
   }
 }
 
@@ -106,13 +124,17 @@ export function augmentGlyph(src: Float32Array, size: number, dst: Float32Array,
   const det = f00 * f11 - f01 * f10;
   const inverse: [number, number, number, number] = [f11 / det, -f01 / det, -f10 / det, f00 / det];
   warpAffine(src, size, inverse, uniform(rng, opts.shift), uniform(rng, opts.shift), dst);
-  if (rng.next() < opts.thickness) morph(dst, size, rng.next() < 0.6 ? 'max' : 'min', 0.4 + 0.6 * rng.next(), scratch);
+  if (rng.next() < opts.thickness) morph(dst, size, rng.next() < 0.6, 0.4 + 0.6 * rng.next(), scratch);
   if (rng.next() < opts.blur) blur3(dst, size, scratch);
   if (opts.noise > 0) {
+    // Cheap noise: one uniform per pixel from a small LCG seeded by the generator,
+    // scaled to the requested standard deviation (uniform on ±√3·σ).
+    let state = (rng.next() * 4294967296) >>> 0;
+    const amplitude = opts.noise * Math.sqrt(3) * 2;
     for (let i = 0; i < size * size; i++) {
-      // Box-Muller-free cheap noise: sum of two uniforms, scaled to the requested std-dev.
-      const n = (rng.next() + rng.next() - 1) * opts.noise * 2.449;
-      dst[i] = Math.min(1, Math.max(0, dst[i]! + n));
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      const v = dst[i]! + (state / 4294967296 - 0.5) * amplitude;
+      dst[i] = v < 0 ? 0 : v > 1 ? 1 : v;
     }
   } else {
     for (let i = 0; i < size * size; i++) dst[i] = Math.min(1, Math.max(0, dst[i]!));

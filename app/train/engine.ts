@@ -127,9 +127,10 @@ export async function trainEngine(o: TrainOptions, hooks: TrainHooks = {}): Prom
   const evaluate = (inputs: Float32Array, labels: Int32Array, count: number) => {
     const out = predict(net, inputs, count);
     if (isAe) {
+      // Same units as the training loss: squared error summed over a glyph's pixels, mean over glyphs.
       let se = 0;
       for (let i = 0; i < count * size; i++) se += (out[i]! - inputs[i]!) ** 2;
-      return { loss: se / (count * size), psnr: mean(psnrPerImage(inputs, out, count, size)), out };
+      return { loss: se / count, psnr: mean(psnrPerImage(inputs, out, count, size)), out };
     }
     const k = set.classes.length;
     let nll = 0;
