@@ -28,7 +28,6 @@ import { tileGrid, weightTiles } from './train/plots.ts';
 import { Datasets } from './services/datasets.ts';
 import { defaultHome, homeLayout, type HomeLayout } from './services/home.ts';
 import { ModelRegistry } from './services/models.ts';
-import { launchNodeTrainer } from './services/node-trainer.ts';
 import { PageStore } from './services/pages.ts';
 import { readRun, runModelPath } from './services/runs.ts';
 import { saveSample } from './services/samples.ts';
@@ -42,8 +41,8 @@ export interface ServicesOptions {
   modelsDir?: string;
   /** ../shared/data, or null when absent. Default: sharedDataDir(). */
   sharedData?: string | null;
-  /** How training processes are started. Default: a forked Node child. */
-  launchTrainer?: LaunchTrainer;
+  /** How training processes are started: a Node child (app/services/node-trainer.ts) or an Electron utilityProcess. */
+  launchTrainer: LaunchTrainer;
   transport: AppInfo['transport'];
   cancelGraceMs?: number;
 }
@@ -72,7 +71,7 @@ export function createServices(options: ServicesOptions): Services {
   const pages = new PageStore();
   const training = new TrainingManager({
     runsDir: home.runs,
-    launch: options.launchTrainer ?? launchNodeTrainer,
+    launch: options.launchTrainer,
     resolveDataset: (dataset) => datasets.resolve(dataset),
     emit,
     isActive: (id) => Object.values(models.list().active).includes(id),

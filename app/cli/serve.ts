@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { createServices } from '../services.ts';
+import { launchNodeTrainer } from '../services/node-trainer.ts';
 import { startServer } from '../server/http.ts';
 import { buildRenderer, RENDERER_OUT, rendererBuilt } from '../server/renderer-build.ts';
 import { numberOption, parseCli, UsageError } from './args.ts';
@@ -41,6 +42,7 @@ export async function run(args: string[], signals: NodeJS.EventEmitter = process
 
   const services = createServices({
     transport: 'http',
+    launchTrainer: launchNodeTrainer,
     ...(values.home ? { home: resolve(values.home) } : {}),
     ...(values.models ? { modelsDir: resolve(values.models) } : {}),
   });

@@ -1,0 +1,50 @@
+/**
+ * Electron main process: wires the window, the preload's contract over IPC and the training
+ * process to app/services. No behaviour of its own; everything it adapts is tested without
+ * Electron (main/*.test.ts mock it).
+ */
+import { app, BrowserWindow, ipcMain, session, utilityProcess } from 'electron';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createServices } from '../app/services.ts';
+import { forwardEvents, registerIpc, trustedSender } from './ipc.ts';
+import { hardenSession } from './security.ts';
+import { utilityTrainer } from './training.ts';
+import { createMainWindow, isAppUrl, lockDown, type RendererSource } from './window.ts';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const fileUrl = (path: string) => pathToFileURL(path).href;
+
+app.enableSandbox();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+void app.whenReady().then(() => {
+  const appRoot = app.getAppPath();
+  const source: RendererSource = process.env.ELECTRON_RENDERER_URL ? { url: process.env.ELECTRON_RENDERER_URL } : { file: join(here, '..', 'renderer', 'index.html') };
+  const sharedData = [process.env.HWR_DATA, join(appRoot, '..', 'shared', 'data')].find((d): d is string => !!d && existsSync(d)) ?? null;
+  const services = createServices({
+    transport: 'ipc',
+    modelsDir: join(appRoot, 'models'),
+    sharedData,
+    launchTrainer: utilityTrainer((path, args, options) => utilityProcess.fork(path, args, options), join(here, 'train-process.js'), appRoot),
+  });
+  hardenSession(session.defaultSession);
+  // Any web contents, not only the window's, gets the same limits.
+  app.on('web-contents-created', (_event, contents) => lockDown(contents, source, fileUrl));
+  registerIpc(ipcMain, services, trustedSender((url) => isAppUrl(url, source, fileUrl)));
+
+  const open = () => {
+    const win = createMainWindow(BrowserWindow, join(here, '..', 'preload', 'preload.cjs'), source, fileUrl);
+    forwardEvents(services, win.webContents);
+  };
+  open();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open();
+  });
+  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => void services.close());
+});
