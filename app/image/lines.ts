@@ -15,8 +15,8 @@ export interface LineOptions {
 /** Removes long thin horizontal and vertical runs from `mask` (in place); returns pixels removed. */
 export function removeLines(mask: Uint8Array, width: number, height: number, options: LineOptions): number {
   const remove = new Uint8Array(mask.length);
-  markRuns(mask, width, height, options, true, remove);
-  markRuns(mask, width, height, options, false, remove);
+  markHorizontal(mask, width, height, options, remove);
+  markVertical(mask, width, height, options, remove);
   let n = 0;
   for (let i = 0; i < mask.length; i++) {
     if (remove[i]) {
@@ -27,37 +27,61 @@ export function removeLines(mask: Uint8Array, width: number, height: number, opt
   return n;
 }
 
-/**
- * Marks pixels of long runs along rows (horizontal) or columns. A run is taken on the mask
- * widened by one pixel across, so a slightly tilted line (a staircase of short runs) still reads
- * as one; only pixels thin across the run are marked.
+/*
+ * A run is taken on the mask widened by one pixel across, so a slightly tilted line (a staircase
+ * of short runs) still reads as one; only pixels thin across the run are marked.
  */
-function markRuns(mask: Uint8Array, width: number, height: number, o: LineOptions, horizontal: boolean, remove: Uint8Array): void {
-  const lines = horizontal ? height : width;
-  const along = horizontal ? width : height;
-  const at = horizontal ? (line: number, k: number) => line * width + k : (line: number, k: number) => k * width + line;
-  const inkNear = (line: number, k: number): boolean =>
-    mask[at(line, k)] === 1 || (line > 0 && mask[at(line - 1, k)] === 1) || (line < lines - 1 && mask[at(line + 1, k)] === 1);
-  const thickness = (line: number, k: number): number => {
+
+function markHorizontal(mask: Uint8Array, w: number, h: number, o: LineOptions, remove: Uint8Array): void {
+  const thin = (x: number, y: number): boolean => {
     let t = 1;
-    for (let d = line - 1; d >= 0 && mask[at(d, k)] === 1 && t <= o.maxThickness; d--) t++;
-    for (let d = line + 1; d < lines && mask[at(d, k)] === 1 && t <= o.maxThickness; d++) t++;
-    return t;
+    for (let d = y - 1; d >= 0 && mask[d * w + x] === 1 && t <= o.maxThickness; d--) t++;
+    for (let d = y + 1; d < h && mask[d * w + x] === 1 && t <= o.maxThickness; d++) t++;
+    return t <= o.maxThickness;
   };
-  for (let line = 0; line < lines; line++) {
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    const up = y > 0 ? row - w : row;
+    const down = y < h - 1 ? row + w : row;
     let start = -1;
-    for (let k = 0; k <= along; k++) {
-      const ink = k < along && inkNear(line, k);
-      if (ink && start < 0) start = k;
-      if (!ink && start >= 0) {
-        if (k - start >= o.minLength) {
-          for (let j = start; j < k; j++) {
-            const i = at(line, j);
-            if (mask[i] === 1 && thickness(line, j) <= o.maxThickness) remove[i] = 1;
-          }
-        }
-        start = -1;
+    for (let x = 0; x <= w; x++) {
+      const ink = x < w && (mask[row + x]! | mask[up + x]! | mask[down + x]!) === 1;
+      if (ink) {
+        if (start < 0) start = x;
+        continue;
       }
+      if (start >= 0 && x - start >= o.minLength) {
+        for (let j = start; j < x; j++) if (mask[row + j] === 1 && thin(j, y)) remove[row + j] = 1;
+      }
+      start = -1;
     }
   }
+}
+
+function markVertical(mask: Uint8Array, w: number, h: number, o: LineOptions, remove: Uint8Array): void {
+  const thin = (x: number, y: number): boolean => {
+    const row = y * w;
+    let t = 1;
+    for (let d = x - 1; d >= 0 && mask[row + d] === 1 && t <= o.maxThickness; d--) t++;
+    for (let d = x + 1; d < w && mask[row + d] === 1 && t <= o.maxThickness; d++) t++;
+    return t <= o.maxThickness;
+  };
+  // Runs down every column at once, row by row (cache friendly).
+  const start = new Int32Array(w).fill(-1);
+  const close = (x: number, end: number) => {
+    if (end - start[x]! >= o.minLength) {
+      for (let y = start[x]!; y < end; y++) if (mask[y * w + x] === 1 && thin(x, y)) remove[y * w + x] = 1;
+    }
+    start[x] = -1;
+  };
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const ink = (mask[row + x]! | (x > 0 ? mask[row + x - 1]! : 0) | (x < w - 1 ? mask[row + x + 1]! : 0)) === 1;
+      if (ink) {
+        if (start[x]! < 0) start[x] = y;
+      } else if (start[x]! >= 0) close(x, y);
+    }
+  }
+  for (let x = 0; x < w; x++) if (start[x]! >= 0) close(x, h);
 }

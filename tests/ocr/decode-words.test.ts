@@ -97,3 +97,15 @@ describe('lexicon', () => {
     expect(bestLexiconWord(word('Q', 'Q'), CLASSES_36, letters, small, 6, 0.01)).toBeNull();
   });
 });
+
+describe('character error rate', () => {
+  it('compares only A–Z and 0–9, upper-cased, and sums over pages', async () => {
+    const { cer, cerCount, levenshtein, parseGroundTruth } = await import('../../app/recognize/cer.ts');
+    expect(levenshtein('KITTEN', 'SITTING')).toBe(3);
+    expect(cerCount('1. make a\nlist!', '1 MAKE A LIST')).toEqual({ distance: 0, length: 10 });
+    expect(cerCount('T0 D0', 'TO DO')).toEqual({ distance: 2, length: 4 });
+    expect(cer([{ distance: 2, length: 4 }, { distance: 0, length: 16 }])).toBeCloseTo(0.1, 10);
+    const gt = parseGroundTruth('# comment\n\n[a.jpg]\nTO DO\nLIST\n[b.jpg]\n1 2 3\n');
+    expect([...gt]).toEqual([['a.jpg', ['TO DO', 'LIST']], ['b.jpg', ['1 2 3']]]);
+  });
+});
