@@ -1,0 +1,252 @@
+/**
+ * Where gradients are computed: in this thread, or data-parallel in worker threads.
+ *
+ * The WASM backend runs each kernel on one thread (its thread pool is off in Node), so on a
+ * machine with several cores the batch is split between workers: each holds the network, takes
+ * its share of the batch (building and augmenting it itself from the training images, which
+ * live in a SharedArrayBuffer), and writes the gradient of its share into its own slot of a
+ * shared buffer. This thread averages the slots (weighted by share size — the same gradient as
+ * one big batch) and applies the update to the shared weights, which every worker reads before
+ * its next step. The native backends use all cores themselves and run in this thread.
+ */
+import { Worker } from 'node:worker_threads';
+import type * as tfjs from '@tensorflow/tfjs';
+import { paramCount, TfNetwork, type Architecture, type ParamInfo } from './model.ts';
+import { mixSeed, type ImageSet } from './sampling.ts';
+import { computeLogits, GradientStep } from './step.ts';
+
+export interface GradientEngine {
+  /** Threads computing gradients. */
+  readonly threads: number;
+  /** Loads new weights (flat, the layout's order) for the next computation. */
+  setWeights(weights: Float32Array): void;
+  /**
+   * Mean loss over the training images `indices` and its gradient (into `out`). `seed` drives
+   * dropout and, with `augment`, the augmentation (each thread mixes in its number).
+   */
+  gradients(indices: Int32Array, seed: number, augment: boolean, out: Float32Array): Promise<number>;
+  /** Logits for `count` images (no dropout). */
+  logits(pixels: Float32Array, count: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  tf: typeof tfjs;
+  /** Backend the workers select (the main thread's choice). */
+  backend: string;
+  architecture: Architecture;
+  layout: readonly ParamInfo[];
+  weights: Float32Array;
+  trainable: readonly boolean[];
+  train: ImageSet;
+  /** Worker threads; 0 = compute in this thread. */
+  workers: number;
+}
+
+export async function createEngine(options: EngineOptions): Promise<GradientEngine> {
+  return options.workers > 0 ? WorkerEngine.start(options) : new LocalEngine(options);
+}
+
+/** Splits `n` items into `parts` contiguous shares whose sizes differ by at most one. */
+export function shares(n: number, parts: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  for (let k = 0; k < parts; k++) {
+    const size = Math.floor(n / parts) + (k < n % parts ? 1 : 0);
+    out.push([start, start + size]);
+    start += size;
+  }
+  return out;
+}
+
+class LocalEngine implements GradientEngine {
+  readonly threads = 1;
+  private readonly net: TfNetwork;
+  private readonly step: GradientStep;
+
+  constructor(private readonly o: EngineOptions) {
+    this.net = new TfNetwork(o.tf, o.architecture, o.layout, o.weights);
+    this.step = new GradientStep(o.tf, this.net, o.train, o.trainable);
+  }
+
+  setWeights(weights: Float32Array): void {
+    this.net.setWeights(weights);
+  }
+
+  async gradients(indices: Int32Array, seed: number, augment: boolean, out: Float32Array): Promise<number> {
+    return this.step.run(indices, mixSeed(seed, 0), augment, out);
+  }
+
+  async logits(pixels: Float32Array, count: number): Promise<Float32Array> {
+    return computeLogits(this.o.tf, this.net, pixels, count);
+  }
+
+  async close(): Promise<void> {
+    this.net.dispose();
+  }
+}
+
+/** Messages between the engine and its workers (see worker-main.ts). */
+export type WorkerRequest =
+  | { type: 'step'; id: number; indices: Int32Array; seed: number; augment: boolean; version: number }
+  | { type: 'logits'; id: number; pixels: Float32Array; count: number; version: number }
+  | { type: 'close' };
+export type CallReply = { id: number; loss?: number; logits?: Float32Array; error?: string };
+export type WorkerReply = CallReply | { type: 'ready'; label: string } | { type: 'failed'; error: string };
+
+export interface WorkerInit {
+  backend: string;
+  architecture: Architecture;
+  layout: readonly ParamInfo[];
+  trainable: readonly boolean[];
+  train: ImageSet;
+  /** Shared: the current weights. */
+  weights: Float32Array;
+  /** Shared: this worker's gradient slot. */
+  gradient: Float32Array;
+}
+
+class WorkerEngine implements GradientEngine {
+  private version = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: CallReply) => void; reject: (e: Error) => void }>();
+  private failure: Error | null = null;
+
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly weights: Float32Array,
+    private readonly slots: Float32Array[],
+  ) {}
+
+  get threads(): number {
+    return this.workers.length;
+  }
+
+  static async start(o: EngineOptions): Promise<WorkerEngine> {
+    if (!(o.train.pixels.buffer instanceof SharedArrayBuffer) || !(o.train.labels.buffer instanceof SharedArrayBuffer)) {
+      throw new Error('worker engine: the training images must live in a SharedArrayBuffer (see sharedImageSet)');
+    }
+    const p = paramCount(o.layout);
+    const weights = new Float32Array(new SharedArrayBuffer(p * 4));
+    weights.set(o.weights);
+    const slots = Array.from({ length: o.workers }, () => new Float32Array(new SharedArrayBuffer(p * 4)));
+    const workers = slots.map((gradient) => {
+      const init: WorkerInit = { backend: o.backend, architecture: o.architecture, layout: o.layout, trainable: o.trainable, train: o.train, weights, gradient };
+      return new Worker(new URL('./worker.mjs', import.meta.url), { workerData: init });
+    });
+    const engine = new WorkerEngine(workers, weights, slots);
+    try {
+      await Promise.all(workers.map((w) => engine.listen(w)));
+    } catch (err) {
+      await engine.close();
+      throw err;
+    }
+    return engine;
+  }
+
+  /** Resolves when the worker is ready; afterwards routes its replies to the pending calls. */
+  private listen(worker: Worker): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (msg: WorkerReply) => {
+        if ('type' in msg) {
+          if (msg.type === 'ready') {
+            ready = true;
+            resolve();
+          } else if (msg.type === 'failed') {
+            reject(new Error(`training worker failed to start: ${msg.error}`));
+          }
+          return;
+        }
+        const call = this.pending.get(msg.id);
+        if (!call) return;
+        this.pending.delete(msg.id);
+        if (msg.error) call.reject(new Error(`training worker: ${msg.error}`));
+        else call.resolve(msg);
+      });
+      const fail = (err: Error) => {
+        this.failure ??= err;
+        for (const call of this.pending.values()) call.reject(err);
+        this.pending.clear();
+        if (!ready) reject(err);
+      };
+      worker.on('error', (err) => fail(new Error(`training worker crashed: ${err.message}`)));
+      worker.on('exit', (code) => {
+        if (code !== 0 || this.pending.size > 0) fail(new Error(`training worker exited (code ${code})`));
+      });
+    });
+  }
+
+  private call(worker: Worker, request: WorkerRequest & { id: number }, transfer: ArrayBuffer[] = []): Promise<CallReply> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject });
+      worker.postMessage(request, transfer);
+    });
+  }
+
+  setWeights(weights: Float32Array): void {
+    this.weights.set(weights);
+    this.version++;
+  }
+
+  async gradients(indices: Int32Array, seed: number, augment: boolean, out: Float32Array): Promise<number> {
+    const parts = shares(indices.length, this.workers.length);
+    const replies = await Promise.all(
+      parts.map(([a, b], k) =>
+        this.call(this.workers[k]!, { type: 'step', id: this.nextId++, indices: indices.slice(a, b), seed: mixSeed(seed, k), augment, version: this.version }),
+      ),
+    );
+    out.fill(0);
+    let loss = 0;
+    parts.forEach(([a, b], k) => {
+      const share = (b - a) / indices.length;
+      if (share === 0) return;
+      const g = this.slots[k]!;
+      for (let i = 0; i < out.length; i++) out[i] += share * g[i]!;
+      loss += share * replies[k]!.loss!;
+    });
+    return loss;
+  }
+
+  async logits(pixels: Float32Array, count: number): Promise<Float32Array> {
+    const size = pixels.length / count;
+    const parts = shares(count, this.workers.length);
+    const replies = await Promise.all(
+      parts.map(([a, b], k) => {
+        const chunk = pixels.slice(a * size, b * size);
+        return this.call(this.workers[k]!, { type: 'logits', id: this.nextId++, pixels: chunk, count: b - a, version: this.version }, [chunk.buffer as ArrayBuffer]);
+      }),
+    );
+    const classes = replies[0]!.logits!.length / Math.max(1, parts[0]![1] - parts[0]![0]);
+    const out = new Float32Array(count * classes);
+    parts.forEach(([a], k) => out.set(replies[k]!.logits!, a * classes));
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            w.once('exit', () => resolve());
+            w.postMessage({ type: 'close' } satisfies WorkerRequest);
+            setTimeout(() => void w.terminate(), 2000).unref();
+          }),
+      ),
+    );
+  }
+}
+
+/** A copy of `set`'s images `indices` in SharedArrayBuffers (what the workers read). */
+export function sharedImageSet(set: { pixels: Float32Array; labels: Int32Array; height: number; width: number; channels: number }, indices: ArrayLike<number>): ImageSet {
+  const size = set.height * set.width * set.channels;
+  const pixels = new Float32Array(new SharedArrayBuffer(indices.length * size * 4));
+  const labels = new Int32Array(new SharedArrayBuffer(indices.length * 4));
+  for (let i = 0; i < indices.length; i++) {
+    const j = indices[i]!;
+    pixels.set(set.pixels.subarray(j * size, (j + 1) * size), i * size);
+    labels[i] = set.labels[j]!;
+  }
+  return { pixels, labels, height: set.height, width: set.width, channels: set.channels };
+}

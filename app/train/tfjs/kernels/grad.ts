@@ -1,0 +1,218 @@
+// @ts-nocheck — AssemblyScript (compiled by asc, not tsc)
+// Gradient kernels for TensorFlow.js's WASM backend (AssemblyScript → grad.wasm).
+//
+// The module imports the backend's own memory (env.memory), so it works in place on tensors at
+// the byte addresses the backend gives (memoryOffset): no copies. It has no data segments and
+// no runtime (no allocation), so it never writes outside the buffers it is handed.
+// Built by: npx asc app/train/tfjs/kernels/grad.ts --outFile app/train/tfjs/kernels/grad.wasm
+//   --optimize -O3 --enable simd --runtime stub --noAssert --importMemory --noExportMemory
+//   --exportRuntime false
+// (the build is checked by kernels.test.ts, which rebuilds and compares).
+//
+// Layouts: NHWC activations, HWIO filters, float32, row-major.
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropFilter, stride 1, any kernel size and padding:
+//   dW[ky, kx, i, o] = Σ_{b, y, x} X[b, y + ky − top, x + kx − left, i] · dY[b, y, x, o]
+// One image at a time (its X and dY stay in cache), then for each tap a register tile of
+// 4 input channels × 8 output channels (8 f32x4 accumulators) sweeps the tap's valid pixels.
+// Output channels must be a multiple of 4 (the caller checks); input channels any.
+
+export function conv2dFilterGrad(
+  x: usize, dy: usize, dw: usize,
+  n: i32, h: i32, w: i32, ci: i32,
+  oh: i32, ow: i32, co: i32,
+  kh: i32, kw: i32, top: i32, left: i32,
+): void {
+  memory.fill(dw, 0, <usize>(kh * kw * ci * co) << 2);
+  const xRow = <usize>(w * ci) << 2;
+  const xPix = <usize>ci << 2;
+  const dyRow = <usize>(ow * co) << 2;
+  const dyPix = <usize>co << 2;
+  for (let b = 0; b < n; b++) {
+    const xImg = x + (<usize>(b * h * w * ci) << 2);
+    const dyImg = dy + (<usize>(b * oh * ow * co) << 2);
+    for (let ky = 0; ky < kh; ky++) {
+      // rows y where y + ky − top is inside the image
+      const y0 = max(0, top - ky);
+      const y1 = min(oh, h + top - ky);
+      if (y0 >= y1) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const x0 = max(0, left - kx);
+        const x1 = min(ow, w + left - kx);
+        if (x0 >= x1) continue;
+        const xTap = xImg + <usize>(y0 + ky - top) * xRow + <usize>(x0 + kx - left) * xPix;
+        const dyTap = dyImg + <usize>y0 * dyRow + <usize>x0 * dyPix;
+        const dwTap = dw + (<usize>((ky * kw + kx) * ci * co) << 2);
+        const rows = y1 - y0;
+        const cols = x1 - x0;
+        let i = 0;
+        for (; i + 4 <= ci; i += 4) {
+          let o = 0;
+          for (; o + 8 <= co; o += 8) {
+            tile4x8(xTap + (<usize>i << 2), xRow, xPix, dyTap + (<usize>o << 2), dyRow, dyPix, rows, cols, dwTap + (<usize>(i * co + o) << 2), <usize>co << 2);
+          }
+          if (o < co) tile4x4(xTap + (<usize>i << 2), xRow, xPix, dyTap + (<usize>o << 2), dyRow, dyPix, rows, cols, dwTap + (<usize>(i * co + o) << 2), <usize>co << 2);
+        }
+        for (; i < ci; i++) {
+          let o = 0;
+          for (; o + 16 <= co; o += 16) {
+            tile1x16(xTap + (<usize>i << 2), xRow, xPix, dyTap + (<usize>o << 2), dyRow, dyPix, rows, cols, dwTap + (<usize>(i * co + o) << 2));
+          }
+          for (; o < co; o += 4) {
+            tile1x4(xTap + (<usize>i << 2), xRow, xPix, dyTap + (<usize>o << 2), dyRow, dyPix, rows, cols, dwTap + (<usize>(i * co + o) << 2));
+          }
+        }
+      }
+    }
+  }
+}
+
+// dW[i..i+4, o..o+8] += Σ over rows × cols pixels of X[p, i..i+4] ⊗ dY[p, o..o+8]
+@inline function tile4x8(xp: usize, xRow: usize, xPix: usize, dp: usize, dRow: usize, dPix: usize, rows: i32, cols: i32, out: usize, outRow: usize): void {
+  let c00 = v128.load(out), c01 = v128.load(out, 16);
+  let c10 = v128.load(out + outRow), c11 = v128.load(out + outRow, 16);
+  let c20 = v128.load(out + 2 * outRow), c21 = v128.load(out + 2 * outRow, 16);
+  let c30 = v128.load(out + 3 * outRow), c31 = v128.load(out + 3 * outRow, 16);
+  for (let r = 0; r < rows; r++) {
+    let a = xp + <usize>r * xRow;
+    let d = dp + <usize>r * dRow;
+    for (let c = 0; c < cols; c++) {
+      const d0 = v128.load(d), d1 = v128.load(d, 16);
+      let s = v128.load32_splat(a);
+      c00 = f32x4.add(c00, f32x4.mul(s, d0)); c01 = f32x4.add(c01, f32x4.mul(s, d1));
+      s = v128.load32_splat(a, 4);
+      c10 = f32x4.add(c10, f32x4.mul(s, d0)); c11 = f32x4.add(c11, f32x4.mul(s, d1));
+      s = v128.load32_splat(a, 8);
+      c20 = f32x4.add(c20, f32x4.mul(s, d0)); c21 = f32x4.add(c21, f32x4.mul(s, d1));
+      s = v128.load32_splat(a, 12);
+      c30 = f32x4.add(c30, f32x4.mul(s, d0)); c31 = f32x4.add(c31, f32x4.mul(s, d1));
+      a += xPix;
+      d += dPix;
+    }
+  }
+  v128.store(out, c00); v128.store(out, c01, 16);
+  v128.store(out + outRow, c10); v128.store(out + outRow, c11, 16);
+  v128.store(out + 2 * outRow, c20); v128.store(out + 2 * outRow, c21, 16);
+  v128.store(out + 3 * outRow, c30); v128.store(out + 3 * outRow, c31, 16);
+}
+
+@inline function tile4x4(xp: usize, xRow: usize, xPix: usize, dp: usize, dRow: usize, dPix: usize, rows: i32, cols: i32, out: usize, outRow: usize): void {
+  let c0 = v128.load(out), c1 = v128.load(out + outRow), c2 = v128.load(out + 2 * outRow), c3 = v128.load(out + 3 * outRow);
+  for (let r = 0; r < rows; r++) {
+    let a = xp + <usize>r * xRow;
+    let d = dp + <usize>r * dRow;
+    for (let c = 0; c < cols; c++) {
+      const d0 = v128.load(d);
+      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), d0));
+      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 4), d0));
+      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a, 8), d0));
+      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a, 12), d0));
+      a += xPix;
+      d += dPix;
+    }
+  }
+  v128.store(out, c0); v128.store(out + outRow, c1); v128.store(out + 2 * outRow, c2); v128.store(out + 3 * outRow, c3);
+}
+
+@inline function tile1x16(xp: usize, xRow: usize, xPix: usize, dp: usize, dRow: usize, dPix: usize, rows: i32, cols: i32, out: usize): void {
+  let c0 = v128.load(out), c1 = v128.load(out, 16), c2 = v128.load(out, 32), c3 = v128.load(out, 48);
+  for (let r = 0; r < rows; r++) {
+    let a = xp + <usize>r * xRow;
+    let d = dp + <usize>r * dRow;
+    for (let c = 0; c < cols; c++) {
+      const s = v128.load32_splat(a);
+      c0 = f32x4.add(c0, f32x4.mul(s, v128.load(d)));
+      c1 = f32x4.add(c1, f32x4.mul(s, v128.load(d, 16)));
+      c2 = f32x4.add(c2, f32x4.mul(s, v128.load(d, 32)));
+      c3 = f32x4.add(c3, f32x4.mul(s, v128.load(d, 48)));
+      a += xPix;
+      d += dPix;
+    }
+  }
+  v128.store(out, c0); v128.store(out, c1, 16); v128.store(out, c2, 32); v128.store(out, c3, 48);
+}
+
+@inline function tile1x4(xp: usize, xRow: usize, xPix: usize, dp: usize, dRow: usize, dPix: usize, rows: i32, cols: i32, out: usize): void {
+  let c0 = v128.load(out);
+  for (let r = 0; r < rows; r++) {
+    let a = xp + <usize>r * xRow;
+    let d = dp + <usize>r * dRow;
+    for (let c = 0; c < cols; c++) {
+      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(d)));
+      a += xPix;
+      d += dPix;
+    }
+  }
+  v128.store(out, c0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// MaxPoolGrad: dX = 0, then for each window the first maximum (row-major window order, ties to
+// the earliest, NaN never wins — as TensorFlow and the 'cpu' backend) receives dY. Channels in
+// groups of 4 when c % 4 == 0, else one at a time.
+
+export function maxPoolGrad(
+  x: usize, dy: usize, dx: usize,
+  n: i32, h: i32, w: i32, c: i32,
+  oh: i32, ow: i32, fh: i32, fw: i32, sh: i32, sw: i32, top: i32, left: i32,
+): void {
+  memory.fill(dx, 0, <usize>(n * h * w * c) << 2);
+  const lanes = i32x4(0, 1, 2, 3);
+  const vector = (c & 3) == 0;
+  for (let b = 0; b < n; b++) {
+    for (let yr = 0; yr < oh; yr++) {
+      const r0 = yr * sh - top;
+      const rMin = max(0, r0);
+      const rMax = min(h, r0 + fh);
+      for (let yc = 0; yc < ow; yc++) {
+        const c0 = yc * sw - left;
+        const cMin = max(0, c0);
+        const cMax = min(w, c0 + fw);
+        const dyAt = ((b * oh + yr) * ow + yc) * c;
+        if (vector) {
+          for (let d = 0; d < c; d += 4) {
+            let best = f32x4.splat(-Infinity);
+            let at = i32x4.splat(-1);
+            for (let r = rMin; r < rMax; r++) {
+              for (let col = cMin; col < cMax; col++) {
+                const index = ((b * h + r) * w + col) * c + d;
+                const v = v128.load(x + (<usize>index << 2));
+                const wins = f32x4.gt(v, best);
+                best = v128.bitselect(v, best, wins);
+                at = v128.bitselect(i32x4.add(i32x4.splat(index), lanes), at, wins);
+              }
+            }
+            const g = v128.load(dy + (<usize>(dyAt + d) << 2));
+            addAt(dx, i32x4.extract_lane(at, 0), f32x4.extract_lane(g, 0));
+            addAt(dx, i32x4.extract_lane(at, 1), f32x4.extract_lane(g, 1));
+            addAt(dx, i32x4.extract_lane(at, 2), f32x4.extract_lane(g, 2));
+            addAt(dx, i32x4.extract_lane(at, 3), f32x4.extract_lane(g, 3));
+          }
+        } else {
+          for (let d = 0; d < c; d++) {
+            let best = -Infinity;
+            let at = -1;
+            for (let r = rMin; r < rMax; r++) {
+              for (let col = cMin; col < cMax; col++) {
+                const index = ((b * h + r) * w + col) * c + d;
+                const v = load<f32>(x + (<usize>index << 2));
+                if (v > best) {
+                  best = v;
+                  at = index;
+                }
+              }
+            }
+            addAt(dx, at, load<f32>(dy + (<usize>(dyAt + d) << 2)));
+          }
+        }
+      }
+    }
+  }
+}
+
+@inline function addAt(base: usize, index: i32, value: f32): void {
+  if (index < 0) return;
+  const p = base + (<usize>index << 2);
+  store<f32>(p, load<f32>(p) + value);
+}

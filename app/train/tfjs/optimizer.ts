@@ -1,0 +1,76 @@
+/**
+ * Parameter updates on the flat weight array, in plain JavaScript: one place for the update
+ * whether gradients come from this thread or from workers, and state that is just arrays (so a
+ * checkpoint saves it as it is).
+ *
+ * - 'adam' (the CNN): Adam with decoupled weight decay on kernels (AdamW), β1 = momentum.
+ * - 'sgd' (the course MLP): mini-batch SGD with classical momentum, as the course trains it.
+ */
+import type { ParamInfo } from './model.ts';
+
+export type OptimizerKind = 'adam' | 'sgd';
+
+export interface OptimizerState {
+  kind: OptimizerKind;
+  /** Updates taken so far. */
+  step: number;
+  /** Adam: first moment; SGD: velocity. */
+  m: Float32Array;
+  /** Adam: second moment; SGD: unused (empty). */
+  v: Float32Array;
+}
+
+export interface OptimizerSettings {
+  kind: OptimizerKind;
+  momentum: number;
+  beta2?: number;
+  epsilon?: number;
+  /** Decoupled weight decay per step, times the learning rate (kernels only). */
+  weightDecay?: number;
+}
+
+export function createOptimizerState(kind: OptimizerKind, size: number): OptimizerState {
+  return { kind, step: 0, m: new Float32Array(size), v: kind === 'adam' ? new Float32Array(size) : new Float32Array(0) };
+}
+
+/** One update of `weights` in place with `grads`; parameters not `trainable` stay as they are. */
+export function applyUpdate(weights: Float32Array, grads: Float32Array, state: OptimizerState, settings: OptimizerSettings, learningRate: number, layout: readonly ParamInfo[], trainable: readonly boolean[]): void {
+  state.step++;
+  const { m, v } = state;
+  if (settings.kind === 'sgd') {
+    const mu = settings.momentum;
+    layout.forEach((p, k) => {
+      if (!trainable[k]) return;
+      for (let i = p.offset; i < p.offset + p.size; i++) {
+        m[i] = mu * m[i]! + grads[i]!;
+        weights[i] -= learningRate * m[i]!;
+      }
+    });
+    return;
+  }
+  const b1 = settings.momentum;
+  const b2 = settings.beta2 ?? 0.999;
+  const eps = settings.epsilon ?? 1e-7;
+  const c1 = 1 - b1 ** state.step;
+  const c2 = 1 - b2 ** state.step;
+  const stepSize = (learningRate * Math.sqrt(c2)) / c1;
+  const epsHat = eps * Math.sqrt(c2);
+  const decay = 1 - learningRate * (settings.weightDecay ?? 0);
+  layout.forEach((p, k) => {
+    if (!trainable[k]) return;
+    const shrink = p.shape.length > 1 ? decay : 1;
+    for (let i = p.offset; i < p.offset + p.size; i++) {
+      const g = grads[i]!;
+      const mi = (m[i] = b1 * m[i]! + (1 - b1) * g);
+      const vi = (v[i] = b2 * v[i]! + (1 - b2) * g * g);
+      weights[i] = weights[i]! * shrink - (stepSize * mi) / (Math.sqrt(vi) + epsHat);
+    }
+  });
+}
+
+/** Cosine decay from `base` (epoch 1) to base·floor (the last epoch). */
+export function learningRateAt(base: number, epoch: number, epochs: number, floor = 0.02): number {
+  if (epochs <= 1) return base;
+  const t = (epoch - 1) / (epochs - 1);
+  return base * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * t)));
+}

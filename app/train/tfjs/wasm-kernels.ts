@@ -1,0 +1,323 @@
+/**
+ * Training kernels for TensorFlow.js's WASM backend, which 4.22 ships for inference only:
+ * it has no `Conv2DBackpropFilter` (CNN training throws) and its `Conv2DBackpropInput` is a naive
+ * loop about 4× slower than the forward convolution. Both gradients are rebuilt here from the
+ * backend's own fast kernels (XNNPACK `Conv2D`, `Transpose`, `Slice`), as TensorFlow itself
+ * writes them:
+ *
+ * - filter gradient: dW[kh, kw, ci, co] = Σ_{n, oh, ow} x[n, oh·s + kh − p, ow·s + kw − p, ci] · dy[n, oh, ow, co]
+ *   is a convolution over the spatial axes in which the images' batch axis plays the channels:
+ *   conv2d(xᵀ = x as ci × H × W × N, filter = dy as OH × OW × N × co, dilation = stride) gives
+ *   ci × KH × KW × co, transposed to KH × KW × ci × co.
+ * - input gradient: dx = conv2d(dy dilated by the stride, W rotated 180° with in/out swapped,
+ *   padding K − 1 − p), a 'full' correlation; stride 1 needs no dilation.
+ *
+ * Every kernel here is checked against the plain-JS 'cpu' backend (wasm-kernels.test.ts).
+ */
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+
+type TensorInfo = tf.TensorInfo;
+type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
+
+/** The parts of tfjs-backend-wasm's BackendWasm that the kernels use. */
+export interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm: { asm?: { memory?: unknown } };
+}
+
+/** The slice of the WebAssembly API used here (the node tsconfig has no DOM library, where TypeScript declares it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Memory: abstract new (...args: never[]) => object;
+}
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface GradKernels {
+  conv2dFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, top: number, left: number): void;
+  maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
+}
+
+let gradKernels: GradKernels | null | undefined;
+
+/**
+ * Our SIMD kernels (kernels/grad.wasm), instantiated on the backend's own memory so they work in
+ * place on its tensors. Null when that memory is not reachable (a different build of the
+ * backend): the kernels then take the XNNPACK/JS paths.
+ */
+function kernelsFor(backend: WasmBackendLike): GradKernels | null {
+  if (gradKernels !== undefined) return gradKernels;
+  const memory = backend.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssemblyApi.Memory)) return (gradKernels = null);
+  const module = new WebAssemblyApi.Module(readFileSync(new URL('./kernels/grad.wasm', import.meta.url)));
+  gradKernels = new WebAssemblyApi.Instance(module, { env: { memory } }).exports as unknown as GradKernels;
+  return gradKernels;
+}
+
+const address = (backend: WasmBackendLike, t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+
+const BACKEND = 'wasm';
+
+function run(name: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>, backend: WasmBackendLike): TensorInfo {
+  const kernel = tf.getKernel(name, BACKEND);
+  if (!kernel) throw new Error(`wasm backend: kernel ${name} is missing`);
+  return kernel.kernelFunc({ inputs, attrs: attrs as tf.NamedAttrMap, backend: backend as unknown as tf.KernelBackend }) as TensorInfo;
+}
+
+const transpose = (x: TensorInfo, perm: number[], backend: WasmBackendLike) => run('Transpose', { x }, { perm }, backend);
+
+function conv2d(x: TensorInfo, filter: TensorInfo, dilations: [number, number], pad: ExplicitPadding, backend: WasmBackendLike): TensorInfo {
+  return run('Conv2D', { x, filter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations, dimRoundingMode: undefined }, backend);
+}
+
+function checkNhwc(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat === 'NCHW') throw new Error(`${kernel} (wasm): only NHWC is supported, got dataFormat NCHW`);
+}
+
+type ConvAttrs = { strides: number | [number, number]; pad: 'valid' | 'same' | number | ExplicitPadding; dataFormat?: string; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+
+function convInfo(inShape: number[], filterShape: number[], attrs: ConvAttrs) {
+  return tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+}
+
+/** Conv2DBackpropFilter(x, dy) → dW (KH × KW × ci × co). */
+function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+  checkNhwc('Conv2DBackpropFilter', attrs.dataFormat);
+  const x = inputs.x!;
+  const dy = inputs.dy!;
+  const info = convInfo(x.shape, attrs.filterShape, attrs);
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const kernels = kernelsFor(backend);
+  if (kernels && sh === 1 && sw === 1 && info.outChannels % 4 === 0 && x.dtype === 'float32' && dy.dtype === 'float32') {
+    const dw = backend.makeOutput([kh, kw, ci, info.outChannels], 'float32');
+    kernels.conv2dFilterGrad(address(backend, x), address(backend, dy), address(backend, dw), n, h, w, ci, oh, ow, info.outChannels, kh, kw, top, left);
+    return dw;
+  }
+  // Padding after the image such that the dilated "filter" (dy) fits exactly KH × KW times.
+  let bottom = kh + (oh - 1) * sh - h - top;
+  let right = kw + (ow - 1) * sw - w - left;
+  const temps: TensorInfo[] = [];
+  let source = x;
+  if (bottom < 0 || right < 0) {
+    // Rows/columns after the last window are never read: crop them.
+    source = run('Slice', { x }, { begin: [0, 0, 0, 0], size: [n, h + Math.min(0, bottom), w + Math.min(0, right), ci] }, backend);
+    temps.push(source);
+    bottom = Math.max(0, bottom);
+    right = Math.max(0, right);
+  }
+  const xT = transpose(source, [3, 1, 2, 0], backend); // ci × H × W × N
+  const dyT = transpose(dy, [1, 2, 0, 3], backend); // OH × OW × N × co
+  temps.push(xT, dyT);
+  const grad = conv2d(xT, dyT, [sh, sw], [[0, 0], [top, bottom], [left, right], [0, 0]], backend); // ci × KH × KW × co
+  temps.push(grad);
+  const dw = transpose(grad, [1, 2, 0, 3], backend);
+  for (const t of temps) backend.disposeData(t.dataId);
+  return dw;
+}
+
+/** W (KH × KW × ci × co) → rotated 180° with channels swapped (KH × KW × co × ci). */
+function rotateFilter(filter: TensorInfo, backend: WasmBackendLike): TensorInfo {
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  const out = backend.makeOutput([kh, kw, co, ci], 'float32');
+  // Views after makeOutput: allocating may grow (and detach) the heap.
+  const src = backend.typedArrayFromHeap(filter);
+  const dst = backend.typedArrayFromHeap(out);
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      const from = ((kh - 1 - a) * kw + (kw - 1 - b)) * ci * co;
+      const to = (a * kw + b) * co * ci;
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[to + o * ci + i] = src[from + i * co + o]!;
+    }
+  }
+  return out;
+}
+
+/** dy (N × OH × OW × C) with stride − 1 zeros between pixels. */
+function dilate(dy: TensorInfo, sh: number, sw: number, backend: WasmBackendLike): TensorInfo {
+  const [n, oh, ow, c] = dy.shape as [number, number, number, number];
+  const hd = (oh - 1) * sh + 1;
+  const wd = (ow - 1) * sw + 1;
+  const out = backend.makeOutput([n, hd, wd, c], 'float32');
+  const src = backend.typedArrayFromHeap(dy);
+  const dst = backend.typedArrayFromHeap(out);
+  dst.fill(0);
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      for (let x = 0; x < ow; x++) {
+        const from = ((b * oh + y) * ow + x) * c;
+        dst.set(src.subarray(from, from + c), ((b * hd + y * sh) * wd + x * sw) * c);
+      }
+    }
+  }
+  return out;
+}
+
+let builtinBackpropInput: tf.KernelConfig | undefined;
+
+/** Conv2DBackpropInput(dy, filter) → dx (N × H × W × ci). */
+function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+  checkNhwc('Conv2DBackpropInput', attrs.dataFormat);
+  const dy = inputs.dy!;
+  const filter = inputs.filter!;
+  const info = convInfo(attrs.inputShape, filter.shape, attrs);
+  const { inHeight: h, inWidth: w, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const top = kh - 1 - info.padInfo.top;
+  const left = kw - 1 - info.padInfo.left;
+  const bottom = h - ((oh - 1) * sh + 1) - top + kh - 1;
+  const right = w - ((ow - 1) * sw + 1) - left + kw - 1;
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) {
+    // Padding wider than the kernel (explicit pads only): the backend's own loop handles it.
+    return builtinBackpropInput!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+  }
+  const temps: TensorInfo[] = [];
+  let source = dy;
+  if (sh > 1 || sw > 1) {
+    source = dilate(dy, sh, sw, backend);
+    temps.push(source);
+  }
+  const rotated = rotateFilter(filter, backend);
+  temps.push(rotated);
+  const dx = conv2d(source, rotated, [1, 1], [[0, 0], [top, bottom], [left, right], [0, 0]], backend);
+  for (const t of temps) backend.disposeData(t.dataId);
+  return dx;
+}
+
+let builtinBatchMatMul: tf.KernelConfig | undefined;
+
+/**
+ * BatchMatMul with transposed operands: the backend runs XNNPACK only when neither operand is
+ * transposed and falls back to a naive triple loop otherwise, which every dense layer's backward
+ * pass hits (dW = xᵀ·dy, dx = dy·Wᵀ). Transposing the operand explicitly first (a fast copy) keeps
+ * the product on XNNPACK.
+ */
+function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }): TensorInfo {
+  const { inputs, backend } = args;
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const a = inputs.a!;
+  const b = inputs.b!;
+  const batched = (t: TensorInfo) => t.shape.length > 2 && t.shape.slice(0, -2).some((d) => d !== 1);
+  if ((!transposeA && !transposeB) || batched(a) || batched(b) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    return builtinBatchMatMul!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+  }
+  const swapLast = (t: TensorInfo) => {
+    const perm = t.shape.map((_, i) => i);
+    const r = perm.length;
+    [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
+    return transpose(t, perm, backend);
+  };
+  const temps: TensorInfo[] = [];
+  const aa = transposeA ? swapLast(a) : a;
+  const bb = transposeB ? swapLast(b) : b;
+  if (aa !== a) temps.push(aa);
+  if (bb !== b) temps.push(bb);
+  const out = builtinBatchMatMul!.kernelFunc({ inputs: { a: aa, b: bb }, attrs: { transposeA: false, transposeB: false }, backend: backend as unknown as tf.KernelBackend }) as TensorInfo;
+  for (const t of temps) backend.disposeData(t.dataId);
+  return out;
+}
+
+/**
+ * MaxPoolGrad: the backend's loop costs as much as a convolution. Here one pass over the output
+ * finds each window's first maximum (row-major window order, as the 'cpu' backend and TensorFlow
+ * choose on ties) for all channels at once, and adds dy there.
+ */
+function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+  const x = inputs.input!;
+  const dy = inputs.dy!;
+  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const kernels = kernelsFor(backend);
+  if (kernels) {
+    kernels.maxPoolGrad(address(backend, x), address(backend, dy), address(backend, dx), n, h, w, c, oh, ow, fh, fw, sh, sw, top, left);
+    return dx;
+  }
+  const xs = backend.typedArrayFromHeap(x);
+  const dys = backend.typedArrayFromHeap(dy);
+  const dxs = backend.typedArrayFromHeap(dx);
+  dxs.fill(0);
+  const best = new Float32Array(c);
+  const at = new Int32Array(c);
+  for (let b = 0; b < n; b++) {
+    for (let yr = 0; yr < oh; yr++) {
+      const r0 = yr * sh - top;
+      const rMin = Math.max(0, r0);
+      const rMax = Math.min(h, r0 + fh);
+      for (let yc = 0; yc < ow; yc++) {
+        const c0 = yc * sw - left;
+        const cMin = Math.max(0, c0);
+        const cMax = Math.min(w, c0 + fw);
+        best.fill(-Infinity);
+        at.fill(-1);
+        for (let r = rMin; r < rMax; r++) {
+          for (let col = cMin; col < cMax; col++) {
+            const base = ((b * h + r) * w + col) * c;
+            for (let d = 0; d < c; d++) {
+              const v = xs[base + d]!;
+              if (v > best[d]!) {
+                best[d] = v;
+                at[d] = base + d;
+              }
+            }
+          }
+        }
+        const from = ((b * oh + yr) * ow + yc) * c;
+        for (let d = 0; d < c; d++) if (at[d]! >= 0) dxs[at[d]!] += dys[from + d]!;
+      }
+    }
+  }
+  return dx;
+}
+
+const registered = new Set<string>();
+
+/** Swaps the backend's kernel for ours; returns the builtin, whose setup (binding its WASM function) we keep for fallbacks. */
+function replaceKernel(name: string, kernelFunc: (args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }) => TensorInfo): tf.KernelConfig {
+  const builtin = tf.getKernel(name, BACKEND);
+  if (!builtin) throw new Error(`registerWasmTrainingKernels: the wasm backend has no ${name} kernel`);
+  tf.unregisterKernel(name, BACKEND);
+  tf.registerKernel({ kernelName: name, backendName: BACKEND, setupFunc: builtin.setupFunc, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  return builtin;
+}
+
+/**
+ * Registers the training kernels for the 'wasm' backend (idempotent). Call before or after
+ * `tf.setBackend('wasm')`; the backend's own Conv2DBackpropInput stays reachable for the cases
+ * the fast path does not cover.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  if (registered.size > 0) return [...registered];
+  const existingInput = tf.getKernel('Conv2DBackpropInput', BACKEND);
+  if (!existingInput) throw new Error('registerWasmTrainingKernels: @tensorflow/tfjs-backend-wasm is not loaded (import it first)');
+  builtinBackpropInput = replaceKernel('Conv2DBackpropInput', conv2dBackpropInput);
+  registered.add('Conv2DBackpropInput');
+  builtinBatchMatMul = replaceKernel('BatchMatMul', batchMatMul);
+  registered.add('BatchMatMul');
+  replaceKernel('MaxPoolGrad', maxPoolGrad);
+  registered.add('MaxPoolGrad');
+  if (!tf.getKernel('Conv2DBackpropFilter', BACKEND)) {
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc });
+    registered.add('Conv2DBackpropFilter');
+  }
+  return [...registered];
+}

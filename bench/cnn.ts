@@ -1,0 +1,148 @@
+/**
+ * The shipped CNN's speed: one training epoch with TensorFlow.js on the backend the trainer
+ * picks (on machines without tfjs-node: WASM with hwr's gradient kernels and worker threads),
+ * against the same network in PyTorch on the same data size in the same run; and inference
+ * with onnxruntime-node on the exported model (throughput at batch 256, single-glyph latency).
+ *
+ *   npx tsx bench/cnn.ts          (or npm run bench cnn)
+ *
+ * Epoch: 10,800 random 32×32 glyphs (speed does not depend on the values), batch 64, Adam,
+ * no augmentation (the PyTorch side has none), one warm-up epoch of 20 batches first.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { modelsDir } from '../app/paths.ts';
+import { OnnxModel } from '../app/recognize/onnx-runtime.ts';
+import { exportOnnx } from '../app/train/onnx/export.ts';
+import { selectBackend } from '../app/train/tfjs/backend.ts';
+import { createEngine, sharedImageSet } from '../app/train/tfjs/engine.ts';
+import { defaultArchitecture, initialWeights, paramLayout, toNetworkSpec, type Architecture } from '../app/train/tfjs/model.ts';
+import { applyUpdate, createOptimizerState } from '../app/train/tfjs/optimizer.ts';
+import { shuffledEpoch } from '../app/train/tfjs/sampling.ts';
+import { CLASSES_36 } from '../app/data/glyphs.ts';
+
+type Figure = { name: string; value: number; unit: string };
+
+export const EPOCH_GLYPHS = 10_800;
+export const EPOCH_BATCH = 64;
+
+export async function benchCnn(): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const architecture = defaultArchitecture('cnn', [32, 32, 1], CLASSES_36.length);
+  const epoch = await tfjsEpoch(architecture);
+  figures.push({ name: 'cnn_epoch_s', value: epoch.seconds, unit: `s (${EPOCH_GLYPHS} glyphs, batch ${EPOCH_BATCH}, ${epoch.label})` });
+  const torch = torchEpoch(architecture);
+  if (torch) {
+    figures.push({ name: 'torch_cnn_epoch_s', value: torch.seconds, unit: `s (PyTorch ${torch.version}, ${torch.threads} threads)` });
+    figures.push({ name: 'cnn_epoch_ratio_vs_torch', value: epoch.seconds / torch.seconds, unit: '× (goal ≤ 1.5)' });
+  }
+  figures.push(...(await inference(architecture)));
+  return figures;
+}
+
+/** Seconds for one epoch of training steps (gradient + Adam update), after a warm-up. */
+export async function tfjsEpoch(architecture: Architecture, options: { workers?: number; glyphs?: number; batch?: number } = {}): Promise<{ seconds: number; label: string }> {
+  const backend = await selectBackend();
+  const workers = options.workers ?? (backend.singleThreaded ? Math.min(4, availableParallelism()) : 0);
+  const glyphs = options.glyphs ?? EPOCH_GLYPHS;
+  const batch = options.batch ?? EPOCH_BATCH;
+  const layout = paramLayout(architecture);
+  const weights = initialWeights(architecture, layout, 1);
+  const random = { pixels: new Float32Array(glyphs * 1024), labels: new Int32Array(glyphs), height: 32, width: 32, channels: 1 };
+  let s = 12345;
+  for (let i = 0; i < random.pixels.length; i++) random.pixels[i] = ((s = (s * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+  for (let i = 0; i < glyphs; i++) random.labels[i] = i % architecture.classes;
+  const all = Int32Array.from({ length: glyphs }, (_, i) => i);
+  const train = sharedImageSet(random, all);
+  const trainable = layout.map(() => true);
+  const engine = await createEngine({ tf, backend: backend.name, architecture, layout, weights, trainable, train, workers });
+  try {
+    const state = createOptimizerState('adam', weights.length);
+    const settings = { kind: 'adam' as const, momentum: 0.9 };
+    const grads = new Float32Array(weights.length);
+    const run = async (order: Int32Array, batches: number) => {
+      for (let b = 0; b < batches; b++) {
+        engine.setWeights(weights);
+        await engine.gradients(order.subarray(b * batch, Math.min(order.length, (b + 1) * batch)), b, false, grads);
+        applyUpdate(weights, grads, state, settings, 1e-3, layout, trainable);
+      }
+    };
+    await run(shuffledEpoch(glyphs, 1, 0), 20);
+    const order = shuffledEpoch(glyphs, 1, 1);
+    const t = performance.now();
+    await run(order, Math.ceil(glyphs / batch));
+    const seconds = (performance.now() - t) / 1000;
+    return { seconds, label: `${backend.label}${engine.threads > 1 ? `, ${engine.threads} worker threads` : ''}` };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The same network and epoch in PyTorch, or null where torch is not installed. */
+export function torchEpoch(architecture: Architecture): { seconds: number; threads: number; version: string } | null {
+  try {
+    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const script = join(fileURLToPath(new URL('.', import.meta.url)), 'torch_cnn_epoch.py');
+  const arch = {
+    input: architecture.inputShape,
+    convs: architecture.convs.map((c) => [c.filters, c.kernel]),
+    dense: architecture.dense,
+    classes: architecture.classes,
+    batch: EPOCH_BATCH,
+    count: EPOCH_GLYPHS,
+    lr: 1e-3,
+  };
+  const out = execFileSync('python3', [script, JSON.stringify(arch)], { encoding: 'utf8' });
+  const line = JSON.parse(out.trim().split('\n').pop()!) as { seconds: number; threads: number; torch: string };
+  return { seconds: line.seconds, threads: line.threads, version: line.torch };
+}
+
+/** onnxruntime-node on models/cnn.onnx (or, before one is shipped, a freshly initialised export). */
+export async function inference(architecture: Architecture): Promise<Figure[]> {
+  const shipped = join(modelsDir, 'cnn.onnx');
+  const source = existsSync(shipped) ? shipped : exportOnnx(toNetworkSpec(architecture, paramLayout(architecture), initialWeights(architecture, paramLayout(architecture), 1), { classes: CLASSES_36, temperature: 1 }));
+  const model = await OnnxModel.load(source);
+  try {
+    const input = new Float32Array(256 * 1024);
+    for (let i = 0; i < input.length; i++) input[i] = (i * 7919) % 1000 < 150 ? 1 : 0;
+    for (let i = 0; i < 10; i++) await model.run(input, 256);
+    // Best of five one-second windows: the figure is what the model can do, not what a busy machine lets it.
+    let best = 0;
+    for (let w = 0; w < 5; w++) {
+      let n = 0;
+      const t = performance.now();
+      while (performance.now() - t < 1000) {
+        await model.run(input, 256);
+        n += 256;
+      }
+      best = Math.max(best, n / ((performance.now() - t) / 1000));
+    }
+    const one = input.subarray(0, 1024);
+    for (let i = 0; i < 100; i++) await model.run(one, 1);
+    const times: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const t = performance.now();
+      await model.run(one, 1);
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    const what = typeof source === 'string' ? 'models/cnn.onnx' : 'untrained export';
+    return [
+      { name: 'glyphs_per_s_batch256', value: Math.round(best), unit: `glyphs/s (onnxruntime-node, ${what}, goal ≥ 20000)` },
+      { name: 'latency_p95_ms', value: times[Math.floor(times.length * 0.95)]!, unit: `ms (single glyph, ${what}, goal < 5)` },
+    ];
+  } finally {
+    await model.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  for (const f of await benchCnn()) console.log(`${f.name}: ${Number.isInteger(f.value) ? f.value : f.value.toPrecision(4)} ${f.unit}`);
+}
