@@ -74,19 +74,20 @@ export function findGlyphs(lab: Labelling, scale: WritingScale, options: GlyphOp
   let blobs: GlyphBlob[] = kept.filter((c) => !isSpeck(c)).map((c) => ({ x0: c.x0, y0: c.y0, x1: c.x1, y1: c.y1, parts: [c.label], area: c.area }));
   const specks = kept.filter(isSpeck);
   const reach = Math.max(1, 0.5 * scale.stroke);
+  const loose: GlyphBlob[] = [];
   for (const s of specks) {
     const host = blobs.find((b) => s.x0 >= b.x0 - reach && s.x1 <= b.x1 + reach && s.y0 >= b.y0 - reach && s.y1 <= b.y1 + reach);
     if (host) {
       host.parts.push(s.label);
       host.area += s.area;
-    }
+    } else loose.push({ x0: s.x0, y0: s.y0, x1: s.x1, y1: s.y1, parts: [s.label], area: s.area });
   }
 
   // 3. Pieces of one broken character stack: they share columns and lie one above the other.
   blobs = mergeStacked(blobs, scale);
 
   // 4. Lone small pieces after merging are dots, commas and noise.
-  const small = blobs.filter(isSpeck);
+  const small = [...loose, ...blobs.filter(isSpeck)];
   blobs = blobs.filter((b) => !isSpeck(b));
 
   // 5. Touching characters: a typical width ignores narrow ones (I, 1), which would make every

@@ -15,6 +15,8 @@ export interface RowLayout<G extends Box = Box> {
 export interface WordLayout<G extends Box = Box> {
   box: Box;
   glyphs: G[];
+  /** A dot follows on the baseline, as after list numbers ("1.") and abbreviations. */
+  dotAfter?: boolean;
 }
 
 export interface RowOptions {
@@ -151,4 +153,29 @@ export function layoutRows<G extends Box>(glyphs: readonly G[], charHeight: numb
     const words = splitWords(row, charHeight, wordOptions).map((g) => ({ box: boxesUnion(g), glyphs: g }));
     return { box: boxesUnion(words.map((w) => w.box)), words };
   });
+}
+
+/**
+ * Marks words followed by a dot: a small round blob just right of the word's last character,
+ * in the lower part of its height, before the next character.
+ */
+export function markDots<G extends Box>(rows: RowLayout<G>[], small: readonly Box[], charHeight: number): void {
+  const dots = small.filter((d) => {
+    const w = d.x1 - d.x0;
+    const h = d.y1 - d.y0;
+    return Math.max(w, h) <= 0.3 * charHeight && Math.min(w, h) >= 0.06 * charHeight && Math.max(w, h) <= 2.5 * Math.min(w, h);
+  });
+  for (const row of rows) {
+    const glyphs = row.words.flatMap((w) => w.glyphs);
+    row.words.forEach((word) => {
+      const last = word.glyphs[word.glyphs.length - 1]!;
+      const next = glyphs[glyphs.indexOf(last) + 1];
+      const h = last.y1 - last.y0;
+      word.dotAfter = dots.some((d) => {
+        const cx = (d.x0 + d.x1) / 2;
+        const cy = (d.y0 + d.y1) / 2;
+        return cx > last.x1 - 0.1 * h && cx < last.x1 + 0.8 * charHeight && (!next || d.x1 <= next.x0) && cy > last.y0 + 0.6 * h && cy < last.y1 + 0.2 * h;
+      });
+    });
+  }
 }

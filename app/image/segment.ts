@@ -12,7 +12,7 @@ import { findGlyphs, proposeJoins, resolveWord, type GlyphBlob, type GlyphOption
 import { downscale, halve, scaleBox, type Box, type GrayImage } from './gray.ts';
 import { boxBlur3 } from './filters.ts';
 import { removeLines, type LineOptions } from './lines.ts';
-import { layoutRows, type RowLayout, type RowOptions, type WordOptions } from './rows.ts';
+import { layoutRows, markDots, type RowLayout, type RowOptions, type WordOptions } from './rows.ts';
 import { estimateScale, type WritingScale } from './scale.ts';
 import { hysteresis, otsuThreshold } from './threshold.ts';
 
@@ -85,6 +85,7 @@ export function segmentPage(img: GrayImage, options: SegmentOptions = {}): Segme
   const { glyphs, small } = findGlyphs(labelling, scale, options.glyphs);
   const rows = layoutRows(glyphs, scale.charHeight, options.rows, options.words);
   for (const row of rows) for (const word of row.words) proposeJoins(word.glyphs, small, scale);
+  markDots(rows, small, scale.charHeight);
   return { width: img.width, height: img.height, factor: realFactor, scale, ink, labelling, rows };
 }
 

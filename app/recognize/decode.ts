@@ -213,11 +213,23 @@ export function bestLexiconWord(
   return beam.find((b) => lexicon.has(b.text)) ?? null;
 }
 
+/** What the layout says about a word, for decodeRow. */
+export interface WordContext {
+  /** A dot follows the word: at the start of a row, a list number ("1.", "12."). */
+  dotAfter?: boolean;
+}
+
 /**
  * Decodes a row of words. Words whose class is unclear (a lone 0 or O, 1 or I) take the class
- * that the row's clear words mostly have.
+ * that the row's clear words mostly have; a short first word followed by a dot is a list
+ * number and is read as digits unless the classifier is very sure of letters (a lettered list).
  */
-export function decodeRow(words: readonly (readonly ArrayLike<number>[])[], classes: readonly string[], options: DecodeOptions = {}): DecodedWord[] {
+export function decodeRow(
+  words: readonly (readonly ArrayLike<number>[])[],
+  classes: readonly string[],
+  options: DecodeOptions = {},
+  context: readonly WordContext[] = [],
+): DecodedWord[] {
   const o = { ...DEFAULTS, ...options };
   const prefs = words.map((w) => digitPreference(w, classes));
   const clear = Math.log(o.rowRatio);
@@ -230,5 +242,9 @@ export function decodeRow(words: readonly (readonly ArrayLike<number>[])[], clas
     else letterWords += weight;
   });
   const prefer = digitWords > 2 * letterWords ? 'digits' : letterWords > 2 * digitWords ? 'letters' : undefined;
-  return words.map((w) => decodeWord(w, classes, options, prefer));
+  return words.map((w, i) => {
+    const listNumber = i === 0 && words.length > 1 && w.length <= 3 && context[0]?.dotAfter === true;
+    if (listNumber && prefs[0]! > -Math.log(o.mixRatio)) return decodeWord(w, classes, { ...options, rowRatio: o.mixRatio }, 'digits');
+    return decodeWord(w, classes, options, prefer);
+  });
 }

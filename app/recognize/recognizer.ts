@@ -60,6 +60,7 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
       words.map((w) => w.map(probsOf)),
       classifier.classes,
       decodeOptions,
+      row.words.map((w) => ({ dotAfter: w.dotAfter })),
     );
     const wordNodes: WordNode[] = decoded.map((d, i) => {
       const glyphs: GlyphNode[] = d.glyphs.map((g, j) => ({ ...g, box: toOut(words[i]![j]!) }));

@@ -80,6 +80,16 @@ describe('decodeRow', () => {
   });
 });
 
+describe('list numbers', () => {
+  it('reads a short first word followed by a dot as digits, unless it is clearly a letter', () => {
+    const row = (first: Record<string, number>) => [word(first), word('M', 'A', 'K', 'E'), word('A')];
+    expect(decodeRow(row({ I: 0.55, '1': 0.4 }), CLASSES_36, {}, [{ dotAfter: true }]).map((w) => w.text)).toEqual(['1', 'MAKE', 'A']);
+    expect(decodeRow(row({ I: 0.55, '1': 0.4 }), CLASSES_36, {}, [{ dotAfter: false }]).map((w) => w.text)).toEqual(['I', 'MAKE', 'A']);
+    // "B." of a lettered list: the classifier is sure.
+    expect(decodeRow(row({ B: 0.97, '8': 0.01 }), CLASSES_36, {}, [{ dotAfter: true }])[0]!.text).toBe('B');
+  });
+});
+
 describe('lexicon', () => {
   it('holds the English word list upper-cased plus common words, and answers prefixes', () => {
     const en = englishLexicon();

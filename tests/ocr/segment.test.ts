@@ -95,6 +95,8 @@ describe('segmentPage on synthetic pages', () => {
     const seg = segmentPage(page.image);
     expect(seg.rows).toHaveLength(3);
     expectMatchesTruth(seg, page);
+    // The dots are not characters, but the layout notes them after the list numbers.
+    expect(seg.rows.map((r) => r.words.map((w) => Boolean(w.dotAfter)))).toEqual([[true, false, false], [true, false, false], [true, false]]);
   });
 
   it('ignores a dark border beyond the paper and ruled lines under the writing', () => {
