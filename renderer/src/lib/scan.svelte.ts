@@ -2,6 +2,7 @@
 import { LIMITS, type ExportFormat, type GlyphDTO, type HwrApi, type PageDTO } from '../../../app/contract.ts';
 import type { AppState } from './app.svelte.ts';
 import { downloadText } from './download.ts';
+import { relabel } from './pages.ts';
 
 export interface ScanEntry {
   key: string;
@@ -129,16 +130,4 @@ export class ScanState {
   allGlyphs(): { page: string; glyph: GlyphDTO }[] {
     return this.entries.flatMap((e) => (e.page ? e.page.rows.flatMap((r) => r.words.flatMap((w) => w.glyphs.map((glyph) => ({ page: e.name, glyph })))) : []));
   }
-}
-
-/** The page with one glyph relabelled and its word, row and page text redone (as the back end does). */
-export function relabel(page: PageDTO, glyphId: string, label: string): PageDTO {
-  const rows = page.rows.map((row) => {
-    const words = row.words.map((word) => {
-      const glyphs = word.glyphs.map((g) => (g.id === glyphId ? { ...g, label, corrected: true } : g));
-      return { ...word, glyphs, text: glyphs.map((g) => g.label).join('') };
-    });
-    return { ...row, words, text: words.map((w) => w.text).join(' ') };
-  });
-  return { ...page, rows, text: rows.map((r) => r.text).join('\n') };
 }

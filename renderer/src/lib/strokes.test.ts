@@ -1,0 +1,48 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest';
+import { pressureWidth, rasterBytes, rasterizeStrokes, type Stroke } from './strokes.ts';
+
+const line = (x0: number, y0: number, x1: number, y1: number, pressure = 0.5): Stroke =>
+  Array.from({ length: 11 }, (_, i) => ({ x: x0 + ((x1 - x0) * i) / 10, y: y0 + ((y1 - y0) * i) / 10, pressure }));
+
+/** Columns holding ink above half, on one row. */
+const widthOnRow = (r: { width: number; data: Float32Array }, y: number) => [...r.data.subarray(y * r.width, (y + 1) * r.width)].filter((v) => v > 0.5).length;
+
+describe('rasterizeStrokes', () => {
+  it('is null for no drawing', () => {
+    expect(rasterizeStrokes([])).toBeNull();
+    expect(rasterizeStrokes([[]])).toBeNull();
+  });
+
+  it('draws at a fixed scale whatever size the user wrote', () => {
+    const small = rasterizeStrokes([line(10, 10, 10, 60)])!;
+    const big = rasterizeStrokes([line(10, 10, 10, 300)])!;
+    expect(small.height).toBe(big.height);
+    expect(widthOnRow(small, Math.floor(small.height / 2))).toBe(widthOnRow(big, Math.floor(big.height / 2)));
+  });
+
+  it('makes pens 13 px wide at normal pressure, wider when pressed hard', () => {
+    const normal = rasterizeStrokes([line(0, 0, 0, 100)])!;
+    const hard = rasterizeStrokes([line(0, 0, 0, 100, 1)])!;
+    expect(Math.abs(widthOnRow(normal, 50) - 13)).toBeLessThanOrEqual(1);
+    expect(widthOnRow(hard, Math.floor(hard.height / 2))).toBeGreaterThan(widthOnRow(normal, 50) + 2);
+    expect(pressureWidth(0.5)).toBe(1);
+    expect(pressureWidth(0)).toBe(1); // no pressure reading: like a mouse
+  });
+
+  it('keeps a dot a dot instead of blowing it up', () => {
+    const dot = rasterizeStrokes([[{ x: 50, y: 50, pressure: 0.5 }]])!;
+    const ink = dot.data.filter((v) => v > 0.5).length;
+    expect(ink).toBeGreaterThan(100);
+    expect(ink).toBeLessThan(200); // a 13 px disc, not the whole raster
+  });
+
+  it('antialiases edges and converts to bytes', () => {
+    const r = rasterizeStrokes([line(0, 0, 37.3, 80)])!;
+    const soft = [...r.data].filter((v) => v > 0 && v < 1).length;
+    expect(soft).toBeGreaterThan(20);
+    const bytes = rasterBytes(r);
+    expect(bytes.length).toBe(r.width * r.height);
+    expect(Math.max(...bytes)).toBe(255);
+  });
+});
