@@ -3,7 +3,7 @@
  * with Vite on first use when it is missing. The build goes to a temporary folder that is renamed
  * into place, so two servers starting at once never serve a half-written folder.
  */
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../paths.ts';
 
@@ -26,10 +26,25 @@ export async function buildRenderer(outDir = RENDERER_OUT, log: (line: string) =
   log('building the UI with Vite (first start only)...');
   try {
     await vite.build({ configFile: RENDERER_CONFIG, logLevel: 'warn', build: { outDir: tmp, emptyOutDir: true } });
-    if (rendererBuilt(outDir)) return outDir; // another process finished first
+    // Swap the new build in; an old one is moved aside first (a rename cannot replace a folder).
+    const old = `${outDir}.old-${process.pid}-${Date.now().toString(36)}`;
+    if (existsSync(outDir)) renameSync(outDir, old);
     renameSync(tmp, outDir);
+    rmSync(old, { recursive: true, force: true });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
   return outDir;
+}
+
+/** Whether the build is older than any renderer source (or the contract it imports). */
+export function rendererStale(outDir = RENDERER_OUT): boolean {
+  if (!rendererBuilt(outDir)) return true;
+  const built = statSync(join(outDir, 'index.html')).mtimeMs;
+  const newest = (path: string): number => {
+    const info = statSync(path);
+    if (!info.isDirectory()) return info.mtimeMs;
+    return Math.max(info.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
+  };
+  return newest(join(projectRoot, 'renderer')) > built || newest(join(projectRoot, 'app', 'contract.ts')) > built;
 }

@@ -1,0 +1,134 @@
+/**
+ * The app in Chromium against `hwr serve`: read a photo, draw, reconstruct, train and cancel.
+ * Screenshots go to test-results/ui/ (git-ignored).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelsDir } from '../../app/paths.ts';
+import { sharedDataForTests } from '../helpers/shared-data.ts';
+import { drawStrokes, dropFiles, ensureUi, openBrowser, screenshot, shippedModelsPresent, startServe, type Browser, type Served } from './harness.ts';
+
+const shared = sharedDataForTests();
+/** Models to serve: the shipped ones unless HWR_UI_MODELS points elsewhere. */
+const models = process.env.HWR_UI_MODELS ?? modelsDir;
+
+let served: Served;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!shippedModelsPresent(models)) throw new Error(`the UI tests need a classifier (cnn.onnx or mlp.onnx) and ae.onnx in ${models}`);
+  await ensureUi();
+  served = await startServe({ models });
+  browser = await openBrowser(served.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+});
+
+describe('hwr in a browser', () => {
+  it('opens on the Scan view with the token taken out of the address', async () => {
+    const { page } = browser;
+    await expect.poll(() => page.getByText('Drop photos of handwriting here').isVisible()).toBe(true);
+    expect(page.url()).not.toContain('token=');
+    await expect.poll(() => page.getByText('Classifier:').textContent()).toMatch(/shipped:/);
+    await screenshot(page, '01-scan-empty');
+  });
+
+  it.skipIf(!shared)('reads DEEP LEARNING in the first row of a dropped photo', async () => {
+    const { page } = browser;
+    const photo = readFileSync(join(shared!, 'photos', '04_deep.jpg')).toString('base64');
+    await dropFiles(page, 'section.scan', [{ name: '04_deep.jpg', type: 'image/jpeg', base64: photo }]);
+    const rows = page.getByTestId('row');
+    await rows.first().waitFor({ timeout: 90_000 });
+    const texts = (await rows.allInnerTexts()).map((t) => t.replace(/^\d+\s*/, '').trim());
+    await screenshot(page, '02-scan-deep');
+    expect(texts[0]).toBe('DEEP LEARNING');
+    expect(await page.locator('rect.glyph').count()).toBeGreaterThanOrEqual(12);
+
+    // Hover a glyph: its top-k; click it: the correction panel with the 32×32 crop.
+    await page.locator('rect.glyph').first().hover();
+    await page.getByRole('tooltip').waitFor();
+    await screenshot(page, '03-scan-hover');
+    await page.locator('rect.glyph').first().click();
+    await expect.poll(() => page.getByRole('dialog', { name: 'Correct glyph' }).isVisible()).toBe(true);
+    await screenshot(page, '04-scan-correct');
+    await page.keyboard.press('Escape');
+  });
+
+  it('predicts a character drawn with the mouse, as it is drawn', async () => {
+    const { page } = browser;
+    await page.keyboard.press('2');
+    await drawStrokes(page, [
+      [
+        [95, 265],
+        [160, 55],
+      ],
+    ]);
+    // After the first stroke there is already a prediction...
+    await page.getByTestId('best-prediction').waitFor();
+    await drawStrokes(page, [
+      [
+        [160, 55],
+        [225, 265],
+      ],
+      [
+        [120, 190],
+        [200, 190],
+      ],
+    ]);
+    // ...and after the last one it reads the A.
+    await expect.poll(async () => (await page.getByLabel('Top predictions').innerText()).split('\n').slice(0, 6).join(' ')).toMatch(/\bA\b/);
+    const updated = await page.getByText(/Updated in \d+ ms/).innerText();
+    const ms = Number(/Updated in (\d+) ms/.exec(updated)![1]);
+    console.log(`draw → prediction round trip: ${ms} ms`);
+    expect(ms).toBeLessThan(150);
+    await screenshot(page, '05-draw');
+  });
+
+  it('shows a reconstruction of the drawing with its PSNR', async () => {
+    const { page } = browser;
+    await page.keyboard.press('3');
+    await page.getByRole('button', { name: 'Add my drawing' }).click();
+    await expect.poll(() => page.getByTestId('psnr').first().innerText(), { timeout: 30_000 }).toMatch(/^\d+(\.\d)? dB$/);
+    expect(await page.getByLabel(/^reconstruction of /).count()).toBe(1);
+    if (shared) await page.getByText('Samples per class').waitFor();
+    await screenshot(page, '06-autoencoder');
+  });
+
+  it.skipIf(!shared)('trains with live curves, cancels, and keeps the previous model active', async () => {
+    const { page } = browser;
+    await page.keyboard.press('4');
+    const active = page.getByTestId('active-classifier');
+    await expect.poll(() => active.innerText()).toMatch(/^shipped:/);
+    const before = await active.innerText();
+
+    await page.getByLabel('Epochs').fill('30');
+    await page.getByLabel('Image limit').fill('3000');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await expect.poll(() => page.getByTestId('train-state').innerText(), { timeout: 60_000 }).toBe('Training');
+
+    const chart = page.getByTestId('loss-chart');
+    const points = async () => Number(await chart.getAttribute('data-points'));
+    await expect.poll(points, { timeout: 90_000 }).toBeGreaterThanOrEqual(3);
+    const first = await points();
+    await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(first + 2);
+    await screenshot(page, '07-train-running');
+
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.getByTestId('train-state').innerText(), { timeout: 30_000 }).toBe('Cancelled');
+    expect(await active.innerText()).toBe(before);
+    await screenshot(page, '08-train-cancelled');
+
+    await page.keyboard.press('5');
+    const activeCard = page.getByRole('listitem', { name: /\(active\)$/ }).filter({ hasText: 'classifier' });
+    await expect.poll(() => activeCard.innerText()).toContain(before);
+    await screenshot(page, '09-models');
+  });
+
+  it('raised no errors in the page', () => {
+    expect(browser.errors).toEqual([]);
+  });
+});

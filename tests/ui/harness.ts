@@ -1,0 +1,134 @@
+/**
+ * Browser tests of the app as users get it from `hwr serve`: a real server started on a free
+ * port with a fresh data folder, driven by playwright-core through the system's Chromium.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { projectRoot, modelsDir } from '../../app/paths.ts';
+import { buildRenderer, rendererStale } from '../../app/server/renderer-build.ts';
+
+export const CHROMIUM = process.env.HWR_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(projectRoot, 'test-results', 'ui');
+
+export interface Served {
+  url: string;
+  home: string;
+  stop(): Promise<void>;
+}
+
+/** Builds the UI if its sources changed since the last build (the server would serve a stale one). */
+export async function ensureUi(): Promise<void> {
+  if (rendererStale()) await buildRenderer();
+}
+
+/** `hwr serve --port 0` with its own HWR_HOME; resolves with the address it prints (token included). */
+export async function startServe(options: { models?: string } = {}): Promise<Served> {
+  const home = mkdtempSync(join(tmpdir(), 'hwr-ui-home-'));
+  const args = [join(projectRoot, 'bin', 'hwr.mjs'), 'serve', '--port', '0', '--home', home, '--models', options.models ?? modelsDir];
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HWR_HOME: home } });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hwr serve did not print its address in 120 s:\n${output}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hwr serve exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    home,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and uncaught exceptions seen on the page. */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function openBrowser(url: string): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (set HWR_CHROMIUM)`);
+  const profile = mkdtempSync(join(tmpdir(), 'hwr-ui-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/favicon/.test(m.location().url)) errors.push(m.text());
+  });
+  await page.goto(url);
+  return {
+    context,
+    page,
+    errors,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+/** Draws straight strokes on the drawing pad with the mouse (coordinates in pad pixels). */
+export async function drawStrokes(page: Page, strokes: [number, number][][]): Promise<void> {
+  const pad = await page.getByLabel('Drawing area: write one capital letter or digit').boundingBox();
+  if (!pad) throw new Error('drawing pad not visible');
+  for (const stroke of strokes) {
+    const [first, ...rest] = stroke;
+    await page.mouse.move(pad.x + first![0], pad.y + first![1]);
+    await page.mouse.down();
+    for (const [x, y] of rest) await page.mouse.move(pad.x + x, pad.y + y, { steps: 10 });
+    await page.mouse.up();
+  }
+}
+
+/** Drops files on an element the way a user's drag and drop does. */
+export async function dropFiles(page: Page, selector: string, files: { name: string; type: string; base64: string }[]): Promise<void> {
+  const transfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
+    return dt;
+  }, files);
+  await page.dispatchEvent(selector, 'dragover', { dataTransfer: transfer });
+  await page.dispatchEvent(selector, 'drop', { dataTransfer: transfer });
+}
+
+/** The shipped classifier, or why the UI tests cannot read pages. */
+export function shippedModelsPresent(dir = modelsDir): boolean {
+  return ['cnn.onnx', 'mlp.onnx'].some((f) => existsSync(join(dir, f))) && existsSync(join(dir, 'ae.onnx'));
+}
