@@ -27,8 +27,8 @@ export interface EpochPlan {
 }
 
 /**
- * One epoch of `size` draws with every present class drawn equally often (remainder to the
- * first classes), shuffled.
+ * Epoch `epoch` (counted from 1) of `size` draws with every present class drawn equally often
+ * (remainder to the first classes), shuffled.
  */
 export function balancedEpoch(labels: Int32Array, classCount: number, size: number, seed: number, epoch: number): Int32Array {
   const members: number[][] = Array.from({ length: classCount }, () => []);
@@ -42,8 +42,8 @@ export function balancedEpoch(labels: Int32Array, classCount: number, size: numb
   present.forEach((c, k) => {
     const pool = members[c]!;
     const draws = per + (k < extra ? 1 : 0);
-    // Positions epoch·draws … (epoch+1)·draws − 1 along the endless sequence of cycles.
-    const first = epoch * draws;
+    // Epoch e (from 1) takes positions (e−1)·draws … e·draws − 1 along the endless sequence of cycles.
+    const first = Math.max(0, epoch - 1) * draws;
     let cycle = -1;
     let perm: Int32Array = new Int32Array(0);
     for (let j = 0; j < draws; j++) {

@@ -1,8 +1,14 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../data/random.ts';
-import { registerWasmTrainingKernels } from './wasm-kernels.ts';
+import { registerWasmTrainingKernels, simdKernelsActive } from './wasm-kernels.ts';
 
 /**
  * Every kernel registered for the 'wasm' backend against the plain-JS 'cpu' backend on random
@@ -113,6 +119,23 @@ describe('wasm training kernels agree with the cpu backend', () => {
     const got = await runOn('wasm', c);
     expect(got.shape).toEqual(want.shape);
     expect(maxRelativeError(got.data, want.data)).toBeLessThan(2e-5);
+  });
+
+  it('ran the SIMD kernels of grad.wasm (on the backend memory), not the fallbacks', () => {
+    expect(simdKernelsActive()).toBe(true);
+  });
+
+  it('grad.wasm is what the AssemblyScript source compiles to', () => {
+    const here = fileURLToPath(new URL('./kernels/', import.meta.url));
+    const asc = createRequire(import.meta.url).resolve('assemblyscript/bin/asc.js');
+    const out = mkdtempSync(join(tmpdir(), 'hwr-asc-'));
+    try {
+      const flags = ['--optimize', '-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert', '--importMemory', '--noExportMemory'];
+      execFileSync(process.execPath, [asc, join(here, 'grad.ts'), '--outFile', join(out, 'grad.wasm'), ...flags], { stdio: 'pipe' });
+      expect(readFileSync(join(out, 'grad.wasm')).equals(readFileSync(join(here, 'grad.wasm')))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('a small CNN has the same gradients on wasm as on cpu', async () => {

@@ -58,6 +58,11 @@ function kernelsFor(backend: WasmBackendLike): GradKernels | null {
   return gradKernels;
 }
 
+/** Whether the SIMD kernels were instantiated (after the first gradient on the wasm backend). */
+export function simdKernelsActive(): boolean {
+  return Boolean(gradKernels);
+}
+
 const address = (backend: WasmBackendLike, t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
 
 const BACKEND = 'wasm';

@@ -6,8 +6,7 @@
 // no runtime (no allocation), so it never writes outside the buffers it is handed.
 // Built by: npx asc app/train/tfjs/kernels/grad.ts --outFile app/train/tfjs/kernels/grad.wasm
 //   --optimize -O3 --enable simd --runtime stub --noAssert --importMemory --noExportMemory
-//   --exportRuntime false
-// (the build is checked by kernels.test.ts, which rebuilds and compares).
+// (wasm-kernels.test.ts rebuilds it and checks the committed file is the same).
 //
 // Layouts: NHWC activations, HWIO filters, float32, row-major.
 
