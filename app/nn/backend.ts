@@ -22,8 +22,8 @@ export interface BackendInfo {
   reason?: string;
   /** Kernel calls that ran in TypeScript because an array was outside engine memory. */
   fallbackCalls?: number;
-  /** Kernel calls split across threads. */
-  parallelCalls?: number;
+  /** Kernel calls shared with worker threads, those that stalled on a preempted worker, and those run alone while sharing was paused after stalls. */
+  team?: { shared: number; stalled: number; paused: number };
 }
 
 interface Engine {
@@ -70,7 +70,7 @@ export function kernels(): Kernels {
 
 export function backendInfo(): BackendInfo {
   const { info, wasm } = current();
-  return wasm ? { ...info, threads: wasm.threadCount, fallbackCalls: wasm.fallbackCalls, parallelCalls: wasm.parallelCalls } : { ...info };
+  return wasm ? { ...info, threads: wasm.threadCount, fallbackCalls: wasm.fallbackCalls, team: wasm.teamCounts } : { ...info };
 }
 
 /** A zero-filled array the fast kernels can work on (float32 in engine memory; float64 plain). */
@@ -124,5 +124,5 @@ export async function ready(): Promise<void> {
  * Idle workers never keep the process alive, so calling this is tidy rather than required.
  */
 export async function dispose(): Promise<void> {
-  await engine?.wasm?.closePool();
+  await engine?.wasm?.closeTeam();
 }

@@ -5,7 +5,7 @@
  * and fast kernels (WebAssembly SIMD on worker threads, TypeScript as the fallback).
  */
 export { ACTIVATIONS, sigmoid, type ElementwiseActivation } from './activations.ts';
-export { allocate, backendInfo, dispose, inEngine, ready, setThreads, toEngine, type BackendInfo, type DType } from './backend.ts';
+export { allocate, allocateInt32, backendInfo, dispose, inEngine, ready, setThreads, toEngine, type BackendInfo, type DType } from './backend.ts';
 export { autoencoder, mlp, type BuildOptions, type HiddenActivation } from './builders.ts';
 export { checkLayerGradients, checkLossGradients, gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.ts';
 export type { FloatArray } from './kernels/types.ts';

@@ -8,7 +8,79 @@ import type { LayerSpec } from './spec.ts';
 export interface Param {
   readonly name: string;
   readonly value: FloatArray;
+  /** dL/d(value) from the last backward (computed on first read if it was deferred). */
   readonly grad: FloatArray;
+  /**
+   * Set when the last backward deferred this gradient as the product Aᵀ·B (value m×n, A k×m,
+   * B k×n): an optimiser can fuse it into its update and call `settled()`. Deferring is
+   * only asked for by trainEpoch, which steps the optimiser right after backward.
+   */
+  readonly deferred?: DeferredProduct | null;
+}
+
+export interface DeferredProduct {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly a: FloatArray;
+  readonly b: FloatArray;
+  /** The optimiser has used the product: the gradient array is now stale. */
+  settled(): void;
+}
+
+/** A weight matrix whose gradient Xᵀ·δ can be left as a product for the optimiser to fuse. */
+class ProductParam implements Param {
+  private pending: DeferredProduct | null = null;
+  private stale = false;
+
+  constructor(
+    readonly name: string,
+    readonly value: FloatArray,
+    private readonly gradient: FloatArray,
+    private readonly m: number,
+    private readonly n: number,
+  ) {}
+
+  get deferred(): DeferredProduct | null {
+    return this.pending;
+  }
+
+  get grad(): FloatArray {
+    if (this.pending) {
+      const { m, n, k, a, b } = this.pending;
+      kernels().gemmTN(m, n, k, a, b, this.gradient);
+      this.pending = null;
+    } else if (this.stale) {
+      throw new Error(`${this.name}: the gradient was used by a fused optimiser step and not kept`);
+    }
+    return this.gradient;
+  }
+
+  /** Sets the gradient to Aᵀ·B: now, or (defer) when read or fused into an optimiser step. */
+  setProduct(k: number, a: FloatArray, b: FloatArray, defer: boolean): void {
+    this.stale = false;
+    this.pending = null;
+    if (!defer) {
+      kernels().gemmTN(this.m, this.n, k, a, b, this.gradient);
+      return;
+    }
+    this.pending = {
+      m: this.m,
+      n: this.n,
+      k,
+      a,
+      b,
+      settled: () => {
+        this.pending = null;
+        this.stale = true;
+      },
+    };
+  }
+
+  /** Computes a deferred gradient that no optimiser used, before its inputs change. */
+  settle(): void {
+    if (this.pending) void this.grad;
+  }
 }
 
 /**
@@ -18,14 +90,17 @@ export interface Param {
  * backward takes dL/dy for the last forward, sets the gradients of the layer's parameters
  * (overwriting: each parameter is used once per forward) and returns dL/dx, or null when
  * `inputGrad` is false (the first layer has no use for it, and it costs a matrix product).
+ * With `defer`, a weight gradient may be left as a product for the optimiser (Param.deferred).
  */
 export interface Layer {
   readonly inputSize: number;
   readonly outputSize: number;
   readonly dtype: DType;
   forward(x: FloatArray, n: number): FloatArray;
-  backward(dy: FloatArray, n: number, inputGrad?: boolean): FloatArray | null;
+  backward(dy: FloatArray, n: number, inputGrad?: boolean, defer?: boolean): FloatArray | null;
   params(): Param[];
+  /** Computes any deferred gradient no optimiser used (see Param.deferred). */
+  settle?(): void;
   /** The layer in the exchange format (arrays copied). */
   toSpec(): LayerSpec;
 }
@@ -88,6 +163,7 @@ export class Dense implements Layer {
   readonly dtype: DType;
   private readonly out: RowBuffer;
   private readonly dx: RowBuffer;
+  private readonly weightParam: ProductParam;
   private input: FloatArray | null = null;
 
   constructor(
@@ -118,6 +194,7 @@ export class Dense implements Layer {
     }
     this.out = new RowBuffer(outputSize, this.dtype);
     this.dx = new RowBuffer(inputSize, this.dtype);
+    this.weightParam = new ProductParam('weights', this.weights, this.weightGrad, inputSize, outputSize);
   }
 
   forward(x: FloatArray, n: number): FloatArray {
@@ -128,11 +205,11 @@ export class Dense implements Layer {
     return y;
   }
 
-  backward(dy: FloatArray, n: number, inputGrad = true): FloatArray | null {
+  backward(dy: FloatArray, n: number, inputGrad = true, defer = false): FloatArray | null {
     const x = this.input;
     if (!x) throw new Error('Dense: backward before forward');
     const k = kernels();
-    k.gemmTN(this.inputSize, this.outputSize, n, x, dy, this.weightGrad);
+    this.weightParam.setProduct(n, x, dy, defer); // dW = xᵀ·dy
     k.columnSums(n, this.outputSize, dy, this.biasGrad);
     if (!inputGrad) return null;
     const dx = this.dx.rows(n);
@@ -141,10 +218,11 @@ export class Dense implements Layer {
   }
 
   params(): Param[] {
-    return [
-      { name: 'weights', value: this.weights, grad: this.weightGrad },
-      { name: 'bias', value: this.bias, grad: this.biasGrad },
-    ];
+    return [this.weightParam, { name: 'bias', value: this.bias, grad: this.biasGrad }];
+  }
+
+  settle(): void {
+    this.weightParam.settle();
   }
 
   toSpec(): LayerSpec {

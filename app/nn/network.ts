@@ -1,6 +1,6 @@
 import { backendInfo, type DType } from './backend.ts';
 import type { FloatArray } from './kernels/types.ts';
-import { Activation, Dense, Flatten, Softmax, type Layer, type Param } from './layers.ts';
+import { Activation, Dense, Flatten, Softmax, type DeferredProduct, type Layer, type Param } from './layers.ts';
 import type { NetworkSpec } from './spec.ts';
 
 export interface NetworkOptions {
@@ -11,6 +11,23 @@ export interface NetworkOptions {
   /** Class names of a classifier (output i is classes[i]). */
   classes?: readonly string[];
   metadata?: Readonly<Record<string, string>>;
+}
+
+/** A layer's parameter under its name in the network. */
+class NamedParam implements Param {
+  constructor(
+    readonly name: string,
+    private readonly param: Param,
+  ) {}
+  get value(): FloatArray {
+    return this.param.value;
+  }
+  get grad(): FloatArray {
+    return this.param.grad;
+  }
+  get deferred(): DeferredProduct | null {
+    return this.param.deferred ?? null;
+  }
 }
 
 /** A stack of layers, run on row-major batches; converts exactly to and from NetworkSpec. */
@@ -78,14 +95,20 @@ export class Network {
    * parameter gradient. Returns dL/d(input) when inputGrad is true, else null (and skips the
    * first layer's input-gradient product).
    */
-  backward(dy: FloatArray, n: number, depth = this.layers.length, inputGrad = false): FloatArray | null {
+  backward(dy: FloatArray, n: number, depth = this.layers.length, inputGrad = false, defer = false): FloatArray | null {
     let d: FloatArray | null = dy;
-    for (let i = depth - 1; i >= 0; i--) d = this.layers[i]!.backward(d!, n, i > 0 || inputGrad);
+    for (let i = depth - 1; i >= 0; i--) d = this.layers[i]!.backward(d!, n, i > 0 || inputGrad, defer);
     return d;
   }
 
+  /** Computes deferred gradients that the optimiser did not use (see Param.deferred). */
+  settle(): void {
+    for (const layer of this.layers) layer.settle?.();
+  }
+
+  /** Every parameter, named by layer (`layers.0.weights`); the same objects the layers update. */
   params(): Param[] {
-    return this.layers.flatMap((layer, i) => layer.params().map((p) => ({ ...p, name: `layers.${i}.${p.name}` })));
+    return this.layers.flatMap((layer, i) => layer.params().map((p) => new NamedParam(`layers.${i}.${p.name}`, p)));
   }
 
   /**

@@ -56,12 +56,21 @@ export class SGD implements Optimizer {
     this.rate = checkLearningRate(value);
   }
 
-  /** Applies one update from the gradients the last backward pass left in the parameters. */
+  /**
+   * Applies one update from the gradients the last backward pass left in the parameters.
+   * A gradient deferred as a product (Param.deferred) is fused into the update, never stored.
+   */
   step(): void {
     const k = kernels();
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i]!;
-      k.sgdStep(p.value, p.grad, this.velocity[i]!, p.value.length, this.rate, this.momentum, this.weightDecay);
+      const product = p.deferred;
+      if (product) {
+        k.sgdStepProduct(product.m, product.n, product.k, product.a, product.b, p.value, this.velocity[i]!, this.rate, this.momentum, this.weightDecay);
+        product.settled();
+      } else {
+        k.sgdStep(p.value, p.grad, this.velocity[i]!, p.value.length, this.rate, this.momentum, this.weightDecay);
+      }
     }
   }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../data/random.ts';
-import { toEngine } from './backend.ts';
+import { allocate, allocateInt32, toEngine } from './backend.ts';
 import { autoencoder, mlp } from './builders.ts';
+import { softmaxCrossEntropy } from './losses.ts';
 import { Network } from './network.ts';
 import { SGD } from './optim.ts';
 import { predict, trainEpoch } from './train.ts';
@@ -73,6 +74,28 @@ describe('trainEpoch', () => {
       return Float32Array.from((net.layers[0] as unknown as { weights: Float32Array }).weights);
     };
     expect(run(true)).toEqual(run(false));
+  });
+
+  it('fuses the weight update into the gradient product with the same result as plain steps', () => {
+    const rng = createRng(25);
+    const { x, y } = blobs(64, rng);
+    const nets = [mlp([16, 8, 4], 'tanh', createRng(1)), mlp([16, 8, 4], 'tanh', createRng(1))];
+    const opts = nets.map((net) => new SGD(net.params(), { learningRate: 0.1, momentum: 0.9, weightDecay: 1e-3 }));
+    trainEpoch(nets[0]!, opts[0]!, x, y, 64, { batchSize: 16 });
+    // The same epoch by hand: forward, fused loss, backward with stored gradients, step.
+    const net = nets[1]!;
+    const grad = allocate(16 * 4);
+    const labels = allocateInt32(16);
+    for (let start = 0; start < 64; start += 16) {
+      const logits = net.forward(toEngine(x.subarray(start * 16, (start + 16) * 16)), 16, net.layers.length - 1);
+      labels.set(y.subarray(start, start + 16));
+      softmaxCrossEntropy.lossAndGrad(logits, labels, 16, 4, grad);
+      net.backward(grad, 16, net.layers.length - 1);
+      opts[1]!.step();
+    }
+    expect(nets[0]!.params().map((p) => [...p.value])).toEqual(nets[1]!.params().map((p) => [...p.value]));
+    expect(() => nets[0]!.params()[0]!.grad).toThrow(/used by a fused optimiser step/);
+    expect(nets[1]!.params()[0]!.grad.length).toBe(16 * 8);
   });
 
   it('rejects bad options and data with messages that name them', () => {

@@ -93,8 +93,9 @@ export function trainEpoch(
     if (labels) correct += countCorrect(y, labels, n, outputs);
     const g = grad.rows(n);
     lossSum += loss.lossAndGrad(y, t, n, outputs, g) * n;
-    net.backward(g, n, depth);
+    net.backward(g, n, depth, false, true);
     optimizer.step();
+    net.settle();
   }
   const result: EpochResult = { meanLoss: lossSum / count };
   if (labelled) result.accuracy = correct / count;

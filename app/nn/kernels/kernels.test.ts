@@ -29,7 +29,7 @@ function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const pools: WasmKernels[] = [];
 afterAll(async () => {
-  for (const k of pools) await k.closePool();
+  for (const k of pools) await k.closeTeam();
 });
 
 function kernelsFor(variant: SimdVariant, threads: number): WasmKernels {
@@ -149,6 +149,21 @@ describe.each(['wasm-simd', 'wasm-relaxed-simd'] as const)('%s kernels against t
       wasm.sgdStep(w, g, momentum ? v : null, len, 0.1, momentum, 0.01);
       tsKernels.sgdStep(w0, g0, momentum ? v0 : null, len, 0.1, momentum, 0.01);
     }
+    expect(relativeError(w, w0)).toBeLessThan(1e-5);
+  });
+
+  it.each([0, 0.9])('sgdStepProduct (momentum %d): the step of gemmTN then sgdStep, to the bit', (momentum) => {
+    const [m, n, k] = [37, 13, 9];
+    const [a, a0] = pair(k * m), [b, b0] = pair(k * n), [w, w0] = pair(m * n), [v, v0] = pair(m * n);
+    const w1 = wasm.heap.float32(m * n), v1 = wasm.heap.float32(m * n), g = wasm.heap.float32(m * n);
+    w1.set(w);
+    v1.set(v);
+    wasm.sgdStepProduct(m, n, k, a, b, w, momentum ? v : null, 0.1, momentum, 0.01);
+    wasm.gemmTN(m, n, k, a, b, g);
+    wasm.sgdStep(w1, g, momentum ? v1 : null, m * n, 0.1, momentum, 0.01);
+    expect(w).toEqual(w1);
+    expect(v).toEqual(v1);
+    tsKernels.sgdStepProduct(m, n, k, a0, b0, w0, momentum ? v0 : null, 0.1, momentum, 0.01);
     expect(relativeError(w, w0)).toBeLessThan(1e-5);
   });
 

@@ -29,14 +29,52 @@ export function relaxed(): i32 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The register tile: C[0..rows, 0..cols] = bias + Σ_p A[r, p] · B[p, 0..8].
+// The register tile: acc[0..rows, 0..cols] = bias + Σ_p A[r, p] · B[p, 0..8], then emitted to C.
 // Row r of A starts at a0..a3 and advances by `ka` bytes per p; B advances by `kb` bytes.
-// Full tiles (4 rows, 8 columns) are stored directly; edge tiles go through `tmp` (32 floats).
+// Full tiles (4 rows, 8 columns) are emitted as vectors; edge tiles go through `tmp` (32 floats).
+//
+// Emitting either stores the tile (STORE) or treats it as the gradient g of the weights at C
+// and applies the SGD step there (SGD, or MOMENTUM with the velocity `vd` bytes after C): the
+// same arithmetic as sgd_step, so a fused update gives the same bits as product-then-step.
 
-function tile4x8(
+const STORE = 0, SGD = 1, MOMENTUM = 2;
+
+@inline function emit(mode: i32, c: usize, acc: v128, vd: isize, lr: f32, momentum: f32, decay: f32): void {
+  if (mode == STORE) {
+    v128.store(c, acc);
+    return;
+  }
+  const w = v128.load(c);
+  const step = f32x4.add(acc, f32x4.mul(f32x4.splat(decay), w));
+  if (mode == SGD) {
+    v128.store(c, f32x4.sub(w, f32x4.mul(f32x4.splat(lr), step)));
+    return;
+  }
+  const vel = f32x4.sub(f32x4.mul(f32x4.splat(momentum), v128.load(c + vd)), f32x4.mul(f32x4.splat(lr), step));
+  v128.store(c + vd, vel);
+  v128.store(c, f32x4.add(w, vel));
+}
+
+@inline function emitScalar(mode: i32, c: usize, g: f32, vd: isize, lr: f32, momentum: f32, decay: f32): void {
+  if (mode == STORE) {
+    store<f32>(c, g);
+    return;
+  }
+  const w = load<f32>(c);
+  if (mode == SGD) {
+    store<f32>(c, w - lr * (g + decay * w));
+    return;
+  }
+  const vel = momentum * load<f32>(c + vd) - lr * (g + decay * w);
+  store<f32>(c + vd, vel);
+  store<f32>(c, w + vel);
+}
+
+@inline function tile4x8(
   a0: usize, a1: usize, a2: usize, a3: usize, ka: usize,
   b: usize, kb: usize, k: i32, bias: usize,
   c: usize, sc: usize, rows: i32, cols: i32, tmp: usize,
+  mode: i32, vd: isize, lr: f32, momentum: f32, decay: f32,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   if (bias != 0) {
@@ -57,10 +95,10 @@ function tile4x8(
     a0 += ka; a1 += ka; a2 += ka; a3 += ka; b += kb;
   }
   if (rows == 4 && cols == 8) {
-    v128.store(c, c00); v128.store(c, c01, 16); c += sc;
-    v128.store(c, c10); v128.store(c, c11, 16); c += sc;
-    v128.store(c, c20); v128.store(c, c21, 16); c += sc;
-    v128.store(c, c30); v128.store(c, c31, 16);
+    emit(mode, c, c00, vd, lr, momentum, decay); emit(mode, c + 16, c01, vd, lr, momentum, decay); c += sc;
+    emit(mode, c, c10, vd, lr, momentum, decay); emit(mode, c + 16, c11, vd, lr, momentum, decay); c += sc;
+    emit(mode, c, c20, vd, lr, momentum, decay); emit(mode, c + 16, c21, vd, lr, momentum, decay); c += sc;
+    emit(mode, c, c30, vd, lr, momentum, decay); emit(mode, c + 16, c31, vd, lr, momentum, decay);
     return;
   }
   v128.store(tmp, c00); v128.store(tmp, c01, 16);
@@ -68,7 +106,7 @@ function tile4x8(
   v128.store(tmp, c20, 64); v128.store(tmp, c21, 80);
   v128.store(tmp, c30, 96); v128.store(tmp, c31, 112);
   for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < cols; j++) store<f32>(c + (<usize>j << 2), load<f32>(tmp + (<usize>(r * 8 + j) << 2)));
+    for (let j = 0; j < cols; j++) emitScalar(mode, c + (<usize>j << 2), load<f32>(tmp + (<usize>(r * 8 + j) << 2)), vd, lr, momentum, decay);
     c += sc;
   }
 }
@@ -94,7 +132,7 @@ export function gemm_nn(
     const rows = min(4, m - i);
     for (let j = 0; j < n; j += 8) {
       const jb = <usize>j << 2;
-      tile4x8(rowOf(a, i, 0, rows, sa), rowOf(a, i, 1, rows, sa), rowOf(a, i, 2, rows, sa), rowOf(a, i, 3, rows, sa), 4, b + jb, sb, k, bias != 0 ? bias + jb : 0, c + <usize>i * sc + jb, sc, rows, min(8, n - j), tmp);
+      tile4x8(rowOf(a, i, 0, rows, sa), rowOf(a, i, 1, rows, sa), rowOf(a, i, 2, rows, sa), rowOf(a, i, 3, rows, sa), 4, b + jb, sb, k, bias != 0 ? bias + jb : 0, c + <usize>i * sc + jb, sc, rows, min(8, n - j), tmp, STORE, 0, 0, 0, 0);
     }
   }
 }
@@ -106,6 +144,25 @@ export function gemm_nn(
  */
 export function gemm_tn(
   m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, pack: usize, tmp: usize,
+): void {
+  productTN(STORE, m, n, k, a, lda, b, ldb, c, ldc, pack, tmp, 0, 0, 0, 0);
+}
+
+/**
+ * One SGD step on weights W (m×n, ldw) whose gradient is Aᵀ · B, without storing the gradient:
+ * as gemm_tn then sgd_step, with velocity v (same layout as W; 0 for plain SGD).
+ */
+export function gemm_tn_sgd(
+  m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, w: usize, ldw: i32, pack: usize, tmp: usize,
+  v: usize, lr: f32, momentum: f32, decay: f32,
+): void {
+  if (v == 0) productTN(SGD, m, n, k, a, lda, b, ldb, w, ldw, pack, tmp, 0, lr, momentum, decay);
+  else productTN(MOMENTUM, m, n, k, a, lda, b, ldb, w, ldw, pack, tmp, <isize>v - <isize>w, lr, momentum, decay);
+}
+
+@inline function productTN(
+  mode: i32, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, pack: usize, tmp: usize,
+  vd: isize, lr: f32, momentum: f32, decay: f32,
 ): void {
   const sa = <usize>lda << 2, sb = <usize>ldb << 2, sc = <usize>ldc << 2;
   for (let i0 = 0; i0 < m; i0 += 16) {
@@ -121,7 +178,7 @@ export function gemm_tn(
       const c0 = c + <usize>(i0 + ii) * sc;
       for (let j = 0; j < n; j += 8) {
         const jb = <usize>j << 2;
-        tile4x8(a0, a0 + 4, a0 + 8, a0 + 12, 64, b + jb, sb, k, 0, c0 + jb, sc, min(4, width - ii), min(8, n - j), tmp);
+        tile4x8(a0, a0 + 4, a0 + 8, a0 + 12, 64, b + jb, sb, k, 0, c0 + jb, sc, min(4, width - ii), min(8, n - j), tmp, mode, vd, lr, momentum, decay);
       }
     }
   }
@@ -148,7 +205,7 @@ export function gemm_nt(
     }
     for (let i = 0; i < m; i += 4) {
       const rows = min(4, m - i);
-      tile4x8(rowOf(a, i, 0, rows, sa), rowOf(a, i, 1, rows, sa), rowOf(a, i, 2, rows, sa), rowOf(a, i, 3, rows, sa), 4, pack, 32, k, 0, c + <usize>i * sc + (<usize>j << 2), sc, rows, cols, tmp);
+      tile4x8(rowOf(a, i, 0, rows, sa), rowOf(a, i, 1, rows, sa), rowOf(a, i, 2, rows, sa), rowOf(a, i, 3, rows, sa), 4, pack, 32, k, 0, c + <usize>i * sc + (<usize>j << 2), sc, rows, cols, tmp, STORE, 0, 0, 0, 0);
     }
   }
 }

@@ -14,7 +14,7 @@ describe('kernel calls split across worker threads', () => {
   const heap = new WasmHeap(simd.memory, simd.exports.heapBase());
   const one = new WasmKernels(simd, heap, 1);
   const three = new WasmKernels(simd, heap, 3);
-  afterAll(() => three.closePool());
+  afterAll(() => three.closeTeam());
   const rng = createRng(31);
   const random = (n: number): Float32Array => {
     const a = heap.float32(n);
@@ -22,8 +22,9 @@ describe('kernel calls split across worker threads', () => {
     return a;
   };
 
-  it('give the same bits as one thread (odd sizes, every split)', async () => {
+  it('give the same bits as one thread (odd sizes, every split), computed by the workers', async () => {
     await three.ready();
+    three.workersOnly = true; // the main thread only waits: every chunk below runs on a worker
     const [m, n, k] = [37, 70, 1030];
     const a = random(m * k), b = random(k * n), bias = random(n), bt = random(n * k), at = random(k * m);
     const c1 = heap.float32(m * n), c3 = heap.float32(m * n);
@@ -43,8 +44,14 @@ describe('kernel calls split across worker threads', () => {
     one.sgdStep(w1, g, v1, w1.length, 0.1, 0.9, 0.001);
     three.sgdStep(w3, g, v3, w3.length, 0.1, 0.9, 0.001);
     expect(w3).toEqual(w1);
-    expect(three.parallelCalls).toBe(4);
+    const wp = random(k * n), wp1 = heap.float32(wp.length);
+    wp1.set(wp);
+    one.sgdStepProduct(k, n, m, at, dy.subarray(0, m * n), wp1, null, 0.1, 0, 0);
+    three.sgdStepProduct(k, n, m, at, dy.subarray(0, m * n), wp, null, 0.1, 0, 0);
+    expect(wp).toEqual(wp1);
+    expect(three.teamCounts.shared).toBe(5);
     expect(three.fallbackCalls).toBe(0);
+    three.workersOnly = false;
   });
 
   it('train the course net to the same weights as one thread', async () => {
@@ -57,10 +64,10 @@ describe('kernel calls split across worker threads', () => {
       trainEpoch(net, new SGD(net.params(), { learningRate: 0.05, momentum: 0.9 }), x, y, 200, { batchSize: 32, rng: r });
       return Float32Array.from(net.params()[0]!.value);
     };
-    const before = backendInfo().parallelCalls ?? 0;
+    const before = backendInfo().team?.shared ?? 0;
     const parallel = await train(2);
     expect(backendInfo().threads).toBe(2);
-    if (backendInfo().kind !== 'typescript') expect(backendInfo().parallelCalls).toBeGreaterThan(before);
+    if (backendInfo().kind !== 'typescript') expect(backendInfo().team!.shared).toBeGreaterThan(before);
     expect(parallel).toEqual(await train(1));
     await dispose();
   });
@@ -78,7 +85,7 @@ describe('a process that used the threads', () => {
     const info = JSON.parse(child.stdout);
     expect(info.kind).toMatch(/^wasm/);
     expect(info.threads).toBe(2);
-    expect(info.parallelCalls).toBeGreaterThan(0);
+    expect(info.team.shared).toBeGreaterThan(0);
     expect(Number.isFinite(info.meanLoss)).toBe(true);
   });
 

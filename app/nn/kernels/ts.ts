@@ -138,6 +138,12 @@ export const tsKernels: Kernels = {
     }
   },
 
+  sgdStepProduct(m, n, k, a, b, w, v, lr, momentum, decay) {
+    const g = w instanceof Float64Array ? new Float64Array(m * n) : new Float32Array(m * n);
+    this.gemmTN(m, n, k, a, b, g);
+    this.sgdStep(w, g, v, m * n, lr, momentum, decay);
+  },
+
   gatherRows(src, width, index, count, dst) {
     for (let r = 0; r < count; r++) {
       const from = index[r]! * width;

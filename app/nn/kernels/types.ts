@@ -33,6 +33,11 @@ export interface Kernels {
   squaredError(len: number, y: FloatArray, t: FloatArray, grad: FloatArray, scale: number): number;
   /** SGD over len values: g′ = g + decay·w; with velocity v: v = momentum·v − lr·g′, w += v; else w −= lr·g′. */
   sgdStep(w: FloatArray, g: FloatArray, v: FloatArray | null, len: number, lr: number, momentum: number, decay: number): void;
+  /**
+   * The SGD step of sgdStep for weights w (m×n) whose gradient is Aᵀ · B (A stored k×m, B k×n),
+   * without storing the gradient (the WebAssembly kernel applies the step in the product's tiles).
+   */
+  sgdStepProduct(m: number, n: number, k: number, a: FloatArray, b: FloatArray, w: FloatArray, v: FloatArray | null, lr: number, momentum: number, decay: number): void;
   /** dst row r = src row index[r], rows of `width` values. */
   gatherRows(src: FloatArray, width: number, index: Int32Array, count: number, dst: FloatArray): void;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { ACTIVATIONS } from '../activations.ts';
 import { WasmHeap } from './heap.ts';
-import { WorkerPool } from './pool.ts';
+import { ARGS, ThreadTeam, type Scratch } from './team.ts';
 import { tsKernels } from './ts.ts';
 import type { FloatArray, Kernels } from './types.ts';
 import { WebAssemblyApi, type WasmMemory, type WasmModule } from './webassembly.ts';
@@ -13,6 +13,7 @@ export interface SimdExports {
   relaxed(): number;
   gemm_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, bias: number, tmp: number): void;
   gemm_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, pack: number, tmp: number): void;
+  gemm_tn_sgd(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, w: number, ldw: number, pack: number, tmp: number, v: number, lr: number, momentum: number, decay: number): void;
   gemm_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, pack: number, tmp: number): void;
   col_sums(m: number, n: number, a: number, lda: number, out: number): void;
   act_forward(fn: number, x: number, y: number, len: number): void;
@@ -55,49 +56,79 @@ export function loadSimd(variant?: SimdVariant): LoadedSimd {
   return { variant: chosen, module, memory, exports };
 }
 
-/** Work (multiply–adds or elements) below which a call is not split between threads. */
-const SPLIT_MIN_MACS = 1 << 17;
-const SPLIT_MIN_ELEMENTS = 1 << 15;
+/** Work (multiply–adds or elements) below which a call is not shared between threads. */
+const SHARE_MIN_MACS = 1 << 17;
+const SHARE_MIN_ELEMENTS = 1 << 15;
+/** Chunks per thread when a call is shared: enough for the threads to even out. */
+const CHUNKS_PER_THREAD = 4;
 
-const FUNCTIONS = ['gemm_nn', 'gemm_tn', 'gemm_nt', 'act_forward', 'act_backward', 'sgd_step', 'gather_rows'] as const;
+const FUNCTIONS = ['gemm_nn', 'gemm_tn', 'gemm_tn_sgd', 'gemm_nt', 'act_forward', 'act_backward', 'sgd_step', 'gather_rows'] as const;
+type Shared = (typeof FUNCTIONS)[number];
 
-/** Per-thread scratch: a 128-byte tile and a packing panel, grown on demand. */
-class Scratch {
-  private tile: Float32Array;
-  private panel: Float32Array;
-  constructor(private readonly heap: WasmHeap) {
-    this.tile = heap.float32(32);
-    this.panel = heap.float32(16 * 64);
-  }
-  get tmp(): number {
-    return this.tile.byteOffset;
-  }
-  pack(floats: number): number {
-    if (this.panel.length < floats) this.panel = this.heap.float32(floats);
-    return this.panel.byteOffset;
+/** Per-thread scratch (0 = main): a 128-byte tile and a packing panel, grown on demand. */
+class ScratchSet implements Scratch {
+  readonly tmp: number[] = [];
+  readonly pack: number[] = [];
+  private readonly arrays: Float32Array[] = [];
+  private packFloats = 0;
+
+  constructor(private readonly heap: WasmHeap) {}
+
+  /** Scratch for `threads` threads with panels of at least `packFloats` floats. */
+  ensure(threads: number, packFloats: number): this {
+    if (threads > this.tmp.length || packFloats > this.packFloats) {
+      this.packFloats = Math.max(packFloats, this.packFloats, 16 * 64);
+      const count = Math.max(threads, this.tmp.length);
+      this.arrays.length = 0;
+      this.tmp.length = this.pack.length = 0;
+      for (let t = 0; t < count; t++) {
+        const tile = this.heap.float32(32), panel = this.heap.float32(this.packFloats);
+        this.arrays.push(tile, panel);
+        this.tmp.push(tile.byteOffset);
+        this.pack.push(panel.byteOffset);
+      }
+    }
+    return this;
   }
 }
 
 /**
  * The Kernels on WebAssembly SIMD. Arrays must be float32 views into `heap`; any call with
  * another array (a float64 gradient check, a caller's own buffer) runs in TypeScript instead.
- * Large calls are split between the main thread and the pool's workers.
+ * Large calls are shared with worker threads (see team.ts), split where every chunk writes its
+ * own part of the output: matrix products by columns or rows of C, element-wise kernels by
+ * ranges. Each element is computed by the same code whichever thread runs it, so results do
+ * not depend on the number of threads.
  */
 export class WasmKernels implements Kernels {
-  private readonly scratch: Scratch[] = [];
-  private pool: WorkerPool | null = null;
-  private readonly args = new Float64Array(12);
+  private team: ThreadTeam | null = null;
+  private readonly scratch: ScratchSet;
+  private readonly exports: SimdExports;
+  private readonly args = new Float64Array(ARGS);
+  private readonly strides = new Float64Array(ARGS);
+  /** Calls that ran in TypeScript because an array was not in engine memory. */
+  fallbackCalls = 0;
+  /** Leave shared calls entirely to the workers (tests of the workers' path). */
+  workersOnly = false;
+
+  /** Shared jobs, jobs that stalled on a preempted worker, and jobs run alone while sharing was paused. */
+  get teamCounts(): { shared: number; stalled: number; paused: number } {
+    return { ...(this.team?.counts ?? { shared: 0, stalled: 0, paused: 0 }) };
+  }
 
   constructor(
     private readonly simd: LoadedSimd,
     readonly heap: WasmHeap,
     private threads: number,
-  ) {}
+  ) {
+    this.exports = simd.exports;
+    this.scratch = new ScratchSet(heap);
+  }
 
   /** Sets the number of threads (main included) used from now on; stops surplus workers. */
   async setThreads(threads: number): Promise<void> {
     this.threads = threads;
-    if (this.pool && this.pool.size !== threads - 1) await this.closePool();
+    if (this.team && this.team.size !== threads - 1) await this.closeTeam();
   }
 
   get threadCount(): number {
@@ -106,35 +137,29 @@ export class WasmKernels implements Kernels {
 
   /** Starts the workers if they are not running, and resolves when they are ready. */
   async ready(): Promise<void> {
-    await this.startPool()?.whenReady();
+    await this.startTeam()?.whenReady();
   }
 
-  async closePool(): Promise<void> {
-    const pool = this.pool;
-    this.pool = null;
-    await pool?.close();
+  async closeTeam(): Promise<void> {
+    const team = this.team;
+    this.team = null;
+    await team?.close();
   }
 
-  private startPool(): WorkerPool | null {
-    if (this.threads > 1 && !this.pool) this.pool = new WorkerPool(this.simd.module, this.simd.memory, this.threads - 1, FUNCTIONS);
-    return this.pool;
+  private startTeam(): ThreadTeam | null {
+    if (this.threads > 1 && !this.team) {
+      const exports = this.exports as unknown as Record<string, (...a: number[]) => unknown>;
+      this.team = new ThreadTeam(this.simd.module, this.simd.memory, this.threads - 1, FUNCTIONS.map((f) => exports[f]!), FUNCTIONS);
+    }
+    return this.team;
   }
 
-  /** Threads that will share a call of this much work (1 = main only). */
-  private parts(work: number, min: number): number {
-    if (this.threads <= 1 || work < min) return 1;
-    return 1 + (this.startPool()?.ready() ?? 0);
+  /** The team, if this much work is worth sharing and some worker is ready to help. */
+  private helpers(work: number, min: number): ThreadTeam | null {
+    if (this.threads <= 1 || work < min) return null;
+    const team = this.startTeam();
+    return team && team.available() ? team : null;
   }
-
-  private scratchOf(thread: number): Scratch {
-    while (this.scratch.length <= thread) this.scratch.push(new Scratch(this.heap));
-    return this.scratch[thread]!;
-  }
-
-  /** Calls that ran in TypeScript because an array was not in engine memory. */
-  fallbackCalls = 0;
-  /** Calls split across more than one thread. */
-  parallelCalls = 0;
 
   private inHeap(...arrays: ArrayBufferView[]): boolean {
     for (const a of arrays) {
@@ -147,72 +172,68 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * Runs fn over `parts` consecutive chunks of [0, total) (chunk bounds multiples of `align`):
-   * chunks 1.. on workers, chunk 0 here. `args(from, to, thread)` fills this.args.
+   * Runs fn over [0, total) units: in one call here, or shared as chunks (multiples of
+   * `align` units) with the team. this.args holds the arguments for the whole range and
+   * this.strides how far each moves per unit; countArg receives a chunk's length.
    */
-  private fork(fn: (typeof FUNCTIONS)[number], parts: number, total: number, align: number, args: (from: number, to: number, thread: number) => void): void {
-    const exports = this.simd.exports as unknown as Record<string, (...a: number[]) => void>;
-    const chunk = Math.ceil(total / parts / align) * align;
-    const pool = this.pool!;
-    if (parts > 1) this.parallelCalls++;
-    let used = 1;
-    for (let t = 1; t < parts && t * chunk < total; t++, used++) {
-      args(t * chunk, Math.min(total, (t + 1) * chunk), t);
-      pool.post(t - 1, fn, this.args);
-    }
-    args(0, Math.min(total, chunk), 0);
+  private share(fn: Shared, team: ThreadTeam | null, total: number, align: number, countArg: number, tmpArg = -1, packArg = -1, packFloats = 0): void {
+    const scratch = this.scratch.ensure(1 + (team?.size ?? 0), packFloats);
     const a = this.args;
-    exports[fn]!(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!);
-    for (let w = 0; w < used - 1; w++) pool.wait(w);
+    if (!team) {
+      if (tmpArg >= 0) a[tmpArg] = scratch.tmp[0]!;
+      if (packArg >= 0) a[packArg] = scratch.pack[0]!;
+      (this.exports[fn] as (...a: number[]) => void)(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!);
+      return;
+    }
+    const chunk = Math.max(align, Math.ceil(total / ((team.size + 1) * CHUNKS_PER_THREAD) / align) * align);
+    team.run({ fn, total, chunk, args: a, strides: this.strides, countArg, tmpArg, packArg }, scratch, !this.workersOnly);
   }
 
+  /** Sets this.args and zeroes this.strides (callers then set the strides that move). */
   private set(...values: number[]): void {
-    this.args.set(values);
+    this.args.fill(0).set(values);
+    this.strides.fill(0);
   }
 
   gemmNN(m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray, bias: FloatArray | null): void {
     if (!this.inHeap(a, b, c) || (bias && !this.inHeap(bias))) return tsKernels.gemmNN(m, n, k, a, b, c, bias);
-    const parts = this.parts(m * n * k, SPLIT_MIN_MACS);
-    const pa = a.byteOffset, pb = b.byteOffset, pc = c.byteOffset, pbias = bias ? bias.byteOffset : 0;
-    if (parts === 1) return this.simd.exports.gemm_nn(m, n, k, pa, k, pb, n, pc, n, pbias, this.scratchOf(0).tmp);
-    if (n >= 8 * parts) {
-      // Split the columns: each thread reads all of A and its own columns of B.
-      this.fork('gemm_nn', parts, n, 8, (from, to, t) =>
-        this.set(m, to - from, k, pa, k, pb + 4 * from, n, pc + 4 * from, n, pbias && pbias + 4 * from, this.scratchOf(t).tmp),
-      );
-    } else {
-      this.fork('gemm_nn', parts, m, 4, (from, to, t) =>
-        this.set(to - from, n, k, pa + 4 * k * from, k, pb, n, pc + 4 * n * from, n, pbias, this.scratchOf(t).tmp),
-      );
-    }
+    const team = this.helpers(m * n * k, SHARE_MIN_MACS);
+    // Chunks are blocks of columns: each reads all of A and its own columns of B.
+    this.set(m, n, k, a.byteOffset, k, b.byteOffset, n, c.byteOffset, n, bias ? bias.byteOffset : 0, 0);
+    this.strides[5] = this.strides[7] = 4;
+    if (bias) this.strides[9] = 4;
+    this.share('gemm_nn', team, n, 8, 1, 10);
   }
 
   gemmTN(m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
     if (!this.inHeap(a, b, c)) return tsKernels.gemmTN(m, n, k, a, b, c);
-    const parts = this.parts(m * n * k, SPLIT_MIN_MACS);
-    const pa = a.byteOffset, pb = b.byteOffset, pc = c.byteOffset;
-    // Split the rows of C (columns of A): each thread writes one contiguous block of C.
-    this.fork('gemm_tn', parts, m, 16, (from, to, t) => {
-      const s = this.scratchOf(t);
-      this.set(to - from, n, k, pa + 4 * from, m, pb, n, pc + 4 * n * from, n, s.pack(16 * k), s.tmp);
-    });
+    const team = this.helpers(m * n * k, SHARE_MIN_MACS);
+    // Chunks are blocks of rows of C (columns of A): each writes one contiguous block of C.
+    this.set(m, n, k, a.byteOffset, m, b.byteOffset, n, c.byteOffset, n, 0, 0);
+    this.strides[3] = 4;
+    this.strides[7] = 4 * n;
+    this.share('gemm_tn', team, m, 16, 0, 10, 9, 16 * k);
+  }
+
+  sgdStepProduct(m: number, n: number, k: number, a: FloatArray, b: FloatArray, w: FloatArray, v: FloatArray | null, lr: number, momentum: number, decay: number): void {
+    if (!this.inHeap(a, b, w) || (v && !this.inHeap(v))) return tsKernels.sgdStepProduct(m, n, k, a, b, w, v, lr, momentum, decay);
+    const team = this.helpers(m * n * k, SHARE_MIN_MACS);
+    // Split like gemmTN: blocks of rows of W (and of v).
+    this.set(m, n, k, a.byteOffset, m, b.byteOffset, n, w.byteOffset, n, 0, 0, v ? v.byteOffset : 0, lr, momentum, decay);
+    this.strides[3] = 4;
+    this.strides[7] = 4 * n;
+    if (v) this.strides[11] = 4 * n;
+    this.share('gemm_tn_sgd', team, m, 16, 0, 10, 9, 16 * k);
   }
 
   gemmNT(m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
     if (!this.inHeap(a, b, c)) return tsKernels.gemmNT(m, n, k, a, b, c);
-    const parts = this.parts(m * n * k, SPLIT_MIN_MACS);
-    const pa = a.byteOffset, pb = b.byteOffset, pc = c.byteOffset;
-    if (n >= 8 * parts) {
-      this.fork('gemm_nt', parts, n, 8, (from, to, t) => {
-        const s = this.scratchOf(t);
-        this.set(m, to - from, k, pa, k, pb + 4 * k * from, k, pc + 4 * from, n, s.pack(8 * k), s.tmp);
-      });
-    } else {
-      this.fork('gemm_nt', parts, m, 4, (from, to, t) => {
-        const s = this.scratchOf(t);
-        this.set(to - from, n, k, pa + 4 * k * from, k, pb, k, pc + 4 * n * from, n, s.pack(8 * k), s.tmp);
-      });
-    }
+    const team = this.helpers(m * n * k, SHARE_MIN_MACS);
+    // Chunks are blocks of columns of C (rows of B).
+    this.set(m, n, k, a.byteOffset, k, b.byteOffset, k, c.byteOffset, n, 0, 0);
+    this.strides[5] = 4 * k;
+    this.strides[7] = 4;
+    this.share('gemm_nt', team, n, 8, 1, 10, 9, 8 * k);
   }
 
   columnSums(m: number, n: number, a: FloatArray, out: FloatArray): void {
@@ -222,18 +243,16 @@ export class WasmKernels implements Kernels {
 
   activate(fn: Parameters<Kernels['activate']>[0], x: FloatArray, y: FloatArray, len: number): void {
     if (!this.inHeap(x, y)) return tsKernels.activate(fn, x, y, len);
-    const code = ACTIVATIONS[fn].code;
-    const px = x.byteOffset, py = y.byteOffset;
-    this.fork('act_forward', this.parts(len, SPLIT_MIN_ELEMENTS), len, 16, (from, to) => this.set(code, px + 4 * from, py + 4 * from, to - from));
+    this.set(ACTIVATIONS[fn].code, x.byteOffset, y.byteOffset, len);
+    this.strides[1] = this.strides[2] = 4;
+    this.share('act_forward', this.helpers(len, SHARE_MIN_ELEMENTS), len, 16, 3);
   }
 
   activateBackward(fn: Parameters<Kernels['activate']>[0], x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray, len: number): void {
     if (!this.inHeap(x, y, dy, dx)) return tsKernels.activateBackward(fn, x, y, dy, dx, len);
-    const code = ACTIVATIONS[fn].code;
-    const px = x.byteOffset, py = y.byteOffset, pdy = dy.byteOffset, pdx = dx.byteOffset;
-    this.fork('act_backward', this.parts(len, SPLIT_MIN_ELEMENTS), len, 16, (from, to) =>
-      this.set(code, px + 4 * from, py + 4 * from, pdy + 4 * from, pdx + 4 * from, to - from),
-    );
+    this.set(ACTIVATIONS[fn].code, x.byteOffset, y.byteOffset, dy.byteOffset, dx.byteOffset, len);
+    this.strides[1] = this.strides[2] = this.strides[3] = this.strides[4] = 4;
+    this.share('act_backward', this.helpers(len, SHARE_MIN_ELEMENTS), len, 16, 5);
   }
 
   softmaxRows(m: number, n: number, x: FloatArray, y: FloatArray): void {
@@ -257,17 +276,17 @@ export class WasmKernels implements Kernels {
 
   sgdStep(w: FloatArray, g: FloatArray, v: FloatArray | null, len: number, lr: number, momentum: number, decay: number): void {
     if (!this.inHeap(w, g) || (v && !this.inHeap(v))) return tsKernels.sgdStep(w, g, v, len, lr, momentum, decay);
-    const pw = w.byteOffset, pg = g.byteOffset, pv = v ? v.byteOffset : 0;
-    this.fork('sgd_step', this.parts(len, SPLIT_MIN_ELEMENTS), len, 16, (from, to) =>
-      this.set(pw + 4 * from, pg + 4 * from, pv && pv + 4 * from, to - from, lr, momentum, decay),
-    );
+    this.set(w.byteOffset, g.byteOffset, v ? v.byteOffset : 0, len, lr, momentum, decay);
+    this.strides[0] = this.strides[1] = 4;
+    if (v) this.strides[2] = 4;
+    this.share('sgd_step', this.helpers(len, SHARE_MIN_ELEMENTS), len, 16, 3);
   }
 
   gatherRows(src: FloatArray, width: number, index: Int32Array, count: number, dst: FloatArray): void {
     if (!this.inHeap(src, index, dst)) return tsKernels.gatherRows(src, width, index, count, dst);
-    const ps = src.byteOffset, pi = index.byteOffset, pd = dst.byteOffset;
-    this.fork('gather_rows', this.parts(count * width, SPLIT_MIN_ELEMENTS), count, 1, (from, to) =>
-      this.set(ps, width, pi + 4 * from, to - from, pd + 4 * width * from),
-    );
+    this.set(src.byteOffset, width, index.byteOffset, count, dst.byteOffset);
+    this.strides[2] = 4;
+    this.strides[4] = 4 * width;
+    this.share('gather_rows', this.helpers(count * width, SHARE_MIN_ELEMENTS), count, 1, 3);
   }
 }
