@@ -7,13 +7,11 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { createServices } from '../services.ts';
 import { launchNodeTrainer } from '../services/node-trainer.ts';
-import { startServer } from '../server/http.ts';
+import { isLoopback, startServer } from '../server/http.ts';
 import { buildRenderer, RENDERER_OUT, rendererBuilt } from '../server/renderer-build.ts';
 import { numberOption, parseCli, UsageError } from './args.ts';
 
 export const usage = 'serve [--port N] [--host ADDR] [--home DIR] [--models DIR] [--ui DIR] [--rebuild]   the app in your browser at http://127.0.0.1:PORT (token in the printed address)';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export async function run(args: string[], signals: NodeJS.EventEmitter = process): Promise<number> {
   const { values, positionals } = parseCli(
@@ -32,7 +30,7 @@ export async function run(args: string[], signals: NodeJS.EventEmitter = process
   const port = numberOption(values.port, 'port', { min: 0, max: 65535, integer: true }) ?? 0;
   const host = values.host ?? '127.0.0.1';
   if (values.host !== undefined && host !== 'localhost' && isIP(host) === 0) throw new UsageError(`--host must be an IP address or localhost, got '${host}'`);
-  if (!LOOPBACK.has(host)) {
+  if (!isLoopback(host)) {
     console.error(`hwr serve: WARNING: listening on ${host}, not only on this computer; anyone who can reach it and learns the token can use the app`);
   }
 

@@ -57,6 +57,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   let origin = '';
   let allowedHosts = new Set<string>();
+  /**
+   * On loopback, the Host header must name this server (a DNS-rebinding page cannot). Listening
+   * elsewhere was asked for explicitly: any name for the machine goes, the token still guards.
+   */
+  const loopback = isLoopback(options.host);
+  const hostAllowed = (host: string | undefined) => !loopback || allowedHosts.has((host ?? '').toLowerCase());
+  /** A browser's Origin must be the page's own: this server, by the name it was reached at. */
+  const originAllowed = (req: IncomingMessage) => req.headers.origin === undefined || req.headers.origin === origin || (!loopback && req.headers.origin === `http://${req.headers.host}`);
 
   const sockets = new Set<WebSocket>();
   const unsubscribe = api.onEvent((event) => {
@@ -75,11 +83,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.requestTimeout = 300_000;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) return sendError(res, 'invalid-request', 'unexpected Host header', 421);
+    if (!hostAllowed(req.headers.host)) return sendError(res, 'invalid-request', 'unexpected Host header', 421);
     const url = new URL(req.url ?? '/', origin);
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return sendError(res, 'invalid-request', 'the API takes POST requests only', 405);
-      if (req.headers.origin !== undefined && req.headers.origin !== origin) return sendError(res, 'unauthorized', 'cross-origin requests are refused', 403);
+      if (!originAllowed(req)) return sendError(res, 'unauthorized', 'cross-origin requests are refused', 403);
       if (!tokenMatches(header(req, TOKEN_HEADER))) return sendError(res, 'unauthorized', 'missing or wrong token: open the address hwr serve printed (it carries the token)');
       if (!(header(req, 'content-type') ?? '').startsWith('application/json')) return sendError(res, 'invalid-request', 'send the request as application/json', 415);
       const name = url.pathname.slice('/api/'.length);
@@ -113,8 +121,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     const url = new URL(req.url ?? '/', origin);
     if (url.pathname !== '/api/events') return refuse(404, 'Not Found');
-    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) return refuse(421, 'Misdirected Request');
-    if (req.headers.origin !== undefined && req.headers.origin !== origin) return refuse(403, 'Forbidden');
+    if (!hostAllowed(req.headers.host)) return refuse(421, 'Misdirected Request');
+    if (!originAllowed(req)) return refuse(403, 'Forbidden');
     const offered = (header(req, 'sec-websocket-protocol') ?? '').split(',').map((p) => p.trim());
     const given = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length);
     if (!tokenMatches(given)) return refuse(401, 'Unauthorized');
@@ -157,6 +165,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.writeHead(status, { ...SECURITY_HEADERS, ...close, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     res.end(encodeWire({ ok: false, error }));
   }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -2,7 +2,7 @@
  * The app in Chromium against `hwr serve`: read a photo, draw, reconstruct, train and cancel.
  * Screenshots go to test-results/ui/ (git-ignored).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelsDir } from '../../app/paths.ts';
@@ -56,6 +56,23 @@ describe('hwr in a browser', () => {
     await expect.poll(() => page.getByRole('dialog', { name: 'Correct glyph' }).isVisible()).toBe(true);
     await screenshot(page, '04-scan-correct');
     await page.keyboard.press('Escape');
+  });
+
+  it.skipIf(!shared)('exports the text, and saves a correction as a labelled sample', async () => {
+    const { page } = browser;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export .txt' }).click()]);
+    expect(download.suggestedFilename()).toBe('04_deep.txt');
+    expect(readFileSync((await download.path())!, 'utf8').split('\n')[0]).toBe('DEEP LEARNING');
+
+    // The G that ends the first row, corrected to Q: the text follows and a sample is saved.
+    await page.locator('rect.glyph').nth(11).click();
+    await page.getByLabel('Correct label').fill('q');
+    await page.getByRole('button', { name: 'Save sample' }).click();
+    await expect.poll(async () => (await page.getByTestId('row').first().innerText()).replace(/^\d+\s*/, '')).toBe('DEEP LEARNINQ');
+    const saved = readdirSync(join(served.home, 'samples', 'Q'));
+    expect(saved.filter((f) => f.endsWith('.png'))).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(served.home, 'samples', 'Q', saved.find((f) => f.endsWith('.json'))!), 'utf8'))).toMatchObject({ label: 'Q', source: 'scan', predicted: 'G', page: { name: '04_deep.jpg' } });
+    await screenshot(page, '04b-scan-corrected');
   });
 
   it('predicts a character drawn with the mouse, as it is drawn', async () => {
