@@ -120,6 +120,8 @@ export async function drawStrokes(page: Page, strokes: [number, number][][]): Pr
 /** Drops files on an element the way a user's drag and drop does. */
 export async function dropFiles(page: Page, selector: string, files: { name: string; type: string; base64: string }[]): Promise<void> {
   const transfer = await page.evaluateHandle((list) => {
+    // Runs in the page (DOM types are not in this project's lib).
+    const { DataTransfer } = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): void } } };
     const dt = new DataTransfer();
     for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
     return dt;
