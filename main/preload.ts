@@ -5,7 +5,7 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { EVENT_CHANNEL, ipcChannel, REQUEST_NAMES, type EventListener, type HwrBridge, type HwrEvent } from '../app/contract.ts';
 
-export function buildBridge(): HwrBridge {
+function buildBridge(): HwrBridge {
   const bridge: Record<string, unknown> = {};
   for (const name of REQUEST_NAMES) bridge[name] = (request: unknown) => ipcRenderer.invoke(ipcChannel(name), request);
   bridge.onEvent = (listener: EventListener) => {

@@ -97,3 +97,20 @@ describe('main window security', () => {
     expect(win.show).toHaveBeenCalled();
   });
 });
+
+describe('renderer page policy', () => {
+  it('carries a strict Content-Security-Policy: own scripts only, no eval, no plugins, no framing of others', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { projectRoot } = await import('../app/paths.ts');
+    const html = readFileSync(join(projectRoot, 'renderer', 'index.html'), 'utf8');
+    const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
+    expect(csp).toBeDefined();
+    const directives = Object.fromEntries(csp!.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    expect(directives['default-src']).toEqual(["'none'"]);
+    expect(directives['script-src']).toEqual(["'self'"]);
+    expect(directives['connect-src']).toEqual(["'self'"]);
+    expect(directives['base-uri']).toEqual(["'none'"]);
+    expect(csp).not.toMatch(/unsafe-eval|\*/);
+  });
+});
