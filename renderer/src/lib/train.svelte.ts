@@ -3,10 +3,10 @@ import type { Arch, DatasetInfo, HwrApi, RunDetails, TrainRequest, TrainingStatu
 import type { AppState } from './app.svelte.ts';
 
 export const ARCH_LABELS: Record<Arch, string> = {
-  mlp: 'MLP 1024-64-36 (from-scratch engine)',
-  ae: 'Autoencoder 1024-32-32-32-1024 (engine)',
-  cnn: 'CNN (TensorFlow.js)',
-  tfmlp: 'MLP (TensorFlow.js)',
+  mlp: 'MLP · from-scratch engine',
+  ae: 'Autoencoder · from-scratch engine',
+  cnn: 'CNN · TensorFlow.js',
+  tfmlp: 'MLP · TensorFlow.js',
 };
 
 export class TrainState {
