@@ -196,11 +196,13 @@ function mergeStacked(blobs: GlyphBlob[], scale: WritingScale): GlyphBlob[] {
         const wa = boxWidth(a);
         const wb = boxWidth(b);
         const xo = overlap1d(a.x0, a.x1, b.x0, b.x1);
-        if (xo < 0.5 * Math.min(wa, wb)) continue;
         const ha = boxHeight(a);
         const hb = boxHeight(b);
         const yo = overlap1d(a.y0, a.y1, b.y0, b.y1);
         const gap = Math.max(a.y0, b.y0) - Math.min(a.y1, b.y1);
+        // Pieces nearly touching one above the other need share fewer columns (a slanted bar).
+        const touching = gap <= Math.max(2, scale.stroke);
+        if (xo < (touching ? 0.3 : 0.5) * Math.min(wa, wb)) continue;
         if (gap > 0.4 * H) continue;
         // Two whole characters side by side can share some columns (slant, overhangs); pieces
         // of one character share most of them or lie one above the other.

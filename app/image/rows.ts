@@ -34,7 +34,7 @@ const cx = (b: Box) => (b.x0 + b.x1) / 2;
 const cy = (b: Box) => (b.y0 + b.y1) / 2;
 
 /** The row's vertical band [top, bottom] extrapolated to column x. */
-function courseAt<G extends Box>(row: Chain<G>, x: number, fitLast: number): [number, number] {
+function courseAt<G extends Box>(row: Chain<G>, x: number, fitLast: number, charHeight: number): [number, number] {
   const tail = row.glyphs.slice(-fitLast);
   const h = median(tail.map(boxHeight));
   const mx = tail.reduce((s, b) => s + cx(b), 0) / tail.length;
@@ -47,8 +47,9 @@ function courseAt<G extends Box>(row: Chain<G>, x: number, fitLast: number): [nu
       sxy += (cx(b) - mx) * (cy(b) - my);
       sxx += (cx(b) - mx) ** 2;
     }
-    // Handwritten rows drift, they do not climb steeply: clamp what a few characters suggest.
-    slope = sxx > 0 ? Math.max(-0.25, Math.min(0.25, sxy / sxx)) : 0;
+    // Handwritten rows drift, they do not climb steeply: a slope from characters close together
+    // (whose centres jitter) is shrunk towards level, and clamped.
+    slope = Math.max(-0.25, Math.min(0.25, sxy / (sxx + (2 * charHeight) ** 2)));
   }
   // Anchored at the row's recent centre line, not at one possibly odd character.
   const y = my + slope * (x - mx);
@@ -58,14 +59,14 @@ function courseAt<G extends Box>(row: Chain<G>, x: number, fitLast: number): [nu
 /** Groups character boxes into rows (top to bottom), each left to right. */
 export function groupRows<G extends Box>(glyphs: readonly G[], charHeight: number, options: RowOptions = {}): G[][] {
   const minOverlap = options.minOverlap ?? 0.4;
-  const fitLast = options.fitLast ?? 4;
+  const fitLast = options.fitLast ?? 6;
   const sorted = [...glyphs].sort((a, b) => cx(a) - cx(b));
   const rows: Chain<G>[] = [];
   for (const g of sorted) {
     let best: Chain<G> | null = null;
     let bestScore = -Infinity;
     for (const row of rows) {
-      const [top, bottom] = courseAt(row, cx(g), fitLast);
+      const [top, bottom] = courseAt(row, cx(g), fitLast, charHeight);
       const ov = overlap1d(g.y0, g.y1, top, bottom) / Math.max(1, Math.min(boxHeight(g), bottom - top));
       if (ov < minOverlap) continue;
       const last = row.glyphs[row.glyphs.length - 1]!;
@@ -80,7 +81,8 @@ export function groupRows<G extends Box>(glyphs: readonly G[], charHeight: numbe
     if (best) best.glyphs.push(g);
     else rows.push({ glyphs: [g] });
   }
-  const ordered = rows.map((r) => r.glyphs);
+  // A "row" of nothing but small marks (a dash, a smudge, a stray bar) is not a row of writing.
+  const ordered = rows.map((r) => r.glyphs).filter((r) => r.some((g) => boxHeight(g) >= 0.4 * charHeight));
   ordered.sort((a, b) => median(a.map(cy)) - median(b.map(cy)));
   return ordered;
 }

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 
-/** Contractions written without the apostrophe, and everyday words the list lacks. */
+/** Contractions written without the apostrophe, and everyday words the list lacks (it has no proper nouns). */
 export const COMMON_EXTRA_WORDS: readonly string[] = [
   'DONT', 'CANT', 'WONT', 'ISNT', 'ARENT', 'WASNT', 'WERENT', 'DIDNT', 'DOESNT', 'HASNT', 'HAVENT', 'HADNT',
   'COULDNT', 'WOULDNT', 'SHOULDNT', 'MUSTNT', 'NEEDNT', 'SHANT', 'AINT', 'IM', 'IVE', 'ID', 'ILL', 'YOURE',
@@ -13,6 +13,10 @@ export const COMMON_EXTRA_WORDS: readonly string[] = [
   'THEYD', 'THATS', 'THERES', 'WHATS', 'WHERES', 'WHOS', 'LETS', 'OK', 'OKAY', 'TODO', 'EMAIL', 'ONLINE',
   'WEBSITE', 'INTERNET', 'SMARTPHONE', 'APP', 'APPS', 'TV', 'PC', 'USA', 'UK', 'EU', 'AM', 'PM', 'MR', 'MRS',
   'MS', 'DR', 'ST', 'RD', 'ND', 'TH', 'NO', 'VS', 'ETC', 'ASAP', 'FYI', 'PS',
+  'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY', 'MON', 'TUE', 'WED', 'THU',
+  'FRI', 'SAT', 'SUN', 'JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER',
+  'OCTOBER', 'NOVEMBER', 'DECEMBER', 'JAN', 'FEB', 'MAR', 'APR', 'JUN', 'JUL', 'AUG', 'SEP', 'SEPT', 'OCT',
+  'NOV', 'DEC', 'ENGLISH', 'AMERICA', 'AMERICAN', 'EUROPE', 'CHRISTMAS', 'EASTER', 'GOD',
 ];
 
 export class Lexicon {

@@ -101,6 +101,86 @@ export interface PageSpec {
   gapOverride?: (row: number, index: number) => number | undefined;
   /** Random size and baseline jitter, as shares of the character height. */
   jitter?: number;
+  /** Characters as raster images instead of strokes (e.g. EMNIST samples): see emnistRaster. */
+  raster?: (char: string, random: () => number) => RasterGlyph;
+}
+
+/** A character image, ink 0..1, whose ink box is about `box` px tall (EMNIST: 22) when the character is tall. */
+export interface RasterGlyph {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/**
+ * Random samples of each class from a glyph set (32×32, ink = 1, as app/data loads EMNIST), for
+ * pages of real handwriting.
+ */
+export function emnistRaster(pixels: Float32Array, labels: Int32Array, classes: readonly string[]): (char: string, random: () => number) => RasterGlyph {
+  const byClass = new Map<string, number[]>();
+  labels.forEach((l, i) => {
+    const c = classes[l]!;
+    if (!byClass.has(c)) byClass.set(c, []);
+    byClass.get(c)!.push(i);
+  });
+  return (char, random) => {
+    const list = byClass.get(char);
+    if (!list) throw new Error(`emnistRaster: no samples of '${char}'`);
+    const i = list[Math.floor(random() * list.length)]!;
+    return { width: 32, height: 32, data: pixels.subarray(i * 1024, (i + 1) * 1024) };
+  };
+}
+
+/**
+ * Draws a raster glyph with its ink box's top-left at (x0, y0), scaled so 22 px of the glyph
+ * become `size` px (tall characters come out `size` tall), bilinear; returns the ink box.
+ */
+export function drawRaster(ink: Float32Array, w: number, h: number, g: RasterGlyph, x0: number, y0: number, size: number, shear = 0): Box | null {
+  let gx0 = g.width, gy0 = g.height, gx1 = -1, gy1 = -1;
+  for (let y = 0; y < g.height; y++) {
+    for (let x = 0; x < g.width; x++) {
+      if (g.data[y * g.width + x]! > 0.5) {
+        gx0 = Math.min(gx0, x);
+        gy0 = Math.min(gy0, y);
+        gx1 = Math.max(gx1, x);
+        gy1 = Math.max(gy1, y);
+      }
+    }
+  }
+  if (gx1 < 0) return null;
+  const s = size / 22;
+  // Offsets so the glyph's ink box starts at (x0, y0); a character shorter than tall ones sits on the baseline.
+  const baseline = y0 + size;
+  const oy = baseline - (gy1 + 1) * s;
+  const ox = x0 - gx0 * s;
+  const sample = (u: number, v: number) => {
+    const x = Math.floor(u);
+    const y = Math.floor(v);
+    const fx = u - x;
+    const fy = v - y;
+    const at = (xx: number, yy: number) => (xx >= 0 && yy >= 0 && xx < g.width && yy < g.height ? g.data[yy * g.width + xx]! : 0);
+    return (at(x, y) * (1 - fx) + at(x + 1, y) * fx) * (1 - fy) + (at(x, y + 1) * (1 - fx) + at(x + 1, y + 1) * fx) * fy;
+  };
+  let bx0 = Infinity, by0 = Infinity, bx1 = -Infinity, by1 = -Infinity;
+  const ya = Math.max(0, Math.floor(oy + gy0 * s - 2));
+  const yb = Math.min(h - 1, Math.ceil(baseline + 2));
+  const xa = Math.max(0, Math.floor(ox + gx0 * s - 2 - Math.abs(shear) * size));
+  const xb = Math.min(w - 1, Math.ceil(ox + (gx1 + 1) * s + 2 + Math.abs(shear) * size));
+  for (let y = ya; y <= yb; y++) {
+    const lean = shear * (baseline - (y + 0.5));
+    for (let x = xa; x <= xb; x++) {
+      const v = sample((x + 0.5 - lean - ox) / s - 0.5, (y + 0.5 - oy) / s - 0.5);
+      if (v <= 0) continue;
+      if (v > ink[y * w + x]!) ink[y * w + x] = v;
+      if (v > 0.5) {
+        bx0 = Math.min(bx0, x);
+        by0 = Math.min(by0, y);
+        bx1 = Math.max(bx1, x + 1);
+        by1 = Math.max(by1, y + 1);
+      }
+    }
+  }
+  return bx0 === Infinity ? null : { x0: bx0, y0: by0, x1: bx1, y1: by1 };
 }
 
 export interface PageGlyph {
@@ -180,7 +260,7 @@ export function renderPage(spec: PageSpec): SyntheticPage {
   const random = rng(spec.seed ?? 1);
   const jitter = spec.jitter ?? 0.05;
   // Size the page to fit the text unless given.
-  const rowWidth = (row: string) => [...row].reduce((s, c) => s + (c === ' ' ? wordGap : glyphWidth(font[c] ?? font.O!) * H + letterGap), 0);
+  const rowWidth = (row: string) => [...row].reduce((s, c) => s + (c === ' ' ? wordGap : (spec.raster ? 1.05 : glyphWidth(font[c] ?? font.O!)) * H + letterGap), 0);
   const width = spec.width ?? Math.ceil(left * 2 + Math.max(...spec.rows.map(rowWidth), H));
   const height = spec.height ?? Math.ceil(top * 2 + pitch * spec.rows.length + Math.abs(spec.slope ?? 0) * width);
   const ink = new Float32Array(width * height);
@@ -199,16 +279,25 @@ export function renderPage(spec: PageSpec): SyntheticPage {
         x += wordGap - letterGap;
         continue;
       }
-      const g = font[char];
-      if (!g) throw new Error(`renderPage: no glyph for '${char}'`);
       const size = H * (1 + (random() - 0.5) * 2 * jitter);
       const y = top + r * pitch + (spec.slope ?? 0) * (x - left) + (random() - 0.5) * 2 * jitter * H + (H - size);
-      const box = drawGlyph(ink, width, height, g, x, y, size, stroke, spec.shear ?? 0);
+      const raster = char !== '.' ? spec.raster?.(char, random) : undefined;
+      let box: Box | null;
+      let advance: number;
+      if (raster) {
+        box = drawRaster(ink, width, height, raster, x, y, size, spec.shear ?? 0);
+        advance = box ? box.x1 - x : 0;
+      } else {
+        const g = font[char];
+        if (!g) throw new Error(`renderPage: no glyph for '${char}'`);
+        box = drawGlyph(ink, width, height, g, x, y, size, stroke, spec.shear ?? 0);
+        advance = glyphWidth(g) * size + stroke;
+      }
       if (char !== '.' && box) {
         glyphs.push({ char, box });
         inWord++;
       }
-      x += glyphWidth(g) * size + (spec.gapOverride?.(r, index) ?? spec.letterGap ?? 0.3) * H + stroke;
+      x += advance + (spec.gapOverride?.(r, index) ?? spec.letterGap ?? 0.3) * H;
       index++;
     }
     if (inWord) lengths.push(inWord);
