@@ -4,11 +4,13 @@ import { fileURLToPath } from 'node:url';
 import type { FromTrainer, LaunchTrainer, TrainerProcess } from './train-protocol.ts';
 
 const CHILD = fileURLToPath(new URL('./train-child.ts', import.meta.url));
+/** tsx's loader by absolute URL: a bare `--import tsx` would resolve from the user's working folder. */
+const TSX = import.meta.resolve('tsx');
 const STDERR_TAIL = 4000;
 
 export const launchNodeTrainer: LaunchTrainer = (): TrainerProcess => {
   const child = fork(CHILD, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', TSX],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
     env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '2' },
