@@ -23,6 +23,8 @@ import type { EpochRecord, TrainHooks, TrainOptions, TrainResult } from './types
 
 const CHUNK = 4096;
 const TRAIN_ACCURACY_SAMPLE = 4096;
+/** Epochs without validation improvement before the learning rate is halved. */
+const PLATEAU_EPOCHS = 3;
 export const MLP_HIDDEN = 64;
 
 export function validateOptions(o: TrainOptions): void {
@@ -40,6 +42,7 @@ export function validateOptions(o: TrainOptions): void {
 
 interface Checkpoint {
   history: EpochRecord[];
+  learningRate: number;
   bestEpoch: number;
   bestScore: number;
   options: TrainOptions;
@@ -94,10 +97,12 @@ export async function trainEngine(o: TrainOptions, hooks: TrainHooks = {}): Prom
   let history: EpochRecord[] = [];
   let bestEpoch = 0;
   let bestScore = -Infinity;
+  let learningRate = o.learningRate;
   if (o.resume && existsSync(checkpointPath) && existsSync(modelPath)) {
     const saved = JSON.parse(readFileSync(checkpointPath, 'utf8')) as Checkpoint;
     net = Network.fromSpec(importOnnx(readFileSync(modelPath)));
     ({ history, bestEpoch, bestScore } = saved);
+    learningRate = saved.learningRate ?? learningRate;
     history = history.filter((h) => h.epoch <= bestEpoch);
     emit({ type: 'log', message: `resuming from epoch ${bestEpoch} of ${o.outDir}` });
   } else {
@@ -108,7 +113,7 @@ export async function trainEngine(o: TrainOptions, hooks: TrainHooks = {}): Prom
   const backend = `from-scratch engine, ${info.kind} kernels, ${info.threads} thread${info.threads > 1 ? 's' : ''}${info.reason ? ` (${info.reason})` : ''}`;
   const weightsBefore = firstDense(net);
   const params = o.freezeFeatures ? net.params().slice(-2) : net.params();
-  const optimizer: Optimizer = new SGD(params, { learningRate: o.learningRate, momentum: o.momentum });
+  const optimizer: Optimizer = new SGD(params, { learningRate, momentum: o.momentum });
 
   const trainSample = data.train.subarray(0, Math.min(TRAIN_ACCURACY_SAMPLE, data.train.length));
   const gather = (indices: Int32Array) => {
@@ -143,6 +148,7 @@ export async function trainEngine(o: TrainOptions, hooks: TrainHooks = {}): Prom
   let cancelled = false;
   let bestReport: ClassificationReport | undefined;
   let bestPsnr: number | undefined;
+  let lastDecay = 0;
   const firstEpoch = history.length ? history[history.length - 1]!.epoch + 1 : 1;
   for (let epoch = firstEpoch; epoch <= o.epochs; epoch++) {
     const t0 = Date.now();
@@ -183,7 +189,13 @@ export async function trainEngine(o: TrainOptions, hooks: TrainHooks = {}): Prom
       if ('psnr' in val) bestPsnr = val.psnr;
       writeOnnx(modelPath, toSpec(net, o, set.classes, set));
     }
-    writeFileAtomic(checkpointPath, JSON.stringify({ history, bestEpoch, bestScore, options: o } satisfies Checkpoint, null, 1));
+    // Halve the learning rate when validation stalls: large steps find the basin, small ones settle in it.
+    if (epoch - Math.max(bestEpoch, lastDecay) >= PLATEAU_EPOCHS) {
+      optimizer.learningRate *= 0.5;
+      lastDecay = epoch;
+      emit({ type: 'log', message: `validation stalled for ${PLATEAU_EPOCHS} epochs: learning rate now ${optimizer.learningRate.toPrecision(3)}` });
+    }
+    writeFileAtomic(checkpointPath, JSON.stringify({ history, learningRate: optimizer.learningRate, bestEpoch, bestScore, options: o } satisfies Checkpoint, null, 1));
     const remaining = o.epochs - epoch;
     const perEpoch = history.slice(-3).reduce((a, h) => a + h.seconds, 0) / Math.min(3, history.length);
     emit({ type: 'epoch', record, etaSeconds: remaining * perEpoch });
