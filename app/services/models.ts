@@ -17,7 +17,7 @@ import { readSettings, writeSettings } from './settings.ts';
 interface ModelEntry extends Omit<ModelInfo, 'active'> {}
 
 export class ModelRegistry {
-  private readonly loaded = new Map<string, Promise<OnnxModel>>();
+  private readonly loaded = new Map<string, { version: string; model: Promise<OnnxModel> }>();
 
   constructor(
     private readonly modelsDir: string,
@@ -52,21 +52,26 @@ export class ModelRegistry {
     return { id, model: await this.load(id) };
   }
 
+  /** The model's session, loaded again when its file changed (a model re-trained in place). */
   async load(id: string): Promise<OnnxModel> {
-    let pending = this.loaded.get(id);
-    if (!pending) {
-      pending = OnnxModel.load(this.find(id).path);
-      this.loaded.set(id, pending);
-      pending.catch(() => this.loaded.delete(id));
-    }
-    return pending;
+    const entry = this.find(id);
+    const version = `${entry.path}@${entry.modified}:${entry.sizeBytes}`;
+    const current = this.loaded.get(id);
+    if (current?.version === version) return current.model;
+    if (current) void current.model.then((m) => m.close()).catch(() => {});
+    const model = OnnxModel.load(entry.path);
+    this.loaded.set(id, { version, model });
+    model.catch(() => {
+      if (this.loaded.get(id)?.model === model) this.loaded.delete(id);
+    });
+    return model;
   }
 
   /** Closes a model's session (before its files are deleted). */
   async unload(id: string): Promise<void> {
-    const pending = this.loaded.get(id);
+    const current = this.loaded.get(id);
     this.loaded.delete(id);
-    if (pending) await (await pending.catch(() => null))?.close();
+    if (current) await (await current.model.catch(() => null))?.close();
   }
 
   async close(): Promise<void> {
