@@ -50,6 +50,7 @@ function maxRelativeError(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
+const explicit = [[0, 0], [1, 2], [0, 1], [0, 0]];
 const filterCase = (name: string, x: number[], filter: number[], strides: number | number[], pad: unknown): Case => {
   const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], filter as [number, number, number, number], strides as [number, number], 1, pad as 'same');
   return { name, kernel: 'Conv2DBackpropFilter', inputs: { x: { shape: x }, dy: { shape: info.outShape } }, attrs: { strides, pad, dataFormat: 'NHWC', filterShape: filter } };
@@ -58,6 +59,12 @@ const inputCase = (name: string, x: number[], filter: number[], strides: number 
   const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], filter as [number, number, number, number], strides as [number, number], 1, pad as 'same');
   return { name, kernel: 'Conv2DBackpropInput', inputs: { dy: { shape: info.outShape }, filter: { shape: filter } }, attrs: { strides, pad, dataFormat: 'NHWC', inputShape: x } };
 };
+const convCase = (name: string, x: number[], filter: number[], strides: number | number[], pad: unknown, dilations: number | number[] = 1): Case => ({
+  name,
+  kernel: 'Conv2D',
+  inputs: { x: { shape: x }, filter: { shape: filter } },
+  attrs: { strides, pad, dataFormat: 'NHWC', dilations },
+});
 const poolCase = (name: string, x: number[], filterSize: number | number[], strides: number | number[], pad: 'same' | 'valid', levels?: number): Case => {
   const info = tf.backend_util.computePool2DInfo(x as [number, number, number, number], filterSize as [number, number], strides as [number, number], 1, pad);
   return { name, kernel: 'MaxPoolGrad', inputs: { dy: { shape: info.outShape }, input: { shape: x, levels }, output: { shape: info.outShape } }, attrs: { filterSize, strides, pad } };
@@ -69,8 +76,15 @@ const matMulCase = (name: string, a: number[], b: number[], transposeA: boolean,
   attrs: { transposeA, transposeB },
 });
 
-const explicit = [[0, 0], [1, 2], [0, 1], [0, 0]];
 const cases: Case[] = [
+  convCase('conv: 3×3 same, ci 1 → co 16, width 10 (4-pixel tiles and a remainder)', [2, 9, 10, 1], [3, 3, 1, 16], 1, 'same'),
+  convCase('conv: 3×3 same, ci 5 → co 12 (4×8 and 4×4 tiles)', [2, 7, 7, 5], [3, 3, 5, 12], 1, 'same'),
+  convCase('conv: 2×4 valid, no padding copy', [2, 8, 9, 3], [2, 4, 3, 8], 1, 'valid'),
+  convCase('conv: 5×5 same', [1, 9, 6, 4], [5, 5, 4, 4], 1, 'same'),
+  convCase('conv: explicit pads', [2, 6, 7, 2], [3, 2, 2, 8], 1, explicit),
+  convCase('conv: co 6 (XNNPACK path)', [2, 7, 6, 3], [3, 3, 3, 6], 1, 'same'),
+  convCase('conv: stride 2 (XNNPACK path)', [2, 9, 8, 3], [3, 3, 3, 8], 2, 'same'),
+  convCase('conv: dilation 2 (XNNPACK path)', [2, 9, 8, 3], [3, 3, 3, 8], 1, 'same', 2),
   filterCase('filter: 3×3 same, stride 1, ci 3 → co 8 (SIMD 4×8 tiles + 1-channel rows)', [2, 7, 9, 3], [3, 3, 3, 8], 1, 'same'),
   filterCase('filter: 3×3 same, ci 1 → co 16 (1×16 tiles)', [3, 12, 10, 1], [3, 3, 1, 16], 1, 'same'),
   filterCase('filter: 3×3 same, ci 8 → co 12 (4×8 and 4×4 tiles)', [2, 6, 6, 8], [3, 3, 8, 12], 1, 'same'),
@@ -82,11 +96,15 @@ const cases: Case[] = [
   filterCase('filter: stride 2 same (XNNPACK path, dilated dy)', [2, 9, 8, 3], [3, 3, 3, 4], 2, 'same'),
   filterCase('filter: stride [2, 3] valid, unused rows cropped', [2, 10, 11, 2], [3, 2, 2, 6], [2, 3], 'valid'),
   filterCase('filter: stride 2, explicit pads', [1, 8, 8, 3], [4, 3, 3, 4], 2, explicit),
-  inputCase('input: 3×3 same, stride 1', [2, 7, 9, 3], [3, 3, 3, 8], 1, 'same'),
+  inputCase('input: 3×3 same, stride 1, ci 3 (XNNPACK path: dx channels not a multiple of 4)', [2, 7, 9, 3], [3, 3, 3, 8], 1, 'same'),
+  inputCase('input: 3×3 same, stride 1, ci 16 (SIMD path)', [2, 7, 9, 16], [3, 3, 16, 8], 1, 'same'),
+  inputCase('input: 5×3 same, stride 1, ci 8 → co 4', [1, 8, 6, 8], [5, 3, 8, 4], 1, 'same'),
   inputCase('input: 2×4 valid, stride 1', [2, 8, 9, 5], [2, 4, 5, 4], 1, 'valid'),
+  inputCase('input: 2×4 valid, stride 1, ci 4', [2, 8, 9, 4], [2, 4, 4, 4], 1, 'valid'),
   inputCase('input: stride 2 same (dilated dy)', [2, 9, 8, 3], [3, 3, 3, 4], 2, 'same'),
   inputCase('input: stride [2, 3] valid', [2, 10, 11, 2], [3, 2, 2, 6], [2, 3], 'valid'),
   inputCase('input: explicit pads', [2, 6, 7, 2], [3, 2, 2, 8], 1, explicit),
+  inputCase('input: explicit pads, ci 8', [2, 6, 7, 8], [3, 2, 8, 8], 1, explicit),
   inputCase('input: 1×1', [2, 5, 5, 6], [1, 1, 6, 8], 1, 'valid'),
   poolCase('max-pool grad: 2×2 stride 2, 16 channels', [2, 8, 8, 16], 2, 2, 'valid'),
   poolCase('max-pool grad: 2×2 stride 2, odd size, 3 channels', [2, 7, 9, 3], 2, 2, 'valid'),
@@ -110,7 +128,7 @@ describe('wasm training kernels agree with the cpu backend', () => {
   });
 
   it('registers the filter gradient the backend lacks and replaces the slow ones', () => {
-    expect(registerWasmTrainingKernels().sort()).toEqual(['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']);
+    expect(registerWasmTrainingKernels().sort()).toEqual(['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 

@@ -38,6 +38,8 @@ interface WasmApi {
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface GradKernels {
+  conv2dPadded(p: number, w: number, y: number, n: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number): void;
+  padImage(x: number, p: number, n: number, h: number, w: number, c: number, top: number, left: number, hp: number, wp: number): void;
   conv2dFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, top: number, left: number): void;
   maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
 }
@@ -173,6 +175,50 @@ function dilate(dy: TensorInfo, sh: number, sw: number, backend: WasmBackendLike
 }
 
 let builtinBackpropInput: tf.KernelConfig | undefined;
+let builtinConv2D: tf.KernelConfig | undefined;
+
+/**
+ * Stride-1 convolution through our SIMD kernel: the input is copied into a zero border (unless
+ * no padding is needed), then a bounds-free 'valid' convolution runs over it. Null when the
+ * kernel does not apply (no SIMD kernels, or output channels not a multiple of 4).
+ */
+function paddedConv(backend: WasmBackendLike, x: TensorInfo, filter: TensorInfo, outShape: number[], top: number, left: number, bottom: number, right: number): TensorInfo | null {
+  const kernels = kernelsFor(backend);
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  if (!kernels || co % 4 !== 0 || x.dtype !== 'float32' || filter.dtype !== 'float32' || top < 0 || left < 0 || bottom < 0 || right < 0) return null;
+  const [n, h, w] = x.shape as [number, number, number, number];
+  const hp = h + top + bottom;
+  const wp = w + left + right;
+  if (hp - kh + 1 !== outShape[1] || wp - kw + 1 !== outShape[2]) return null;
+  let padded = x;
+  if (top || left || bottom || right) {
+    padded = backend.makeOutput([n, hp, wp, ci], 'float32');
+    kernels.padImage(address(backend, x), address(backend, padded), n, h, w, ci, top, left, hp, wp);
+  }
+  const y = backend.makeOutput(outShape, 'float32');
+  kernels.conv2dPadded(address(backend, padded), address(backend, filter), address(backend, y), n, hp, wp, ci, co, kh, kw);
+  if (padded !== x) backend.disposeData(padded.dataId);
+  return y;
+}
+
+/** Conv2D: stride-1, undilated NHWC convolutions on our kernel; the rest on XNNPACK. */
+function conv2dForward(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs as unknown as ConvAttrs & { dilations?: number | [number, number] };
+  const x = inputs.x!;
+  const filter = inputs.filter!;
+  const dilations = attrs.dilations ?? 1;
+  const undilated = Array.isArray(dilations) ? dilations[0] === 1 && dilations[1] === 1 : dilations === 1;
+  if (attrs.dataFormat !== 'NCHW' && undilated) {
+    const info = convInfo(x.shape, filter.shape, attrs);
+    if (info.strideHeight === 1 && info.strideWidth === 1) {
+      const { top, left, bottom, right } = info.padInfo;
+      const y = paddedConv(backend, x, filter, info.outShape, top, left, bottom, right);
+      if (y) return y;
+    }
+  }
+  return builtinConv2D!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+}
 
 /** Conv2DBackpropInput(dy, filter) → dx (N × H × W × ci). */
 function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }): TensorInfo {
@@ -199,7 +245,9 @@ function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.Na
   }
   const rotated = rotateFilter(filter, backend);
   temps.push(rotated);
-  const dx = conv2d(source, rotated, [1, 1], [[0, 0], [top, bottom], [left, right], [0, 0]], backend);
+  const dx =
+    (sh === 1 && sw === 1 ? paddedConv(backend, source, rotated, info.inShape, top, left, bottom, right) : null) ??
+    conv2d(source, rotated, [1, 1], [[0, 0], [top, bottom], [left, right], [0, 0]], backend);
   for (const t of temps) backend.disposeData(t.dataId);
   return dx;
 }
@@ -316,6 +364,8 @@ export function registerWasmTrainingKernels(): string[] {
   if (!existingInput) throw new Error('registerWasmTrainingKernels: @tensorflow/tfjs-backend-wasm is not loaded (import it first)');
   builtinBackpropInput = replaceKernel('Conv2DBackpropInput', conv2dBackpropInput);
   registered.add('Conv2DBackpropInput');
+  builtinConv2D = replaceKernel('Conv2D', conv2dForward);
+  registered.add('Conv2D');
   builtinBatchMatMul = replaceKernel('BatchMatMul', batchMatMul);
   registered.add('BatchMatMul');
   replaceKernel('MaxPoolGrad', maxPoolGrad);

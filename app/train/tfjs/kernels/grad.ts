@@ -147,6 +147,120 @@ export function conv2dFilterGrad(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Convolution, stride 1, on an image already padded (so no bounds checks): 
+//   Y[b, y, x, o] = Σ_{ky, kx, i} P[b, y + ky, x + kx, i] · W[ky, kx, i, o]
+// with P of size hp × wp and Y of size (hp − kh + 1) × (wp − kw + 1). The forward pass ('same'
+// or 'valid' after padding) and the input gradient (dY padded by K − 1 − pad, W rotated with
+// channels swapped) both run here. Register tile: 4 neighbouring pixels × 8 output channels.
+// Output channels must be a multiple of 4 (the caller checks).
+
+export function conv2dPadded(
+  p: usize, w: usize, y: usize,
+  n: i32, hp: i32, wp: i32, ci: i32, co: i32, kh: i32, kw: i32,
+): void {
+  const oh = hp - kh + 1;
+  const ow = wp - kw + 1;
+  const pRow = <usize>(wp * ci) << 2;
+  const pPix = <usize>ci << 2;
+  const wTap = <usize>(ci * co) << 2;
+  const wRow = <usize>co << 2;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      const pBase = p + (<usize>((b * hp + r) * wp * ci) << 2);
+      const yBase = y + (<usize>((b * oh + r) * ow * co) << 2);
+      let x = 0;
+      for (; x + 4 <= ow; x += 4) {
+        const pAt = pBase + <usize>x * pPix;
+        const yAt = yBase + (<usize>(x * co) << 2);
+        let o = 0;
+        for (; o + 8 <= co; o += 8) conv4x8(pAt, pRow, pPix, w + (<usize>o << 2), wTap, wRow, ci, kh, kw, yAt + (<usize>o << 2), <usize>co << 2);
+        if (o < co) conv4x4(pAt, pRow, pPix, w + (<usize>o << 2), wTap, wRow, ci, kh, kw, yAt + (<usize>o << 2), <usize>co << 2);
+      }
+      for (; x < ow; x++) {
+        const pAt = pBase + <usize>x * pPix;
+        const yAt = yBase + (<usize>(x * co) << 2);
+        for (let o = 0; o < co; o += 4) conv1x4(pAt, pRow, pPix, w + (<usize>o << 2), wTap, wRow, ci, kh, kw, yAt + (<usize>o << 2));
+      }
+    }
+  }
+}
+
+@inline function conv4x8(pAt: usize, pRow: usize, pPix: usize, wAt: usize, wTap: usize, wRow: usize, ci: i32, kh: i32, kw: i32, out: usize, outPix: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      let a = pAt + <usize>ky * pRow + <usize>kx * pPix;
+      let wp = wAt + <usize>(ky * kw + kx) * wTap;
+      for (let i = 0; i < ci; i++) {
+        const w0 = v128.load(wp), w1 = v128.load(wp, 16);
+        let s = v128.load32_splat(a);
+        c00 = f32x4.add(c00, f32x4.mul(s, w0)); c01 = f32x4.add(c01, f32x4.mul(s, w1));
+        s = v128.load32_splat(a + pPix);
+        c10 = f32x4.add(c10, f32x4.mul(s, w0)); c11 = f32x4.add(c11, f32x4.mul(s, w1));
+        s = v128.load32_splat(a + 2 * pPix);
+        c20 = f32x4.add(c20, f32x4.mul(s, w0)); c21 = f32x4.add(c21, f32x4.mul(s, w1));
+        s = v128.load32_splat(a + 3 * pPix);
+        c30 = f32x4.add(c30, f32x4.mul(s, w0)); c31 = f32x4.add(c31, f32x4.mul(s, w1));
+        a += 4;
+        wp += wRow;
+      }
+    }
+  }
+  v128.store(out, c00); v128.store(out, c01, 16);
+  v128.store(out + outPix, c10); v128.store(out + outPix, c11, 16);
+  v128.store(out + 2 * outPix, c20); v128.store(out + 2 * outPix, c21, 16);
+  v128.store(out + 3 * outPix, c30); v128.store(out + 3 * outPix, c31, 16);
+}
+
+@inline function conv4x4(pAt: usize, pRow: usize, pPix: usize, wAt: usize, wTap: usize, wRow: usize, ci: i32, kh: i32, kw: i32, out: usize, outPix: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      let a = pAt + <usize>ky * pRow + <usize>kx * pPix;
+      let wp = wAt + <usize>(ky * kw + kx) * wTap;
+      for (let i = 0; i < ci; i++) {
+        const w0 = v128.load(wp);
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), w0));
+        c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a + pPix), w0));
+        c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a + 2 * pPix), w0));
+        c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a + 3 * pPix), w0));
+        a += 4;
+        wp += wRow;
+      }
+    }
+  }
+  v128.store(out, c0); v128.store(out + outPix, c1); v128.store(out + 2 * outPix, c2); v128.store(out + 3 * outPix, c3);
+}
+
+@inline function conv1x4(pAt: usize, pRow: usize, pPix: usize, wAt: usize, wTap: usize, wRow: usize, ci: i32, kh: i32, kw: i32, out: usize): void {
+  let c0 = f32x4.splat(0);
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      let a = pAt + <usize>ky * pRow + <usize>kx * pPix;
+      let wp = wAt + <usize>(ky * kw + kx) * wTap;
+      for (let i = 0; i < ci; i++) {
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(wp)));
+        a += 4;
+        wp += wRow;
+      }
+    }
+  }
+  v128.store(out, c0);
+}
+
+/** Copies X (n × h × w × c) into the middle of P (n × hp × wp × c), zeros around. */
+export function padImage(x: usize, p: usize, n: i32, h: i32, w: i32, c: i32, top: i32, left: i32, hp: i32, wp: i32): void {
+  memory.fill(p, 0, <usize>(n * hp * wp * c) << 2);
+  const rowBytes = <usize>(w * c) << 2;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < h; r++) {
+      memory.copy(p + (<usize>(((b * hp + r + top) * wp + left) * c) << 2), x + (<usize>((b * h + r) * w * c) << 2), rowBytes);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // MaxPoolGrad: dX = 0, then for each window the first maximum (row-major window order, ties to
 // the earliest, NaN never wins — as TensorFlow and the 'cpu' backend) receives dY. Channels in
 // groups of 4 when c % 4 == 0, else one at a time.
