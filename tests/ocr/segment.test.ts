@@ -3,7 +3,12 @@ import { decodeImage, encodeImage } from '../../app/image/decode.ts';
 import type { Box, GrayImage } from '../../app/image/gray.ts';
 import { connectedComponents } from '../../app/image/components.ts';
 import { pageGlyphs, segmentPage, toInputBox, type SegmentedPage } from '../../app/image/segment.ts';
-import { BROKEN_FONT, iou, renderPage, rng, type SyntheticPage } from './synthetic.ts';
+import { join } from 'node:path';
+import { CLASSES_36 } from '../../app/data/glyphs.ts';
+import { loadIdx } from '../../app/data/idx.ts';
+import { resolveWord } from '../../app/image/glyphs.ts';
+import { sharedDataForTests } from '../helpers/shared-data.ts';
+import { BROKEN_FONT, emnistRaster, iou, renderPage, rng, type SyntheticPage } from './synthetic.ts';
 
 /** Glyph boxes per row in input pixels. */
 function rowsOf(seg: SegmentedPage): Box[][] {
@@ -144,5 +149,50 @@ describe('connectedComponents', () => {
     const rows = ['#...#', '#...#', '#####'];
     const mask = Uint8Array.from(rows.join('').split(''), (c) => (c === '#' ? 1 : 0));
     expect(connectedComponents(mask, 5, 3).components).toHaveLength(1);
+  });
+});
+
+describe('segmentPage on pages of real handwriting (EMNIST glyphs)', () => {
+  const data = sharedDataForTests();
+  it.skipIf(!data)('finds every row, and the characters of nearly every row, across sizes, slants, light and spacing', () => {
+    const part = join(data!, 'emnist36', 'emnist36-pool-part5');
+    const set = loadIdx(`${part}-images-idx3-ubyte.gz`, `${part}-labels-idx1-ubyte.gz`, { classes: CLASSES_36 });
+    const raster = emnistRaster(set.pixels, set.labels, CLASSES_36);
+    const words = 'THE OF AND TO IN IS YOU THAT IT HE WAS FOR ON ARE AS WITH HIS THEY AT BE THIS HAVE FROM OR ONE BY WORD BUT NOT WHAT ALL WERE WE WHEN YOUR CAN SAID LIST NOTE BUY MILK EGGS BREAD'.split(' ');
+    let rowsRight = 0;
+    let glyphRows = 0;
+    let glyphRowsRight = 0;
+    const pages = 16;
+    for (let p = 0; p < pages; p++) {
+      const random = rng(500 + p);
+      const u = (a: number, b: number) => a + (b - a) * random();
+      const rows = Array.from({ length: 2 + Math.floor(random() * 5) }, () =>
+        Array.from({ length: 1 + Math.floor(random() * 4) }, () => (random() < 0.15 ? String(Math.floor(random() * 2000)) : words[Math.floor(random() * words.length)]!)).join(' '),
+      );
+      const page = renderPage({
+        rows,
+        raster,
+        charHeight: Math.round(u(25, 110)),
+        slope: u(-0.05, 0.05),
+        shear: u(-0.1, 0.2),
+        light: [u(0.7, 0.95), u(0.45, 0.95)],
+        blur: Math.floor(u(0, 2.5)),
+        letterGap: u(0.25, 0.5),
+        wordGap: u(0.9, 1.8),
+        rowPitch: u(1.5, 2.4),
+        jitter: u(0.02, 0.08),
+        ink: u(0.45, 0.85),
+        seed: p,
+      });
+      const seg = segmentPage(page.image);
+      if (seg.rows.length === rows.length) rowsRight++;
+      const found = seg.rows.map((r) => r.words.reduce((n, w) => n + resolveWord(w.glyphs).length, 0));
+      page.rows.forEach((r, i) => {
+        glyphRows++;
+        if (found[i] === r.length) glyphRowsRight++;
+      });
+    }
+    expect(rowsRight).toBe(pages);
+    expect(glyphRowsRight / glyphRows).toBeGreaterThan(0.9);
   });
 });
