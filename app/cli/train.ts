@@ -21,7 +21,7 @@ export async function run(args: string[]): Promise<number> {
       labels: { type: 'string' },
       epochs: { type: 'string' },
       lr: { type: 'string' },
-      sweep: { type: 'string' },
+      sweep: { type: 'boolean', default: false },
       batch: { type: 'string' },
       momentum: { type: 'string' },
       'no-augment': { type: 'boolean', default: false },
@@ -46,7 +46,7 @@ export async function run(args: string[]): Promise<number> {
     data: values.data,
     labels: values.labels,
     epochs: numberOption(values.epochs, 'epochs', { min: 1, max: 10_000, integer: true }) ?? d.epochs,
-    learningRate: numberOption(values.lr, 'lr', { min: Number.MIN_VALUE, max: 10 }) ?? d.learningRate,
+    learningRate: d.learningRate,
     batchSize: numberOption(values.batch, 'batch', { min: 1, max: 65536, integer: true }) ?? d.batchSize,
     momentum: numberOption(values.momentum, 'momentum', { min: 0, max: 0.999 }) ?? d.momentum,
     augment: values['no-augment'] ? false : d.augment,
@@ -71,11 +71,13 @@ export async function run(args: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   try {
-    if (values.sweep === undefined) {
+    // One rate, or a sweep: --sweep tries 3e-2, 3e-3 and 3e-4; --lr A,B,C tries those.
+    const rates = values.sweep ? SWEEP : (values.lr ?? String(d.learningRate)).split(',').map((s) => numberOption(s.trim(), 'lr', { min: Number.MIN_VALUE, max: 10 })!);
+    if (rates.length === 1) {
+      base.learningRate = rates[0]!;
       const result = await trainOnce(base, controller.signal, values.quiet);
       return result.cancelled ? 130 : 0;
     }
-    const rates = values.sweep === '' || values.sweep === 'default' ? SWEEP : values.sweep.split(',').map((s) => numberOption(s.trim(), 'sweep', { min: Number.MIN_VALUE, max: 10 })!);
     const results: { lr: number; result: TrainResult }[] = [];
     for (const lr of rates) {
       console.log(`--- learning rate ${lr}`);

@@ -47,7 +47,7 @@ describe('hwr train --arch mlp', () => {
 
   it('runs a learning-rate sweep and keeps one folder and curve per rate', async () => {
     const out = tmp();
-    const r = await runHwr(['train', '--arch', 'mlp', '--data', shapes.images, '--labels', shapes.labels, '--epochs', '1', '--sweep', '0.3,0.003', '--no-augment', '--out', out, '--quiet']);
+    const r = await runHwr(['train', '--arch', 'mlp', '--data', shapes.images, '--labels', shapes.labels, '--epochs', '1', '--lr', '0.3,0.003', '--no-augment', '--out', out, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     const sweep = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { lr: number; validationAccuracy: number }[];
     expect(sweep.map((s) => s.lr)).toEqual([0.3, 0.003]);
