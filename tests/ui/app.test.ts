@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelsDir } from '../../app/paths.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
-import { drawStrokes, dropFiles, ensureUi, openBrowser, screenshot, shippedModelsPresent, startServe, type Browser, type Served } from './harness.ts';
+import { drawStrokes, dropFiles, ensureUi, openBrowser, screenshot, autoencoderShipped, classifierShipped, startServe, type Browser, type Served } from './harness.ts';
 
 const shared = sharedDataForTests();
 /** Models to serve: the shipped ones unless HWR_UI_MODELS points elsewhere. */
@@ -17,7 +17,7 @@ let served: Served;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!shippedModelsPresent(models)) throw new Error(`the UI tests need a classifier (cnn.onnx or mlp.onnx) and ae.onnx in ${models}`);
+  if (!classifierShipped(models)) throw new Error(`the UI tests need a classifier (cnn.onnx or mlp.onnx) in ${models}`);
   await ensureUi();
   served = await startServe({ models });
   browser = await openBrowser(served.url);
@@ -106,6 +106,7 @@ describe('hwr in a browser', () => {
   });
 
   it('shows a reconstruction of the drawing with its PSNR', async () => {
+    if (!autoencoderShipped(models)) throw new Error(`no autoencoder in ${models}: ship ae.onnx (hwr train --arch ae --save models/ae.onnx)`);
     const { page } = browser;
     await page.keyboard.press('3');
     await page.getByRole('button', { name: 'Add my drawing' }).click();

@@ -130,7 +130,12 @@ export async function dropFiles(page: Page, selector: string, files: { name: str
   await page.dispatchEvent(selector, 'drop', { dataTransfer: transfer });
 }
 
-/** The shipped classifier, or why the UI tests cannot read pages. */
-export function shippedModelsPresent(dir = modelsDir): boolean {
-  return ['cnn.onnx', 'mlp.onnx'].some((f) => existsSync(join(dir, f))) && existsSync(join(dir, 'ae.onnx'));
+/** Whether the folder holds a shipped classifier (cnn.onnx or mlp.onnx). */
+export function classifierShipped(dir = modelsDir): boolean {
+  return ['cnn.onnx', 'mlp.onnx'].some((f) => existsSync(join(dir, f)));
+}
+
+/** Whether the folder holds the shipped autoencoder. */
+export function autoencoderShipped(dir = modelsDir): boolean {
+  return existsSync(join(dir, 'ae.onnx'));
 }
