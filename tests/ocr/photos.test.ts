@@ -13,8 +13,8 @@ import { pageText } from '../../app/recognize/document.ts';
 import { loadDefaultClassifier, recognizePage } from '../../app/recognize/recognizer.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
 
-/** CER bounds by model file: the CNN's target, and what the course MLP (a weaker model) meets. */
-const MAX_CER: Record<string, number> = { 'cnn.onnx': 0.01, 'mlp.onnx': 0.12 };
+/** CER bounds by model file: the CNN's target, and a looser one the course MLP (85% on glyphs) meets (it measured 0%). */
+const MAX_CER: Record<string, number> = { 'cnn.onnx': 0.01, 'mlp.onnx': 0.05 };
 
 const data = sharedDataForTests();
 let modelPath: string | null = null;
@@ -46,6 +46,6 @@ describe.skipIf(!data || !modelPath)('OCR of the shared photos', () => {
     }
     const total = cer(counts);
     console.log(`OCR with ${basename(modelPath!)}: CER ${(100 * total).toFixed(2)}%\n${lines.join('\n')}`);
-    expect(total).toBeLessThanOrEqual(MAX_CER[basename(modelPath!)] ?? 0.12);
+    expect(total).toBeLessThanOrEqual(MAX_CER[basename(modelPath!)] ?? 0.05);
   });
 });
