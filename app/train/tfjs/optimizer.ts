@@ -68,8 +68,11 @@ export function applyUpdate(weights: Float32Array, grads: Float32Array, state: O
   });
 }
 
+/** Where the cosine schedule ends, as a share of the base learning rate. */
+export const LR_FLOOR = 0.02;
+
 /** Cosine decay from `base` (epoch 1) to base·floor (the last epoch). */
-export function learningRateAt(base: number, epoch: number, epochs: number, floor = 0.02): number {
+export function learningRateAt(base: number, epoch: number, epochs: number, floor = LR_FLOOR): number {
   if (epochs <= 1) return base;
   const t = (epoch - 1) / (epochs - 1);
   return base * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * t)));

@@ -9,38 +9,19 @@
  * and, with opts.save, installs the model there with its card beside it (<save>.md).
  */
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../../atomic.ts';
-import { CLASSES_36, classCounts, subset, type LabelledImages } from '../../data/glyphs.ts';
-import { detectDatasetKind, loadDataset } from '../../data/index.ts';
-import { splitTrainValidation } from '../../data/emnist-pool.ts';
-import { createRng } from '../../data/random.ts';
-import { sharedDataDir } from '../../paths.ts';
-import { argmaxRows, classificationReport, type ClassificationReport } from '../metrics.ts';
-import { confusionSvg, lineChartSvg, writeSvgPng } from '../plots.ts';
-import { exportOnnx } from '../onnx/export.ts';
-import { importOnnx } from '../onnx/import.ts';
-import type { EpochRecord, TrainEvent, TrainHooks, TrainOptions, TrainResult } from '../types.ts';
+import { subset } from '../../data/glyphs.ts';
+import type { TrainEvent, TrainHooks, TrainOptions, TrainResult } from '../types.ts';
 import { selectBackend, type ModuleImporter } from './backend.ts';
-import { expectedCalibrationError, fitTemperature } from './calibrate.ts';
-import { formatDuration, modelCard } from './card.ts';
 import { checkpointExists, readCheckpoint, writeCheckpoint, type CheckpointHeader } from './checkpoint.ts';
 import { createEngine, sharedImageSet } from './engine.ts';
-import {
-  defaultArchitecture,
-  describeArchitecture,
-  fromNetworkSpec,
-  initialWeights,
-  paramCount,
-  paramLayout,
-  toNetworkSpec,
-  type Architecture,
-  type ParamInfo,
-  type TfArch,
-} from './model.ts';
+import { fineTuneStart, trainableParams } from './fine-tune.ts';
+import { finishRun, writeModel } from './finish.ts';
+import { defaultArchitecture, describeArchitecture, initialWeights, paramCount, paramLayout, type TfArch } from './model.ts';
 import { applyUpdate, createOptimizerState, learningRateAt, type OptimizerSettings, type OptimizerState } from './optimizer.ts';
+import { displayPath, evaluate, loadRunData, type EpochRecordPlus } from './run-data.ts';
 import { balancedEpoch, mixSeed, shuffledEpoch } from './sampling.ts';
 
 /** Settings that are not training options (tests and benchmarks use them). */
@@ -52,12 +33,7 @@ export interface TfjsSettings {
   importer?: ModuleImporter;
 }
 
-/** Share of each class held out for validation, and the split's seed (fixed, so figures compare across runs). */
-export const VALIDATION_FRACTION = 0.1;
-export const SPLIT_SEED = 1;
 const WEIGHT_DECAY = 1e-4;
-
-type Record2 = EpochRecord & { balancedAccuracy: number; learningRate: number };
 
 export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, settings: TfjsSettings = {}): Promise<TrainResult> {
   const started = Date.now();
@@ -67,7 +43,7 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
 
   const backend = await selectBackend({ importer: settings.importer, start: settings.backend });
 
-  const data = await loadData(opts);
+  const data = await loadRunData(opts);
   const { set, trainIndices, validationIndices } = data;
   const classes = [...set.classes];
   const imageShape: [number, number, number] = [set.height, set.width, set.channels];
@@ -78,7 +54,7 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
   let weights: Float32Array = initialWeights(architecture, layout, opts.seed);
   let trainable = layout.map(() => true);
   if (opts.initFrom) {
-    ({ architecture, layout, weights, trainable } = fineTuneStart(opts, arch, architecture, classes, log));
+    ({ architecture, layout, weights, trainable } = fineTuneStart(opts.initFrom, { arch, seed: opts.seed, freezeFeatures: opts.freezeFeatures }, architecture, classes, log));
   }
 
   const workers = settings.workers ?? (backend.singleThreaded ? Math.min(4, availableParallelism()) : 0);
@@ -95,8 +71,8 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
   // Resume.
   const checkpointDir = join(opts.outDir, 'checkpoint');
   const lastPath = join(checkpointDir, 'last.ckpt');
-  const runKey: CheckpointHeader['run'] = { arch, architecture, classes, trainCount: train.labels.length, validationCount: validation.count, seed: opts.seed, batchSize: opts.batchSize, dataset: data.source };
-  let history: Record2[] = [];
+  const runKey: CheckpointHeader['run'] = { arch, architecture, classes, trainCount: train.labels.length, validationCount: validation.count, seed: opts.seed, batchSize: opts.batchSize, dataset: displayPath(data.source) };
+  let history: EpochRecordPlus[] = [];
   let startEpoch = 0;
   let bestEpoch = 0;
   let bestScore = -Infinity;
@@ -112,13 +88,13 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
       weights = ck.arrays.weights!;
       bestWeights = ck.arrays.best!;
       optimizer = { kind: ck.header.optimizer.kind, step: ck.header.optimizer.step, m: ck.arrays.m!, v: ck.arrays.v ?? new Float32Array(0) };
-      history = ck.header.history as Record2[];
+      history = ck.header.history as EpochRecordPlus[];
       startEpoch = resumedFrom = ck.header.epoch;
       bestEpoch = ck.header.bestEpoch;
       bestScore = ck.header.bestScore;
       sinceBest = ck.header.sinceBest;
       priorSeconds = ck.header.seconds;
-      trainable = layout.map((p) => !(opts.freezeFeatures && opts.initFrom) || p.output);
+      trainable = trainableParams(layout, opts.freezeFeatures && Boolean(opts.initFrom));
       log(`${tag} resuming after epoch ${startEpoch} (best so far: epoch ${bestEpoch})`);
     } else {
       log(`${tag} no checkpoint in ${checkpointDir}: starting from the beginning`);
@@ -132,7 +108,6 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
   const engine = await createEngine({ tf, backend: backend.name, architecture, layout, weights, trainable, train, workers });
   const modelPath = join(opts.outDir, 'model.onnx');
   const grads = new Float32Array(weights.length);
-  const classWeights = balancedWeights(validation);
   let cancelled = false;
   let stoppedEarly = false;
   let wroteModel = bestEpoch > 0;
@@ -163,7 +138,7 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
       engine.setWeights(weights);
       const evaluation = evaluate(await engine.logits(validation.pixels, validation.count), validation);
       const score = opts.balance ? evaluation.report.balancedAccuracy : evaluation.report.accuracy;
-      const record: Record2 = {
+      const record: EpochRecordPlus = {
         epoch,
         trainLoss: lossSum / epochSize,
         validationLoss: evaluation.loss,
@@ -208,88 +183,29 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
     artefacts.curves = curvesPath;
     let validationAccuracy: number | undefined;
     if (wroteModel && bestEpoch > 0) {
-      // Calibrate the best epoch, export it and describe it.
       engine.setWeights(bestWeights);
       const logits = await engine.logits(validation.pixels, validation.count);
-      const calibration = fitTemperature(logits, validation.labels, classes.length, opts.balance ? classWeights : undefined);
-      const final = evaluate(logits, validation);
-      validationAccuracy = final.report.accuracy;
-      const seconds = priorSeconds + (Date.now() - started) / 1000;
-      const command = commandOf(opts);
-      const metadata: Record<string, string> = {
-        trainer: 'hwr tfjs',
-        backend: backend.label,
-        temperature: calibration.temperature.toFixed(6),
-        best_epoch: String(bestEpoch),
-        validation_accuracy: final.report.accuracy.toFixed(4),
-        validation_balanced_accuracy: final.report.balancedAccuracy.toFixed(4),
-        dataset: data.source,
-        command,
-        trained: new Date().toISOString(),
-      };
-      const bytes = writeModel(modelPath, architecture, layout, bestWeights, classes, calibration.temperature, metadata);
-      artefacts.model = modelPath;
-      const card = modelCard({
-        title: `${arch === 'cnn' ? 'CNN' : 'MLP (TensorFlow.js)'} — ${basename(opts.save ?? modelPath)}`,
+      const finished = await finishRun({
+        opts,
+        data,
+        validation,
+        logits,
         architecture,
-        parameters: paramCount(layout),
-        modelBytes: bytes.length,
-        dataset: { source: data.source, kind: data.kind, classes, total: set.count, train: epochSize, validation: validation.count, limit: opts.limit, emnist: data.emnist },
-        split: `stratified, ${VALIDATION_FRACTION * 100}% of every class held out for validation (splitTrainValidation, seed ${SPLIT_SEED})`,
-        training: {
-          epochsPlanned: opts.epochs,
-          epochsRun: history.length ? history[history.length - 1]!.epoch : 0,
-          bestEpoch,
-          batchSize: opts.batchSize,
-          optimizer: optimizerSettings.kind === 'adam' ? `Adam (β1 ${optimizerSettings.momentum}, β2 0.999) with decoupled weight decay ${WEIGHT_DECAY} on kernels` : `SGD with momentum ${optimizerSettings.momentum}`,
-          learningRate: `${opts.learningRate} with cosine decay to ${(opts.learningRate * 0.02).toExponential(1)} over ${opts.epochs} epochs`,
-          balance: opts.balance,
-          augment: opts.augment,
-          patience: opts.patience,
-          stoppedEarly,
-          cancelled,
-          seed: opts.seed,
-          initFrom: opts.initFrom,
-          freezeFeatures: opts.freezeFeatures,
-          resumedFrom,
-        },
+        layout,
+        weights: bestWeights,
+        optimizer: optimizerSettings,
         backend: backend.label,
         threads: engine.threads,
-        wallSeconds: seconds,
-        command,
-        calibration: {
-          ...calibration,
-          eceBefore: expectedCalibrationError(logits, validation.labels, classes.length, 1),
-          eceAfter: expectedCalibrationError(logits, validation.labels, classes.length, calibration.temperature),
-        },
-        report: final.report,
         history,
-        date: new Date().toISOString().slice(0, 10),
+        bestEpoch,
+        stoppedEarly,
+        cancelled,
+        resumedFrom,
+        seconds: priorSeconds + (Date.now() - started) / 1000,
+        log: (m) => log(`${tag} ${m}`),
       });
-      const cardPath = join(opts.outDir, 'model.md');
-      writeFileAtomic(cardPath, card);
-      artefacts.card = cardPath;
-      try {
-        const curvesPng = join(opts.outDir, 'curves.png');
-        await writeSvgPng(curvesPng, lineChartSvg({ title: `${arch}: validation`, xLabel: 'epoch', yLabel: 'accuracy', series: [{ name: 'accuracy', values: history.map((h) => h.validationAccuracy ?? NaN) }, { name: 'balanced', values: history.map((h) => h.balancedAccuracy) }] }));
-        artefacts.curvesPicture = curvesPng;
-        const confusionPng = join(opts.outDir, 'confusion.png');
-        await writeSvgPng(confusionPng, confusionSvg(final.report.confusion, classes));
-        artefacts.confusion = confusionPng;
-      } catch (err) {
-        log(`${tag} pictures not written: ${(err as Error).message}`);
-      }
-      if (opts.save && !cancelled) {
-        writeFileAtomic(opts.save, bytes);
-        const savedCard = opts.save.replace(/\.onnx$/i, '') + '.md';
-        writeFileAtomic(savedCard, card);
-        artefacts.installed = opts.save;
-        artefacts.installedCard = savedCard;
-      }
-      log(
-        `${tag} best epoch ${bestEpoch}: validation accuracy ${(final.report.accuracy * 100).toFixed(2)}%, balanced ${(final.report.balancedAccuracy * 100).toFixed(2)}%, ` +
-          `temperature ${calibration.temperature.toFixed(3)} (NLL ${calibration.nllBefore.toFixed(4)} → ${calibration.nllAfter.toFixed(4)}), ${formatDuration(seconds)}`,
-      );
+      Object.assign(artefacts, finished.artefacts);
+      validationAccuracy = finished.validationAccuracy;
     }
     const result: TrainResult = {
       arch,
@@ -325,72 +241,6 @@ function checkOptions(opts: TrainOptions): TfArch {
   return opts.arch;
 }
 
-interface LoadedData {
-  set: LabelledImages;
-  trainIndices: Int32Array;
-  validationIndices: Int32Array;
-  source: string;
-  kind: string;
-  emnist: boolean;
-}
-
-async function loadData(opts: TrainOptions): Promise<LoadedData> {
-  let path = opts.data;
-  if (!path) {
-    const shared = sharedDataDir();
-    if (!shared) throw new Error('no dataset given and ../shared/data is absent: pass --data PATH (or set HWR_DATA)');
-    path = join(shared, 'emnist36');
-  }
-  const kind = detectDatasetKind(path);
-  const set = await loadDataset({ path, labels: opts.labels });
-  const split = splitTrainValidation(set, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
-  let trainIndices = split.train;
-  if (opts.limit > 0 && opts.limit < trainIndices.length) {
-    trainIndices = createRng(mixSeed(opts.seed, 0x11)).shuffle(trainIndices.slice()).subarray(0, opts.limit).sort();
-  }
-  if (trainIndices.length === 0) throw new Error(`${path}: no training images after the split`);
-  if (split.validation.length === 0) throw new Error(`${path}: too few images for a validation split (${set.count})`);
-  const emnist = kind === 'emnist-pool' || (kind === 'idx' && set.classes.join() === CLASSES_36.join() && /emnist/i.test(path));
-  return { set, trainIndices, validationIndices: split.validation, source: path, kind, emnist };
-}
-
-function fineTuneStart(opts: TrainOptions, arch: TfArch, fresh: Architecture, classes: string[], log: (m: string) => void) {
-  const path = opts.initFrom!;
-  let spec;
-  try {
-    spec = importOnnx(readFileSync(path));
-  } catch (err) {
-    throw new Error(`--init-from ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  const { architecture: imported, weights: importedWeights } = fromNetworkSpec(spec);
-  if (imported.arch !== arch) throw new Error(`--init-from ${path} is a ${imported.arch} network, but --arch is ${arch}`);
-  if (imported.inputShape.join() !== fresh.inputShape.join()) {
-    throw new Error(`--init-from ${path} takes input [${imported.inputShape.join(', ')}], but the data gives [${fresh.inputShape.join(', ')}]`);
-  }
-  let architecture = imported;
-  let weights = importedWeights;
-  const sameClasses = (spec.classes ?? []).join('\u0000') === classes.join('\u0000');
-  if (!sameClasses) {
-    // New output layer for the new classes; everything before it is kept.
-    architecture = { ...imported, classes: classes.length };
-    const oldLayout = paramLayout(imported);
-    const layout = paramLayout(architecture);
-    weights = initialWeights(architecture, layout, opts.seed);
-    for (const p of layout) {
-      if (p.output) continue;
-      const old = oldLayout.find((q) => q.name === p.name)!;
-      weights.set(importedWeights.subarray(old.offset, old.offset + old.size), p.offset);
-    }
-    log(`fine-tuning ${path}: ${spec.classes?.length ?? '?'} → ${classes.length} classes, new output layer`);
-  } else {
-    log(`fine-tuning ${path} (same ${classes.length} classes)`);
-  }
-  const layout = paramLayout(architecture);
-  const trainable = layout.map((p) => !opts.freezeFeatures || p.output);
-  if (opts.freezeFeatures) log('feature layers frozen: only the output layer trains');
-  return { architecture, layout, weights, trainable };
-}
-
 function compareRuns(a: CheckpointHeader['run'], b: CheckpointHeader['run']): string | null {
   if (a.arch !== b.arch) return `it is a ${a.arch} run, this is ${b.arch}`;
   if (JSON.stringify(a.architecture) !== JSON.stringify(b.architecture)) return 'the network differs';
@@ -398,52 +248,5 @@ function compareRuns(a: CheckpointHeader['run'], b: CheckpointHeader['run']): st
   if (a.trainCount !== b.trainCount || a.validationCount !== b.validationCount) return `the data differs (${a.trainCount}/${a.validationCount} images then, ${b.trainCount}/${b.validationCount} now)`;
   if (a.seed !== b.seed || a.batchSize !== b.batchSize) return 'the seed or batch size differs';
   return null;
-}
-
-/** Per validation image: 1 / (its class's count), so every class weighs the same. */
-function balancedWeights(set: LabelledImages): Float32Array {
-  const counts = classCounts(set);
-  const w = new Float32Array(set.count);
-  for (let i = 0; i < set.count; i++) w[i] = 1 / counts[set.labels[i]!]!;
-  return w;
-}
-
-function evaluate(logits: Float32Array, set: LabelledImages): { loss: number; report: ClassificationReport } {
-  const k = set.classes.length;
-  const predicted = argmaxRows(logits, set.count, k);
-  let loss = 0;
-  for (let i = 0; i < set.count; i++) {
-    const row = i * k;
-    let max = -Infinity;
-    for (let j = 0; j < k; j++) max = Math.max(max, logits[row + j]!);
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += Math.exp(logits[row + j]! - max);
-    loss += Math.log(sum) + max - logits[row + set.labels[i]!]!;
-  }
-  return { loss: loss / set.count, report: classificationReport(predicted, set.labels, set.classes) };
-}
-
-function writeModel(path: string, a: Architecture, layout: readonly ParamInfo[], weights: Float32Array, classes: string[], temperature: number, metadata: Record<string, string>): Uint8Array {
-  const bytes = exportOnnx(toNetworkSpec(a, layout, weights, { classes, temperature, metadata }));
-  writeFileAtomic(path, bytes);
-  return bytes;
-}
-
-/** The command line that reproduces the run (the CLI passes its own; else rebuilt from the options). */
-function commandOf(opts: TrainOptions): string {
-  const given = (opts as TrainOptions & { command?: string }).command;
-  if (given) return given;
-  const parts = ['hwr train', `--arch ${opts.arch}`];
-  if (opts.data) parts.push(`--data ${opts.data}`);
-  if (opts.labels) parts.push(`--labels ${opts.labels}`);
-  parts.push(`--epochs ${opts.epochs}`, `--lr ${opts.learningRate}`, `--batch ${opts.batchSize}`, `--momentum ${opts.momentum}`);
-  if (!opts.augment) parts.push('--no-augment');
-  if (!opts.balance) parts.push('--no-balance');
-  parts.push(`--patience ${opts.patience}`, `--seed ${opts.seed}`);
-  if (opts.limit) parts.push(`--limit ${opts.limit}`);
-  if (opts.initFrom) parts.push(`--init-from ${opts.initFrom}`);
-  if (opts.freezeFeatures) parts.push('--freeze');
-  if (opts.save) parts.push(`--save ${opts.save}`);
-  return parts.join(' ');
 }
 

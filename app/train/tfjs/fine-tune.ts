@@ -1,0 +1,55 @@
+/**
+ * Fine-tuning (--init-from): an exported model becomes the starting network. Its architecture
+ * must be one this trainer builds, of the requested kind, on the data's input shape; when the
+ * classes differ (names or order) the output layer starts fresh; with freezeFeatures only the
+ * output layer trains.
+ */
+import { readFileSync } from 'node:fs';
+import { importOnnx } from '../onnx/import.ts';
+import { fromNetworkSpec, initialWeights, paramLayout, type Architecture, type ParamInfo, type TfArch } from './model.ts';
+
+export interface StartingPoint {
+  architecture: Architecture;
+  layout: ParamInfo[];
+  weights: Float32Array;
+  trainable: boolean[];
+}
+
+export function fineTuneStart(path: string, opts: { arch: TfArch; seed: number; freezeFeatures?: boolean }, fresh: Architecture, classes: readonly string[], log: (m: string) => void): StartingPoint {
+  let spec;
+  try {
+    spec = importOnnx(readFileSync(path));
+  } catch (err) {
+    throw new Error(`--init-from ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const { architecture: imported, weights: importedWeights } = fromNetworkSpec(spec);
+  if (imported.arch !== opts.arch) throw new Error(`--init-from ${path} is a ${imported.arch} network, but --arch is ${opts.arch}`);
+  if (imported.inputShape.join() !== fresh.inputShape.join()) {
+    throw new Error(`--init-from ${path} takes input [${imported.inputShape.join(', ')}], but the data gives [${fresh.inputShape.join(', ')}]`);
+  }
+  let architecture = imported;
+  let weights = importedWeights;
+  if ((spec.classes ?? []).join('\u0000') !== classes.join('\u0000')) {
+    architecture = { ...imported, classes: classes.length };
+    const oldLayout = paramLayout(imported);
+    const layout = paramLayout(architecture);
+    weights = initialWeights(architecture, layout, opts.seed);
+    for (const p of layout) {
+      if (p.output) continue;
+      const old = oldLayout.find((q) => q.name === p.name)!;
+      weights.set(importedWeights.subarray(old.offset, old.offset + old.size), p.offset);
+    }
+    log(`fine-tuning ${path}: ${spec.classes?.length ?? '?'} → ${classes.length} classes, new output layer`);
+  } else {
+    log(`fine-tuning ${path} (same ${classes.length} classes)`);
+  }
+  const layout = paramLayout(architecture);
+  const trainable = trainableParams(layout, opts.freezeFeatures);
+  if (opts.freezeFeatures) log('feature layers frozen: only the output layer trains');
+  return { architecture, layout, weights, trainable };
+}
+
+/** Which parameters train: all, or with freezeFeatures only the output layer's. */
+export function trainableParams(layout: readonly ParamInfo[], freezeFeatures?: boolean): boolean[] {
+  return layout.map((p) => !freezeFeatures || p.output);
+}

@@ -1,0 +1,157 @@
+/**
+ * The end of a training run: calibrate the best epoch's network (temperature on the validation
+ * set), export it to ONNX with the temperature baked in, write its card and pictures, and
+ * install it with its card when asked (not after a cancel: the shipped model stays as it was).
+ */
+import { basename, join } from 'node:path';
+import { writeFileAtomic } from '../../atomic.ts';
+import type { LabelledImages } from '../../data/glyphs.ts';
+import { exportOnnx } from '../onnx/export.ts';
+import { confusionSvg, lineChartSvg, writeSvgPng } from '../plots.ts';
+import type { TrainOptions } from '../types.ts';
+import { expectedCalibrationError, fitTemperature } from './calibrate.ts';
+import { formatDuration, modelCard } from './card.ts';
+import { paramCount, toNetworkSpec, type Architecture, type ParamInfo } from './model.ts';
+import type { OptimizerSettings } from './optimizer.ts';
+import { balancedWeights, displayPath, evaluate, SPLIT_SEED, VALIDATION_FRACTION, type EpochRecordPlus, type RunData } from './run-data.ts';
+import { LR_FLOOR } from './optimizer.ts';
+
+export interface FinishInput {
+  opts: TrainOptions;
+  data: RunData;
+  validation: LabelledImages;
+  /** The best epoch's logits on the validation set. */
+  logits: Float32Array;
+  architecture: Architecture;
+  layout: readonly ParamInfo[];
+  weights: Float32Array;
+  optimizer: OptimizerSettings;
+  backend: string;
+  threads: number;
+  history: EpochRecordPlus[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  cancelled: boolean;
+  resumedFrom?: number;
+  seconds: number;
+  log: (message: string) => void;
+}
+
+export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<string, string>; validationAccuracy: number }> {
+  const { opts, data, validation, logits, architecture } = f;
+  const classes = [...validation.classes];
+  const artefacts: Record<string, string> = {};
+  const calibration = fitTemperature(logits, validation.labels, classes.length, opts.balance ? balancedWeights(validation) : undefined);
+  const { report } = evaluate(logits, validation);
+  const command = commandOf(opts);
+  const modelPath = join(opts.outDir, 'model.onnx');
+  const bytes = writeModel(modelPath, architecture, f.layout, f.weights, classes, calibration.temperature, {
+    trainer: 'hwr tfjs',
+    backend: f.backend,
+    temperature: calibration.temperature.toFixed(6),
+    best_epoch: String(f.bestEpoch),
+    validation_accuracy: report.accuracy.toFixed(4),
+    validation_balanced_accuracy: report.balancedAccuracy.toFixed(4),
+    dataset: displayPath(data.source),
+    command,
+    trained: new Date().toISOString(),
+  });
+  artefacts.model = modelPath;
+
+  const card = modelCard({
+    title: `${architecture.arch === 'cnn' ? 'CNN' : 'MLP (TensorFlow.js)'} — ${basename(opts.save ?? modelPath)}`,
+    architecture,
+    parameters: paramCount(f.layout),
+    modelBytes: bytes.length,
+    dataset: { source: displayPath(data.source), kind: data.kind, classes, total: data.set.count, train: data.trainIndices.length, validation: validation.count, limit: opts.limit, emnist: data.emnist },
+    split: `stratified, ${VALIDATION_FRACTION * 100}% of every class held out for validation (splitTrainValidation, seed ${SPLIT_SEED})`,
+    training: {
+      epochsPlanned: opts.epochs,
+      epochsRun: f.history.length ? f.history[f.history.length - 1]!.epoch : 0,
+      bestEpoch: f.bestEpoch,
+      batchSize: opts.batchSize,
+      optimizer:
+        f.optimizer.kind === 'adam'
+          ? `Adam (β1 ${f.optimizer.momentum}, β2 0.999)${f.optimizer.weightDecay ? ` with decoupled weight decay ${f.optimizer.weightDecay} on kernels` : ''}`
+          : `SGD with momentum ${f.optimizer.momentum}`,
+      learningRate: `${opts.learningRate} with cosine decay to ${(opts.learningRate * LR_FLOOR).toExponential(1)} over ${opts.epochs} epochs`,
+      balance: opts.balance,
+      augment: opts.augment,
+      patience: opts.patience,
+      stoppedEarly: f.stoppedEarly,
+      cancelled: f.cancelled,
+      seed: opts.seed,
+      initFrom: opts.initFrom,
+      freezeFeatures: opts.freezeFeatures,
+      resumedFrom: f.resumedFrom,
+    },
+    backend: f.backend,
+    threads: f.threads,
+    wallSeconds: f.seconds,
+    command,
+    calibration: {
+      ...calibration,
+      eceBefore: expectedCalibrationError(logits, validation.labels, classes.length, 1),
+      eceAfter: expectedCalibrationError(logits, validation.labels, classes.length, calibration.temperature),
+    },
+    report,
+    history: f.history,
+    date: new Date().toISOString().slice(0, 10),
+  });
+  const cardPath = join(opts.outDir, 'model.md');
+  writeFileAtomic(cardPath, card);
+  artefacts.card = cardPath;
+
+  try {
+    const curvesPng = join(opts.outDir, 'curves.png');
+    const series = [
+      { name: 'accuracy', values: f.history.map((h) => h.validationAccuracy ?? NaN) },
+      { name: 'balanced', values: f.history.map((h) => h.balancedAccuracy) },
+    ];
+    await writeSvgPng(curvesPng, lineChartSvg({ title: `${architecture.arch}: validation`, xLabel: 'epoch', yLabel: 'accuracy', series }));
+    artefacts.curvesPicture = curvesPng;
+    const confusionPng = join(opts.outDir, 'confusion.png');
+    await writeSvgPng(confusionPng, confusionSvg(report.confusion, classes));
+    artefacts.confusion = confusionPng;
+  } catch (err) {
+    f.log(`pictures not written: ${(err as Error).message}`);
+  }
+
+  if (opts.save && !f.cancelled) {
+    writeFileAtomic(opts.save, bytes);
+    const savedCard = opts.save.replace(/\.onnx$/i, '') + '.md';
+    writeFileAtomic(savedCard, card);
+    artefacts.installed = opts.save;
+    artefacts.installedCard = savedCard;
+  }
+  f.log(
+    `best epoch ${f.bestEpoch}: validation accuracy ${(report.accuracy * 100).toFixed(2)}%, balanced ${(report.balancedAccuracy * 100).toFixed(2)}%, ` +
+      `temperature ${calibration.temperature.toFixed(3)} (NLL ${calibration.nllBefore.toFixed(4)} → ${calibration.nllAfter.toFixed(4)}), ${formatDuration(f.seconds)}`,
+  );
+  return { artefacts, validationAccuracy: report.accuracy };
+}
+
+/** Exports the network (temperature baked in) to `path`, atomically; returns the bytes. */
+export function writeModel(path: string, a: Architecture, layout: readonly ParamInfo[], weights: Float32Array, classes: readonly string[], temperature: number, metadata: Record<string, string>): Uint8Array {
+  const bytes = exportOnnx(toNetworkSpec(a, layout, weights, { classes, temperature, metadata }));
+  writeFileAtomic(path, bytes);
+  return bytes;
+}
+
+/** The command line that reproduces the run (the CLI passes its own; else rebuilt from the options). */
+export function commandOf(opts: TrainOptions): string {
+  const given = (opts as TrainOptions & { command?: string }).command;
+  if (given) return given;
+  const parts = ['hwr train', `--arch ${opts.arch}`];
+  if (opts.data) parts.push(`--data ${displayPath(opts.data)}`);
+  if (opts.labels) parts.push(`--labels ${displayPath(opts.labels)}`);
+  parts.push(`--epochs ${opts.epochs}`, `--lr ${opts.learningRate}`, `--batch ${opts.batchSize}`, `--momentum ${opts.momentum}`);
+  if (!opts.augment) parts.push('--no-augment');
+  if (!opts.balance) parts.push('--no-balance');
+  parts.push(`--patience ${opts.patience}`, `--seed ${opts.seed}`);
+  if (opts.limit) parts.push(`--limit ${opts.limit}`);
+  if (opts.initFrom) parts.push(`--init-from ${displayPath(opts.initFrom)}`);
+  if (opts.freezeFeatures) parts.push('--freeze');
+  if (opts.save) parts.push(`--save ${displayPath(opts.save)}`);
+  return parts.join(' ');
+}
