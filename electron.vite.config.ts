@@ -1,5 +1,5 @@
 /**
- * `electron-vite build|dev|preview`: main (with the training process as a second entry), the
+ * `electron-vite build|dev|preview`: main (with the worker processes' entry), the
  * sandboxed preload (CommonJS, as sandboxed preloads must be) and the renderer. The renderer's
  * options match renderer/vite.config.ts, which `hwr serve` builds with (a TypeScript project
  * cannot import across the node/web tsconfigs, hence the two short lists).
@@ -17,7 +17,7 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(root, 'main/index.ts'),
-          'train-process': resolve(root, 'main/train-process.ts'),
+          'worker-process': resolve(root, 'main/worker-process.ts'),
         },
       },
     },

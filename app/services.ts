@@ -31,7 +31,8 @@ import { ModelRegistry } from './services/models.ts';
 import { PageStore } from './services/pages.ts';
 import { readRun, runModelPath } from './services/runs.ts';
 import { saveSample } from './services/samples.ts';
-import type { LaunchTrainer } from './services/train-protocol.ts';
+import { RecognizerClient } from './services/recognizer-client.ts';
+import type { LaunchWorker } from './services/worker-protocol.ts';
 import { TrainingManager } from './services/training.ts';
 
 export interface ServicesOptions {
@@ -41,8 +42,11 @@ export interface ServicesOptions {
   modelsDir?: string;
   /** ../shared/data, or null when absent. Default: sharedDataDir(). */
   sharedData?: string | null;
-  /** How training processes are started: a Node child (app/services/node-trainer.ts) or an Electron utilityProcess. */
-  launchTrainer: LaunchTrainer;
+  /**
+   * How the worker processes (training, page reading) are started: Node children
+   * (app/services/node-worker.ts) or Electron utilityProcesses (main/workers.ts).
+   */
+  launchWorker: LaunchWorker;
   transport: AppInfo['transport'];
   cancelGraceMs?: number;
 }
@@ -68,10 +72,11 @@ export function createServices(options: ServicesOptions): Services {
 
   const models = new ModelRegistry(options.modelsDir ?? shippedModelsDir, home);
   const datasets = new Datasets(sharedData, home.samples);
-  const pages = new PageStore();
+  const recognizer = new RecognizerClient(options.launchWorker);
+  const pages = new PageStore(recognizer.read);
   const training = new TrainingManager({
     runsDir: home.runs,
-    launch: options.launchTrainer,
+    launch: () => options.launchWorker('train'),
     resolveDataset: (dataset) => datasets.resolve(dataset),
     emit,
     isActive: (id) => Object.values(models.list().active).includes(id),
@@ -97,7 +102,7 @@ export function createServices(options: ServicesOptions): Services {
     },
 
     async recognizePage(req) {
-      const classifier = await activeClassifier();
+      const classifier = models.activeEntry('classifier');
       const progress = (stage: string, fraction: number) => {
         if (req.jobId) emit({ type: 'progress', jobId: req.jobId, stage, fraction });
       };
@@ -215,6 +220,7 @@ export function createServices(options: ServicesOptions): Services {
 
     async close() {
       training.close();
+      recognizer.close();
       listeners.clear();
       await models.close();
     },

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createServices } from '../app/services.ts';
 import { forwardEvents, registerIpc, trustedSender } from './ipc.ts';
 import { hardenSession } from './security.ts';
-import { utilityTrainer } from './training.ts';
+import { utilityWorkers } from './workers.ts';
 import { createMainWindow, isAppUrl, lockDown, type RendererSource } from './window.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -27,7 +27,7 @@ void app.whenReady().then(() => {
     transport: 'ipc',
     modelsDir: join(appRoot, 'models'),
     sharedData,
-    launchTrainer: utilityTrainer((path, args, options) => utilityProcess.fork(path, args, options), join(here, 'train-process.js'), appRoot),
+    launchWorker: utilityWorkers((path, args, options) => utilityProcess.fork(path, args, options), join(here, 'worker-process.js'), appRoot),
   });
   hardenSession(session.defaultSession);
   // Any web contents, not only the window's, gets the same limits.

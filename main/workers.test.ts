@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', () => ({}));
-const { utilityTrainer } = await import('./training.ts');
+const { utilityWorkers } = await import('./workers.ts');
 
 class FakeUtility extends EventEmitter {
   stderr = new EventEmitter();
@@ -10,13 +10,13 @@ class FakeUtility extends EventEmitter {
   kill = vi.fn(() => true);
 }
 
-describe('training in a utilityProcess', () => {
-  it('forks the training entry with the app root, relays messages and exit', () => {
+describe('workers in utilityProcesses', () => {
+  it('forks the worker entry with its kind and the app root, relays messages and exit', () => {
     const child = new FakeUtility();
     const fork = vi.fn(() => child);
-    const launch = utilityTrainer(fork as never, '/app/out/main/train-process.js', '/app');
-    const proc = launch();
-    expect(fork).toHaveBeenCalledWith('/app/out/main/train-process.js', [], expect.objectContaining({ serviceName: 'hwr training', stdio: 'pipe', env: expect.objectContaining({ HWR_APP_ROOT: '/app' }) }));
+    const launch = utilityWorkers(fork as never, '/app/out/main/worker-process.js', '/app');
+    const proc = launch('train');
+    expect(fork).toHaveBeenCalledWith('/app/out/main/worker-process.js', ['train'], expect.objectContaining({ serviceName: 'hwr train', stdio: 'pipe', env: expect.objectContaining({ HWR_APP_ROOT: '/app', HWR_WORKER_KIND: 'train' }) }));
 
     proc.send({ type: 'cancel' });
     expect(child.postMessage).toHaveBeenCalledWith({ type: 'cancel' });

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { createServices } from '../services.ts';
-import { launchNodeTrainer } from '../services/node-trainer.ts';
+import { launchNodeWorker } from '../services/node-worker.ts';
 import { isLoopback, startServer } from '../server/http.ts';
 import { buildRenderer, RENDERER_OUT, rendererBuilt } from '../server/renderer-build.ts';
 import { numberOption, parseCli, UsageError } from './args.ts';
@@ -40,7 +40,7 @@ export async function run(args: string[], signals: NodeJS.EventEmitter = process
 
   const services = createServices({
     transport: 'http',
-    launchTrainer: launchNodeTrainer,
+    launchWorker: launchNodeWorker,
     ...(values.home ? { home: resolve(values.home) } : {}),
     ...(values.models ? { modelsDir: resolve(values.models) } : {}),
   });

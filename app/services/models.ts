@@ -40,6 +40,12 @@ export class ModelRegistry {
 
   /** The active model of a kind, loaded (sessions are kept, one per model file). */
   async active(kind: ModelKind): Promise<{ id: string; model: OnnxModel }> {
+    const { id } = this.activeEntry(kind);
+    return { id, model: await this.load(id) };
+  }
+
+  /** The active model of a kind, not loaded (for another process to load). */
+  activeEntry(kind: ModelKind): ModelEntry {
     const id = this.list().active[kind];
     if (!id) {
       throw new ContractError(
@@ -49,7 +55,7 @@ export class ModelRegistry {
           : `no autoencoder model: ship models/${AUTOENCODER_FILE} or train one with architecture 'ae'`,
       );
     }
-    return { id, model: await this.load(id) };
+    return this.find(id);
   }
 
   /** The model's session, loaded again when its file changed (a model re-trained in place). */

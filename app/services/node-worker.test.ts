@@ -2,16 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FromTrainer } from './train-protocol.ts';
-import { launchNodeTrainer } from './node-trainer.ts';
+import type { FromTrainer } from './worker-protocol.ts';
+import { launchNodeWorker } from './node-worker.ts';
 
-describe('the Node training process', () => {
+describe('Node worker processes', () => {
   it('starts from any working folder and reports a bad dataset as a failure', async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'hwr-cwd-'));
     const cwd = process.cwd();
     process.chdir(elsewhere);
     try {
-      const proc = launchNodeTrainer();
+      const proc = launchNodeWorker('train');
       const messages: FromTrainer[] = [];
       proc.onMessage((m) => messages.push(m));
       const exit = new Promise<number | null>((resolve) => proc.onExit((code) => resolve(code)));

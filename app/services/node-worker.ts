@@ -1,15 +1,15 @@
-/** Starts the training process under plain Node: a forked child running train-child.ts through tsx. */
+/** Starts worker processes under plain Node: forked children running worker-child.ts through tsx. */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FromTrainer, LaunchTrainer, TrainerProcess } from './train-protocol.ts';
+import type { LaunchWorker, WorkerProcess } from './worker-protocol.ts';
 
-const CHILD = fileURLToPath(new URL('./train-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./worker-child.ts', import.meta.url));
 /** tsx's loader by absolute URL: a bare `--import tsx` would resolve from the user's working folder. */
 const TSX = import.meta.resolve('tsx');
 const STDERR_TAIL = 4000;
 
-export const launchNodeTrainer: LaunchTrainer = (): TrainerProcess => {
-  const child = fork(CHILD, [], {
+export const launchNodeWorker: LaunchWorker = (kind) => {
+  const child = fork(CHILD, [kind], {
     execArgv: ['--import', TSX],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
@@ -20,14 +20,14 @@ export const launchNodeTrainer: LaunchTrainer = (): TrainerProcess => {
   child.stderr?.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_TAIL);
   });
-  return {
+  const handle: WorkerProcess<unknown, unknown> = {
     send: (message) => {
-      if (child.connected) child.send(message);
+      if (child.connected) child.send(message as object);
     },
     kill: () => {
       child.kill('SIGKILL');
     },
-    onMessage: (listener) => child.on('message', (m) => listener(m as FromTrainer)),
+    onMessage: (listener) => child.on('message', (m) => listener(m)),
     onExit: (listener) => {
       let fired = false;
       const fire = (code: number | null) => {
@@ -40,4 +40,5 @@ export const launchNodeTrainer: LaunchTrainer = (): TrainerProcess => {
       });
     },
   };
+  return handle as never;
 };

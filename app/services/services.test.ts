@@ -8,7 +8,8 @@ import { GLYPH_VALUES, type HwrEvent } from '../contract.ts';
 import { encodeImage } from '../image/decode.ts';
 import { writeOnnx } from '../train/onnx/export.ts';
 import { createServices, type Services } from '../services.ts';
-import type { FromTrainer, LaunchTrainer, ToTrainer } from './train-protocol.ts';
+import { launchNodeWorker } from './node-worker.ts';
+import type { FromTrainer, LaunchTrainer, LaunchWorker, ToTrainer } from './worker-protocol.ts';
 
 let root: string;
 let services: Services;
@@ -41,7 +42,7 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'hwr-services-'));
   writeOnnx(join(root, 'models', 'mlp.onnx'), mlpSpec());
   writeOnnx(join(root, 'models', 'ae.onnx'), autoencoderSpec());
-  services = createServices({ transport: 'http', home: join(root, 'home'), modelsDir: join(root, 'models'), sharedData: null, launchTrainer: instantTrainer });
+  services = createServices({ transport: 'http', home: join(root, 'home'), modelsDir: join(root, 'models'), sharedData: null, launchWorker: ((kind) => (kind === 'train' ? instantTrainer() : launchNodeWorker(kind))) as LaunchWorker });
   services.onEvent((e) => events.push(e));
 });
 afterAll(async () => {
@@ -94,7 +95,7 @@ describe('services', () => {
     expect(r.psnr.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
   });
 
-  it('reads a page, reports progress, keeps the crops, applies a correction and exports it', async () => {
+  it('reads a page in its own process, reports progress, keeps the crops, applies a correction and exports it', async () => {
     const synthetic = renderPage({ rows: ['AB CD', 'EF'], seed: 3 });
     const image = await encodeImage(synthetic.image, 'png');
     const page = await services.recognizePage({ name: 'synthetic.png', image, jobId: 'job-1' });

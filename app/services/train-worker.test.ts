@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainHooks, TrainOptions, TrainResult } from '../train/types.ts';
-import type { FromTrainer, ToTrainer } from './train-protocol.ts';
+import type { FromTrainer, ToTrainer } from './worker-protocol.ts';
 import { serveTrainer, type TrainFunction } from './train-worker.ts';
 
 function port() {

@@ -4,13 +4,9 @@
  * Batch events are thinned to a few per second: the curve needs no more, and IPC stays light.
  */
 import type { TrainEvent, TrainHooks, TrainOptions, TrainResult } from '../train/types.ts';
-import type { FromTrainer, ToTrainer } from './train-protocol.ts';
+import type { FromTrainer, ToTrainer, WorkerPort } from './worker-protocol.ts';
 
-export interface TrainerPort {
-  onMessage(listener: (message: ToTrainer) => void): void;
-  post(message: FromTrainer): void;
-  exit(code: number): void;
-}
+export type TrainerPort = WorkerPort<ToTrainer, FromTrainer>;
 
 export type TrainFunction = (options: TrainOptions, hooks: TrainHooks) => Promise<TrainResult>;
 

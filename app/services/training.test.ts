@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HwrEvent, TrainRequest } from '../contract.ts';
 import type { TrainResult } from '../train/types.ts';
 import { readRun } from './runs.ts';
-import type { FromTrainer, ToTrainer, TrainerProcess } from './train-protocol.ts';
+import type { FromTrainer, ToTrainer, TrainerProcess } from './worker-protocol.ts';
 import { TrainingManager } from './training.ts';
 
 /** A training process under the test's control. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ContractError, type HwrEvent, type TrainEvent as TrainEventDTO, type TrainRequest, type TrainResult as TrainResultDTO, type TrainingStatus } from '../contract.ts';
 import type { TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
 import { newRunId, readRun, writeRun, type RunRecord } from './runs.ts';
-import type { FromTrainer, LaunchTrainer, TrainerProcess } from './train-protocol.ts';
+import type { FromTrainer, LaunchTrainer, TrainerProcess } from './worker-protocol.ts';
 
 export interface TrainingDeps {
   runsDir: string;

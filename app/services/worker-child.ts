@@ -1,23 +1,19 @@
-/** Entry of the training child process under Node (`hwr serve`): the worker over process IPC. */
-import { serveTrainer, loadTrainModel } from './train-worker.ts';
-import type { ToTrainer } from './train-protocol.ts';
+/** Entry of a worker child process under Node (`hwr serve`): `worker-child.ts <kind>`, talking over process IPC. */
+import { serveWorker } from './worker.ts';
 
 if (!process.send) {
-  console.error('train-child: must be started with an IPC channel (child_process.fork)');
+  console.error('worker-child: must be started with an IPC channel (child_process.fork)');
   process.exit(2);
 }
 
-serveTrainer(
-  {
-    onMessage: (listener) => process.on('message', (m) => listener(m as ToTrainer)),
-    post: (message) => process.send!(message),
-    // Let the last message drain before leaving.
-    exit: (code) => {
-      process.exitCode = code;
-      process.disconnect();
-    },
+await serveWorker(process.argv[2] ?? '', {
+  onMessage: (listener) => process.on('message', (m) => listener(m as never)),
+  post: (message) => process.send!(message),
+  // Let the last message drain before leaving.
+  exit: (code) => {
+    process.exitCode = code;
+    process.disconnect();
   },
-  loadTrainModel,
-);
-// The parent going away (a crash, a closed server) ends the run.
+});
+// The parent going away (a crash, a closed server) ends the worker.
 process.on('disconnect', () => setTimeout(() => process.exit(process.exitCode ?? 0), 100).unref());

@@ -1,8 +1,11 @@
 /**
- * Messages between the app and its training process (a Node child process under `hwr serve`, an
- * Electron utilityProcess in the desktop app). Training runs there so the window and the server
- * stay responsive; cancelling kills the process if it does not stop by itself in time.
+ * The app's worker processes and the messages they exchange with it: training, and reading
+ * pages. Both run outside the process that serves the UI (a Node child under `hwr serve`, an
+ * Electron utilityProcess in the desktop app), so the window and the server stay responsive
+ * however long a run or however large a photo.
  */
+import type { ErrorCode } from '../contract.ts';
+import type { Page } from '../recognize/document.ts';
 import type { TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
 
 export type ToTrainer = { type: 'start'; options: TrainOptions } | { type: 'cancel' };
@@ -12,14 +15,45 @@ export type FromTrainer =
   | { type: 'finished'; result: TrainResult }
   | { type: 'failed'; message: string };
 
-/** The app's handle on one training process. */
-export interface TrainerProcess {
-  send(message: ToTrainer): void;
+export type ToRecognizer = { type: 'recognize'; id: number; name: string; image: Uint8Array; modelPath: string };
+
+export type FromRecognizer =
+  | { type: 'progress'; id: number; stage: string; fraction: number }
+  /** The page, and the 32×32 crop the classifier saw for each of its glyphs in reading order. */
+  | { type: 'page'; id: number; page: Page; crops: Float32Array }
+  | { type: 'error'; id: number; code: ErrorCode; message: string };
+
+export interface ToWorker {
+  train: ToTrainer;
+  recognize: ToRecognizer;
+}
+
+export interface FromWorker {
+  train: FromTrainer;
+  recognize: FromRecognizer;
+}
+
+export type WorkerKind = keyof ToWorker;
+export const WORKER_KINDS: readonly WorkerKind[] = ['train', 'recognize'];
+
+/** The app's handle on one worker process. */
+export interface WorkerProcess<In, Out> {
+  send(message: In): void;
   /** Ends the process now. */
   kill(): void;
-  onMessage(listener: (message: FromTrainer) => void): void;
+  onMessage(listener: (message: Out) => void): void;
   /** Called once when the process has ended; `output` is the tail of its stderr, for error messages. */
   onExit(listener: (code: number | null, output: string) => void): void;
 }
 
+export type LaunchWorker = <K extends WorkerKind>(kind: K) => WorkerProcess<ToWorker[K], FromWorker[K]>;
+
+export type TrainerProcess = WorkerProcess<ToTrainer, FromTrainer>;
 export type LaunchTrainer = () => TrainerProcess;
+
+/** The worker's side of the channel. */
+export interface WorkerPort<In, Out> {
+  onMessage(listener: (message: In) => void): void;
+  post(message: Out): void;
+  exit(code: number): void;
+}
