@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeImage } from '../app/image/decode.ts';
-import { pageCrops, segmentPage } from '../app/image/segment.ts';
+import { OCR_DECODE, pageCrops, segmentPage } from '../app/image/segment.ts';
 import { pageText } from '../app/recognize/document.ts';
 import { englishLexicon } from '../app/recognize/lexicon.ts';
-import { loadDefaultClassifier, recognizePage } from '../app/recognize/recognizer.ts';
+import { loadDefaultClassifier, recognizeFile } from '../app/recognize/recognizer.ts';
 import { sharedDataDir } from '../app/paths.ts';
 
 type Figure = { name: string; value: number; unit: string };
@@ -49,11 +49,11 @@ export async function benchOcr(): Promise<Figure[]> {
     for (const name of PHOTOS) {
       const file = join(data, 'photos', `${name}.jpg`);
       if (!existsSync(file)) continue;
-      const imageMs = await timeIt(RUNS, async () => pageCrops(segmentPage(await decodeImage(file))));
+      const imageMs = await timeIt(RUNS, async () => pageCrops(segmentPage(await decodeImage(file, OCR_DECODE))));
       figures.push({ name: `ocr_image_ms_${name}`, value: imageMs, unit: 'ms' });
       if (classifier) {
         const c = classifier;
-        const pageMs = await timeIt(RUNS, async () => pageText(await recognizePage(await decodeImage(file), c)));
+        const pageMs = await timeIt(RUNS, async () => pageText(await recognizeFile(file, c)));
         figures.push({ name: `ocr_page_ms_${name}`, value: pageMs, unit: 'ms' });
         if (name === '04_deep') figures.push({ name: 'ocr_page_04_deep_vs_goal', value: pageMs / GOAL_MS, unit: `× the ${GOAL_MS} ms goal` });
       }

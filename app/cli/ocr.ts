@@ -7,9 +7,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../atomic.ts';
-import { decodeImage } from '../image/decode.ts';
 import { pageHocr, pageJson, pageText, type Page } from '../recognize/document.ts';
-import { loadDefaultClassifier, recognizePage } from '../recognize/recognizer.ts';
+import { loadDefaultClassifier, recognizeFile } from '../recognize/recognizer.ts';
 import { parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -54,8 +53,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     for (const [i, file] of files.entries()) {
       try {
-        const image = await decodeImage(file, { name: file });
-        const page = await recognizePage(image, classifier, { source: file });
+        const page = await recognizeFile(file, classifier);
         const output = outputs?.get(file);
         if (output) writeFileAtomic(output, render(page, format));
         else if (format === 'json' && files.length > 1) pages.push(page);

@@ -3,6 +3,7 @@
  * debugging overlays and sample pages). Everything after this file is framework-free.
  */
 import sharp, { type Metadata } from 'sharp';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { GrayImage } from './gray.ts';
 
@@ -20,7 +21,16 @@ export interface DecodeOptions {
   maxSide?: number;
   /** How the input is named in errors (defaults to the path, or "image buffer"). */
   name?: string;
+  /**
+   * Coarse to fine, for large JPEGs (which shrink cheaply while decoding): the image is first
+   * decoded `shrink` times smaller, and `refine` says whether that will do (null) or which
+   * longer side to decode it at instead (at most maxSide).
+   */
+  coarse?: { shrink: number; refine: (coarse: DecodedImage) => number | null };
 }
+
+/** Coarse-to-fine decoding is tried for JPEGs whose longer side is above this. */
+export const COARSE_ABOVE_SIDE = 3000;
 
 export interface DecodedImage extends GrayImage {
   /** Values are brightness, 0 (black) to 1 (white). */
@@ -55,9 +65,20 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
     throw new ImageDecodeError(name, reason);
   };
 
+  let bytes: Buffer;
+  if (typeof input === 'string') {
+    try {
+      bytes = await readFile(input);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return fail(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an image' : `cannot read the file (${shortReason(err)})`);
+    }
+  } else bytes = input;
+  if (bytes.length === 0) fail('the file is empty');
+
   let meta: Metadata;
   try {
-    meta = await sharp(input, { limitInputPixels: false }).metadata();
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
     return fail(`not a readable image (${shortReason(err)})`);
   }
@@ -70,22 +91,33 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
   const originalWidth = upright ? height : width;
   const originalHeight = upright ? width : height;
 
-  try {
-    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' })
-      .rotate()
-      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-      .flatten({ background: '#ffffff' })
-      .toColourspace('b-w')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 1) fail(`decoded to ${info.channels} channels, expected 1`);
-    const gray = new Float32Array(info.width * info.height);
-    for (let i = 0; i < gray.length; i++) gray[i] = data[i]! / 255;
-    return { width: info.width, height: info.height, data: gray, originalWidth, originalHeight, format: meta.format ?? 'unknown', name };
-  } catch (err) {
-    if (err instanceof ImageDecodeError) throw err;
-    return fail(`cannot decode ${meta.format ?? 'image'} data (${shortReason(err)})`);
+  const format = meta.format ?? 'unknown';
+  const decodeAt = async (side: number): Promise<DecodedImage> => {
+    try {
+      const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
+        .rotate()
+        .resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true })
+        .flatten({ background: '#ffffff' })
+        .toColourspace('b-w')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      if (info.channels !== 1) fail(`decoded to ${info.channels} channels, expected 1`);
+      const gray = new Float32Array(info.width * info.height);
+      for (let i = 0; i < gray.length; i++) gray[i] = data[i]! / 255;
+      return { width: info.width, height: info.height, data: gray, originalWidth, originalHeight, format, name };
+    } catch (err) {
+      if (err instanceof ImageDecodeError) throw err;
+      return fail(`cannot decode ${format} data (${shortReason(err)})`);
+    }
+  };
+  const longer = Math.max(width, height);
+  if (options.coarse && format === 'jpeg' && longer > COARSE_ABOVE_SIDE) {
+    const coarse = await decodeAt(Math.ceil(longer / options.coarse.shrink));
+    const side = options.coarse.refine(coarse);
+    if (side === null) return coarse;
+    return decodeAt(Math.max(coarse.width, coarse.height, Math.min(maxSide, Math.ceil(side))));
   }
+  return decodeAt(maxSide);
 }
 
 const megapixels = (n: number): string => (n / 1e6).toFixed(n >= 1e7 ? 0 : 1);

@@ -136,3 +136,20 @@ export function pageCrops(page: SegmentedPage): Float32Array {
 export function toInputBox(page: SegmentedPage, b: Box): Box {
   return scaleBox(b, page.factor);
 }
+
+/**
+ * For coarse-to-fine decoding (see decodeImage's `coarse`): given an image decoded small, null
+ * when its characters are already tall enough to work on, else the longer side to decode at so
+ * they are (as large as allowed when they are too small there to measure, or absent).
+ */
+export function refineDecodeSide(coarse: GrayImage): number | null {
+  const wanted = 1.3 * WORK_CHAR_HEIGHT;
+  const s = measureWriting(halvings(coarse));
+  const longer = Math.max(coarse.width, coarse.height);
+  if (!s || s.charHeight < PREVIEW_MIN_CHAR) return Infinity;
+  if (s.charHeight >= wanted) return null;
+  return longer * (wanted / s.charHeight);
+}
+
+/** Decoding options for OCR: large JPEGs are decoded coarse to fine. */
+export const OCR_DECODE = { coarse: { shrink: 4, refine: refineDecodeSide } } as const;

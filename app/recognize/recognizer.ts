@@ -7,7 +7,8 @@ import { CLASSES_36, GLYPH_PIXELS } from '../data/glyphs.ts';
 import { cropGlyphs } from '../image/crop.ts';
 import { candidateBlobs, resolveWord, type GlyphBlob } from '../image/glyphs.ts';
 import { boxesUnion, scaleBox, type Box, type GrayImage } from '../image/gray.ts';
-import { segmentPage, type SegmentOptions } from '../image/segment.ts';
+import { decodeImage } from '../image/decode.ts';
+import { OCR_DECODE, segmentPage, type SegmentOptions } from '../image/segment.ts';
 import { defaultRecognizerPath } from '../models.ts';
 import { decodeRow, type DecodeOptions } from './decode.ts';
 import { rowNode, type GlyphNode, type Page, type WordNode } from './document.ts';
@@ -69,6 +70,16 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
     return rowNode(boxesUnion(wordNodes.map((w) => w.box)), wordNodes);
   });
   return { source: options.source ?? image.name, width: outWidth, height: outHeight, rows, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Reads and recognises an image file (or its bytes): large JPEGs are decoded coarse to fine, at
+ * the size their writing needs.
+ */
+export async function recognizeFile(input: string | Buffer, classifier: GlyphClassifier, options: RecognizeOptions & { name?: string } = {}): Promise<Page> {
+  const name = options.name ?? (typeof input === 'string' ? input : undefined);
+  const image = await decodeImage(input, { ...OCR_DECODE, name });
+  return recognizePage(image, classifier, { ...options, source: options.source ?? name });
 }
 
 /** Runs the classifier and checks what comes back; scores that are not probabilities are softmaxed. */

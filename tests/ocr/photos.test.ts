@@ -6,11 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../app/image/decode.ts';
 import { defaultRecognizerPath } from '../../app/models.ts';
 import { cer, cerCount, parseGroundTruth, type CerCount } from '../../app/recognize/cer.ts';
 import { pageText } from '../../app/recognize/document.ts';
-import { loadDefaultClassifier, recognizePage } from '../../app/recognize/recognizer.ts';
+import { loadDefaultClassifier, recognizeFile } from '../../app/recognize/recognizer.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
 
 /** CER bounds by model file: the CNN's target, and a looser one the course MLP (85% on glyphs) meets (it measured 0%). */
@@ -37,7 +36,7 @@ describe.skipIf(!data || !modelPath)('OCR of the shared photos', () => {
     const counts: CerCount[] = [];
     const lines: string[] = [];
     for (const [file, rows] of truth) {
-      const page = await recognizePage(await decodeImage(join(data!, 'photos', file)), classifier);
+      const page = await recognizeFile(join(data!, 'photos', file), classifier);
       const text = pageText(page);
       const count = cerCount(text.split('\n').join(''), rows.join(''));
       counts.push(count);
