@@ -44,7 +44,7 @@ export function estimateBackground(img: GrayImage, options: BackgroundOptions = 
       grid[gy * gw + gx] = (bin + 0.5) / 64;
     }
   }
-  const paper = boxMean(maxFilter3(grid, gw, gh), gw, gh);
+  const paper = neighbourhood3(neighbourhood3(grid, gw, gh, 'max'), gw, gh, 'mean');
   return upsampleBilinear(paper, gw, gh, cell, w, h);
 }
 
@@ -63,43 +63,23 @@ export function inkMap(img: GrayImage, background = estimateBackground(img)): Gr
   return { width: img.width, height: img.height, data: out };
 }
 
-function maxFilter3(g: Float32Array, w: number, h: number): Float32Array {
+/** Each cell from its 3×3 neighbourhood (the cells that exist): their maximum, or their mean. */
+function neighbourhood3(g: Float32Array, w: number, h: number, reduce: 'max' | 'mean'): Float32Array {
   const out = new Float32Array(g.length);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let m = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx >= 0 && xx < w) m = Math.max(m, g[yy * w + xx]!);
-        }
-      }
-      out[y * w + x] = m;
-    }
-  }
-  return out;
-}
-
-function boxMean(g: Float32Array, w: number, h: number): Float32Array {
-  const out = new Float32Array(g.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
       let s = 0;
       let n = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx >= 0 && xx < w) {
-            s += g[yy * w + xx]!;
-            n++;
-          }
+      for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+          const v = g[yy * w + xx]!;
+          m = Math.max(m, v);
+          s += v;
+          n++;
         }
       }
-      out[y * w + x] = s / n;
+      out[y * w + x] = reduce === 'max' ? m : s / n;
     }
   }
   return out;

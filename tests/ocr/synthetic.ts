@@ -3,6 +3,7 @@
  * that need no photos and no model: characters drawn as strokes (a simple block-capital stroke
  * font, or real EMNIST glyphs when given), on paper with uneven light, grain, blur, slanted rows.
  */
+import { createRng } from '../../app/data/random.ts';
 import type { Box, GrayImage } from '../../app/image/gray.ts';
 
 type Point = [number, number];
@@ -161,7 +162,7 @@ export function drawRaster(ink: Float32Array, w: number, h: number, g: RasterGly
     const at = (xx: number, yy: number) => (xx >= 0 && yy >= 0 && xx < g.width && yy < g.height ? g.data[yy * g.width + xx]! : 0);
     return (at(x, y) * (1 - fx) + at(x + 1, y) * fx) * (1 - fy) + (at(x, y + 1) * (1 - fx) + at(x + 1, y + 1) * fx) * fy;
   };
-  let bx0 = Infinity, by0 = Infinity, bx1 = -Infinity, by1 = -Infinity;
+  const canvas: Canvas = { ink, width: w, box: newBox() };
   const ya = Math.max(0, Math.floor(oy + gy0 * s - 2));
   const yb = Math.min(h - 1, Math.ceil(baseline + 2));
   const xa = Math.max(0, Math.floor(ox + gx0 * s - 2 - Math.abs(shear) * size));
@@ -170,17 +171,10 @@ export function drawRaster(ink: Float32Array, w: number, h: number, g: RasterGly
     const lean = shear * (baseline - (y + 0.5));
     for (let x = xa; x <= xb; x++) {
       const v = sample((x + 0.5 - lean - ox) / s - 0.5, (y + 0.5 - oy) / s - 0.5);
-      if (v <= 0) continue;
-      if (v > ink[y * w + x]!) ink[y * w + x] = v;
-      if (v > 0.5) {
-        bx0 = Math.min(bx0, x);
-        by0 = Math.min(by0, y);
-        bx1 = Math.max(bx1, x + 1);
-        by1 = Math.max(by1, y + 1);
-      }
+      if (v > 0) put(canvas, x, y, v);
     }
   }
-  return bx0 === Infinity ? null : { x0: bx0, y0: by0, x1: bx1, y1: by1 };
+  return boxOf(canvas);
 }
 
 export interface PageGlyph {
@@ -197,17 +191,33 @@ export interface SyntheticPage {
   words: number[][];
 }
 
-/** Deterministic PRNG (mulberry32). */
+/** Deterministic uniform [0, 1) numbers from a seed (the project's generator). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
+
+/** Ink (max-composited) and the box of the ink above half, as characters are drawn. */
+interface Canvas {
+  ink: Float32Array;
+  width: number;
+  box: { x0: number; y0: number; x1: number; y1: number };
+}
+
+const newBox = () => ({ x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity });
+
+function put(c: Canvas, x: number, y: number, v: number): void {
+  const i = y * c.width + x;
+  if (v > c.ink[i]!) c.ink[i] = v;
+  if (v > 0.5) {
+    c.box.x0 = Math.min(c.box.x0, x);
+    c.box.y0 = Math.min(c.box.y0, y);
+    c.box.x1 = Math.max(c.box.x1, x + 1);
+    c.box.y1 = Math.max(c.box.y1, y + 1);
+  }
+}
+
+const boxOf = (c: Canvas): Box | null => (c.box.x0 === Infinity ? null : { ...c.box });
 
 function segDist(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
   const dx = bx - ax;
@@ -221,7 +231,7 @@ function segDist(px: number, py: number, ax: number, ay: number, bx: number, by:
 export function drawGlyph(ink: Float32Array, w: number, h: number, g: StrokeGlyph, x0: number, y0: number, size: number, strokePx: number, shear = 0): Box | null {
   const lines = g.map((line) => line.map(([x, y]) => [x0 + (x + shear * (1 - y)) * size, y0 + y * size] as Point));
   const r = strokePx / 2;
-  let bx0 = Infinity, by0 = Infinity, bx1 = -Infinity, by1 = -Infinity;
+  const canvas: Canvas = { ink, width: w, box: newBox() };
   for (const line of lines) {
     for (let s = 0; s < line.length - 1 || (line.length === 1 && s === 0); s++) {
       const [ax, ay] = line[s]!;
@@ -232,19 +242,12 @@ export function drawGlyph(ink: Float32Array, w: number, h: number, g: StrokeGlyp
       const yb = Math.min(h - 1, Math.ceil(Math.max(ay, by) + r + 1));
       for (let y = ya; y <= yb; y++) {
         for (let x = xa; x <= xb; x++) {
-          const v = Math.max(0, Math.min(1, r + 0.5 - segDist(x + 0.5, y + 0.5, ax, ay, bx, by)));
-          if (v > ink[y * w + x]!) ink[y * w + x] = v;
-          if (v > 0.5) {
-            bx0 = Math.min(bx0, x);
-            by0 = Math.min(by0, y);
-            bx1 = Math.max(bx1, x + 1);
-            by1 = Math.max(by1, y + 1);
-          }
+          put(canvas, x, y, Math.max(0, Math.min(1, r + 0.5 - segDist(x + 0.5, y + 0.5, ax, ay, bx, by))));
         }
       }
     }
   }
-  return bx0 === Infinity ? null : { x0: bx0, y0: by0, x1: bx1, y1: by1 };
+  return boxOf(canvas);
 }
 
 /** Renders a page; boxes are exact ink boxes (before blur). */
