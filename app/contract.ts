@@ -6,42 +6,9 @@
  * codec, so the renderer (a browser bundle) imports it as it is.
  */
 
-// The training DTOs mirror app/train/types.ts (this file must stand alone: the renderer's
-// tsconfig sees only it); app/services/training.ts fails to compile if the two drift apart.
-
-export type Arch = 'mlp' | 'ae' | 'tfmlp' | 'cnn';
-
-export interface EpochRecord {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy?: number;
-  validationLoss: number;
-  validationAccuracy?: number;
-  /** autoencoder: mean validation PSNR in dB */
-  validationPsnr?: number;
-  seconds: number;
-}
-
-export interface TrainResult {
-  arch: Arch;
-  modelPath: string;
-  outDir: string;
-  backend: string;
-  history: EpochRecord[];
-  bestEpoch: number;
-  validationAccuracy?: number;
-  validationPsnr?: number;
-  cancelled: boolean;
-  seconds: number;
-  artefacts: Record<string, string>;
-}
-
-export type TrainEvent =
-  | { type: 'start'; arch: Arch; backend: string; epochs: number; batchesPerEpoch: number; trainCount: number; validationCount: number }
-  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
-  | { type: 'epoch'; record: EpochRecord; etaSeconds: number }
-  | { type: 'log'; message: string }
-  | { type: 'done'; result: TrainResult };
+// The training DTOs are those of app/train (type-only, no imports, so the renderer bundle can use them).
+import type { Arch, EpochRecord, TrainEvent, TrainResult } from './train/types.ts';
+export type { Arch, EpochRecord, TrainEvent, TrainResult } from './train/types.ts';
 
 /** Side of the square glyph every classifier and the autoencoder take (see app/data/glyphs.ts). */
 export const GLYPH_SIDE = 32;

@@ -6,7 +6,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ContractError, type HwrEvent, type TrainEvent as TrainEventDTO, type TrainRequest, type TrainResult as TrainResultDTO, type TrainingStatus } from '../contract.ts';
+import { ContractError, type HwrEvent, type TrainRequest, type TrainingStatus } from '../contract.ts';
 import type { TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
 import { newRunId, readRun, writeRun, type RunRecord } from './runs.ts';
 import type { FromTrainer, LaunchTrainer, TrainerProcess } from './worker-protocol.ts';
@@ -24,12 +24,6 @@ export interface TrainingDeps {
   /** How long a cancelled run may take to stop by itself before its process is killed. */
   cancelGraceMs?: number;
 }
-
-// The contract's training DTOs must accept what app/train reports (a compile error here means they drifted).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const eventsMatch: Same<TrainEvent, TrainEventDTO> = true;
-const resultsMatch: Same<TrainResult, TrainResultDTO> = true;
-void eventsMatch, resultsMatch;
 
 /** Loss points kept for the live batch curve (older ones are thinned). */
 const TRACE_POINTS = 400;
