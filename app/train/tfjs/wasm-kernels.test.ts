@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../data/random.ts';
-import { registerWasmTrainingKernels, simdKernelsActive } from './wasm-kernels.ts';
+import { registerWasmTrainingKernels, simdKernelVariant, useKernelBuild } from './wasm-kernels.ts';
 
 /**
  * Every kernel registered for the 'wasm' backend against the plain-JS 'cpu' backend on random
@@ -120,11 +120,12 @@ const cases: Case[] = [
   matMulCase('matMul: batch 1, rank 3, A·Bᵀ', [1, 6, 8], [1, 3, 8], false, true),
 ];
 
-describe('wasm training kernels agree with the cpu backend', () => {
+describe.each(['relaxed-simd', 'simd'] as const)('wasm training kernels (%s build) agree with the cpu backend', (build) => {
   beforeAll(async () => {
     registerWasmTrainingKernels();
     tf.enableProdMode();
     await tf.setBackend('wasm');
+    useKernelBuild(build);
   });
 
   it('registers the filter gradient the backend lacks and replaces the slow ones', () => {
@@ -139,23 +140,30 @@ describe('wasm training kernels agree with the cpu backend', () => {
     expect(maxRelativeError(got.data, want.data)).toBeLessThan(2e-5);
   });
 
-  it('ran the SIMD kernels of grad.wasm (on the backend memory), not the fallbacks', () => {
-    expect(simdKernelsActive()).toBe(true);
+  it('ran this build of our kernels (on the backend memory), not the fallbacks', () => {
+    expect(simdKernelVariant()).toBe(build);
   });
+});
 
-  it('grad.wasm is what the AssemblyScript source compiles to', () => {
+describe('the kernel builds', () => {
+  it.each([
+    ['grad.wasm', 'simd'],
+    ['grad-relaxed.wasm', 'simd,relaxed-simd'],
+  ])('%s is what the AssemblyScript source compiles to', (file, features) => {
     const here = fileURLToPath(new URL('./kernels/', import.meta.url));
     const asc = createRequire(import.meta.url).resolve('assemblyscript/bin/asc.js');
     const out = mkdtempSync(join(tmpdir(), 'hwr-asc-'));
     try {
-      const flags = ['--optimize', '-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert', '--importMemory', '--noExportMemory'];
-      execFileSync(process.execPath, [asc, join(here, 'grad.ts'), '--outFile', join(out, 'grad.wasm'), ...flags], { stdio: 'pipe' });
-      expect(readFileSync(join(out, 'grad.wasm')).equals(readFileSync(join(here, 'grad.wasm')))).toBe(true);
+      const flags = ['--optimize', '-O3', '--enable', features, '--runtime', 'stub', '--noAssert', '--importMemory', '--noExportMemory'];
+      execFileSync(process.execPath, [asc, join(here, 'grad.ts'), '--outFile', join(out, file), ...flags], { stdio: 'pipe' });
+      expect(readFileSync(join(out, file)).equals(readFileSync(join(here, file)))).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
   });
+});
 
+describe('training through the kernels', () => {
   it('a small CNN has the same gradients on wasm as on cpu', async () => {
     const grads = async (backend: string) => {
       await tf.setBackend(backend);

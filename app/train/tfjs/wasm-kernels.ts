@@ -15,6 +15,7 @@
  * Every kernel here is checked against the plain-JS 'cpu' backend (wasm-kernels.test.ts).
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
 
 type TensorInfo = tf.TensorInfo;
@@ -34,6 +35,7 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
   Memory: abstract new (...args: never[]) => object;
+  validate(bytes: Uint8Array): boolean;
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -44,25 +46,50 @@ interface GradKernels {
   maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
 }
 
+type KernelBuild = 'relaxed-simd' | 'simd';
 let gradKernels: GradKernels | null | undefined;
+let gradVariant: KernelBuild | 'none' = 'none';
+let forcedBuild: KernelBuild | undefined;
 
 /**
- * Our SIMD kernels (kernels/grad.wasm), instantiated on the backend's own memory so they work in
- * place on its tensors. Null when that memory is not reachable (a different build of the
+ * The build of our kernels this engine runs: with relaxed SIMD (fused multiply-add) where the
+ * engine has it — Node 20's V8 has it behind a flag, which is switched on here — else plain SIMD.
+ */
+function kernelBytes(): { bytes: Uint8Array; variant: KernelBuild } {
+  if (forcedBuild !== 'simd') {
+    const relaxed = readFileSync(new URL('./kernels/grad-relaxed.wasm', import.meta.url));
+    if (!WebAssemblyApi.validate(relaxed)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    if (WebAssemblyApi.validate(relaxed)) return { bytes: relaxed, variant: 'relaxed-simd' };
+    if (forcedBuild) throw new Error('this JavaScript engine has no relaxed SIMD');
+  }
+  return { bytes: readFileSync(new URL('./kernels/grad.wasm', import.meta.url)), variant: 'simd' };
+}
+
+/** Tests and benchmarks: run a given build of the kernels from the next kernel call on. */
+export function useKernelBuild(build: KernelBuild | undefined): void {
+  forcedBuild = build;
+  gradKernels = undefined;
+}
+
+/**
+ * Our SIMD kernels (kernels/grad*.wasm), instantiated on the backend's own memory so they work
+ * in place on its tensors. Null when that memory is not reachable (a different build of the
  * backend): the kernels then take the XNNPACK/JS paths.
  */
 function kernelsFor(backend: WasmBackendLike): GradKernels | null {
   if (gradKernels !== undefined) return gradKernels;
   const memory = backend.wasm?.asm?.memory;
   if (!(memory instanceof WebAssemblyApi.Memory)) return (gradKernels = null);
-  const module = new WebAssemblyApi.Module(readFileSync(new URL('./kernels/grad.wasm', import.meta.url)));
+  const { bytes, variant } = kernelBytes();
+  const module = new WebAssemblyApi.Module(bytes);
   gradKernels = new WebAssemblyApi.Instance(module, { env: { memory } }).exports as unknown as GradKernels;
+  gradVariant = variant;
   return gradKernels;
 }
 
-/** Whether the SIMD kernels were instantiated (after the first gradient on the wasm backend). */
-export function simdKernelsActive(): boolean {
-  return Boolean(gradKernels);
+/** Which build of our kernels runs ('none' before the first use or without them). */
+export function simdKernelVariant(): KernelBuild | 'none' {
+  return gradKernels ? gradVariant : 'none';
 }
 
 const address = (backend: WasmBackendLike, t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;

@@ -6,9 +6,19 @@
 // no runtime (no allocation), so it never writes outside the buffers it is handed.
 // Built by: npx asc app/train/tfjs/kernels/grad.ts --outFile app/train/tfjs/kernels/grad.wasm
 //   --optimize -O3 --enable simd --runtime stub --noAssert --importMemory --noExportMemory
-// (wasm-kernels.test.ts rebuilds it and checks the committed file is the same).
+// and the same with --enable simd,relaxed-simd --outFile .../grad-relaxed.wasm
+// (wasm-kernels.test.ts rebuilds both and checks the committed files are the same).
 //
 // Layouts: NHWC activations, HWIO filters, float32, row-major.
+//
+// Built twice: with relaxed SIMD (grad-relaxed.wasm: f32x4.relaxed_madd, a fused multiply-add
+// on x86-64 with FMA, twice the arithmetic per instruction) and without (grad.wasm: multiply
+// then add) for engines without relaxed SIMD.
+
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Conv2DBackpropFilter, stride 1, any kernel size and padding:
@@ -79,13 +89,13 @@ export function conv2dFilterGrad(
     for (let c = 0; c < cols; c++) {
       const d0 = v128.load(d), d1 = v128.load(d, 16);
       let s = v128.load32_splat(a);
-      c00 = f32x4.add(c00, f32x4.mul(s, d0)); c01 = f32x4.add(c01, f32x4.mul(s, d1));
+      c00 = madd(c00, s, d0); c01 = madd(c01, s, d1);
       s = v128.load32_splat(a, 4);
-      c10 = f32x4.add(c10, f32x4.mul(s, d0)); c11 = f32x4.add(c11, f32x4.mul(s, d1));
+      c10 = madd(c10, s, d0); c11 = madd(c11, s, d1);
       s = v128.load32_splat(a, 8);
-      c20 = f32x4.add(c20, f32x4.mul(s, d0)); c21 = f32x4.add(c21, f32x4.mul(s, d1));
+      c20 = madd(c20, s, d0); c21 = madd(c21, s, d1);
       s = v128.load32_splat(a, 12);
-      c30 = f32x4.add(c30, f32x4.mul(s, d0)); c31 = f32x4.add(c31, f32x4.mul(s, d1));
+      c30 = madd(c30, s, d0); c31 = madd(c31, s, d1);
       a += xPix;
       d += dPix;
     }
@@ -103,10 +113,10 @@ export function conv2dFilterGrad(
     let d = dp + <usize>r * dRow;
     for (let c = 0; c < cols; c++) {
       const d0 = v128.load(d);
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), d0));
-      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a, 4), d0));
-      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a, 8), d0));
-      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a, 12), d0));
+      c0 = madd(c0, v128.load32_splat(a), d0);
+      c1 = madd(c1, v128.load32_splat(a, 4), d0);
+      c2 = madd(c2, v128.load32_splat(a, 8), d0);
+      c3 = madd(c3, v128.load32_splat(a, 12), d0);
       a += xPix;
       d += dPix;
     }
@@ -121,10 +131,10 @@ export function conv2dFilterGrad(
     let d = dp + <usize>r * dRow;
     for (let c = 0; c < cols; c++) {
       const s = v128.load32_splat(a);
-      c0 = f32x4.add(c0, f32x4.mul(s, v128.load(d)));
-      c1 = f32x4.add(c1, f32x4.mul(s, v128.load(d, 16)));
-      c2 = f32x4.add(c2, f32x4.mul(s, v128.load(d, 32)));
-      c3 = f32x4.add(c3, f32x4.mul(s, v128.load(d, 48)));
+      c0 = madd(c0, s, v128.load(d));
+      c1 = madd(c1, s, v128.load(d, 16));
+      c2 = madd(c2, s, v128.load(d, 32));
+      c3 = madd(c3, s, v128.load(d, 48));
       a += xPix;
       d += dPix;
     }
@@ -138,7 +148,7 @@ export function conv2dFilterGrad(
     let a = xp + <usize>r * xRow;
     let d = dp + <usize>r * dRow;
     for (let c = 0; c < cols; c++) {
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(d)));
+      c0 = madd(c0, v128.load32_splat(a), v128.load(d));
       a += xPix;
       d += dPix;
     }
@@ -195,13 +205,13 @@ export function conv2dPadded(
       for (let i = 0; i < ci; i++) {
         const w0 = v128.load(wp), w1 = v128.load(wp, 16);
         let s = v128.load32_splat(a);
-        c00 = f32x4.add(c00, f32x4.mul(s, w0)); c01 = f32x4.add(c01, f32x4.mul(s, w1));
+        c00 = madd(c00, s, w0); c01 = madd(c01, s, w1);
         s = v128.load32_splat(a + pPix);
-        c10 = f32x4.add(c10, f32x4.mul(s, w0)); c11 = f32x4.add(c11, f32x4.mul(s, w1));
+        c10 = madd(c10, s, w0); c11 = madd(c11, s, w1);
         s = v128.load32_splat(a + 2 * pPix);
-        c20 = f32x4.add(c20, f32x4.mul(s, w0)); c21 = f32x4.add(c21, f32x4.mul(s, w1));
+        c20 = madd(c20, s, w0); c21 = madd(c21, s, w1);
         s = v128.load32_splat(a + 3 * pPix);
-        c30 = f32x4.add(c30, f32x4.mul(s, w0)); c31 = f32x4.add(c31, f32x4.mul(s, w1));
+        c30 = madd(c30, s, w0); c31 = madd(c31, s, w1);
         a += 4;
         wp += wRow;
       }
@@ -221,10 +231,10 @@ export function conv2dPadded(
       let wp = wAt + <usize>(ky * kw + kx) * wTap;
       for (let i = 0; i < ci; i++) {
         const w0 = v128.load(wp);
-        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), w0));
-        c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a + pPix), w0));
-        c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a + 2 * pPix), w0));
-        c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a + 3 * pPix), w0));
+        c0 = madd(c0, v128.load32_splat(a), w0);
+        c1 = madd(c1, v128.load32_splat(a + pPix), w0);
+        c2 = madd(c2, v128.load32_splat(a + 2 * pPix), w0);
+        c3 = madd(c3, v128.load32_splat(a + 3 * pPix), w0);
         a += 4;
         wp += wRow;
       }
@@ -240,7 +250,7 @@ export function conv2dPadded(
       let a = pAt + <usize>ky * pRow + <usize>kx * pPix;
       let wp = wAt + <usize>(ky * kw + kx) * wTap;
       for (let i = 0; i < ci; i++) {
-        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(wp)));
+        c0 = madd(c0, v128.load32_splat(a), v128.load(wp));
         a += 4;
         wp += wRow;
       }
