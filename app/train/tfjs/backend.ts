@@ -13,7 +13,7 @@
  * is muted while a native package loads, so none of it reaches CLI output.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels } from './wasm-kernels.ts';
+import { prepareWasmKernels, registerWasmTrainingKernels } from './wasm-kernels.ts';
 
 export type ModuleImporter = (specifier: string) => Promise<unknown>;
 
@@ -54,7 +54,9 @@ const CANDIDATES: Candidate[] = [
     singleThreaded: true,
     describe: async () => {
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-      return `@tensorflow/tfjs-backend-wasm ${tf.version_core} (${simd ? 'SIMD' : 'no SIMD'}, XNNPACK + hwr gradient kernels)`;
+      const ours = prepareWasmKernels(tf.backend());
+      const kernels = ours === 'none' ? 'hwr kernels unavailable' : `hwr conv/gradient kernels, ${ours === 'relaxed-simd' ? 'relaxed SIMD (FMA)' : 'SIMD'}`;
+      return `@tensorflow/tfjs-backend-wasm ${tf.version_core} (${simd ? 'SIMD' : 'no SIMD'}; XNNPACK + ${kernels})`;
     },
     load: async (importer) => {
       await importer('@tensorflow/tfjs-backend-wasm');

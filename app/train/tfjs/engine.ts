@@ -111,6 +111,7 @@ class WorkerEngine implements GradientEngine {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: CallReply) => void; reject: (e: Error) => void }>();
   private failure: Error | null = null;
+  private readonly exited = new Set<Worker>();
 
   private constructor(
     private readonly workers: Worker[],
@@ -172,6 +173,7 @@ class WorkerEngine implements GradientEngine {
       };
       worker.on('error', (err) => fail(new Error(`training worker crashed: ${err.message}`)));
       worker.on('exit', (code) => {
+        this.exited.add(worker);
         if (code !== 0 || this.pending.size > 0) fail(new Error(`training worker exited (code ${code})`));
       });
     });
@@ -229,8 +231,10 @@ class WorkerEngine implements GradientEngine {
       this.workers.map(
         (w) =>
           new Promise<void>((resolve) => {
+            if (this.exited.has(w)) return resolve();
             w.once('exit', () => resolve());
             w.postMessage({ type: 'close' } satisfies WorkerRequest);
+            // A worker stuck in a kernel does not read messages: stop it after a grace period.
             setTimeout(() => void w.terminate(), 2000).unref();
           }),
       ),

@@ -87,6 +87,12 @@ function kernelsFor(backend: WasmBackendLike): GradKernels | null {
   return gradKernels;
 }
 
+/** Instantiates our kernels on the active wasm backend now; returns which build runs. */
+export function prepareWasmKernels(backend: unknown): KernelBuild | 'none' {
+  kernelsFor(backend as WasmBackendLike);
+  return simdKernelVariant();
+}
+
 /** Which build of our kernels runs ('none' before the first use or without them). */
 export function simdKernelVariant(): KernelBuild | 'none' {
   return gradKernels ? gradVariant : 'none';
