@@ -1,7 +1,8 @@
 // Run as a child process by threads.test.ts: trains a few batches (on worker threads when the
-// backend has them), never calls dispose(), prints the backend, and must exit by itself.
+// backend has them), prints the backend, and must exit by itself; with DISPOSE=1 it awaits
+// dispose() first and must still get to print after it.
 import { createRng } from '../../data/random.ts';
-import { backendInfo, mlp, ready, SGD, trainEpoch } from '../index.ts';
+import { backendInfo, dispose, mlp, ready, SGD, trainEpoch } from '../index.ts';
 
 const rng = createRng(1);
 const count = 256;
@@ -10,4 +11,6 @@ const y = Int32Array.from({ length: count }, () => rng.int(36));
 const net = mlp([1024, 64, 36], rng);
 await ready();
 const { meanLoss } = trainEpoch(net, new SGD(net.params(), { learningRate: 0.01 }), x, y, count, { batchSize: 32, rng });
-console.log(JSON.stringify({ ...backendInfo(), meanLoss }));
+const info = backendInfo();
+if (process.env.DISPOSE) await dispose();
+console.log(JSON.stringify({ ...info, meanLoss, disposed: Boolean(process.env.DISPOSE) }));

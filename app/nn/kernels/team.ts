@@ -243,8 +243,9 @@ export class ThreadTeam {
     this.seq = (this.seq + 1) & LAYOUT.SEQ_MASK;
     Atomics.store(this.ints, LAYOUT.SEQ, this.seq);
     Atomics.notify(this.ints, LAYOUT.SEQ);
+    // Referenced while closing, so that awaiting close() keeps the process alive until they exit.
+    for (const worker of this.workers) worker.ref();
     const timer = setTimeout(() => this.workers.forEach((w) => void w.terminate()), 2000);
-    timer.unref();
     await Promise.all(this.exited);
     clearTimeout(timer);
   }

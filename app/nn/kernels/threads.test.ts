@@ -89,6 +89,12 @@ describe('a process that used the threads', () => {
     expect(Number.isFinite(info.meanLoss)).toBe(true);
   });
 
+  it('gets past `await dispose()`, which stops the workers', () => {
+    const child = run({ HWR_NN_THREADS: '2', DISPOSE: '1' });
+    expect(child.status).toBe(0);
+    expect(JSON.parse(child.stdout)).toMatchObject({ threads: 2, disposed: true });
+  });
+
   it('trains on the TypeScript kernels when told to (the fallback)', () => {
     const child = run({ HWR_NN_BACKEND: 'typescript' });
     expect(child.status).toBe(0);
