@@ -22,8 +22,8 @@ export interface BackendInfo {
   reason?: string;
   /** Kernel calls that ran in TypeScript because an array was outside engine memory. */
   fallbackCalls?: number;
-  /** Kernel calls shared with worker threads, those that stalled on a preempted worker, and those run alone while sharing was paused after stalls. */
-  team?: { shared: number; stalled: number; paused: number };
+  /** Kernel calls shared with worker threads, and those that stalled on a preempted worker. */
+  team?: { shared: number; stalled: number };
 }
 
 interface Engine {

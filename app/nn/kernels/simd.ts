@@ -319,9 +319,30 @@ export function act_backward(fn: i32, x: usize, y: usize, dy: usize, dx: usize, 
 // Softmax and the losses.
 
 @inline function rowMax(x: usize, n: i32): f32 {
-  let m: f32 = -Infinity;
-  for (let j = 0; j < n; j++) m = max(m, load<f32>(x + (<usize>j << 2)));
+  const end = <usize>n << 2;
+  let o: usize = 0;
+  let vm = f32x4.splat(-Infinity);
+  for (; o + 16 <= end; o += 16) vm = f32x4.pmax(vm, v128.load(x + o));
+  // Lane extraction needs constant lanes; -Infinity lanes (no full vector) never win.
+  let m = f32x4.extract_lane(vm, 0);
+  const m1 = f32x4.extract_lane(vm, 1), m2 = f32x4.extract_lane(vm, 2), m3 = f32x4.extract_lane(vm, 3);
+  if (m1 > m) m = m1;
+  if (m2 > m) m = m2;
+  if (m3 > m) m = m3;
+  for (; o < end; o += 4) {
+    const v = load<f32>(x + o);
+    if (v > m) m = v;
+  }
   return m;
+}
+
+/** y[0..n) *= k. */
+@inline function scaleRow(y: usize, n: i32, k: f32): void {
+  const end = <usize>n << 2;
+  const vk = f32x4.splat(k);
+  let o: usize = 0;
+  for (; o + 16 <= end; o += 16) v128.store(y + o, f32x4.mul(v128.load(y + o), vk));
+  for (; o < end; o += 4) store<f32>(y + o, load<f32>(y + o) * k);
 }
 
 /** y[r] = exp(x[r] − max) for one row; returns Σ y[r]. Tail lanes use the same vector exp. */
@@ -349,8 +370,7 @@ export function softmax_rows(m: i32, n: i32, x: usize, y: usize): void {
   const row = <usize>n << 2;
   for (let i = 0; i < m; i++) {
     const sum = expShifted(x, y, n, rowMax(x, n));
-    const inv: f32 = 1 / sum;
-    for (let o: usize = 0; o < row; o += 4) store<f32>(y + o, load<f32>(y + o) * inv);
+    scaleRow(y, n, 1 / sum);
     x += row; y += row;
   }
 }
@@ -368,8 +388,7 @@ export function softmax_ce(m: i32, n: i32, logits: usize, labels: usize, grad: u
     const sum = expShifted(logits, grad, n, shift);
     const label = load<i32>(labels + (<usize>i << 2));
     total += <f64>(Mathf.log(sum) - (load<f32>(logits + (<usize>label << 2)) - shift));
-    const k: f32 = scale / sum;
-    for (let o: usize = 0; o < row; o += 4) store<f32>(grad + o, load<f32>(grad + o) * k);
+    scaleRow(grad, n, scale / sum);
     const at = grad + (<usize>label << 2);
     store<f32>(at, load<f32>(at) - scale);
     logits += row; grad += row;

@@ -52,16 +52,8 @@ const WORKER_SPIN_MS = 0.25;
 const MAIN_SPIN = 1 << 14;
 /** A chunk that has not finished after this long means a dead worker. */
 const JOB_TIMEOUT_MS = 60_000;
-/**
- * A wait this long for a worker's chunk means it was preempted (a chunk takes microseconds).
- * One costs about as much as sharing saves in a hundred jobs, so when more than ~2% of recent
- * jobs stall (a machine busy with other work), jobs run on the main thread alone for a while.
- * (The score decays by 1% a job and gains 1 a stall: above 2, two stalls came close together.)
- */
+/** A wait this long for a worker's chunk means it was preempted (a chunk takes microseconds). */
 const STALL_MS = 0.5;
-const STALL_DECAY = 0.99;
-const STALL_LIMIT = 2;
-const PAUSE_JOBS = 4000;
 
 /** A kernel call to share: `args` at chunk start 0, each advanced by `strides[i] × from` for a chunk starting at unit `from`. */
 export interface Job {
@@ -94,10 +86,8 @@ export class ThreadTeam {
   private seq = 0;
   private readyCount = 0;
   private closed = false;
-  private stallScore = 0;
-  private pausedJobs = 0;
-  /** Jobs shared, and jobs in which the main thread stalled waiting for a worker. */
-  readonly counts = { shared: 0, stalled: 0, paused: 0 };
+  /** Jobs shared, and jobs in which the main thread stalled waiting for a preempted worker. */
+  readonly counts = { shared: 0, stalled: 0 };
 
   constructor(
     module: WasmModule,
@@ -131,16 +121,6 @@ export class ThreadTeam {
   ready(): number {
     while (this.readyCount < this.workers.length && Atomics.load(this.ints, LAYOUT.READY + this.readyCount + 1) === 1) this.readyCount++;
     return this.closed ? 0 : this.readyCount;
-  }
-
-  /** Whether a job may be shared now: a worker is ready and sharing is not paused after stalls. */
-  available(): boolean {
-    if (this.pausedJobs > 0) {
-      this.pausedJobs--;
-      this.counts.paused++;
-      return false;
-    }
-    return this.ready() > 0;
   }
 
   /** Resolves once every worker is ready (or the team is closed). */
@@ -226,13 +206,7 @@ export class ThreadTeam {
       }
     }
     if (!judge) return;
-    const stalled = start !== 0 && performance.now() - start > STALL_MS;
-    if (stalled) this.counts.stalled++;
-    this.stallScore = this.stallScore * STALL_DECAY + (stalled ? 1 : 0);
-    if (this.stallScore > STALL_LIMIT) {
-      this.stallScore = 0;
-      this.pausedJobs = PAUSE_JOBS;
-    }
+    if (start !== 0 && performance.now() - start > STALL_MS) this.counts.stalled++;
   }
 
   /** Ends the workers; resolves when they have exited. */

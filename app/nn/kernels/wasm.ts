@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { ACTIVATIONS } from '../activations.ts';
 import { WasmHeap } from './heap.ts';
+import { ShareChooser } from './chooser.ts';
 import { ARGS, ThreadTeam, type Scratch } from './team.ts';
 import { tsKernels } from './ts.ts';
 import type { FloatArray, Kernels } from './types.ts';
@@ -103,6 +104,7 @@ class ScratchSet implements Scratch {
 export class WasmKernels implements Kernels {
   private team: ThreadTeam | null = null;
   private readonly scratch: ScratchSet;
+  private readonly chooser = new ShareChooser();
   private readonly exports: SimdExports;
   private readonly args = new Float64Array(ARGS);
   private readonly strides = new Float64Array(ARGS);
@@ -111,9 +113,14 @@ export class WasmKernels implements Kernels {
   /** Leave shared calls entirely to the workers (tests of the workers' path). */
   workersOnly = false;
 
-  /** Shared jobs, jobs that stalled on a preempted worker, and jobs run alone while sharing was paused. */
-  get teamCounts(): { shared: number; stalled: number; paused: number } {
-    return { ...(this.team?.counts ?? { shared: 0, stalled: 0, paused: 0 }) };
+  /** Calls shared with the workers, and calls that stalled on a preempted worker. */
+  get teamCounts(): { shared: number; stalled: number } {
+    return { ...(this.team?.counts ?? { shared: 0, stalled: 0 }) };
+  }
+
+  /** The timings behind the choice to share or not, per kernel and size (diagnostics). */
+  shareTimings(): ReturnType<ShareChooser['summary']> {
+    return this.chooser.summary();
   }
 
   constructor(
@@ -158,7 +165,7 @@ export class WasmKernels implements Kernels {
   private helpers(work: number, min: number): ThreadTeam | null {
     if (this.threads <= 1 || work < min) return null;
     const team = this.startTeam();
-    return team && team.available() ? team : null;
+    return team && team.ready() > 0 ? team : null;
   }
 
   private inHeap(...arrays: ArrayBufferView[]): boolean {
@@ -176,17 +183,20 @@ export class WasmKernels implements Kernels {
    * `align` units) with the team. this.args holds the arguments for the whole range and
    * this.strides how far each moves per unit; countArg receives a chunk's length.
    */
-  private share(fn: Shared, team: ThreadTeam | null, total: number, align: number, countArg: number, tmpArg = -1, packArg = -1, packFloats = 0): void {
+  private share(fn: Shared, team: ThreadTeam | null, work: number, total: number, align: number, countArg: number, tmpArg = -1, packArg = -1, packFloats = 0): void {
     const scratch = this.scratch.ensure(1 + (team?.size ?? 0), packFloats);
     const a = this.args;
-    if (!team) {
+    const shared = team !== null && (this.workersOnly || this.chooser.choose(fn, work));
+    const start = team ? performance.now() : 0;
+    if (shared) {
+      const chunk = Math.max(align, Math.ceil(total / ((team.size + 1) * CHUNKS_PER_THREAD) / align) * align);
+      team.run({ fn, total, chunk, args: a, strides: this.strides, countArg, tmpArg, packArg }, scratch, !this.workersOnly);
+    } else {
       if (tmpArg >= 0) a[tmpArg] = scratch.tmp[0]!;
       if (packArg >= 0) a[packArg] = scratch.pack[0]!;
       (this.exports[fn] as (...a: number[]) => void)(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!);
-      return;
     }
-    const chunk = Math.max(align, Math.ceil(total / ((team.size + 1) * CHUNKS_PER_THREAD) / align) * align);
-    team.run({ fn, total, chunk, args: a, strides: this.strides, countArg, tmpArg, packArg }, scratch, !this.workersOnly);
+    if (team) this.chooser.record(fn, work, shared, performance.now() - start);
   }
 
   /** Sets this.args and zeroes this.strides (callers then set the strides that move). */
@@ -202,7 +212,7 @@ export class WasmKernels implements Kernels {
     this.set(m, n, k, a.byteOffset, k, b.byteOffset, n, c.byteOffset, n, bias ? bias.byteOffset : 0, 0);
     this.strides[5] = this.strides[7] = 4;
     if (bias) this.strides[9] = 4;
-    this.share('gemm_nn', team, n, 8, 1, 10);
+    this.share('gemm_nn', team, m * n * k, n, 8, 1, 10);
   }
 
   gemmTN(m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
@@ -212,7 +222,7 @@ export class WasmKernels implements Kernels {
     this.set(m, n, k, a.byteOffset, m, b.byteOffset, n, c.byteOffset, n, 0, 0);
     this.strides[3] = 4;
     this.strides[7] = 4 * n;
-    this.share('gemm_tn', team, m, 16, 0, 10, 9, 16 * k);
+    this.share('gemm_tn', team, m * n * k, m, 16, 0, 10, 9, 16 * k);
   }
 
   sgdStepProduct(m: number, n: number, k: number, a: FloatArray, b: FloatArray, w: FloatArray, v: FloatArray | null, lr: number, momentum: number, decay: number): void {
@@ -223,7 +233,7 @@ export class WasmKernels implements Kernels {
     this.strides[3] = 4;
     this.strides[7] = 4 * n;
     if (v) this.strides[11] = 4 * n;
-    this.share('gemm_tn_sgd', team, m, 16, 0, 10, 9, 16 * k);
+    this.share('gemm_tn_sgd', team, m * n * k, m, 16, 0, 10, 9, 16 * k);
   }
 
   gemmNT(m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
@@ -233,7 +243,7 @@ export class WasmKernels implements Kernels {
     this.set(m, n, k, a.byteOffset, k, b.byteOffset, k, c.byteOffset, n, 0, 0);
     this.strides[5] = 4 * k;
     this.strides[7] = 4;
-    this.share('gemm_nt', team, n, 8, 1, 10, 9, 8 * k);
+    this.share('gemm_nt', team, m * n * k, n, 8, 1, 10, 9, 8 * k);
   }
 
   columnSums(m: number, n: number, a: FloatArray, out: FloatArray): void {
@@ -245,14 +255,14 @@ export class WasmKernels implements Kernels {
     if (!this.inHeap(x, y)) return tsKernels.activate(fn, x, y, len);
     this.set(ACTIVATIONS[fn].code, x.byteOffset, y.byteOffset, len);
     this.strides[1] = this.strides[2] = 4;
-    this.share('act_forward', this.helpers(len, SHARE_MIN_ELEMENTS), len, 16, 3);
+    this.share('act_forward', this.helpers(len, SHARE_MIN_ELEMENTS), len, len, 16, 3);
   }
 
   activateBackward(fn: Parameters<Kernels['activate']>[0], x: FloatArray, y: FloatArray, dy: FloatArray, dx: FloatArray, len: number): void {
     if (!this.inHeap(x, y, dy, dx)) return tsKernels.activateBackward(fn, x, y, dy, dx, len);
     this.set(ACTIVATIONS[fn].code, x.byteOffset, y.byteOffset, dy.byteOffset, dx.byteOffset, len);
     this.strides[1] = this.strides[2] = this.strides[3] = this.strides[4] = 4;
-    this.share('act_backward', this.helpers(len, SHARE_MIN_ELEMENTS), len, 16, 5);
+    this.share('act_backward', this.helpers(len, SHARE_MIN_ELEMENTS), len, len, 16, 5);
   }
 
   softmaxRows(m: number, n: number, x: FloatArray, y: FloatArray): void {
@@ -279,7 +289,7 @@ export class WasmKernels implements Kernels {
     this.set(w.byteOffset, g.byteOffset, v ? v.byteOffset : 0, len, lr, momentum, decay);
     this.strides[0] = this.strides[1] = 4;
     if (v) this.strides[2] = 4;
-    this.share('sgd_step', this.helpers(len, SHARE_MIN_ELEMENTS), len, 16, 3);
+    this.share('sgd_step', this.helpers(len, SHARE_MIN_ELEMENTS), len, len, 16, 3);
   }
 
   gatherRows(src: FloatArray, width: number, index: Int32Array, count: number, dst: FloatArray): void {
@@ -287,6 +297,6 @@ export class WasmKernels implements Kernels {
     this.set(src.byteOffset, width, index.byteOffset, count, dst.byteOffset);
     this.strides[2] = 4;
     this.strides[4] = 4 * width;
-    this.share('gather_rows', this.helpers(count * width, SHARE_MIN_ELEMENTS), count, 1, 3);
+    this.share('gather_rows', this.helpers(count * width, SHARE_MIN_ELEMENTS), count * width, count, 1, 3);
   }
 }
