@@ -30,8 +30,10 @@ export const LIMITS = {
   topK: 10,
   /** Samples per class in a dataset grid. */
   samplesPerClass: 16,
-  /** Ids (pages, glyphs, runs, models, jobs). */
+  /** Ids (pages, glyphs, runs, models, jobs, samples). */
   idLength: 128,
+  /** Samples per listSamples page. */
+  samplesPerPage: 200,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -163,6 +165,8 @@ export interface ModelList {
   models: ModelInfo[];
   /** Ids of the active models; null when none is available. */
   active: Record<ModelKind, string | null>;
+  /** The model of each kind that was active before the current one (one click back), if it still exists. */
+  previous: Record<ModelKind, string | null>;
 }
 
 export interface DatasetInfo {
@@ -202,11 +206,45 @@ export interface TrainRequest {
   seed: number;
 }
 
+/** "Retrain on my handwriting": fine-tune the active classifier on the sample store plus base data. */
+export interface PersonalizeRequest {
+  epochs: number;
+  seed: number;
+}
+
+/** Accuracy (0–1) on the user's held-back samples and on the base data's validation images. */
+export interface AccuracyPair {
+  user: number;
+  base: number;
+}
+
+export interface PersonalizationReport {
+  /** The model that was fine-tuned: the active classifier when the run started. */
+  baseModel: string;
+  /** User samples trained on, and held back for the before/after comparison. */
+  userTrain: number;
+  userHeldOut: number;
+  /** Base validation images compared on. */
+  baseValidation: number;
+  before: AccuracyPair;
+  /** Null when the run was cancelled before a model was made. */
+  after: AccuracyPair | null;
+  /** Share of the fine-tuned weights in the result (the rest is the model before); 0 when none was made. */
+  blend: number;
+  /** Whether the new model is better: more right on held-back samples, base accuracy within maxBaseDrop. */
+  improved: boolean;
+  maxBaseDrop: number;
+  /** Why it was (not) activated, in a sentence. */
+  verdict: string;
+}
+
 export type TrainState = 'idle' | 'starting' | 'running' | 'cancelling' | 'done' | 'cancelled' | 'failed';
 
 /** Everything the Train view needs to draw itself, also after a reload. */
 export interface TrainingStatus {
   state: TrainState;
+  /** A training run from the Train view, or "Retrain on my handwriting". */
+  kind: 'train' | 'personalize';
   runId: string | null;
   request: TrainRequest | null;
   /** From the run's 'start' event. */
@@ -231,6 +269,8 @@ export interface TrainingStatus {
   resumable: boolean;
   /** Whether the run's model is now the active model of its kind. */
   activated: boolean;
+  /** Personalisation runs: before/after accuracy and the verdict, once measured. */
+  personalization: PersonalizationReport | null;
 }
 
 export interface RunDetails {
@@ -270,10 +310,48 @@ export interface DrawingRequest {
   topK?: number;
 }
 
+/** Where a stored sample came from; 'unknown' for one whose record a crash cut short. */
+export type SampleSource = 'draw' | 'scan' | 'dataset' | 'unknown';
+
+export interface SampleInfo {
+  id: string;
+  label: string;
+  source: SampleSource;
+  /** ISO time. */
+  savedAt: string;
+  /** What the model said when it was saved. */
+  predicted?: string;
+  /** The model that said it. */
+  model?: string;
+  /** For a correction: the scanned page's file name. */
+  pageName?: string;
+  /** Set when the user relabelled it. */
+  relabeledFrom?: string;
+}
+
+export interface SampleListRequest {
+  /** Only this class. */
+  label?: string;
+  offset?: number;
+  /** At most LIMITS.samplesPerPage. */
+  limit?: number;
+}
+
+export interface SamplePage {
+  /** Samples matching the request (all pages). */
+  total: number;
+  /** Samples per class, over the whole store. */
+  counts: Record<string, number>;
+  /** This page, newest first. */
+  samples: SampleInfo[];
+  /** samples.length × GLYPH_VALUES, in the same order. */
+  glyphs: Float32Array;
+}
+
 export interface SaveSampleRequest {
   label: string;
   glyph: GlyphPixels;
-  source: 'draw' | 'scan' | 'dataset';
+  source: Exclude<SampleSource, 'unknown'>;
   /** For a correction on a scanned page: the page and glyph, whose label is updated too. */
   pageId?: string;
   glyphId?: string;
@@ -302,6 +380,10 @@ export interface HwrRequests {
   trainingStatus: { request: Record<string, never>; response: TrainingStatus };
   runDetails: { request: { runId: string }; response: RunDetails };
   saveSample: { request: SaveSampleRequest; response: { id: string; path: string; count: number } };
+  listSamples: { request: SampleListRequest; response: SamplePage };
+  relabelSample: { request: { id: string; label: string }; response: SampleInfo };
+  deleteSample: { request: { id: string }; response: { total: number } };
+  startPersonalization: { request: PersonalizeRequest; response: TrainingStatus };
   exportPage: { request: { pageId: string; format: ExportFormat }; response: { filename: string; mimeType: string; content: string } };
 }
 
@@ -326,6 +408,10 @@ export const REQUEST_NAMES = [
   'trainingStatus',
   'runDetails',
   'saveSample',
+  'listSamples',
+  'relabelSample',
+  'deleteSample',
+  'startPersonalization',
   'exportPage',
 ] as const satisfies readonly RequestName[];
 

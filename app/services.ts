@@ -3,7 +3,7 @@
  * `hwr serve` both wrap an instance of this; neither adds behaviour of its own. Requests reaching
  * these methods have been validated (app/services/validate.ts).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ContractError,
@@ -30,7 +30,9 @@ import { defaultHome, homeLayout, type HomeLayout } from './services/home.ts';
 import { ModelRegistry } from './services/models.ts';
 import { PageStore } from './services/pages.ts';
 import { readRun, runModelPath } from './services/runs.ts';
-import { saveSample } from './services/samples.ts';
+import { SampleStore } from './services/samples.ts';
+import { MIN_SAMPLES } from './train/personalize.ts';
+import { CLASSES_36 } from './data/glyphs.ts';
 import { RecognizerClient } from './services/recognizer-client.ts';
 import type { LaunchWorker } from './services/worker-protocol.ts';
 import { TrainingManager } from './services/training.ts';
@@ -71,6 +73,9 @@ export function createServices(options: ServicesOptions): Services {
   const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', level, message, time: new Date().toISOString() });
 
   const models = new ModelRegistry(options.modelsDir ?? shippedModelsDir, home);
+  const samples = new SampleStore(home.samples);
+  // Settle what a crash between the two writes of a sample left behind.
+  const repaired = samples.repair();
   const datasets = new Datasets(sharedData, home.samples);
   const recognizer = new RecognizerClient(options.launchWorker);
   const pages = new PageStore(recognizer.read);
@@ -82,7 +87,22 @@ export function createServices(options: ServicesOptions): Services {
     isActive: (id) => Object.values(models.list().active).includes(id),
     unload: (id) => models.unload(id),
     cancelGraceMs: options.cancelGraceMs,
+    onFinished: (record) => {
+      // A retraining that proved better on held-back samples becomes the active model, if the model it started from still is.
+      const report = record.personalization;
+      if (record.kind !== 'personalize' || record.state !== 'done' || !report?.improved) return;
+      if (models.list().active.classifier !== report.baseModel) {
+        log('info', `the retrained model is better, but the active classifier changed meanwhile: activate run:${record.runId} yourself if you want it`);
+        return;
+      }
+      models.activate(`run:${record.runId}`);
+      log('info', `activated the model retrained on your handwriting (run:${record.runId}); ${report.baseModel} is one click away in Models`);
+    },
   });
+  if (repaired.recovered.length || repaired.removed.length) {
+    // Logged once a listener is there (the UI subscribes after start).
+    queueMicrotask(() => log('warn', `sample store repaired after an interruption: ${repaired.recovered.length} sample(s) recovered, ${repaired.removed.length} leftover file(s) removed`));
+  }
   const version = readVersion();
 
   const activeClassifier = async () => {
@@ -204,9 +224,37 @@ export function createServices(options: ServicesOptions): Services {
         page = { name: dto.name, box: glyph.box };
       }
       const model = models.list().active.classifier ?? undefined;
-      const saved = await saveSample(home.samples, req.label, req.glyph, { source: req.source, predicted: req.predicted, model, page });
+      const saved = await samples.save(req.label, req.glyph, { source: req.source, predicted: req.predicted, model, page });
       log('info', `saved a sample of '${req.label}' (${saved.count} in that class)`);
       return saved;
+    },
+
+    async listSamples(req) {
+      const page = samples.list({ label: req.label, offset: req.offset, limit: req.limit ?? 100 });
+      return { ...page, glyphs: await samples.glyphs(page.samples) };
+    },
+
+    async relabelSample(req) {
+      const info = samples.relabel(req.id, req.label);
+      log('info', `relabelled sample ${req.id} as '${req.label}'`);
+      return info;
+    },
+
+    async deleteSample(req) {
+      samples.delete(req.id);
+      return { total: samples.list().total };
+    },
+
+    async startPersonalization(req) {
+      const active = models.activeEntry('classifier');
+      const arch = active.arch;
+      if (arch !== 'mlp' && arch !== 'cnn' && arch !== 'tfmlp') throw new ContractError('unavailable', `the active classifier ${active.id} is a '${arch ?? 'unknown'}' model, which cannot be fine-tuned: activate an MLP or a CNN`);
+      if ((active.classes ?? []).join() !== CLASSES_36.join()) throw new ContractError('unavailable', `the active classifier ${active.id} does not have the 36 classes A–Z 0–9 that retraining works on`);
+      const usable = Object.entries(samples.list().counts).reduce((n, [label, count]) => n + (CLASSES_36.includes(label) ? count : 0), 0);
+      if (usable < MIN_SAMPLES) throw new ContractError('unavailable', `retraining needs at least ${MIN_SAMPLES} samples of your handwriting; there ${usable === 1 ? 'is' : 'are'} ${usable}. Draw and save some in the Draw view, or correct a scan`);
+      const pool = sharedData ? join(sharedData, 'emnist36') : null;
+      if (!pool || !existsSync(pool)) throw new ContractError('unavailable', 'retraining mixes your samples with the base data so that the model does not forget it, and the EMNIST pool (../shared/data/emnist36, or $HWR_DATA) is not here');
+      return training.startPersonalization(req, { modelPath: active.path, modelId: active.id, arch, baseData: pool, samplesDir: home.samples });
     },
 
     async exportPage(req: RequestOf<'exportPage'>) {

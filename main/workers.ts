@@ -15,6 +15,9 @@ export function utilityWorkers(fork: Fork, entry: string, appRoot: string): Laun
       stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL);
     });
     const handle: WorkerProcess<unknown, unknown> = {
+      get pid() {
+        return child.pid;
+      },
       send: (message) => child.postMessage(message),
       kill: () => {
         child.kill();

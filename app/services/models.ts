@@ -27,12 +27,20 @@ export class ModelRegistry {
   list(): ModelList {
     const entries = [...this.shipped(), ...this.trained()];
     const active = this.activeIds(entries);
-    return { models: entries.map((e) => ({ ...e, active: active[e.kind] === e.id })), active };
+    const saved = readSettings(this.home.settings).previous;
+    const previous = (kind: ModelKind) => {
+      const id = saved[kind];
+      return id && id !== active[kind] && entries.some((e) => e.id === id && e.kind === kind) ? id : null;
+    };
+    return { models: entries.map((e) => ({ ...e, active: active[e.kind] === e.id })), active, previous: { classifier: previous('classifier'), autoencoder: previous('autoencoder') } };
   }
 
+  /** Makes a model the active one of its kind; the one it replaces becomes `previous`. */
   activate(id: string): ModelList {
     const entry = this.find(id);
+    const current = this.list().active[entry.kind];
     const settings = readSettings(this.home.settings);
+    if (current && current !== entry.id) settings.previous[entry.kind] = current;
     settings.active[entry.kind] = entry.id;
     writeSettings(this.home.settings, settings);
     return this.list();
@@ -120,7 +128,8 @@ export class ModelRegistry {
       if (run.state !== 'done' && run.state !== 'cancelled') continue;
       const path = run.result?.modelPath && existsSync(run.result.modelPath) ? run.result.modelPath : runModelPath(this.home.runs, run.runId);
       const when = run.startedAt.slice(0, 16).replace('T', ' ');
-      const entry = describeModel(`run:${run.runId}`, path, 'trained', `${run.request.arch.toUpperCase()} trained ${when}${run.state === 'cancelled' ? ' (cancelled)' : ''}`);
+      const verb = run.kind === 'personalize' ? 'retrained on my handwriting' : 'trained';
+      const entry = describeModel(`run:${run.runId}`, path, 'trained', `${run.request.arch.toUpperCase()} ${verb} ${when}${run.state === 'cancelled' ? ' (cancelled)' : ''}`);
       if (!entry) continue;
       const best = run.result;
       if (best?.validationAccuracy !== undefined) entry.metrics['validation accuracy'] = `${(best.validationAccuracy * 100).toFixed(2)}%`;

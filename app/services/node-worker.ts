@@ -21,6 +21,7 @@ export const launchNodeWorker: LaunchWorker = (kind) => {
     stderr = (stderr + chunk).slice(-STDERR_TAIL);
   });
   const handle: WorkerProcess<unknown, unknown> = {
+    pid: child.pid,
     send: (message) => {
       if (child.connected) child.send(message as object);
     },

@@ -5,13 +5,21 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic.ts';
-import type { ErrorDTO, TrainRequest, TrainState } from '../contract.ts';
+import type { ErrorDTO, PersonalizationReport, TrainRequest, TrainState } from '../contract.ts';
+import type { PersonalizeOptions } from '../train/personalize.ts';
 import type { EpochRecord, TrainOptions, TrainResult } from '../train/types.ts';
 
 export interface RunRecord {
   runId: string;
+  /** Absent in records written before personalisation existed: a training run. */
+  kind?: 'train' | 'personalize';
   request: TrainRequest;
   options: TrainOptions;
+  /** Personalisation runs: what the worker was given (resume sends it again). */
+  personalize?: { options: PersonalizeOptions; samplesDir: string };
+  personalization?: PersonalizationReport;
+  /** The process that follows the run (pid, start time in ms); a run left 'running' by a process that is gone was interrupted. */
+  owner?: { pid: number; started: number };
   state: TrainState;
   startedAt: string;
   finishedAt?: string;

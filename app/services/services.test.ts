@@ -146,6 +146,7 @@ describe('services', () => {
 
     list = await services.activateModel({ id: `run:${runId}` });
     expect(list.active.classifier).toBe(`run:${runId}`);
+    expect(list.previous.classifier).toBe('shipped:mlp'); // one click back
     expect((await services.trainingStatus({})).activated).toBe(true);
     await expect(services.discardRun({ runId })).rejects.toMatchObject({ code: 'busy' });
     expect(JSON.parse(readFileSync(join(root, 'home', 'settings.json'), 'utf8')).active.classifier).toBe(`run:${runId}`);
@@ -154,6 +155,31 @@ describe('services', () => {
     await services.discardRun({ runId });
     expect(existsSync(join(root, 'home', 'runs', runId))).toBe(false);
     expect((await services.listModels({})).models.some((m) => m.id === `run:${runId}`)).toBe(false);
+  });
+
+  it('browses, relabels and deletes the samples it saved', async () => {
+    const glyph = new Float32Array(GLYPH_VALUES);
+    glyph.fill(1, 300, 700);
+    const { id } = await services.saveSample({ label: 'O', glyph, source: 'draw', predicted: 'Q' });
+    let page = await services.listSamples({ label: 'O' });
+    expect(page.samples.map((s) => s.id)).toEqual([id]);
+    expect(page.glyphs).toHaveLength(GLYPH_VALUES);
+    expect(page.glyphs[500]).toBe(1);
+    expect(await services.relabelSample({ id, label: '0' })).toMatchObject({ id, label: '0', relabeledFrom: 'O', predicted: 'Q' });
+    page = await services.listSamples({});
+    expect(page.counts['0']).toBe(1);
+    expect(page.counts.O).toBeUndefined();
+    const before = page.total;
+    expect((await services.deleteSample({ id })).total).toBe(before - 1);
+    await expect(services.deleteSample({ id })).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it('refuses to retrain on too few samples, or without base data, saying what is missing', async () => {
+    await expect(services.startPersonalization({ epochs: 2, seed: 1 })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/at least 10 samples of your handwriting; there are \d/) });
+    const glyph = new Float32Array(GLYPH_VALUES).fill(0.5);
+    for (let i = 0; i < 10; i++) await services.saveSample({ label: 'A', glyph, source: 'draw' });
+    await expect(services.startPersonalization({ epochs: 2, seed: 1 })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('EMNIST pool') });
+    expect((await services.trainingStatus({})).kind).toBe('train');
   });
 
   it('says clearly when there is no dataset to sample', async () => {

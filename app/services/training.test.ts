@@ -180,3 +180,84 @@ describe('TrainingManager', () => {
     await expect(guarded.discard(run2)).rejects.toMatchObject({ code: 'busy' });
   });
 });
+
+describe('TrainingManager after an interruption', () => {
+  function leftRunning(runsDir: string, checkpoint: boolean, owner = { pid: 2 ** 22 + 17, started: 1 }) {
+    const { manager, processes } = (() => {
+      const processes: FakeProcess[] = [];
+      const manager = new TrainingManager({ runsDir, launch: () => (processes.push(new FakeProcess()), processes.at(-1)!), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {} });
+      return { manager, processes };
+    })();
+    const { runId } = manager.start(request);
+    const outDir = join(runsDir, runId!);
+    processes[0]!.emit({ type: 'event', event: { type: 'epoch', record: { epoch: 1, trainLoss: 3, validationLoss: 3.1, seconds: 1 }, etaSeconds: 2 } });
+    if (checkpoint) writeFileSync(join(outDir, 'checkpoint.json'), '{}');
+    // The app dies with the run going: its record still says 'starting', owned by a process that is gone.
+    const record = readRun(runsDir, runId!)!;
+    writeFileSync(join(outDir, 'run.json'), JSON.stringify({ ...record, owner }));
+    return runId!;
+  }
+
+  it('marks the run failed on the next start and offers to resume it from its checkpoint', () => {
+    const { runsDir } = setup();
+    const runId = leftRunning(runsDir, true);
+    const events: HwrEvent[] = [];
+    const processes: FakeProcess[] = [];
+    const next = new TrainingManager({ runsDir, launch: () => (processes.push(new FakeProcess()), processes.at(-1)!), resolveDataset: (d) => ({ data: d }), emit: (e) => events.push(e), isActive: () => false, unload: async () => {}, isAlive: () => false });
+    const status = next.current();
+    expect(status).toMatchObject({ state: 'failed', runId, resumable: true });
+    expect(status.error?.message).toMatch(/interrupted: the app stopped during epoch 2 of 3/);
+    expect(readRun(runsDir, runId)?.state).toBe('failed');
+    next.resume(runId);
+    const start = processes[0]!.sent[0]!;
+    expect(start.type === 'start' && start.options.resume).toBe(true);
+  });
+
+  it('leaves alone a run another living process follows', () => {
+    const { runsDir } = setup();
+    leftRunning(runsDir, true);
+    const next = new TrainingManager({ runsDir, launch: () => new FakeProcess(), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {}, isAlive: () => true });
+    expect(next.current().state).toBe('idle');
+  });
+
+  it('offers no resume when no epoch finished', () => {
+    const { runsDir } = setup();
+    leftRunning(runsDir, false);
+    const next = new TrainingManager({ runsDir, launch: () => new FakeProcess(), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {}, isAlive: () => false });
+    expect(next.current()).toMatchObject({ state: 'failed', resumable: false });
+  });
+});
+
+describe('TrainingManager retraining on samples', () => {
+  const ctx = { modelPath: '/models/mlp.onnx', modelId: 'shipped:mlp', arch: 'mlp' as const, baseData: '/data/emnist36', samplesDir: '/home/samples' };
+
+  it('sends the retraining to the worker, records its verdict and hands the record to onFinished', () => {
+    const { runsDir } = setup();
+    const finished: string[] = [];
+    const processes: FakeProcess[] = [];
+    const manager = new TrainingManager({ runsDir, launch: () => (processes.push(new FakeProcess()), processes.at(-1)!), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {}, onFinished: (r) => finished.push(`${r.kind}:${r.state}:${r.personalization?.improved}`) });
+    const status = manager.startPersonalization({ epochs: 4, seed: 2 }, ctx);
+    expect(status).toMatchObject({ kind: 'personalize', state: 'starting', epochs: 4 });
+    const sent = processes[0]!.sent[0]!;
+    expect(sent).toMatchObject({ type: 'personalize', samplesDir: '/home/samples', options: { modelPath: '/models/mlp.onnx', modelId: 'shipped:mlp', epochs: 4, seed: 2, outDir: join(runsDir, status.runId!) } });
+    const report = { baseModel: 'shipped:mlp', userTrain: 30, userHeldOut: 20, baseValidation: 100, before: { user: 0.3, base: 0.8 }, after: { user: 0.5, base: 0.8 }, blend: 0.5, improved: true, maxBaseDrop: 0.01, verdict: 'better' };
+    processes[0]!.emit({ type: 'finished', result: result(join(runsDir, status.runId!), false), personalization: report });
+    expect(manager.current()).toMatchObject({ state: 'done', kind: 'personalize', personalization: report });
+    expect(readRun(runsDir, status.runId!)?.personalization).toEqual(report);
+    expect(finished).toEqual(['personalize:done:true']);
+  });
+
+  it('resumes a retraining as a retraining', () => {
+    const { runsDir } = setup();
+    const processes: FakeProcess[] = [];
+    const manager = new TrainingManager({ runsDir, launch: () => (processes.push(new FakeProcess()), processes.at(-1)!), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {} });
+    const { runId } = manager.startPersonalization({ epochs: 4, seed: 2 }, ctx);
+    processes[0]!.emit({ type: 'event', event: { type: 'epoch', record: { epoch: 1, trainLoss: 3, validationLoss: 3.1, seconds: 1 }, etaSeconds: 2 } });
+    mkdirSync(join(runsDir, runId!, 'checkpoint'), { recursive: true });
+    writeFileSync(join(runsDir, runId!, 'checkpoint', 'last.ckpt'), 'x'); // a TensorFlow.js checkpoint counts too
+    processes[0]!.exit(null);
+    expect(manager.current()).toMatchObject({ state: 'failed', resumable: true });
+    manager.resume(runId!);
+    expect(processes[1]!.sent[0]).toMatchObject({ type: 'personalize', options: { resume: true, modelId: 'shipped:mlp' } });
+  });
+});

@@ -1,15 +1,29 @@
 /**
- * One training run at a time, in its own process: starts it, follows its events into a
- * TrainingStatus the UI can draw from at any moment, cancels it (asking first, then killing),
- * resumes a cancelled run from its checkpoint, and discards runs. A run writes only into its own
- * folder; which model is active is decided elsewhere, by the user.
+ * One training run at a time, in its own process: starts it (a training run, or a retraining on
+ * the user's samples), follows its events into a TrainingStatus the UI can draw from at any
+ * moment, cancels it (asking first, then killing), resumes a cancelled or interrupted run from its
+ * checkpoint, and discards runs. A run writes only into its own folder; which model is active is
+ * decided elsewhere (by the user, or by `onFinished` for a retraining that proved better).
+ *
+ * A run whose record still says it is going when the manager starts was interrupted (the app or
+ * the machine stopped): it is marked failed and, when it has a checkpoint, offered for resuming.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ContractError, type HwrEvent, type TrainRequest, type TrainingStatus } from '../contract.ts';
-import type { TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
-import { newRunId, readRun, writeRun, type RunRecord } from './runs.ts';
-import type { FromTrainer, LaunchTrainer, TrainerProcess } from './worker-protocol.ts';
+import { ContractError, type HwrEvent, type PersonalizationReport, type PersonalizeRequest, type TrainRequest, type TrainingStatus } from '../contract.ts';
+import type { PersonalizeOptions } from '../train/personalize.ts';
+import type { Arch, TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
+import { listRuns, newRunId, readRun, writeRun, type RunRecord } from './runs.ts';
+import type { FromTrainer, LaunchTrainer, ToTrainer, TrainerProcess } from './worker-protocol.ts';
+
+/** What a retraining run needs besides the request: the model to fine-tune and the data. */
+export interface PersonalizeContext {
+  modelPath: string;
+  modelId: string;
+  arch: Arch;
+  baseData: string;
+  samplesDir: string;
+}
 
 export interface TrainingDeps {
   runsDir: string;
@@ -23,6 +37,10 @@ export interface TrainingDeps {
   unload(runId: string): Promise<void>;
   /** How long a cancelled run may take to stop by itself before its process is killed. */
   cancelGraceMs?: number;
+  /** Called when a run has ended and its record is written (before the final status goes out). */
+  onFinished?(record: RunRecord): void;
+  /** Whether a process still runs (default: signal 0); decides whether a 'running' record was interrupted. */
+  isAlive?(pid: number): boolean;
 }
 
 /** Loss points kept for the live batch curve (older ones are thinned). */
@@ -31,6 +49,7 @@ const TRACE_POINTS = 400;
 export function idleStatus(): TrainingStatus {
   return {
     state: 'idle',
+    kind: 'train',
     runId: null,
     request: null,
     backend: null,
@@ -49,6 +68,7 @@ export function idleStatus(): TrainingStatus {
     error: null,
     resumable: false,
     activated: false,
+    personalization: null,
   };
 }
 
@@ -60,7 +80,9 @@ export class TrainingManager {
   /** Wall-clock start of the current process and the epoch it began at, for the ETA. */
   private segment = { startedMs: 0, firstEpoch: 1 };
 
-  constructor(private readonly deps: TrainingDeps) {}
+  constructor(private readonly deps: TrainingDeps) {
+    this.recoverInterrupted();
+  }
 
   current(): TrainingStatus {
     return { ...this.status, activated: this.status.runId ? this.deps.isActive(`run:${this.status.runId}`) : false };
@@ -90,8 +112,39 @@ export class TrainingManager {
       limit: request.limit,
       command: `hwr app: ${request.arch}, ${request.epochs} epochs, lr ${request.learningRate}, batch ${request.batchSize}, momentum ${request.momentum}${request.limit ? `, limit ${request.limit}` : ''}${request.augment ? ', augmented' : ''}${request.balance ? ', balanced' : ''}`,
     };
-    const record: RunRecord = { runId, request, options, state: 'starting', startedAt: new Date().toISOString(), history: [] };
-    this.launch(record, options);
+    const record: RunRecord = { runId, kind: 'train', request, options, state: 'starting', startedAt: new Date().toISOString(), history: [] };
+    this.launch(record, { type: 'start', options });
+    return this.current();
+  }
+
+  /** Fine-tunes the active classifier on the user's samples mixed with base data (app/train/personalize.ts). */
+  startPersonalization(request: PersonalizeRequest, ctx: PersonalizeContext): TrainingStatus {
+    this.refuseIfBusy();
+    const runId = newRunId();
+    const outDir = join(this.deps.runsDir, runId);
+    const personalize: PersonalizeOptions = {
+      modelPath: ctx.modelPath,
+      modelId: ctx.modelId,
+      baseData: ctx.baseData,
+      outDir,
+      epochs: request.epochs,
+      seed: request.seed,
+      command: `hwr app: retrain ${ctx.modelId} on my handwriting, ${request.epochs} epochs, seed ${request.seed}`,
+    };
+    // What the Train view shows of the run; the worker derives the same from `personalize`.
+    const trainRequest: TrainRequest = { arch: ctx.arch, dataset: 'samples', epochs: request.epochs, learningRate: 0, batchSize: 0, momentum: 0.9, limit: 0, augment: true, balance: true, patience: 0, seed: request.seed };
+    const options: TrainOptions = { ...trainRequest, data: join(outDir, 'data', 'train'), initFrom: ctx.modelPath, outDir, command: personalize.command };
+    const record: RunRecord = {
+      runId,
+      kind: 'personalize',
+      request: trainRequest,
+      options,
+      personalize: { options: personalize, samplesDir: ctx.samplesDir },
+      state: 'starting',
+      startedAt: new Date().toISOString(),
+      history: [],
+    };
+    this.launch(record, { type: 'personalize', options: personalize, samplesDir: ctx.samplesDir });
     return this.current();
   }
 
@@ -100,8 +153,13 @@ export class TrainingManager {
     const record = readRun(this.deps.runsDir, runId);
     if (!record) throw new ContractError('not-found', `no training run '${runId}'`);
     if (!this.canResume(record)) throw new ContractError('invalid-request', `run ${runId} cannot be resumed: it ${record.state === 'done' ? 'has finished' : 'has no checkpoint yet'}`);
-    const next: RunRecord = { ...record, state: 'starting', error: undefined, result: undefined, finishedAt: undefined };
-    this.launch(next, { ...record.options, resume: true });
+    const next: RunRecord = { ...record, state: 'starting', error: undefined, result: undefined, finishedAt: undefined, personalization: undefined };
+    this.launch(
+      next,
+      record.kind === 'personalize' && record.personalize
+        ? { type: 'personalize', options: { ...record.personalize.options, resume: true }, samplesDir: record.personalize.samplesDir }
+        : { type: 'start', options: { ...record.options, resume: true } },
+    );
     return this.current();
   }
 
@@ -147,25 +205,52 @@ export class TrainingManager {
 
   private canResume(record: RunRecord): boolean {
     if (record.state !== 'cancelled' && record.state !== 'failed') return false;
-    if (!existsSync(join(record.options.outDir, 'checkpoint.json'))) return false;
+    // The engine's checkpoint, or TensorFlow.js's.
+    const outDir = record.options.outDir;
+    if (!existsSync(join(outDir, 'checkpoint.json')) && !existsSync(join(outDir, 'checkpoint', 'last.ckpt'))) return false;
     const last = record.history.at(-1)?.epoch ?? 0;
     return last < record.options.epochs;
   }
 
-  private launch(record: RunRecord, options: TrainOptions): void {
+  /** The newest run, if its record says it is going but no process follows it any more, becomes a failed (resumable) run. */
+  private recoverInterrupted(): void {
+    const newest = listRuns(this.deps.runsDir)[0];
+    if (!newest || !['starting', 'running', 'cancelling'].includes(newest.state)) return;
+    const alive = this.deps.isAlive ?? processAlive;
+    const owner = newest.owner;
+    if (owner && (owner.pid === process.pid ? owner.started === PROCESS_STARTED : alive(owner.pid))) return;
+    const last = newest.history.at(-1)?.epoch ?? 0;
+    const record: RunRecord = {
+      ...newest,
+      state: 'failed',
+      finishedAt: new Date().toISOString(),
+      error: { code: 'internal', message: `interrupted: the app stopped during epoch ${last + 1} of ${newest.options.epochs}. The active model is unchanged; resume to continue from the last finished epoch` },
+    };
+    writeRun(this.deps.runsDir, record);
+    this.record = record;
+    this.status = { ...this.statusOf(record), state: 'failed', error: record.error!, resumable: this.canResume(record) };
+  }
+
+  private statusOf(record: RunRecord): TrainingStatus {
+    return {
+      ...idleStatus(),
+      kind: record.kind ?? 'train',
+      runId: record.runId,
+      request: record.request,
+      history: [...record.history],
+      epochs: record.options.epochs,
+      startedAt: record.startedAt,
+      personalization: record.personalization ?? null,
+    };
+  }
+
+  private launch(record: RunRecord, message: ToTrainer): void {
+    record.owner = { pid: process.pid, started: PROCESS_STARTED };
     this.record = record;
     writeRun(this.deps.runsDir, record);
     const last = record.history.at(-1)?.epoch ?? 0;
     this.segment = { startedMs: Date.now(), firstEpoch: last + 1 };
-    this.status = {
-      ...idleStatus(),
-      state: 'starting',
-      runId: record.runId,
-      request: record.request,
-      history: [...record.history],
-      epochs: options.epochs,
-      startedAt: record.startedAt,
-    };
+    this.status = { ...this.statusOf(record), state: 'starting' };
     const proc = this.deps.launch();
     this.process = proc;
     let ended = false;
@@ -185,8 +270,9 @@ export class TrainingManager {
         else this.finish('failed', { code: 'internal', message: `the training process ended unexpectedly (exit code ${code})${lastLine(output)}` });
       }
     });
-    proc.send({ type: 'start', options });
-    this.log('info', `training run ${record.runId} started (${options.arch}, ${options.epochs} epochs${options.resume ? ', resumed' : ''})`);
+    proc.send(message);
+    const resumed = message.type !== 'cancel' && message.options.resume;
+    this.log('info', `${record.kind === 'personalize' ? 'retraining on your samples' : 'training run'} ${record.runId} started (${record.options.arch}, ${record.options.epochs} epochs${resumed ? ', resumed' : ''})`);
     this.deps.emit({ type: 'train-status', status: this.current() });
   }
 
@@ -196,7 +282,7 @@ export class TrainingManager {
         this.onTrainEvent(message.event);
         break;
       case 'finished':
-        this.onResult(message.result);
+        this.onResult(message.result, message.personalization);
         break;
       case 'failed':
         if (this.status.state === 'cancelling') this.finish('cancelled');
@@ -250,8 +336,9 @@ export class TrainingManager {
     if (event.type === 'start' || event.type === 'epoch') this.deps.emit({ type: 'train-status', status: this.current() });
   }
 
-  private onResult(result: TrainResult): void {
+  private onResult(result: TrainResult, personalization?: PersonalizationReport): void {
     this.status.result = result;
+    if (personalization) this.status.personalization = personalization;
     this.status.history = result.history.length >= this.status.history.length ? result.history : this.status.history;
     this.finish(result.cancelled || this.status.state === 'cancelling' ? 'cancelled' : 'done');
   }
@@ -265,11 +352,21 @@ export class TrainingManager {
     if (this.record) {
       Object.assign(this.record, { state, finishedAt: new Date().toISOString(), history: this.status.history });
       if (this.status.result) this.record.result = this.status.result;
+      if (this.status.personalization) this.record.personalization = this.status.personalization;
       if (error) this.record.error = error;
       writeRun(this.deps.runsDir, this.record);
       this.status.resumable = this.canResume(this.record);
     }
-    this.log(state === 'failed' ? 'error' : 'info', state === 'failed' ? `training failed: ${error?.message}` : `training run ${this.status.runId} ${state === 'done' ? 'finished' : 'cancelled'}; the active model is unchanged until you activate this one`);
+    if (state === 'failed') this.log('error', `training failed: ${error?.message}`);
+    else if (this.status.kind === 'personalize') this.log('info', `retraining ${this.status.runId} ${state === 'done' ? 'finished' : 'cancelled'}: ${this.status.personalization?.verdict ?? 'no verdict'}`);
+    else this.log('info', `training run ${this.status.runId} ${state === 'done' ? 'finished' : 'cancelled'}; the active model is unchanged until you activate this one`);
+    if (this.record) {
+      try {
+        this.deps.onFinished?.(this.record);
+      } catch (err) {
+        this.log('error', `after run ${this.record.runId}: ${(err as Error).message}`);
+      }
+    }
     this.deps.emit({ type: 'train-status', status: this.current() });
   }
 
@@ -280,6 +377,18 @@ export class TrainingManager {
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {
     this.deps.emit({ type: 'log', level, message, time: new Date().toISOString() });
+  }
+}
+
+/** When this process started (ms): with the pid, tells this process from an earlier one that had the same pid. */
+const PROCESS_STARTED = Math.round(Date.now() - process.uptime() * 1000);
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -70,6 +70,20 @@ describe('validateRequest', () => {
     expect(fail(() => validateRequest('saveSample', { label: 'Q', glyph, source: 'scan', pageId: 'p1' })).message).toContain('both pageId and glyphId');
   });
 
+  it('checks the sample store requests: labels that are not paths, pages of bounded size', () => {
+    for (const label of ['../A', 'A/B', '.A']) expect(fail(() => validateRequest('relabelSample', { id: 's1', label })).code).toBe('invalid-request');
+    expect(fail(() => validateRequest('deleteSample', { id: '../x' })).message).toContain('deleteSample.id');
+    expect(fail(() => validateRequest('listSamples', { limit: LIMITS.samplesPerPage + 1 })).message).toContain(`within 1..${LIMITS.samplesPerPage}`);
+    expect(validateRequest('listSamples', { label: '7', offset: 10, limit: 20 })).toEqual({ label: '7', offset: 10, limit: 20 });
+    expect(validateRequest('listSamples', {})).toEqual({});
+  });
+
+  it('checks a retraining request', () => {
+    expect(validateRequest('startPersonalization', { epochs: 4, seed: 1 })).toEqual({ epochs: 4, seed: 1 });
+    expect(fail(() => validateRequest('startPersonalization', { epochs: 0, seed: 1 })).message).toContain('startPersonalization.epochs must be within 1..200');
+    expect(fail(() => validateRequest('startPersonalization', { epochs: 4 })).message).toContain('startPersonalization.seed must be a number');
+  });
+
   it('accepts ids only in a safe alphabet', () => {
     expect(fail(() => validateRequest('activateModel', { id: '../../etc/passwd' })).code).toBe('invalid-request');
     expect(validateRequest('activateModel', { id: 'run:run-20260101-000000-abcd' })).toEqual({ id: 'run:run-20260101-000000-abcd' });

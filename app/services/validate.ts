@@ -108,6 +108,7 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const idField = (b: Body, field: string) => b.string(field, LIMITS.idLength, { pattern: ID, what: 'an id (letters, digits, . _ : -)' });
 /** A class label: one visible character or a short name (image-folder classes), no path separators. */
 const LABEL = /^[^\s/\\.][^/\\]{0,31}$/u;
+const labelField = (b: Body, field: string) => b.string(field, 32, { pattern: LABEL, what: 'a class label (no spaces, dots first or slashes)' });
 const ARCHS = ['mlp', 'ae', 'cnn', 'tfmlp'] as const;
 
 const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checker<K> } } = {
@@ -155,7 +156,7 @@ const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checke
     fields: ['label', 'glyph', 'source', 'pageId', 'glyphId', 'predicted'],
     check: (b) => {
       const req = {
-        label: b.string('label', 32, { pattern: LABEL, what: 'a class label (no spaces, dots first or slashes)' }),
+        label: labelField(b, 'label'),
         glyph: b.glyphs('glyph', { exactly: 1 }),
         source: b.oneOf('source', ['draw', 'scan', 'dataset'] as const),
         ...(b.has('pageId') ? { pageId: idField(b, 'pageId') } : {}),
@@ -165,6 +166,20 @@ const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checke
       if ((req.pageId === undefined) !== (req.glyphId === undefined)) throw invalid('saveSample: give both pageId and glyphId, or neither');
       return req;
     },
+  },
+  listSamples: {
+    fields: ['label', 'offset', 'limit'],
+    check: (b) => ({
+      ...(b.has('label') ? { label: labelField(b, 'label') } : {}),
+      ...(b.has('offset') ? { offset: b.number('offset', 0, 10_000_000, { integer: true }) } : {}),
+      ...(b.has('limit') ? { limit: b.number('limit', 1, LIMITS.samplesPerPage, { integer: true }) } : {}),
+    }),
+  },
+  relabelSample: { fields: ['id', 'label'], check: (b) => ({ id: idField(b, 'id'), label: labelField(b, 'label') }) },
+  deleteSample: { fields: ['id'], check: (b) => ({ id: idField(b, 'id') }) },
+  startPersonalization: {
+    fields: ['epochs', 'seed'],
+    check: (b) => ({ epochs: b.number('epochs', 1, 200, { integer: true }), seed: b.number('seed', 0, 2 ** 31 - 1, { integer: true }) }),
   },
   exportPage: {
     fields: ['pageId', 'format'],

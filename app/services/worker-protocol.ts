@@ -4,15 +4,20 @@
  * Electron utilityProcess in the desktop app), so the window and the server stay responsive
  * however long a run or however large a photo.
  */
-import type { ErrorCode } from '../contract.ts';
+import type { ErrorCode, PersonalizationReport } from '../contract.ts';
 import type { Page } from '../recognize/document.ts';
+import type { PersonalizeOptions } from '../train/personalize.ts';
 import type { TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
 
-export type ToTrainer = { type: 'start'; options: TrainOptions } | { type: 'cancel' };
+export type ToTrainer =
+  | { type: 'start'; options: TrainOptions }
+  /** Retrain the model on the samples in samplesDir (read by the worker; not needed to resume). */
+  | { type: 'personalize'; options: PersonalizeOptions; samplesDir: string }
+  | { type: 'cancel' };
 
 export type FromTrainer =
   | { type: 'event'; event: TrainEvent }
-  | { type: 'finished'; result: TrainResult }
+  | { type: 'finished'; result: TrainResult; personalization?: PersonalizationReport }
   | { type: 'failed'; message: string };
 
 export type ToRecognizer = { type: 'recognize'; id: number; name: string; image: Uint8Array; modelPath: string };
@@ -38,6 +43,8 @@ export const WORKER_KINDS: readonly WorkerKind[] = ['train', 'recognize'];
 
 /** The app's handle on one worker process. */
 export interface WorkerProcess<In, Out> {
+  /** The operating system's id of the process, where known. */
+  readonly pid?: number;
   send(message: In): void;
   /** Ends the process now. */
   kill(): void;

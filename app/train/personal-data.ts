@@ -1,0 +1,187 @@
+/**
+ * The data of a personalisation run: the user's samples split into trained-on and held back, a
+ * share of the base data to replay (so fine-tuning does not forget it) and base validation images
+ * the model never trained on, all as 32×32 byte glyphs (ink = 255) labelled by the model's classes.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { findPoolParts, splitTrainValidation } from '../data/emnist-pool.ts';
+import { CLASSES_36, GLYPH_PIXELS, GLYPH_SIZE } from '../data/glyphs.ts';
+import { loadDataset } from '../data/index.ts';
+import { readIdxImages, readIdxLabels, writeIdx } from '../data/idx.ts';
+import { createRng, type Rng } from '../data/random.ts';
+
+/** count glyphs of GLYPH_PIXELS bytes, with their labels (indices into the model's classes). */
+export interface ByteGlyphs {
+  count: number;
+  pixels: Uint8Array;
+  labels: Int32Array;
+}
+
+export interface BaseSubset {
+  /** Images from the base data's training part, replayed while fine-tuning. */
+  replay: ByteGlyphs;
+  /** Images from its validation part (seed 1, 10%, as every training run splits it), to report on. */
+  validation: ByteGlyphs;
+  /** Other images from the validation part, to tune on (never reported). */
+  check: ByteGlyphs;
+  description: string;
+}
+
+export interface BaseCounts {
+  replay: number;
+  validation: number;
+  check: number;
+}
+
+export function emptyGlyphs(): ByteGlyphs {
+  return { count: 0, pixels: new Uint8Array(0), labels: new Int32Array(0) };
+}
+
+export function glyphsToBytes(glyphs: Float32Array, labels: Int32Array): ByteGlyphs {
+  const pixels = new Uint8Array(glyphs.length);
+  for (let i = 0; i < glyphs.length; i++) pixels[i] = Math.round(255 * Math.min(1, Math.max(0, glyphs[i]!)));
+  return { count: labels.length, pixels, labels };
+}
+
+export function bytesToFloats(bytes: ByteGlyphs): Float32Array {
+  const out = new Float32Array(bytes.pixels.length);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.pixels[i]! / 255;
+  return out;
+}
+
+export function concatGlyphs(parts: readonly ByteGlyphs[]): ByteGlyphs {
+  const count = parts.reduce((n, p) => n + p.count, 0);
+  const pixels = new Uint8Array(count * GLYPH_PIXELS);
+  const labels = new Int32Array(count);
+  let at = 0;
+  for (const p of parts) {
+    pixels.set(p.pixels, at * GLYPH_PIXELS);
+    labels.set(p.labels, at);
+    at += p.count;
+  }
+  return { count, pixels, labels };
+}
+
+/** The same glyphs `times` times over. */
+export function repeatGlyphs(g: ByteGlyphs, times: number): ByteGlyphs {
+  return concatGlyphs(Array.from({ length: times }, () => g));
+}
+
+/**
+ * Splits sample indices by class: of each class with two or more samples, `fraction` (at least
+ * one) is held back; a class's only sample is trained on.
+ */
+export function holdOut(labels: ArrayLike<number>, fraction: number, rng: Rng): { train: number[]; heldOut: number[] } {
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) byClass.set(labels[i]!, [...(byClass.get(labels[i]!) ?? []), i]);
+  const train: number[] = [];
+  const heldOut: number[] = [];
+  for (const members of [...byClass.entries()].sort((a, b) => a[0] - b[0]).map(([, m]) => m)) {
+    rng.shuffle(members);
+    const take = members.length < 2 ? 0 : Math.min(members.length - 1, Math.max(1, Math.round(members.length * fraction)));
+    heldOut.push(...members.slice(0, take));
+    train.push(...members.slice(take));
+  }
+  return { train: train.sort((a, b) => a - b), heldOut: heldOut.sort((a, b) => a - b) };
+}
+
+/** A subset of glyphs by index. */
+export function pickGlyphs(g: ByteGlyphs, indices: readonly number[]): ByteGlyphs {
+  const pixels = new Uint8Array(indices.length * GLYPH_PIXELS);
+  const labels = new Int32Array(indices.length);
+  indices.forEach((i, k) => {
+    pixels.set(g.pixels.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS), k * GLYPH_PIXELS);
+    labels[k] = g.labels[i]!;
+  });
+  return { count: indices.length, pixels, labels };
+}
+
+/**
+ * Images of the base data in the model's classes: `replay` from its training part, `validation`
+ * and `check` (disjoint) from its validation part. The split is the one every training run
+ * makes of the same data (app/train/data.ts: seed 1, 10% per class), so a model trained on it
+ * has never seen the validation images. Only the pool parts that hold chosen images are decoded.
+ */
+export async function loadBaseSubset(path: string, classes: readonly string[], counts: BaseCounts, seed: number): Promise<BaseSubset> {
+  const rng = createRng(seed);
+  if (statSync(path).isDirectory() && findPoolParts(path).length > 0) return poolSubset(path, classes, counts, rng);
+  const set = await loadDataset({ path, glyphs: true });
+  if (set.height !== GLYPH_SIZE || set.width !== GLYPH_SIZE || set.channels !== 1) throw new Error(`${path}: base data must be 32×32 glyphs, got ${set.height}×${set.width}×${set.channels}`);
+  const toModel = set.classes.map((c) => classes.indexOf(c));
+  const split = splitTrainValidation(set, { validationFraction: 0.1, seed: 1 });
+  const usable = (indices: Int32Array) => Int32Array.from(Array.from(indices).filter((i) => toModel[set.labels[i]!]! >= 0));
+  const chosen = choose(usable(split.train), usable(split.validation), counts, rng);
+  const take = (indices: number[]): ByteGlyphs => {
+    const g = allocate(indices.length);
+    indices.forEach((i, k) => {
+      for (let p = 0; p < GLYPH_PIXELS; p++) g.pixels[k * GLYPH_PIXELS + p] = Math.round(255 * set.pixels[i * GLYPH_PIXELS + p]!);
+      g.labels[k] = toModel[set.labels[i]!]!;
+    });
+    return g;
+  };
+  return { replay: take(chosen.replay), validation: take(chosen.validation), check: take(chosen.check), description: `${path} (${set.count} images)` };
+}
+
+type Role = keyof BaseCounts;
+const ROLES: readonly Role[] = ['replay', 'validation', 'check'];
+
+/** Random indices for each role, each list ascending. */
+function choose(train: Int32Array, validation: Int32Array, counts: BaseCounts, rng: Rng): Record<Role, number[]> {
+  const sorted = (a: number[]) => a.sort((x, y) => x - y);
+  const replay = rng.shuffle(Array.from(train)).slice(0, counts.replay);
+  const held = rng.shuffle(Array.from(validation));
+  return { replay: sorted(replay), validation: sorted(held.slice(0, counts.validation)), check: sorted(held.slice(counts.validation, counts.validation + counts.check)) };
+}
+
+function poolSubset(dir: string, classes: readonly string[], counts: BaseCounts, rng: Rng): BaseSubset {
+  if (classes.join() !== CLASSES_36.join()) throw new Error(`the EMNIST pool has the 36 classes A–Z 0–9; the model has ${classes.length} (${classes.join(' ')})`);
+  const parts = findPoolParts(dir);
+  const partLabels = parts.map((p) => readIdxLabels(p.labels));
+  const count = partLabels.reduce((n, l) => n + l.length, 0);
+  const labels = new Int32Array(count);
+  const partOf = new Int32Array(count);
+  let at = 0;
+  partLabels.forEach((l, k) => {
+    labels.set(l, at);
+    partOf.fill(k, at, at + l.length);
+    at += l.length;
+  });
+  const split = splitTrainValidation({ count, labels, classes: CLASSES_36 }, { validationFraction: 0.1, seed: 1 });
+  const chosen = choose(split.train, split.validation, counts, rng);
+  const out = { replay: allocate(chosen.replay.length), validation: allocate(chosen.validation.length), check: allocate(chosen.check.length) };
+  const starts = partLabels.map((_, k) => partLabels.slice(0, k).reduce((n, l) => n + l.length, 0));
+  for (const [k, part] of parts.entries()) {
+    const wanted = ROLES.some((role) => chosen[role].some((i) => partOf[i] === k));
+    if (!wanted) continue;
+    const images = readIdxImages(part.images);
+    const border = (GLYPH_SIZE - images.height) / 2;
+    for (const role of ROLES) {
+      chosen[role].forEach((i, slot) => {
+        if (partOf[i] !== k) return;
+        const local = i - starts[k]!;
+        const o = slot * GLYPH_PIXELS;
+        for (let y = 0; y < images.height; y++) {
+          const src = (local * images.height + y) * images.width;
+          out[role].pixels.set(images.pixels.subarray(src, src + images.width), o + (y + border) * GLYPH_SIZE + border);
+        }
+        out[role].labels[slot] = labels[i]!;
+      });
+    }
+  }
+  return { ...out, description: `EMNIST36 pool at ${dir} (${count} images)` };
+}
+
+function allocate(count: number): ByteGlyphs {
+  return { count, pixels: new Uint8Array(count * GLYPH_PIXELS), labels: new Int32Array(count) };
+}
+
+/** Writes glyphs as an EMNIST36 pool folder (one part, 32×32 bytes), which every trainer reads with the 36 classes. */
+export function writePoolFolder(dir: string, g: ByteGlyphs): void {
+  writeIdx(join(dir, 'emnist36-pool-part0-labels-idx1-ubyte'), [g.count], Uint8Array.from(g.labels));
+  writeIdx(join(dir, 'emnist36-pool-part0-images-idx3-ubyte'), [g.count, GLYPH_SIZE, GLYPH_SIZE], g.pixels);
+}
+
+export function poolFolderWritten(dir: string): boolean {
+  return existsSync(join(dir, 'emnist36-pool-part0-images-idx3-ubyte')) && existsSync(join(dir, 'emnist36-pool-part0-labels-idx1-ubyte'));
+}
