@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { WasmHeap } from './kernels/heap.ts';
 import { tsKernels } from './kernels/ts.ts';
 import type { FloatArray, Kernels } from './kernels/types.ts';
+import { MAX_THREADS } from './kernels/team.ts';
 import { loadSimd, WasmKernels, type SimdVariant } from './kernels/wasm.ts';
 
 /**
@@ -35,9 +36,16 @@ interface Engine {
 let engine: Engine | null = null;
 
 function defaultThreads(): number {
-  const fromEnv = Number(process.env.HWR_NN_THREADS);
-  if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
+  const fromEnv = process.env.HWR_NN_THREADS;
+  if (fromEnv !== undefined) return checkThreads(Number(fromEnv), 'HWR_NN_THREADS');
   return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+function checkThreads(threads: number, what: string): number {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RangeError(`${what} must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
+  }
+  return threads;
 }
 
 function start(): Engine {
@@ -46,9 +54,9 @@ function start(): Engine {
   if (wanted !== undefined && wanted !== 'wasm-simd' && wanted !== 'wasm-relaxed-simd') {
     throw new Error(`HWR_NN_BACKEND must be typescript, wasm-simd or wasm-relaxed-simd, got "${wanted}"`);
   }
+  const threads = defaultThreads();
   try {
     const simd = loadSimd(wanted);
-    const threads = defaultThreads();
     const wasm = new WasmKernels(simd, new WasmHeap(simd.memory, simd.exports.heapBase()), threads);
     return { info: { kind: simd.variant, threads }, kernels: wasm, wasm };
   } catch (error) {
@@ -107,7 +115,7 @@ export function inEngine(array: ArrayBufferView): boolean {
  * Resolves when the workers are ready, so that timing and tests see the parallel path.
  */
 export async function setThreads(threads: number): Promise<void> {
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`setThreads: threads must be an integer ≥ 1, got ${threads}`);
+  checkThreads(threads, 'setThreads: threads');
   const { wasm } = current();
   if (!wasm) return;
   await wasm.setThreads(threads);

@@ -6,7 +6,7 @@
  * calls the other way is tried for a short burst, so a change of load is noticed.
  */
 const ALPHA = 0.2;
-const PROBE_EVERY = 128;
+const PROBE_EVERY = 256;
 const PROBE_CALLS = 4;
 const FIRST_SAMPLES = 4;
 

@@ -1,9 +1,11 @@
 // Run as a child process by threads.test.ts: trains a few batches (on worker threads when the
 // backend has them), prints the backend, and must exit by itself; with DISPOSE=1 it awaits
-// dispose() first and must still get to print after it.
+// dispose() first and must still get to print after it; with NO_WEBASSEMBLY=1 it removes
+// WebAssembly first, so the engine must fall back to the TypeScript kernels.
 import { createRng } from '../../data/random.ts';
 import { backendInfo, dispose, mlp, ready, SGD, trainEpoch } from '../index.ts';
 
+if (process.env.NO_WEBASSEMBLY) delete (globalThis as { WebAssembly?: unknown }).WebAssembly;
 const rng = createRng(1);
 const count = 256;
 const x = Float32Array.from({ length: count * 1024 }, () => rng.next());

@@ -18,7 +18,8 @@ import type { WasmModule, WasmMemory } from './webassembly.ts';
  * claim anything (the tag no longer matches), so it never runs a torn job.
  *
  * Workers start in the background; until one reports ready the main thread works alone. They
- * are unref'd, so an idle team never keeps the process alive; `close()` ends them.
+ * are unref'd, so an idle team never keeps the process alive; `close()` ends them. Whether a
+ * call is worth sharing at all is decided by timing (chooser.ts).
  */
 /** Arguments a shared kernel may take. */
 export const ARGS = 16;
@@ -45,7 +46,7 @@ const LAYOUT = {
   SCRATCH: 8 + 2 * ARGS, // tmp and pack address per thread (0 = main)
   args: ARGS,
 } as const;
-const MAX_THREADS = (LAYOUT.jobFloats - LAYOUT.SCRATCH) / 2;
+export const MAX_THREADS = (LAYOUT.jobFloats - LAYOUT.SCRATCH) / 2;
 const CLOSED = -1;
 /** How long an idle worker spins before it sleeps (ms), and how many checks the main thread spins. */
 const WORKER_SPIN_MS = 0.25;

@@ -95,6 +95,15 @@ describe('a process that used the threads', () => {
     expect(JSON.parse(child.stdout)).toMatchObject({ threads: 2, disposed: true });
   });
 
+  it('falls back to the TypeScript kernels, saying why, when WebAssembly cannot load', () => {
+    const child = run({ NO_WEBASSEMBLY: '1' });
+    expect(child.status).toBe(0);
+    expect(child.stderr).toMatch(/WebAssembly kernels failed to load: .*no WebAssembly.*using the TypeScript kernels/);
+    const info = JSON.parse(child.stdout);
+    expect(info).toMatchObject({ kind: 'typescript', threads: 1 });
+    expect(Number.isFinite(info.meanLoss)).toBe(true);
+  });
+
   it('trains on the TypeScript kernels when told to (the fallback)', () => {
     const child = run({ HWR_NN_BACKEND: 'typescript' });
     expect(child.status).toBe(0);

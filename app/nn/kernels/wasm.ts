@@ -6,7 +6,7 @@ import { ShareChooser } from './chooser.ts';
 import { ARGS, ThreadTeam, type Scratch } from './team.ts';
 import { tsKernels } from './ts.ts';
 import type { FloatArray, Kernels } from './types.ts';
-import { WebAssemblyApi, type WasmMemory, type WasmModule } from './webassembly.ts';
+import { webAssembly, type WasmMemory, type WasmModule } from './webassembly.ts';
 
 /** The exports of kernels/simd.ts (addresses are byte offsets into the shared memory). */
 export interface SimdExports {
@@ -41,19 +41,20 @@ export interface LoadedSimd {
  * turns on (later engines have it by default). `variant` forces one build.
  */
 export function loadSimd(variant?: SimdVariant): LoadedSimd {
+  const wasm = webAssembly();
   const relaxedBytes = readFileSync(new URL('./simd-relaxed.wasm', import.meta.url));
   let chosen: SimdVariant = variant ?? 'wasm-relaxed-simd';
-  if (chosen === 'wasm-relaxed-simd' && !WebAssemblyApi.validate(relaxedBytes)) {
+  if (chosen === 'wasm-relaxed-simd' && !wasm.validate(relaxedBytes)) {
     setFlagsFromString('--experimental-wasm-relaxed-simd');
-    if (!WebAssemblyApi.validate(relaxedBytes)) {
+    if (!wasm.validate(relaxedBytes)) {
       if (variant) throw new Error('this JavaScript engine has no relaxed SIMD');
       chosen = 'wasm-simd';
     }
   }
   const bytes = chosen === 'wasm-relaxed-simd' ? relaxedBytes : readFileSync(new URL('./simd.wasm', import.meta.url));
-  const module = new WebAssemblyApi.Module(bytes);
-  const memory = new WebAssemblyApi.Memory({ initial: 16, maximum: 65536, shared: true });
-  const exports = new WebAssemblyApi.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
+  const module = new wasm.Module(bytes);
+  const memory = new wasm.Memory({ initial: 16, maximum: 65536, shared: true });
+  const exports = new wasm.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
   return { variant: chosen, module, memory, exports };
 }
 

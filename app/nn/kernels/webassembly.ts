@@ -19,4 +19,9 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
 }
 
-export const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+/** The engine's WebAssembly, looked up when used (undefined where there is none). */
+export function webAssembly(): WasmApi {
+  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api) throw new Error('this JavaScript engine has no WebAssembly');
+  return api;
+}
