@@ -2,13 +2,14 @@
 import { ContractError, type AppInfo, type HwrApi, type HwrEvent, type ModelList } from '../../../app/contract.ts';
 import type { Transport } from './api.ts';
 
-export type View = 'scan' | 'draw' | 'autoencoder' | 'train' | 'models';
+export type View = 'scan' | 'draw' | 'autoencoder' | 'train' | 'models' | 'samples';
 export const VIEWS: { id: View; label: string; key: string }[] = [
   { id: 'scan', label: 'Scan', key: '1' },
   { id: 'draw', label: 'Draw', key: '2' },
   { id: 'autoencoder', label: 'Autoencoder', key: '3' },
   { id: 'train', label: 'Train', key: '4' },
   { id: 'models', label: 'Models', key: '5' },
+  { id: 'samples', label: 'Samples', key: '6' },
 ];
 
 export interface Banner {

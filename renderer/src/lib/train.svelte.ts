@@ -80,6 +80,12 @@ export class TrainState {
     await this.act(() => this.api.startTraining({ ...this.form }));
   }
 
+  /** "Retrain on my handwriting": fine-tunes the active classifier on the sample store. */
+  async personalize(epochs: number): Promise<void> {
+    this.details = null;
+    await this.act(() => this.api.startPersonalization({ epochs, seed: 1 }));
+  }
+
   async cancel(): Promise<void> {
     await this.act(() => this.api.cancelTraining({}));
   }
