@@ -1,18 +1,27 @@
 /**
- * Training kernels for TensorFlow.js's WASM backend, which 4.22 ships for inference only:
- * it has no `Conv2DBackpropFilter` (CNN training throws) and its `Conv2DBackpropInput` is a naive
- * loop about 4× slower than the forward convolution. Both gradients are rebuilt here from the
- * backend's own fast kernels (XNNPACK `Conv2D`, `Transpose`, `Slice`), as TensorFlow itself
- * writes them:
+ * Training kernels for TensorFlow.js's WASM backend, which 4.22 ships for inference only: it
+ * has no `Conv2DBackpropFilter` (CNN training throws), its `Conv2DBackpropInput` and
+ * `MaxPoolGrad` are naive loops (the input gradient ~4× the forward convolution), and its
+ * `BatchMatMul` leaves XNNPACK for a triple loop whenever an operand is transposed — which
+ * every dense layer's backward pass does. Registered here for 'wasm':
  *
- * - filter gradient: dW[kh, kw, ci, co] = Σ_{n, oh, ow} x[n, oh·s + kh − p, ow·s + kw − p, ci] · dy[n, oh, ow, co]
- *   is a convolution over the spatial axes in which the images' batch axis plays the channels:
- *   conv2d(xᵀ = x as ci × H × W × N, filter = dy as OH × OW × N × co, dilation = stride) gives
- *   ci × KH × KW × co, transposed to KH × KW × ci × co.
- * - input gradient: dx = conv2d(dy dilated by the stride, W rotated 180° with in/out swapped,
- *   padding K − 1 − p), a 'full' correlation; stride 1 needs no dilation.
+ * - Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter (stride 1): our SIMD kernels
+ *   (kernels/grad.ts → grad-relaxed.wasm with fused multiply-add, or grad.wasm), instantiated
+ *   on the backend's own memory so they work in place on its tensors. The forward pass and the
+ *   input gradient are one bounds-free convolution over a zero-padded copy (the input gradient
+ *   is dY padded by K − 1 − p against W rotated 180° with channels swapped); the filter
+ *   gradient dW[ky, kx, i, o] = Σ X[b, y + ky − p, x + kx − p, i] · dY[b, y, x, o] sweeps each
+ *   image once per tap with 4 × 8 register tiles.
+ * - The other cases (strides, dilations, channel counts not a multiple of 4) are built from the
+ *   backend's XNNPACK kernels, as TensorFlow writes them: the filter gradient is conv2d(X as
+ *   ci × H × W × N, dY as OH × OW × N × co, dilation = stride); the input gradient a
+ *   convolution of dY dilated by the stride.
+ * - MaxPoolGrad: first maximum of each window (row-major; ties and NaN as TensorFlow and the
+ *   'cpu' backend) gets dY, 4 channels at a time.
+ * - BatchMatMul with transposed operands: transpose explicitly (fast), then XNNPACK.
  *
- * Every kernel here is checked against the plain-JS 'cpu' backend (wasm-kernels.test.ts).
+ * HWR_WASM_KERNELS=off keeps only the XNNPACK/JavaScript paths, =simd avoids relaxed SIMD.
+ * Every kernel is checked against the plain-JS 'cpu' backend (wasm-kernels.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
@@ -49,14 +58,15 @@ interface GradKernels {
 type KernelBuild = 'relaxed-simd' | 'simd';
 let gradKernels: GradKernels | null | undefined;
 let gradVariant: KernelBuild | 'none' = 'none';
-let forcedBuild: KernelBuild | undefined;
+let forcedBuild: KernelBuild | 'off' | undefined;
 
 /**
  * The build of our kernels this engine runs: with relaxed SIMD (fused multiply-add) where the
  * engine has it — Node 20's V8 has it behind a flag, which is switched on here — else plain SIMD.
  */
 function kernelBytes(): { bytes: Uint8Array; variant: KernelBuild } {
-  if (forcedBuild !== 'simd') {
+  const wanted = forcedBuild ?? (process.env.HWR_WASM_KERNELS === 'simd' ? 'simd' : undefined);
+  if (wanted !== 'simd') {
     const relaxed = readFileSync(new URL('./kernels/grad-relaxed.wasm', import.meta.url));
     if (!WebAssemblyApi.validate(relaxed)) setFlagsFromString('--experimental-wasm-relaxed-simd');
     if (WebAssemblyApi.validate(relaxed)) return { bytes: relaxed, variant: 'relaxed-simd' };
@@ -65,8 +75,8 @@ function kernelBytes(): { bytes: Uint8Array; variant: KernelBuild } {
   return { bytes: readFileSync(new URL('./kernels/grad.wasm', import.meta.url)), variant: 'simd' };
 }
 
-/** Tests and benchmarks: run a given build of the kernels from the next kernel call on. */
-export function useKernelBuild(build: KernelBuild | undefined): void {
+/** Tests and benchmarks: run a given build of the kernels (or none) from the next kernel call on. */
+export function useKernelBuild(build: KernelBuild | 'off' | undefined): void {
   forcedBuild = build;
   gradKernels = undefined;
 }
@@ -79,7 +89,9 @@ export function useKernelBuild(build: KernelBuild | undefined): void {
 function kernelsFor(backend: WasmBackendLike): GradKernels | null {
   if (gradKernels !== undefined) return gradKernels;
   const memory = backend.wasm?.asm?.memory;
-  if (!(memory instanceof WebAssemblyApi.Memory)) return (gradKernels = null);
+  // HWR_WASM_KERNELS=off: XNNPACK and JavaScript only (for comparisons, or should ours misbehave).
+  const off = forcedBuild ? forcedBuild === 'off' : process.env.HWR_WASM_KERNELS === 'off';
+  if (!(memory instanceof WebAssemblyApi.Memory) || off) return (gradKernels = null);
   const { bytes, variant } = kernelBytes();
   const module = new WebAssemblyApi.Module(bytes);
   gradKernels = new WebAssemblyApi.Instance(module, { env: { memory } }).exports as unknown as GradKernels;
