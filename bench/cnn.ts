@@ -7,7 +7,9 @@
  *   npx tsx bench/cnn.ts          (or npm run bench cnn)
  *
  * Epoch: 10,800 random 32×32 glyphs (speed does not depend on the values), batch 64, Adam,
- * no augmentation (the PyTorch side has none), one warm-up epoch of 20 batches first.
+ * no augmentation (the PyTorch side has none), a warm-up of 20 batches first. On the WASM
+ * backend two more figures show where its speed comes from: the same epoch on one thread, and
+ * with gradients composed from XNNPACK's Conv2D/Transpose alone (no hwr kernels).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { createEngine, sharedImageSet } from '../app/train/tfjs/engine.ts';
 import { defaultArchitecture, initialWeights, paramLayout, toNetworkSpec, type Architecture } from '../app/train/tfjs/model.ts';
 import { applyUpdate, createOptimizerState } from '../app/train/tfjs/optimizer.ts';
 import { shuffledEpoch } from '../app/train/tfjs/sampling.ts';
+import { useKernelBuild } from '../app/train/tfjs/wasm-kernels.ts';
 import { CLASSES_36 } from '../app/data/glyphs.ts';
 
 type Figure = { name: string; value: number; unit: string };
@@ -40,14 +43,32 @@ export async function benchCnn(): Promise<Figure[]> {
     figures.push({ name: 'torch_cnn_epoch_s', value: torch.seconds, unit: `s (PyTorch ${torch.version}, ${torch.threads} threads)` });
     figures.push({ name: 'cnn_epoch_ratio_vs_torch', value: epoch.seconds / torch.seconds, unit: '× (goal ≤ 1.5)' });
   }
+  if (epoch.backend === 'wasm') {
+    // Where the WASM figure comes from: one thread, and XNNPACK-composed gradients without our kernels.
+    const one = await tfjsEpoch(architecture, { workers: 0 });
+    figures.push({ name: 'cnn_epoch_s_one_thread', value: one.seconds, unit: `s (${one.label})` });
+    const xnnpack = await tfjsEpoch(architecture, { kernels: 'off' });
+    figures.push({ name: 'cnn_epoch_s_xnnpack_only', value: xnnpack.seconds, unit: `s (gradients from XNNPACK Conv2D/Transpose, no hwr kernels, ${xnnpack.threads} threads)` });
+  }
   figures.push(...(await inference(architecture)));
   return figures;
 }
 
-/** Seconds for one epoch of training steps (gradient + Adam update), after a warm-up. */
-export async function tfjsEpoch(architecture: Architecture, options: { workers?: number; glyphs?: number; batch?: number } = {}): Promise<{ seconds: number; label: string }> {
+/**
+ * Seconds for one epoch of training steps (gradient + Adam update), after a warm-up.
+ * `kernels: 'off'`: without hwr's WASM kernels (XNNPACK-composed gradients only).
+ */
+export async function tfjsEpoch(
+  architecture: Architecture,
+  options: { workers?: number; glyphs?: number; batch?: number; kernels?: 'off' } = {},
+): Promise<{ seconds: number; label: string; backend: string; threads: number }> {
   const backend = await selectBackend();
   const workers = options.workers ?? (backend.singleThreaded ? Math.min(4, availableParallelism()) : 0);
+  const savedEnv = process.env.HWR_WASM_KERNELS;
+  if (options.kernels === 'off') {
+    process.env.HWR_WASM_KERNELS = 'off'; // read by workers as they start
+    useKernelBuild('off');
+  }
   const glyphs = options.glyphs ?? EPOCH_GLYPHS;
   const batch = options.batch ?? EPOCH_BATCH;
   const layout = paramLayout(architecture);
@@ -60,6 +81,10 @@ export async function tfjsEpoch(architecture: Architecture, options: { workers?:
   const train = sharedImageSet(random, all);
   const trainable = layout.map(() => true);
   const engine = await createEngine({ tf, backend: backend.name, architecture, layout, weights, trainable, train, workers });
+  if (options.kernels === 'off') {
+    if (savedEnv === undefined) delete process.env.HWR_WASM_KERNELS;
+    else process.env.HWR_WASM_KERNELS = savedEnv;
+  }
   try {
     const state = createOptimizerState('adam', weights.length);
     const settings = { kind: 'adam' as const, momentum: 0.9 };
@@ -76,9 +101,10 @@ export async function tfjsEpoch(architecture: Architecture, options: { workers?:
     const t = performance.now();
     await run(order, Math.ceil(glyphs / batch));
     const seconds = (performance.now() - t) / 1000;
-    return { seconds, label: `${backend.label}${engine.threads > 1 ? `, ${engine.threads} worker threads` : ''}` };
+    return { seconds, label: `${backend.label}${engine.threads > 1 ? `, ${engine.threads} worker threads` : ''}`, backend: backend.name, threads: engine.threads };
   } finally {
     await engine.close();
+    if (options.kernels === 'off') useKernelBuild(undefined);
   }
 }
 
