@@ -501,9 +501,11 @@ export function base64ToBytes(text: string): Uint8Array {
 
 /** JSON with Uint8Array as {"$u8": base64} and Float32Array as {"$f32": base64} (little-endian). */
 export function encodeWire(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v instanceof Float32Array) return { $f32: bytesToBase64(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) };
-    if (v instanceof Uint8Array) return { $u8: bytesToBase64(v) };
+  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    // The holder's own value: a Node Buffer (a Uint8Array) has already been through its toJSON.
+    const raw = key === '' ? value : this[key];
+    if (raw instanceof Float32Array) return { $f32: bytesToBase64(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)) };
+    if (raw instanceof Uint8Array) return { $u8: bytesToBase64(raw) };
     return v;
   });
 }

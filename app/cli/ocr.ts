@@ -1,8 +1,8 @@
 /**
  * `hwr ocr`: handwriting photos to text. One image without --out prints its rows; with --out
  * each image's result is written (atomically) to DIR/<name>.<txt|json|hocr>. Folders and globs
- * expand to the images in them; a file that cannot be read is reported and the others are still
- * processed (exit 1 at the end).
+ * expand to the images in them; a file that cannot be read, or in which no handwriting is found,
+ * is reported and the others are still processed (exit 1 at the end).
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve, sep } from 'node:path';
@@ -54,6 +54,8 @@ export async function run(args: string[]): Promise<number> {
     for (const [i, file] of files.entries()) {
       try {
         const page = await recognizeFile(file, classifier);
+        // A blank, uniform or tiny image reads as nothing: say so rather than print an empty result.
+        if (page.rows.length === 0) throw new Error(`${file}: no handwriting found in this ${page.width}×${page.height} image (blank, uniform or too small)`);
         const output = outputs?.get(file);
         if (output) writeFileAtomic(output, render(page, format));
         else if (format === 'json' && files.length > 1) pages.push(page);

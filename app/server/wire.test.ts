@@ -19,6 +19,13 @@ describe('wire format', () => {
     expect(back).toEqual(value);
   });
 
+  it('sends a Node Buffer as bytes, not as its toJSON object', () => {
+    const back = decodeWire(encodeWire({ image: Buffer.from([1, 2, 3]) })) as { image: Uint8Array };
+    expect(back.image).toBeInstanceOf(Uint8Array);
+    expect(Array.from(back.image)).toEqual([1, 2, 3]);
+    expect(decodeWire(encodeWire(Buffer.from([9])))).toEqual(new Uint8Array([9]));
+  });
+
   it('refuses malformed base64', () => {
     expect(() => decodeWire('{"image":{"$u8":"abc"}}')).toThrow(/multiple of 4/);
     expect(() => decodeWire('{"image":{"$u8":"ab!="}}')).toThrow(/bad character/);
