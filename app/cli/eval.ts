@@ -16,6 +16,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     const classes = model.classes ?? [...CLASSES_36];
     const set = loadIdx(values.images, values.labels, { classes });
+    if (set.count === 0) throw new Error(`${values.images}: holds no images, so there is nothing to evaluate`);
     if (set.height * set.width * set.channels !== model.inputSize) {
       throw new Error(`${values.images}: images are ${set.height}×${set.width}×${set.channels}, the model ${modelPath} takes ${model.inputShape.join('×')}`);
     }
