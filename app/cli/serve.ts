@@ -11,7 +11,7 @@ import { isLoopback, startServer } from '../server/http.ts';
 import { buildRenderer, RENDERER_OUT, rendererBuilt } from '../server/renderer-build.ts';
 import { numberOption, parseCli, UsageError } from './args.ts';
 
-export const usage = 'serve [--port N] [--host ADDR] [--home DIR] [--models DIR] [--ui DIR] [--rebuild]   the app in your browser at http://127.0.0.1:PORT (token in the printed address)';
+export const usage = 'serve [--port N] [--host ADDR [--allow-remote]] [--home DIR] [--models DIR] [--ui DIR] [--rebuild]   the app in your browser at http://127.0.0.1:PORT (token in the printed address)';
 
 export async function run(args: string[], signals: NodeJS.EventEmitter = process): Promise<number> {
   const { values, positionals } = parseCli(
@@ -19,6 +19,7 @@ export async function run(args: string[], signals: NodeJS.EventEmitter = process
     {
       port: { type: 'string' },
       host: { type: 'string' },
+      'allow-remote': { type: 'boolean', default: false },
       home: { type: 'string' },
       models: { type: 'string' },
       ui: { type: 'string' },
@@ -30,6 +31,9 @@ export async function run(args: string[], signals: NodeJS.EventEmitter = process
   const port = numberOption(values.port, 'port', { min: 0, max: 65535, integer: true }) ?? 0;
   const host = values.host ?? '127.0.0.1';
   if (values.host !== undefined && host !== 'localhost' && isIP(host) === 0) throw new UsageError(`--host must be an IP address or localhost, got '${host}'`);
+  if (!isLoopback(host) && !values['allow-remote']) {
+    throw new UsageError(`--host ${host} would let other computers reach the app: add --allow-remote to mean it (the token is still required)`);
+  }
   if (!isLoopback(host)) {
     console.error(`hwr serve: WARNING: listening on ${host}, not only on this computer; anyone who can reach it and learns the token can use the app`);
   }
@@ -45,7 +49,7 @@ export async function run(args: string[], signals: NodeJS.EventEmitter = process
     ...(values.models ? { modelsDir: resolve(values.models) } : {}),
   });
   const token = randomBytes(24).toString('base64url');
-  const server = await startServer({ api: services, host: host === 'localhost' ? '127.0.0.1' : host, port, token, staticDir });
+  const server = await startServer({ api: services, host: host === 'localhost' ? '127.0.0.1' : host, allowRemote: values['allow-remote'], port, token, staticDir });
   console.log(`hwr serve: open the app at\n\n  ${server.url}\n\nThe token in the address is what lets your browser in; keep it to yourself. Data folder: ${services.home.root}. Ctrl+C stops.`);
 
   return new Promise<number>((done) => {

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readOnnxInfo } from '../train/onnx/import.ts';
 import { ARCH_DEFAULTS, ARCHS, trainModel } from '../train/train.ts';
 import { lineChartSvg, writeSvgPng } from '../train/plots.ts';
 import type { Arch, TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
@@ -13,7 +15,7 @@ export const usage =
 const SWEEP = [3e-2, 3e-3, 3e-4];
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCli(
+  const { values, positionals } = parseCli(
     args,
     {
       arch: { type: 'string', default: 'mlp' },
@@ -38,6 +40,7 @@ export async function run(args: string[]): Promise<number> {
     },
     usage,
   );
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (give the data with --data PATH)\nusage: hwr ${usage}`);
   const arch = values.arch as Arch;
   if (!ARCHS.includes(arch)) throw new UsageError(`--arch must be one of ${ARCHS.join(', ')}, got '${values.arch}'`);
   const d = ARCH_DEFAULTS[arch];
@@ -62,6 +65,22 @@ export async function run(args: string[]): Promise<number> {
     command: `hwr train ${args.join(' ')}`,
   };
   if (values.freeze && !values['init-from']) throw new UsageError('--freeze needs --init-from MODEL');
+  if (base.initFrom) {
+    // Checked here, so a bad file is named before any data is read.
+    const from = resolve(base.initFrom);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(from);
+    } catch (err) {
+      throw new UsageError(`--init-from ${from}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    }
+    try {
+      readOnnxInfo(bytes);
+    } catch (err) {
+      throw new UsageError(`--init-from ${from}: not a model this program reads (${(err as Error).message})`);
+    }
+    base.initFrom = from;
+  }
 
   const controller = new AbortController();
   const onSignal = () => {

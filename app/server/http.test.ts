@@ -133,6 +133,23 @@ describe('hwr serve HTTP API', () => {
   });
 });
 
+describe('hwr serve binding', () => {
+  it('refuses a non-loopback address unless remote use is asked for explicitly', async () => {
+    await expect(startServer({ api, host: '0.0.0.0', port: 0, token: TOKEN, staticDir: uiDir })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0: it is not a loopback address/);
+    await expect(startServer({ api, host: '::', port: 0, token: TOKEN, staticDir: uiDir })).rejects.toThrow(/not a loopback address/);
+    const remote = await startServer({ api, host: '0.0.0.0', allowRemote: true, port: 0, token: TOKEN, staticDir: uiDir });
+    try {
+      expect(remote.server.address()).toMatchObject({ address: '0.0.0.0' });
+    } finally {
+      await remote.close();
+    }
+  });
+
+  it('refuses a short token', async () => {
+    await expect(startServer({ api, host: '127.0.0.1', port: 0, token: 'short', staticDir: uiDir })).rejects.toThrow(/at least 16 characters/);
+  });
+});
+
 describe('hwr serve events WebSocket', () => {
   const url = () => `ws://127.0.0.1:${server.port}/api/events`;
   const origin = () => `http://127.0.0.1:${server.port}`;

@@ -17,6 +17,8 @@ export interface ServerOptions {
   api: HwrApi;
   /** Interface to listen on: 127.0.0.1 unless the user asked for another. */
   host: string;
+  /** Must be true to listen on anything but loopback (`hwr serve --host ADDR --allow-remote`). */
+  allowRemote?: boolean;
   /** 0 = any free port. */
   port: number;
   token: string;
@@ -50,6 +52,10 @@ const STATUS: Record<ErrorCode, number> = {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { api, token } = options;
+  if (!isLoopback(options.host) && !options.allowRemote) {
+    throw new Error(`refusing to listen on ${options.host}: it is not a loopback address, so other computers could reach the app; ask for it explicitly (hwr serve --host ${options.host} --allow-remote)`);
+  }
+  if (token.length < 16) throw new Error('the session token must be at least 16 characters');
   const expectedToken = Buffer.from(token);
   const tokenMatches = (given: string | undefined): boolean => {
     const bytes = Buffer.from(given ?? '');
@@ -98,7 +104,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       try {
         payload = body.length ? decodeWire(body.toString('utf8')) : {};
       } catch (err) {
-        return sendError(res, 'invalid-request', `the body is not valid JSON: ${(err as Error).message}`);
+        // The reviver recurses: a body nested thousands deep overflows the stack, which is its problem.
+        const why = err instanceof RangeError && /call stack/.test(err.message) ? 'it is nested too deeply' : (err as Error).message;
+        return sendError(res, 'invalid-request', `the body is not valid JSON: ${why}`);
       }
       const outcome = await handleRequest(api, name, payload);
       const status = outcome.ok ? 200 : STATUS[outcome.error.code];

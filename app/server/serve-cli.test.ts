@@ -12,13 +12,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('hwr serve (command line)', () => {
   it('has a usage line naming its options', () => {
-    expect(usage).toMatch(/^serve \[--port N\] \[--host ADDR\]/);
+    expect(usage).toMatch(/^serve \[--port N\] \[--host ADDR \[--allow-remote\]\]/);
   });
 
   it('rejects bad options before starting anything', async () => {
     await expect(run(['--port', 'http'])).rejects.toThrow(UsageError);
     await expect(run(['--port', '70000'])).rejects.toThrow(/--port must be an integer/);
     await expect(run(['--host', 'example.com'])).rejects.toThrow(/--host must be an IP address/);
+    await expect(run(['--host', '0.0.0.0', '--ui', dir])).rejects.toThrow(/--host 0\.0\.0\.0 would let other computers reach the app: add --allow-remote/);
+    await expect(run(['--host', '192.168.1.20', '--ui', dir])).rejects.toThrow(/add --allow-remote/);
     await expect(run(['extra'])).rejects.toThrow(/unexpected argument 'extra'/);
     await expect(run(['--ui', join(dir, 'nowhere')])).rejects.toThrow(/holds no index.html/);
   });
