@@ -5,9 +5,11 @@
  */
 import { app, BrowserWindow, ipcMain, session, utilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createServices } from '../app/services.ts';
+import { packagedWorkerEnv } from './asar.ts';
 import { forwardEvents, registerIpc, trustedSender } from './ipc.ts';
 import { hardenSession } from './security.ts';
 import { utilityWorkers } from './workers.ts';
@@ -27,7 +29,12 @@ void app.whenReady().then(() => {
     transport: 'ipc',
     modelsDir: join(appRoot, 'models'),
     sharedData,
-    launchWorker: utilityWorkers((path, args, options) => utilityProcess.fork(path, args, options), join(here, 'worker-process.js'), appRoot),
+    launchWorker: utilityWorkers(
+      (path, args, options) => utilityProcess.fork(path, args, options),
+      join(here, 'worker-process.js'),
+      appRoot,
+      packagedWorkerEnv(appRoot, (from, id) => createRequire(from).resolve(id)),
+    ),
   });
   hardenSession(session.defaultSession);
   // Any web contents, not only the window's, gets the same limits.

@@ -6,10 +6,13 @@ const STDERR_TAIL = 4000;
 
 export type Fork = (modulePath: string, args: string[], options: { serviceName: string; stdio: 'pipe'; env: NodeJS.ProcessEnv }) => UtilityProcess;
 
-/** `entry`: the built worker-process.js; `appRoot`: where the app's TypeScript sources are. */
-export function utilityWorkers(fork: Fork, entry: string, appRoot: string): LaunchWorker {
+/**
+ * `entry`: the built worker-process.js; `appRoot`: where the app's TypeScript sources are;
+ * `extraEnv`: what a packaged app's workers need besides (main/asar.ts packagedWorkerEnv).
+ */
+export function utilityWorkers(fork: Fork, entry: string, appRoot: string, extraEnv: Record<string, string> = {}): LaunchWorker {
   return (kind) => {
-    const child = fork(entry, [kind], { serviceName: `hwr ${kind}`, stdio: 'pipe', env: { ...process.env, HWR_APP_ROOT: appRoot, HWR_WORKER_KIND: kind } });
+    const child = fork(entry, [kind], { serviceName: `hwr ${kind}`, stdio: 'pipe', env: { ...process.env, ...extraEnv, HWR_APP_ROOT: appRoot, HWR_WORKER_KIND: kind } });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer | string) => {
       stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL);
