@@ -384,6 +384,8 @@ export interface HwrRequests {
   relabelSample: { request: { id: string; label: string }; response: SampleInfo };
   deleteSample: { request: { id: string }; response: { total: number } };
   startPersonalization: { request: PersonalizeRequest; response: TrainingStatus };
+  /** Images the desktop app was asked to open (file associations, the command line) since the last call. */
+  takeOpenedFiles: { request: Record<string, never>; response: { files: { name: string; image: Uint8Array }[] } };
   exportPage: { request: { pageId: string; format: ExportFormat }; response: { filename: string; mimeType: string; content: string } };
 }
 
@@ -412,6 +414,7 @@ export const REQUEST_NAMES = [
   'relabelSample',
   'deleteSample',
   'startPersonalization',
+  'takeOpenedFiles',
   'exportPage',
 ] as const satisfies readonly RequestName[];
 
@@ -431,6 +434,8 @@ export type HwrEvent =
   | { type: 'train'; runId: string; event: TrainEvent }
   | { type: 'train-status'; status: TrainingStatus }
   | { type: 'progress'; jobId: string; stage: string; fraction: number }
+  /** The desktop app was asked to open images: fetch them with takeOpenedFiles. */
+  | { type: 'files-opened'; count: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; time: string };
 
 export type EventListener = (event: HwrEvent) => void;

@@ -3,11 +3,12 @@
  * `hwr serve` both wrap an instance of this; neither adds behaviour of its own. Requests reaching
  * these methods have been validated (app/services/validate.ts).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import {
   ContractError,
   GLYPH_VALUES,
+  LIMITS,
   type AppInfo,
   type EventListener,
   type HwrApi,
@@ -53,8 +54,16 @@ export interface ServicesOptions {
   cancelGraceMs?: number;
 }
 
-/** The contract's API plus shutdown, for the process that hosts it. */
-export type Services = HwrApi & { close(): Promise<void>; readonly home: HomeLayout };
+/** The contract's API plus shutdown and file opening, for the process that hosts it. */
+export type Services = HwrApi & {
+  close(): Promise<void>;
+  readonly home: HomeLayout;
+  /** Queues images to open (the desktop app's file associations); the UI takes them with takeOpenedFiles. */
+  openFiles(paths: readonly string[]): void;
+};
+
+/** What the desktop app opens: the images it is associated with (electron-builder.yml). */
+export const OPENABLE_IMAGE = /\.(png|jpe?g|webp|tiff?)$/i;
 
 export function createServices(options: ServicesOptions): Services {
   const home = homeLayout(options.home ?? defaultHome());
@@ -104,6 +113,7 @@ export function createServices(options: ServicesOptions): Services {
     queueMicrotask(() => log('warn', `sample store repaired after an interruption: ${repaired.recovered.length} sample(s) recovered, ${repaired.removed.length} leftover file(s) removed`));
   }
   const version = readVersion();
+  let opened: string[] = [];
 
   const activeClassifier = async () => {
     const { id, model } = await models.active('classifier');
@@ -255,6 +265,28 @@ export function createServices(options: ServicesOptions): Services {
       const pool = sharedData ? join(sharedData, 'emnist36') : null;
       if (!pool || !existsSync(pool)) throw new ContractError('unavailable', 'retraining mixes your samples with the base data so that the model does not forget it, and the EMNIST pool (../shared/data/emnist36, or $HWR_DATA) is not here');
       return training.startPersonalization(req, { modelPath: active.path, modelId: active.id, arch, baseData: pool, samplesDir: home.samples });
+    },
+
+    async takeOpenedFiles() {
+      const paths = opened;
+      opened = [];
+      const files: { name: string; image: Uint8Array }[] = [];
+      for (const path of paths) {
+        try {
+          if (statSync(path).size > LIMITS.imageBytes) throw new Error(`larger than ${LIMITS.imageBytes / 1048576} MB`);
+          files.push({ name: basename(path), image: readFileSync(path) });
+        } catch (err) {
+          log('warn', `cannot open ${path}: ${(err as Error).message}`);
+        }
+      }
+      return { files };
+    },
+
+    openFiles(paths) {
+      const images = paths.filter((p) => OPENABLE_IMAGE.test(p));
+      if (images.length === 0) return;
+      opened = [...opened, ...images];
+      emit({ type: 'files-opened', count: opened.length });
     },
 
     async exportPage(req: RequestOf<'exportPage'>) {

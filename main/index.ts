@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createServices } from '../app/services.ts';
+import { createServices, OPENABLE_IMAGE } from '../app/services.ts';
 import { packagedWorkerEnv } from './asar.ts';
 import { forwardEvents, registerIpc, trustedSender } from './ipc.ts';
 import { hardenSession } from './security.ts';
@@ -16,10 +16,21 @@ import { utilityWorkers } from './workers.ts';
 import { createMainWindow, isAppUrl, lockDown, type RendererSource } from './window.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+/** The image files among command-line arguments (options and the app's own path are not). */
+const imagesIn = (args: readonly string[]) => args.filter((a) => !a.startsWith('-') && OPENABLE_IMAGE.test(a) && existsSync(a));
 const fileUrl = (path: string) => pathToFileURL(path).href;
 
 app.enableSandbox();
 if (!app.requestSingleInstanceLock()) app.quit();
+
+// Images to open: on the command line (Windows, Linux: file associations start the app with the
+// path), and from the Finder on macOS, which may ask before the app is ready.
+const early: string[] = imagesIn(process.argv.slice(1));
+let openFiles = (paths: string[]): void => void early.push(...paths);
+app.on('open-file', (event, path) => {
+  event.preventDefault();
+  openFiles([path]);
+});
 
 void app.whenReady().then(() => {
   const appRoot = app.getAppPath();
@@ -36,6 +47,8 @@ void app.whenReady().then(() => {
       packagedWorkerEnv(appRoot, (from, id) => createRequire(from).resolve(id)),
     ),
   });
+  openFiles = (paths) => services.openFiles(paths);
+  services.openFiles(early);
   hardenSession(session.defaultSession);
   // Any web contents, not only the window's, gets the same limits.
   app.on('web-contents-created', (_event, contents) => lockDown(contents, source, fileUrl));
@@ -49,7 +62,10 @@ void app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) open();
   });
-  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
+  app.on('second-instance', (_event, argv) => {
+    openFiles(imagesIn(argv.slice(1)));
+    BrowserWindow.getAllWindows()[0]?.focus();
+  });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +180,19 @@ describe('services', () => {
     for (let i = 0; i < 10; i++) await services.saveSample({ label: 'A', glyph, source: 'draw' });
     await expect(services.startPersonalization({ epochs: 2, seed: 1 })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('EMNIST pool') });
     expect((await services.trainingStatus({})).kind).toBe('train');
+  });
+
+  it('hands the UI the images the desktop app was asked to open, once', async () => {
+    const png = join(root, 'opened.png');
+    writeFileSync(png, await encodeImage({ width: 4, height: 4, channels: 1, data: new Uint8Array(16).fill(200) }, 'png'));
+    const before = events.length;
+    services.openFiles([png, join(root, 'notes.txt'), join(root, 'gone.jpg')]);
+    expect(events.slice(before)).toContainEqual({ type: 'files-opened', count: 2 });
+    const { files } = await services.takeOpenedFiles({});
+    expect(files.map((f) => f.name)).toEqual(['opened.png']);
+    expect(Array.from(files[0]!.image.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
+    expect(events.slice(before).some((e) => e.type === 'log' && e.level === 'warn' && e.message.includes('gone.jpg'))).toBe(true);
+    expect((await services.takeOpenedFiles({})).files).toEqual([]);
   });
 
   it('says clearly when there is no dataset to sample', async () => {

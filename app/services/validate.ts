@@ -181,6 +181,7 @@ const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checke
     fields: ['epochs', 'seed'],
     check: (b) => ({ epochs: b.number('epochs', 1, 200, { integer: true }), seed: b.number('seed', 0, 2 ** 31 - 1, { integer: true }) }),
   },
+  takeOpenedFiles: { fields: [], check: () => ({}) },
   exportPage: {
     fields: ['pageId', 'format'],
     check: (b) => ({ pageId: idField(b, 'pageId'), format: b.oneOf('format', ['text', 'json', 'hocr'] as const) }),

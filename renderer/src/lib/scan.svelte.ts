@@ -30,7 +30,22 @@ export class ScanState {
   constructor(private readonly app: AppState) {
     app.api.onEvent((event) => {
       if (event.type === 'progress') this.patch(event.jobId, { stage: event.stage, progress: Math.max(0.15, event.fraction) });
+      if (event.type === 'files-opened') void this.takeOpened();
     });
+    // Images the app was opened with (an image's "Open with hwr", the command line).
+    void this.takeOpened();
+  }
+
+  /** Reads the images the desktop app was asked to open, in the Scan view. */
+  async takeOpened(): Promise<void> {
+    try {
+      const { files } = await this.api.takeOpenedFiles({});
+      if (files.length === 0) return;
+      this.app.view = 'scan';
+      this.addFiles(files.map((f) => new File([f.image as Uint8Array<ArrayBuffer>], f.name)));
+    } catch (err) {
+      this.app.report(err);
+    }
   }
 
   private get api(): HwrApi {
