@@ -1,10 +1,10 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { decodeWire, encodeWire, REQUEST_NAMES, TOKEN_HEADER, WS_PROTOCOL, WS_TOKEN_PREFIX, type EventListener, type HwrApi, type HwrEvent } from '../contract.ts';
+import { sendRaw } from '../../tests/helpers/http.ts';
 import { startServer, type RunningServer } from './http.ts';
 
 const TOKEN = 'test-token-0123456789abcdefghij';
@@ -43,25 +43,7 @@ afterAll(async () => {
   rmSync(join(uiDir, '..', 'secret.txt'), { force: true });
 });
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A raw request, so Host and other headers are exactly what the test says. */
-function send(method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: server.port, method, path, headers: { host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
+const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer) => sendRaw(server.port, method, path, headers, body);
 
 const post = (name: string, payload: unknown, headers: Record<string, string> = {}) =>
   send('POST', `/api/${name}`, { 'content-type': 'application/json', [TOKEN_HEADER]: TOKEN, ...headers }, encodeWire(payload));

@@ -182,12 +182,10 @@ describe('TrainingManager', () => {
 });
 
 describe('TrainingManager after an interruption', () => {
+  /** A run started in `runsDir` whose process and app then died after epoch 1, leaving its record 'starting'. */
   function leftRunning(runsDir: string, checkpoint: boolean, owner = { pid: 2 ** 22 + 17, started: 1 }) {
-    const { manager, processes } = (() => {
-      const processes: FakeProcess[] = [];
-      const manager = new TrainingManager({ runsDir, launch: () => (processes.push(new FakeProcess()), processes.at(-1)!), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {} });
-      return { manager, processes };
-    })();
+    const processes: FakeProcess[] = [];
+    const manager = new TrainingManager({ runsDir, launch: () => (processes.push(new FakeProcess()), processes.at(-1)!), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {} });
     const { runId } = manager.start(request);
     const outDir = join(runsDir, runId!);
     processes[0]!.emit({ type: 'event', event: { type: 'epoch', record: { epoch: 1, trainLoss: 3, validationLoss: 3.1, seconds: 1 }, etaSeconds: 2 } });

@@ -6,7 +6,6 @@
  * files behind.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -19,6 +18,7 @@ import { launchNodeWorker } from '../../app/services/node-worker.ts';
 import { writeOnnx } from '../../app/train/onnx/export.ts';
 import { autoencoderSpec, mlpSpec } from '../onnx/specs.ts';
 import { runHwr, writeShapesIdx } from '../helpers/fixtures.ts';
+import { sendRaw, type Reply } from '../helpers/http.ts';
 import { filesUnder, strayTempFiles } from './leftovers.ts';
 
 vi.mock('electron', () => ({}));
@@ -202,24 +202,7 @@ describe('oversized and malformed IPC payloads', () => {
 // ---------------------------------------------------------------------------------------------
 // hwr serve: oversized bodies, malformed requests, missing or wrong tokens
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function send(method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: server.port, method, path, headers: { host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
-}
+const send = (method: string, path: string, headers: Record<string, string>, body?: string | Buffer) => sendRaw(server.port, method, path, headers, body);
 const json = { 'content-type': 'application/json' };
 const auth = { ...json, [TOKEN_HEADER]: TOKEN };
 

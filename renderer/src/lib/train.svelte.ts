@@ -9,6 +9,15 @@ export const ARCH_LABELS: Record<Arch, string> = {
   tfmlp: 'MLP · TensorFlow.js',
 };
 
+/** How far a run is, 0–1: finished epochs plus the share of the current one. */
+export function runProgress(s: TrainingStatus | null): number {
+  if (!s || !s.epochs) return 0;
+  if (s.state === 'done') return 1;
+  const last = s.history.at(-1)?.epoch ?? 0;
+  const within = s.batchesPerEpoch && s.epoch > last ? Math.min(1, s.batch / s.batchesPerEpoch) : 0;
+  return (last + within) / s.epochs;
+}
+
 export class TrainState {
   datasets = $state.raw<DatasetInfo[]>([]);
   form = $state<TrainRequest>({
