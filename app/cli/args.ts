@@ -5,8 +5,10 @@ export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+
 /** Strict option parsing: unknown options and missing values are usage errors naming the option. */
-export function parseCli<O extends Options>(args: string[], options: O, usage: string) {
+export function parseCli<O extends Options>(args: string[], options: O, usage: string): Parsed<O> {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
