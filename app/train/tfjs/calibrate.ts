@@ -61,13 +61,19 @@ export function fitTemperature(logits: Float32Array, labels: ArrayLike<number>, 
   return { temperature, nllBefore: f(0), nllAfter: f(Math.log(temperature)) };
 }
 
-/** Expected calibration error over `bins` equal-width confidence bins. */
-export function expectedCalibrationError(logits: Float32Array, labels: ArrayLike<number>, classes: number, temperature = 1, bins = 15): number {
+/**
+ * Expected calibration error over `bins` equal-width confidence bins, each sample weighted
+ * (default 1; with 1/class count it is what a balanced test set would show).
+ */
+export function expectedCalibrationError(logits: Float32Array, labels: ArrayLike<number>, classes: number, temperature = 1, weights?: ArrayLike<number>, bins = 15): number {
   const n = labels.length;
   const count = new Float64Array(bins);
   const conf = new Float64Array(bins);
   const hits = new Float64Array(bins);
+  let total = 0;
   for (let i = 0; i < n; i++) {
+    const w = weights ? weights[i]! : 1;
+    total += w;
     const row = i * classes;
     let max = -Infinity;
     let arg = 0;
@@ -79,11 +85,12 @@ export function expectedCalibrationError(logits: Float32Array, labels: ArrayLike
     for (let k = 0; k < classes; k++) sum += Math.exp(logits[row + k]! / temperature - max);
     const p = 1 / sum;
     const bin = Math.min(bins - 1, Math.floor(p * bins));
-    count[bin]++;
-    conf[bin] += p;
-    if (arg === labels[i]) hits[bin]++;
+    count[bin] += w;
+    conf[bin] += w * p;
+    if (arg === labels[i]) hits[bin] += w;
   }
   let ece = 0;
-  for (let b = 0; b < bins; b++) if (count[b]) ece += Math.abs(hits[b]! - conf[b]!) / n;
+  for (let b = 0; b < bins; b++) if (count[b]) ece += Math.abs(hits[b]! - conf[b]!) / total;
   return ece;
 }
+

@@ -99,7 +99,7 @@ export function modelCard(f: CardFacts): string {
   lines.push('## Validation', '');
   lines.push(`- Accuracy ${pct(r.accuracy)}; balanced accuracy (mean of per-class accuracies, what a balanced test set measures) ${pct(r.balancedAccuracy)}.`);
   lines.push(
-    `- Calibration: NLL ${f.calibration.nllBefore.toFixed(4)} → ${f.calibration.nllAfter.toFixed(4)}, expected calibration error ${pct(f.calibration.eceBefore)} → ${pct(f.calibration.eceAfter)} (T = ${f.calibration.temperature.toFixed(4)}${f.training.balance ? '; NLL weighted so every class counts equally' : ''}).`,
+    `- Calibration: NLL ${f.calibration.nllBefore.toFixed(4)} → ${f.calibration.nllAfter.toFixed(4)}, expected calibration error ${pct(f.calibration.eceBefore)} → ${pct(f.calibration.eceAfter)} (T = ${f.calibration.temperature.toFixed(4)}${f.training.balance ? '; both weighted so every class counts equally, as on a balanced test set' : ''}).`,
   );
   const worst = [...r.perClass].filter((p) => p.count > 0).sort((x, y) => x.accuracy - y.accuracy)[0];
   if (worst) lines.push(`- Weakest class: ${worst.label} ${pct(worst.accuracy)}.`);

@@ -41,7 +41,8 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
   const { opts, data, validation, logits, architecture } = f;
   const classes = [...validation.classes];
   const artefacts: Record<string, string> = {};
-  const calibration = fitTemperature(logits, validation.labels, classes.length, opts.balance ? balancedWeights(validation) : undefined);
+  const weights = opts.balance ? balancedWeights(validation) : undefined;
+  const calibration = fitTemperature(logits, validation.labels, classes.length, weights);
   const { report } = evaluate(logits, validation);
   const command = commandOf(opts);
   const modelPath = join(opts.outDir, 'model.onnx');
@@ -91,8 +92,8 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
     command,
     calibration: {
       ...calibration,
-      eceBefore: expectedCalibrationError(logits, validation.labels, classes.length, 1),
-      eceAfter: expectedCalibrationError(logits, validation.labels, classes.length, calibration.temperature),
+      eceBefore: expectedCalibrationError(logits, validation.labels, classes.length, 1, weights),
+      eceAfter: expectedCalibrationError(logits, validation.labels, classes.length, calibration.temperature, weights),
     },
     report,
     history: f.history,
