@@ -59,6 +59,12 @@ describe('gradient engines', () => {
       expect(scale).toBeGreaterThan(0);
       expect(diff / scale).toBeLessThan(1e-5);
 
+      // A batch smaller than the number of workers leaves one idle.
+      const l3 = await parallel.gradients(Int32Array.from([5]), 2, false, g2);
+      const l4 = await local.gradients(Int32Array.from([5]), 2, false, g1);
+      expect(l3).toBeCloseTo(l4, 5);
+      expect(await parallel.logits(images.pixels.slice(0, 144), 1)).toHaveLength(5);
+
       // New weights reach the workers.
       const moved = weights.map((w, i) => w + (i % 7) * 1e-3);
       local.setWeights(moved);

@@ -117,6 +117,7 @@ class WorkerEngine implements GradientEngine {
     private readonly workers: Worker[],
     private readonly weights: Float32Array,
     private readonly slots: Float32Array[],
+    private readonly classes: number,
   ) {}
 
   get threads(): number {
@@ -135,7 +136,7 @@ class WorkerEngine implements GradientEngine {
       const init: WorkerInit = { backend: o.backend, architecture: o.architecture, layout: o.layout, trainable: o.trainable, train: o.train, weights, gradient };
       return new Worker(new URL('./worker.mjs', import.meta.url), { workerData: init });
     });
-    const engine = new WorkerEngine(workers, weights, slots);
+    const engine = new WorkerEngine(workers, weights, slots, o.architecture.classes);
     try {
       await Promise.all(workers.map((w) => engine.listen(w)));
     } catch (err) {
@@ -196,7 +197,7 @@ class WorkerEngine implements GradientEngine {
     const parts = shares(indices.length, this.workers.length);
     const replies = await Promise.all(
       parts.map(([a, b], k) =>
-        this.call(this.workers[k]!, { type: 'step', id: this.nextId++, indices: indices.slice(a, b), seed: mixSeed(seed, k), augment, version: this.version }),
+        b > a ? this.call(this.workers[k]!, { type: 'step', id: this.nextId++, indices: indices.slice(a, b), seed: mixSeed(seed, k), augment, version: this.version }) : null,
       ),
     );
     out.fill(0);
@@ -213,14 +214,14 @@ class WorkerEngine implements GradientEngine {
 
   async logits(pixels: Float32Array, count: number): Promise<Float32Array> {
     const size = pixels.length / count;
-    const parts = shares(count, this.workers.length);
+    const parts = shares(count, this.workers.length).filter(([a, b]) => b > a);
     const replies = await Promise.all(
       parts.map(([a, b], k) => {
         const chunk = pixels.slice(a * size, b * size);
         return this.call(this.workers[k]!, { type: 'logits', id: this.nextId++, pixels: chunk, count: b - a, version: this.version }, [chunk.buffer as ArrayBuffer]);
       }),
     );
-    const classes = replies[0]!.logits!.length / Math.max(1, parts[0]![1] - parts[0]![0]);
+    const classes = this.classes;
     const out = new Float32Array(count * classes);
     parts.forEach(([a], k) => out.set(replies[k]!.logits!, a * classes));
     return out;
