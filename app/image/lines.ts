@@ -1,25 +1,32 @@
 /**
- * Ruled lines, grid lines and frame edges in a binary mask: long horizontal (or vertical) runs of
- * ink that are thin across. They are removed before components are labelled, so that characters
- * written on lined paper do not all join into one component; where a character's stroke crosses
- * a line the ink is thick across the line's direction and is kept.
+ * Ruled lines, grid lines and frame edges: long, thin, nearly straight runs of ink. They are
+ * removed from the binary mask before characters are labelled, so that writing on lined paper
+ * does not become one component per line. A line is found as a connected piece of the pixels
+ * that are thin across it (a stroke crossing it is thick there, and is kept), at least
+ * `minLength` long and straight enough; only the pixels in a narrow band along its fitted course
+ * are removed, so characters resting on it keep what lies above.
  */
+import { connectedComponents } from './components.ts';
 
 export interface LineOptions {
-  /** A run at least this long (px) is part of a line. */
+  /** A line is at least this long (px). */
   minLength: number;
-  /** Line ink is at most this thick (px) across the run. */
+  /** Line ink is at most this thick (px) across the line. */
   maxThickness: number;
 }
 
-/** Removes long thin horizontal and vertical runs from `mask` (in place); returns pixels removed. */
-export function removeLines(mask: Uint8Array, width: number, height: number, options: LineOptions): number {
+/**
+ * Removes lines from `mask` (in place); returns the number of pixels removed. Lines are traced
+ * in `faint` when given (a lower threshold of the same image): a faint printed line is whole
+ * there, while the mask holds only its pieces that touch characters.
+ */
+export function removeLines(mask: Uint8Array, width: number, height: number, options: LineOptions, faint: Uint8Array = mask): number {
   const remove = new Uint8Array(mask.length);
-  markHorizontal(mask, width, height, options, remove);
-  markVertical(mask, width, height, options, remove);
+  markLines(faint, width, height, options, true, remove);
+  markLines(faint, width, height, options, false, remove);
   let n = 0;
   for (let i = 0; i < mask.length; i++) {
-    if (remove[i]) {
+    if (remove[i] && mask[i]) {
       mask[i] = 0;
       n++;
     }
@@ -27,61 +34,196 @@ export function removeLines(mask: Uint8Array, width: number, height: number, opt
   return n;
 }
 
-/*
- * A run is taken on the mask widened by one pixel across, so a slightly tilted line (a staircase
- * of short runs) still reads as one; only pixels thin across the run are marked.
- */
-
-function markHorizontal(mask: Uint8Array, w: number, h: number, o: LineOptions, remove: Uint8Array): void {
-  const thin = (x: number, y: number): boolean => {
-    let t = 1;
-    for (let d = y - 1; d >= 0 && mask[d * w + x] === 1 && t <= o.maxThickness; d--) t++;
-    for (let d = y + 1; d < h && mask[d * w + x] === 1 && t <= o.maxThickness; d++) t++;
-    return t <= o.maxThickness;
-  };
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    const up = y > 0 ? row - w : row;
-    const down = y < h - 1 ? row + w : row;
+/** Marks in `remove` the pixels of horizontal (or vertical) lines in `ink`. */
+function markLines(ink: Uint8Array, w: number, h: number, o: LineOptions, horizontal: boolean, remove: Uint8Array): void {
+  // Pixels thin across the line direction: runs across it no longer than maxThickness.
+  const thin = new Uint8Array(ink.length);
+  // Length of the run across the line direction that each inked pixel is in.
+  const runAcross = new Uint16Array(ink.length);
+  const across = horizontal ? h : w;
+  const lines = horizontal ? w : h;
+  const at = horizontal ? (k: number, a: number) => a * w + k : (k: number, a: number) => k * w + a;
+  let any = false;
+  for (let k = 0; k < lines; k++) {
     let start = -1;
-    for (let x = 0; x <= w; x++) {
-      const ink = x < w && (mask[row + x]! | mask[up + x]! | mask[down + x]!) === 1;
-      if (ink) {
-        if (start < 0) start = x;
-        continue;
+    for (let a = 0; a <= across; a++) {
+      const on = a < across && ink[at(k, a)] === 1;
+      if (on && start < 0) start = a;
+      if (!on && start >= 0) {
+        for (let b = start; b < a; b++) runAcross[at(k, b)] = Math.min(65535, a - start);
+        if (a - start <= o.maxThickness) {
+          for (let b = start; b < a; b++) thin[at(k, b)] = 1;
+          any = true;
+        }
+        start = -1;
       }
-      if (start >= 0 && x - start >= o.minLength) {
-        for (let j = start; j < x; j++) if (mask[row + j] === 1 && thin(j, y)) remove[row + j] = 1;
-      }
-      start = -1;
     }
+  }
+  if (!any) return;
+  // Thickened by a pixel across, so a tilted line (a staircase) runs on in one row; only long
+  // runs along the line direction seed lines, not specks of grain or short strokes.
+  const thick = thin.slice();
+  for (let k = 0; k < lines; k++) {
+    for (let a = 0; a < across; a++) {
+      if (thin[at(k, a)] !== 1) continue;
+      if (a > 0) thick[at(k, a - 1)] = 1;
+      if (a + 1 < across) thick[at(k, a + 1)] = 1;
+    }
+  }
+  const minRun = Math.max(4, 2 * o.maxThickness);
+  // Where a character's stroke crosses a line or rests on it, the line is not thin: gaps between
+  // seeds (up to a quarter of a line's length) are bridged, so the line is traced as one piece
+  // (only thin pixels are ever removed).
+  const gap = Math.max(2, Math.round(o.minLength / 4));
+  const bridged = new Uint8Array(ink.length);
+  for (let a = 0; a < across; a++) {
+    let lastEnd = -1;
+    let start = -1;
+    for (let k = 0; k <= lines; k++) {
+      const on = k < lines && thick[at(k, a)] === 1;
+      if (on && start < 0) start = k;
+      if (!on && start >= 0) {
+        if (k - start >= minRun) {
+          for (let j = start; j < k; j++) bridged[at(j, a)] = 1;
+          if (lastEnd >= 0 && start - lastEnd <= gap) for (let j = lastEnd; j < start; j++) bridged[at(j, a)] = 1;
+          lastEnd = k;
+        }
+        start = -1;
+      }
+    }
+  }
+  const { labels, components } = connectedComponents(bridged, w, h);
+  for (const c of components) {
+    const length = horizontal ? c.x1 - c.x0 : c.y1 - c.y0;
+    const spread = horizontal ? c.y1 - c.y0 : c.x1 - c.x0;
+    // Long, and straight: its spread across is what a slight tilt explains.
+    if (length < o.minLength || spread > o.maxThickness + 0.15 * length) continue;
+    removeAlongCourse(ink, across, lines, labels, thin, runAcross, c.label, c, w, horizontal, o.maxThickness, remove);
   }
 }
 
-function markVertical(mask: Uint8Array, w: number, h: number, o: LineOptions, remove: Uint8Array): void {
-  const thin = (x: number, y: number): boolean => {
-    const row = y * w;
-    let t = 1;
-    for (let d = x - 1; d >= 0 && mask[row + d] === 1 && t <= o.maxThickness; d--) t++;
-    for (let d = x + 1; d < w && mask[row + d] === 1 && t <= o.maxThickness; d++) t++;
-    return t <= o.maxThickness;
-  };
-  // Runs down every column at once, row by row (cache friendly).
-  const start = new Int32Array(w).fill(-1);
-  const close = (x: number, end: number) => {
-    if (end - start[x]! >= o.minLength) {
-      for (let y = start[x]!; y < end; y++) if (mask[y * w + x] === 1 && thin(x, y)) remove[y * w + x] = 1;
+/**
+ * Fits the course of one line component and marks its pixels within the band around it. The
+ * course is a straight line through the middle of the component's pixels at each position
+ * along it, refitted without the positions far off it (where a character's stroke joins).
+ */
+function removeAlongCourse(
+  ink: Uint8Array,
+  acrossSize: number,
+  alongSize: number,
+  labels: Int32Array,
+  thin: Uint8Array,
+  runAcross: Uint16Array,
+  label: number,
+  box: { x0: number; y0: number; x1: number; y1: number },
+  w: number,
+  horizontal: boolean,
+  maxThickness: number,
+  remove: Uint8Array,
+): void {
+  const a0 = horizontal ? box.x0 : box.y0;
+  const a1 = horizontal ? box.x1 : box.y1;
+  const b0 = horizontal ? box.y0 : box.x0;
+  const b1 = horizontal ? box.y1 : box.x1;
+  const index = (a: number, b: number) => (horizontal ? b * w + a : a * w + b);
+  const positions: number[] = [];
+  const middles: number[] = [];
+  const thickness: number[] = [];
+  for (let a = a0; a < a1; a++) {
+    let lo = -1;
+    let hi = -1;
+    let count = 0;
+    for (let b = b0; b < b1; b++) {
+      // The line's own thin pixels (the component also holds the bridging around them).
+      const i = index(a, b);
+      if (labels[i] !== label || thin[i] !== 1) continue;
+      if (lo < 0) lo = b;
+      hi = b;
+      count++;
     }
-    start[x] = -1;
-  };
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      const ink = (mask[row + x]! | (x > 0 ? mask[row + x - 1]! : 0) | (x < w - 1 ? mask[row + x + 1]! : 0)) === 1;
-      if (ink) {
-        if (start[x]! < 0) start[x] = y;
-      } else if (start[x]! >= 0) close(x, y);
+    // Only positions where the component is just the line (thin and unbroken) fix the course.
+    if (count > 0 && hi - lo + 1 <= maxThickness && count === hi - lo + 1) {
+      positions.push(a);
+      middles.push((lo + hi) / 2);
+      thickness.push(count);
     }
   }
-  for (let x = 0; x < w; x++) if (start[x]! >= 0) close(x, h);
+  if (positions.length < 2) return;
+  let [slope, offset] = fitLine(positions, middles, () => true);
+  [slope, offset] = fitLine(positions, middles, (i) => Math.abs(middles[i]! - (offset + slope * positions[i]!)) <= maxThickness / 2);
+  // The band is as wide as the line itself (with a pixel of slack each side). Within it, only
+  // ink no thicker across than the line is the line's: where a stroke rests on the line (the
+  // bottom of a U or an L), the ink is thicker and stays whole.
+  thickness.sort((x, y) => x - y);
+  const lineThickness = thickness[thickness.length >> 1]!;
+  const half = lineThickness / 2 + 1;
+  const onlyLine = (i: number) => thin[i] === 1 && runAcross[i]! <= lineThickness + 2;
+  const band = (a: number, visit: (i: number) => void) => {
+    const course = offset + slope * a;
+    for (let b = Math.max(b0, Math.floor(course - half)); b <= Math.min(b1 - 1, Math.ceil(course + half)); b++) {
+      const i = index(a, b);
+      if (labels[i] === label && onlyLine(i)) visit(i);
+    }
+  };
+  // A printed line is inked all along its course (its own thin ink, or a stroke crossing it);
+  // a chain of characters' bars at one height, joined by the bridging, has paper between.
+  let covered = 0;
+  for (let a = a0; a < a1; a++) {
+    const course = offset + slope * a;
+    for (let b = Math.max(0, Math.floor(course - half)); b <= Math.min(acrossSize - 1, Math.ceil(course + half)); b++) {
+      if (ink[index(a, b)] === 1) {
+        covered++;
+        break;
+      }
+    }
+  }
+  if (covered < LINE_COVERAGE * (a1 - a0)) return;
+  for (let a = a0; a < a1; a++) band(a, (i) => (remove[i] = 1));
+  // Beyond the traced piece the line goes on (to a border, behind a character near the edge):
+  // follow its course while it stays inked, removing its thin pixels there too.
+  const inkedAt = (a: number) => {
+    const course = offset + slope * a;
+    for (let b = Math.max(0, Math.floor(course - half)); b <= Math.min(acrossSize - 1, Math.ceil(course + half)); b++) if (ink[index(a, b)] === 1) return true;
+    return false;
+  };
+  const extend = (from: number, step: number) => {
+    for (let a = from, blank = 0; a >= 0 && a < alongSize && blank <= maxThickness; a += step) {
+      if (!inkedAt(a)) {
+        blank++;
+        continue;
+      }
+      blank = 0;
+      const course = offset + slope * a;
+      for (let b = Math.max(0, Math.floor(course - half)); b <= Math.min(acrossSize - 1, Math.ceil(course + half)); b++) {
+        const i = index(a, b);
+        if (onlyLine(i)) remove[i] = 1;
+      }
+    }
+  };
+  extend(a0 - 1, -1);
+  extend(a1, 1);
+}
+
+/** Share of a line's length along which its course is inked. */
+const LINE_COVERAGE = 0.9;
+
+/** Least-squares line b = offset + slope · a through the points kept by `keep`. */
+function fitLine(a: readonly number[], b: readonly number[], keep: (i: number) => boolean): [number, number] {
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sab = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (!keep(i)) continue;
+    n++;
+    sa += a[i]!;
+    sb += b[i]!;
+    saa += a[i]! * a[i]!;
+    sab += a[i]! * b[i]!;
+  }
+  if (n === 0) return [0, 0];
+  const denom = n * saa - sa * sa;
+  const slope = denom > 0 ? (n * sab - sa * sb) / denom : 0;
+  return [slope, (sb - slope * sa) / n];
 }

@@ -39,7 +39,10 @@ export const strokeOf = (c: Pick<Component, 'area' | 'perimeter'>): number => (2
  */
 export function estimateScale(components: readonly Component[], width = Infinity, height = Infinity): WritingScale | null {
   // What touches the image's edge is more likely the table under the page, or its shadow.
-  const sized = components.filter((c) => c.area >= 12 && c.x0 > 0 && c.y0 > 0 && c.x1 < width && c.y1 < height);
+  const big = components.filter((c) => c.area >= 12);
+  const inside = big.filter((c) => c.x0 > 0 && c.y0 > 0 && c.x1 < width && c.y1 < height);
+  // ... unless that is all there is.
+  const sized = inside.length > 0 ? inside : big;
   if (sized.length === 0) return null;
   // Median stroke weighted by √area, so neither a cloud of specks nor one big blot decides it.
   const byStroke = sized.map((c) => ({ s: strokeOf(c), a: Math.sqrt(c.area) })).sort((a, b) => a.s - b.s);

@@ -10,7 +10,6 @@ import { connectedComponents, type Labelling } from './components.ts';
 import { cropGlyphs } from './crop.ts';
 import { findGlyphs, proposeJoins, resolveWord, type GlyphBlob, type GlyphOptions } from './glyphs.ts';
 import { downscale, halve, scaleBox, type Box, type GrayImage } from './gray.ts';
-import { boxBlur3 } from './filters.ts';
 import { removeLines, type LineOptions } from './lines.ts';
 import { layoutRows, markDots, type RowLayout, type RowOptions, type WordOptions } from './rows.ts';
 import { estimateScale, type WritingScale } from './scale.ts';
@@ -52,12 +51,19 @@ export interface SegmentedPage {
 export function binarize(ink: GrayImage, lines: LineOptions): Uint8Array {
   const t = Math.max(MIN_INK_CONTRAST, otsuThreshold(ink.data));
   const mask = hysteresis(ink, 0.6 * t, t);
-  removeLines(mask, ink.width, ink.height, lines);
+  // Printed lines can be much fainter than the writing: they are traced at a lower threshold.
+  const faint = new Uint8Array(mask.length);
+  const low = Math.max(0.5 * MIN_INK_CONTRAST, 0.3 * t);
+  for (let i = 0; i < faint.length; i++) faint[i] = ink.data[i]! >= low ? 1 : 0;
+  removeLines(mask, ink.width, ink.height, lines, faint);
   return mask;
 }
 
-/** Lines are longer than any character stroke: this many character heights. */
-const LINE_LENGTH = 4;
+/**
+ * Printed lines run on past the writing, much longer than any row of strokes at one height
+ * (the bottoms of L, I, S and E in "LIST"): this many character heights, or half the image.
+ */
+const LINE_LENGTH = 8;
 
 /** Segments a brightness image (0 black .. 1 white) into rows, words and character blobs. */
 export function segmentPage(img: GrayImage, options: SegmentOptions = {}): SegmentedPage {
@@ -73,12 +79,13 @@ export function segmentPage(img: GrayImage, options: SegmentOptions = {}): Segme
   while (level + 1 < pyramid.length && 2 ** (level + 1) <= factor) level++;
   const rest = factor / 2 ** level;
   const work = rest > 1.1 ? downscale(pyramid[level]!, rest) : pyramid[level]!;
-  let ink = inkMap(work);
-  // Area averaging already smooths a downscaled image; one kept at full size gets a light blur.
-  if (factor <= 1.5) ink = boxBlur3(ink);
+  const ink = inkMap(work);
+  // Denoising is the area averaging of the downscale, hysteresis and the dropping of specks: a
+  // blur on top fattens printed lines into the writing and costs more than it brings.
   const realFactor = img.width / ink.width;
   const H = measured.charHeight / realFactor;
-  const mask = binarize(ink, { minLength: LINE_LENGTH * H, maxThickness: Math.max(2, 0.25 * H) });
+  const lineLength = Math.min(LINE_LENGTH * H, 0.5 * Math.max(ink.width, ink.height));
+  const mask = binarize(ink, { minLength: lineLength, maxThickness: Math.max(6, 0.25 * H) });
   const labelling = connectedComponents(mask, ink.width, ink.height);
   const scale = estimateScale(labelling.components, ink.width, ink.height);
   if (!scale) return { width: img.width, height: img.height, factor: realFactor, scale: null, ink, labelling, rows: [] };
@@ -109,8 +116,8 @@ export function measureWriting(pyramid: readonly GrayImage[]): WritingScale | nu
   const measure = (im: GrayImage) => {
     const ink = inkMap(im);
     // Not knowing the writing yet, lines are what spans a good part of the page.
-    const long = Math.max(im.width, im.height) / 5;
-    const mask = binarize(ink, { minLength: long, maxThickness: Math.max(2, long / 12) });
+    const side = Math.max(im.width, im.height);
+    const mask = binarize(ink, { minLength: side / 5, maxThickness: Math.max(3, side / 60) });
     return estimateScale(connectedComponents(mask, ink.width, ink.height).components, ink.width, ink.height);
   };
   for (let level = pyramid.length - 1; level >= 0; level--) {

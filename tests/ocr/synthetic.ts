@@ -102,6 +102,8 @@ export interface PageSpec {
   gapOverride?: (row: number, index: number) => number | undefined;
   /** Random size and baseline jitter, as shares of the character height. */
   jitter?: number;
+  /** Lines printed under each row's baseline: darkness 0..1 and thickness in px. */
+  ruled?: { darkness: number; thickness: number };
   /** Characters as raster images instead of strokes (e.g. EMNIST samples): see emnistRaster. */
   raster?: (char: string, random: () => number) => RasterGlyph;
 }
@@ -310,10 +312,24 @@ export function renderPage(spec: PageSpec): SyntheticPage {
   const [l0, l1] = spec.light ?? [0.92, 0.92];
   const grain = spec.grain ?? 0.02;
   const darkness = spec.ink ?? 0.75;
+  // Ruled paper: a printed line under every row's baseline (and beyond the text), across the page.
+  const ruled = new Float32Array(width * height);
+  if (spec.ruled) {
+    const { darkness: lineInk, thickness } = spec.ruled;
+    for (let k = 0; top + k * pitch < height; k++) {
+      const base = top + k * pitch + H + 0.04 * H;
+      for (let x = 0; x < width; x++) {
+        const yc = base + (spec.slope ?? 0) * (x - left);
+        for (let y = Math.max(0, Math.floor(yc - thickness)); y <= Math.min(height - 1, Math.ceil(yc + thickness)); y++) {
+          ruled[y * width + x] = lineInk * Math.max(0, Math.min(1, thickness / 2 + 0.5 - Math.abs(y + 0.5 - yc)));
+        }
+      }
+    }
+  }
   let data: Float32Array = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const paper = l0 + ((l1 - l0) * x) / width + (random() - 0.5) * 2 * grain;
+      const paper = (l0 + ((l1 - l0) * x) / width + (random() - 0.5) * 2 * grain) * (1 - ruled[y * width + x]!);
       data[y * width + x] = Math.max(0, Math.min(1, paper * (1 - darkness * ink[y * width + x]!)));
     }
   }
