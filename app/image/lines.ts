@@ -34,41 +34,71 @@ export function removeLines(mask: Uint8Array, width: number, height: number, opt
   return n;
 }
 
-/** Marks in `remove` the pixels of horizontal (or vertical) lines in `ink`. */
-function markLines(ink: Uint8Array, w: number, h: number, o: LineOptions, horizontal: boolean, remove: Uint8Array): void {
-  // Pixels thin across the line direction: runs across it no longer than maxThickness.
-  const thin = new Uint8Array(ink.length);
-  // Length of the run across the line direction that each inked pixel is in.
-  const runAcross = new Uint16Array(ink.length);
-  const across = horizontal ? h : w;
-  const lines = horizontal ? w : h;
-  const at = horizontal ? (k: number, a: number) => a * w + k : (k: number, a: number) => k * w + a;
-  let any = false;
-  for (let k = 0; k < lines; k++) {
-    let start = -1;
-    for (let a = 0; a <= across; a++) {
-      const on = a < across && ink[at(k, a)] === 1;
-      if (on && start < 0) start = a;
-      if (!on && start >= 0) {
-        for (let b = start; b < a; b++) runAcross[at(k, b)] = Math.min(65535, a - start);
-        if (a - start <= o.maxThickness) {
-          for (let b = start; b < a; b++) thin[at(k, b)] = 1;
-          any = true;
+/**
+ * Calls `run(fixed, from, to)` for every run of 1s in `mask` along rows (fixed = y, x in
+ * [from, to)) or along columns (fixed = x, y in [from, to)), scanning in memory order.
+ */
+function forEachRun(mask: Uint8Array, w: number, h: number, alongRows: boolean, run: (fixed: number, from: number, to: number) => void): void {
+  if (alongRows) {
+    for (let y = 0; y < h; y++) {
+      const row = y * w;
+      let start = -1;
+      for (let x = 0; x <= w; x++) {
+        const on = x < w && mask[row + x] === 1;
+        if (on && start < 0) start = x;
+        else if (!on && start >= 0) {
+          run(y, start, x);
+          start = -1;
         }
-        start = -1;
+      }
+    }
+    return;
+  }
+  const start = new Int32Array(w).fill(-1);
+  for (let y = 0; y <= h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const on = y < h && mask[row + x] === 1;
+      if (on && start[x]! < 0) start[x] = y;
+      else if (!on && start[x]! >= 0) {
+        run(x, start[x]!, y);
+        start[x] = -1;
       }
     }
   }
+}
+
+/** Marks in `remove` the pixels of horizontal (or vertical) lines in `ink`. */
+function markLines(ink: Uint8Array, w: number, h: number, o: LineOptions, horizontal: boolean, remove: Uint8Array): void {
+  // Pixel index from (position along the line direction, position across it).
+  const stepAlong = horizontal ? 1 : w;
+  const stepAcross = horizontal ? w : 1;
+  const across = horizontal ? h : w;
+  const lines = horizontal ? w : h;
+  // Pixels thin across the line direction (runs across no longer than maxThickness), and the
+  // length of the run across that each inked pixel is in.
+  const thin = new Uint8Array(ink.length);
+  const runAcross = new Uint16Array(ink.length);
+  let any = false;
+  forEachRun(ink, w, h, !horizontal, (k, from, to) => {
+    const length = Math.min(65535, to - from);
+    const isThin = to - from <= o.maxThickness;
+    for (let a = from; a < to; a++) {
+      const i = k * stepAlong + a * stepAcross;
+      runAcross[i] = length;
+      if (isThin) thin[i] = 1;
+    }
+    any ||= isThin;
+  });
   if (!any) return;
   // Thickened by a pixel across, so a tilted line (a staircase) runs on in one row; only long
   // runs along the line direction seed lines, not specks of grain or short strokes.
   const thick = thin.slice();
-  for (let k = 0; k < lines; k++) {
-    for (let a = 0; a < across; a++) {
-      if (thin[at(k, a)] !== 1) continue;
-      if (a > 0) thick[at(k, a - 1)] = 1;
-      if (a + 1 < across) thick[at(k, a + 1)] = 1;
-    }
+  for (let i = 0; i < thin.length; i++) {
+    if (thin[i] !== 1) continue;
+    const a = horizontal ? (i / w) | 0 : i % w;
+    if (a > 0) thick[i - stepAcross] = 1;
+    if (a + 1 < across) thick[i + stepAcross] = 1;
   }
   const minRun = Math.max(4, 2 * o.maxThickness);
   // Where a character's stroke crosses a line or rests on it, the line is not thin: gaps between
@@ -76,22 +106,13 @@ function markLines(ink: Uint8Array, w: number, h: number, o: LineOptions, horizo
   // (only thin pixels are ever removed).
   const gap = Math.max(2, Math.round(o.minLength / 4));
   const bridged = new Uint8Array(ink.length);
-  for (let a = 0; a < across; a++) {
-    let lastEnd = -1;
-    let start = -1;
-    for (let k = 0; k <= lines; k++) {
-      const on = k < lines && thick[at(k, a)] === 1;
-      if (on && start < 0) start = k;
-      if (!on && start >= 0) {
-        if (k - start >= minRun) {
-          for (let j = start; j < k; j++) bridged[at(j, a)] = 1;
-          if (lastEnd >= 0 && start - lastEnd <= gap) for (let j = lastEnd; j < start; j++) bridged[at(j, a)] = 1;
-          lastEnd = k;
-        }
-        start = -1;
-      }
-    }
-  }
+  const lastEnd = new Int32Array(across).fill(-1);
+  forEachRun(thick, w, h, horizontal, (a, from, to) => {
+    if (to - from < minRun) return;
+    const first = lastEnd[a]! >= 0 && from - lastEnd[a]! <= gap ? lastEnd[a]! : from;
+    for (let k = first; k < to; k++) bridged[k * stepAlong + a * stepAcross] = 1;
+    lastEnd[a] = to;
+  });
   const { labels, components } = connectedComponents(bridged, w, h);
   for (const c of components) {
     const length = horizontal ? c.x1 - c.x0 : c.y1 - c.y0;
