@@ -248,3 +248,33 @@ export function decodeRow(
     return decodeWord(w, classes, options, prefer);
   });
 }
+
+/**
+ * Numbered lists count up: among the list numbers of a page (in reading order), one that breaks
+ * the count where its neighbours agree on what it should be is read as that number, if the
+ * classifier gave each of its digits some support (in the glyph's top-k, at least `minP`).
+ * Returns the words, changed ones replaced.
+ */
+export function settleListNumbers(numbers: readonly DecodedWord[], minP = 0.05): DecodedWord[] {
+  const value = (w: DecodedWord) => (/^\d{1,3}$/.test(w.text) ? Number(w.text) : null);
+  const out = [...numbers];
+  for (let i = 0; i < out.length; i++) {
+    const here = value(out[i]!);
+    const before = i > 0 ? value(out[i - 1]!) : null;
+    const after = i + 1 < out.length ? value(out[i + 1]!) : null;
+    const fromBefore = before === null ? null : before + 1;
+    const fromAfter = after === null ? null : after - 1;
+    // Both neighbours agree, or the only neighbour there is says so.
+    const expected = fromBefore !== null && fromAfter !== null ? (fromBefore === fromAfter ? fromBefore : null) : (fromBefore ?? fromAfter);
+    if (expected === null || expected < 0 || expected === here) continue;
+    const digits = String(expected);
+    const word = out[i]!;
+    if (digits.length !== word.glyphs.length) continue;
+    const supported = word.glyphs.every((g, k) => g.topK.some((c) => c.label === digits[k] && c.p >= minP));
+    if (!supported) continue;
+    const glyphs = word.glyphs.map((g, k) => ({ ...g, label: digits[k]!, confidence: g.topK.find((c) => c.label === digits[k])!.p }));
+    const confidence = Math.exp(glyphs.reduce((s, g) => s + Math.log(Math.max(g.confidence, FLOOR)), 0) / glyphs.length);
+    out[i] = { ...word, text: digits, glyphs, reading: 'digits', confidence };
+  }
+  return out;
+}

@@ -10,7 +10,7 @@ import { boxesUnion, scaleBox, type Box, type GrayImage } from '../image/gray.ts
 import { decodeImage } from '../image/decode.ts';
 import { OCR_DECODE, segmentPage, type SegmentOptions } from '../image/segment.ts';
 import { defaultRecognizerPath } from '../models.ts';
-import { decodeRow, type DecodeOptions } from './decode.ts';
+import { decodeRow, settleListNumbers, type DecodeOptions } from './decode.ts';
 import { rowNode, type GlyphNode, type Page, type WordNode } from './document.ts';
 import { englishLexicon } from './lexicon.ts';
 import { OnnxModel } from './onnx-runtime.ts';
@@ -55,16 +55,21 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
   const score = (b: GlyphBlob) => Math.log(Math.max(1e-6, Math.max(...probsOf(b))));
 
   const decodeOptions: DecodeOptions = { lexicon: englishLexicon(), ...options.decode };
-  const rows = seg.rows.map((row) => {
-    const words = row.words.map((word) => resolveWord(word.glyphs, score));
-    const decoded = decodeRow(
-      words.map((w) => w.map(probsOf)),
+  const layouts = seg.rows.map((row) => row.words.map((word) => resolveWord(word.glyphs, score)));
+  const decoded = seg.rows.map((row, r) =>
+    decodeRow(
+      layouts[r]!.map((w) => w.map(probsOf)),
       classifier.classes,
       decodeOptions,
       row.words.map((w) => ({ dotAfter: w.dotAfter })),
-    );
-    const wordNodes: WordNode[] = decoded.map((d, i) => {
-      const glyphs: GlyphNode[] = d.glyphs.map((g, j) => ({ ...g, box: toOut(words[i]![j]!) }));
+    ),
+  );
+  // The page's list numbers ("1.", "2.", ... opening rows) count up.
+  const listRows = seg.rows.map((row, r) => r).filter((r) => seg.rows[r]!.words.length > 1 && seg.rows[r]!.words[0]!.dotAfter && decoded[r]![0]!.reading === 'digits');
+  settleListNumbers(listRows.map((r) => decoded[r]![0]!)).forEach((w, k) => (decoded[listRows[k]!]![0] = w));
+  const rows = decoded.map((words, r) => {
+    const wordNodes: WordNode[] = words.map((d, i) => {
+      const glyphs: GlyphNode[] = d.glyphs.map((g, j) => ({ ...g, box: toOut(layouts[r]![i]![j]!) }));
       return { box: boxesUnion(glyphs.map((g) => g.box)), text: d.text, confidence: d.confidence, reading: d.reading, glyphs };
     });
     return rowNode(boxesUnion(wordNodes.map((w) => w.box)), wordNodes);

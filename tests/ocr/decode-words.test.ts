@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLASSES_36 } from '../../app/data/glyphs.ts';
-import { bestLexiconWord, decodeRow, decodeWord, type DecodeOptions } from '../../app/recognize/decode.ts';
+import { bestLexiconWord, decodeRow, decodeWord, settleListNumbers, type DecodeOptions } from '../../app/recognize/decode.ts';
 import { Lexicon, englishLexicon } from '../../app/recognize/lexicon.ts';
 
 /** A probability vector over A–Z, 0–9: the named labels get their share, the rest split what is left. */
@@ -87,6 +87,21 @@ describe('list numbers', () => {
     expect(decodeRow(row({ I: 0.55, '1': 0.4 }), CLASSES_36, {}, [{ dotAfter: false }]).map((w) => w.text)).toEqual(['I', 'MAKE', 'A']);
     // "B." of a lettered list: the classifier is sure.
     expect(decodeRow(row({ B: 0.97, '8': 0.01 }), CLASSES_36, {}, [{ dotAfter: true }])[0]!.text).toBe('B');
+  });
+});
+
+describe('settleListNumbers', () => {
+  const marker = (...glyphs: (string | Record<string, number>)[]) => decodeWord(word(...glyphs), CLASSES_36);
+  it('reads a list number that breaks the count as the number its neighbours call for, if the classifier allows it', () => {
+    const numbers = [marker({ '2': 0.53, '1': 0.31 }), marker('2'), marker('3'), marker('4')];
+    expect(numbers[0]!.text).toBe('2');
+    expect(settleListNumbers(numbers).map((w) => w.text)).toEqual(['1', '2', '3', '4']);
+    expect(settleListNumbers([marker('1', '1'), marker('1', { '8': 0.6, '2': 0.3 }), marker('1', '3')]).map((w) => w.text)).toEqual(['11', '12', '13']);
+  });
+
+  it('leaves numbers alone when the classifier does not support the count, or the neighbours disagree', () => {
+    expect(settleListNumbers([marker('7'), marker('2'), marker('3')]).map((w) => w.text)).toEqual(['7', '2', '3']);
+    expect(settleListNumbers([marker('1'), marker({ '5': 0.6, '3': 0.3 }), marker('9')]).map((w) => w.text)).toEqual(['1', '5', '9']);
   });
 });
 
