@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { GLYPH_VALUES } from '../contract.ts';
 import { frameGlyph } from '../data/frame.ts';
 import { decodeImage, ImageDecodeError, type DecodedImage } from '../image/decode.ts';
+import { OCR_DECODE } from '../image/segment.ts';
 import type { Box } from '../image/gray.ts';
 import type { GlyphNode, Page } from '../recognize/document.ts';
 import { OnnxModel } from '../recognize/onnx-runtime.ts';
@@ -47,7 +48,8 @@ export function serveRecognizer(port: WorkerPort<ToRecognizer, FromRecognizer>):
 /** Reads one page; also used in-process by tests. */
 export async function readPage(name: string, image: Uint8Array, classifier: GlyphClassifier, progress: (stage: string, fraction: number) => void): Promise<{ page: Page; crops: Float32Array }> {
   progress('decoding', 0.05);
-  const decoded = await decodeImage(Buffer.from(image.buffer, image.byteOffset, image.byteLength), { name });
+  // Large photos are decoded small first, then at the size the writing needs (as hwr ocr does).
+  const decoded = await decodeImage(Buffer.from(image.buffer, image.byteOffset, image.byteLength), { ...OCR_DECODE, name });
   progress('finding characters', 0.25);
   // The recogniser batches every crop into one classify call; keep the crops and scores it used.
   let seen: { inputs: Float32Array; outputs: Float32Array; n: number } | null = null;
