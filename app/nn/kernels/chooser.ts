@@ -6,6 +6,8 @@
  * calls the other way is tried for a short burst, so a change of load is noticed.
  */
 const ALPHA = 0.2;
+/** Sharing must be this much faster to be chosen: it also costs the workers' CPU time. */
+const MARGIN = 0.85;
 const PROBE_EVERY = 256;
 const PROBE_CALLS = 4;
 const FIRST_SAMPLES = 4;
@@ -36,7 +38,7 @@ export class ShareChooser {
     const call = arm.calls++;
     if (arm.sharedSamples < FIRST_SAMPLES) return true;
     if (arm.soloSamples < FIRST_SAMPLES) return false;
-    const best = arm.shared <= arm.solo;
+    const best = arm.shared < MARGIN * arm.solo;
     return call % PROBE_EVERY < PROBE_CALLS ? !best : best;
   }
 

@@ -4,8 +4,10 @@
 // every thread (the main one included) claims one at a time until none are left. The protocol
 // is described in team.ts; `layout` comes from there.
 //
-// Between jobs the thread spins for a moment (during training jobs come every few
-// microseconds), then sleeps in Atomics.wait.
+// After a job it helped with, the thread spins for a moment (during training jobs come every
+// few microseconds), then sleeps in Atomics.wait. After a job it came too late for, it sleeps
+// at once: it is probably sharing a core with the main thread, and spinning would only take
+// time from it.
 import { workerData } from 'node:worker_threads';
 
 const { module, memory, control, layout, functions, index, spinMs } = workerData;
@@ -17,7 +19,7 @@ const base = new Float64Array(layout.args);
 const stride = new Float64Array(layout.args);
 const a = new Float64Array(layout.args);
 
-/** Claims and runs chunks of job `seq` until none are left or the job is no longer open. */
+/** Claims and runs chunks of job `seq` until none are left or the job is no longer open; returns how many it ran. */
 function help(seq) {
   const tag = (seq & layout.SEQ_MASK) << 16;
   const fn = table[job[layout.FN]];
@@ -29,12 +31,15 @@ function help(seq) {
   }
   if (tmpArg >= 0) base[tmpArg] = job[layout.SCRATCH + 2 * index];
   if (packArg >= 0) base[packArg] = job[layout.SCRATCH + 2 * index + 1];
-  for (;;) {
+  for (let ran = 0; ; ran++) {
     const next = Atomics.load(ints, layout.NEXT);
     // A different tag means the job was closed (and its description may be changing): stop.
     // A successful claim proves the job was still open, so what was read above is intact.
-    if ((next & ~0xffff) !== tag || (next & 0xffff) >= chunks) return;
-    if (Atomics.compareExchange(ints, layout.NEXT, next, next + 1) !== next) continue;
+    if ((next & ~0xffff) !== tag || (next & 0xffff) >= chunks) return ran;
+    if (Atomics.compareExchange(ints, layout.NEXT, next, next + 1) !== next) {
+      ran--;
+      continue;
+    }
     const from = (next & 0xffff) * chunk;
     for (let i = 0; i < layout.args; i++) a[i] = base[i] + stride[i] * from;
     if (countArg >= 0) a[countArg] = Math.min(chunk, total - from);
@@ -50,8 +55,10 @@ function help(seq) {
 
 Atomics.store(ints, layout.READY + index, 1);
 let seen = Atomics.load(ints, layout.SEQ);
+let helped = false;
 for (;;) {
   let seq = Atomics.load(ints, layout.SEQ);
+  if (seq === seen && !helped) Atomics.wait(ints, layout.SEQ, seen);
   if (seq === seen) {
     let deadline = performance.now() + spinMs;
     for (let spins = 1; (seq = Atomics.load(ints, layout.SEQ)) === seen; spins++) {
@@ -63,6 +70,6 @@ for (;;) {
   }
   seen = seq;
   if (Atomics.load(ints, layout.QUIT) !== 0) break;
-  help(seq);
+  helped = help(seq) > 0;
 }
 Atomics.store(ints, layout.READY + index, 0);
