@@ -51,21 +51,27 @@ export function applyUpdate(weights: Float32Array, grads: Float32Array, state: O
   const b1 = settings.momentum;
   const b2 = settings.beta2 ?? 0.999;
   const eps = settings.epsilon ?? 1e-7;
-  const c1 = 1 - b1 ** state.step;
   const c2 = 1 - b2 ** state.step;
-  const stepSize = (learningRate * Math.sqrt(c2)) / c1;
+  const stepSize = (learningRate * Math.sqrt(c2)) / (1 - b1 ** state.step);
   const epsHat = eps * Math.sqrt(c2);
   const decay = 1 - learningRate * (settings.weightDecay ?? 0);
   layout.forEach((p, k) => {
-    if (!trainable[k]) return;
-    const shrink = p.shape.length > 1 ? decay : 1;
-    for (let i = p.offset; i < p.offset + p.size; i++) {
-      const g = grads[i]!;
-      const mi = (m[i] = b1 * m[i]! + (1 - b1) * g);
-      const vi = (v[i] = b2 * v[i]! + (1 - b2) * g * g);
-      weights[i] = weights[i]! * shrink - (stepSize * mi) / (Math.sqrt(vi) + epsHat);
-    }
+    if (trainable[k]) adamRange(weights, grads, m, v, p.offset, p.offset + p.size, b1, b2, stepSize, epsHat, p.shape.length > 1 ? decay : 1);
   });
+}
+
+/** One tight loop per parameter (monomorphic, no closures: this runs between every two steps). */
+function adamRange(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, from: number, to: number, b1: number, b2: number, stepSize: number, epsHat: number, shrink: number): void {
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  for (let i = from; i < to; i++) {
+    const gi = g[i]!;
+    const mi = b1 * m[i]! + c1 * gi;
+    const vi = b2 * v[i]! + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = w[i]! * shrink - (stepSize * mi) / (Math.sqrt(vi) + epsHat);
+  }
 }
 
 /** Where the cosine schedule ends, as a share of the base learning rate. */

@@ -18,7 +18,8 @@
  *   convolution of dY dilated by the stride.
  * - MaxPoolGrad: first maximum of each window (row-major; ties and NaN as TensorFlow and the
  *   'cpu' backend) gets dY, 4 channels at a time.
- * - BatchMatMul with transposed operands: transpose explicitly (fast), then XNNPACK.
+ * - BatchMatMul: transposed operands transposed explicitly (fast), then our kernel as a 1×1
+ *   convolution (or XNNPACK when the columns are not a multiple of 4).
  *
  * HWR_WASM_KERNELS=off keeps only the XNNPACK/JavaScript paths, =simd avoids relaxed SIMD.
  * Every kernel is checked against the plain-JS 'cpu' backend (wasm-kernels.test.ts).
@@ -300,10 +301,13 @@ function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.Na
 let builtinBatchMatMul: tf.KernelConfig | undefined;
 
 /**
- * BatchMatMul with transposed operands: the backend runs XNNPACK only when neither operand is
- * transposed and falls back to a naive triple loop otherwise, which every dense layer's backward
- * pass hits (dW = xᵀ·dy, dx = dy·Wᵀ). Transposing the operand explicitly first (a fast copy) keeps
- * the product on XNNPACK.
+ * BatchMatMul. The backend runs XNNPACK only when neither operand is transposed (and re-packs
+ * the weights whenever they change, i.e. every training step) and a naive triple loop
+ * otherwise — which every dense layer's backward pass hits (dW = xᵀ·dy, dx = dy·Wᵀ). Here a
+ * transposed operand is transposed explicitly (a fast copy), and the product of two plain
+ * matrices runs on our convolution kernel as a 1×1 convolution (A's rows are the pixels, its
+ * columns the input channels); XNNPACK takes it when the output columns are not a multiple of 4.
+ * Batched products (a batch dimension above 1) stay with the backend.
  */
 function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }): TensorInfo {
   const { inputs, backend } = args;
@@ -311,7 +315,7 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrM
   const a = inputs.a!;
   const b = inputs.b!;
   const batched = (t: TensorInfo) => t.shape.length > 2 && t.shape.slice(0, -2).some((d) => d !== 1);
-  if ((!transposeA && !transposeB) || batched(a) || batched(b) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+  if (batched(a) || batched(b) || a.dtype !== 'float32' || b.dtype !== 'float32') {
     return builtinBatchMatMul!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
   }
   const swapLast = (t: TensorInfo) => {
@@ -325,7 +329,17 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrM
   const bb = transposeB ? swapLast(b) : b;
   if (aa !== a) temps.push(aa);
   if (bb !== b) temps.push(bb);
-  const out = builtinBatchMatMul!.kernelFunc({ inputs: { a: aa, b: bb }, attrs: { transposeA: false, transposeB: false }, backend: backend as unknown as tf.KernelBackend }) as TensorInfo;
+  const [m, k] = aa.shape.slice(-2) as [number, number];
+  const n = bb.shape[bb.shape.length - 1]!;
+  const kernels = kernelsFor(backend);
+  let out: TensorInfo;
+  if (kernels && n % 4 === 0) {
+    const outer = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);
+    out = backend.makeOutput([...outer, m, n], 'float32');
+    kernels.conv2dPadded(address(backend, aa), address(backend, bb), address(backend, out), 1, 1, m, k, n, 1, 1);
+  } else {
+    out = builtinBatchMatMul!.kernelFunc({ inputs: { a: aa, b: bb }, attrs: { transposeA: false, transposeB: false }, backend: backend as unknown as tf.KernelBackend }) as TensorInfo;
+  }
   for (const t of temps) backend.disposeData(t.dataId);
   return out;
 }
