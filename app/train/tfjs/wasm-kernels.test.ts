@@ -133,8 +133,18 @@ describe.each(['relaxed-simd', 'simd', 'off'] as const)('wasm training kernels (
   });
 
   it('registers the filter gradient the backend lacks and replaces the slow ones', () => {
-    expect(registerWasmTrainingKernels().sort()).toEqual(['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']);
+    expect(registerWasmTrainingKernels().sort()).toEqual(['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'MaxPoolGrad']);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
+  it('identity shares the data: a clone outlives its original and keeps its values', async () => {
+    const x = tf.tensor([1.5, -2, 3]);
+    const before = tf.memory().numDataBuffers;
+    const y = tf.clone(x);
+    expect(tf.memory().numDataBuffers).toBe(before); // no copy
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3]);
+    y.dispose();
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
