@@ -5,21 +5,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelsDir } from '../../app/paths.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
-import { drawStrokes, dropFiles, ensureUi, openBrowser, screenshot, autoencoderShipped, classifierShipped, startServe, type Browser, type Served } from './harness.ts';
+import { autoencoderShipped, drawStrokes, dropFiles, openBrowser, screenshot, serveForUi, uiModels as models, type Browser, type Served } from './harness.ts';
 
 const shared = sharedDataForTests();
-/** Models to serve: the shipped ones unless HWR_UI_MODELS points elsewhere. */
-const models = process.env.HWR_UI_MODELS ?? modelsDir;
 
 let served: Served;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!classifierShipped(models)) throw new Error(`the UI tests need a classifier (cnn.onnx or mlp.onnx) in ${models}`);
-  await ensureUi();
-  served = await startServe({ models });
+  served = await serveForUi();
   browser = await openBrowser(served.url);
 });
 

@@ -139,3 +139,16 @@ export function classifierShipped(dir = modelsDir): boolean {
 export function autoencoderShipped(dir = modelsDir): boolean {
   return existsSync(join(dir, 'ae.onnx'));
 }
+
+/**
+ * `hwr serve` over the models the UI tests use (the shipped ones unless HWR_UI_MODELS points
+ * elsewhere), with the UI built; fails clearly when no classifier is there.
+ */
+export const uiModels = process.env.HWR_UI_MODELS ?? modelsDir;
+
+export async function serveForUi(): Promise<Served> {
+  const models = uiModels;
+  if (!classifierShipped(models)) throw new Error(`the UI tests need a classifier (cnn.onnx or mlp.onnx) in ${models}`);
+  await ensureUi();
+  return startServe({ models });
+}

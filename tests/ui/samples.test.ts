@@ -5,21 +5,17 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelsDir } from '../../app/paths.ts';
 import { SampleStore } from '../../app/services/samples.ts';
 import { styledSamples } from '../helpers/hand-style.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
-import { classifierShipped, ensureUi, openBrowser, screenshot, startServe, type Browser, type Served } from './harness.ts';
+import { openBrowser, screenshot, serveForUi, type Browser, type Served } from './harness.ts';
 
 const shared = sharedDataForTests();
-const models = process.env.HWR_UI_MODELS ?? modelsDir;
 let served: Served;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!classifierShipped(models)) throw new Error(`the UI tests need a classifier (cnn.onnx or mlp.onnx) in ${models}`);
-  await ensureUi();
-  served = await startServe({ models });
+  served = await serveForUi();
   // 50 samples in a hand of their own (or plain bars without the shared data), as if drawn earlier.
   const store = new SampleStore(join(served.home, 'samples'));
   if (shared) {
