@@ -58,6 +58,15 @@ describe.skipIf(!shared)('retrainOnSamples', () => {
     expect(readdirSync(outDir, { recursive: true }).filter((f) => String(f).endsWith('.tmp'))).toEqual([]);
   });
 
+  it('fine-tunes the shipped CNN (the default recogniser) the same way', async () => {
+    const samples = await storedSamples(join(root, 'samples-cnn'), 'ABCDE01234'.split(''), 5);
+    const { train, report } = await retrainOnSamples(samples, { modelPath: join(modelsDir, 'cnn.onnx'), modelId: 'shipped:cnn', baseData: join(shared!, 'emnist36'), outDir: join(root, 'run-cnn'), epochs: 3, seed: 1, baseValidation: 2000 });
+    console.log(`personalisation (CNN): held-back user samples ${report.before.user} → ${report.after!.user}, base validation ${report.before.base} → ${report.after!.base}`);
+    expect(report.after!.user).toBeGreaterThan(report.before.user);
+    expect(report.before.base - report.after!.base).toBeLessThanOrEqual(0.01);
+    expect(readOnnxInfo(readFileSync(train.modelPath)).inputShape).toEqual([32, 32, 1]);
+  });
+
   it('stops at once when cancelled, keeping no model and saying so', async () => {
     const samples = await storedSamples(join(root, 'samples-cancel'), ['7', '1'], 6);
     const controller = new AbortController();
