@@ -9,7 +9,7 @@ import { numberOption, parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
 
 export const usage =
-  'train [--arch mlp|ae|cnn|tfmlp] [--data PATH [--labels IDX]] [--epochs N] [--lr X | --sweep [LR,LR,...]] [--batch N] [--momentum M] ' +
+  'train [--arch mlp|ae|cnn|tfmlp] [--data PATH [--labels IDX]] [--epochs N] [--lr X | --lr X,Y,... | --sweep] [--batch N] [--momentum M] [--width W] ' +
   '[--no-augment] [--no-balance] [--patience N] [--limit N] [--seed N] [--init-from MODEL [--freeze]] [--out DIR] [--resume] [--save models/NAME.onnx]';
 
 const SWEEP = [3e-2, 3e-3, 3e-4];
@@ -26,6 +26,7 @@ export async function run(args: string[]): Promise<number> {
       sweep: { type: 'boolean', default: false },
       batch: { type: 'string' },
       momentum: { type: 'string' },
+      width: { type: 'string' },
       'no-augment': { type: 'boolean', default: false },
       'no-balance': { type: 'boolean', default: false },
       patience: { type: 'string' },
@@ -52,6 +53,7 @@ export async function run(args: string[]): Promise<number> {
     learningRate: d.learningRate,
     batchSize: numberOption(values.batch, 'batch', { min: 1, max: 65536, integer: true }) ?? d.batchSize,
     momentum: numberOption(values.momentum, 'momentum', { min: 0, max: 0.999 }) ?? d.momentum,
+    width: numberOption(values.width, 'width', { min: 0.25, max: 8 }),
     augment: values['no-augment'] ? false : d.augment,
     balance: values['no-balance'] ? false : d.balance,
     patience: numberOption(values.patience, 'patience', { min: 0, integer: true }) ?? d.patience,

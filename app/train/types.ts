@@ -32,6 +32,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Also install the best model here (e.g. models/mlp.onnx) with its model card beside it. */
   save?: string;
+  /** CNN: multiplier of the convolution filter counts (1 = 16, 32, 64). */
+  width?: number;
   /** The command line that started the run, recorded in the model card. */
   command?: string;
 }

@@ -51,8 +51,11 @@ export const CNN_DENSE = 128;
 export const CNN_DROPOUT = 0.25;
 export const MLP_HIDDEN = 64;
 
-/** The architecture trainTfjs builds for `arch` on images of `imageShape` ([H, W, C]). */
-export function defaultArchitecture(arch: TfArch, imageShape: [number, number, number], classes: number): Architecture {
+/**
+ * The architecture trainTfjs builds for `arch` on images of `imageShape` ([H, W, C]); `width`
+ * multiplies the CNN's filter counts (2 → 32, 64, 128).
+ */
+export function defaultArchitecture(arch: TfArch, imageShape: [number, number, number], classes: number, width = 1): Architecture {
   const [h, w, c] = imageShape;
   if (arch === 'tfmlp') {
     return { arch, inputShape: [h * w * c], convs: [], dense: [MLP_HIDDEN], hiddenActivation: 'sigmoid', classes, dropout: 0 };
@@ -61,7 +64,7 @@ export function defaultArchitecture(arch: TfArch, imageShape: [number, number, n
   let side = Math.min(h, w);
   for (const filters of CNN_FILTERS) {
     if (side < 2) break; // each block halves the image
-    convs.push({ filters, kernel: 3 });
+    convs.push({ filters: Math.max(1, Math.round(filters * width)), kernel: 3 });
     side = Math.floor(side / 2);
   }
   return { arch, inputShape: [h, w, c], convs, dense: [CNN_DENSE], hiddenActivation: 'relu', classes, dropout: CNN_DROPOUT };

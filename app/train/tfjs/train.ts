@@ -49,7 +49,7 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
   const imageShape: [number, number, number] = [set.height, set.width, set.channels];
 
   // The network: fresh, or fine-tuned from an exported model.
-  let architecture = defaultArchitecture(arch, imageShape, classes.length);
+  let architecture = defaultArchitecture(arch, imageShape, classes.length, opts.width ?? 1);
   let layout = paramLayout(architecture);
   let weights: Float32Array = initialWeights(architecture, layout, opts.seed);
   let trainable = layout.map(() => true);
