@@ -18,7 +18,7 @@ export interface TrainingData {
 export function defaultDataPath(): string {
   const dir = sharedDataDir();
   const pool = dir && join(dir, 'emnist36');
-  if (!pool || !existsSync(pool)) throw new Error('no --data given and the EMNIST pool (../shared/data/emnist36) is not there: pass --data PATH');
+  if (!pool || !existsSync(pool)) throw new Error('no --data given and the EMNIST pool (../shared/data/emnist36) is not there: pass --data PATH (or set HWR_DATA)');
   return pool;
 }
 

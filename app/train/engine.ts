@@ -4,7 +4,7 @@
  * confusion matrix or reconstructions, and a model card. The best model so far is always on
  * disk, written atomically, so an interrupted or cancelled run leaves the last good one.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_AUGMENT } from '../data/augment.ts';
 import { createRng } from '../data/random.ts';
@@ -52,14 +52,9 @@ function buildNetwork(o: TrainOptions, data: TrainingData, rng: ReturnType<typeo
   const inputs = imageSize(data.set);
   if (o.initFrom) {
     const spec = importOnnx(readFileSync(o.initFrom));
-    const net = Network.fromSpec(spec);
-    if (o.arch === 'mlp' && (spec.classes ?? []).join() !== data.set.classes.join()) {
-      // New output layer for the new classes; the features carry over.
-      const last = [...spec.layers].reverse().find((l): l is DenseSpec => l.kind === 'dense');
-      if (!last) throw new Error(`${o.initFrom}: no dense layer to replace`);
-      return Network.fromSpec(replaceOutputLayer(spec, data.set.classes.length, rng));
-    }
-    return net;
+    // New classes get a new output layer; the features carry over.
+    const sameClasses = o.arch !== 'mlp' || (spec.classes ?? []).join() === data.set.classes.join();
+    return Network.fromSpec(sameClasses ? spec : replaceOutputLayer(spec, data.set.classes.length, rng));
   }
   return o.arch === 'ae' ? autoencoder(rng, { sizes: [inputs, 32, 32, 32, inputs] }) : mlp([inputs, MLP_HIDDEN, data.set.classes.length], 'sigmoid', rng);
 }
@@ -68,6 +63,7 @@ function buildNetwork(o: TrainOptions, data: TrainingData, rng: ReturnType<typeo
 export function replaceOutputLayer(spec: NetworkSpec, outputs: number, rng: { next(): number }): NetworkSpec {
   const layers = [...spec.layers];
   const at = layers.map((l) => l.kind).lastIndexOf('dense');
+  if (at < 0) throw new Error(`${spec.name}: no dense output layer to replace`);
   const last = layers[at] as DenseSpec;
   const limit = Math.sqrt(6 / (last.inputs + outputs));
   const weights = Float32Array.from({ length: last.inputs * outputs }, () => (rng.next() * 2 - 1) * limit);
@@ -236,7 +232,6 @@ export async function trainEngine(o: TrainOptions, hooks: TrainHooks = {}): Prom
       const tmp = `${o.save}.${process.pid}.tmp`;
       copyFileSync(modelPath, tmp);
       writeFileAtomic(o.save.replace(/\.onnx$/, '') + '.md', card);
-      const { renameSync } = await import('node:fs');
       renameSync(tmp, o.save);
     }
   }

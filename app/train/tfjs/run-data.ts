@@ -2,12 +2,13 @@
  * The data of a training run: the dataset (any loadDataset reads; default the EMNIST pool in
  * ../shared/data), its fixed stratified split, and the validation figures of a set of logits.
  */
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { CLASSES_36, classCounts, type LabelledImages } from '../../data/glyphs.ts';
 import { detectDatasetKind, loadDataset } from '../../data/index.ts';
 import { splitTrainValidation } from '../../data/emnist-pool.ts';
 import { createRng } from '../../data/random.ts';
-import { projectRoot, sharedDataDir } from '../../paths.ts';
+import { projectRoot } from '../../paths.ts';
+import { defaultDataPath } from '../data.ts';
 import { argmaxRows, classificationReport, type ClassificationReport } from '../metrics.ts';
 import type { EpochRecord, TrainOptions } from '../types.ts';
 import { mixSeed } from './sampling.ts';
@@ -30,12 +31,7 @@ export interface RunData {
 }
 
 export async function loadRunData(opts: Pick<TrainOptions, 'data' | 'labels' | 'limit' | 'seed'>): Promise<RunData> {
-  let path = opts.data;
-  if (!path) {
-    const shared = sharedDataDir();
-    if (!shared) throw new Error('no dataset given and ../shared/data is absent: pass --data PATH (or set HWR_DATA)');
-    path = join(shared, 'emnist36');
-  }
+  const path = opts.data ?? defaultDataPath();
   const kind = detectDatasetKind(path);
   const set = await loadDataset({ path, labels: opts.labels });
   const split = splitTrainValidation(set, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
