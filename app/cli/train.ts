@@ -10,7 +10,7 @@ import { ProgressBar } from './progress.ts';
 
 export const usage =
   'train [--arch mlp|ae|cnn|tfmlp] [--data PATH [--labels IDX]] [--epochs N] [--lr X | --lr X,Y,... | --sweep] [--batch N] [--momentum M] [--width W] ' +
-  '[--no-augment] [--no-balance] [--patience N] [--limit N] [--seed N] [--init-from MODEL [--freeze]] [--out DIR] [--resume] [--save models/NAME.onnx]';
+  '[--floor F] [--no-augment] [--no-balance] [--patience N] [--limit N] [--seed N] [--init-from MODEL [--freeze]] [--out DIR] [--resume] [--save models/NAME.onnx]';
 
 const SWEEP = [3e-2, 3e-3, 3e-4];
 
@@ -27,6 +27,7 @@ export async function run(args: string[]): Promise<number> {
       batch: { type: 'string' },
       momentum: { type: 'string' },
       width: { type: 'string' },
+      floor: { type: 'string' },
       'no-augment': { type: 'boolean', default: false },
       'no-balance': { type: 'boolean', default: false },
       patience: { type: 'string' },
@@ -54,6 +55,7 @@ export async function run(args: string[]): Promise<number> {
     batchSize: numberOption(values.batch, 'batch', { min: 1, max: 65536, integer: true }) ?? d.batchSize,
     momentum: numberOption(values.momentum, 'momentum', { min: 0, max: 0.999 }) ?? d.momentum,
     width: numberOption(values.width, 'width', { min: 0.25, max: 8 }),
+    floor: numberOption(values.floor, 'floor', { min: 0, max: 1 }),
     augment: values['no-augment'] ? false : d.augment,
     balance: values['no-balance'] ? false : d.balance,
     patience: numberOption(values.patience, 'patience', { min: 0, integer: true }) ?? d.patience,
@@ -66,6 +68,8 @@ export async function run(args: string[]): Promise<number> {
     save: values.save && resolve(values.save),
     command: `hwr train ${args.join(' ')}`,
   };
+  if (values.width !== undefined && arch !== 'cnn') throw new UsageError(`--width sets the CNN's filter counts; --arch ${arch} has none`);
+  if (values.floor !== undefined && arch !== 'cnn' && arch !== 'tfmlp') throw new UsageError(`--floor (decision offsets) applies to the TensorFlow.js trainer (--arch cnn or tfmlp), not --arch ${arch}`);
   if (values.freeze && !values['init-from']) throw new UsageError('--freeze needs --init-from MODEL');
   if (base.initFrom) {
     // Checked here, so a bad file is named before any data is read.

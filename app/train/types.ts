@@ -34,6 +34,12 @@ export interface TrainOptions {
   save?: string;
   /** CNN: multiplier of the convolution filter counts (1 = 16, 32, 64). */
   width?: number;
+  /**
+   * TensorFlow.js trainer: per-class accuracy floor for decision offsets (app/train/tfjs/decision.ts):
+   * classes below it on validation get an offset towards an even split with their look-alike
+   * (default 0.7; 0 = none).
+   */
+  floor?: number;
   /** The command line that started the run, recorded in the model card. */
   command?: string;
 }

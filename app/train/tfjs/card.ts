@@ -36,6 +36,8 @@ export interface CardFacts {
   wallSeconds: number;
   command: string;
   calibration: { temperature: number; nllBefore: number; nllAfter: number; eceBefore: number; eceAfter: number };
+  /** Decision offsets (app/train/tfjs/decision.ts), when any class needed one. */
+  decision?: { list: string; floor: number; before: ArrayLike<number>; after: ArrayLike<number>; crossFitted: ArrayLike<number> } | null;
   report: ClassificationReport;
   history: (EpochRecord & { balancedAccuracy?: number; learningRate?: number })[];
   date: string;
@@ -57,7 +59,9 @@ export function modelCard(f: CardFacts): string {
   lines.push(`- Parameters: ${f.parameters.toLocaleString('en-US')} (file ${(f.modelBytes / 1024).toFixed(0)} KiB)`);
   lines.push(`- Input: N × ${a.inputShape.join(' × ')} float32 in [0, 1]${a.arch === 'cnn' ? ', NHWC' : ''}${f.dataset.emnist ? ' — 32×32 glyphs, white ink (1) on black (0), centred by bounding box, longer side ≈ 22 px (app/data/glyphs.ts)' : ''}`);
   lines.push(`- Output: N × ${a.classes} probabilities (softmax), classes in order: ${f.dataset.classes.join(' ')}`);
-  lines.push(`- Calibration: temperature T = ${f.calibration.temperature.toFixed(4)} fitted on the validation set (minimum NLL) and baked into the last layer (weights and bias ÷ T)`, '');
+  lines.push(`- Calibration: temperature T = ${f.calibration.temperature.toFixed(4)} fitted on the validation set (minimum NLL) and baked into the last layer (weights and bias ÷ T)`);
+  if (f.decision) lines.push(`- Decision offsets (added to the last layer's bias after ÷ T): ${f.decision.list} — see Validation`);
+  lines.push('');
 
   lines.push('## Data', '');
   if (f.dataset.emnist) {
@@ -101,6 +105,7 @@ export function modelCard(f: CardFacts): string {
   lines.push(
     `- Calibration: NLL ${f.calibration.nllBefore.toFixed(4)} → ${f.calibration.nllAfter.toFixed(4)}, expected calibration error ${pct(f.calibration.eceBefore)} → ${pct(f.calibration.eceAfter)} (T = ${f.calibration.temperature.toFixed(4)}${f.training.balance ? '; both weighted so every class counts equally, as on a balanced test set' : ''}).`,
   );
+  if (f.decision) lines.push(...decisionLines(f.decision, f.dataset.classes));
   const worst = [...r.perClass].filter((p) => p.count > 0).sort((x, y) => x.accuracy - y.accuracy)[0];
   if (worst) lines.push(`- Weakest class: ${worst.label} ${pct(worst.accuracy)}.`);
   lines.push('', '### Per-class accuracy', '', '| class | images | accuracy | class | images | accuracy | class | images | accuracy |', '|---|---:|---:|---|---:|---:|---|---:|---:|');
@@ -117,6 +122,20 @@ export function modelCard(f: CardFacts): string {
   }
   lines.push('');
   return lines.join('\n');
+}
+
+function decisionLines(d: NonNullable<CardFacts['decision']>, classes: readonly string[]): string[] {
+  const moved = classes.map((_, k) => k).filter((k) => Math.abs(d.after[k]! - d.before[k]!) > 1e-9);
+  const mean = (a: ArrayLike<number>) => Array.from(a).filter((v) => !Number.isNaN(v)).reduce((s, v, _, all) => s + v / all.length, 0);
+  return [
+    `- Decision offsets ${d.list}: classes below ${+(d.floor * 100).toFixed(1)}% are moved towards an even split with their look-alike (app/train/tfjs/decision.ts), fitted on this validation set; the per-class figures below include them. "Cross-fitted" fits on one half of the validation set and measures on the other, as unseen data would see them:`,
+    '',
+    '| class | without offsets | with offsets | cross-fitted |',
+    '|---|---:|---:|---:|',
+    ...moved.map((k) => `| ${classes[k]} | ${pct(d.before[k]!)} | ${pct(d.after[k]!)} | ${pct(d.crossFitted[k]!)} |`),
+    `| balanced accuracy | ${pct(mean(d.before))} | ${pct(mean(d.after))} | ${pct(mean(d.crossFitted))} |`,
+    '',
+  ];
 }
 
 export function formatDuration(seconds: number): string {

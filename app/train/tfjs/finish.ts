@@ -1,6 +1,7 @@
 /**
  * The end of a training run: calibrate the best epoch's network (temperature on the validation
- * set), export it to ONNX with the temperature baked in, write its card and pictures, and
+ * set, decision offsets for classes a look-alike pulls below the floor), export it to ONNX with
+ * both baked in, write its card and pictures, and
  * install it with its card when asked (not after a cancel: the shipped model stays as it was).
  */
 import { basename, join } from 'node:path';
@@ -10,6 +11,7 @@ import { exportOnnx } from '../onnx/export.ts';
 import { confusionSvg, lineChartSvg, writeSvgPng } from '../plots.ts';
 import type { TrainOptions } from '../types.ts';
 import { expectedCalibrationError, fitTemperature } from './calibrate.ts';
+import { crossFittedAccuracy, DEFAULT_OFFSETS, fitOffsets } from './decision.ts';
 import { formatDuration, modelCard } from './card.ts';
 import { paramCount, toNetworkSpec, type Architecture, type ParamInfo } from './model.ts';
 import type { OptimizerSettings } from './optimizer.ts';
@@ -43,20 +45,24 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
   const artefacts: Record<string, string> = {};
   const weights = opts.balance ? balancedWeights(validation) : undefined;
   const calibration = fitTemperature(logits, validation.labels, classes.length, weights);
-  const { report } = evaluate(logits, validation);
+  const decision = decisionOffsets(logits, validation, calibration.temperature, opts.floor ?? DEFAULT_OFFSETS.floor);
+  // The model's own outputs: logits / T + offsets (what the exported network computes).
+  const calibrated = logits.map((z, i) => z / calibration.temperature + (decision ? decision.offsets[i % classes.length]! : 0));
+  const { report } = evaluate(calibrated, validation);
   const command = commandOf(opts);
   const modelPath = join(opts.outDir, 'model.onnx');
   const bytes = writeModel(modelPath, architecture, f.layout, f.weights, classes, calibration.temperature, {
     trainer: 'hwr tfjs',
     backend: f.backend,
     temperature: calibration.temperature.toFixed(6),
+    ...(decision ? { decision_offsets: offsetList(decision.offsets, classes) } : {}),
     best_epoch: String(f.bestEpoch),
     validation_accuracy: report.accuracy.toFixed(4),
     validation_balanced_accuracy: report.balancedAccuracy.toFixed(4),
     dataset: displayPath(data.source),
     command,
     trained: new Date().toISOString(),
-  });
+  }, decision?.offsets);
   artefacts.model = modelPath;
 
   const card = modelCard({
@@ -93,8 +99,9 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
     calibration: {
       ...calibration,
       eceBefore: expectedCalibrationError(logits, validation.labels, classes.length, 1, weights),
-      eceAfter: expectedCalibrationError(logits, validation.labels, classes.length, calibration.temperature, weights),
+      eceAfter: expectedCalibrationError(calibrated, validation.labels, classes.length, 1, weights),
     },
+    decision: decision && { ...decision, list: offsetList(decision.offsets, classes) },
     report,
     history: f.history,
     date: new Date().toISOString().slice(0, 10),
@@ -127,14 +134,40 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
   }
   f.log(
     `best epoch ${f.bestEpoch}: validation accuracy ${(report.accuracy * 100).toFixed(2)}%, balanced ${(report.balancedAccuracy * 100).toFixed(2)}%, ` +
-      `temperature ${calibration.temperature.toFixed(3)} (NLL ${calibration.nllBefore.toFixed(4)} → ${calibration.nllAfter.toFixed(4)}), ${formatDuration(f.seconds)}`,
+      `temperature ${calibration.temperature.toFixed(3)} (NLL ${calibration.nllBefore.toFixed(4)} → ${calibration.nllAfter.toFixed(4)})` +
+      `${decision ? `, decision offsets ${offsetList(decision.offsets, classes)}` : ''}, ${formatDuration(f.seconds)}`,
   );
   return { artefacts, validationAccuracy: report.accuracy };
 }
 
-/** Exports the network (temperature baked in) to `path`, atomically; returns the bytes. */
-export function writeModel(path: string, a: Architecture, layout: readonly ParamInfo[], weights: Float32Array, classes: readonly string[], temperature: number, metadata: Record<string, string>): Uint8Array {
-  const bytes = exportOnnx(toNetworkSpec(a, layout, weights, { classes, temperature, metadata }));
+/**
+ * Decision offsets for classes below `floor` (app/train/tfjs/decision.ts), with what they do on
+ * data they were not fitted on (cross-fitted halves); null when no class needs one or floor is 0.
+ */
+function decisionOffsets(logits: Float32Array, validation: LabelledImages, temperature: number, floor: number) {
+  if (!(floor > 0)) return null;
+  const k = validation.classes.length;
+  const fitted = fitOffsets(logits, validation.labels, k, temperature, { floor });
+  if (fitted.offsets.every((v) => v === 0)) return null;
+  return { ...fitted, floor, crossFitted: crossFittedAccuracy(logits, validation.labels, k, temperature, { floor }) };
+}
+
+function offsetList(offsets: ArrayLike<number>, classes: readonly string[]): string {
+  return classes.map((c, k) => (offsets[k] ? `${c} ${offsets[k]! > 0 ? '+' : ''}${offsets[k]!.toFixed(2)}` : '')).filter(Boolean).join(', ');
+}
+
+/** Exports the network (temperature and decision offsets baked in) to `path`, atomically; returns the bytes. */
+export function writeModel(
+  path: string,
+  a: Architecture,
+  layout: readonly ParamInfo[],
+  weights: Float32Array,
+  classes: readonly string[],
+  temperature: number,
+  metadata: Record<string, string>,
+  offsets?: ArrayLike<number>,
+): Uint8Array {
+  const bytes = exportOnnx(toNetworkSpec(a, layout, weights, { classes, temperature, offsets, metadata }));
   writeFileAtomic(path, bytes);
   return bytes;
 }
@@ -151,6 +184,8 @@ export function commandOf(opts: TrainOptions): string {
   if (!opts.balance) parts.push('--no-balance');
   parts.push(`--patience ${opts.patience}`, `--seed ${opts.seed}`);
   if (opts.limit) parts.push(`--limit ${opts.limit}`);
+  if (opts.width !== undefined && opts.width !== 1) parts.push(`--width ${opts.width}`);
+  if (opts.floor !== undefined) parts.push(`--floor ${opts.floor}`);
   if (opts.initFrom) parts.push(`--init-from ${displayPath(opts.initFrom)}`);
   if (opts.freezeFeatures) parts.push('--freeze');
   if (opts.save) parts.push(`--save ${displayPath(opts.save)}`);

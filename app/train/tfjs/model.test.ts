@@ -22,13 +22,14 @@ function randomWeights(a: Architecture, seed: number): Float32Array {
   return w;
 }
 
-function softmaxRows(logits: Float32Array, k: number, temperature: number): Float32Array {
+function softmaxRows(logits: Float32Array, k: number, temperature: number, offsets?: ArrayLike<number>): Float32Array {
   const out = new Float32Array(logits.length);
+  const z = (r: number, j: number) => logits[r * k + j]! / temperature + (offsets ? offsets[j]! : 0);
   for (let r = 0; r < logits.length / k; r++) {
     let max = -Infinity;
-    for (let j = 0; j < k; j++) max = Math.max(max, logits[r * k + j]! / temperature);
+    for (let j = 0; j < k; j++) max = Math.max(max, z(r, j));
     let sum = 0;
-    for (let j = 0; j < k; j++) sum += out[r * k + j] = Math.exp(logits[r * k + j]! / temperature - max);
+    for (let j = 0; j < k; j++) sum += out[r * k + j] = Math.exp(z(r, j) - max);
     for (let j = 0; j < k; j++) out[r * k + j]! /= sum;
   }
   return out;
@@ -76,6 +77,32 @@ describe('TensorFlow.js network → NetworkSpec → ONNX', () => {
     } finally {
       await model.close();
     }
+  });
+
+  it('bakes decision offsets into the output bias: probabilities are softmax(logits / T + offsets)', async () => {
+    const a = defaultArchitecture('cnn', [32, 32, 1], 36);
+    const layout = paramLayout(a);
+    const weights = randomWeights(a, 11);
+    const batch = 8;
+    const rng = createRng(4);
+    const input = Float32Array.from({ length: batch * 1024 }, () => rng.next());
+    const net = new TfNetwork(tf, a, layout, weights);
+    const logits = tf.tidy(() => net.logits(tf.tensor(input, [batch, 32, 32, 1]), false).dataSync() as Float32Array);
+    net.dispose();
+    const classes = Array.from({ length: 36 }, (_, i) => `c${i}`);
+    // A large offset on class 5 makes it every sample's top class.
+    const offsets = new Float32Array(36);
+    offsets[5] = 40;
+    offsets[9] = -0.3;
+    const model = await OnnxModel.load(exportOnnx(toNetworkSpec(a, layout, weights, { classes, temperature: 1.3, offsets })));
+    try {
+      const probabilities = await model.run(input, batch);
+      expect(maxAbsDiff(probabilities, softmaxRows(logits, 36, 1.3, offsets))).toBeLessThan(1e-4);
+      for (let r = 0; r < batch; r++) expect(probabilities[r * 36 + 5]).toBeGreaterThan(0.99);
+    } finally {
+      await model.close();
+    }
+    expect(() => toNetworkSpec(a, layout, weights, { classes, temperature: 1, offsets: new Float32Array(3) })).toThrow(/3 offsets for 36 classes/);
   });
 
   it('reads its own export back (architecture and weights) for fine-tuning', () => {

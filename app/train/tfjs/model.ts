@@ -188,9 +188,15 @@ export class TfNetwork {
 
 /**
  * The network as a NetworkSpec for export. The temperature T is baked in: the output layer's
- * weights and bias are divided by T, so softmax gives calibrated probabilities.
+ * weights and bias are divided by T, so softmax gives calibrated probabilities; per-class decision
+ * offsets (app/train/tfjs/decision.ts), when given, are added to the bias after that.
  */
-export function toNetworkSpec(a: Architecture, layout: readonly ParamInfo[], weights: Float32Array, opts: { classes: readonly string[]; temperature: number; metadata?: Record<string, string> }): NetworkSpec {
+export function toNetworkSpec(
+  a: Architecture,
+  layout: readonly ParamInfo[],
+  weights: Float32Array,
+  opts: { classes: readonly string[]; temperature: number; offsets?: ArrayLike<number>; metadata?: Record<string, string> },
+): NetworkSpec {
   if (!(opts.temperature > 0)) throw new RangeError(`toNetworkSpec: temperature must be positive, got ${opts.temperature}`);
   const params = new Map(layout.map((p) => [p.name, p]));
   const take = (name: string, scale = 1): Float32Array => {
@@ -224,7 +230,12 @@ export function toNetworkSpec(a: Architecture, layout: readonly ParamInfo[], wei
     inputs = units;
   });
   const scale = 1 / opts.temperature;
-  layers.push({ kind: 'dense', inputs, outputs: a.classes, weights: take('output/kernel', scale), bias: take('output/bias', scale) });
+  const bias = take('output/bias', scale);
+  if (opts.offsets) {
+    if (opts.offsets.length !== a.classes) throw new RangeError(`toNetworkSpec: ${opts.offsets.length} offsets for ${a.classes} classes`);
+    for (let k = 0; k < a.classes; k++) bias[k]! += opts.offsets[k]!;
+  }
+  layers.push({ kind: 'dense', inputs, outputs: a.classes, weights: take('output/kernel', scale), bias });
   layers.push({ kind: 'activation', fn: 'softmax' });
   return { name: a.arch, inputShape: [...a.inputShape], layers, classes: [...opts.classes], metadata: opts.metadata };
 }
