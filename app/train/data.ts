@@ -1,17 +1,33 @@
-/** The data a training run uses: the dataset, its train/validation split, and a description for the card. */
+/**
+ * The data of a training run, for both trainers (the from-scratch engine and TensorFlow.js):
+ * the dataset (anything loadDataset reads; default the EMNIST pool in ../shared/data), its fixed
+ * stratified train/validation split, and a description for the model card.
+ */
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { splitTrainValidation } from '../data/emnist-pool.ts';
-import { loadDataset } from '../data/index.ts';
-import { classCounts, type LabelledImages } from '../data/glyphs.ts';
+import { CLASSES_36, classCounts, type LabelledImages } from '../data/glyphs.ts';
+import { detectDatasetKind, loadDataset } from '../data/index.ts';
 import { sharedDataDir } from '../paths.ts';
 import { EMNIST_CITATION } from './card.ts';
 import type { TrainOptions } from './types.ts';
 
+/** Share of each class held out for validation, and the split's seed (fixed, so figures compare across runs). */
+export const VALIDATION_FRACTION = 0.1;
+export const SPLIT_SEED = 1;
+
 export interface TrainingData {
   set: LabelledImages;
+  /** Indices into `set`. */
   train: Int32Array;
   validation: Int32Array;
+  /** The dataset path as given. */
+  source: string;
+  /** What detectDatasetKind calls it (emnist-pool, idx, mat, cifar, folder). */
+  kind: string;
+  /** The 36-class EMNIST pool (or IDX files of it): the card cites the source. */
+  emnist: boolean;
+  /** One paragraph for the model card. */
   description: string;
 }
 
@@ -22,28 +38,33 @@ export function defaultDataPath(): string {
   return pool;
 }
 
+/**
+ * Loads the dataset and splits it: VALIDATION_FRACTION of every class (seed SPLIT_SEED) is
+ * validation, whatever `limit` says. With `limit` > 0, training keeps a stratified share of that
+ * many images (seeded by `seed`), so a quick run still sees every class.
+ */
 export async function loadTrainingData(opts: Pick<TrainOptions, 'arch' | 'data' | 'labels' | 'limit' | 'seed'>): Promise<TrainingData> {
   const path = opts.data ?? defaultDataPath();
+  const kind = detectDatasetKind(path);
   // The autoencoder works on 32×32 glyphs: 28×28 IDX images get their 2-pixel border.
   const set = await loadDataset({ path, labels: opts.labels, glyphs: opts.arch === 'ae' ? true : undefined });
   if (set.count < 2) throw new Error(`${path}: a training set needs at least 2 images, found ${set.count}`);
-  const split = splitTrainValidation(set, { validationFraction: 0.1, seed: 1 });
+  const split = splitTrainValidation(set, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
   let train = split.train;
   if (opts.limit > 0 && opts.limit < train.length) {
-    // A quick run keeps a stratified share of every class: take a split of the training part.
     const keep = splitTrainValidation({ count: train.length, labels: Int32Array.from(train, (i) => set.labels[i]!), classes: set.classes }, { validationFraction: opts.limit / train.length, seed: opts.seed });
-    train = Int32Array.from(keep.validation, (k) => train[k]!);
+    train = Int32Array.from(keep.validation, (k) => train[k]!).sort();
   }
-  let validation = split.validation;
-  if (opts.limit > 0) validation = validation.subarray(0, Math.max(Math.min(validation.length, Math.ceil(opts.limit / 4)), Math.min(validation.length, set.classes.length * 4)));
+  if (train.length === 0) throw new Error(`${path}: no training images after the split`);
+  if (split.validation.length === 0) throw new Error(`${path}: too few images for a validation split (${set.count})`);
+  const emnist = kind === 'emnist-pool' || (kind === 'idx' && set.classes.join() === CLASSES_36.join() && /emnist/i.test(path));
   const counts = classCounts(set);
-  const isPool = basename(path) === 'emnist36' || set.source.includes('emnist36');
   const description = [
-    `${isPool ? 'EMNIST36 pool' : 'Dataset'} at \`${path}\`: ${set.count} images of ${set.height}×${set.width}×${set.channels}, ${set.classes.length} classes (${set.classes.join(' ')}).`,
+    `${emnist ? 'EMNIST36 pool' : 'Dataset'} at \`${path}\`: ${set.count} images of ${set.height}×${set.width}×${set.channels}, ${set.classes.length} classes (${set.classes.join(' ')}).`,
     `Class sizes from ${Math.min(...counts)} to ${Math.max(...counts)}.`,
-    isPool ? `Source: EMNIST ByClass test split, upper-case letters and digits only. ${EMNIST_CITATION}.` : '',
+    emnist ? `Source: EMNIST ByClass test split, upper-case letters and digits only. ${EMNIST_CITATION}.` : '',
   ]
     .filter(Boolean)
     .join(' ');
-  return { set, train, validation, description };
+  return { set, train, validation: split.validation, source: path, kind, emnist, description };
 }

@@ -10,6 +10,7 @@ import { CLASSES_36, GLYPH_PIXELS, GLYPH_SIZE } from '../data/glyphs.ts';
 import { loadDataset } from '../data/index.ts';
 import { readIdxImages, readIdxLabels, writeIdx } from '../data/idx.ts';
 import { createRng, type Rng } from '../data/random.ts';
+import { SPLIT_SEED, VALIDATION_FRACTION } from './data.ts';
 
 /** count glyphs of GLYPH_PIXELS bytes, with their labels (indices into the model's classes). */
 export interface ByteGlyphs {
@@ -109,7 +110,7 @@ export async function loadBaseSubset(path: string, classes: readonly string[], c
   const set = await loadDataset({ path, glyphs: true });
   if (set.height !== GLYPH_SIZE || set.width !== GLYPH_SIZE || set.channels !== 1) throw new Error(`${path}: base data must be 32×32 glyphs, got ${set.height}×${set.width}×${set.channels}`);
   const toModel = set.classes.map((c) => classes.indexOf(c));
-  const split = splitTrainValidation(set, { validationFraction: 0.1, seed: 1 });
+  const split = splitTrainValidation(set, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
   const usable = (indices: Int32Array) => Int32Array.from(Array.from(indices).filter((i) => toModel[set.labels[i]!]! >= 0));
   const chosen = choose(usable(split.train), usable(split.validation), counts, rng);
   const take = (indices: number[]): ByteGlyphs => {
@@ -147,7 +148,7 @@ function poolSubset(dir: string, classes: readonly string[], counts: BaseCounts,
     partOf.fill(k, at, at + l.length);
     at += l.length;
   });
-  const split = splitTrainValidation({ count, labels, classes: CLASSES_36 }, { validationFraction: 0.1, seed: 1 });
+  const split = splitTrainValidation({ count, labels, classes: CLASSES_36 }, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
   const chosen = choose(split.train, split.validation, counts, rng);
   const out = { replay: allocate(chosen.replay.length), validation: allocate(chosen.validation.length), check: allocate(chosen.check.length) };
   const starts = partLabels.map((_, k) => partLabels.slice(0, k).reduce((n, l) => n + l.length, 0));

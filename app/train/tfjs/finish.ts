@@ -15,12 +15,13 @@ import { crossFittedAccuracy, DEFAULT_OFFSETS, fitOffsets } from './decision.ts'
 import { formatDuration, modelCard } from './card.ts';
 import { paramCount, toNetworkSpec, type Architecture, type ParamInfo } from './model.ts';
 import type { OptimizerSettings } from './optimizer.ts';
-import { balancedWeights, displayPath, evaluate, SPLIT_SEED, VALIDATION_FRACTION, type EpochRecordPlus, type RunData } from './run-data.ts';
+import { SPLIT_SEED, VALIDATION_FRACTION, type TrainingData } from '../data.ts';
+import { balancedWeights, displayPath, evaluate, type EpochRecordPlus } from './run-data.ts';
 import { LR_FLOOR } from './optimizer.ts';
 
 export interface FinishInput {
   opts: TrainOptions;
-  data: RunData;
+  data: TrainingData;
   validation: LabelledImages;
   /** The best epoch's logits on the validation set. */
   logits: Float32Array;
@@ -70,7 +71,7 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
     architecture,
     parameters: paramCount(f.layout),
     modelBytes: bytes.length,
-    dataset: { source: displayPath(data.source), kind: data.kind, classes, total: data.set.count, train: data.trainIndices.length, validation: validation.count, limit: opts.limit, emnist: data.emnist },
+    dataset: { source: displayPath(data.source), kind: data.kind, classes, total: data.set.count, train: data.train.length, validation: validation.count, limit: opts.limit, emnist: data.emnist },
     split: `stratified, ${VALIDATION_FRACTION * 100}% of every class held out for validation (splitTrainValidation, seed ${SPLIT_SEED})`,
     training: {
       epochsPlanned: opts.epochs,

@@ -1,49 +1,15 @@
 /**
- * The data of a training run: the dataset (any loadDataset reads; default the EMNIST pool in
- * ../shared/data), its fixed stratified split, and the validation figures of a set of logits.
+ * Helpers of the TensorFlow.js trainer around its data (loaded by app/train/data.ts): paths as
+ * cards show them, class-balancing weights, and the validation figures of a set of logits.
  */
 import { relative } from 'node:path';
-import { CLASSES_36, classCounts, type LabelledImages } from '../../data/glyphs.ts';
-import { detectDatasetKind, loadDataset } from '../../data/index.ts';
-import { splitTrainValidation } from '../../data/emnist-pool.ts';
-import { createRng } from '../../data/random.ts';
+import { classCounts, type LabelledImages } from '../../data/glyphs.ts';
 import { projectRoot } from '../../paths.ts';
-import { defaultDataPath } from '../data.ts';
 import { argmaxRows, classificationReport, type ClassificationReport } from '../metrics.ts';
-import type { EpochRecord, TrainOptions } from '../types.ts';
-import { mixSeed } from './sampling.ts';
-
-/** Share of each class held out for validation, and the split's seed (fixed, so figures compare across runs). */
-export const VALIDATION_FRACTION = 0.1;
-export const SPLIT_SEED = 1;
+import type { EpochRecord } from '../types.ts';
 
 /** An epoch's record with what this trainer adds to the common one (curves.json, the card). */
 export type EpochRecordPlus = EpochRecord & { balancedAccuracy: number; learningRate: number };
-
-export interface RunData {
-  set: LabelledImages;
-  trainIndices: Int32Array;
-  validationIndices: Int32Array;
-  /** The dataset path as given (the card shows it relative to the project). */
-  source: string;
-  kind: string;
-  emnist: boolean;
-}
-
-export async function loadRunData(opts: Pick<TrainOptions, 'data' | 'labels' | 'limit' | 'seed'>): Promise<RunData> {
-  const path = opts.data ?? defaultDataPath();
-  const kind = detectDatasetKind(path);
-  const set = await loadDataset({ path, labels: opts.labels });
-  const split = splitTrainValidation(set, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
-  let trainIndices = split.train;
-  if (opts.limit > 0 && opts.limit < trainIndices.length) {
-    trainIndices = createRng(mixSeed(opts.seed, 0x11)).shuffle(trainIndices.slice()).subarray(0, opts.limit).sort();
-  }
-  if (trainIndices.length === 0) throw new Error(`${path}: no training images after the split`);
-  if (split.validation.length === 0) throw new Error(`${path}: too few images for a validation split (${set.count})`);
-  const emnist = kind === 'emnist-pool' || (kind === 'idx' && set.classes.join() === CLASSES_36.join() && /emnist/i.test(path));
-  return { set, trainIndices, validationIndices: split.validation, source: path, kind, emnist };
-}
 
 /** A path as the card and metadata show it: relative to the project when below its parent. */
 export function displayPath(path: string): string {

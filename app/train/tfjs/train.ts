@@ -21,7 +21,8 @@ import { fineTuneStart, trainableParams } from './fine-tune.ts';
 import { finishRun, writeModel } from './finish.ts';
 import { defaultArchitecture, describeArchitecture, initialWeights, paramCount, paramLayout, type TfArch } from './model.ts';
 import { applyUpdate, createOptimizerState, learningRateAt, type OptimizerSettings, type OptimizerState } from './optimizer.ts';
-import { displayPath, evaluate, loadRunData, type EpochRecordPlus } from './run-data.ts';
+import { loadTrainingData } from '../data.ts';
+import { displayPath, evaluate, type EpochRecordPlus } from './run-data.ts';
 import { balancedEpoch, mixSeed, shuffledEpoch } from './sampling.ts';
 
 /** Settings that are not training options (tests and benchmarks use them). */
@@ -43,8 +44,8 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
 
   const backend = await selectBackend({ importer: settings.importer, start: settings.backend });
 
-  const data = await loadRunData(opts);
-  const { set, trainIndices, validationIndices } = data;
+  const data = await loadTrainingData(opts);
+  const { set } = data;
   const classes = [...set.classes];
   const imageShape: [number, number, number] = [set.height, set.width, set.channels];
 
@@ -63,8 +64,8 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
   log(`${tag} TensorFlow.js backend: ${backend.label}${threadsNote}${backend.skipped.length ? ` (not used: ${backend.skipped.join('; ')})` : ''}`);
   log(`${tag} ${arch}: ${describeArchitecture(architecture)} (${paramCount(layout).toLocaleString('en-US')} parameters)`);
 
-  const train = sharedImageSet(set, trainIndices);
-  const validation = subset(set, validationIndices);
+  const train = sharedImageSet(set, data.train);
+  const validation = subset(set, data.validation);
   const optimizerSettings: OptimizerSettings = arch === 'cnn' ? { kind: 'adam', momentum: opts.momentum > 0 && opts.momentum < 1 ? opts.momentum : 0.9, weightDecay: WEIGHT_DECAY } : { kind: 'sgd', momentum: opts.momentum };
   let optimizer: OptimizerState = createOptimizerState(optimizerSettings.kind, weights.length);
 
