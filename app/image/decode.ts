@@ -6,6 +6,7 @@ import sharp, { type Metadata } from 'sharp';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { GrayImage } from './gray.ts';
+import { tiffExtent } from './tiff-extent.ts';
 
 /** Images whose header claims more pixels than this are refused before any pixel is decoded. */
 export const MAX_INPUT_PIXELS = 100_000_000;
@@ -92,6 +93,13 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
   const originalHeight = upright ? width : height;
 
   const format = meta.format ?? 'unknown';
+  if (format === 'tiff') {
+    // libtiff only warns about strips past the end of the file (and libvips decodes them blank).
+    const extent = tiffExtent(bytes);
+    if (extent && extent.dataEnd > extent.fileLength) {
+      fail(`the TIFF file is truncated: its image data runs to byte ${extent.dataEnd}, the file ends at byte ${extent.fileLength}`);
+    }
+  }
   const decodeAt = async (side: number): Promise<DecodedImage> => {
     try {
       const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })

@@ -57,6 +57,17 @@ describe('decodeImage', () => {
     await expect(decodeImage(png, { name: 'huge.png', maxInputPixels: 100_000 })).rejects.toThrow(/huge\.png: image is 400×300 .*more than the limit/);
   });
 
+  it('refuses a TIFF cut short whose directory is still readable, instead of reading the missing part as blank', async () => {
+    // A JPEG-compressed TIFF: libvips writes the strip, the directory, then the directory's long
+    // values (the JPEG tables among them), so a cut at 70% keeps the directory but not its tables.
+    const gray = Buffer.alloc(240 * 120, 235);
+    for (let y = 30; y < 90; y++) gray.fill(20, y * 240 + 40, y * 240 + 46);
+    const tiff = await sharp(gray, { raw: { width: 240, height: 120, channels: 1 } }).tiff().toBuffer();
+    await expect(decodeImage(tiff, { name: 'whole.tif' })).resolves.toMatchObject({ width: 240, height: 120 });
+    const cut = tiff.subarray(0, Math.floor(tiff.length * 0.7));
+    await expect(decodeImage(cut, { name: 'cut.tif' })).rejects.toThrow(/cut\.tif: the TIFF file is truncated: its image data runs to byte \d+, the file ends at byte \d+/);
+  });
+
   it('names the file in a clear error for corrupt, truncated, empty and non-image files', async () => {
     const textFile = join(dir, 'notes.jpg');
     writeFileSync(textFile, 'this is not an image\n');

@@ -14,7 +14,7 @@ import { startServer, type RunningServer } from '../../app/server/http.ts';
 import { createServices, type Services } from '../../app/services.ts';
 import { launchNodeWorker } from '../../app/services/node-worker.ts';
 import { runHwr } from '../helpers/fixtures.ts';
-import { badImages, blankPages, knownDecoderGaps } from './corpus.ts';
+import { badImages, blankPages } from './corpus.ts';
 import { filesUnder } from './leftovers.ts';
 
 const CASE_TIMEOUT = 20_000;
@@ -23,8 +23,7 @@ const inputs = join(root, 'in');
 mkdirSync(inputs);
 const bad = await badImages();
 const blank = await blankPages();
-const gaps = await knownDecoderGaps();
-for (const c of [...bad, ...blank, ...gaps]) writeFileSync(join(inputs, c.file), c.bytes);
+for (const c of [...bad, ...blank]) writeFileSync(join(inputs, c.file), c.bytes);
 
 let services: Services;
 let server: RunningServer;
@@ -57,15 +56,6 @@ describe('bad images', () => {
       expect(r.stderr).toMatch(c.expect);
       expect(r.stderr).toContain('1 of 1 input(s) failed');
       expect(filesUnder(out)).toEqual([]);
-    }, CASE_TIMEOUT);
-  });
-
-  // Reported to the OCR pipeline's owners; `it.fails` turns red once the decoder refuses them.
-  describe('known gaps of the decoder (app/image/decode.ts)', () => {
-    it.fails.each(gaps.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-      const file = join(inputs, c.file);
-      const r = await runHwr(['ocr', '--out', join(root, 'ocr-out', c.file), file]);
-      expect(r.stderr).toMatch(c.expect);
     }, CASE_TIMEOUT);
   });
 
