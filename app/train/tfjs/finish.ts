@@ -1,8 +1,8 @@
 /**
  * The end of a training run: calibrate the best epoch's network (temperature on the validation
  * set, decision offsets for classes a look-alike pulls below the floor), export it to ONNX with
- * both baked in, write its card and pictures, and
- * install it with its card when asked (not after a cancel: the shipped model stays as it was).
+ * both baked in, write its card and pictures, and install it with its card when asked (not
+ * after a cancel: the shipped model stays as it was).
  */
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../../atomic.ts';
