@@ -36,11 +36,6 @@ export function windowOptions(preload: string): BrowserWindowConstructorOptions 
   };
 }
 
-/** The URL the window may show (the renderer's own), from its source. */
-export function appOrigin(source: RendererSource, fileUrl: (path: string) => string): string {
-  return 'url' in source ? new URL(source.url).origin : fileUrl(source.file);
-}
-
 /** Whether `url` is the app itself: same origin for the dev server, the same file for the build. */
 export function isAppUrl(url: string, source: RendererSource, fileUrl: (path: string) => string): boolean {
   try {

@@ -4,7 +4,6 @@
  */
 import sharp, { type Metadata } from 'sharp';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { GrayImage } from './gray.ts';
 import { tiffExtent } from './tiff-extent.ts';
 
@@ -171,6 +170,3 @@ export async function encodeImage(img: RawImage | GrayImage, format: EncodeForma
       return s.avif({ quality }).toBuffer();
   }
 }
-
-/** The file name without folder, for messages. */
-export const displayName = (path: string): string => basename(path);

@@ -20,16 +20,6 @@ export interface Box {
   y1: number;
 }
 
-export function grayImage(width: number, height: number, data = new Float32Array(width * height)): GrayImage {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new RangeError(`image size must be positive integers, got ${width}×${height}`);
-  }
-  if (data.length !== width * height) {
-    throw new RangeError(`image ${width}×${height} needs ${width * height} values, got ${data.length}`);
-  }
-  return { width, height, data };
-}
-
 export const boxWidth = (b: Box): number => b.x1 - b.x0;
 export const boxHeight = (b: Box): number => b.y1 - b.y0;
 

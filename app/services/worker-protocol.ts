@@ -39,7 +39,6 @@ export interface FromWorker {
 }
 
 export type WorkerKind = keyof ToWorker;
-export const WORKER_KINDS: readonly WorkerKind[] = ['train', 'recognize'];
 
 /** The app's handle on one worker process. */
 export interface WorkerProcess<In, Out> {

@@ -35,20 +35,10 @@ export interface BaseCounts {
   check: number;
 }
 
-export function emptyGlyphs(): ByteGlyphs {
-  return { count: 0, pixels: new Uint8Array(0), labels: new Int32Array(0) };
-}
-
 export function glyphsToBytes(glyphs: Float32Array, labels: Int32Array): ByteGlyphs {
   const pixels = new Uint8Array(glyphs.length);
   for (let i = 0; i < glyphs.length; i++) pixels[i] = Math.round(255 * Math.min(1, Math.max(0, glyphs[i]!)));
   return { count: labels.length, pixels, labels };
-}
-
-export function bytesToFloats(bytes: ByteGlyphs): Float32Array {
-  const out = new Float32Array(bytes.pixels.length);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.pixels[i]! / 255;
-  return out;
 }
 
 export function concatGlyphs(parts: readonly ByteGlyphs[]): ByteGlyphs {

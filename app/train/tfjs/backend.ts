@@ -66,8 +66,6 @@ const CANDIDATES: Candidate[] = [
   { package: '@tensorflow/tfjs-backend-cpu', name: 'cpu', singleThreaded: true, describe: async () => `@tensorflow/tfjs-backend-cpu ${tf.version_core} (plain JavaScript)`, load: async () => {} },
 ];
 
-export const BACKEND_PACKAGES = CANDIDATES.map((c) => c.package);
-
 export interface SelectOptions {
   /** Loads a package by name (tests inject one). Default: dynamic import. */
   importer?: ModuleImporter;

@@ -5,6 +5,7 @@
 import { DEFAULT_AUGMENT } from '../../data/augment.ts';
 import type { ClassificationReport } from '../metrics.ts';
 import type { EpochRecord } from '../types.ts';
+import { meanPresent } from './decision.ts';
 import { describeArchitecture, type Architecture } from './model.ts';
 
 export interface CardFacts {
@@ -126,14 +127,13 @@ export function modelCard(f: CardFacts): string {
 
 function decisionLines(d: NonNullable<CardFacts['decision']>, classes: readonly string[]): string[] {
   const moved = classes.map((_, k) => k).filter((k) => Math.abs(d.after[k]! - d.before[k]!) > 1e-9);
-  const mean = (a: ArrayLike<number>) => Array.from(a).filter((v) => !Number.isNaN(v)).reduce((s, v, _, all) => s + v / all.length, 0);
   return [
     `- Decision offsets ${d.list}: classes below ${+(d.floor * 100).toFixed(1)}% are moved towards an even split with their look-alike (app/train/tfjs/decision.ts), fitted on this validation set; the per-class figures below include them. "Cross-fitted" fits on one half of the validation set and measures on the other, as unseen data would see them:`,
     '',
     '| class | without offsets | with offsets | cross-fitted |',
     '|---|---:|---:|---:|',
     ...moved.map((k) => `| ${classes[k]} | ${pct(d.before[k]!)} | ${pct(d.after[k]!)} | ${pct(d.crossFitted[k]!)} |`),
-    `| balanced accuracy | ${pct(mean(d.before))} | ${pct(mean(d.after))} | ${pct(mean(d.crossFitted))} |`,
+    `| balanced accuracy | ${pct(meanPresent(d.before))} | ${pct(meanPresent(d.after))} | ${pct(meanPresent(d.crossFitted))} |`,
     '',
   ];
 }

@@ -29,12 +29,19 @@ export interface OffsetOptions {
 
 export const DEFAULT_OFFSETS: OffsetOptions = { floor: 0.7, maxDrop: 0.001, range: 3, step: 0.05, minSamples: 30 };
 
-/** Per-class accuracy of argmax(logits / T + offsets); NaN for a class without samples. */
-export function perClassAccuracy(logits: Float32Array, labels: ArrayLike<number>, classes: number, temperature = 1, offsets?: ArrayLike<number>): Float64Array {
+interface Tally {
+  hits: Float64Array;
+  counts: Float64Array;
+}
+
+/** Correct readings and samples per class of argmax(logits / T + offsets), over `rows` (default: every row). */
+function tally(logits: Float32Array, labels: ArrayLike<number>, classes: number, temperature: number, offsets?: ArrayLike<number>, rows?: ArrayLike<number>): Tally {
   const hits = new Float64Array(classes);
   const counts = new Float64Array(classes);
   const inv = 1 / temperature;
-  for (let i = 0; i < labels.length; i++) {
+  const n = rows ? rows.length : labels.length;
+  for (let r = 0; r < n; r++) {
+    const i = rows ? rows[r]! : r;
     const row = i * classes;
     let best = -Infinity;
     let arg = 0;
@@ -46,7 +53,14 @@ export function perClassAccuracy(logits: Float32Array, labels: ArrayLike<number>
     counts[y]++;
     if (arg === y) hits[y]++;
   }
-  return hits.map((h, k) => (counts[k] ? h / counts[k]! : NaN));
+  return { hits, counts };
+}
+
+const accuracyOf = (t: Tally): Float64Array => t.hits.map((h, k) => (t.counts[k] ? h / t.counts[k]! : NaN));
+
+/** Per-class accuracy of argmax(logits / T + offsets); NaN for a class without samples. */
+export function perClassAccuracy(logits: Float32Array, labels: ArrayLike<number>, classes: number, temperature = 1, offsets?: ArrayLike<number>): Float64Array {
+  return accuracyOf(tally(logits, labels, classes, temperature, offsets));
 }
 
 export function meanPresent(acc: ArrayLike<number>): number {
@@ -70,16 +84,23 @@ export interface FittedOffsets {
   after: Float64Array;
 }
 
-/** Fits offsets (see the module comment) on logits of a validation set. */
-export function fitOffsets(logits: Float32Array, labels: ArrayLike<number>, classes: number, temperature = 1, options: Partial<OffsetOptions> = {}): FittedOffsets {
+/** Fits offsets (see the module comment) on logits of a validation set (only `rows` of it, when given). */
+export function fitOffsets(
+  logits: Float32Array,
+  labels: ArrayLike<number>,
+  classes: number,
+  temperature = 1,
+  options: Partial<OffsetOptions> = {},
+  rows?: ArrayLike<number>,
+): FittedOffsets {
   const o = { ...DEFAULT_OFFSETS, ...options };
   if (!(o.step > 0) || !(o.range >= 0)) throw new RangeError(`fitOffsets: step must be > 0 and range ≥ 0, got ${o.step}, ${o.range}`);
   const offsets = new Float32Array(classes);
-  const before = perClassAccuracy(logits, labels, classes, temperature, offsets);
+  const first = tally(logits, labels, classes, temperature, offsets, rows);
+  const counts = first.counts;
+  const before = accuracyOf(first);
   const baseline = meanPresent(before);
   let current = before;
-  const counts = new Int32Array(classes);
-  for (let i = 0; i < labels.length; i++) counts[labels[i]!]++;
   const tried = new Set<number>();
   for (let k = 0; k < classes; k++) if (counts[k]! < o.minSamples) tried.add(k);
   for (let round = 0; round < classes; round++) {
@@ -96,7 +117,7 @@ export function fitOffsets(logits: Float32Array, labels: ArrayLike<number>, clas
     let bestOffset = start;
     for (let d = -o.range; d <= o.range + 1e-9; d += o.step) {
       offsets[weakest] = start + d;
-      const acc = perClassAccuracy(logits, labels, classes, temperature, offsets);
+      const acc = accuracyOf(tally(logits, labels, classes, temperature, offsets, rows));
       if (meanPresent(acc) < baseline - o.maxDrop) continue;
       const cmp = leximin(acc, bestAcc);
       // Ties go to the smaller move.
@@ -121,21 +142,11 @@ export function crossFittedAccuracy(logits: Float32Array, labels: ArrayLike<numb
   const seen = new Int32Array(classes);
   const halves: number[][] = [[], []];
   for (let i = 0; i < labels.length; i++) halves[seen[labels[i]!]!++ % 2]!.push(i);
-  const hits = new Float64Array(classes);
-  const counts = new Float64Array(classes);
-  const pick = (idx: number[]) => {
-    const l = new Float32Array(idx.length * classes);
-    idx.forEach((i, j) => l.set(logits.subarray(i * classes, (i + 1) * classes), j * classes));
-    return { logits: l, labels: Int32Array.from(idx, (i) => labels[i]!) };
-  };
+  const pooled: Tally = { hits: new Float64Array(classes), counts: new Float64Array(classes) };
   for (let h = 0; h < 2; h++) {
-    const fit = pick(halves[h]!);
-    const test = pick(halves[1 - h]!);
-    const { offsets } = fitOffsets(fit.logits, fit.labels, classes, temperature, options);
-    const acc = perClassAccuracy(test.logits, test.labels, classes, temperature, offsets);
-    const n = new Float64Array(classes);
-    for (const y of test.labels) n[y]++;
-    for (let k = 0; k < classes; k++) if (n[k]) (hits[k] += acc[k]! * n[k]!), (counts[k] += n[k]!);
+    const { offsets } = fitOffsets(logits, labels, classes, temperature, options, halves[h]);
+    const t = tally(logits, labels, classes, temperature, offsets, halves[1 - h]);
+    for (let k = 0; k < classes; k++) (pooled.hits[k] += t.hits[k]!), (pooled.counts[k] += t.counts[k]!);
   }
-  return hits.map((h, k) => (counts[k] ? h / counts[k]! : NaN));
+  return accuracyOf(pooled);
 }

@@ -56,7 +56,7 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
     trainer: 'hwr tfjs',
     backend: f.backend,
     temperature: calibration.temperature.toFixed(6),
-    ...(decision ? { decision_offsets: offsetList(decision.offsets, classes) } : {}),
+    ...(decision ? { decision_offsets: decision.list } : {}),
     best_epoch: String(f.bestEpoch),
     validation_accuracy: report.accuracy.toFixed(4),
     validation_balanced_accuracy: report.balancedAccuracy.toFixed(4),
@@ -102,7 +102,7 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
       eceBefore: expectedCalibrationError(logits, validation.labels, classes.length, 1, weights),
       eceAfter: expectedCalibrationError(calibrated, validation.labels, classes.length, 1, weights),
     },
-    decision: decision && { ...decision, list: offsetList(decision.offsets, classes) },
+    decision,
     report,
     history: f.history,
     date: new Date().toISOString().slice(0, 10),
@@ -136,7 +136,7 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
   f.log(
     `best epoch ${f.bestEpoch}: validation accuracy ${(report.accuracy * 100).toFixed(2)}%, balanced ${(report.balancedAccuracy * 100).toFixed(2)}%, ` +
       `temperature ${calibration.temperature.toFixed(3)} (NLL ${calibration.nllBefore.toFixed(4)} → ${calibration.nllAfter.toFixed(4)})` +
-      `${decision ? `, decision offsets ${offsetList(decision.offsets, classes)}` : ''}, ${formatDuration(f.seconds)}`,
+      `${decision ? `, decision offsets ${decision.list}` : ''}, ${formatDuration(f.seconds)}`,
   );
   return { artefacts, validationAccuracy: report.accuracy };
 }
@@ -150,7 +150,8 @@ function decisionOffsets(logits: Float32Array, validation: LabelledImages, tempe
   const k = validation.classes.length;
   const fitted = fitOffsets(logits, validation.labels, k, temperature, { floor });
   if (fitted.offsets.every((v) => v === 0)) return null;
-  return { ...fitted, floor, crossFitted: crossFittedAccuracy(logits, validation.labels, k, temperature, { floor }) };
+  const list = offsetList(fitted.offsets, validation.classes);
+  return { ...fitted, floor, list, crossFitted: crossFittedAccuracy(logits, validation.labels, k, temperature, { floor }) };
 }
 
 function offsetList(offsets: ArrayLike<number>, classes: readonly string[]): string {
