@@ -110,6 +110,19 @@ describe('loadImageFolder errors name the folder or file and the problem', () =>
     await expect(loadImageFolder(join(root, 'broken'), { glyphs: true })).rejects.toThrow(/bad\.png: cannot decode the image/);
   });
 
+  it('of several broken images, names the first in sorted order, however fast each fails', async () => {
+    // a.png fails late (a large PNG cut near its end); the text files named .png fail at once.
+    const big = Buffer.alloc(1500 * 1500);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+    const png = await sharp(big, { raw: { width: 1500, height: 1500, channels: 1 } }).png({ compressionLevel: 0 }).toBuffer();
+    mkdirSync(join(root, 'several', 'A'), { recursive: true });
+    mkdirSync(join(root, 'several', 'B'), { recursive: true });
+    writeFileSync(join(root, 'several', 'A', 'a.png'), png.subarray(0, png.length - 5000));
+    for (const name of ['b.png', 'c.png', 'd.png']) writeFileSync(join(root, 'several', 'A', name), 'not a png');
+    writeFileSync(join(root, 'several', 'B', 'e.png'), 'not a png either');
+    await expect(loadImageFolder(join(root, 'several'), { glyphs: true })).rejects.toThrow(/A\/a\.png: cannot decode the image/);
+  });
+
   it('a size that is missing or contradicts glyphs', async () => {
     await expect(loadImageFolder(root, {})).rejects.toThrow(/give height, width and channels, or glyphs: true/);
     await expect(loadImageFolder(root, { glyphs: true, height: 28 })).rejects.toThrow(/glyphs are 32×32×1/);

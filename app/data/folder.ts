@@ -39,16 +39,25 @@ export async function loadImageFolder(dir: string, options: FolderOptions): Prom
   const pixels = new Float32Array(files.length * size);
   const labels = new Int32Array(files.length);
   let nextFile = 0;
+  // On a failure no new file is started, the ones in flight finish, and the failure of the first
+  // file in sorted order is reported: every file before it has been started, so the message
+  // does not depend on which decode finished first.
+  let firstFailure: { index: number; error: unknown } | null = null;
   const worker = async (): Promise<void> => {
-    while (nextFile < files.length) {
+    while (nextFile < files.length && !firstFailure) {
       const i = nextFile++;
       const { file, label } = files[i]!;
-      const image = options.glyphs ? await decodeGlyph(file) : await decodeResized(file, height, width, channels);
-      pixels.set(image, i * size);
-      labels[i] = label;
+      try {
+        const image = options.glyphs ? await decodeGlyph(file) : await decodeResized(file, height, width, channels);
+        pixels.set(image, i * size);
+        labels[i] = label;
+      } catch (error) {
+        if (!firstFailure || i < firstFailure.index) firstFailure = { index: i, error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
+  if (firstFailure) throw (firstFailure as { error: unknown }).error;
   return { count: files.length, height, width, channels, pixels, labels, classes: classes.map((c) => c.name), source: dir };
 }
 
