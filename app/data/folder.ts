@@ -42,9 +42,10 @@ export async function loadImageFolder(dir: string, options: FolderOptions): Prom
   // On a failure no new file is started, the ones in flight finish, and the failure of the first
   // file in sorted order is reported: every file before it has been started, so the message
   // does not depend on which decode finished first.
-  let firstFailure: { index: number; error: unknown } | null = null;
+  let failedAt = files.length;
+  let failure: unknown = null;
   const worker = async (): Promise<void> => {
-    while (nextFile < files.length && !firstFailure) {
+    while (nextFile < files.length && failedAt === files.length) {
       const i = nextFile++;
       const { file, label } = files[i]!;
       try {
@@ -52,12 +53,12 @@ export async function loadImageFolder(dir: string, options: FolderOptions): Prom
         pixels.set(image, i * size);
         labels[i] = label;
       } catch (error) {
-        if (!firstFailure || i < firstFailure.index) firstFailure = { index: i, error };
+        if (i < failedAt) [failedAt, failure] = [i, error];
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
-  if (firstFailure) throw (firstFailure as { error: unknown }).error;
+  if (failedAt < files.length) throw failure;
   return { count: files.length, height, width, channels, pixels, labels, classes: classes.map((c) => c.name), source: dir };
 }
 

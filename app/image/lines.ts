@@ -186,27 +186,19 @@ function removeAlongCourse(
       if (labels[i] === label && onlyLine(i)) visit(i);
     }
   };
-  // A printed line is inked all along its course (its own thin ink, or a stroke crossing it);
-  // a chain of characters' bars at one height, joined by the bridging, has paper between.
-  let covered = 0;
-  for (let a = a0; a < a1; a++) {
-    const course = offset + slope * a;
-    for (let b = Math.max(0, Math.floor(course - half)); b <= Math.min(acrossSize - 1, Math.ceil(course + half)); b++) {
-      if (ink[index(a, b)] === 1) {
-        covered++;
-        break;
-      }
-    }
-  }
-  if (covered < LINE_COVERAGE * (a1 - a0)) return;
-  for (let a = a0; a < a1; a++) band(a, (i) => (remove[i] = 1));
-  // Beyond the traced piece the line goes on (to a border, behind a character near the edge):
-  // follow its course while it stays inked, removing its thin pixels there too.
   const inkedAt = (a: number) => {
     const course = offset + slope * a;
     for (let b = Math.max(0, Math.floor(course - half)); b <= Math.min(acrossSize - 1, Math.ceil(course + half)); b++) if (ink[index(a, b)] === 1) return true;
     return false;
   };
+  // A printed line is inked all along its course (its own thin ink, or a stroke crossing it);
+  // a chain of characters' bars at one height, joined by the bridging, has paper between.
+  let covered = 0;
+  for (let a = a0; a < a1; a++) if (inkedAt(a)) covered++;
+  if (covered < LINE_COVERAGE * (a1 - a0)) return;
+  for (let a = a0; a < a1; a++) band(a, (i) => (remove[i] = 1));
+  // Beyond the traced piece the line goes on (to a border, behind a character near the edge):
+  // follow its course while it stays inked, removing its thin pixels there too.
   const extend = (from: number, step: number) => {
     for (let a = from, blank = 0; a >= 0 && a < alongSize && blank <= maxThickness; a += step) {
       if (!inkedAt(a)) {

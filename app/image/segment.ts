@@ -67,8 +67,8 @@ const LINE_LENGTH = 8;
 
 /** Segments a brightness image (0 black .. 1 white) into rows, words and character blobs. */
 export function segmentPage(img: GrayImage, options: SegmentOptions = {}): SegmentedPage {
-  const pyramid = halvings(img);
-  const measured = measureWriting(pyramid);
+  const { pyramid, measured } = measuredByRefine.get(img) ?? measure(img);
+  measuredByRefine.delete(img);
   if (!measured) {
     const labelling: Labelling = { width: 1, height: 1, labels: new Int32Array(1), components: [] };
     return { width: img.width, height: img.height, factor: 1, scale: null, ink: { width: 1, height: 1, data: new Float32Array(1) }, labelling, rows: [] };
@@ -151,12 +151,24 @@ export function toInputBox(page: SegmentedPage, b: Box): Box {
  */
 export function refineDecodeSide(coarse: GrayImage): number | null {
   const wanted = 1.3 * WORK_CHAR_HEIGHT;
-  const s = measureWriting(halvings(coarse));
+  const m = measure(coarse);
+  const s = m.measured;
   const longer = Math.max(coarse.width, coarse.height);
   if (!s || s.charHeight < PREVIEW_MIN_CHAR) return Infinity;
-  if (s.charHeight >= wanted) return null;
+  if (s.charHeight >= wanted) {
+    measuredByRefine.set(coarse, m); // the page is segmented at this size next: measured once
+    return null;
+  }
   return longer * (wanted / s.charHeight);
 }
+
+function measure(img: GrayImage): { pyramid: GrayImage[]; measured: WritingScale | null } {
+  const pyramid = halvings(img);
+  return { pyramid, measured: measureWriting(pyramid) };
+}
+
+/** What refineDecodeSide measured on an image it kept as it was, until segmentPage takes it. */
+const measuredByRefine = new WeakMap<GrayImage, ReturnType<typeof measure>>();
 
 /** Decoding options for OCR: large JPEGs are decoded coarse to fine. */
 export const OCR_DECODE = { coarse: { shrink: 4, refine: refineDecodeSide } } as const;

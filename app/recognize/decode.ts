@@ -273,7 +273,7 @@ export function settleListNumbers(numbers: readonly DecodedWord[], minP = 0.05):
     const supported = word.glyphs.every((g, k) => g.topK.some((c) => c.label === digits[k] && c.p >= minP));
     if (!supported) continue;
     const glyphs = word.glyphs.map((g, k) => ({ ...g, label: digits[k]!, confidence: g.topK.find((c) => c.label === digits[k])!.p }));
-    const confidence = Math.exp(glyphs.reduce((s, g) => s + Math.log(Math.max(g.confidence, FLOOR)), 0) / glyphs.length);
+    const confidence = Math.exp(glyphs.reduce((s, g) => s + logp(g.confidence), 0) / glyphs.length);
     out[i] = { ...word, text: digits, glyphs, reading: 'digits', confidence };
   }
   return out;

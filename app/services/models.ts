@@ -25,11 +25,11 @@ export class ModelRegistry {
   ) {}
 
   list(): ModelList {
-    const entries = [...this.shipped(), ...this.trained()];
-    const active = this.activeIds(entries);
-    const saved = readSettings(this.home.settings).previous;
+    const entries = this.entries();
+    const settings = readSettings(this.home.settings);
+    const active = this.activeIds(entries, settings.active);
     const previous = (kind: ModelKind) => {
-      const id = saved[kind];
+      const id = settings.previous[kind];
       return id && id !== active[kind] && entries.some((e) => e.id === id && e.kind === kind) ? id : null;
     };
     return { models: entries.map((e) => ({ ...e, active: active[e.kind] === e.id })), active, previous: { classifier: previous('classifier'), autoencoder: previous('autoencoder') } };
@@ -48,14 +48,16 @@ export class ModelRegistry {
 
   /** The active model of a kind, loaded (sessions are kept, one per model file). */
   async active(kind: ModelKind): Promise<{ id: string; model: OnnxModel }> {
-    const { id } = this.activeEntry(kind);
-    return { id, model: await this.load(id) };
+    const entry = this.activeEntry(kind);
+    return { id: entry.id, model: await this.loadEntry(entry) };
   }
 
   /** The active model of a kind, not loaded (for another process to load). */
   activeEntry(kind: ModelKind): ModelEntry {
-    const id = this.list().active[kind];
-    if (!id) {
+    const entries = this.entries();
+    const id = this.activeIds(entries, readSettings(this.home.settings).active)[kind];
+    const entry = entries.find((e) => e.id === id);
+    if (!entry) {
       throw new ContractError(
         'unavailable',
         kind === 'classifier'
@@ -63,12 +65,16 @@ export class ModelRegistry {
           : `no autoencoder model: ship models/${AUTOENCODER_FILE} or train one with architecture 'ae'`,
       );
     }
-    return this.find(id);
+    return entry;
   }
 
   /** The model's session, loaded again when its file changed (a model re-trained in place). */
   async load(id: string): Promise<OnnxModel> {
-    const entry = this.find(id);
+    return this.loadEntry(this.find(id));
+  }
+
+  private loadEntry(entry: ModelEntry): Promise<OnnxModel> {
+    const id = entry.id;
     const version = `${entry.path}@${entry.modified}:${entry.sizeBytes}`;
     const current = this.loaded.get(id);
     if (current?.version === version) return current.model;
@@ -93,14 +99,13 @@ export class ModelRegistry {
   }
 
   find(id: string): ModelEntry {
-    const entry = [...this.shipped(), ...this.trained()].find((e) => e.id === id);
+    const entry = this.entries().find((e) => e.id === id);
     if (!entry) throw new ContractError('not-found', `no model '${id}' (it may have been discarded)`);
     return entry;
   }
 
   /** Settings first; else the best shipped model of each kind. A setting naming a missing model is ignored. */
-  private activeIds(entries: ModelEntry[]): Record<ModelKind, string | null> {
-    const settings = readSettings(this.home.settings).active;
+  private activeIds(entries: ModelEntry[], settings: Partial<Record<ModelKind, string>>): Record<ModelKind, string | null> {
     const pick = (kind: ModelKind, preferred: readonly string[]): string | null => {
       const chosen = settings[kind];
       if (chosen && entries.some((e) => e.id === chosen && e.kind === kind)) return chosen;
@@ -111,6 +116,10 @@ export class ModelRegistry {
       return entries.find((e) => e.kind === kind)?.id ?? null;
     };
     return { classifier: pick('classifier', RECOGNIZER_FILES), autoencoder: pick('autoencoder', [AUTOENCODER_FILE]) };
+  }
+
+  private entries(): ModelEntry[] {
+    return [...this.shipped(), ...this.trained()];
   }
 
   private shipped(): ModelEntry[] {

@@ -45,8 +45,8 @@ export function serveRecognizer(port: WorkerPort<ToRecognizer, FromRecognizer>):
   });
 }
 
-/** Reads one page; also used in-process by tests. */
-export async function readPage(name: string, image: Uint8Array, classifier: GlyphClassifier, progress: (stage: string, fraction: number) => void): Promise<{ page: Page; crops: Float32Array }> {
+/** Reads one page. */
+async function readPage(name: string, image: Uint8Array, classifier: GlyphClassifier, progress: (stage: string, fraction: number) => void): Promise<{ page: Page; crops: Float32Array }> {
   progress('decoding', 0.05);
   // Large photos are decoded small first, then at the size the writing needs (as hwr ocr does).
   const decoded = await decodeImage(Buffer.from(image.buffer, image.byteOffset, image.byteLength), { ...OCR_DECODE, name });

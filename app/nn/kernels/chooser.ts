@@ -50,11 +50,4 @@ export class ShareChooser {
       arm.solo = arm.soloSamples++ === 0 ? ms : arm.solo + ALPHA * (ms - arm.solo);
     }
   }
-
-  /** Per kernel: the share of calls whose last choice would be to share (for diagnostics). */
-  summary(): Record<string, { soloMs: number; sharedMs: number }[]> {
-    const out: Record<string, { soloMs: number; sharedMs: number }[]> = {};
-    for (const [fn, byWork] of this.arms) out[fn] = [...byWork.values()].map((a) => ({ soloMs: a.solo, sharedMs: a.shared }));
-    return out;
-  }
 }

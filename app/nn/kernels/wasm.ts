@@ -119,11 +119,6 @@ export class WasmKernels implements Kernels {
     return { ...(this.team?.counts ?? { shared: 0, stalled: 0 }) };
   }
 
-  /** The timings behind the choice to share or not, per kernel and size (diagnostics). */
-  shareTimings(): ReturnType<ShareChooser['summary']> {
-    return this.chooser.summary();
-  }
-
   constructor(
     private readonly simd: LoadedSimd,
     readonly heap: WasmHeap,

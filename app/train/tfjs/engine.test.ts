@@ -63,6 +63,9 @@ describe('gradient engines', () => {
       const l3 = await parallel.gradients(Int32Array.from([5]), 2, false, g2);
       const l4 = await local.gradients(Int32Array.from([5]), 2, false, g1);
       expect(l3).toBeCloseTo(l4, 5);
+      let idleDiff = 0;
+      for (let i = 0; i < g1.length; i++) idleDiff = Math.max(idleDiff, Math.abs(g1[i]! - g2[i]!));
+      expect(idleDiff / scale).toBeLessThan(1e-5); // nothing left over from the idle worker's last batch
       expect(await parallel.logits(images.pixels.slice(0, 144), 1)).toHaveLength(5);
 
       // New weights reach the workers.

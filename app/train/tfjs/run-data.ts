@@ -7,6 +7,7 @@ import { classCounts, type LabelledImages } from '../../data/glyphs.ts';
 import { projectRoot } from '../../paths.ts';
 import { argmaxRows, classificationReport, type ClassificationReport } from '../metrics.ts';
 import type { EpochRecord } from '../types.ts';
+import { temperedNll } from './calibrate.ts';
 
 /** An epoch's record with what this trainer adds to the common one (curves.json, the card). */
 export type EpochRecordPlus = EpochRecord & { balancedAccuracy: number; learningRate: number };
@@ -29,14 +30,5 @@ export function balancedWeights(set: LabelledImages): Float32Array {
 export function evaluate(logits: Float32Array, set: LabelledImages): { loss: number; report: ClassificationReport } {
   const k = set.classes.length;
   const predicted = argmaxRows(logits, set.count, k);
-  let loss = 0;
-  for (let i = 0; i < set.count; i++) {
-    const row = i * k;
-    let max = -Infinity;
-    for (let j = 0; j < k; j++) max = Math.max(max, logits[row + j]!);
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += Math.exp(logits[row + j]! - max);
-    loss += Math.log(sum) + max - logits[row + set.labels[i]!]!;
-  }
-  return { loss: loss / set.count, report: classificationReport(predicted, set.labels, set.classes) };
+  return { loss: temperedNll(logits, set.labels, k, 1), report: classificationReport(predicted, set.labels, set.classes) };
 }

@@ -21,11 +21,6 @@ export function mixSeed(...parts: number[]): number {
   return h | 0;
 }
 
-export interface EpochPlan {
-  /** Indices into the training set, in training order. */
-  order: Int32Array;
-}
-
 /**
  * Epoch `epoch` (counted from 1) of `size` draws with every present class drawn equally often
  * (remainder to the first classes), shuffled.

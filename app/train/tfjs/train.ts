@@ -8,6 +8,7 @@
  *   curves.json, curves.png, confusion.png, model.md (the model card)
  * and, with opts.save, installs the model there with its card beside it (<save>.md).
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,7 +18,7 @@ import type { TrainEvent, TrainHooks, TrainOptions, TrainResult } from '../types
 import { selectBackend, type ModuleImporter } from './backend.ts';
 import { checkpointExists, readCheckpoint, writeCheckpoint, type CheckpointHeader } from './checkpoint.ts';
 import { createEngine, sharedImageSet } from './engine.ts';
-import { fineTuneStart, trainableParams } from './fine-tune.ts';
+import { fineTuneStart } from './fine-tune.ts';
 import { finishRun, writeModel } from './finish.ts';
 import { defaultArchitecture, describeArchitecture, initialWeights, paramCount, paramLayout, type TfArch } from './model.ts';
 import { applyUpdate, createOptimizerState, learningRateAt, type OptimizerSettings, type OptimizerState } from './optimizer.ts';
@@ -95,7 +96,6 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
       bestScore = ck.header.bestScore;
       sinceBest = ck.header.sinceBest;
       priorSeconds = ck.header.seconds;
-      trainable = trainableParams(layout, opts.freezeFeatures && Boolean(opts.initFrom));
       log(`${tag} resuming after epoch ${startEpoch} (best so far: epoch ${bestEpoch})`);
     } else {
       log(`${tag} no checkpoint in ${checkpointDir}: starting from the beginning`);
@@ -111,9 +111,9 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
   const grads = new Float32Array(weights.length);
   let cancelled = false;
   let stoppedEarly = false;
-  let wroteModel = bestEpoch > 0;
   try {
-    if (resumedFrom && bestEpoch > 0) writeModel(modelPath, architecture, layout, bestWeights, classes, 1, {});
+    // The run folder keeps its model (calibrated, if the run had finished or been cancelled); only a missing one is rewritten.
+    if (resumedFrom && bestEpoch > 0 && !existsSync(modelPath)) writeModel(modelPath, architecture, layout, bestWeights, classes, 1, { trainer: 'tfjs', note: 'uncalibrated, written during training' });
 
     for (let epoch = startEpoch + 1; epoch <= opts.epochs; epoch++) {
       if (opts.patience > 0 && sinceBest >= opts.patience) break;
@@ -155,7 +155,6 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
         bestWeights = weights.slice();
         sinceBest = 0;
         writeModel(modelPath, architecture, layout, bestWeights, classes, 1, { trainer: 'tfjs', note: 'uncalibrated, written during training' });
-        wroteModel = true;
       } else {
         sinceBest++;
       }
@@ -183,7 +182,7 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
     writeFileAtomic(curvesPath, JSON.stringify({ arch, backend: backend.label, threads: engine.threads, bestEpoch, history }, null, 1));
     artefacts.curves = curvesPath;
     let validationAccuracy: number | undefined;
-    if (wroteModel && bestEpoch > 0) {
+    if (bestEpoch > 0) {
       engine.setWeights(bestWeights);
       const logits = await engine.logits(validation.pixels, validation.count);
       const finished = await finishRun({
@@ -210,7 +209,7 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
     }
     const result: TrainResult = {
       arch,
-      modelPath: wroteModel ? modelPath : '',
+      modelPath: bestEpoch > 0 ? modelPath : '',
       outDir: opts.outDir,
       backend: backend.label,
       history,
