@@ -30,6 +30,8 @@ export const LIMITS = {
   topK: 10,
   /** Samples per class in a dataset grid. */
   samplesPerClass: 16,
+  /** Samples of the user's handwriting that retraining needs at the least. */
+  retrainSamples: 10,
   /** Ids (pages, glyphs, runs, models, jobs, samples). */
   idLength: 128,
   /** Samples per listSamples page. */

@@ -32,7 +32,7 @@ import { ModelRegistry } from './services/models.ts';
 import { PageStore } from './services/pages.ts';
 import { readRun, runModelPath } from './services/runs.ts';
 import { SampleStore } from './services/samples.ts';
-import { MIN_SAMPLES } from './train/personalize.ts';
+import { fineTunableArch, MIN_SAMPLES } from './train/personalize.ts';
 import { CLASSES_36 } from './data/glyphs.ts';
 import { RecognizerClient } from './services/recognizer-client.ts';
 import type { LaunchWorker } from './services/worker-protocol.ts';
@@ -109,8 +109,11 @@ export function createServices(options: ServicesOptions): Services {
     },
   });
   if (repaired.recovered.length || repaired.removed.length) {
-    // Logged once a listener is there (the UI subscribes after start).
-    queueMicrotask(() => log('warn', `sample store repaired after an interruption: ${repaired.recovered.length} sample(s) recovered, ${repaired.removed.length} leftover file(s) removed`));
+    // On stderr (a window or browser connects later and would miss an event now), and as an event
+    // for listeners already there.
+    const notice = `sample store repaired after an interruption: ${repaired.recovered.length} sample(s) recovered, ${repaired.removed.length} leftover file(s) removed`;
+    console.warn(`hwr: ${notice}`);
+    queueMicrotask(() => log('warn', notice));
   }
   const version = readVersion();
   let opened: string[] = [];
@@ -257,8 +260,8 @@ export function createServices(options: ServicesOptions): Services {
 
     async startPersonalization(req) {
       const active = models.activeEntry('classifier');
-      const arch = active.arch;
-      if (arch !== 'mlp' && arch !== 'cnn' && arch !== 'tfmlp') throw new ContractError('unavailable', `the active classifier ${active.id} is a '${arch ?? 'unknown'}' model, which cannot be fine-tuned: activate an MLP or a CNN`);
+      const arch = fineTunableArch(active.arch);
+      if (!arch) throw new ContractError('unavailable', `the active classifier ${active.id} is a '${active.arch ?? 'unknown'}' model, which cannot be fine-tuned: activate an MLP or a CNN`);
       if ((active.classes ?? []).join() !== CLASSES_36.join()) throw new ContractError('unavailable', `the active classifier ${active.id} does not have the 36 classes A–Z 0–9 that retraining works on`);
       const usable = Object.entries(samples.list().counts).reduce((n, [label, count]) => n + (CLASSES_36.includes(label) ? count : 0), 0);
       if (usable < MIN_SAMPLES) throw new ContractError('unavailable', `retraining needs at least ${MIN_SAMPLES} samples of your handwriting; there ${usable === 1 ? 'is' : 'are'} ${usable}. Draw and save some in the Draw view, or correct a scan`);

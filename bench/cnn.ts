@@ -13,7 +13,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -21,7 +20,7 @@ import { modelsDir } from '../app/paths.ts';
 import { OnnxModel } from '../app/recognize/onnx-runtime.ts';
 import { exportOnnx } from '../app/train/onnx/export.ts';
 import { selectBackend } from '../app/train/tfjs/backend.ts';
-import { createEngine, sharedImageSet } from '../app/train/tfjs/engine.ts';
+import { createEngine, defaultWorkers, sharedImageSet } from '../app/train/tfjs/engine.ts';
 import { defaultArchitecture, initialWeights, paramLayout, toNetworkSpec, type Architecture } from '../app/train/tfjs/model.ts';
 import { applyUpdate, createOptimizerState } from '../app/train/tfjs/optimizer.ts';
 import { shuffledEpoch } from '../app/train/tfjs/sampling.ts';
@@ -63,7 +62,7 @@ export async function tfjsEpoch(
   options: { workers?: number; glyphs?: number; batch?: number; kernels?: 'off' } = {},
 ): Promise<{ seconds: number; label: string; backend: string; threads: number }> {
   const backend = await selectBackend();
-  const workers = options.workers ?? (backend.singleThreaded ? Math.min(4, availableParallelism()) : 0);
+  const workers = options.workers ?? defaultWorkers(backend);
   const savedEnv = process.env.HWR_WASM_KERNELS;
   if (options.kernels === 'off') {
     process.env.HWR_WASM_KERNELS = 'off'; // read by workers as they start

@@ -47,21 +47,23 @@ export function findPoolParts(dir: string): PoolPart[] {
 }
 
 /** Loads all parts, concatenated in part order, as 32×32 glyphs with CLASSES_36. */
+/** One pool part as bytes, checked: glyph-sized images, one label each, labels in 0..35. */
+export function readPoolPart(part: PoolPart): { images: IdxImages; labels: Int32Array } {
+  const images = idxImagesOf(part.images, parseIdx(part.images, readMaybeGzipped(part.images)));
+  checkGlyphSize(part.images, images);
+  const labels = idxLabelsOf(part.labels, parseIdx(part.labels, readMaybeGzipped(part.labels)));
+  if (labels.length !== images.count) {
+    throw new DatasetError(part.labels, `count mismatch: ${labels.length} labels for ${images.count} images in ${part.images}`);
+  }
+  checkLabelRange(part.labels, labels, CLASSES_36.length);
+  return { images, labels };
+}
+
 export function loadEmnistPool(dir: string): LabelledImages {
   const parts = findPoolParts(dir);
   if (parts.length === 0) throw new DatasetError(dir, 'no EMNIST36 pool parts here (expected emnist36-pool-part0-images-idx3-ubyte.gz and its labels)');
   // Decode every part first (bytes only), so the float pixels are allocated once.
-  const decoded: { images: IdxImages; labels: Int32Array }[] = [];
-  for (const part of parts) {
-    const images = idxImagesOf(part.images, parseIdx(part.images, readMaybeGzipped(part.images)));
-    checkGlyphSize(part.images, images);
-    const labels = idxLabelsOf(part.labels, parseIdx(part.labels, readMaybeGzipped(part.labels)));
-    if (labels.length !== images.count) {
-      throw new DatasetError(part.labels, `count mismatch: ${labels.length} labels for ${images.count} images in ${part.images}`);
-    }
-    checkLabelRange(part.labels, labels, CLASSES_36.length);
-    decoded.push({ images, labels });
-  }
+  const decoded = parts.map(readPoolPart);
   const count = decoded.reduce((n, d) => n + d.images.count, 0);
   const pixels = new Float32Array(count * GLYPH_PIXELS);
   const labels = new Int32Array(count);

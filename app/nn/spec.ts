@@ -61,3 +61,15 @@ export interface NetworkSpec {
   /** Free-form facts carried into ONNX metadata_props (training command, backend, figures). */
   metadata?: Record<string, string>;
 }
+
+/** A copy of `spec` whose last dense layer has `outputs` units, Xavier-initialised. */
+export function replaceOutputLayer(spec: NetworkSpec, outputs: number, rng: { next(): number }): NetworkSpec {
+  const layers = [...spec.layers];
+  const at = layers.map((l) => l.kind).lastIndexOf('dense');
+  if (at < 0) throw new Error(`${spec.name}: no dense output layer to replace`);
+  const last = layers[at] as DenseSpec;
+  const limit = Math.sqrt(6 / (last.inputs + outputs));
+  const weights = Float32Array.from({ length: last.inputs * outputs }, () => (rng.next() * 2 - 1) * limit);
+  layers[at] = { kind: 'dense', inputs: last.inputs, outputs, weights, bias: new Float32Array(outputs) };
+  return { ...spec, layers, classes: undefined };
+}

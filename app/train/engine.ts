@@ -11,7 +11,7 @@ import { createRng } from '../data/random.ts';
 import { imageSize } from '../data/glyphs.ts';
 import { writeFileAtomic } from '../atomic.ts';
 import { autoencoder, backendInfo, mlp, Network, ready, SGD, trainEpoch, predict, type Optimizer } from '../nn/index.ts';
-import type { DenseSpec, NetworkSpec } from '../nn/spec.ts';
+import { replaceOutputLayer, type DenseSpec, type NetworkSpec } from '../nn/spec.ts';
 import { writeOnnx } from './onnx/export.ts';
 import { importOnnx } from './onnx/import.ts';
 import { modelCard } from './card.ts';
@@ -57,18 +57,6 @@ function buildNetwork(o: TrainOptions, data: TrainingData, rng: ReturnType<typeo
     return Network.fromSpec(sameClasses ? spec : replaceOutputLayer(spec, data.set.classes.length, rng));
   }
   return o.arch === 'ae' ? autoencoder(rng, { sizes: [inputs, 32, 32, 32, inputs] }) : mlp([inputs, MLP_HIDDEN, data.set.classes.length], 'sigmoid', rng);
-}
-
-/** A copy of `spec` whose last dense layer has `outputs` units, Xavier-initialised. */
-export function replaceOutputLayer(spec: NetworkSpec, outputs: number, rng: { next(): number }): NetworkSpec {
-  const layers = [...spec.layers];
-  const at = layers.map((l) => l.kind).lastIndexOf('dense');
-  if (at < 0) throw new Error(`${spec.name}: no dense output layer to replace`);
-  const last = layers[at] as DenseSpec;
-  const limit = Math.sqrt(6 / (last.inputs + outputs));
-  const weights = Float32Array.from({ length: last.inputs * outputs }, () => (rng.next() * 2 - 1) * limit);
-  layers[at] = { kind: 'dense', inputs: last.inputs, outputs, weights, bias: new Float32Array(outputs) };
-  return { ...spec, layers, classes: undefined };
 }
 
 function firstDense(net: Network): DenseSpec | undefined {

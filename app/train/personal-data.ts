@@ -5,10 +5,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { findPoolParts, splitTrainValidation } from '../data/emnist-pool.ts';
-import { CLASSES_36, GLYPH_PIXELS, GLYPH_SIZE } from '../data/glyphs.ts';
+import { findPoolParts, readPoolPart, splitTrainValidation } from '../data/emnist-pool.ts';
+import { CLASSES_36, GLYPH_PIXELS, GLYPH_SIZE, subset } from '../data/glyphs.ts';
 import { loadDataset } from '../data/index.ts';
-import { readIdxImages, readIdxLabels, writeIdx } from '../data/idx.ts';
+import { writeIdx } from '../data/idx.ts';
 import { createRng, type Rng } from '../data/random.ts';
 import { SPLIT_SEED, VALIDATION_FRACTION } from './data.ts';
 
@@ -92,7 +92,7 @@ export function pickGlyphs(g: ByteGlyphs, indices: readonly number[]): ByteGlyph
  * Images of the base data in the model's classes: `replay` from its training part, `validation`
  * and `check` (disjoint) from its validation part. The split is the one every training run
  * makes of the same data (app/train/data.ts: seed 1, 10% per class), so a model trained on it
- * has never seen the validation images. Only the pool parts that hold chosen images are decoded.
+ * has never seen the validation images.
  */
 export async function loadBaseSubset(path: string, classes: readonly string[], counts: BaseCounts, seed: number): Promise<BaseSubset> {
   const rng = createRng(seed);
@@ -104,12 +104,8 @@ export async function loadBaseSubset(path: string, classes: readonly string[], c
   const usable = (indices: Int32Array) => Int32Array.from(Array.from(indices).filter((i) => toModel[set.labels[i]!]! >= 0));
   const chosen = choose(usable(split.train), usable(split.validation), counts, rng);
   const take = (indices: number[]): ByteGlyphs => {
-    const g = allocate(indices.length);
-    indices.forEach((i, k) => {
-      for (let p = 0; p < GLYPH_PIXELS; p++) g.pixels[k * GLYPH_PIXELS + p] = Math.round(255 * set.pixels[i * GLYPH_PIXELS + p]!);
-      g.labels[k] = toModel[set.labels[i]!]!;
-    });
-    return g;
+    const picked = subset(set, indices);
+    return glyphsToBytes(picked.pixels, picked.labels.map((l) => toModel[l]!));
   };
   return { replay: take(chosen.replay), validation: take(chosen.validation), check: take(chosen.check), description: `${path} (${set.count} images)` };
 }
@@ -127,25 +123,23 @@ function choose(train: Int32Array, validation: Int32Array, counts: BaseCounts, r
 
 function poolSubset(dir: string, classes: readonly string[], counts: BaseCounts, rng: Rng): BaseSubset {
   if (classes.join() !== CLASSES_36.join()) throw new Error(`the EMNIST pool has the 36 classes A–Z 0–9; the model has ${classes.length} (${classes.join(' ')})`);
-  const parts = findPoolParts(dir);
-  const partLabels = parts.map((p) => readIdxLabels(p.labels));
-  const count = partLabels.reduce((n, l) => n + l.length, 0);
+  // Bytes only: the whole pool as floats would be about 350 MB.
+  const parts = findPoolParts(dir).map(readPoolPart);
+  const count = parts.reduce((n, p) => n + p.labels.length, 0);
   const labels = new Int32Array(count);
   const partOf = new Int32Array(count);
+  const starts: number[] = [];
   let at = 0;
-  partLabels.forEach((l, k) => {
-    labels.set(l, at);
-    partOf.fill(k, at, at + l.length);
-    at += l.length;
+  parts.forEach((p, k) => {
+    starts.push(at);
+    labels.set(p.labels, at);
+    partOf.fill(k, at, at + p.labels.length);
+    at += p.labels.length;
   });
   const split = splitTrainValidation({ count, labels, classes: CLASSES_36 }, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
   const chosen = choose(split.train, split.validation, counts, rng);
   const out = { replay: allocate(chosen.replay.length), validation: allocate(chosen.validation.length), check: allocate(chosen.check.length) };
-  const starts = partLabels.map((_, k) => partLabels.slice(0, k).reduce((n, l) => n + l.length, 0));
-  for (const [k, part] of parts.entries()) {
-    const wanted = ROLES.some((role) => chosen[role].some((i) => partOf[i] === k));
-    if (!wanted) continue;
-    const images = readIdxImages(part.images);
+  for (const [k, { images }] of parts.entries()) {
     const border = (GLYPH_SIZE - images.height) / 2;
     for (const role of ROLES) {
       chosen[role].forEach((i, slot) => {

@@ -17,7 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic.ts';
-import type { AccuracyPair, PersonalizationReport } from '../contract.ts';
+import { LIMITS, type AccuracyPair, type PersonalizationReport } from '../contract.ts';
 import { loadEmnistPool } from '../data/emnist-pool.ts';
 import { CLASSES_36, GLYPH_PIXELS } from '../data/glyphs.ts';
 import { createRng } from '../data/random.ts';
@@ -85,16 +85,21 @@ export interface PersonalizeResult {
 }
 
 /** Fewer samples than this cannot both teach the model and show whether it learned. */
-export const MIN_SAMPLES = 10;
+export const MIN_SAMPLES = LIMITS.retrainSamples;
 
 /** Architectures that can be fine-tuned, by what the model file says it is. */
 const FINE_TUNABLE: Record<string, Arch> = { mlp: 'mlp', cnn: 'cnn', tfmlp: 'tfmlp' };
+
+/** The trainer that fine-tunes a model of this kind (the model file's arch), if any. */
+export function fineTunableArch(kind: string | undefined): Arch | undefined {
+  return kind && Object.hasOwn(FINE_TUNABLE, kind) ? FINE_TUNABLE[kind] : undefined;
+}
 const FINE_TUNE_RATE: Record<Arch, number> = { mlp: 0.01, cnn: 0.0003, tfmlp: 0.01, ae: 0 };
 const FINE_TUNE_BATCH: Record<Arch, number> = { mlp: 32, cnn: 64, tfmlp: 32, ae: 32 };
 
 /** Shares of the fine-tuned weights tried, most adapted first. */
 const BLENDS = [1, 0.75, 0.5, 0.25];
-export const PERSONALIZED_MODEL = 'personalized.onnx';
+const PERSONALIZED_MODEL = 'personalized.onnx';
 
 interface RunState {
   arch: Arch;
@@ -107,25 +112,37 @@ interface RunState {
   maxBaseDrop: number;
 }
 
+/** What prepare() knows before the model is measured. */
+type Prepared = Omit<RunState, 'before' | 'beforeCheck'>;
+
 const STATE_FILE = 'personalization-state.json';
-export const REPORT_FILE = 'personalization.json';
+const REPORT_FILE = 'personalization.json';
 
 export async function retrainOnSamples(samples: UserSamples | null, o: PersonalizeOptions, hooks: TrainHooks = {}): Promise<PersonalizeResult> {
   const log = (message: string) => hooks.onEvent?.({ type: 'log', message });
   const dirs: DataDirs = { train: join(o.outDir, 'data', 'train'), heldOut: join(o.outDir, 'data', 'held-out'), base: join(o.outDir, 'data', 'base-validation'), check: join(o.outDir, 'data', 'base-check') };
   const statePath = join(o.outDir, STATE_FILE);
   const resuming = Boolean(o.resume && existsSync(statePath) && Object.values(dirs).every(poolFolderWritten));
-  let state: RunState;
+  let prepared: Prepared | null = null;
   if (resuming) {
-    state = JSON.parse(readFileSync(statePath, 'utf8')) as RunState;
     log(`resuming the personalisation in ${o.outDir}`);
   } else {
     if (!samples) throw new Error(`${o.outDir}: nothing to resume from, and no samples given`);
-    state = await prepare(samples, o, dirs, log);
-    writeFileAtomic(statePath, JSON.stringify(state, null, 1));
+    prepared = await prepare(samples, o, dirs, log);
   }
   const heldOut = loadEmnistPool(dirs.heldOut);
   const base = loadEmnistPool(dirs.base);
+  const check = loadEmnistPool(dirs.check);
+  let state: RunState;
+  if (prepared) {
+    // The model as it is, measured on the sets just written.
+    const [user, baseAccuracy, beforeCheck] = (await accuracies(o.modelPath, [heldOut, base, check])) as [number, number, number];
+    state = { ...prepared, before: { user, base: baseAccuracy }, beforeCheck };
+    log(`before: ${describe(state.before)}`);
+    writeFileAtomic(statePath, JSON.stringify(state, null, 1));
+  } else {
+    state = JSON.parse(readFileSync(statePath, 'utf8')) as RunState;
+  }
 
   const train = await trainModel(
     {
@@ -150,16 +167,17 @@ export async function retrainOnSamples(samples: UserSamples | null, o: Personali
   );
 
   let after: AccuracyPair | null = null;
+  let chosen: Awaited<ReturnType<typeof chooseBlend>> | null = null;
   let blend = 0;
   if (train.bestEpoch > 0) {
-    const chosen = await chooseBlend(o.modelPath, train.modelPath, loadEmnistPool(dirs.check), state.beforeCheck, state.maxBaseDrop / 2, join(o.outDir, PERSONALIZED_MODEL), log);
+    chosen = await chooseBlend(o.modelPath, train.modelPath, check, state.beforeCheck, state.maxBaseDrop / 2, join(o.outDir, PERSONALIZED_MODEL), log);
     blend = chosen.alpha;
     train.modelPath = chosen.path;
     after = await pairOf(train.modelPath, heldOut, base);
     log(`after: ${describe(after)} (before: ${describe(state.before)})`);
   }
   const report = judge(state, after, blend, o.modelId ?? o.modelPath, train.cancelled);
-  if (after) stampModel(train.modelPath, report);
+  if (chosen && after) stampModel(chosen.path, chosen.spec, report);
   writeFileAtomic(join(o.outDir, REPORT_FILE), JSON.stringify(report, null, 1) + '\n');
   log(report.verdict);
   return { train, report };
@@ -176,26 +194,26 @@ interface DataDirs {
  * The blend (1 − α)·before + α·after with the largest α whose base accuracy on the tuning images
  * is within `allowedDrop` of the model before, written to `out`. Layers must match one to one.
  */
-async function chooseBlend(beforePath: string, afterPath: string, check: Labelled, beforeCheck: number, allowedDrop: number, out: string, log: (m: string) => void): Promise<{ alpha: number; path: string }> {
+async function chooseBlend(beforePath: string, afterPath: string, check: Labelled, beforeCheck: number, allowedDrop: number, out: string, log: (m: string) => void): Promise<{ alpha: number; path: string; spec: NetworkSpec }> {
   const before = importOnnx(readFileSync(beforePath));
   const after = importOnnx(readFileSync(afterPath));
   for (const alpha of BLENDS) {
     const spec = interpolate(before, after, alpha);
     if (!spec) {
       log('the fine-tuned network differs in shape from the one before: no blending');
-      return { alpha: 1, path: afterPath };
+      return { alpha: 1, path: afterPath, spec: after };
     }
     writeOnnx(out, spec);
     const [score] = (await accuracies(out, [check])) as [number];
     const ok = beforeCheck - score <= allowedDrop + 1e-9;
     log(`blend ${alpha}: base accuracy on the tuning images ${(score * 100).toFixed(1)}% (before ${(beforeCheck * 100).toFixed(1)}%)${ok ? ', kept' : ''}`);
-    if (ok || alpha === BLENDS.at(-1)) return { alpha, path: out };
+    if (ok || alpha === BLENDS.at(-1)) return { alpha, path: out, spec };
   }
   throw new Error('unreachable');
 }
 
 /** (1 − α)·a + α·b, layer by layer; null when the two networks are not the same shape. */
-export function interpolate(a: NetworkSpec, b: NetworkSpec, alpha: number): NetworkSpec | null {
+function interpolate(a: NetworkSpec, b: NetworkSpec, alpha: number): NetworkSpec | null {
   if (a.layers.length !== b.layers.length) return null;
   const mix = (x: Float32Array, y: Float32Array) => y.map((v, i) => (1 - alpha) * x[i]! + alpha * v);
   const layers: LayerSpec[] = [];
@@ -211,9 +229,8 @@ export function interpolate(a: NetworkSpec, b: NetworkSpec, alpha: number): Netw
   return { ...b, layers, metadata: { ...b.metadata, blend_alpha: String(alpha) } };
 }
 
-/** Puts the before/after figures into the model file's metadata, where the Models view shows them. */
-function stampModel(path: string, report: PersonalizationReport): void {
-  const spec = importOnnx(readFileSync(path));
+/** Writes the model with the before/after figures in its metadata, where the Models view shows them. */
+function stampModel(path: string, spec: NetworkSpec, report: PersonalizationReport): void {
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   writeOnnx(path, {
     ...spec,
@@ -228,11 +245,11 @@ function stampModel(path: string, report: PersonalizationReport): void {
   });
 }
 
-/** Splits the samples, gathers the base data, writes it all into the run's folder and measures the model as it is. */
-async function prepare(samples: UserSamples, o: PersonalizeOptions, dirs: DataDirs, log: (m: string) => void): Promise<RunState> {
+/** Splits the samples, gathers the base data and writes it all into the run's folder; the model is measured by the caller. */
+async function prepare(samples: UserSamples, o: PersonalizeOptions, dirs: DataDirs, log: (m: string) => void): Promise<Prepared> {
   const info = readOnnxInfo(readFileSync(o.modelPath));
   const kind = info.metadata.arch ?? info.name ?? '';
-  const arch = FINE_TUNABLE[kind];
+  const arch = fineTunableArch(kind);
   if (!arch) throw new Error(`${o.modelPath}: a '${kind || 'unknown'}' model cannot be fine-tuned here (one of ${Object.keys(FINE_TUNABLE).join(', ')})`);
   const classes = info.classes;
   if (!classes) throw new Error(`${o.modelPath} is not a classifier (it names no classes)`);
@@ -264,10 +281,7 @@ async function prepare(samples: UserSamples, o: PersonalizeOptions, dirs: DataDi
   writePoolFolder(dirs.train, mix);
   log(`personalisation data: ${userTrain.count} of your samples (×${copies}) and ${baseSubset.replay.count} base images to train on; ${userHeldOut.count} of yours and ${baseSubset.validation.count} base images held back (${baseSubset.description})`);
 
-  const before = await pairOf(o.modelPath, loadEmnistPool(dirs.heldOut), loadEmnistPool(dirs.base));
-  const [beforeCheck] = await accuracies(o.modelPath, [loadEmnistPool(dirs.check)]);
-  log(`before: ${describe(before)}`);
-  return { arch, before, beforeCheck: beforeCheck!, userTrain: userTrain.count, userHeldOut: userHeldOut.count, baseValidation: baseSubset.validation.count, maxBaseDrop: o.maxBaseDrop ?? 0.01 };
+  return { arch, userTrain: userTrain.count, userHeldOut: userHeldOut.count, baseValidation: baseSubset.validation.count, maxBaseDrop: o.maxBaseDrop ?? 0.01 };
 }
 
 function judge(state: RunState, after: AccuracyPair | null, blend: number, baseModel: string, cancelled: boolean): PersonalizationReport {
@@ -295,7 +309,7 @@ interface Labelled {
 }
 
 /** Accuracy of a model file on each set. */
-export async function accuracies(modelPath: string, sets: readonly Labelled[]): Promise<number[]> {
+async function accuracies(modelPath: string, sets: readonly Labelled[]): Promise<number[]> {
   const model = await OnnxModel.load(modelPath, { intraOpThreads: 1 });
   try {
     const out: number[] = [];

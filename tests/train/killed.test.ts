@@ -3,13 +3,11 @@
  * leaves the last good model active and the sample store intact, and the next start offers to
  * resume the run, which then finishes from its checkpoint.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeWire, encodeWire, GLYPH_VALUES, type RequestName, type RequestOf, type ResponseOf, type TrainRequest } from '../../app/contract.ts';
-import { projectRoot } from '../../app/paths.ts';
 import { createServices } from '../../app/services.ts';
 import { launchNodeWorker } from '../../app/services/node-worker.ts';
 import type { LaunchWorker, WorkerProcess } from '../../app/services/worker-protocol.ts';
@@ -17,6 +15,7 @@ import { importOnnx } from '../../app/train/onnx/import.ts';
 import { writeOnnx } from '../../app/train/onnx/export.ts';
 import { mlpSpec } from '../onnx/specs.ts';
 import { writeShapesIdx } from '../helpers/fixtures.ts';
+import { spawnServe } from '../helpers/serve.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hwr-killed-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -150,19 +149,10 @@ function alive(pid: number): boolean {
 
 /** `hwr serve` in its own process, and a typed client for its API. */
 async function startServe(home: string, ui: string) {
-  const child: ChildProcess = spawn(process.execPath, [join(projectRoot, 'bin', 'hwr.mjs'), 'serve', '--port', '0', '--home', home, '--models', modelsDir, '--ui', ui], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HWR_DATA: join(root, 'no-shared-data') } });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let output = '';
-  const url = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hwr serve printed no address:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+/.exec(output);
-      if (m) (clearTimeout(timer), resolve(new URL(m[0])));
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-  });
+  const served = await spawnServe(['--home', home, '--models', modelsDir, '--ui', ui], { HWR_DATA: join(root, 'no-shared-data') }, 60_000);
+  const child = served.child;
+  const url = new URL(served.url);
+  const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
   const token = url.hash.replace('#token=', '');
   let workers: number[] = [];
   return {

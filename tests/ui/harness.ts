@@ -2,13 +2,13 @@
  * Browser tests of the app as users get it from `hwr serve`: a real server started on a free
  * port with a fresh data folder, driven by playwright-core through the system's Chromium.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { projectRoot, modelsDir } from '../../app/paths.ts';
 import { buildRenderer, rendererStale } from '../../app/server/renderer-build.ts';
+import { spawnServe } from '../helpers/serve.ts';
 
 export const CHROMIUM = process.env.HWR_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(projectRoot, 'test-results', 'ui');
@@ -27,26 +27,7 @@ export async function ensureUi(): Promise<void> {
 /** `hwr serve --port 0` with its own HWR_HOME; resolves with the address it prints (token included). */
 export async function startServe(options: { models?: string } = {}): Promise<Served> {
   const home = mkdtempSync(join(tmpdir(), 'hwr-ui-home-'));
-  const args = [join(projectRoot, 'bin', 'hwr.mjs'), 'serve', '--port', '0', '--home', home, '--models', options.models ?? modelsDir];
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HWR_HOME: home } });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hwr serve did not print its address in 120 s:\n${output}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hwr serve exited with ${code}:\n${output}`));
-    });
-  });
+  const { child, url } = await spawnServe(['--home', home, '--models', options.models ?? modelsDir], { HWR_HOME: home });
   return {
     url,
     home,

@@ -74,7 +74,9 @@ describe('the Samples view', () => {
     expect(rows[2]).toMatch(/Base validation \([\d,]+\)\s+\d+\.\d%\s+\d+\.\d%/);
     await screenshot(page, '22-samples-retrained');
     const verdict = await page.getByRole('status').filter({ hasText: /samples/ }).first().textContent();
-    if (/^better on your samples/.test(verdict ?? '')) {
+    // "better on your samples ... but base accuracy fell ...: the active model stays" is not an improvement.
+    console.log(`retraining verdict: ${verdict}`);
+    if (/^better on your samples/.test(verdict ?? '') && !/the active model stays/.test(verdict ?? '')) {
       // Better: activated, and the model before is one click away.
       await expect.poll(() => page.getByText('Classifier:').textContent()).toMatch(/run:run-/);
       await page.getByTestId('use-previous').click();

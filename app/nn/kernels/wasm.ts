@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { ACTIVATIONS } from '../activations.ts';
 import { WasmHeap } from './heap.ts';
 import { ShareChooser } from './chooser.ts';
 import { ARGS, ThreadTeam, type Scratch } from './team.ts';
 import { tsKernels } from './ts.ts';
 import type { FloatArray, Kernels } from './types.ts';
-import { webAssembly, type WasmMemory, type WasmModule } from './webassembly.ts';
+import { chooseSimdBuild, webAssembly, type WasmMemory, type WasmModule } from './webassembly.ts';
 
 /** The exports of kernels/simd.ts (addresses are byte offsets into the shared memory). */
 export interface SimdExports {
@@ -42,16 +40,8 @@ export interface LoadedSimd {
  */
 export function loadSimd(variant?: SimdVariant): LoadedSimd {
   const wasm = webAssembly();
-  const relaxedBytes = readFileSync(new URL('./simd-relaxed.wasm', import.meta.url));
-  let chosen: SimdVariant = variant ?? 'wasm-relaxed-simd';
-  if (chosen === 'wasm-relaxed-simd' && !wasm.validate(relaxedBytes)) {
-    setFlagsFromString('--experimental-wasm-relaxed-simd');
-    if (!wasm.validate(relaxedBytes)) {
-      if (variant) throw new Error('this JavaScript engine has no relaxed SIMD');
-      chosen = 'wasm-simd';
-    }
-  }
-  const bytes = chosen === 'wasm-relaxed-simd' ? relaxedBytes : readFileSync(new URL('./simd.wasm', import.meta.url));
+  const { bytes, relaxed } = chooseSimdBuild(new URL('./simd-relaxed.wasm', import.meta.url), new URL('./simd.wasm', import.meta.url), variant && (variant === 'wasm-relaxed-simd' ? 'relaxed' : 'plain'));
+  const chosen: SimdVariant = relaxed ? 'wasm-relaxed-simd' : 'wasm-simd';
   const module = new wasm.Module(bytes);
   const memory = new wasm.Memory({ initial: 16, maximum: 65536, shared: true });
   const exports = new wasm.Instance(module, { env: { memory } }).exports as unknown as SimdExports;

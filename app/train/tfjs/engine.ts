@@ -9,6 +9,7 @@
  * one big batch) and applies the update to the shared weights, which every worker reads before
  * its next step. The native backends use all cores themselves and run in this thread.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type * as tfjs from '@tensorflow/tfjs';
 import { paramCount, TfNetwork, type Architecture, type ParamInfo } from './model.ts';
@@ -41,6 +42,11 @@ export interface EngineOptions {
   train: ImageSet;
   /** Worker threads; 0 = compute in this thread. */
   workers: number;
+}
+
+/** Worker threads a backend gets by default: a single-threaded one (WASM) one per core, up to 4; a native one none. */
+export function defaultWorkers(backend: { singleThreaded: boolean }): number {
+  return backend.singleThreaded ? Math.min(4, availableParallelism()) : 0;
 }
 
 export async function createEngine(options: EngineOptions): Promise<GradientEngine> {

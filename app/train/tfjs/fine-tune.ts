@@ -6,7 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { importOnnx } from '../onnx/import.ts';
-import { fromNetworkSpec, initialWeights, paramLayout, type Architecture, type ParamInfo, type TfArch } from './model.ts';
+import { createRng } from '../../data/random.ts';
+import { replaceOutputLayer } from '../../nn/spec.ts';
+import { fromNetworkSpec, paramLayout, type Architecture, type ParamInfo, type TfArch } from './model.ts';
 
 export interface StartingPoint {
   architecture: Architecture;
@@ -22,27 +24,14 @@ export function fineTuneStart(path: string, opts: { arch: TfArch; seed: number; 
   } catch (err) {
     throw new Error(`--init-from ${path}: ${(err as Error).message}`, { cause: err });
   }
-  const { architecture: imported, weights: importedWeights } = fromNetworkSpec(spec);
+  const sameClasses = (spec.classes ?? []).join('\u0000') === classes.join('\u0000');
+  const { architecture: imported, weights } = fromNetworkSpec(sameClasses ? spec : replaceOutputLayer(spec, classes.length, createRng(opts.seed)));
   if (imported.arch !== opts.arch) throw new Error(`--init-from ${path} is a ${imported.arch} network, but --arch is ${opts.arch}`);
   if (imported.inputShape.join() !== fresh.inputShape.join()) {
     throw new Error(`--init-from ${path} takes input [${imported.inputShape.join(', ')}], but the data gives [${fresh.inputShape.join(', ')}]`);
   }
-  let architecture = imported;
-  let weights = importedWeights;
-  if ((spec.classes ?? []).join('\u0000') !== classes.join('\u0000')) {
-    architecture = { ...imported, classes: classes.length };
-    const oldLayout = paramLayout(imported);
-    const layout = paramLayout(architecture);
-    weights = initialWeights(architecture, layout, opts.seed);
-    for (const p of layout) {
-      if (p.output) continue;
-      const old = oldLayout.find((q) => q.name === p.name)!;
-      weights.set(importedWeights.subarray(old.offset, old.offset + old.size), p.offset);
-    }
-    log(`fine-tuning ${path}: ${spec.classes?.length ?? '?'} → ${classes.length} classes, new output layer`);
-  } else {
-    log(`fine-tuning ${path} (same ${classes.length} classes)`);
-  }
+  const architecture = imported;
+  log(sameClasses ? `fine-tuning ${path} (same ${classes.length} classes)` : `fine-tuning ${path}: ${spec.classes?.length ?? '?'} → ${classes.length} classes, new output layer`);
   const layout = paramLayout(architecture);
   const trainable = trainableParams(layout, opts.freezeFeatures);
   if (opts.freezeFeatures) log('feature layers frozen: only the output layer trains');

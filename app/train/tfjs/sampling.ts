@@ -79,18 +79,24 @@ export interface ImageSet {
  */
 export function fillBatch(set: ImageSet, indices: ArrayLike<number>, out: Float32Array, rng: Rng | null, augment: AugmentOptions = DEFAULT_AUGMENT): void {
   const size = set.height * set.width * set.channels;
+  const glyphs = rng !== null && set.channels === 1 && set.height === set.width;
+  // Glyphs are augmented from a clean copy into `out`; everything else is gathered into `out`.
+  const gathered = glyphs ? scratch(indices.length * size) : out;
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i]!;
-    out.set(set.pixels.subarray(j * size, (j + 1) * size), i * size);
+    gathered.set(set.pixels.subarray(j * size, (j + 1) * size), i * size);
   }
   if (!rng) return;
   const used = out.subarray(0, indices.length * size);
-  if (set.channels === 1 && set.height === set.width) {
-    const clean = used.slice();
-    augmentBatch(clean, indices.length, set.height, used, rng, augment);
-  } else {
-    for (let i = 0; i < indices.length; i++) shiftFlip(used.subarray(i * size, (i + 1) * size), set, rng);
-  }
+  if (glyphs) augmentBatch(gathered, indices.length, set.height, used, rng, augment);
+  else for (let i = 0; i < indices.length; i++) shiftFlip(used.subarray(i * size, (i + 1) * size), set, rng);
+}
+
+/** A scratch array of at least n floats, reused across calls (training steps allocate nothing). */
+let scratchBuffer = new Float32Array(0);
+function scratch(n: number): Float32Array {
+  if (scratchBuffer.length < n) scratchBuffer = new Float32Array(n);
+  return scratchBuffer.subarray(0, n);
 }
 
 function shiftFlip(image: Float32Array, set: ImageSet, rng: Rng): void {
@@ -98,7 +104,8 @@ function shiftFlip(image: Float32Array, set: ImageSet, rng: Rng): void {
   const dy = rng.int(5) - 2;
   const dx = rng.int(5) - 2;
   const flip = rng.next() < 0.5;
-  const src = image.slice();
+  const src = scratch(image.length);
+  src.set(image);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const sy = y - dy;

@@ -9,7 +9,6 @@
  * and, with opts.save, installs the model there with its card beside it (<save>.md).
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../../atomic.ts';
@@ -17,7 +16,7 @@ import { subset } from '../../data/glyphs.ts';
 import type { TrainEvent, TrainHooks, TrainOptions, TrainResult } from '../types.ts';
 import { selectBackend, type ModuleImporter } from './backend.ts';
 import { checkpointExists, readCheckpoint, writeCheckpoint, type CheckpointHeader } from './checkpoint.ts';
-import { createEngine, sharedImageSet } from './engine.ts';
+import { createEngine, defaultWorkers, sharedImageSet } from './engine.ts';
 import { fineTuneStart } from './fine-tune.ts';
 import { finishRun, writeModel } from './finish.ts';
 import { defaultArchitecture, describeArchitecture, initialWeights, paramCount, paramLayout, type TfArch } from './model.ts';
@@ -59,7 +58,7 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
     ({ architecture, layout, weights, trainable } = fineTuneStart(opts.initFrom, { arch, seed: opts.seed, freezeFeatures: opts.freezeFeatures }, architecture, classes, log));
   }
 
-  const workers = settings.workers ?? (backend.singleThreaded ? Math.min(4, availableParallelism()) : 0);
+  const workers = settings.workers ?? defaultWorkers(backend);
   const threadsNote = workers > 1 ? `, ${workers} worker threads` : '';
   const tag = `[${backend.name}${threadsNote}]`;
   log(`${tag} TensorFlow.js backend: ${backend.label}${threadsNote}${backend.skipped.length ? ` (not used: ${backend.skipped.join('; ')})` : ''}`);
@@ -81,6 +80,8 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
   let sinceBest = 0;
   let priorSeconds = 0;
   let bestWeights: Float32Array = weights.slice();
+  /** The best weights' validation logits, when this process computed them (not after a resume). */
+  let bestLogits: Float32Array | null = null;
   let resumedFrom: number | undefined;
   if (opts.resume) {
     if (checkpointExists(lastPath)) {
@@ -137,7 +138,8 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
       if (cancelled) break;
 
       engine.setWeights(weights);
-      const evaluation = evaluate(await engine.logits(validation.pixels, validation.count), validation);
+      const logits = await engine.logits(validation.pixels, validation.count);
+      const evaluation = evaluate(logits, validation);
       const score = opts.balance ? evaluation.report.balancedAccuracy : evaluation.report.accuracy;
       const record: EpochRecordPlus = {
         epoch,
@@ -153,6 +155,7 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
         bestScore = score;
         bestEpoch = epoch;
         bestWeights = weights.slice();
+        bestLogits = logits;
         sinceBest = 0;
         writeModel(modelPath, architecture, layout, bestWeights, classes, 1, { trainer: 'tfjs', note: 'uncalibrated, written during training' });
       } else {
@@ -183,8 +186,11 @@ export async function trainTfjs(opts: TrainOptions, hooks: TrainHooks = {}, sett
     artefacts.curves = curvesPath;
     let validationAccuracy: number | undefined;
     if (bestEpoch > 0) {
-      engine.setWeights(bestWeights);
-      const logits = await engine.logits(validation.pixels, validation.count);
+      let logits = bestLogits;
+      if (!logits) {
+        engine.setWeights(bestWeights);
+        logits = await engine.logits(validation.pixels, validation.count);
+      }
       const finished = await finishRun({
         opts,
         data,

@@ -1,9 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -156,24 +150,6 @@ describe.each(['relaxed-simd', 'simd', 'off'] as const)('wasm training kernels (
 
   it('ran this build of our kernels (on the backend memory), or only the XNNPACK/JavaScript paths', () => {
     expect(simdKernelVariant()).toBe(build === 'off' ? 'none' : build);
-  });
-});
-
-describe('the kernel builds', () => {
-  it.each([
-    ['grad.wasm', 'simd'],
-    ['grad-relaxed.wasm', 'simd,relaxed-simd'],
-  ])('%s is what the AssemblyScript source compiles to', (file, features) => {
-    const here = fileURLToPath(new URL('./kernels/', import.meta.url));
-    const asc = createRequire(import.meta.url).resolve('assemblyscript/bin/asc.js');
-    const out = mkdtempSync(join(tmpdir(), 'hwr-asc-'));
-    try {
-      const flags = ['--optimize', '-O3', '--enable', features, '--runtime', 'stub', '--noAssert', '--importMemory', '--noExportMemory'];
-      execFileSync(process.execPath, [asc, join(here, 'grad.ts'), '--outFile', join(out, file), ...flags], { stdio: 'pipe' });
-      expect(readFileSync(join(out, file)).equals(readFileSync(join(here, file)))).toBe(true);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
   });
 });
 

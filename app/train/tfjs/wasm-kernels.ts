@@ -25,9 +25,8 @@
  * HWR_WASM_KERNELS=off keeps only the XNNPACK/JavaScript paths, =simd avoids relaxed SIMD.
  * Every kernel is checked against the plain-JS 'cpu' backend (wasm-kernels.test.ts).
  */
-import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
+import { chooseSimdBuild, webAssembly } from '../../nn/kernels/webassembly.ts';
 
 type TensorInfo = tf.TensorInfo;
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
@@ -41,15 +40,6 @@ export interface WasmBackendLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   wasm: { asm?: { memory?: unknown } };
 }
-
-/** The slice of the WebAssembly API used here (the node tsconfig has no DOM library, where TypeScript declares it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
-  Memory: abstract new (...args: never[]) => object;
-  validate(bytes: Uint8Array): boolean;
-}
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface GradKernels {
   conv2dPadded(p: number, w: number, y: number, n: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number): void;
@@ -68,14 +58,9 @@ let forcedBuild: KernelBuild | 'off' | undefined;
  * engine has it — Node 20's V8 has it behind a flag, which is switched on here — else plain SIMD.
  */
 function kernelBytes(): { bytes: Uint8Array; variant: KernelBuild } {
-  const wanted = forcedBuild ?? (process.env.HWR_WASM_KERNELS === 'simd' ? 'simd' : undefined);
-  if (wanted !== 'simd') {
-    const relaxed = readFileSync(new URL('./kernels/grad-relaxed.wasm', import.meta.url));
-    if (!WebAssemblyApi.validate(relaxed)) setFlagsFromString('--experimental-wasm-relaxed-simd');
-    if (WebAssemblyApi.validate(relaxed)) return { bytes: relaxed, variant: 'relaxed-simd' };
-    if (forcedBuild) throw new Error('this JavaScript engine has no relaxed SIMD');
-  }
-  return { bytes: readFileSync(new URL('./kernels/grad.wasm', import.meta.url)), variant: 'simd' };
+  const forced = forcedBuild === 'relaxed-simd' ? 'relaxed' : forcedBuild === 'simd' || process.env.HWR_WASM_KERNELS === 'simd' ? 'plain' : undefined;
+  const { bytes, relaxed } = chooseSimdBuild(new URL('./kernels/grad-relaxed.wasm', import.meta.url), new URL('./kernels/grad.wasm', import.meta.url), forced);
+  return { bytes, variant: relaxed ? 'relaxed-simd' : 'simd' };
 }
 
 /** Tests and benchmarks: run a given build of the kernels (or none) from the next kernel call on. */
@@ -94,10 +79,10 @@ function kernelsFor(backend: WasmBackendLike): GradKernels | null {
   const memory = backend.wasm?.asm?.memory;
   // HWR_WASM_KERNELS=off: XNNPACK and JavaScript only (for comparisons, or should ours misbehave).
   const off = forcedBuild ? forcedBuild === 'off' : process.env.HWR_WASM_KERNELS === 'off';
-  if (!(memory instanceof WebAssemblyApi.Memory) || off) return (gradKernels = null);
+  const wasm = webAssembly();
+  if (!(memory instanceof wasm.Memory) || off) return (gradKernels = null);
   const { bytes, variant } = kernelBytes();
-  const module = new WebAssemblyApi.Module(bytes);
-  gradKernels = new WebAssemblyApi.Instance(module, { env: { memory } }).exports as unknown as GradKernels;
+  gradKernels = new wasm.Instance(new wasm.Module(bytes), { env: { memory } }).exports as unknown as GradKernels;
   gradVariant = variant;
   return gradKernels;
 }

@@ -1,10 +1,11 @@
 /** The Samples view's state: a page of the user's sample store, the one being edited, and retraining on them. */
-import type { HwrApi, SampleInfo, SamplePage } from '../../../app/contract.ts';
+import { GLYPH_VALUES, LIMITS, type HwrApi, type SampleInfo, type SamplePage } from '../../../app/contract.ts';
+import { glyphAt } from './autoencoder.svelte.ts';
 import type { AppState } from './app.svelte.ts';
 import type { TrainState } from './train.svelte.ts';
 
-/** What retraining needs at the least (app/train/personalize.ts MIN_SAMPLES). */
-export const MIN_SAMPLES = 10;
+/** What retraining needs at the least. */
+export const MIN_SAMPLES = LIMITS.retrainSamples;
 export const PAGE_SIZE = 60;
 
 export class SamplesState {
@@ -21,9 +22,9 @@ export class SamplesState {
     private readonly app: AppState,
     readonly train: TrainState,
   ) {
-    // A finished retraining may have changed the active model; a saved sample changes the store.
+    // A sample saved elsewhere (Draw, Scan) changes the store.
     app.api.onEvent((event) => {
-      if (event.type === 'log' && /^(saved a sample|sample store repaired)/.test(event.message) && this.page) void this.load();
+      if (event.type === 'log' && /^saved a sample/.test(event.message) && this.page) void this.load();
     });
   }
 
@@ -39,7 +40,7 @@ export class SamplesState {
   glyphOf(id: string): Float32Array {
     const page = this.page;
     const k = page?.samples.findIndex((s) => s.id === id) ?? -1;
-    return page && k >= 0 ? page.glyphs.subarray(k * 1024, (k + 1) * 1024) : new Float32Array(1024);
+    return page && k >= 0 ? glyphAt(page.glyphs, k) : new Float32Array(GLYPH_VALUES);
   }
 
   async load(): Promise<void> {

@@ -4,10 +4,8 @@
 // The module imports the backend's own memory (env.memory), so it works in place on tensors at
 // the byte addresses the backend gives (memoryOffset): no copies. It has no data segments and
 // no runtime (no allocation), so it never writes outside the buffers it is handed.
-// Built by: npx asc app/train/tfjs/kernels/grad.ts --outFile app/train/tfjs/kernels/grad.wasm
-//   --optimize -O3 --enable simd --runtime stub --noAssert --importMemory --noExportMemory
-// and the same with --enable simd,relaxed-simd --outFile .../grad-relaxed.wasm
-// (wasm-kernels.test.ts rebuilds both and checks the committed files are the same).
+// Built by `npm run build:kernels` (app/nn/kernels/build.ts holds the flags; its test rebuilds
+// both binaries and checks the committed files are the same).
 //
 // Layouts: NHWC activations, HWIO filters, float32, row-major.
 //
