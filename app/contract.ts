@@ -1,18 +1,18 @@
 /**
  * The one API between the UI and the back end: every request with its response, every event, and
  * the data they carry. Served over IPC by Electron (main/ipc.ts, main/preload.ts) and over
- * HTTP/WebSocket by `hwr serve` (app/server), implemented once in app/services.ts, validated at
+ * HTTP/WebSocket by `hwr serve` (app/server), implemented once in app/services/services.ts, validated at
  * the boundary by app/services/validate.ts. Type-only except for a few constants and the wire
  * codec, so the renderer (a browser bundle) imports it as it is.
  */
 
-// The training DTOs are those of app/train (type-only, no imports, so the renderer bundle can use them).
-import type { Arch, EpochRecord, TrainEvent, TrainResult } from './train/types.ts';
-export type { Arch, EpochRecord, TrainEvent, TrainResult } from './train/types.ts';
 
 /** Side of the square glyph every classifier and the autoencoder take (see app/data/glyphs.ts). */
 export const GLYPH_SIDE = 32;
 export const GLYPH_VALUES = GLYPH_SIDE * GLYPH_SIDE;
+
+/** Labels 0–25 are A–Z and 26–35 the digits 0–9 (the order of the course's NIST36 set). */
+export const CLASSES_36: readonly string[] = Object.freeze('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split(''));
 
 /** What the boundary accepts; larger or longer inputs are rejected with code 'too-large'. */
 export const LIMITS = {
@@ -37,6 +37,45 @@ export const LIMITS = {
   /** Samples per listSamples page. */
   samplesPerPage: 200,
 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Training runs: what every trainer reports, whatever starts it.
+
+export type Arch = 'mlp' | 'ae' | 'tfmlp' | 'cnn';
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy?: number;
+  validationLoss: number;
+  validationAccuracy?: number;
+  /** autoencoder: mean validation PSNR in dB */
+  validationPsnr?: number;
+  seconds: number;
+}
+
+export type TrainEvent =
+  | { type: 'start'; arch: Arch; backend: string; epochs: number; batchesPerEpoch: number; trainCount: number; validationCount: number }
+  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
+  | { type: 'epoch'; record: EpochRecord; etaSeconds: number }
+  | { type: 'log'; message: string }
+  | { type: 'done'; result: TrainResult };
+
+export interface TrainResult {
+  arch: Arch;
+  modelPath: string;
+  outDir: string;
+  backend: string;
+  history: EpochRecord[];
+  bestEpoch: number;
+  /** classifiers: validation accuracy of the best epoch; autoencoder: its PSNR */
+  validationAccuracy?: number;
+  validationPsnr?: number;
+  cancelled: boolean;
+  seconds: number;
+  /** Pictures and reports written, by role: curves, confusion, weights, reconstructions, card. */
+  artefacts: Record<string, string>;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -363,7 +402,7 @@ export interface SaveSampleRequest {
 
 /**
  * Every request with its response. The transports are generic over this map; a method is added
- * here, in REQUEST_NAMES, in app/services/validate.ts and in app/services.ts.
+ * here, in REQUEST_NAMES, in app/services/validate.ts and in app/services/services.ts.
  */
 export interface HwrRequests {
   appInfo: { request: Record<string, never>; response: AppInfo };

@@ -16,16 +16,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { modelsDir } from '../app/paths.ts';
-import { OnnxModel } from '../app/recognize/onnx-runtime.ts';
-import { exportOnnx } from '../app/train/onnx/export.ts';
+import { modelsDir } from '../app/base/paths.ts';
+import { OnnxModel } from '../app/onnx/runtime.ts';
+import { exportOnnx } from '../app/onnx/export.ts';
 import { selectBackend } from '../app/train/tfjs/backend.ts';
 import { createEngine, defaultWorkers, sharedImageSet } from '../app/train/tfjs/engine.ts';
 import { defaultArchitecture, initialWeights, paramLayout, toNetworkSpec, type Architecture } from '../app/train/tfjs/model.ts';
 import { applyUpdate, createOptimizerState } from '../app/train/tfjs/optimizer.ts';
 import { shuffledEpoch } from '../app/train/tfjs/sampling.ts';
 import { useKernelBuild } from '../app/train/tfjs/wasm-kernels.ts';
-import { CLASSES_36 } from '../app/data/glyphs.ts';
+import { CLASSES_36 } from '../app/contract.ts';
 
 type Figure = { name: string; value: number; unit: string };
 

@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRng } from '../app/data/random.ts';
+import { createRng } from '../app/base/random.ts';
 import { backendInfo, dispose, mlp, ready, setThreads, SGD, toEngine, trainEpoch } from '../app/nn/index.ts';
 
 type Figure = { name: string; value: number; unit: string };

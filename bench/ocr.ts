@@ -10,7 +10,7 @@ import { OCR_DECODE, pageCrops, segmentPage } from '../app/image/segment.ts';
 import { pageText } from '../app/recognize/document.ts';
 import { englishLexicon } from '../app/recognize/lexicon.ts';
 import { loadDefaultClassifier, recognizeFile } from '../app/recognize/recognizer.ts';
-import { sharedDataDir } from '../app/paths.ts';
+import { sharedDataDir } from '../app/base/paths.ts';
 
 type Figure = { name: string; value: number; unit: string };
 

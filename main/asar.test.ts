@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../app/paths.ts';
+import { projectRoot } from '../app/base/paths.ts';
 import { esbuildBinary, isInsideAsar, packagedWorkerEnv, unpackedPath, type ResolveFrom } from './asar.ts';
 import { createRequire } from 'node:module';
 

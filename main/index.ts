@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createServices, OPENABLE_IMAGE } from '../app/services.ts';
+import { createServices, OPENABLE_IMAGE } from '../app/services/services.ts';
 import { packagedWorkerEnv } from './asar.ts';
 import { forwardEvents, registerIpc, trustedSender } from './ipc.ts';
 import { hardenSession } from './security.ts';

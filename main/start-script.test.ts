@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../app/paths.ts';
+import { projectRoot } from '../app/base/paths.ts';
 
 const script = join(projectRoot, 'scripts', 'start.mjs');
 

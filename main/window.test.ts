@@ -102,7 +102,7 @@ describe('renderer page policy', () => {
   it('carries a strict Content-Security-Policy: own scripts only, no eval, no plugins, no framing of others', async () => {
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const { projectRoot } = await import('../app/paths.ts');
+    const { projectRoot } = await import('../app/base/paths.ts');
     const html = readFileSync(join(projectRoot, 'renderer', 'index.html'), 'utf8');
     const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
     expect(csp).toBeDefined();

@@ -1,10 +1,10 @@
 import { bytesToGlyphs, readIdxImages } from '../data/idx.ts';
-import { GLYPH_PIXELS } from '../data/glyphs.ts';
-import { defaultAutoencoderPath } from '../models.ts';
-import { OnnxModel } from '../recognize/onnx-runtime.ts';
+import { defaultAutoencoderPath } from '../base/model-files.ts';
+import { OnnxModel } from '../onnx/runtime.ts';
 import { mean, psnrPerImage } from '../train/metrics.ts';
 import { runBatched } from '../train/predict.ts';
 import { parseCli, UsageError } from './args.ts';
+import { GLYPH_VALUES } from '../contract.ts';
 
 export const usage = 'eval-ae [--model FILE] --images IDX   mean per-image PSNR of the autoencoder; last line "psnr NN.NN"';
 
@@ -14,13 +14,13 @@ export async function run(args: string[]): Promise<number> {
   const modelPath = values.model ?? defaultAutoencoderPath();
   const model = await OnnxModel.load(modelPath);
   try {
-    if (model.inputSize !== GLYPH_PIXELS) throw new Error(`${modelPath} takes ${model.inputShape.join('×')} inputs, not 32×32 glyphs: is it an autoencoder?`);
+    if (model.inputSize !== GLYPH_VALUES) throw new Error(`${modelPath} takes ${model.inputShape.join('×')} inputs, not 32×32 glyphs: is it an autoencoder?`);
     const images = readIdxImages(values.images);
-    const glyphs = new Float32Array(images.count * GLYPH_PIXELS);
+    const glyphs = new Float32Array(images.count * GLYPH_VALUES);
     bytesToGlyphs(images, false, glyphs, 0);
     const out = await runBatched(model, glyphs, images.count);
-    if (out.length !== glyphs.length) throw new Error(`${modelPath} outputs ${out.length / images.count} values per image, not ${GLYPH_PIXELS}: is it an autoencoder?`);
-    const psnr = psnrPerImage(glyphs, out, images.count, GLYPH_PIXELS);
+    if (out.length !== glyphs.length) throw new Error(`${modelPath} outputs ${out.length / images.count} values per image, not ${GLYPH_VALUES}: is it an autoencoder?`);
+    const psnr = psnrPerImage(glyphs, out, images.count, GLYPH_VALUES);
     const sorted = Float64Array.from(psnr).sort();
     console.log(`model ${modelPath}`);
     console.log(`images ${images.count} from ${values.images}`);

@@ -1,10 +1,10 @@
 import { loadIdx } from '../data/idx.ts';
-import { CLASSES_36 } from '../data/glyphs.ts';
-import { defaultRecognizerPath } from '../models.ts';
-import { OnnxModel } from '../recognize/onnx-runtime.ts';
+import { defaultRecognizerPath } from '../base/model-files.ts';
+import { OnnxModel } from '../onnx/runtime.ts';
 import { argmaxRows, classificationReport, formatReport } from '../train/metrics.ts';
 import { runBatched } from '../train/predict.ts';
 import { parseCli, UsageError } from './args.ts';
+import { CLASSES_36 } from '../contract.ts';
 
 export const usage = 'eval [--model FILE] --images IDX --labels IDX   per-class accuracy, confused pairs; last line "accuracy 0.xxxx"';
 

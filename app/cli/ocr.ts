@@ -6,7 +6,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve, sep } from 'node:path';
-import { writeFileAtomic } from '../atomic.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
 import { pageHocr, pageJson, pageText, type Page } from '../recognize/document.ts';
 import { loadDefaultClassifier, recognizeFile } from '../recognize/recognizer.ts';
 import { parseCli, UsageError } from './args.ts';

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { createServices } from '../services.ts';
+import { createServices } from '../services/services.ts';
 import { launchNodeWorker } from '../services/node-worker.ts';
 import { isLoopback, startServer } from '../server/http.ts';
 import { buildRenderer, RENDERER_OUT, rendererBuilt } from '../server/renderer-build.ts';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readOnnxInfo } from '../train/onnx/import.ts';
+import { readOnnxInfo } from '../onnx/import.ts';
 import { ARCH_DEFAULTS, ARCHS, trainModel } from '../train/train.ts';
 import { lineChartSvg, writeSvgPng } from '../train/plots.ts';
 import type { Arch, TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
-import { writeFileAtomic } from '../atomic.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
 import { numberOption, parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
 

@@ -3,7 +3,7 @@
  * scale, shear, shift (one affine warp, bilinear), stroke thickness (grey dilation/erosion),
  * blur and noise. Works on single-channel square images in [0,1] with ink = 1.
  */
-import type { Rng } from './random.ts';
+import type { Rng } from '../base/random.ts';
 
 export interface AugmentOptions {
   /** max rotation in degrees (±) */

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LabelledImages } from './glyphs.ts';
 import { DatasetError, checkLabelRange, isGzip, readWholeFile } from './files.ts';
-import { writeFileAtomic } from '../atomic.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
 
 export const CIFAR10_CLASSES: readonly string[] = Object.freeze(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
 

@@ -5,10 +5,11 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLASSES_36, GLYPH_PIXELS, GLYPH_SIZE, type LabelledImages } from './glyphs.ts';
+import { type LabelledImages } from './glyphs.ts';
 import { DatasetError, checkLabelRange, readMaybeGzipped } from './files.ts';
 import { bytesToGlyphs, checkGlyphSize, idxImagesOf, idxLabelsOf, parseIdx, type IdxImages } from './idx.ts';
-import { createRng } from './random.ts';
+import { createRng } from '../base/random.ts';
+import { CLASSES_36, GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
 
 const PART = /^emnist36-pool-part(\d+)-(images-idx3|labels-idx1)-ubyte(\.gz)?$/;
 
@@ -65,7 +66,7 @@ export function loadEmnistPool(dir: string): LabelledImages {
   // Decode every part first (bytes only), so the float pixels are allocated once.
   const decoded = parts.map(readPoolPart);
   const count = decoded.reduce((n, d) => n + d.images.count, 0);
-  const pixels = new Float32Array(count * GLYPH_PIXELS);
+  const pixels = new Float32Array(count * GLYPH_VALUES);
   const labels = new Int32Array(count);
   let at = 0;
   for (const d of decoded) {
@@ -73,7 +74,7 @@ export function loadEmnistPool(dir: string): LabelledImages {
     labels.set(d.labels, at);
     at += d.images.count;
   }
-  return { count, height: GLYPH_SIZE, width: GLYPH_SIZE, channels: 1, pixels, labels, classes: CLASSES_36, source: dir };
+  return { count, height: GLYPH_SIDE, width: GLYPH_SIDE, channels: 1, pixels, labels, classes: CLASSES_36, source: dir };
 }
 
 export interface SplitOptions {

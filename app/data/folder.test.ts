@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inkBox } from './frame.ts';
+import { inkBox } from '../image/frame.ts';
 import { loadImageFolder } from './folder.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hwr-folder-'));

@@ -12,11 +12,6 @@
  * their own size, channel count and class names. Pixels are stored row-major, channels last
  * (NHWC): pixel (n, y, x, c) is at ((n * height + y) * width + x) * channels + c.
  */
-export const GLYPH_SIZE = 32;
-export const GLYPH_PIXELS = GLYPH_SIZE * GLYPH_SIZE;
-
-/** Labels 0–25 are A–Z and 26–35 the digits 0–9 (the order of the course's NIST36 set). */
-export const CLASSES_36: readonly string[] = Object.freeze('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split(''));
 
 export interface LabelledImages {
   count: number;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLASSES_36 } from './glyphs.ts';
 import { encodeIdx, loadIdx, readIdx, readIdxImages, readIdxLabels, writeIdx } from './idx.ts';
+import { CLASSES_36 } from '../contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwr-idx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,9 +4,10 @@
  * (detected by the gzip magic, not the name).
  */
 import { gzipSync } from 'node:zlib';
-import { GLYPH_PIXELS, GLYPH_SIZE, type LabelledImages } from './glyphs.ts';
+import { type LabelledImages } from './glyphs.ts';
 import { DatasetError, checkLabelRange, hexHead, readMaybeGzipped } from './files.ts';
-import { writeFileAtomic } from '../atomic.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
+import { GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
 
 export type IdxValues = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -135,8 +136,8 @@ export function loadIdx(imagesPath: string, labelsPath: string, options: LoadIdx
   checkLabelRange(labelsPath, labels, options.classes.length);
   const glyphs = options.glyphs ?? (images.height === 28 && images.width === 28 && options.classes.length === 36);
   const transposed = options.transposed ?? false;
-  const height = glyphs ? GLYPH_SIZE : transposed ? images.width : images.height;
-  const width = glyphs ? GLYPH_SIZE : transposed ? images.height : images.width;
+  const height = glyphs ? GLYPH_SIDE : transposed ? images.width : images.height;
+  const width = glyphs ? GLYPH_SIDE : transposed ? images.height : images.width;
   if (glyphs) checkGlyphSize(imagesPath, images);
   const pixels = new Float32Array(images.count * height * width);
   if (glyphs) bytesToGlyphs(images, transposed, pixels, 0);
@@ -145,7 +146,7 @@ export function loadIdx(imagesPath: string, labelsPath: string, options: LoadIdx
 }
 
 export function checkGlyphSize(path: string, images: IdxImages): void {
-  const ok = (images.height === 28 && images.width === 28) || (images.height === GLYPH_SIZE && images.width === GLYPH_SIZE);
+  const ok = (images.height === 28 && images.width === 28) || (images.height === GLYPH_SIDE && images.width === GLYPH_SIDE);
   if (!ok) throw new DatasetError(path, `wrong shape for glyphs: images are ${images.height}×${images.width}, expected 28×28 (padded to 32×32) or 32×32`);
 }
 
@@ -157,12 +158,12 @@ const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
  */
 export function bytesToGlyphs(images: IdxImages, transposed: boolean, out: Float32Array, at: number): void {
   const { count, height: h, width: w, pixels: src } = images;
-  const border = (GLYPH_SIZE - h) / 2;
+  const border = (GLYPH_SIDE - h) / 2;
   for (let n = 0; n < count; n++) {
     const s = n * h * w;
-    const o = (at + n) * GLYPH_PIXELS;
+    const o = (at + n) * GLYPH_VALUES;
     for (let y = 0; y < h; y++) {
-      const row = o + (y + border) * GLYPH_SIZE + border;
+      const row = o + (y + border) * GLYPH_SIDE + border;
       if (transposed) for (let x = 0; x < w; x++) out[row + x] = UNIT[src[s + x * w + y]!]!;
       else for (let x = 0; x < w; x++) out[row + x] = UNIT[src[s + y * w + x]!]!;
     }

@@ -11,13 +11,14 @@
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
-import { CLASSES_36, type LabelledImages } from './glyphs.ts';
+import { type LabelledImages } from './glyphs.ts';
 import { DatasetError, isGzip } from './files.ts';
 import { findPoolParts, loadEmnistPool } from './emnist-pool.ts';
 import { loadCifarBatches } from './cifar.ts';
 import { loadImageFolder } from './folder.ts';
 import { loadCourseMat, type CourseSplit } from './mat.ts';
 import { loadIdx, readIdxLabels } from './idx.ts';
+import { CLASSES_36 } from '../contract.ts';
 
 export type DatasetKind = 'emnist-pool' | 'cifar' | 'image-folder' | 'course-mat' | 'idx';
 

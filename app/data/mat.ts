@@ -6,11 +6,11 @@
  * v7.3 files (HDF5) are not level 5 and are rejected with a hint.
  */
 import { endianness } from 'node:os';
-import { deflateSync, inflateSync } from 'node:zlib';
-import { CLASSES_36, GLYPH_PIXELS, GLYPH_SIZE, concat, type LabelledImages } from './glyphs.ts';
+import { inflateSync } from 'node:zlib';
+import { concat, type LabelledImages } from './glyphs.ts';
 import { DatasetError, hexHead, readWholeFile } from './files.ts';
-import { frameGlyph } from './frame.ts';
-import { writeFileAtomic } from '../atomic.ts';
+import { frameGlyph } from '../image/frame.ts';
+import { CLASSES_36, GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
 
 export interface MatArray {
   /** MATLAB dimensions, at least 2 (a vector is 1×n or n×1). */
@@ -21,11 +21,11 @@ export interface MatArray {
   class: string;
 }
 
-const HEADER_BYTES = 128;
-const TAG_BYTES = 8;
+export const HEADER_BYTES = 128;
+export const TAG_BYTES = 8;
 
 // Data types (MAT-File Format, table 1-1).
-const mi = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15 } as const;
+export const mi = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15 } as const;
 
 interface NumberType {
   bytes: number;
@@ -51,8 +51,8 @@ const CLASS_NAMES: Record<number, string> = {
   1: 'cell', 2: 'struct', 3: 'object', 4: 'char', 5: 'sparse', 6: 'double', 7: 'single', 8: 'int8',
   9: 'uint8', 10: 'int16', 11: 'uint16', 12: 'int32', 13: 'uint32', 14: 'int64', 15: 'uint64',
 };
-const CLASS_DOUBLE = 6;
-const CLASS_UINT8 = 9;
+export const CLASS_DOUBLE = 6;
+export const CLASS_UINT8 = 9;
 
 interface Element {
   type: number;
@@ -239,8 +239,8 @@ export function loadCourseMat(path: string, options: CourseMatOptions = {}): Lab
   }
   if (options.reframe) {
     for (let n = 0; n < set.count; n++) {
-      const at = n * GLYPH_PIXELS;
-      set.pixels.set(frameGlyph(set.pixels.subarray(at, at + GLYPH_PIXELS), GLYPH_SIZE, GLYPH_SIZE), at);
+      const at = n * GLYPH_VALUES;
+      set.pixels.set(frameGlyph(set.pixels.subarray(at, at + GLYPH_VALUES), GLYPH_SIDE, GLYPH_SIDE), at);
     }
   }
   return set;
@@ -258,8 +258,8 @@ export interface CourseMatOptions {
 
 function courseGlyphs(path: string, split: CourseSplit, data: MatArray, labels: MatArray): LabelledImages {
   const [count = 0, features = 0] = data.dims;
-  if (data.dims.length !== 2 || features !== GLYPH_PIXELS) {
-    throw new DatasetError(path, `wrong shape: ${split}_data is ${data.dims.join('×')}, expected N×${GLYPH_PIXELS} (one 32×32 image per row)`);
+  if (data.dims.length !== 2 || features !== GLYPH_VALUES) {
+    throw new DatasetError(path, `wrong shape: ${split}_data is ${data.dims.join('×')}, expected N×${GLYPH_VALUES} (one 32×32 image per row)`);
   }
   const [labelRows = 0, classCount = 0] = labels.dims;
   if (labels.dims.length !== 2 || (classCount !== 26 && classCount !== 36)) {
@@ -283,98 +283,17 @@ function courseGlyphs(path: string, split: CourseSplit, data: MatArray, labels: 
 
   // Row i is a 32×32 image stored column-major (transposed): its value j is pixel (y = j % 32,
   // x = j / 32). Paper is white (~1) and ink dark (~0), a little outside [0, 1].
-  const pixels = new Float32Array(count * GLYPH_PIXELS);
-  for (let j = 0; j < GLYPH_PIXELS; j++) {
-    const target = (j % GLYPH_SIZE) * GLYPH_SIZE + Math.floor(j / GLYPH_SIZE);
+  const pixels = new Float32Array(count * GLYPH_VALUES);
+  for (let j = 0; j < GLYPH_VALUES; j++) {
+    const target = (j % GLYPH_SIDE) * GLYPH_SIDE + Math.floor(j / GLYPH_SIDE);
     const column = j * count;
     for (let i = 0; i < count; i++) {
       const v = data.data[column + i]!;
       if (!Number.isFinite(v)) throw new DatasetError(path, `${split}_data row ${i + 1} holds a non-finite value (${v})`);
       const ink = 1 - v;
-      pixels[i * GLYPH_PIXELS + target] = ink < 0 ? 0 : ink > 1 ? 1 : ink;
+      pixels[i * GLYPH_VALUES + target] = ink < 0 ? 0 : ink > 1 ? 1 : ink;
     }
   }
   const classes = classCount === 26 ? CLASSES_26 : CLASSES_36;
-  return { count, height: GLYPH_SIZE, width: GLYPH_SIZE, channels: 1, pixels, labels: classIndex, classes, source: `${path} (${split})` };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writer: numeric arrays only, enough for fixtures and for exporting sets to the course format.
-
-export interface MatVariable {
-  dims: readonly number[];
-  /** Column-major. Float64Array is stored as double, Uint8Array as uint8. */
-  data: Float64Array | Uint8Array;
-}
-
-export interface MatWriteOptions {
-  /** Wrap each variable in a zlib miCOMPRESSED element (as MATLAB's default -v7 does). */
-  compress?: boolean;
-  /** Byte order of the file; default little-endian. */
-  endian?: 'little' | 'big';
-}
-
-/** Writes a level-5 .mat file atomically. */
-export function writeMat(path: string, variables: Record<string, MatVariable>, options: MatWriteOptions = {}): void {
-  writeFileAtomic(path, encodeMat(variables, options));
-}
-
-/** The bytes of a level-5 .mat file; tests use it to build corrupt fixtures. */
-export function encodeMat(variables: Record<string, MatVariable>, options: MatWriteOptions = {}): Buffer {
-  const little = (options.endian ?? 'little') === 'little';
-  const header = Buffer.alloc(HEADER_BYTES, 0x20);
-  header.write(`MATLAB 5.0 MAT-file, Platform: ${process.platform}, Created by: hwr`.slice(0, 116), 0, 'latin1');
-  header.fill(0, 116, 124); // no subsystem data
-  const tail = new DataView(header.buffer, header.byteOffset + 124, 4);
-  tail.setUint16(0, 0x0100, little);
-  tail.setUint16(2, 0x4d49, little); // reads back as 'IM' in the file's byte order
-  const chunks: Uint8Array[] = [header];
-  for (const [name, variable] of Object.entries(variables)) {
-    const matrix = matrixElement(name, variable, little);
-    chunks.push(options.compress ? tagged(mi.COMPRESSED, deflateSync(matrix), little, false) : matrix);
-  }
-  return Buffer.concat(chunks);
-}
-
-function matrixElement(name: string, variable: MatVariable, little: boolean): Uint8Array {
-  const count = variable.dims.reduce((a, b) => a * b, 1);
-  if (variable.dims.length < 2) throw new RangeError(`writeMat: '${name}' needs at least 2 dimensions, got ${variable.dims.length}`);
-  if (count !== variable.data.length) throw new RangeError(`writeMat: '${name}' is ${variable.dims.join('×')} (${count} values) but data has ${variable.data.length}`);
-  const isDouble = variable.data instanceof Float64Array;
-  const flags = new DataView(new ArrayBuffer(8));
-  flags.setUint32(0, isDouble ? CLASS_DOUBLE : CLASS_UINT8, little);
-  const dims = new DataView(new ArrayBuffer(4 * variable.dims.length));
-  variable.dims.forEach((d, i) => dims.setInt32(4 * i, d, little));
-  let real: Uint8Array;
-  if (isDouble) {
-    const view = new DataView(new ArrayBuffer(8 * count));
-    for (let i = 0; i < count; i++) view.setFloat64(8 * i, variable.data[i]!, little);
-    real = new Uint8Array(view.buffer);
-  } else {
-    real = variable.data as Uint8Array;
-  }
-  const body = Buffer.concat([
-    tagged(mi.UINT32, new Uint8Array(flags.buffer), little),
-    tagged(mi.INT32, new Uint8Array(dims.buffer), little),
-    tagged(mi.INT8, Buffer.from(name, 'latin1'), little),
-    tagged(isDouble ? mi.DOUBLE : mi.UINT8, real, little),
-  ]);
-  return tagged(mi.MATRIX, body, little, false);
-}
-
-/** A data element: small format for 1–4 bytes (as MATLAB writes names), else tag + data + padding. */
-function tagged(type: number, payload: Uint8Array, little: boolean, allowSmall = true): Uint8Array {
-  if (allowSmall && payload.length > 0 && payload.length <= 4) {
-    const out = new Uint8Array(8);
-    new DataView(out.buffer).setUint32(0, (payload.length << 16) | type, little);
-    out.set(payload, 4);
-    return out;
-  }
-  const padded = type === mi.COMPRESSED ? payload.length : Math.ceil(payload.length / 8) * 8;
-  const out = new Uint8Array(TAG_BYTES + padded);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, type, little);
-  view.setUint32(4, payload.length, little);
-  out.set(payload, TAG_BYTES);
-  return out;
+  return { count, height: GLYPH_SIDE, width: GLYPH_SIDE, channels: 1, pixels, labels: classIndex, classes, source: `${path} (${split})` };
 }

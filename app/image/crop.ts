@@ -4,11 +4,11 @@
  * contrast stretched so stroke cores are 1, and strokes thickened or thinned so that after
  * framing they are about as wide as EMNIST's (3 px in a 22 px box).
  */
-import { GLYPH_PIXELS, GLYPH_SIZE } from '../data/glyphs.ts';
-import { frameGlyph, GLYPH_BOX } from '../data/frame.ts';
+import { frameGlyph, GLYPH_BOX } from './frame.ts';
 import type { Labelling } from './components.ts';
 import type { GrayImage } from './gray.ts';
 import type { GlyphBlob } from './glyphs.ts';
+import { GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
 
 /**
  * Stroke width of the training glyphs in glyph pixels, as measureStroke sees EMNIST's (3 px
@@ -173,7 +173,7 @@ export function cropGlyph(ink: GrayImage, lab: Labelling, blob: GlyphBlob, strok
   };
   let radius = ((GLYPH_STROKE * perGlyphPixel) - stroke) / 2;
   let glyph = render(radius);
-  const error = GLYPH_STROKE - measureStroke(glyph, GLYPH_SIZE, GLYPH_SIZE);
+  const error = GLYPH_STROKE - measureStroke(glyph, GLYPH_SIDE, GLYPH_SIDE);
   if (Math.abs(error) > 0.25) {
     radius += (error / 2) * perGlyphPixel;
     glyph = render(radius);
@@ -183,7 +183,7 @@ export function cropGlyph(ink: GrayImage, lab: Labelling, blob: GlyphBlob, strok
 
 /** All glyphs as one n × 1024 batch. */
 export function cropGlyphs(ink: GrayImage, lab: Labelling, blobs: readonly GlyphBlob[], stroke: number): Float32Array {
-  const out = new Float32Array(blobs.length * GLYPH_PIXELS);
-  blobs.forEach((b, i) => out.set(cropGlyph(ink, lab, b, stroke), i * GLYPH_PIXELS));
+  const out = new Float32Array(blobs.length * GLYPH_VALUES);
+  blobs.forEach((b, i) => out.set(cropGlyph(ink, lab, b, stroke), i * GLYPH_VALUES));
   return out;
 }

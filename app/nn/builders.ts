@@ -1,8 +1,8 @@
-import { CLASSES_36 } from '../data/glyphs.ts';
-import type { Rng } from '../data/random.ts';
+import type { Rng } from '../base/random.ts';
 import type { DType } from './backend.ts';
 import { Activation, Dense, Softmax, type Layer } from './layers.ts';
 import { Network } from './network.ts';
+import { CLASSES_36 } from '../contract.ts';
 
 export type HiddenActivation = 'sigmoid' | 'relu' | 'tanh';
 

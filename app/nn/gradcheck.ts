@@ -1,4 +1,4 @@
-import type { Rng } from '../data/random.ts';
+import type { Rng } from '../base/random.ts';
 import type { FloatArray } from './kernels/types.ts';
 import type { Layer, Param } from './layers.ts';
 import type { Loss } from './losses.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../data/random.ts';
+import { createRng } from '../base/random.ts';
 import type { ElementwiseActivation } from './activations.ts';
 import { checkLayerGradients } from './gradcheck.ts';
 import { Activation, Dense, Flatten, Softmax } from './layers.ts';

@@ -1,4 +1,4 @@
-import type { Rng } from '../data/random.ts';
+import type { Rng } from '../base/random.ts';
 import { isElementwiseActivation, type ElementwiseActivation } from './activations.ts';
 import { allocate, kernels, type DType } from './backend.ts';
 import type { FloatArray } from './kernels/types.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../data/random.ts';
+import { createRng } from '../base/random.ts';
 import { allocate } from './backend.ts';
 import { checkLossGradients } from './gradcheck.ts';
 import { softmax, softmaxCrossEntropy, squaredError } from './losses.ts';

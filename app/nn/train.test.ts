@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, type Rng } from '../data/random.ts';
+import { createRng, type Rng } from '../base/random.ts';
 import { allocate, allocateInt32, toEngine } from './backend.ts';
 import { autoencoder, mlp } from './builders.ts';
 import { softmaxCrossEntropy } from './losses.ts';

@@ -1,4 +1,4 @@
-import type { Rng } from '../data/random.ts';
+import type { Rng } from '../base/random.ts';
 import { allocateInt32, inEngine, kernels } from './backend.ts';
 import type { FloatArray } from './kernels/types.ts';
 import { RowBuffer } from './layers.ts';

@@ -4,7 +4,7 @@
  * top-k. Plain text, JSON and hOCR are renderings of the same tree.
  */
 import type { Box } from '../image/gray.ts';
-import type { Candidate, Reading } from './decode.ts';
+import type { Candidate, Reading } from './words.ts';
 
 export interface GlyphNode {
   box: Box;

@@ -3,17 +3,17 @@
  * settles proposed splits of touching characters by the classifier's confidence, decodes words
  * with context, and builds the document tree.
  */
-import { CLASSES_36, GLYPH_PIXELS } from '../data/glyphs.ts';
 import { cropGlyphs } from '../image/crop.ts';
 import { candidateBlobs, resolveWord, type GlyphBlob } from '../image/glyphs.ts';
 import { boxesUnion, scaleBox, type Box, type GrayImage } from '../image/gray.ts';
 import { decodeImage } from '../image/decode.ts';
 import { OCR_DECODE, segmentPage, type SegmentOptions } from '../image/segment.ts';
-import { defaultRecognizerPath } from '../models.ts';
-import { decodeRow, settleListNumbers, type DecodeOptions } from './decode.ts';
+import { defaultRecognizerPath } from '../base/model-files.ts';
+import { decodeRow, settleListNumbers, type WordDecodeOptions } from './words.ts';
 import { rowNode, type GlyphNode, type Page, type WordNode } from './document.ts';
 import { englishLexicon } from './lexicon.ts';
-import { OnnxModel } from './onnx-runtime.ts';
+import { OnnxModel } from '../onnx/runtime.ts';
+import { CLASSES_36, GLYPH_VALUES } from '../contract.ts';
 
 /** Anything that turns n framed 32×32 glyphs (ink = 1) into class probabilities. */
 export interface GlyphClassifier {
@@ -25,7 +25,7 @@ export interface GlyphClassifier {
 export interface RecognizeOptions {
   segment?: SegmentOptions;
   /** Decoding options; `lexicon: null` turns the lexicon off. */
-  decode?: DecodeOptions;
+  decode?: WordDecodeOptions;
   /** Names the image in the page (e.g. the file). */
   source?: string;
 }
@@ -54,7 +54,7 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
   const probsOf = (b: GlyphBlob) => probs.subarray(indexOf.get(b)! * k, (indexOf.get(b)! + 1) * k);
   const score = (b: GlyphBlob) => Math.log(Math.max(1e-6, Math.max(...probsOf(b))));
 
-  const decodeOptions: DecodeOptions = { lexicon: englishLexicon(), ...options.decode };
+  const decodeOptions: WordDecodeOptions = { lexicon: englishLexicon(), ...options.decode };
   const layouts = seg.rows.map((row) => row.words.map((word) => resolveWord(word.glyphs, score)));
   const decoded = seg.rows.map((row, r) =>
     decodeRow(
@@ -117,7 +117,7 @@ function softmaxInPlace(row: Float32Array): void {
 
 /** A classifier over an ONNX model that takes one 32×32 glyph per sample ([1024], [32,32,1], [1,32,32], ...). */
 export function onnxClassifier(model: OnnxModel): GlyphClassifier & { close(): Promise<void>; source: string } {
-  if (model.inputSize !== GLYPH_PIXELS) {
+  if (model.inputSize !== GLYPH_VALUES) {
     throw new Error(`${model.source}: the model takes inputs of shape [${model.inputShape.join(', ')}] (${model.inputSize} values), not 32×32 glyphs`);
   }
   const classes = model.classes ?? CLASSES_36;

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../paths.ts';
+import { projectRoot } from '../base/paths.ts';
 
 export const RENDERER_OUT = join(projectRoot, 'out', 'renderer');
 export const RENDERER_CONFIG = join(projectRoot, 'renderer', 'vite.config.ts');

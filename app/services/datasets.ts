@@ -4,11 +4,10 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ContractError, GLYPH_VALUES, type DatasetInfo } from '../contract.ts';
+import { ContractError, GLYPH_VALUES, type DatasetInfo, CLASSES_36 } from '../contract.ts';
 import { findPoolParts } from '../data/emnist-pool.ts';
-import { CLASSES_36 } from '../data/glyphs.ts';
 import { bytesToGlyphs, readIdxImages, readIdxLabels, type IdxImages } from '../data/idx.ts';
-import { createRng } from '../data/random.ts';
+import { createRng } from '../base/random.ts';
 
 export class Datasets {
   /** One pool part, read once: enough glyphs of every class for sample grids. */

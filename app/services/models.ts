@@ -6,10 +6,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ContractError, type ModelInfo, type ModelKind, type ModelList } from '../contract.ts';
-import { RECOGNIZER_FILES, AUTOENCODER_FILE } from '../models.ts';
-import { OnnxModel } from '../recognize/onnx-runtime.ts';
-import { readOnnxInfo } from '../train/onnx/import.ts';
-import type { OnnxInfo } from '../train/onnx/format.ts';
+import { RECOGNIZER_FILES, AUTOENCODER_FILE } from '../base/model-files.ts';
+import { OnnxModel } from '../onnx/runtime.ts';
+import { readOnnxInfo } from '../onnx/import.ts';
+import type { OnnxInfo } from '../onnx/format.ts';
 import type { HomeLayout } from './home.ts';
 import { listRuns, runModelPath } from './runs.ts';
 import { readSettings, writeSettings } from './settings.ts';

@@ -5,12 +5,12 @@
  */
 import { statSync } from 'node:fs';
 import { GLYPH_VALUES } from '../contract.ts';
-import { frameGlyph } from '../data/frame.ts';
+import { frameGlyph } from '../image/frame.ts';
 import { decodeImage, ImageDecodeError, type DecodedImage } from '../image/decode.ts';
 import { OCR_DECODE } from '../image/segment.ts';
 import type { Box } from '../image/gray.ts';
 import type { GlyphNode, Page } from '../recognize/document.ts';
-import { OnnxModel } from '../recognize/onnx-runtime.ts';
+import { OnnxModel } from '../onnx/runtime.ts';
 import { onnxClassifier, recognizePage, type GlyphClassifier } from '../recognize/recognizer.ts';
 import type { FromRecognizer, ToRecognizer, WorkerPort } from './worker-protocol.ts';
 

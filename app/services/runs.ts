@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
 import type { ErrorDTO, PersonalizationReport, TrainRequest, TrainState } from '../contract.ts';
 import type { PersonalizeOptions } from '../train/personalize.ts';
 import type { EpochRecord, TrainOptions, TrainResult } from '../train/types.ts';

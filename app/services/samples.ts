@@ -4,7 +4,7 @@
  * <id>.json beside it (label, time, where it came from). The folder stays an image-folder
  * dataset, so training and personalisation read it as it is.
  *
- * Why files and not SQLite: each write is one temp file renamed over its name (app/atomic.ts,
+ * Why files and not SQLite: each write is one temp file renamed over its name (app/base/atomic.ts,
  * flushed to the disk), so a crash mid-write leaves the sample whole or absent, never torn; the
  * images stay ordinary files the user can open, copy and back up; and there is no native module
  * to ship. better-sqlite3 would give the same safety through its journal, but it uses V8's API
@@ -22,9 +22,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { isAtomicTemp, syncFolder, writeFileAtomic } from '../atomic.ts';
+import { isAtomicTemp, syncFolder, writeFileAtomic } from '../base/atomic.ts';
 import { ContractError, GLYPH_SIDE, GLYPH_VALUES, type SampleInfo, type SampleSource } from '../contract.ts';
-import { frameGlyph } from '../data/frame.ts';
+import { frameGlyph } from '../image/frame.ts';
 import { decodeImage, encodeImage } from '../image/decode.ts';
 
 export interface SampleProvenance {

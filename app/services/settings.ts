@@ -1,6 +1,6 @@
 /** The user's settings file (HWR_HOME/settings.json): which models are active, and which were before. Written atomically. */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../atomic.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
 import type { ModelKind } from '../contract.ts';
 
 export interface Settings {

@@ -6,11 +6,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitTrainValidation } from '../data/emnist-pool.ts';
-import { CLASSES_36, classCounts, type LabelledImages } from '../data/glyphs.ts';
+import { classCounts, type LabelledImages } from '../data/glyphs.ts';
 import { detectDatasetKind, loadDataset } from '../data/index.ts';
-import { sharedDataDir } from '../paths.ts';
+import { sharedDataDir } from '../base/paths.ts';
 import { EMNIST_CITATION } from './card.ts';
 import type { TrainOptions } from './types.ts';
+import { CLASSES_36 } from '../contract.ts';
 
 /** Share of each class held out for validation, and the split's seed (fixed, so figures compare across runs). */
 export const VALIDATION_FRACTION = 0.1;

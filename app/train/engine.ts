@@ -7,13 +7,13 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_AUGMENT } from '../data/augment.ts';
-import { createRng } from '../data/random.ts';
+import { createRng } from '../base/random.ts';
 import { imageSize } from '../data/glyphs.ts';
-import { writeFileAtomic } from '../atomic.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
 import { autoencoder, backendInfo, mlp, Network, ready, SGD, trainEpoch, predict, type Optimizer } from '../nn/index.ts';
 import { replaceOutputLayer, type DenseSpec, type NetworkSpec } from '../nn/spec.ts';
-import { writeOnnx } from './onnx/export.ts';
-import { importOnnx } from './onnx/import.ts';
+import { writeOnnx } from '../onnx/export.ts';
+import { importOnnx } from '../onnx/import.ts';
 import { modelCard } from './card.ts';
 import { loadTrainingData, type TrainingData } from './data.ts';
 import { argmaxRows, classificationReport, mean, psnrPerImage, type ClassificationReport } from './metrics.ts';

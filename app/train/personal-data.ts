@@ -6,13 +6,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPoolParts, readPoolPart, splitTrainValidation } from '../data/emnist-pool.ts';
-import { CLASSES_36, GLYPH_PIXELS, GLYPH_SIZE, subset } from '../data/glyphs.ts';
+import { subset } from '../data/glyphs.ts';
 import { loadDataset } from '../data/index.ts';
 import { writeIdx } from '../data/idx.ts';
-import { createRng, type Rng } from '../data/random.ts';
+import { createRng, type Rng } from '../base/random.ts';
 import { SPLIT_SEED, VALIDATION_FRACTION } from './data.ts';
+import { CLASSES_36, GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
 
-/** count glyphs of GLYPH_PIXELS bytes, with their labels (indices into the model's classes). */
+/** count glyphs of GLYPH_VALUES bytes, with their labels (indices into the model's classes). */
 export interface ByteGlyphs {
   count: number;
   pixels: Uint8Array;
@@ -43,11 +44,11 @@ export function glyphsToBytes(glyphs: Float32Array, labels: Int32Array): ByteGly
 
 export function concatGlyphs(parts: readonly ByteGlyphs[]): ByteGlyphs {
   const count = parts.reduce((n, p) => n + p.count, 0);
-  const pixels = new Uint8Array(count * GLYPH_PIXELS);
+  const pixels = new Uint8Array(count * GLYPH_VALUES);
   const labels = new Int32Array(count);
   let at = 0;
   for (const p of parts) {
-    pixels.set(p.pixels, at * GLYPH_PIXELS);
+    pixels.set(p.pixels, at * GLYPH_VALUES);
     labels.set(p.labels, at);
     at += p.count;
   }
@@ -79,10 +80,10 @@ export function holdOut(labels: ArrayLike<number>, fraction: number, rng: Rng): 
 
 /** A subset of glyphs by index. */
 export function pickGlyphs(g: ByteGlyphs, indices: readonly number[]): ByteGlyphs {
-  const pixels = new Uint8Array(indices.length * GLYPH_PIXELS);
+  const pixels = new Uint8Array(indices.length * GLYPH_VALUES);
   const labels = new Int32Array(indices.length);
   indices.forEach((i, k) => {
-    pixels.set(g.pixels.subarray(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS), k * GLYPH_PIXELS);
+    pixels.set(g.pixels.subarray(i * GLYPH_VALUES, (i + 1) * GLYPH_VALUES), k * GLYPH_VALUES);
     labels[k] = g.labels[i]!;
   });
   return { count: indices.length, pixels, labels };
@@ -98,7 +99,7 @@ export async function loadBaseSubset(path: string, classes: readonly string[], c
   const rng = createRng(seed);
   if (statSync(path).isDirectory() && findPoolParts(path).length > 0) return poolSubset(path, classes, counts, rng);
   const set = await loadDataset({ path, glyphs: true });
-  if (set.height !== GLYPH_SIZE || set.width !== GLYPH_SIZE || set.channels !== 1) throw new Error(`${path}: base data must be 32×32 glyphs, got ${set.height}×${set.width}×${set.channels}`);
+  if (set.height !== GLYPH_SIDE || set.width !== GLYPH_SIDE || set.channels !== 1) throw new Error(`${path}: base data must be 32×32 glyphs, got ${set.height}×${set.width}×${set.channels}`);
   const toModel = set.classes.map((c) => classes.indexOf(c));
   const split = splitTrainValidation(set, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
   const usable = (indices: Int32Array) => Int32Array.from(Array.from(indices).filter((i) => toModel[set.labels[i]!]! >= 0));
@@ -140,15 +141,15 @@ function poolSubset(dir: string, classes: readonly string[], counts: BaseCounts,
   const chosen = choose(split.train, split.validation, counts, rng);
   const out = { replay: allocate(chosen.replay.length), validation: allocate(chosen.validation.length), check: allocate(chosen.check.length) };
   for (const [k, { images }] of parts.entries()) {
-    const border = (GLYPH_SIZE - images.height) / 2;
+    const border = (GLYPH_SIDE - images.height) / 2;
     for (const role of ROLES) {
       chosen[role].forEach((i, slot) => {
         if (partOf[i] !== k) return;
         const local = i - starts[k]!;
-        const o = slot * GLYPH_PIXELS;
+        const o = slot * GLYPH_VALUES;
         for (let y = 0; y < images.height; y++) {
           const src = (local * images.height + y) * images.width;
-          out[role].pixels.set(images.pixels.subarray(src, src + images.width), o + (y + border) * GLYPH_SIZE + border);
+          out[role].pixels.set(images.pixels.subarray(src, src + images.width), o + (y + border) * GLYPH_SIDE + border);
         }
         out[role].labels[slot] = labels[i]!;
       });
@@ -158,13 +159,13 @@ function poolSubset(dir: string, classes: readonly string[], counts: BaseCounts,
 }
 
 function allocate(count: number): ByteGlyphs {
-  return { count, pixels: new Uint8Array(count * GLYPH_PIXELS), labels: new Int32Array(count) };
+  return { count, pixels: new Uint8Array(count * GLYPH_VALUES), labels: new Int32Array(count) };
 }
 
 /** Writes glyphs as an EMNIST36 pool folder (one part, 32×32 bytes), which every trainer reads with the 36 classes. */
 export function writePoolFolder(dir: string, g: ByteGlyphs): void {
   writeIdx(join(dir, 'emnist36-pool-part0-labels-idx1-ubyte'), [g.count], Uint8Array.from(g.labels));
-  writeIdx(join(dir, 'emnist36-pool-part0-images-idx3-ubyte'), [g.count, GLYPH_SIZE, GLYPH_SIZE], g.pixels);
+  writeIdx(join(dir, 'emnist36-pool-part0-images-idx3-ubyte'), [g.count, GLYPH_SIDE, GLYPH_SIDE], g.pixels);
 }
 
 export function poolFolderWritten(dir: string): boolean {

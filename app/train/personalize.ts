@@ -16,14 +16,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic.ts';
-import { LIMITS, type AccuracyPair, type PersonalizationReport } from '../contract.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
+import { LIMITS, type AccuracyPair, type PersonalizationReport, CLASSES_36, GLYPH_VALUES } from '../contract.ts';
 import { loadEmnistPool } from '../data/emnist-pool.ts';
-import { CLASSES_36, GLYPH_PIXELS } from '../data/glyphs.ts';
-import { createRng } from '../data/random.ts';
-import { OnnxModel } from '../recognize/onnx-runtime.ts';
-import { writeOnnx } from './onnx/export.ts';
-import { importOnnx, readOnnxInfo } from './onnx/import.ts';
+import { createRng } from '../base/random.ts';
+import { OnnxModel } from '../onnx/runtime.ts';
+import { writeOnnx } from '../onnx/export.ts';
+import { importOnnx, readOnnxInfo } from '../onnx/import.ts';
 import type { LayerSpec, NetworkSpec } from '../nn/spec.ts';
 import { argmaxRows } from './metrics.ts';
 import {
@@ -42,7 +41,7 @@ import { trainModel } from './train.ts';
 import type { Arch, TrainHooks, TrainResult } from './types.ts';
 
 export interface UserSamples {
-  /** count × GLYPH_PIXELS values in [0, 1], ink = 1. */
+  /** count × GLYPH_VALUES values in [0, 1], ink = 1. */
   glyphs: Float32Array;
   /** One class name per glyph. */
   labels: readonly string[];
@@ -263,7 +262,7 @@ async function prepare(samples: UserSamples, o: PersonalizeOptions, dirs: DataDi
   if (usable.length < MIN_SAMPLES) {
     throw new Error(`retraining needs at least ${MIN_SAMPLES} samples of your handwriting in the model's classes; there ${usable.length === 1 ? 'is' : 'are'} ${usable.length}. Draw some in the Draw view or correct a scan`);
   }
-  const all: ByteGlyphs = pickGlyphs(glyphsToBytes(samples.glyphs.subarray(0, samples.labels.length * GLYPH_PIXELS), Int32Array.from(known)), usable);
+  const all: ByteGlyphs = pickGlyphs(glyphsToBytes(samples.glyphs.subarray(0, samples.labels.length * GLYPH_VALUES), Int32Array.from(known)), usable);
   const split = holdOut(all.labels, o.heldOutFraction ?? 0.4, createRng(o.seed));
   if (split.heldOut.length === 0) throw new Error('retraining needs two or more samples of at least one character, so that some can be held back to judge the result');
   const userTrain = pickGlyphs(all, split.train);

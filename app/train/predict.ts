@@ -1,4 +1,4 @@
-import type { OnnxModel } from '../recognize/onnx-runtime.ts';
+import type { OnnxModel } from '../onnx/runtime.ts';
 
 /** Runs a model over `count` samples in batches; returns count × outputs. */
 export async function runBatched(model: OnnxModel, inputs: Float32Array, count: number, batch = 1024, onBatch?: (done: number) => void): Promise<Float32Array> {

@@ -3,7 +3,7 @@
  * augmented copies made chunk by chunk, so memory stays bounded whatever the epoch size.
  */
 import { augmentBatch, type AugmentOptions } from '../data/augment.ts';
-import type { Rng } from '../data/random.ts';
+import type { Rng } from '../base/random.ts';
 
 /**
  * Indices for one epoch. Balanced: every class gets the same number of draws (total / classes),

@@ -1,8 +1,11 @@
 /**
- * What a training run takes and reports, for every architecture (engine MLP/autoencoder,
- * TensorFlow.js MLP/CNN) and every front end (the CLI, the app's training process).
+ * What a training run takes, for every architecture and every front end (the CLI, the app's
+ * training process). What it reports (events, results) crosses the UI boundary and so lives in
+ * the contract.
  */
-export type Arch = 'mlp' | 'ae' | 'tfmlp' | 'cnn';
+import type { Arch, TrainEvent } from '../contract.ts';
+
+export type { Arch, EpochRecord, TrainEvent, TrainResult } from '../contract.ts';
 
 export interface TrainOptions {
   arch: Arch;
@@ -42,40 +45,6 @@ export interface TrainOptions {
   floor?: number;
   /** The command line that started the run, recorded in the model card. */
   command?: string;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy?: number;
-  validationLoss: number;
-  validationAccuracy?: number;
-  /** autoencoder: mean validation PSNR in dB */
-  validationPsnr?: number;
-  seconds: number;
-}
-
-export type TrainEvent =
-  | { type: 'start'; arch: Arch; backend: string; epochs: number; batchesPerEpoch: number; trainCount: number; validationCount: number }
-  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
-  | { type: 'epoch'; record: EpochRecord; etaSeconds: number }
-  | { type: 'log'; message: string }
-  | { type: 'done'; result: TrainResult };
-
-export interface TrainResult {
-  arch: Arch;
-  modelPath: string;
-  outDir: string;
-  backend: string;
-  history: EpochRecord[];
-  bestEpoch: number;
-  /** classifiers: validation accuracy of the best epoch; autoencoder: its PSNR */
-  validationAccuracy?: number;
-  validationPsnr?: number;
-  cancelled: boolean;
-  seconds: number;
-  /** Pictures and reports written, by role: curves, confusion, weights, reconstructions, card. */
-  artefacts: Record<string, string>;
 }
 
 export interface TrainHooks {

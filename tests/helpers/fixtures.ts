@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeIdx } from '../../app/data/idx.ts';
-import { createRng } from '../../app/data/random.ts';
+import { createRng } from '../../app/base/random.ts';
 
 /**
  * A small, learnable IDX dataset of 28×28 shapes, one shape per class, with random position,

@@ -1,7 +1,7 @@
 /** `hwr serve` in a process of its own, for tests that drive it over HTTP. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../app/paths.ts';
+import { projectRoot } from '../../app/base/paths.ts';
 
 /**
  * Starts `hwr serve --port 0 ...args`; resolves with the process and the address it prints

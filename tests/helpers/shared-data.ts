@@ -1,4 +1,4 @@
-import { sharedDataDir } from '../../app/paths.ts';
+import { sharedDataDir } from '../../app/base/paths.ts';
 
 /**
  * The shared data folder for tests that need real data. On a user's fresh clone it may be

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expandInputs, glob, outputNames, run } from '../../app/cli/ocr.ts';
-import { GLYPH_PIXELS } from '../../app/data/glyphs.ts';
 import { encodeImage } from '../../app/image/decode.ts';
 import type { NetworkSpec } from '../../app/nn/spec.ts';
-import { writeOnnx } from '../../app/train/onnx/export.ts';
+import { writeOnnx } from '../../app/onnx/export.ts';
 import { renderPage } from './synthetic.ts';
 import { TEMPLATE_CLASSES, templateMatrix } from './templates.ts';
+import { GLYPH_VALUES } from '../../app/contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwr-ocr-cli-'));
 const photos = join(dir, 'photos');
@@ -26,10 +26,10 @@ beforeAll(async () => {
   // The template classifier as an ONNX model: one dense layer of templates, then softmax.
   const spec: NetworkSpec = {
     name: 'templates',
-    inputShape: [GLYPH_PIXELS],
+    inputShape: [GLYPH_VALUES],
     classes: [...TEMPLATE_CLASSES],
     layers: [
-      { kind: 'dense', inputs: GLYPH_PIXELS, outputs: TEMPLATE_CLASSES.length, weights: templateMatrix(3), bias: new Float32Array(TEMPLATE_CLASSES.length) },
+      { kind: 'dense', inputs: GLYPH_VALUES, outputs: TEMPLATE_CLASSES.length, weights: templateMatrix(3), bias: new Float32Array(TEMPLATE_CLASSES.length) },
       { kind: 'activation', fn: 'softmax' },
     ],
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CLASSES_36 } from '../../app/data/glyphs.ts';
-import { bestLexiconWord, decodeRow, decodeWord, settleListNumbers, type DecodeOptions } from '../../app/recognize/decode.ts';
+import { bestLexiconWord, decodeRow, decodeWord, settleListNumbers, type WordDecodeOptions } from '../../app/recognize/words.ts';
 import { Lexicon, englishLexicon } from '../../app/recognize/lexicon.ts';
+import { CLASSES_36 } from '../../app/contract.ts';
 
 /** A probability vector over A–Z, 0–9: the named labels get their share, the rest split what is left. */
 function glyph(spec: Record<string, number>): Float32Array {
@@ -16,7 +16,7 @@ function glyph(spec: Record<string, number>): Float32Array {
 const word = (...glyphs: (string | Record<string, number>)[]) => glyphs.map((g) => glyph(typeof g === 'string' ? { [g]: 0.95 } : g));
 
 const small = new Lexicon(['to', 'do', 'list', 'sand', 'hello', 'cat', 'so', 'be', 'go', 'zoo', 'bit', 'sit']);
-const withLexicon: DecodeOptions = { lexicon: small };
+const withLexicon: WordDecodeOptions = { lexicon: small };
 
 describe('decodeWord', () => {
   it('reads confident glyphs as they are, and says how', () => {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultRecognizerPath } from '../../app/models.ts';
+import { defaultRecognizerPath } from '../../app/base/model-files.ts';
 import { cer, cerCount, parseGroundTruth, type CerCount } from '../../app/recognize/cer.ts';
 import { pageText } from '../../app/recognize/document.ts';
 import { loadDefaultClassifier, recognizeFile } from '../../app/recognize/recognizer.ts';

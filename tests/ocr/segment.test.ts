@@ -4,11 +4,12 @@ import type { Box, GrayImage } from '../../app/image/gray.ts';
 import { connectedComponents } from '../../app/image/components.ts';
 import { pageGlyphs, segmentPage, toInputBox, type SegmentedPage } from '../../app/image/segment.ts';
 import { join } from 'node:path';
-import { CLASSES_36, type LabelledImages } from '../../app/data/glyphs.ts';
+import { type LabelledImages } from '../../app/data/glyphs.ts';
 import { loadIdx } from '../../app/data/idx.ts';
 import { resolveWord } from '../../app/image/glyphs.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
 import { BROKEN_FONT, emnistRaster, iou, renderPage, rng, type SyntheticPage } from './synthetic.ts';
+import { CLASSES_36 } from '../../app/contract.ts';
 
 /** Glyph boxes per row in input pixels. */
 function rowsOf(seg: SegmentedPage): Box[][] {

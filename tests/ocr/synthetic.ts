@@ -3,7 +3,7 @@
  * that need no photos and no model: characters drawn as strokes (a simple block-capital stroke
  * font, or real EMNIST glyphs when given), on paper with uneven light, grain, blur, slanted rows.
  */
-import { createRng } from '../../app/data/random.ts';
+import { createRng } from '../../app/base/random.ts';
 import type { Box, GrayImage } from '../../app/image/gray.ts';
 
 type Point = [number, number];

@@ -3,10 +3,10 @@
  * the stroke font's characters cut and framed by the real pipeline. It reads the synthetic pages
  * (nothing else), and counts its calls, so tests can check that a page is one batch.
  */
-import { GLYPH_PIXELS } from '../../app/data/glyphs.ts';
 import { pageCrops, segmentPage } from '../../app/image/segment.ts';
 import type { GlyphClassifier } from '../../app/recognize/recognizer.ts';
 import { renderPage } from './synthetic.ts';
+import { GLYPH_VALUES } from '../../app/contract.ts';
 
 export const TEMPLATE_CLASSES = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split('');
 
@@ -23,10 +23,10 @@ function templates(): Float32Array {
   const page = renderPage({ rows, charHeight: 48, wordGap: 1, jitter: 0, seed: 7 });
   const seg = segmentPage(page.image);
   const crops = pageCrops(seg);
-  if (crops.length !== TEMPLATE_CLASSES.length * GLYPH_PIXELS) {
-    throw new Error(`templates: segmented ${crops.length / GLYPH_PIXELS} characters, expected ${TEMPLATE_CLASSES.length}`);
+  if (crops.length !== TEMPLATE_CLASSES.length * GLYPH_VALUES) {
+    throw new Error(`templates: segmented ${crops.length / GLYPH_VALUES} characters, expected ${TEMPLATE_CLASSES.length}`);
   }
-  for (let c = 0; c < TEMPLATE_CLASSES.length; c++) normalise(crops.subarray(c * GLYPH_PIXELS, (c + 1) * GLYPH_PIXELS));
+  for (let c = 0; c < TEMPLATE_CLASSES.length; c++) normalise(crops.subarray(c * GLYPH_VALUES, (c + 1) * GLYPH_VALUES));
   cached = crops;
   return crops;
 }
@@ -46,8 +46,8 @@ function normalise(v: Float32Array): void {
 export function templateMatrix(sharpness: number): Float32Array {
   const t = templates();
   const k = TEMPLATE_CLASSES.length;
-  const w = new Float32Array(GLYPH_PIXELS * k);
-  for (let c = 0; c < k; c++) for (let j = 0; j < GLYPH_PIXELS; j++) w[j * k + c] = t[c * GLYPH_PIXELS + j]! * sharpness;
+  const w = new Float32Array(GLYPH_VALUES * k);
+  for (let c = 0; c < k; c++) for (let j = 0; j < GLYPH_VALUES; j++) w[j * k + c] = t[c * GLYPH_VALUES + j]! * sharpness;
   return w;
 }
 
@@ -63,12 +63,12 @@ export function templateClassifier(sharpness = 30): TemplateClassifier {
       calls.push(n);
       const out = new Float32Array(n * k);
       for (let i = 0; i < n; i++) {
-        const g = glyphs.slice(i * GLYPH_PIXELS, (i + 1) * GLYPH_PIXELS);
+        const g = glyphs.slice(i * GLYPH_VALUES, (i + 1) * GLYPH_VALUES);
         normalise(g);
         let max = -Infinity;
         for (let c = 0; c < k; c++) {
           let dot = 0;
-          for (let j = 0; j < GLYPH_PIXELS; j++) dot += g[j]! * t[c * GLYPH_PIXELS + j]!;
+          for (let j = 0; j < GLYPH_VALUES; j++) dot += g[j]! * t[c * GLYPH_VALUES + j]!;
           out[i * k + c] = dot * sharpness;
           max = Math.max(max, dot * sharpness);
         }

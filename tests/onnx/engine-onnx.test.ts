@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRng } from '../../app/data/random.ts';
+import { createRng } from '../../app/base/random.ts';
 import { autoencoder, dispose, mlp, predict, SGD, trainEpoch, type Network } from '../../app/nn/index.ts';
-import { OnnxModel } from '../../app/recognize/onnx-runtime.ts';
-import { exportOnnx } from '../../app/train/onnx/export.ts';
+import { OnnxModel } from '../../app/onnx/runtime.ts';
+import { exportOnnx } from '../../app/onnx/export.ts';
 
 afterAll(() => dispose());
 
@@ -40,7 +40,7 @@ describe("the engine's networks exported to ONNX give the engine's own outputs i
 
   it('the shipped models/mlp.onnx round-trips through the engine unchanged', async () => {
     const { readFileSync } = await import('node:fs');
-    const { importOnnx } = await import('../../app/train/onnx/import.ts');
+    const { importOnnx } = await import('../../app/onnx/import.ts');
     const { Network } = await import('../../app/nn/index.ts');
     const spec = importOnnx(readFileSync(new URL('../../models/mlp.onnx', import.meta.url)));
     const net = Network.fromSpec(spec);

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ipcChannel } from '../../app/contract.ts';
-import { projectRoot } from '../../app/paths.ts';
+import { projectRoot } from '../../app/base/paths.ts';
 
 const requireHere = createRequire(import.meta.url);
 const yaml = requireHere('js-yaml') as { load(text: string): unknown };
@@ -67,10 +67,10 @@ describe('electron-builder.yml', () => {
 
   it('ships the built app, the worker sources, the models, and no tests', () => {
     const shipped = (f: string) => config.files.some((p) => !p.startsWith('!') && matches(f, p)) && !config.files.some((p) => p.startsWith('!') && matches(f, p.slice(1)));
-    for (const f of ['out/main/index.js', 'out/main/worker-process.js', 'out/preload/preload.cjs', 'out/renderer/index.html', 'app/services/worker.ts', 'app/nn/kernels/simd.wasm', 'app/nn/kernels/worker.mjs', 'models/mlp.onnx', 'models/mlp.md', 'package.json']) {
+    for (const f of ['out/main/index.js', 'out/main/worker-process.js', 'out/preload/preload.cjs', 'out/renderer/index.html', 'app/services/worker.ts', 'app/nn/kernels/simd.wasm', 'app/nn/kernels/thread.mjs', 'models/mlp.onnx', 'models/mlp.md', 'package.json']) {
       expect(shipped(f), f).toBe(true);
     }
-    for (const f of ['app/services/services.test.ts', 'tests/ui/harness.ts', 'renderer/src/App.svelte', 'runs/x/model.onnx', 'out/main/index.js.map']) expect(shipped(f), f).toBe(false);
+    for (const f of ['tests/services/services.test.ts', 'tests/ui/harness.ts', 'renderer/src/App.svelte', 'runs/x/model.onnx', 'out/main/index.js.map']) expect(shipped(f), f).toBe(false);
     for (const f of readdirSync(join(projectRoot, 'models')).filter((f) => f.endsWith('.onnx'))) expect(shipped(`models/${f}`), f).toBe(true);
   });
 

@@ -5,7 +5,7 @@
  */
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { createRng } from '../../app/data/random.ts';
+import { createRng } from '../../app/base/random.ts';
 
 export interface BadFile {
   /** Test name. */

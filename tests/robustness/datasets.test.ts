@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeCifarBatch } from '../../app/data/cifar.ts';
 import { encodeIdx } from '../../app/data/idx.ts';
-import { encodeMat } from '../../app/data/mat.ts';
+import { encodeMat } from '../helpers/mat-writer.ts';
 import { runHwr } from '../helpers/fixtures.ts';
 import { randomBytes, scramble, validImage } from './corpus.ts';
 import { filesUnder } from './leftovers.ts';

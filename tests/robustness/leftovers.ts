@@ -10,7 +10,7 @@ export function filesUnder(dir: string): string[] {
     .sort();
 }
 
-/** Temp files a write cut short would leave (app/atomic.ts names them .<name>.<pid>.<stamp>.tmp). */
+/** Temp files a write cut short would leave (app/base/atomic.ts names them .<name>.<pid>.<stamp>.tmp). */
 export function strayTempFiles(dir: string): string[] {
   return filesUnder(dir).filter((f) => /(^|[/\\])\.[^/\\]*\.tmp$|\.tmp(-|$)/.test(f));
 }

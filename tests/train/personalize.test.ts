@@ -9,9 +9,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { modelsDir } from '../../app/paths.ts';
+import { modelsDir } from '../../app/base/paths.ts';
 import { SampleStore } from '../../app/services/samples.ts';
-import { readOnnxInfo } from '../../app/train/onnx/import.ts';
+import { readOnnxInfo } from '../../app/onnx/import.ts';
 import { MIN_SAMPLES, retrainOnSamples, type UserSamples } from '../../app/train/personalize.ts';
 import { styledSamples } from '../helpers/hand-style.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { projectRoot, modelsDir } from '../../app/paths.ts';
+import { projectRoot, modelsDir } from '../../app/base/paths.ts';
 import { buildRenderer, rendererStale } from '../../app/server/renderer-build.ts';
 import { spawnServe } from '../helpers/serve.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRng, type Rng } from '../../data/random.ts';
+import { createRng, type Rng } from '../../base/random.ts';
 import type { ElementwiseActivation } from '../activations.ts';
 import { WasmHeap } from './heap.ts';
 import { tsKernels } from './ts.ts';

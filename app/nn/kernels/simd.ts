@@ -1,7 +1,7 @@
 // WebAssembly SIMD kernels of the engine (AssemblyScript → simd.wasm / simd-relaxed.wasm).
 //
 // Raw kernels on byte addresses in one shared memory: no allocation, no runtime. The caller
-// (kernels/wasm.ts, and the worker threads of kernels/worker.mjs) owns every buffer.
+// (kernels/wasm.ts, and the worker threads of kernels/thread.mjs) owns every buffer.
 // Matrices are row-major; `ld*` is the row stride in floats, so a kernel can work on a block
 // of columns of a wider matrix (that is how work is split between threads).
 //

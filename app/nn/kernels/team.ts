@@ -104,7 +104,7 @@ export class ThreadTeam {
     this.job = new Float64Array(control, LAYOUT.jobOffset, LAYOUT.jobFloats);
     Atomics.store(this.ints, LAYOUT.NEXT, CLOSED);
     for (let w = 1; w <= workers; w++) {
-      const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
+      const worker = new Worker(new URL('./thread.mjs', import.meta.url), {
         workerData: { module, memory, control, layout: LAYOUT, functions: names, index: w, spinMs: WORKER_SPIN_MS },
       });
       worker.unref();

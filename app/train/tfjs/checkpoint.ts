@@ -1,12 +1,12 @@
 /**
  * Checkpoints of a TensorFlow.js training run: one file per checkpoint, written atomically
- * (temp file + rename, app/atomic.ts), so an interrupted run leaves either the previous
+ * (temp file + rename, app/base/atomic.ts), so an interrupted run leaves either the previous
  * checkpoint or the new one, never a torn one. Layout:
  *   "HWRTFCK1" | u32 header bytes | header JSON (UTF-8, space-padded to 4 bytes) | float32 arrays
  * The header names the arrays (weights, optimizer moments, best weights) and their lengths.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../atomic.ts';
+import { writeFileAtomic } from '../../base/atomic.ts';
 import type { EpochRecord } from '../types.ts';
 import type { Architecture } from './model.ts';
 import type { OptimizerKind } from './optimizer.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../data/random.ts';
+import { createRng } from '../../base/random.ts';
 import { crossFittedAccuracy, fitOffsets, meanPresent, perClassAccuracy } from './decision.ts';
 
 /**

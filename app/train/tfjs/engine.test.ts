@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../../data/random.ts';
+import { createRng } from '../../base/random.ts';
 import { selectBackend } from './backend.ts';
 import { createEngine, shares, sharedImageSet } from './engine.ts';
 import { defaultArchitecture, initialWeights, paramLayout } from './model.ts';

@@ -92,7 +92,7 @@ class LocalEngine implements GradientEngine {
   }
 }
 
-/** Messages between the engine and its workers (see worker-main.ts). */
+/** Messages between the engine and its workers (see replica.ts). */
 export type WorkerRequest =
   | { type: 'step'; id: number; indices: Int32Array; seed: number; augment: boolean; version: number }
   | { type: 'logits'; id: number; pixels: Float32Array; count: number; version: number }
@@ -140,7 +140,7 @@ class WorkerEngine implements GradientEngine {
     const slots = Array.from({ length: o.workers }, () => new Float32Array(new SharedArrayBuffer(p * 4)));
     const workers = slots.map((gradient) => {
       const init: WorkerInit = { backend: o.backend, architecture: o.architecture, layout: o.layout, trainable: o.trainable, train: o.train, weights, gradient };
-      return new Worker(new URL('./worker.mjs', import.meta.url), { workerData: init });
+      return new Worker(new URL('./replica.mjs', import.meta.url), { workerData: init });
     });
     const engine = new WorkerEngine(workers, weights, slots, o.architecture.classes);
     try {

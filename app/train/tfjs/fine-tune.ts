@@ -5,8 +5,8 @@
  * output layer trains.
  */
 import { readFileSync } from 'node:fs';
-import { importOnnx } from '../onnx/import.ts';
-import { createRng } from '../../data/random.ts';
+import { importOnnx } from '../../onnx/import.ts';
+import { createRng } from '../../base/random.ts';
 import { replaceOutputLayer } from '../../nn/spec.ts';
 import { fromNetworkSpec, paramLayout, type Architecture, type ParamInfo, type TfArch } from './model.ts';
 

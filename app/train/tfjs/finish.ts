@@ -5,9 +5,9 @@
  * after a cancel: the shipped model stays as it was).
  */
 import { basename, join } from 'node:path';
-import { writeFileAtomic } from '../../atomic.ts';
+import { writeFileAtomic } from '../../base/atomic.ts';
 import type { LabelledImages } from '../../data/glyphs.ts';
-import { exportOnnx } from '../onnx/export.ts';
+import { exportOnnx } from '../../onnx/export.ts';
 import { confusionSvg, lineChartSvg, writeSvgPng } from '../plots.ts';
 import type { TrainOptions } from '../types.ts';
 import { expectedCalibrationError, fitTemperature } from './calibrate.ts';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnnxModel } from '../../recognize/onnx-runtime.ts';
-import { exportOnnx } from '../onnx/export.ts';
-import { importOnnx } from '../onnx/import.ts';
-import { createRng } from '../../data/random.ts';
+import { OnnxModel } from '../../onnx/runtime.ts';
+import { exportOnnx } from '../../onnx/export.ts';
+import { importOnnx } from '../../onnx/import.ts';
+import { createRng } from '../../base/random.ts';
 import { selectBackend } from './backend.ts';
 import { defaultArchitecture, fromNetworkSpec, initialWeights, paramCount, paramLayout, TfNetwork, toNetworkSpec, type Architecture } from './model.ts';
 

@@ -13,7 +13,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { LayerSpec, NetworkSpec } from '../../nn/spec.ts';
-import { createRng } from '../../data/random.ts';
+import { createRng } from '../../base/random.ts';
 
 export type TfArch = 'tfmlp' | 'cnn';
 type Tf = typeof tfjs;

@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path';
 import { classCounts, type LabelledImages } from '../../data/glyphs.ts';
-import { projectRoot } from '../../paths.ts';
+import { projectRoot } from '../../base/paths.ts';
 import { argmaxRows, classificationReport, type ClassificationReport } from '../metrics.ts';
 import type { EpochRecord } from '../types.ts';
 import { temperedNll } from './calibrate.ts';

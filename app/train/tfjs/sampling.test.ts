@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../data/random.ts';
+import { createRng } from '../../base/random.ts';
 import { fitTemperature, temperedNll } from './calibrate.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { balancedEpoch, fillBatch, shuffledEpoch } from './sampling.ts';

@@ -8,7 +8,7 @@
  * draws the same epochs as an uninterrupted one, with no sampler state to save.
  */
 import { augmentBatch, DEFAULT_AUGMENT, type AugmentOptions } from '../../data/augment.ts';
-import { createRng, type Rng } from '../../data/random.ts';
+import { createRng, type Rng } from '../../base/random.ts';
 
 /** A seed for one purpose, mixed from several integers (so nearby inputs give unrelated seeds). */
 export function mixSeed(...parts: number[]): number {

@@ -4,7 +4,7 @@
  * data-parallel workers (engine.ts).
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { createRng } from '../../data/random.ts';
+import { createRng } from '../../base/random.ts';
 import { batchLabels, fillBatch, mixSeed, type ImageSet } from './sampling.ts';
 import type { TfNetwork } from './model.ts';
 

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../../atomic.ts';
+import { writeFileAtomic } from '../../base/atomic.ts';
 import { subset } from '../../data/glyphs.ts';
 import type { TrainEvent, TrainHooks, TrainOptions, TrainResult } from '../types.ts';
 import { selectBackend, type ModuleImporter } from './backend.ts';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../../data/random.ts';
+import { createRng } from '../../base/random.ts';
 import { registerWasmTrainingKernels, simdKernelVariant, useKernelBuild } from './wasm-kernels.ts';
 
 /**

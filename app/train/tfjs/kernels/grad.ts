@@ -4,7 +4,7 @@
 // The module imports the backend's own memory (env.memory), so it works in place on tensors at
 // the byte addresses the backend gives (memoryOffset): no copies. It has no data segments and
 // no runtime (no allocation), so it never writes outside the buffers it is handed.
-// Built by `npm run build:kernels` (app/nn/kernels/build.ts holds the flags; its test rebuilds
+// Built by `npm run build:kernels` (scripts/build-kernels.ts holds the flags; its test rebuilds
 // both binaries and checks the committed files are the same).
 //
 // Layouts: NHWC activations, HWIO filters, float32, row-major.

@@ -1,0 +1,168 @@
+import { writeFileAtomic } from '../base/atomic.ts';
+import type { Conv2dSpec, NetworkSpec } from '../nn/spec.ts';
+import {
+  BATCH_DIM,
+  INPUT,
+  IR_VERSION,
+  META_CLASSES,
+  META_INPUT_SHAPE,
+  META_NAME,
+  OPSET,
+  OUTPUT,
+  PADDING_DOC,
+  PRODUCER,
+  RESERVED_META,
+  TO_NCHW,
+  TO_NHWC,
+  floatTensor,
+  intAttribute,
+  intsAttribute,
+  onnx,
+  type NodeProto,
+  type TensorProto,
+} from './format.ts';
+import { convPads, specShapes } from './shapes.ts';
+
+/**
+ * NetworkSpec → ONNX (IR 8, opset 13), one node per layer:
+ *   dense → Gemm(x, W, b) with W stored as given (inputs × outputs, transB = 0);
+ *   conv2d → Conv, weights HWIO → OIHW, 'same' as explicit pads (TensorFlow's split: the odd
+ *            pixel after); maxpool2d → MaxPool; flatten → Flatten(axis 1); activations →
+ *            Relu / Sigmoid / Tanh / Softmax(axis -1) / Identity.
+ * Layout: the spec is NHWC, ONNX Conv/MaxPool are NCHW. A Transpose to NCHW goes in before the
+ * first Conv/MaxPool of a stretch, and a Transpose back to NHWC goes in before anything that
+ * depends on the axis order (Flatten, Gemm, Softmax, the graph output). Element-wise activations
+ * run in whichever layout they find. Keeping the transposes (rather than permuting the weights
+ * of the dense layer after Flatten) means dense weights are written exactly as the spec holds
+ * them, so the importer gets them back bit for bit and the file reads like the spec.
+ */
+export function exportOnnx(spec: NetworkSpec): Uint8Array {
+  const shapes = specShapes(spec);
+  for (const key of Object.keys(spec.metadata ?? {})) {
+    if (RESERVED_META.has(key)) throw new Error(`network "${spec.name}": metadata key "${key}" is reserved for the exporter`);
+  }
+
+  const nodes: NodeProto[] = [];
+  const initializers: TensorProto[] = [];
+  let current = INPUT;
+  let nchw = false;
+  let counter = 0;
+  const emit = (opType: string, name: string, inputs: string[], attribute: NodeProto['attribute'] = [], docString?: string): void => {
+    const output = `t${counter++}_${name}`;
+    const node: NodeProto = { opType, name, input: [current, ...inputs], output: [output], attribute };
+    if (docString) node.docString = docString;
+    nodes.push(node);
+    current = output;
+  };
+  const toNchw = (i: number): void => {
+    if (!nchw) emit('Transpose', `layer${i}_to_nchw`, [], [intsAttribute('perm', TO_NCHW)]);
+    nchw = true;
+  };
+  const toNhwc = (i: number | 'end'): void => {
+    if (nchw) emit('Transpose', i === 'end' ? 'to_nhwc' : `layer${i}_to_nhwc`, [], [intsAttribute('perm', TO_NHWC)]);
+    nchw = false;
+  };
+
+  spec.layers.forEach((layer, i) => {
+    const prefix = `layer${i}`;
+    switch (layer.kind) {
+      case 'dense': {
+        toNhwc(i);
+        initializers.push(floatTensor(`${prefix}.weight`, [layer.inputs, layer.outputs], layer.weights));
+        initializers.push(floatTensor(`${prefix}.bias`, [layer.outputs], layer.bias));
+        emit('Gemm', `${prefix}_dense`, [`${prefix}.weight`, `${prefix}.bias`]);
+        break;
+      }
+      case 'conv2d': {
+        toNchw(i);
+        const [h, w] = shapes[i]!;
+        initializers.push(floatTensor(`${prefix}.weight`, [layer.outChannels, layer.inChannels, ...layer.kernel], hwioToOihw(layer)));
+        initializers.push(floatTensor(`${prefix}.bias`, [layer.outChannels], layer.bias));
+        emit('Conv', `${prefix}_conv2d`, [`${prefix}.weight`, `${prefix}.bias`], [
+          intsAttribute('kernel_shape', layer.kernel),
+          intsAttribute('strides', layer.stride),
+          intsAttribute('pads', convPads(layer, h!, w!)),
+          intsAttribute('dilations', [1, 1]),
+          intAttribute('group', 1),
+        ], `${PADDING_DOC}${layer.padding}`);
+        break;
+      }
+      case 'maxpool2d':
+        toNchw(i);
+        emit('MaxPool', `${prefix}_maxpool2d`, [], [
+          intsAttribute('kernel_shape', layer.window),
+          intsAttribute('strides', layer.stride),
+          intsAttribute('pads', [0, 0, 0, 0]),
+        ]);
+        break;
+      case 'flatten':
+        toNhwc(i);
+        emit('Flatten', `${prefix}_flatten`, [], [intAttribute('axis', 1)]);
+        break;
+      case 'activation':
+        if (layer.fn === 'softmax') {
+          toNhwc(i);
+          emit('Softmax', `${prefix}_softmax`, [], [intAttribute('axis', -1)]);
+        } else {
+          emit(ACTIVATION_OPS[layer.fn], `${prefix}_${layer.fn}`, []);
+        }
+        break;
+    }
+  });
+  toNhwc('end');
+  nodes[nodes.length - 1]!.output = [OUTPUT];
+
+  const metadataProps = [
+    { key: META_NAME, value: spec.name },
+    { key: META_INPUT_SHAPE, value: JSON.stringify(spec.inputShape) },
+    ...(spec.classes ? [{ key: META_CLASSES, value: JSON.stringify(spec.classes) }] : []),
+    ...Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),
+  ];
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: OPSET }],
+    producerName: PRODUCER,
+    graph: {
+      name: spec.name,
+      node: nodes,
+      initializer: initializers,
+      input: [floatValue(INPUT, spec.inputShape)],
+      output: [floatValue(OUTPUT, shapes[shapes.length - 1]!)],
+    },
+    metadataProps,
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Exports `spec` to `path`, atomically (temp file in the same folder, then rename). */
+export function writeOnnx(path: string, spec: NetworkSpec): void {
+  writeFileAtomic(path, exportOnnx(spec));
+}
+
+const ACTIVATION_OPS = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', identity: 'Identity' } as const;
+
+/** A float32 graph input/output of shape [N, ...sample] with the batch axis symbolic. */
+function floatValue(name: string, sample: number[]) {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: [{ dimParam: BATCH_DIM }, ...sample.map((d) => ({ dimValue: d }))] },
+      },
+    },
+  };
+}
+
+/** Conv weights kernelH × kernelW × in × out (spec) → out × in × kernelH × kernelW (ONNX). */
+export function hwioToOihw(layer: Conv2dSpec): Float32Array {
+  const [kh, kw] = layer.kernel;
+  const ci = layer.inChannels;
+  const co = layer.outChannels;
+  const out = new Float32Array(layer.weights.length);
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++)
+      for (let i = 0; i < ci; i++)
+        for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = layer.weights[((y * kw + x) * ci + i) * co + o]!;
+  return out;
+}

@@ -1,0 +1,160 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { decodeWire, encodeWire, REQUEST_NAMES, TOKEN_HEADER, WS_PROTOCOL, WS_TOKEN_PREFIX, type EventListener, type HwrApi, type HwrEvent } from '../../app/contract.ts';
+import { sendRaw } from '../helpers/http.ts';
+import { startServer, type RunningServer } from '../../app/server/http.ts';
+
+const TOKEN = 'test-token-0123456789abcdefghij';
+let server: RunningServer;
+let uiDir: string;
+const listeners = new Set<EventListener>();
+const calls: { name: string; request: unknown }[] = [];
+
+/** An API that echoes what it was asked. */
+const api = Object.fromEntries(
+  REQUEST_NAMES.map((name) => [
+    name,
+    async (request: unknown) => {
+      calls.push({ name, request });
+      return { echoed: name, request };
+    },
+  ]),
+) as unknown as HwrApi;
+api.onEvent = (l) => {
+  listeners.add(l);
+  return () => listeners.delete(l);
+};
+const emit = (e: HwrEvent) => listeners.forEach((l) => l(e));
+
+beforeAll(async () => {
+  uiDir = mkdtempSync(join(tmpdir(), 'hwr-ui-'));
+  writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>hwr</title>');
+  mkdirSync(join(uiDir, 'assets'));
+  writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(uiDir, '..', 'secret.txt'), 'do not serve');
+  server = await startServer({ api, host: '127.0.0.1', port: 0, token: TOKEN, staticDir: uiDir });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(uiDir, { recursive: true, force: true });
+  rmSync(join(uiDir, '..', 'secret.txt'), { force: true });
+});
+
+const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer) => sendRaw(server.port, method, path, headers, body);
+
+const post = (name: string, payload: unknown, headers: Record<string, string> = {}) =>
+  send('POST', `/api/${name}`, { 'content-type': 'application/json', [TOKEN_HEADER]: TOKEN, ...headers }, encodeWire(payload));
+
+describe('hwr serve HTTP API', () => {
+  it('prints an address on loopback with the token in the fragment', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/#token=${TOKEN}`);
+    expect(server.server.address()).toMatchObject({ address: '127.0.0.1' });
+  });
+
+  it('answers a valid request through the validated contract', async () => {
+    const glyphs = new Float32Array(1024).fill(0.25);
+    const reply = await post('classifyGlyphs', { glyphs, topK: 2 });
+    expect(reply.status).toBe(200);
+    const outcome = decodeWire(reply.body) as { ok: boolean; value: { echoed: string; request: { glyphs: Float32Array } } };
+    expect(outcome.ok).toBe(true);
+    expect(outcome.value.echoed).toBe('classifyGlyphs');
+    expect(outcome.value.request.glyphs).toEqual(glyphs);
+  });
+
+  it('rejects requests without the token, or with a wrong one', async () => {
+    const before = calls.length;
+    const none = await send('POST', '/api/listModels', { 'content-type': 'application/json' }, '{}');
+    expect(none.status).toBe(401);
+    expect((decodeWire(none.body) as { error: { code: string } }).error.code).toBe('unauthorized');
+    expect((await post('listModels', {}, { [TOKEN_HEADER]: `${TOKEN}x` })).status).toBe(401);
+    expect((await post('listModels', {}, { [TOKEN_HEADER]: TOKEN.slice(0, -1) + 'X' })).status).toBe(401);
+    expect(calls.length).toBe(before);
+  });
+
+  it('sends no CORS headers and refuses cross-origin callers and preflights', async () => {
+    const cross = await post('listModels', {}, { origin: 'http://evil.example' });
+    expect(cross.status).toBe(403);
+    const preflight = await send('OPTIONS', '/api/listModels', { origin: 'http://evil.example', 'access-control-request-method': 'POST' });
+    expect(preflight.status).toBe(405);
+    for (const reply of [cross, preflight, await post('listModels', {})]) {
+      expect(Object.keys(reply.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    }
+    expect((await post('listModels', {}, { origin: `http://127.0.0.1:${server.port}` })).status).toBe(200);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    expect((await post('listModels', {}, { host: 'evil.example:80' })).status).toBe(421);
+    expect((await send('GET', '/', { host: 'rebind.example' })).status).toBe(421);
+  });
+
+  it('demands JSON, limits body size and names bad fields', async () => {
+    expect((await post('listModels', {}, { 'content-type': 'text/plain' })).status).toBe(415);
+    const big = await send('POST', '/api/listModels', { 'content-type': 'application/json', [TOKEN_HEADER]: TOKEN }, Buffer.alloc(5 * 1024 * 1024, 32));
+    expect(big.status).toBe(413);
+    const bad = await post('classifyGlyphs', { glyphs: new Float32Array(3) });
+    expect(bad.status).toBe(400);
+    expect((decodeWire(bad.body) as { error: { message: string } }).error.message).toContain('classifyGlyphs.glyphs');
+    expect((await post('deleteEverything', {})).status).toBe(404);
+    const broken = await send('POST', '/api/listModels', { 'content-type': 'application/json', [TOKEN_HEADER]: TOKEN }, '{not json');
+    expect(broken.status).toBe(400);
+  });
+
+  it('serves the built UI with a strict CSP, and nothing outside it', async () => {
+    const index = await send('GET', '/');
+    expect(index.status).toBe(200);
+    expect(index.body).toContain('<title>hwr</title>');
+    expect(index.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(index.headers['x-content-type-options']).toBe('nosniff');
+    expect((await send('GET', '/assets/app.js')).headers['content-type']).toContain('javascript');
+    expect((await send('GET', '/../secret.txt')).status).toBe(404);
+    expect((await send('GET', '/%2e%2e/secret.txt')).status).toBe(404);
+    expect((await send('GET', '/missing.js')).status).toBe(404);
+  });
+});
+
+describe('hwr serve binding', () => {
+  it('refuses a non-loopback address unless remote use is asked for explicitly', async () => {
+    await expect(startServer({ api, host: '0.0.0.0', port: 0, token: TOKEN, staticDir: uiDir })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0: it is not a loopback address/);
+    await expect(startServer({ api, host: '::', port: 0, token: TOKEN, staticDir: uiDir })).rejects.toThrow(/not a loopback address/);
+    const remote = await startServer({ api, host: '0.0.0.0', allowRemote: true, port: 0, token: TOKEN, staticDir: uiDir });
+    try {
+      expect(remote.server.address()).toMatchObject({ address: '0.0.0.0' });
+    } finally {
+      await remote.close();
+    }
+  });
+
+  it('refuses a short token', async () => {
+    await expect(startServer({ api, host: '127.0.0.1', port: 0, token: 'short', staticDir: uiDir })).rejects.toThrow(/at least 16 characters/);
+  });
+});
+
+describe('hwr serve events WebSocket', () => {
+  const url = () => `ws://127.0.0.1:${server.port}/api/events`;
+  const origin = () => `http://127.0.0.1:${server.port}`;
+
+  it('refuses a socket without the token', async () => {
+    const ws = new WebSocket(url(), [WS_PROTOCOL], { origin: origin() });
+    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));
+    expect(status).toBe(401);
+  });
+
+  it('refuses a socket from another origin', async () => {
+    const ws = new WebSocket(url(), [WS_PROTOCOL, WS_TOKEN_PREFIX + TOKEN], { origin: 'http://evil.example' });
+    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!)));
+    expect(status).toBe(403);
+  });
+
+  it('streams events to a socket with the token', async () => {
+    const ws = new WebSocket(url(), [WS_PROTOCOL, WS_TOKEN_PREFIX + TOKEN], { origin: origin() });
+    await new Promise((resolve, reject) => ws.on('open', resolve).on('error', reject));
+    expect(ws.protocol).toBe(WS_PROTOCOL);
+    const received = new Promise<HwrEvent>((resolve) => ws.on('message', (data) => resolve(decodeWire(String(data)) as HwrEvent)));
+    emit({ type: 'progress', jobId: 'j', stage: 'decoding', fraction: 0.1 });
+    expect(await received).toEqual({ type: 'progress', jobId: 'j', stage: 'decoding', fraction: 0.1 });
+    ws.close();
+  });
+});

@@ -1,0 +1,201 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoencoderSpec, mlpSpec } from '../onnx/specs.ts';
+import { renderPage } from '../ocr/synthetic.ts';
+import { GLYPH_VALUES, type HwrEvent } from '../../app/contract.ts';
+import { encodeImage } from '../../app/image/decode.ts';
+import { writeOnnx } from '../../app/onnx/export.ts';
+import { createServices, type Services } from '../../app/services/services.ts';
+import { launchNodeWorker } from '../../app/services/node-worker.ts';
+import type { FromTrainer, LaunchTrainer, LaunchWorker, ToTrainer } from '../../app/services/worker-protocol.ts';
+
+let root: string;
+let services: Services;
+const events: HwrEvent[] = [];
+
+/** A trainer that "trains" instantly: writes a model into the run folder and reports. */
+const instantTrainer: LaunchTrainer = () => {
+  let onMessage: (m: FromTrainer) => void = () => {};
+  let onExit: (code: number | null, out: string) => void = () => {};
+  return {
+    send(message: ToTrainer) {
+      if (message.type !== 'start') return;
+      const o = message.options;
+      setTimeout(() => {
+        writeOnnx(join(o.outDir, 'model.onnx'), mlpSpec(7));
+        const history = [{ epoch: 1, trainLoss: 1, validationLoss: 1, validationAccuracy: 0.4, seconds: 0.1 }];
+        onMessage({ type: 'event', event: { type: 'start', arch: o.arch, backend: 'fake', epochs: o.epochs, batchesPerEpoch: 1, trainCount: 10, validationCount: 2 } });
+        onMessage({ type: 'event', event: { type: 'epoch', record: history[0]!, etaSeconds: 0 } });
+        onMessage({ type: 'finished', result: { arch: o.arch, modelPath: join(o.outDir, 'model.onnx'), outDir: o.outDir, backend: 'fake', history, bestEpoch: 1, validationAccuracy: 0.4, cancelled: false, seconds: 0.1, artefacts: {} } });
+        onExit(0, '');
+      }, 5);
+    },
+    kill() {},
+    onMessage: (l) => (onMessage = l),
+    onExit: (l) => (onExit = l),
+  };
+};
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'hwr-services-'));
+  writeOnnx(join(root, 'models', 'mlp.onnx'), mlpSpec());
+  writeOnnx(join(root, 'models', 'ae.onnx'), autoencoderSpec());
+  services = createServices({ transport: 'http', home: join(root, 'home'), modelsDir: join(root, 'models'), sharedData: null, launchWorker: ((kind) => (kind === 'train' ? instantTrainer() : launchNodeWorker(kind))) as LaunchWorker });
+  services.onEvent((e) => events.push(e));
+});
+afterAll(async () => {
+  await services.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('services', () => {
+  it('lists the shipped models and picks the active ones', async () => {
+    const list = await services.listModels({});
+    expect(list.active).toEqual({ classifier: 'shipped:mlp', autoencoder: 'shipped:ae' });
+    expect(list.models.map((m) => [m.id, m.kind])).toEqual([
+      ['shipped:ae', 'autoencoder'],
+      ['shipped:mlp', 'classifier'],
+    ]);
+    expect(list.models.find((m) => m.id === 'shipped:mlp')?.classes).toHaveLength(36);
+  });
+
+  it('classifies glyphs into top-k probabilities', async () => {
+    const glyphs = new Float32Array(2 * GLYPH_VALUES).fill(0.3);
+    const { model, predictions } = await services.classifyGlyphs({ glyphs, topK: 3 });
+    expect(model).toBe('shipped:mlp');
+    expect(predictions).toHaveLength(2);
+    expect(predictions[0]).toHaveLength(3);
+    const p = predictions[0]!.map((x) => x.probability);
+    expect(p[0]).toBeGreaterThanOrEqual(p[1]!);
+    expect(p.every((v) => v > 0 && v < 1)).toBe(true);
+  });
+
+  it('frames a drawing exactly as the training data is framed (box 22 px, centred)', async () => {
+    // A filled 40 × 80 rectangle: its longer side becomes 22 px, centred at (15.5, 15.5).
+    const width = 100;
+    const height = 120;
+    const ink = new Uint8Array(width * height);
+    for (let y = 20; y < 100; y++) for (let x = 30; x < 70; x++) ink[y * width + x] = 255;
+    const { glyph, predictions } = await services.classifyDrawing({ ink, width, height });
+    expect(predictions).toHaveLength(5);
+    const rows = [...Array(32).keys()].filter((y) => glyph.subarray(y * 32, y * 32 + 32).some((v) => v > 0.5));
+    expect(rows.length).toBe(22);
+    expect((rows[0]! + rows.at(-1)!) / 2).toBeCloseTo(15.5, 0);
+  });
+
+  it('reconstructs glyphs with the autoencoder and gives each a PSNR', async () => {
+    const glyphs = new Float32Array(3 * GLYPH_VALUES);
+    glyphs.fill(1, 100, 300);
+    const r = await services.reconstructGlyphs({ glyphs });
+    expect(r.model).toBe('shipped:ae');
+    expect(r.reconstructions).toHaveLength(glyphs.length);
+    expect(r.psnr).toHaveLength(3);
+    expect(r.psnr.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+  });
+
+  it('reads a page in its own process, reports progress, keeps the crops, applies a correction and exports it', async () => {
+    const synthetic = renderPage({ rows: ['AB CD', 'EF'], seed: 3 });
+    const image = await encodeImage(synthetic.image, 'png');
+    const page = await services.recognizePage({ name: 'synthetic.png', image, jobId: 'job-1' });
+    expect(page.rows).toHaveLength(2);
+    const glyphs = page.rows.flatMap((r) => r.words.flatMap((w) => w.glyphs));
+    expect(glyphs).toHaveLength(6);
+    expect(glyphs.every((g) => g.pixels.length === GLYPH_VALUES && g.pixels.some((v) => v > 0.5))).toBe(true);
+    expect(events.some((e) => e.type === 'progress' && e.jobId === 'job-1' && e.fraction === 1)).toBe(true);
+
+    const target = glyphs[0]!;
+    const saved = await services.saveSample({ label: 'Z', glyph: target.pixels, source: 'scan', pageId: page.id, glyphId: target.id, predicted: target.label });
+    expect(saved.count).toBe(1);
+    const text = await services.exportPage({ pageId: page.id, format: 'text' });
+    expect(text.filename).toBe('synthetic.txt');
+    expect(text.content.split('\n')[0]!.startsWith('Z')).toBe(true);
+    const hocr = await services.exportPage({ pageId: page.id, format: 'hocr' });
+    expect(hocr.content).toContain('ocrx_word');
+    const json = JSON.parse((await services.exportPage({ pageId: page.id, format: 'json' })).content) as { rows: { words: { glyphs: { label: string }[] }[] }[] };
+    expect(json.rows[0]!.words[0]!.glyphs[0]!.label).toBe('Z');
+  });
+
+  it('rejects an unreadable image with a clear error', async () => {
+    await expect(services.recognizePage({ name: 'junk.jpg', image: new Uint8Array([1, 2, 3, 4]) })).rejects.toMatchObject({ code: 'unprocessable', message: expect.stringContaining('junk.jpg') });
+  });
+
+  it('saves samples atomically as PNG plus a JSON label under samples/<label>', async () => {
+    const glyph = new Float32Array(GLYPH_VALUES);
+    glyph.fill(1, 400, 600);
+    const saved = await services.saveSample({ label: '7', glyph, source: 'draw', predicted: '1' });
+    const dir = join(root, 'home', 'samples', '7');
+    expect(saved.path.startsWith(dir)).toBe(true);
+    expect(readFileSync(saved.path).subarray(1, 4).toString()).toBe('PNG');
+    const meta = JSON.parse(readFileSync(saved.path.replace(/\.png$/, '.json'), 'utf8'));
+    expect(meta).toMatchObject({ label: '7', source: 'draw', predicted: '1', model: 'shipped:mlp' });
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('keeps the previous model active after training, until the new one is activated', async () => {
+    const status = await services.startTraining({ arch: 'mlp', dataset: root, epochs: 1, learningRate: 0.1, batchSize: 8, momentum: 0.9, limit: 10, augment: false, balance: false, patience: 0, seed: 1 });
+    const runId = status.runId!;
+    await expect.poll(async () => (await services.trainingStatus({})).state).toBe('done');
+    let list = await services.listModels({});
+    expect(list.active.classifier).toBe('shipped:mlp');
+    expect(list.models.some((m) => m.id === `run:${runId}` && m.origin === 'trained')).toBe(true);
+
+    const details = await services.runDetails({ runId });
+    expect(details.weights?.width).toBeGreaterThan(32);
+
+    list = await services.activateModel({ id: `run:${runId}` });
+    expect(list.active.classifier).toBe(`run:${runId}`);
+    expect(list.previous.classifier).toBe('shipped:mlp'); // one click back
+    expect((await services.trainingStatus({})).activated).toBe(true);
+    await expect(services.discardRun({ runId })).rejects.toMatchObject({ code: 'busy' });
+    expect(JSON.parse(readFileSync(join(root, 'home', 'settings.json'), 'utf8')).active.classifier).toBe(`run:${runId}`);
+
+    await services.activateModel({ id: 'shipped:mlp' });
+    await services.discardRun({ runId });
+    expect(existsSync(join(root, 'home', 'runs', runId))).toBe(false);
+    expect((await services.listModels({})).models.some((m) => m.id === `run:${runId}`)).toBe(false);
+  });
+
+  it('browses, relabels and deletes the samples it saved', async () => {
+    const glyph = new Float32Array(GLYPH_VALUES);
+    glyph.fill(1, 300, 700);
+    const { id } = await services.saveSample({ label: 'O', glyph, source: 'draw', predicted: 'Q' });
+    let page = await services.listSamples({ label: 'O' });
+    expect(page.samples.map((s) => s.id)).toEqual([id]);
+    expect(page.glyphs).toHaveLength(GLYPH_VALUES);
+    expect(page.glyphs[500]).toBe(1);
+    expect(await services.relabelSample({ id, label: '0' })).toMatchObject({ id, label: '0', relabeledFrom: 'O', predicted: 'Q' });
+    page = await services.listSamples({});
+    expect(page.counts['0']).toBe(1);
+    expect(page.counts.O).toBeUndefined();
+    const before = page.total;
+    expect((await services.deleteSample({ id })).total).toBe(before - 1);
+    await expect(services.deleteSample({ id })).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it('refuses to retrain on too few samples, or without base data, saying what is missing', async () => {
+    await expect(services.startPersonalization({ epochs: 2, seed: 1 })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/at least 10 samples of your handwriting; there are \d/) });
+    const glyph = new Float32Array(GLYPH_VALUES).fill(0.5);
+    for (let i = 0; i < 10; i++) await services.saveSample({ label: 'A', glyph, source: 'draw' });
+    await expect(services.startPersonalization({ epochs: 2, seed: 1 })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('EMNIST pool') });
+    expect((await services.trainingStatus({})).kind).toBe('train');
+  });
+
+  it('hands the UI the images the desktop app was asked to open, once', async () => {
+    const png = join(root, 'opened.png');
+    writeFileSync(png, await encodeImage({ width: 4, height: 4, channels: 1, data: new Uint8Array(16).fill(200) }, 'png'));
+    const before = events.length;
+    services.openFiles([png, join(root, 'notes.txt'), join(root, 'gone.jpg')]);
+    expect(events.slice(before)).toContainEqual({ type: 'files-opened', count: 2 });
+    const { files } = await services.takeOpenedFiles({});
+    expect(files.map((f) => f.name)).toEqual(['opened.png']);
+    expect(Array.from(files[0]!.image.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
+    expect(events.slice(before).some((e) => e.type === 'log' && e.level === 'warn' && e.message.includes('gone.jpg'))).toBe(true);
+    expect((await services.takeOpenedFiles({})).files).toEqual([]);
+  });
+
+  it('says clearly when there is no dataset to sample', async () => {
+    await expect(services.datasetSamples({ perClass: 2 })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+});
