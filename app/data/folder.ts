@@ -1,13 +1,14 @@
 /**
  * A folder of images with one subfolder per class (class name = subfolder name, sorted), decoded
- * with sharp. Either resized to a fixed size, or, for handwriting, framed as 32×32 glyphs.
+ * by the same decoder as the pages hwr reads (app/image/decode.ts). Either resized to a fixed size, or, for handwriting, framed as 32×32 glyphs.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import sharp, { type OutputInfo, type Sharp } from 'sharp';
-import { GLYPH_SIZE, type LabelledImages } from './glyphs.ts';
+import { type LabelledImages } from './glyphs.ts';
 import { DatasetError } from './files.ts';
-import { frameGlyph } from './frame.ts';
+import { decodePixels, ImageDecodeError, type PixelImage } from '../image/decode.ts';
+import { frameGlyph } from '../image/frame.ts';
+import { GLYPH_SIDE } from '../contract.ts';
 
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif'];
 
@@ -64,9 +65,9 @@ export async function loadImageFolder(dir: string, options: FolderOptions): Prom
 
 function resolveSize(dir: string, options: FolderOptions): { height: number; width: number; channels: 1 | 3 } {
   if (options.glyphs) {
-    const { height = GLYPH_SIZE, width = GLYPH_SIZE, channels = 1 } = options;
-    if (height !== GLYPH_SIZE || width !== GLYPH_SIZE || channels !== 1) {
-      throw new RangeError(`loadImageFolder ${dir}: glyphs are ${GLYPH_SIZE}×${GLYPH_SIZE}×1, but ${height}×${width}×${channels} was asked`);
+    const { height = GLYPH_SIDE, width = GLYPH_SIDE, channels = 1 } = options;
+    if (height !== GLYPH_SIDE || width !== GLYPH_SIDE || channels !== 1) {
+      throw new RangeError(`loadImageFolder ${dir}: glyphs are ${GLYPH_SIDE}×${GLYPH_SIDE}×1, but ${height}×${width}×${channels} was asked`);
     }
     return { height, width, channels };
   }
@@ -116,27 +117,24 @@ function byCodeUnits(a: string, b: string): number {
 }
 
 async function decodeResized(file: string, height: number, width: number, channels: 1 | 3): Promise<Float32Array> {
-  const pipeline = sharp(file).autoOrient().flatten({ background: '#ffffff' }).resize(width, height, { fit: 'fill' });
-  const { data } = await raw(file, channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb'), channels);
+  const { data } = await decode(file, { channels, width, height });
   const out = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = data[i]! / 255;
   return out;
 }
 
 async function decodeGlyph(file: string): Promise<Float32Array> {
-  const { data, width, height } = await raw(file, sharp(file).autoOrient().flatten({ background: '#ffffff' }).greyscale(), 1);
+  const { data, width, height } = await decode(file, { channels: 1 });
   return frameGlyph(inkOf(data, width, height), width, height);
 }
 
-async function raw(file: string, pipeline: Sharp, channels: number): Promise<{ data: Buffer; width: number; height: number }> {
-  let result: { data: Buffer; info: OutputInfo };
+async function decode(file: string, options: { channels: 1 | 3; width?: number; height?: number }): Promise<PixelImage> {
   try {
-    result = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    return await decodePixels(file, options);
   } catch (err) {
-    throw new DatasetError(file, `cannot decode the image (${(err as Error).message})`, { cause: err });
+    if (!(err instanceof ImageDecodeError)) throw err;
+    throw new DatasetError(file, `cannot decode the image (${err.message.slice(file.length + 2)})`, { cause: err });
   }
-  if (result.info.channels !== channels) throw new DatasetError(file, `decoded to ${result.info.channels} channels, expected ${channels}`);
-  return { data: result.data, width: result.info.width, height: result.info.height };
 }
 
 /**

@@ -65,40 +65,12 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
     throw new ImageDecodeError(name, reason);
   };
 
-  let bytes: Buffer;
-  if (typeof input === 'string') {
-    try {
-      bytes = await readFile(input);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      return fail(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an image' : `cannot read the file (${shortReason(err)})`);
-    }
-  } else bytes = input;
-  if (bytes.length === 0) fail('the file is empty');
-
-  let meta: Metadata;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (err) {
-    return fail(`not a readable image (${shortReason(err)})`);
-  }
-  const { width = 0, height = 0 } = meta;
-  if (width < 1 || height < 1) fail(`image has no pixels (${width}×${height})`);
-  if (width * height > maxPixels) {
-    fail(`image is ${width}×${height} (${megapixels(width * height)} MP), more than the limit of ${megapixels(maxPixels)} MP`);
-  }
+  const { bytes, meta, width, height } = await openImage(input, name, maxPixels);
   const upright = (meta.orientation ?? 1) >= 5;
   const originalWidth = upright ? height : width;
   const originalHeight = upright ? width : height;
 
   const format = meta.format ?? 'unknown';
-  if (format === 'tiff') {
-    // libtiff only warns about strips past the end of the file (and libvips decodes them blank).
-    const extent = tiffExtent(bytes);
-    if (extent && extent.dataEnd > extent.fileLength) {
-      fail(`the TIFF file is truncated: its image data runs to byte ${extent.dataEnd}, the file ends at byte ${extent.fileLength}`);
-    }
-  }
   const decodeAt = async (side: number): Promise<DecodedImage> => {
     try {
       const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
@@ -125,6 +97,77 @@ export async function decodeImage(input: string | Buffer, options: DecodeOptions
     return decodeAt(Math.max(coarse.width, coarse.height, Math.min(maxSide, Math.ceil(side))));
   }
   return decodeAt(maxSide);
+}
+
+/** Reads the bytes and the header, and refuses what cannot or should not be decoded. */
+async function openImage(input: string | Buffer, name: string, maxPixels: number): Promise<{ bytes: Buffer; meta: Metadata; width: number; height: number }> {
+  const fail = (reason: string): never => {
+    throw new ImageDecodeError(name, reason);
+  };
+  let bytes: Buffer;
+  if (typeof input === 'string') {
+    try {
+      bytes = await readFile(input);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return fail(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an image' : `cannot read the file (${shortReason(err)})`);
+    }
+  } else bytes = input;
+  if (bytes.length === 0) fail('the file is empty');
+
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    return fail(`not a readable image (${shortReason(err)})`);
+  }
+  const { width = 0, height = 0 } = meta;
+  if (width < 1 || height < 1) fail(`image has no pixels (${width}×${height})`);
+  if (width * height > maxPixels) {
+    fail(`image is ${width}×${height} (${megapixels(width * height)} MP), more than the limit of ${megapixels(maxPixels)} MP`);
+  }
+  if (meta.format === 'tiff') {
+    // libtiff only warns about strips past the end of the file (and libvips decodes them blank).
+    const extent = tiffExtent(bytes);
+    if (extent && extent.dataEnd > extent.fileLength) {
+      fail(`the TIFF file is truncated: its image data runs to byte ${extent.dataEnd}, the file ends at byte ${extent.fileLength}`);
+    }
+  }
+  return { bytes, meta, width, height };
+}
+
+/** 8-bit pixels, channels interleaved: what dataset images become before they are scaled to [0, 1]. */
+export interface PixelImage {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  data: Uint8Array;
+}
+
+/**
+ * Reads an image file as upright 8-bit gray or sRGB pixels, alpha flattened onto white, with the
+ * same checks as decodeImage; resized to exactly width × height when both are given (dataset
+ * folders of a fixed size), else at its own size.
+ */
+export async function decodePixels(input: string | Buffer, options: { channels: 1 | 3; width?: number; height?: number; name?: string }): Promise<PixelImage> {
+  const name = options.name ?? (typeof input === 'string' ? input : 'image buffer');
+  const { bytes, meta } = await openImage(input, name, MAX_INPUT_PIXELS);
+  try {
+    let pipeline = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'truncated' }).rotate().flatten({ background: '#ffffff' });
+    if (options.width && options.height) pipeline = pipeline.resize(options.width, options.height, { fit: 'fill' });
+    pipeline = options.channels === 1 ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb').removeAlpha();
+    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== options.channels) throw new ImageDecodeError(name, `decoded to ${info.channels} channels, expected ${options.channels}`);
+    return { width: info.width, height: info.height, channels: options.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw err;
+    throw new ImageDecodeError(name, `cannot decode ${meta.format ?? 'unknown'} data (${shortReason(err)})`);
+  }
+}
+
+/** An SVG drawing (charts, grids) rendered to PNG. */
+export async function svgToPng(svg: string): Promise<Buffer> {
+  return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
 const megapixels = (n: number): string => (n / 1e6).toFixed(n >= 1e7 ? 0 : 1);

@@ -1,9 +1,9 @@
 /**
  * Pictures of training: curves, confusion matrices and image grids, drawn as SVG or raw pixels
- * and written as PNG through sharp (the image adapter). Every writer is atomic.
+ * and written as PNG through the image adapter (app/image/decode.ts). Every writer is atomic.
  */
-import sharp from 'sharp';
-import { writeFileAtomic } from '../atomic.ts';
+import { encodeImage, svgToPng } from '../image/decode.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
 
 export interface Series {
   name: string;
@@ -106,10 +106,6 @@ export function confusionSvg(matrix: number[][], classes: readonly string[], tit
   return parts.join('\n');
 }
 
-export async function svgToPng(svg: string): Promise<Buffer> {
-  return sharp(Buffer.from(svg)).png().toBuffer();
-}
-
 export async function writeSvgPng(path: string, svg: string): Promise<void> {
   writeFileAtomic(path, await svgToPng(svg));
 }
@@ -153,12 +149,7 @@ export function tileGrid(
 }
 
 export async function writeGrayPng(path: string, image: { width: number; height: number; data: Uint8Array }): Promise<void> {
-  const png = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-    raw: { width: image.width, height: image.height, channels: 1 },
-  })
-    .png()
-    .toBuffer();
-  writeFileAtomic(path, png);
+  writeFileAtomic(path, await encodeImage({ ...image, channels: 1 }));
 }
 
 /**
