@@ -167,10 +167,10 @@ function attributeNumber(a: AttributeProto): number {
   return a.type === onnx.AttributeProto.AttributeType.FLOAT ? (a.f ?? 0) : toNumber(a.i);
 }
 
-function dims(t: TensorProto, rank: number, label: string): number[] {
+function dims<R extends 2 | 4>(t: TensorProto, rank: R, label: string): R extends 2 ? [number, number] : [number, number, number, number] {
   const d = (t.dims ?? []).map(toNumber);
   if (d.length !== rank) throw new Error(`${label}: initializer "${t.name}" has rank ${d.length}, expected ${rank}`);
-  return d;
+  return d as R extends 2 ? [number, number] : [number, number, number, number];
 }
 
 function intPair(attrs: Attributes, name: string, label: string): [number, number] {

@@ -85,9 +85,9 @@ export function expectedCalibrationError(logits: Float32Array, labels: ArrayLike
     for (let k = 0; k < classes; k++) sum += Math.exp(logits[row + k]! / temperature - max);
     const p = 1 / sum;
     const bin = Math.min(bins - 1, Math.floor(p * bins));
-    count[bin] += w;
-    conf[bin] += w * p;
-    if (arg === labels[i]) hits[bin] += w;
+    count[bin]! += w;
+    conf[bin]! += w * p;
+    if (arg === labels[i]) hits[bin]! += w;
   }
   let ece = 0;
   for (let b = 0; b < bins; b++) if (count[b]) ece += Math.abs(hits[b]! - conf[b]!) / total;

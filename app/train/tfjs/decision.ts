@@ -50,8 +50,8 @@ function tally(logits: Float32Array, labels: ArrayLike<number>, classes: number,
       if (z > best) (best = z), (arg = k);
     }
     const y = labels[i]!;
-    counts[y]++;
-    if (arg === y) hits[y]++;
+    counts[y]!++;
+    if (arg === y) hits[y]!++;
   }
   return { hits, counts };
 }
@@ -146,7 +146,7 @@ export function crossFittedAccuracy(logits: Float32Array, labels: ArrayLike<numb
   for (let h = 0; h < 2; h++) {
     const { offsets } = fitOffsets(logits, labels, classes, temperature, options, halves[h]);
     const t = tally(logits, labels, classes, temperature, offsets, halves[1 - h]);
-    for (let k = 0; k < classes; k++) (pooled.hits[k] += t.hits[k]!), (pooled.counts[k] += t.counts[k]!);
+    for (let k = 0; k < classes; k++) (pooled.hits[k]! += t.hits[k]!), (pooled.counts[k]! += t.counts[k]!);
   }
   return accuracyOf(pooled);
 }

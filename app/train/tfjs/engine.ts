@@ -212,7 +212,7 @@ class WorkerEngine implements GradientEngine {
       const share = (b - a) / indices.length;
       if (share === 0) return;
       const g = this.slots[k]!;
-      for (let i = 0; i < out.length; i++) out[i] += share * g[i]!;
+      for (let i = 0; i < out.length; i++) out[i]! += share * g[i]!;
       loss += share * replies[k]!.loss!;
     });
     return loss;

@@ -43,7 +43,7 @@ export function applyUpdate(weights: Float32Array, grads: Float32Array, state: O
       if (!trainable[k]) return;
       for (let i = p.offset; i < p.offset + p.size; i++) {
         m[i] = mu * m[i]! + grads[i]!;
-        weights[i] -= learningRate * m[i]!;
+        weights[i]! -= learningRate * m[i]!;
       }
     });
     return;

@@ -381,7 +381,7 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrM
           }
         }
         const from = ((b * oh + yr) * ow + yc) * c;
-        for (let d = 0; d < c; d++) if (at[d]! >= 0) dxs[at[d]!] += dys[from + d]!;
+        for (let d = 0; d < c; d++) if (at[d]! >= 0) dxs[at[d]!]! += dys[from + d]!;
       }
     }
   }
