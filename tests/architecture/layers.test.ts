@@ -9,21 +9,26 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 
-/** Each layer and the layers it may import, besides itself. Lower layers never import higher ones. */
+/**
+ * Each layer and the layers it may import, besides itself. Lower layers never import higher ones.
+ * `contract` (the UI boundary's types) and `shared` (pure, browser-safe helpers) are what the
+ * renderer may use.
+ */
 export const LAYERS: Record<string, readonly string[]> = {
   contract: [],
-  base: ['contract'],
-  nn: ['base', 'contract'],
-  image: ['base', 'contract'],
-  data: ['image', 'base', 'contract'],
-  onnx: ['nn', 'base', 'contract'],
-  recognize: ['onnx', 'data', 'image', 'base', 'contract'],
-  train: ['recognize', 'onnx', 'data', 'nn', 'image', 'base', 'contract'],
-  services: ['train', 'recognize', 'onnx', 'data', 'nn', 'image', 'base', 'contract'],
-  server: ['services', 'base', 'contract'],
-  cli: ['server', 'services', 'train', 'recognize', 'onnx', 'data', 'nn', 'image', 'base', 'contract'],
-  main: ['services', 'base', 'contract'],
-  renderer: ['contract'],
+  shared: ['contract'],
+  base: ['shared', 'contract'],
+  nn: ['base', 'shared', 'contract'],
+  image: ['base', 'shared', 'contract'],
+  data: ['image', 'base', 'shared', 'contract'],
+  onnx: ['nn', 'base', 'shared', 'contract'],
+  recognize: ['onnx', 'data', 'image', 'base', 'shared', 'contract'],
+  train: ['recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
+  services: ['train', 'recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
+  server: ['services', 'base', 'shared', 'contract'],
+  cli: ['server', 'services', 'train', 'recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
+  main: ['services', 'base', 'shared', 'contract'],
+  renderer: ['shared', 'contract'],
 };
 
 /** Packages that only one place may use: each native module sits behind one small adapter. */
@@ -89,7 +94,8 @@ export function violations(files: readonly string[], read: (file: string) => str
             bad.push(`${file}: ${spec} (only its adapter may import ${pkg})`);
           }
         }
-        if (from === 'renderer' && spec.startsWith('node:')) bad.push(`${file}: ${spec} (the renderer runs in a browser)`);
+        if ((from === 'renderer' || from === 'shared') && spec.startsWith('node:')) bad.push(`${file}: ${spec} (${from} code runs in a browser)`);
+        if (from === 'shared' && !spec.startsWith('node:')) bad.push(`${file}: ${spec} (shared code is plain TypeScript, no packages)`);
       }
     }
   }
@@ -123,7 +129,7 @@ describe('layers', () => {
       'app/data/y.ts: sharp (only its adapter may import sharp)',
       'app/data/y.ts: ../../tests/helpers/fixtures.ts (product code may not use tests/ or bench/; put such tests under tests/)',
       'renderer/src/z.ts: ../../app/recognize/document.ts (renderer may not import recognize)',
-      'renderer/src/z.ts: node:fs (the renderer runs in a browser)',
+      'renderer/src/z.ts: node:fs (renderer code runs in a browser)',
     ]);
   });
 });
