@@ -4,12 +4,10 @@
  * polygon, baseline and text. Coordinates are pixels of the page image.
  */
 import { XMLParser } from 'fast-xml-parser';
+import type { Point } from '../image/gray.ts';
 import { DatasetError } from './files.ts';
 
-export interface Point {
-  x: number;
-  y: number;
-}
+export type { Point };
 
 export interface TextLine {
   id: string;

@@ -12,6 +12,12 @@ export interface GrayImage {
   data: Float32Array;
 }
 
+/** A point in pixels of a page (outlines and baselines of lines). */
+export interface Point {
+  x: number;
+  y: number;
+}
+
 /** Axis-aligned box in pixels: [x0, x1) × [y0, y1). */
 export interface Box {
   x0: number;
