@@ -42,6 +42,8 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   parseTagValue: false,
   trimValues: false,
+  // eScriptorium writes apostrophes as &#x27;: numeric references are characters, not text.
+  htmlEntities: true,
   isArray: (name) => ARRAYS.has(name),
 });
 

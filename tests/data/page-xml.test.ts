@@ -72,6 +72,11 @@ describe('ALTO and PAGE XML', () => {
     expect(p.regions[1]!.lines[0]!.text).toBe('');
   });
 
+  it('numeric character references are the characters they name (eScriptorium writes apostrophes so)', () => {
+    const xml = writeAlto(page).replace(/CONTENT="[^"]*"/, 'CONTENT="l&#x27;une &amp; l&#39;autre, &#233;t&#xE9;"');
+    expect(readPageXml(xml, 'x.xml').page.regions[0]!.lines[0]!.text).toBe("l'une & l'autre, été");
+  });
+
   it('refuses what is not a page, naming the file and the problem', () => {
     expect(() => readPageXml('<alto><Layout>', 'cut.xml')).toThrow(/cut\.xml: not well-formed XML/);
     expect(() => readPageXml('<html><body/></html>', 'web.xml')).toThrow(/web\.xml: neither ALTO nor PAGE XML \(root element html\)/);
