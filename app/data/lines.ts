@@ -1,0 +1,157 @@
+/**
+ * Line datasets for the line recogniser: a folder of page images with their ALTO or PAGE XML
+ * (the lines cut out along their baselines), or a folder of line images with a `.txt`
+ * transcription beside each. Lines are kept as 8-bit ink of a fixed height, so the 5,684 lines of
+ * the Copiste pages take about 160 MB, not four times that.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { inkMap } from '../image/background.ts';
+import { decodeImage, ImageDecodeError } from '../image/decode.ts';
+import type { GrayImage } from '../image/gray.ts';
+import { cutLine, LINE_HEIGHT } from '../image/line-image.ts';
+import { DatasetError } from './files.ts';
+import { readPageXml } from './page-xml.ts';
+
+export interface LineSample {
+  /** height × width ink, 0 (paper) .. 255 (ink), row-major. */
+  ink: Uint8Array;
+  width: number;
+  height: number;
+  text: string;
+  /** Who wrote it: lines of one writer stay on one side of a train/validation split. */
+  writer: string;
+  /** Page file and line id, or the line image's file, for messages and reports. */
+  source: string;
+}
+
+export interface LineDataset {
+  lines: LineSample[];
+  /** What was read, for model cards: folder, kind, pages, lines, writers. */
+  description: string;
+}
+
+export interface LineDatasetOptions {
+  height?: number;
+  /** Called after each page or line image. */
+  onProgress?(done: number, total: number): void;
+}
+
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp']);
+
+/**
+ * Pages whose names differ only by a trailing `_1`, `_2` are one text by one writer (the
+ * Copiste pages, one writer per text); any other page is its own writer.
+ */
+export function writerOf(pageName: string): string {
+  return pageName.replace(/_\d$/, '');
+}
+
+export async function loadLineDataset(dir: string, options: LineDatasetOptions = {}): Promise<LineDataset> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DatasetError(dir, 'folder not found');
+  const files = listFiles(dir);
+  const xmls = files.filter((f) => extname(f).toLowerCase() === '.xml');
+  const texts = files.filter((f) => extname(f).toLowerCase() === '.txt');
+  if (xmls.length) return loadPages(dir, xmls, files, options);
+  if (texts.length) return loadLineImages(dir, texts, options);
+  throw new DatasetError(dir, 'no ALTO/PAGE .xml files and no line images with .txt transcriptions found');
+}
+
+/** Files of a folder and of its subfolders one level down (`alto/` beside `jpg/`, as the Copiste data). */
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    const stat = statSync(path); // follows links
+    if (stat.isFile()) out.push(path);
+    else if (stat.isDirectory()) for (const sub of readdirSync(path).sort()) if (statSync(join(path, sub)).isFile()) out.push(join(path, sub));
+  }
+  return out;
+}
+
+async function loadPages(dir: string, xmls: string[], files: string[], options: LineDatasetOptions): Promise<LineDataset> {
+  const height = options.height ?? LINE_HEIGHT;
+  const images = new Map(files.filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).map((f) => [basename(f), f]));
+  const byStem = new Map([...images].map(([name, path]) => [name.slice(0, -extname(name).length), path]));
+  const lines: LineSample[] = [];
+  const writers = new Set<string>();
+  for (const [i, xml] of xmls.entries()) {
+    const { page } = readPageXml(readFileSync(xml, 'utf8'), xml);
+    const stem = basename(xml, extname(xml));
+    const imagePath = images.get(basename(page.imageFile)) ?? byStem.get(stem);
+    if (!imagePath) throw new DatasetError(xml, `its image ${page.imageFile || stem + '.*'} is not in ${dir}`);
+    let image;
+    try {
+      image = await decodeImage(imagePath);
+    } catch (err) {
+      if (err instanceof ImageDecodeError) throw new DatasetError(imagePath, err.message.slice(imagePath.length + 2), { cause: err });
+      throw err;
+    }
+    if (image.width !== page.width || image.height !== page.height) {
+      throw new DatasetError(xml, `the page is ${page.width}×${page.height} but its image ${basename(imagePath)} is ${image.width}×${image.height}`);
+    }
+    const ink = inkMap(image);
+    const writer = writerOf(stem);
+    writers.add(writer);
+    for (const line of page.regions.flatMap((r) => r.lines)) {
+      if (!line.text.trim()) continue;
+      lines.push({ ...toBytes(cutLine(ink, line, height)), text: line.text, writer, source: `${basename(xml)}#${line.id}` });
+    }
+    options.onProgress?.(i + 1, xmls.length);
+  }
+  return { lines, description: `${dir}: ${xmls.length} pages with ALTO/PAGE XML, ${lines.length} lines, ${writers.size} writers` };
+}
+
+async function loadLineImages(dir: string, texts: string[], options: LineDatasetOptions): Promise<LineDataset> {
+  const height = options.height ?? LINE_HEIGHT;
+  const lines: LineSample[] = [];
+  for (const [i, txt] of texts.entries()) {
+    const stem = txt.slice(0, -extname(txt).length);
+    const imagePath = [...IMAGE_EXT].map((e) => stem + e).find((p) => existsSync(p));
+    if (!imagePath) throw new DatasetError(txt, 'no line image beside it (expected the same name with .png, .jpg, .tif or .webp)');
+    const text = readFileSync(txt, 'utf8').replace(/\s+/g, ' ').trim();
+    let image;
+    try {
+      image = await decodeImage(imagePath);
+    } catch (err) {
+      if (err instanceof ImageDecodeError) throw new DatasetError(imagePath, err.message.slice(imagePath.length + 2), { cause: err });
+      throw err;
+    }
+    const ink = inkMap(image);
+    const box = [
+      { x: 0, y: 0 },
+      { x: ink.width, y: 0 },
+      { x: ink.width, y: ink.height },
+      { x: 0, y: ink.height },
+    ];
+    if (text) lines.push({ ...toBytes(cutLine(ink, { polygon: box, baseline: [] }, height)), text, writer: basename(stem), source: basename(imagePath) });
+    options.onProgress?.(i + 1, texts.length);
+  }
+  return { lines, description: `${dir}: ${lines.length} line images with transcriptions` };
+}
+
+function toBytes(img: GrayImage): Pick<LineSample, 'ink' | 'width' | 'height'> {
+  const ink = new Uint8Array(img.data.length);
+  for (let i = 0; i < ink.length; i++) ink[i] = Math.round(Math.min(1, Math.max(0, img.data[i]!)) * 255);
+  return { ink, width: img.width, height: img.height };
+}
+
+/**
+ * Splits by writer: about `share` of the writers (never of the lines) go to validation, chosen
+ * by a hash of their names, so the split does not move when lines or pages are added.
+ */
+export function splitByWriter(lines: readonly LineSample[], share = 0.1): { train: number[]; validation: number[] } {
+  const train: number[] = [];
+  const validation: number[] = [];
+  lines.forEach((l, i) => (hashShare(l.writer) < share ? validation : train).push(i));
+  return { train, validation };
+}
+
+function hashShare(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  // FNV-1a leaves names that differ in their last characters close; mix the bits (murmur3's finaliser).
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
+}
