@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../app/base/random.ts';
+import type { LabelledImages } from '../../app/data/glyphs.ts';
+import { GlyphBank, renderLine } from '../../app/data/synthetic-lines.ts';
+import { Charset } from '../../app/recognize/charset.ts';
+import { greedyDecode } from '../../app/recognize/ctc-decode.ts';
+import { selectBackend } from '../../app/train/tfjs/backend.ts';
+import { ctcLossTf, framesOf, initialLineWeights, lineLogits, lineParamLayout, type LineArchitecture } from '../../app/train/tfjs/line-model.ts';
+
+/** 'a' a solid block, 'b' a hollow square: two shapes a small network can tell apart. */
+function bank(): GlyphBank {
+  const pixels = new Float32Array(2 * 256);
+  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) {
+    pixels[y * 16 + x] = 1;
+    pixels[256 + y * 16 + x] = x < 3 || y < 3 || x > 12 || y > 12 ? 1 : 0;
+  }
+  const set: LabelledImages = { count: 2, height: 16, width: 16, channels: 1, pixels, labels: Int32Array.of(0, 1), classes: ['a', 'b'], source: 'test' };
+  return new GlyphBank([set]);
+}
+
+describe('line model', () => {
+  it('learns to read short lines with CTC: the loss falls and greedy decoding gives the text', async () => {
+    await selectBackend({ start: 'wasm' });
+    const charset = new Charset(['a', 'b', ' ']);
+    const arch: LineArchitecture = { height: 16, convs: [{ filters: 8, pool: [2, 2] }, { filters: 16, pool: [2, 1] }], seq: [{ filters: 32, kernel: 3 }, { filters: 32, kernel: 3 }], classes: charset.size, dropout: 0 };
+    const texts = ['ab', 'ba', 'aab', 'b ab', 'bba', 'a b'];
+    const style = { slant: 0, letterGap: 0.4, wordGap: 1, stroke: 0, ruled: false, blur: false, noise: 0, xHeight: 1 } as const;
+    const lines = texts.map((t) => renderLine(t, bank(), createRng(1), { ...style }, 16));
+    const width = Math.max(...lines.map((l) => l.width));
+    const x = new Float32Array(lines.length * 16 * width);
+    lines.forEach((l, n) => { for (let r = 0; r < 16; r++) x.set(l.data.subarray(r * l.width, (r + 1) * l.width), (n * 16 + r) * width); });
+    const input = tf.tensor4d(x, [lines.length, 16, width, 1]);
+    const labels = texts.map((t) => charset.encode(t).labels);
+    const frames = lines.map((l) => framesOf(arch, l.width));
+
+    const layout = lineParamLayout(arch);
+    const flat = initialLineWeights(layout, 3);
+    const params = layout.map((p) => tf.variable(tf.tensor(flat.subarray(p.offset, p.offset + p.size), p.shape)));
+    const optimizer = tf.train.adam(0.02);
+    const lossOf = () => ctcLossTf(tf, lineLogits(tf, arch, params, input, true), labels, frames);
+    const first = lossOf().dataSync()[0]!;
+    let last = first;
+    for (let step = 0; step < 1500 && last > 0.01; step++) last = optimizer.minimize(lossOf, true)!.dataSync()[0]!;
+    expect(last).toBeLessThan(first / 10);
+
+    const probs = tf.softmax(lineLogits(tf, arch, params, input)).dataSync() as Float32Array;
+    const T = probs.length / (lines.length * charset.size);
+    const read = texts.map((_, n) => greedyDecode(probs.subarray(n * T * charset.size, (n * T + frames[n]!) * charset.size), frames[n]!, charset).text);
+    expect(read).toEqual(texts);
+  }, 60_000);
+
+  it('the CTC gradient that TF.js sees is the loss module\'s, divided over the batch', () => {
+    const logits = tf.randomNormal([2, 5, 4], 0, 1, 'float32', 7) as tf.Tensor3D;
+    const grad = tf.grad((l: tf.Tensor) => ctcLossTf(tf, l as tf.Tensor3D, [[1, 2], [3]], [5, 3]))(logits);
+    const h = 1e-2;
+    const data = logits.dataSync();
+    const at = [3, 17, 25];
+    for (const i of at) {
+      const plus = data.slice();
+      const minus = data.slice();
+      plus[i]! += h;
+      minus[i]! -= h;
+      const f = (v: Float32Array) => ctcLossTf(tf, tf.tensor3d(v, [2, 5, 4]), [[1, 2], [3]], [5, 3]).dataSync()[0]!;
+      expect(grad.dataSync()[i]).toBeCloseTo((f(plus) - f(minus)) / (2 * h), 2);
+    }
+    expect(grad.dataSync().slice(2 * 20 - 8).every((v) => v === 0)).toBe(true); // frames past the second line's 3
+  });
+});
