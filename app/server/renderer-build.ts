@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type * as Vite from 'vite';
 import { projectRoot } from '../base/paths.ts';
 
 export const RENDERER_OUT = join(projectRoot, 'out', 'renderer');
@@ -16,7 +17,7 @@ export function rendererBuilt(dir = RENDERER_OUT): boolean {
 
 export async function buildRenderer(outDir = RENDERER_OUT, log: (line: string) => void = () => {}): Promise<string> {
   if (!existsSync(RENDERER_CONFIG)) throw new Error(`cannot build the UI: ${RENDERER_CONFIG} is missing`);
-  let vite: typeof import('vite');
+  let vite: typeof Vite;
   try {
     vite = await import('vite');
   } catch {
@@ -37,7 +38,7 @@ export async function buildRenderer(outDir = RENDERER_OUT, log: (line: string) =
   return outDir;
 }
 
-/** Whether the build is older than any renderer source (or the contract it imports). */
+/** Whether the build is older than any renderer source (or the contract and shared helpers it imports). */
 export function rendererStale(outDir = RENDERER_OUT): boolean {
   if (!rendererBuilt(outDir)) return true;
   const built = statSync(join(outDir, 'index.html')).mtimeMs;
@@ -46,5 +47,5 @@ export function rendererStale(outDir = RENDERER_OUT): boolean {
     if (!info.isDirectory()) return info.mtimeMs;
     return Math.max(info.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
   };
-  return newest(join(projectRoot, 'renderer')) > built || newest(join(projectRoot, 'app', 'contract.ts')) > built;
+  return [join(projectRoot, 'renderer'), join(projectRoot, 'app', 'contract.ts'), join(projectRoot, 'app', 'shared')].some((path) => newest(path) > built);
 }

@@ -4,6 +4,7 @@
  */
 import { encodeImage, svgToPng } from '../image/decode.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
+import { niceTicks } from '../shared/ticks.ts';
 
 export interface Series {
   name: string;
@@ -15,16 +16,6 @@ const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
-function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
-  return ticks;
 }
 
 /** A line chart of one or more series over epochs (x = 1..n). */
@@ -98,7 +89,8 @@ export function confusionSvg(matrix: number[][], classes: readonly string[], tit
       // Diagonal in blue, errors in red, so confusions stand out even when small.
       const strength = i === j ? frac : Math.min(1, frac * 4);
       const fill = i === j ? `rgba(37,99,235,${strength.toFixed(3)})` : `rgba(220,38,38,${strength.toFixed(3)})`;
-      parts.push(`<rect x="${m.left + j * cell}" y="${m.top + i * cell}" width="${cell}" height="${cell}" fill="${fill}"><title>${escapeXml(classes[i]!)}→${escapeXml(classes[j]!)}: ${row[j]}</title></rect>`);
+      const title = `<title>${escapeXml(classes[i]!)}→${escapeXml(classes[j]!)}: ${row[j]}</title>`;
+      parts.push(`<rect x="${m.left + j * cell}" y="${m.top + i * cell}" width="${cell}" height="${cell}" fill="${fill}">${title}</rect>`);
     }
   }
   parts.push(`<rect x="${m.left}" y="${m.top}" width="${k * cell}" height="${k * cell}" fill="none" stroke="#6b7280"/>`);
@@ -133,7 +125,12 @@ export function tileGrid(
     const tile = tiles.subarray(t * size, (t + 1) * size);
     let lo = opts.range?.[0] ?? Infinity;
     let hi = opts.range?.[1] ?? -Infinity;
-    if (!opts.range) for (const v of tile) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    if (!opts.range) {
+      for (const v of tile) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
     const scale = hi > lo ? 255 / (hi - lo) : 0;
     const ox = (gap + (t % columns) * (tileW + gap)) * zoom;
     const oy = (gap + Math.floor(t / columns) * (tileH + gap)) * zoom;

@@ -54,7 +54,7 @@ describe('line model', () => {
     const logits = tf.randomNormal([2, 5, 4], 0, 1, 'float32', 7) as tf.Tensor3D;
     const grad = tf.grad((l: tf.Tensor) => ctcLossTf(tf, l as tf.Tensor3D, [[1, 2], [3]], [5, 3]))(logits);
     const h = 1e-2;
-    const data = logits.dataSync();
+    const data = logits.dataSync() as Float32Array;
     const at = [3, 17, 25];
     for (const i of at) {
       const plus = data.slice();

@@ -115,7 +115,7 @@ export function lineLogits(tf: Tf, a: LineArchitecture, params: readonly tfjs.Te
     let h: tfjs.Tensor4D = x;
     for (const c of a.convs) {
       const conv = tf.conv2d(h, params[k++] as tfjs.Tensor4D, 1, 'same');
-      h = tf.maxPool(tf.relu(tf.add(conv, params[k++]!)), c.pool, c.pool, 'valid');
+      h = tf.maxPool(tf.relu(tf.add(conv, params[k++]!)) as tfjs.Tensor4D, c.pool, c.pool, 'valid');
     }
     const [batch, rows, frames, channels] = h.shape;
     // Each frame is one column of the feature map: its rows × channels are the frame's features.
@@ -138,16 +138,17 @@ export function lineLogits(tf: Tf, a: LineArchitecture, params: readonly tfjs.Te
  */
 export function ctcLossTf(tf: Tf, logits: tfjs.Tensor3D, labels: readonly ArrayLike<number>[], frameCounts: readonly number[]): tfjs.Scalar {
   const [batch, frames, classes] = logits.shape;
-  const loss = tf.customGrad((x, save) => {
+  const loss = tf.customGrad((...args: (tfjs.Tensor | tfjs.GradSaveFunc)[]) => {
+    const [x, save] = args as [tfjs.Tensor, tfjs.GradSaveFunc];
     const grad = new Float32Array(batch * frames * classes);
-    const losses = ctcLossBatch({ logits: (x as tfjs.Tensor).dataSync() as Float32Array, batch, frames, classes, frameCounts, labels }, grad, { zeroInfinity: true });
+    const losses = ctcLossBatch({ logits: x.dataSync() as Float32Array, batch, frames, classes, frameCounts, labels }, grad, { zeroInfinity: true });
     const gradient = tf.tensor3d(grad, [batch, frames, classes]);
     save([gradient]);
     let sum = 0;
     for (const l of losses) sum += l;
     return {
-      value: tf.scalar(sum / batch),
-      gradFunc: (dy, saved) => [tf.mul(saved[0]!, tf.div(dy, batch))],
+      value: tf.scalar(sum / batch) as tfjs.Scalar,
+      gradFunc: (dy: tfjs.Tensor | tfjs.Tensor[], saved: tfjs.Tensor[]) => [tf.mul(saved[0]!, tf.div(dy as tfjs.Tensor, batch))],
     };
   });
   return loss(logits) as tfjs.Scalar;
