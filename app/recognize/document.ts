@@ -4,6 +4,7 @@
  * top-k. Plain text, JSON and hOCR are renderings of the same tree.
  */
 import type { Box } from '../image/gray.ts';
+import { textOfRows, textOfWords } from '../shared/page-text.ts';
 import type { Candidate, Reading } from './words.ts';
 
 export interface GlyphNode {
@@ -43,12 +44,12 @@ export interface Page {
 /** The text of a row node from its words. */
 export function rowNode(box: Box, words: WordNode[]): RowNode {
   const confidence = words.length ? words.reduce((s, w) => s + w.confidence, 0) / words.length : 1;
-  return { box, text: words.map((w) => w.text).join(' '), confidence, words };
+  return { box, text: textOfWords(words), confidence, words };
 }
 
 /** Plain text: one line per row, words separated by single spaces. Empty page → empty string. */
 export function pageText(page: Page): string {
-  return page.rows.map((r) => r.text).join('\n');
+  return textOfRows(page.rows);
 }
 
 const round = (v: number, digits = 4): number => Number(v.toFixed(digits));
@@ -114,9 +115,13 @@ export function pageHocr(page: Page): string {
     lines.push(`<span class="ocr_line" id="line_${r + 1}" title="${bbox(row.box)}">`);
     row.words.forEach((word, w) => {
       const glyphs = word.glyphs
-        .map((g, k) => `<span class="ocrx_cinfo" id="char_${r + 1}_${w + 1}_${k + 1}" title="${bbox(g.box)}; x_confs ${(g.confidence * 100).toFixed(1)}">${escapeXml(g.label)}</span>`)
+        .map((g, k) => {
+          const title = `${bbox(g.box)}; x_confs ${(g.confidence * 100).toFixed(1)}`;
+          return `<span class="ocrx_cinfo" id="char_${r + 1}_${w + 1}_${k + 1}" title="${title}">${escapeXml(g.label)}</span>`;
+        })
         .join('');
-      lines.push(`<span class="ocrx_word" id="word_${r + 1}_${w + 1}" title="${bbox(word.box)}; x_wconf ${Math.round(word.confidence * 100)}">${glyphs}</span>`);
+      const title = `${bbox(word.box)}; x_wconf ${Math.round(word.confidence * 100)}`;
+      lines.push(`<span class="ocrx_word" id="word_${r + 1}_${w + 1}" title="${title}">${glyphs}</span>`);
     });
     lines.push('</span>');
   });

@@ -8,6 +8,7 @@ import { basename, extname } from 'node:path';
 import { ContractError, GLYPH_VALUES, type BoxDTO, type ExportFormat, type GlyphDTO, type PageDTO, type RowDTO } from '../contract.ts';
 import type { Box } from '../image/gray.ts';
 import { pageHocr, pageJson, pageText, type GlyphNode, type Page } from '../recognize/document.ts';
+import { relabelPage, relabelRows } from '../shared/page-text.ts';
 import type { ReadPage } from './recognizer-client.ts';
 
 /** Pages kept for corrections and export. */
@@ -42,23 +43,11 @@ export class PageStore {
     const kept = this.get(pageId);
     const node = kept.nodes.get(glyphId);
     if (!node) throw new ContractError('not-found', `page ${pageId} has no glyph '${glyphId}'`);
-    node.label = label;
-    for (const row of kept.page.rows) {
-      for (const word of row.words) word.text = word.glyphs.map((g) => g.label).join('');
-      row.text = row.words.map((w) => w.text).join(' ');
-    }
-    let glyph: GlyphDTO | undefined;
-    for (const row of kept.dto.rows) {
-      for (const word of row.words) {
-        for (const g of word.glyphs) {
-          if (g.id === glyphId) Object.assign(g, { label, corrected: true }), (glyph = g);
-        }
-        word.text = word.glyphs.map((g) => g.label).join('');
-      }
-      row.text = row.words.map((w) => w.text).join(' ');
-    }
-    kept.dto.text = pageText(kept.page);
-    return { page: kept.dto, glyph: glyph! };
+    const relabelled: GlyphNode = { ...node, label };
+    kept.nodes.set(glyphId, relabelled);
+    kept.page = { ...kept.page, rows: relabelRows(kept.page.rows, (g) => (g === node ? relabelled : g)) };
+    kept.dto = relabelPage(kept.dto, glyphId, label);
+    return this.glyph(pageId, glyphId);
   }
 
   glyph(pageId: string, glyphId: string): { page: PageDTO; glyph: GlyphDTO } {

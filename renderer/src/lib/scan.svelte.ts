@@ -1,8 +1,8 @@
 /** The Scan view's state: the images dropped, their recognised pages, and corrections. */
 import { LIMITS, type ExportFormat, type GlyphDTO, type HwrApi, type PageDTO } from '../../../app/contract.ts';
+import { relabelPage } from '../../../app/shared/page-text.ts';
 import type { AppState } from './app.svelte.ts';
 import { downloadText } from './download.ts';
-import { relabel } from './pages.ts';
 
 export interface ScanEntry {
   key: string;
@@ -64,7 +64,8 @@ export class ScanState {
         this.app.report(new Error(`${file.name} is ${(file.size / 1048576).toFixed(0)} MB; the limit is ${LIMITS.imageBytes / 1048576} MB`));
         continue;
       }
-      const entry: ScanEntry = { key: `scan-${++this.counter}`, name: file.name, url: URL.createObjectURL(file), status: 'waiting', stage: 'waiting', progress: 0, page: null };
+      const key = `scan-${++this.counter}`;
+      const entry: ScanEntry = { key, name: file.name, url: URL.createObjectURL(file), status: 'waiting', stage: 'waiting', progress: 0, page: null };
       added.push(entry);
       this.queue = this.queue.then(() => this.read(entry.key, file));
     }
@@ -113,7 +114,7 @@ export class ScanState {
       this.app.report(err);
       return false;
     }
-    this.patch(entry.key, { page: relabel(entry.page, glyph.id, label) });
+    this.patch(entry.key, { page: relabelPage(entry.page, glyph.id, label) });
     this.selected = null;
     return true;
   }
