@@ -1,0 +1,62 @@
+/**
+ * A character n-gram language model for decoding lines: how likely each next character is
+ * after the few before it. Witten–Bell interpolation (each order backs off to the shorter
+ * context in proportion to how many different characters that context has been seen with), so
+ * unseen characters keep a small probability and the model is a true distribution.
+ */
+
+/** Context marker for the start of a line. */
+const START = '\u0002';
+
+export class CharLm {
+  /** context → (next character → count); contexts of length 0..order-1. */
+  private readonly counts = new Map<string, Map<string, number>>();
+  private readonly totals = new Map<string, number>();
+  private readonly vocabulary = new Set<string>();
+
+  constructor(readonly order = 6) {
+    if (!Number.isInteger(order) || order < 1 || order > 12) throw new RangeError(`CharLm: order must be 1..12, got ${order}`);
+  }
+
+  /** Adds texts (lines or words, each read from its start). */
+  train(texts: Iterable<string>): this {
+    for (const text of texts) {
+      const chars = [...START.repeat(this.order - 1), ...text];
+      for (let i = this.order - 1; i < chars.length; i++) {
+        const next = chars[i]!;
+        this.vocabulary.add(next);
+        for (let n = 0; n < this.order; n++) {
+          const context = chars.slice(i - n, i).join('');
+          let row = this.counts.get(context);
+          if (!row) this.counts.set(context, (row = new Map()));
+          row.set(next, (row.get(next) ?? 0) + 1);
+          this.totals.set(context, (this.totals.get(context) ?? 0) + 1);
+        }
+      }
+    }
+    return this;
+  }
+
+  /** log P(next | the text before it), natural log. */
+  logProb(before: string, next: string): number {
+    const history = [...START.repeat(this.order - 1), ...before].slice(-(this.order - 1)).join('');
+    // Uniform over the vocabulary and one unseen character, then each longer context on top.
+    let p = 1 / (this.vocabulary.size + 1);
+    const chars = [...history];
+    for (let n = 0; n <= chars.length; n++) {
+      const context = chars.slice(chars.length - n).join('');
+      const row = this.counts.get(context);
+      if (!row) break;
+      const total = this.totals.get(context)!;
+      const types = row.size;
+      const lambda = total / (total + types);
+      p = lambda * ((row.get(next) ?? 0) / total) + (1 - lambda) * p;
+    }
+    return Math.log(p);
+  }
+
+  /** Contexts stored, for the model card. */
+  get size(): number {
+    return this.counts.size;
+  }
+}
