@@ -10,8 +10,8 @@ export function cerText(text: string): string {
   return text.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
 
-/** Edit distance (insertions, deletions, substitutions, each 1), two rows of memory. */
-export function levenshtein(a: string, b: string): number {
+/** Edit distance (insertions, deletions, substitutions, each 1), two rows of memory; strings or word lists. */
+export function levenshtein<T>(a: string | readonly T[], b: string | readonly T[]): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   let cur = new Array<number>(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
@@ -39,6 +39,21 @@ export function cerCount(recognised: string, truth: string): CerCount {
 export function cer(counts: readonly CerCount[]): number {
   const length = counts.reduce((n, c) => n + c.length, 0);
   return length === 0 ? 0 : counts.reduce((n, c) => n + c.distance, 0) / length;
+}
+
+/**
+ * Line text as the line recogniser is judged (the Copiste README): composed accents, whitespace
+ * runs as one space, case and punctuation kept.
+ */
+export function lineText(text: string): string {
+  return text.normalize('NFC').replace(/\s+/g, ' ').trim();
+}
+
+/** Character and word distances of a recognised line or page against its truth, for CER and WER. */
+export function lineCounts(recognised: string, truth: string): { chars: CerCount; words: CerCount } {
+  const [r, t] = [lineText(recognised), lineText(truth)];
+  const [rw, tw] = [r ? r.split(' ') : [], t ? t.split(' ') : []];
+  return { chars: { distance: levenshtein([...r], [...t]), length: [...t].length }, words: { distance: levenshtein(rw, tw), length: tw.length } };
 }
 
 /**
