@@ -1,5 +1,5 @@
 /**
- * Cuts each character out of the ink map and frames it like a training glyph (app/data/frame.ts):
+ * Cuts each character out of the ink map and frames it like a training glyph (app/image/frame.ts):
  * only the character's own ink (its components, with their soft fringe, never a neighbour's),
  * contrast stretched so stroke cores are 1, and strokes thickened or thinned so that after
  * framing they are about as wide as EMNIST's (3 px in a 22 px box).
@@ -148,7 +148,8 @@ export function measureStroke(data: ArrayLike<number>, w: number, h: number): nu
     for (let x = 0; x < w; x++) {
       if (data[y * w + x]! <= 0.5) continue;
       area++;
-      if (x === 0 || y === 0 || x === w - 1 || y === h - 1 || data[y * w + x - 1]! <= 0.5 || data[y * w + x + 1]! <= 0.5 || data[(y - 1) * w + x]! <= 0.5 || data[(y + 1) * w + x]! <= 0.5) {
+      const onEdge = x === 0 || y === 0 || x === w - 1 || y === h - 1;
+      if (onEdge || data[y * w + x - 1]! <= 0.5 || data[y * w + x + 1]! <= 0.5 || data[(y - 1) * w + x]! <= 0.5 || data[(y + 1) * w + x]! <= 0.5) {
         border++;
       }
     }

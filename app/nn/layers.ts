@@ -84,7 +84,8 @@ class ProductParam implements Param {
 }
 
 /**
- * A layer owns its forward and its backward (micrograd style). Data flows as row-major
+ * A layer owns its forward and its hand-written backward pass (no autograd tape: each layer
+ * derives its own gradients, whole matrices at a time). Data flows as row-major
  * matrices of n rows (samples): forward takes n × inputSize and returns n × outputSize.
  * The returned array belongs to the layer and stays valid until its next forward.
  * backward takes dL/dy for the last forward, sets the gradients of the layer's parameters

@@ -4,14 +4,11 @@
  * <id>.json beside it (label, time, where it came from). The folder stays an image-folder
  * dataset, so training and personalisation read it as it is.
  *
- * Why files and not SQLite: each write is one temp file renamed over its name (app/base/atomic.ts,
- * flushed to the disk), so a crash mid-write leaves the sample whole or absent, never torn; the
- * images stay ordinary files the user can open, copy and back up; and there is no native module
- * to ship. better-sqlite3 would give the same safety through its journal, but it uses V8's API
- * rather than N-API, so it must be rebuilt for every Electron ABI and unpacked from the asar
- * (v13 also crashes on this project's Node 20). The two files of a sample are not written in
- * one step, so `repair` (run when the store opens) settles every state a crash can leave
- * between them; the order of the writes below is what makes that possible:
+ * Files, not a database: each write is one temp file renamed over its name (app/base/atomic.ts),
+ * so a crash leaves a sample whole or absent; the images stay files the user can open and back
+ * up; and there is no native module to rebuild for Electron. A sample's two files are written
+ * one after the other, so `repair` (run when the store opens) settles what a crash between them
+ * leaves; the order of the writes makes that possible:
  *
  * - save:    PNG, then JSON. A PNG without its JSON is kept, labelled by its folder (only the
  *            provenance is lost: source 'unknown').

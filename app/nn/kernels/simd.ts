@@ -1,7 +1,7 @@
 // WebAssembly SIMD kernels of the engine (AssemblyScript → simd.wasm / simd-relaxed.wasm).
 //
 // Raw kernels on byte addresses in one shared memory: no allocation, no runtime. The caller
-// (kernels/wasm.ts, and the worker threads of kernels/thread.mjs) owns every buffer.
+// (kernels/wasm.ts, and the kernel threads of kernels/thread.mjs) owns every buffer.
 // Matrices are row-major; `ld*` is the row stride in floats, so a kernel can work on a block
 // of columns of a wider matrix (that is how work is split between threads).
 //
@@ -235,7 +235,7 @@ export function col_sums(m: i32, n: i32, a: usize, lda: i32, out: usize): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// exp and the activations, four lanes at a time. Codes match ACTIVATION_CODES in activations.ts.
+// exp and the activations, four lanes at a time. Codes match each `code` in app/nn/activations.ts.
 
 const IDENTITY = 0, SIGMOID = 1, TANH = 2, RELU = 3;
 

@@ -1,7 +1,7 @@
 /**
  * From pen strokes to the ink the back end frames into the 32×32 glyph a model sees. The strokes
  * are drawn again at a fixed scale (the longer side of the drawing 84 px, pens 13 px wide), so
- * that after app/data/frame.ts (the very framing of the training data and the OCR crops: box
+ * that after app/image/frame.ts (the very framing of the training data and the OCR crops: box
  * 22 px, centred) the strokes are about 3 px wide with soft edges, like EMNIST's, however large
  * or small the user wrote. Pure arithmetic, no canvas: the same strokes give the same ink
  * everywhere, and it is testable.
