@@ -2,7 +2,7 @@
  * Builds the project's WebAssembly kernels from their AssemblyScript sources, each twice: with
  * SIMD, and with SIMD plus relaxed fused multiply-add.
  * - app/nn/kernels/simd.ts → simd.wasm, simd-relaxed.wasm: the engine's kernels, on an imported
- *   shared memory so worker threads can run them on the same data;
+ *   shared memory so kernel threads can run them on the same data;
  * - app/train/tfjs/kernels/grad.ts → grad.wasm, grad-relaxed.wasm: gradient kernels on the
  *   TensorFlow.js WASM backend's own memory.
  * The flags live here once, for `npm run build:kernels` (`tsx scripts/build-kernels.ts`) and for
@@ -12,7 +12,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const OPTIMIZED = ['--optimize', '-O3', '--runtime', 'stub', '--noAssert'];
-const ENGINE = [...OPTIMIZED, '--enable', 'simd', '--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536'];
+const MEMORY = ['--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536'];
+const ENGINE = [...OPTIMIZED, '--enable', 'simd', '--enable', 'threads', ...MEMORY];
 const GRAD = [...OPTIMIZED, '--importMemory', '--noExportMemory'];
 
 export interface KernelSet {

@@ -45,7 +45,7 @@ export async function loadImageFolder(dir: string, options: FolderOptions): Prom
   // does not depend on which decode finished first.
   let failedAt = files.length;
   let failure: unknown = null;
-  const worker = async (): Promise<void> => {
+  const decoder = async (): Promise<void> => {
     while (nextFile < files.length && failedAt === files.length) {
       const i = nextFile++;
       const { file, label } = files[i]!;
@@ -58,7 +58,7 @@ export async function loadImageFolder(dir: string, options: FolderOptions): Prom
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, decoder));
   if (failedAt < files.length) throw failure;
   return { count: files.length, height, width, channels, pixels, labels, classes: classes.map((c) => c.name), source: dir };
 }
@@ -103,7 +103,8 @@ function readFolder(dir: string) {
     return readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? 'folder not found' : code === 'ENOTDIR' ? 'is a file, expected a folder' : `cannot list the folder (${(err as Error).message})`;
+    const problem =
+      code === 'ENOENT' ? 'folder not found' : code === 'ENOTDIR' ? 'is a file, expected a folder' : `cannot list the folder (${(err as Error).message})`;
     throw new DatasetError(dir, problem, { cause: err });
   }
 }

@@ -7,7 +7,7 @@ import { loadSimd, WasmKernels, type SimdVariant } from './kernels/wasm.ts';
 
 /**
  * Which kernels the engine runs on, chosen once on first use: WebAssembly SIMD (relaxed if the
- * JavaScript engine allows) with worker threads, or plain TypeScript if WebAssembly fails to
+ * JavaScript engine allows) with kernel threads, or plain TypeScript if WebAssembly fails to
  * load. Environment overrides, read at that moment:
  *   HWR_NN_BACKEND=typescript | wasm-simd | wasm-relaxed-simd
  *   HWR_NN_THREADS=n   (threads including the main one; default: the machine's cores, at most 4)
@@ -23,7 +23,7 @@ export interface BackendInfo {
   reason?: string;
   /** Kernel calls that ran in TypeScript because an array was outside engine memory. */
   fallbackCalls?: number;
-  /** Kernel calls shared with worker threads, and those that stalled on a preempted worker. */
+  /** Kernel calls shared with kernel threads, and those that stalled on a preempted one. */
   team?: { shared: number; stalled: number };
 }
 
@@ -112,7 +112,7 @@ export function inEngine(array: ArrayBufferView): boolean {
 
 /**
  * Sets the number of threads (main included) that large kernel calls are split across.
- * Resolves when the workers are ready, so that timing and tests see the parallel path.
+ * Resolves when the kernel threads are ready, so that timing and tests see the parallel path.
  */
 export async function setThreads(threads: number): Promise<void> {
   checkThreads(threads, 'setThreads: threads');
@@ -122,14 +122,14 @@ export async function setThreads(threads: number): Promise<void> {
   await wasm.ready();
 }
 
-/** Resolves when the worker threads (if any) are started and ready. */
+/** Resolves when the kernel threads (if any) are started and ready. */
 export async function ready(): Promise<void> {
   await current().wasm?.ready();
 }
 
 /**
- * Stops the worker threads. The engine stays usable: a later large call starts them again.
- * Idle workers never keep the process alive, so calling this is tidy rather than required.
+ * Stops the kernel threads. The engine stays usable: a later large call starts them again.
+ * Idle kernel threads never keep the process alive, so calling this is tidy rather than required.
  */
 export async function dispose(): Promise<void> {
   await engine?.wasm?.closeTeam();

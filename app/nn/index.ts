@@ -2,7 +2,7 @@
  * The from-scratch neural-network engine (dense networks, as in CMU 16-720):
  * layers that own forward and backward, activations with their derivatives in one table,
  * fused softmax + cross-entropy and squared-error losses, SGD with momentum, gradient checks,
- * and fast kernels (WebAssembly SIMD on worker threads, TypeScript as the fallback).
+ * and fast kernels (WebAssembly SIMD on kernel threads, TypeScript as the fallback).
  */
 export { ACTIVATIONS, sigmoid, type ElementwiseActivation } from './activations.ts';
 export { allocate, allocateInt32, backendInfo, dispose, inEngine, ready, setThreads, toEngine, type BackendInfo, type DType } from './backend.ts';

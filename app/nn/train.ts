@@ -28,7 +28,7 @@ export interface EpochResult {
  * count × net.outputSize values (Float32Array; may be `inputs` itself for an autoencoder).
  * With cross-entropy, a trailing softmax layer is folded into the loss (the fused gradient from
  * the logits). Inputs in engine memory (see toEngine) are read in place; others are copied
- * a batch at a time. Synchronous: worker threads, when used, are driven through shared memory.
+ * a batch at a time. Synchronous: kernel threads, when used, are driven through shared memory.
  */
 export function trainEpoch(
   net: Network,

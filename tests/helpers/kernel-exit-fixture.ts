@@ -1,4 +1,4 @@
-// Run as a child process by threads.test.ts: trains a few batches (on worker threads when the
+// Run as a child process by threads.test.ts: trains a few batches (on kernel threads when the
 // backend has them), prints the backend, and must exit by itself; with DISPOSE=1 it awaits
 // dispose() first and must still get to print after it; with NO_WEBASSEMBLY=1 it removes
 // WebAssembly first, so the engine must fall back to the TypeScript kernels.

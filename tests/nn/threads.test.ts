@@ -9,7 +9,7 @@ import { trainEpoch } from '../../app/nn/train.ts';
 import { WasmHeap } from '../../app/nn/kernels/heap.ts';
 import { loadSimd, WasmKernels } from '../../app/nn/kernels/wasm.ts';
 
-describe('kernel calls split across worker threads', () => {
+describe('kernel calls split across kernel threads', () => {
   const simd = loadSimd();
   const heap = new WasmHeap(simd.memory, simd.exports.heapBase());
   const one = new WasmKernels(simd, heap, 1);
@@ -22,9 +22,9 @@ describe('kernel calls split across worker threads', () => {
     return a;
   };
 
-  it('give the same bits as one thread (odd sizes, every split), computed by the workers', async () => {
+  it('give the same bits as one thread (odd sizes, every split), computed by the kernel threads', async () => {
     await three.ready();
-    three.workersOnly = true; // the main thread only waits: every chunk below runs on a worker
+    three.threadsOnly = true; // the main thread only waits: every chunk below runs on a kernel thread
     const [m, n, k] = [37, 70, 1030];
     const a = random(m * k), b = random(k * n), bias = random(n), bt = random(n * k), at = random(k * m);
     const c1 = heap.float32(m * n), c3 = heap.float32(m * n);
@@ -51,7 +51,7 @@ describe('kernel calls split across worker threads', () => {
     expect(wp).toEqual(wp1);
     expect(three.teamCounts.shared).toBe(5);
     expect(three.fallbackCalls).toBe(0);
-    three.workersOnly = false;
+    three.threadsOnly = false;
   });
 
   it('train the course net to the same weights as one thread', async () => {
@@ -89,7 +89,7 @@ describe('a process that used the threads', () => {
     expect(Number.isFinite(info.meanLoss)).toBe(true);
   });
 
-  it('gets past `await dispose()`, which stops the workers', () => {
+  it('gets past `await dispose()`, which stops the kernel threads', () => {
     const child = run({ HWR_NN_THREADS: '2', DISPOSE: '1' });
     expect(child.status).toBe(0);
     expect(JSON.parse(child.stdout)).toMatchObject({ threads: 2, disposed: true });

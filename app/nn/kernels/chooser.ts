@@ -1,12 +1,12 @@
 /**
- * Decides, per kernel and size, whether sharing a call with the worker threads pays, by timing
- * both ways and keeping to the faster. On an idle machine sharing wins and the workers stay
- * hot; on one busy with other work, a spinning worker only takes CPU time from the main thread
- * (measured: twice as slow), so calls run alone and the workers go to sleep. Every PROBE_EVERY
+ * Decides, per kernel and size, whether sharing a call with the kernel threads pays, by timing
+ * both ways and keeping to the faster. On an idle machine sharing wins and the kernel threads
+ * stay hot; on one busy with other work, a spinning thread only takes CPU time from the main thread
+ * (measured: twice as slow), so calls run alone and the kernel threads sleep. Every PROBE_EVERY
  * calls the other way is tried for a short burst, so a change of load is noticed.
  */
 const ALPHA = 0.2;
-/** Sharing must be this much faster to be chosen: it also costs the workers' CPU time. */
+/** Sharing must be this much faster to be chosen: it also costs the kernel threads' CPU time. */
 const MARGIN = 0.85;
 const PROBE_EVERY = 256;
 const PROBE_CALLS = 4;

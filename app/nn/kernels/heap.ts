@@ -1,7 +1,7 @@
 import type { WasmMemory } from './webassembly.ts';
 
 /**
- * Allocation in the WebAssembly memory that the kernels and worker threads share. Arrays are
+ * Allocation in the WebAssembly memory that the kernels and kernel threads share. Arrays are
  * views into one growable shared memory; a block returns to the free list when its view is
  * garbage-collected, so callers hold on to the array they were given (a `subarray` alone does
  * not keep the block alive).

@@ -2,22 +2,22 @@ import { Worker } from 'node:worker_threads';
 import type { WasmModule, WasmMemory } from './webassembly.ts';
 
 /**
- * Worker threads that share large kernel calls with the main thread. A call becomes a job cut
+ * Kernel threads (thread.mjs) that share large kernel calls with the main thread. A call becomes a job cut
  * into chunks (blocks of columns, rows or elements); every thread claims chunks one at a time
  * from a shared counter until none are left, and the main thread returns when all are done.
  * Claiming, rather than handing each thread a fixed share, means the main thread never waits
- * for work nobody has started: if a worker is busy elsewhere or descheduled (a loaded machine),
+ * for work nobody has started: if a kernel thread is busy elsewhere or descheduled (a loaded machine),
  * the main thread simply does more chunks itself.
  *
  * Control lives in a SharedArrayBuffer (Atomics, no messages), so a job costs about a
- * microsecond while the workers spin. Protocol, for job number seq:
+ * microsecond while the kernel threads spin. Protocol, for job number seq:
  *   main:   write the description (job floats) → NEXT = tag(seq) | 0 → SEQ = seq → notify
  *   anyone: CAS NEXT from tag|i to tag|i+1 claims chunk i (while i < chunks); run it; DONE += 1
  *   main:   wait until DONE = chunks → NEXT = CLOSED
  * A thread that reads a description while main is already rewriting it for the next job cannot
  * claim anything (the tag no longer matches), so it never runs a torn job.
  *
- * Workers start in the background; until one reports ready the main thread works alone. They
+ * Kernel threads start in the background; until one reports ready the main thread works alone. They
  * are unref'd, so an idle team never keeps the process alive; `close()` ends them. Whether a
  * call is worth sharing at all is decided by timing (chooser.ts).
  */
@@ -30,7 +30,7 @@ const LAYOUT = {
   DONE: 32,
   QUIT: 48,
   ERROR: 49,
-  READY: 64, // + worker index
+  READY: 64, // + thread index
   SEQ_MASK: 0x7fff,
   jobOffset: 1024,
   jobFloats: 128,
@@ -48,12 +48,12 @@ const LAYOUT = {
 } as const;
 export const MAX_THREADS = (LAYOUT.jobFloats - LAYOUT.SCRATCH) / 2;
 const CLOSED = -1;
-/** How long an idle worker spins before it sleeps (ms), and how many checks the main thread spins. */
-const WORKER_SPIN_MS = 0.25;
+/** How long an idle kernel thread spins before it sleeps (ms), and how many checks the main thread spins. */
+const THREAD_SPIN_MS = 0.25;
 const MAIN_SPIN = 1 << 14;
-/** A chunk that has not finished after this long means a dead worker. */
+/** A chunk that has not finished after this long means a dead kernel thread. */
 const JOB_TIMEOUT_MS = 60_000;
-/** A wait this long for a worker's chunk means it was preempted (a chunk takes microseconds). */
+/** A wait this long for a kernel thread's chunk means it was preempted (a chunk takes microseconds). */
 const STALL_MS = 0.5;
 
 /** A kernel call to share: `args` at chunk start 0, each advanced by `strides[i] × from` for a chunk starting at unit `from`. */
@@ -78,7 +78,7 @@ export interface Scratch {
 }
 
 export class ThreadTeam {
-  private readonly workers: Worker[] = [];
+  private readonly threads: Worker[] = [];
   private readonly exited: Promise<unknown>[] = [];
   private readonly ints: Int32Array;
   private readonly job: Float64Array;
@@ -87,55 +87,55 @@ export class ThreadTeam {
   private seq = 0;
   private readyCount = 0;
   private closed = false;
-  /** Jobs shared, and jobs in which the main thread stalled waiting for a preempted worker. */
+  /** Jobs shared, and jobs in which the main thread stalled waiting for a preempted kernel thread. */
   readonly counts = { shared: 0, stalled: 0 };
 
   constructor(
     module: WasmModule,
     memory: WasmMemory,
-    workers: number,
+    helpers: number,
     private readonly functions: readonly ((...args: number[]) => unknown)[],
     names: readonly string[],
   ) {
-    if (workers + 1 > MAX_THREADS) throw new RangeError(`ThreadTeam: at most ${MAX_THREADS - 1} workers`);
+    if (helpers + 1 > MAX_THREADS) throw new RangeError(`ThreadTeam: at most ${MAX_THREADS - 1} threads besides the main one`);
     this.functionIndex = new Map(names.map((name, i) => [name, i]));
     const control = new SharedArrayBuffer(LAYOUT.jobOffset + LAYOUT.jobFloats * 8);
     this.ints = new Int32Array(control, 0, LAYOUT.ints);
     this.job = new Float64Array(control, LAYOUT.jobOffset, LAYOUT.jobFloats);
     Atomics.store(this.ints, LAYOUT.NEXT, CLOSED);
-    for (let w = 1; w <= workers; w++) {
-      const worker = new Worker(new URL('./thread.mjs', import.meta.url), {
-        workerData: { module, memory, control, layout: LAYOUT, functions: names, index: w, spinMs: WORKER_SPIN_MS },
+    for (let w = 1; w <= helpers; w++) {
+      const thread = new Worker(new URL('./thread.mjs', import.meta.url), {
+        workerData: { module, memory, control, layout: LAYOUT, functions: names, index: w, spinMs: THREAD_SPIN_MS },
       });
-      worker.unref();
-      this.exited.push(new Promise((resolve) => worker.once('exit', resolve)));
-      worker.on('error', (error) => console.error('hwr nn kernel thread failed:', error));
-      this.workers.push(worker);
+      thread.unref();
+      this.exited.push(new Promise((resolve) => thread.once('exit', resolve)));
+      thread.on('error', (error) => console.error('hwr nn kernel thread failed:', error));
+      this.threads.push(thread);
     }
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.threads.length;
   }
 
-  /** Workers ready to help now; never blocks. */
+  /** Kernel threads ready to help now; never blocks. */
   ready(): number {
-    while (this.readyCount < this.workers.length && Atomics.load(this.ints, LAYOUT.READY + this.readyCount + 1) === 1) this.readyCount++;
+    while (this.readyCount < this.threads.length && Atomics.load(this.ints, LAYOUT.READY + this.readyCount + 1) === 1) this.readyCount++;
     return this.closed ? 0 : this.readyCount;
   }
 
-  /** Resolves once every worker is ready (or the team is closed). */
+  /** Resolves once every kernel thread is ready (or the team is closed). */
   async whenReady(timeoutMs = 30_000): Promise<void> {
     const start = Date.now();
-    while (!this.closed && this.ready() < this.workers.length) {
+    while (!this.closed && this.ready() < this.threads.length) {
       if (Date.now() - start > timeoutMs) throw new Error(`kernel threads not ready after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
   }
 
   /**
-   * Runs the job with whichever workers join in; returns when every chunk is done.
-   * `mainHelps: false` leaves every chunk to the workers (for tests of the workers' path).
+   * Runs the job with whichever kernel threads join in; returns when every chunk is done.
+   * `mainHelps: false` leaves every chunk to the kernel threads (for tests of their path).
    */
   run(job: Job, scratch: Scratch, mainHelps = true): void {
     const fn = this.functionIndex.get(job.fn);
@@ -154,7 +154,7 @@ export class ThreadTeam {
       d[LAYOUT.ARGS + i] = i < job.args.length ? job.args[i]! : 0;
       d[LAYOUT.STRIDES + i] = i < job.strides.length ? job.strides[i]! : 0;
     }
-    for (let t = 0; t <= this.workers.length; t++) {
+    for (let t = 0; t <= this.threads.length; t++) {
       d[LAYOUT.SCRATCH + 2 * t] = scratch.tmp[t] ?? 0;
       d[LAYOUT.SCRATCH + 2 * t + 1] = scratch.pack[t] ?? 0;
     }
@@ -193,7 +193,7 @@ export class ThreadTeam {
     if (Atomics.exchange(ints, LAYOUT.ERROR, 0) !== 0) throw new Error('a kernel thread failed (see the error printed above)');
   }
 
-  /** Waits for chunks a worker has claimed but not finished: spin briefly, then sleep. */
+  /** Waits for chunks a kernel thread has claimed but not finished: spin briefly, then sleep. */
   private waitDone(chunks: number, judge: boolean): void {
     const ints = this.ints;
     let spins = 0;
@@ -210,7 +210,7 @@ export class ThreadTeam {
     if (start !== 0 && performance.now() - start > STALL_MS) this.counts.stalled++;
   }
 
-  /** Ends the workers; resolves when they have exited. */
+  /** Ends the kernel threads; resolves when they have exited. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -219,8 +219,8 @@ export class ThreadTeam {
     Atomics.store(this.ints, LAYOUT.SEQ, this.seq);
     Atomics.notify(this.ints, LAYOUT.SEQ);
     // Referenced while closing, so that awaiting close() keeps the process alive until they exit.
-    for (const worker of this.workers) worker.ref();
-    const timer = setTimeout(() => this.workers.forEach((w) => void w.terminate()), 2000);
+    for (const thread of this.threads) thread.ref();
+    const timer = setTimeout(() => this.threads.forEach((t) => void t.terminate()), 2000);
     await Promise.all(this.exited);
     clearTimeout(timer);
   }

@@ -1,5 +1,5 @@
 import { ACTIVATIONS } from '../activations.ts';
-import { WasmHeap } from './heap.ts';
+import type { WasmHeap } from './heap.ts';
 import { ShareChooser } from './chooser.ts';
 import { ARGS, ThreadTeam, type Scratch } from './team.ts';
 import { tsKernels } from './ts.ts';
@@ -12,7 +12,10 @@ export interface SimdExports {
   relaxed(): number;
   gemm_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, bias: number, tmp: number): void;
   gemm_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, pack: number, tmp: number): void;
-  gemm_tn_sgd(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, w: number, ldw: number, pack: number, tmp: number, v: number, lr: number, momentum: number, decay: number): void;
+  gemm_tn_sgd(
+    m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, w: number, ldw: number,
+    pack: number, tmp: number, v: number, lr: number, momentum: number, decay: number,
+  ): void;
   gemm_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, pack: number, tmp: number): void;
   col_sums(m: number, n: number, a: number, lda: number, out: number): void;
   act_forward(fn: number, x: number, y: number, len: number): void;
@@ -40,7 +43,8 @@ export interface LoadedSimd {
  */
 export function loadSimd(variant?: SimdVariant): LoadedSimd {
   const wasm = webAssembly();
-  const { bytes, relaxed } = chooseSimdBuild(new URL('./simd-relaxed.wasm', import.meta.url), new URL('./simd.wasm', import.meta.url), variant && (variant === 'wasm-relaxed-simd' ? 'relaxed' : 'plain'));
+  const prefer = variant && (variant === 'wasm-relaxed-simd' ? 'relaxed' : 'plain');
+  const { bytes, relaxed } = chooseSimdBuild(new URL('./simd-relaxed.wasm', import.meta.url), new URL('./simd.wasm', import.meta.url), prefer);
   const chosen: SimdVariant = relaxed ? 'wasm-relaxed-simd' : 'wasm-simd';
   const module = new wasm.Module(bytes);
   const memory = new wasm.Memory({ initial: 16, maximum: 65536, shared: true });
@@ -87,7 +91,7 @@ class ScratchSet implements Scratch {
 /**
  * The Kernels on WebAssembly SIMD. Arrays must be float32 views into `heap`; any call with
  * another array (a float64 gradient check, a caller's own buffer) runs in TypeScript instead.
- * Large calls are shared with worker threads (see team.ts), split where every chunk writes its
+ * Large calls are shared with kernel threads (see team.ts), split where every chunk writes its
  * own part of the output: matrix products by columns or rows of C, element-wise kernels by
  * ranges. Each element is computed by the same code whichever thread runs it, so results do
  * not depend on the number of threads.
@@ -101,10 +105,10 @@ export class WasmKernels implements Kernels {
   private readonly strides = new Float64Array(ARGS);
   /** Calls that ran in TypeScript because an array was not in engine memory. */
   fallbackCalls = 0;
-  /** Leave shared calls entirely to the workers (tests of the workers' path). */
-  workersOnly = false;
+  /** Leave shared calls entirely to the kernel threads (tests of their path). */
+  threadsOnly = false;
 
-  /** Calls shared with the workers, and calls that stalled on a preempted worker. */
+  /** Calls shared with the kernel threads, and calls that stalled on a preempted one. */
   get teamCounts(): { shared: number; stalled: number } {
     return { ...(this.team?.counts ?? { shared: 0, stalled: 0 }) };
   }
@@ -118,7 +122,7 @@ export class WasmKernels implements Kernels {
     this.scratch = new ScratchSet(heap);
   }
 
-  /** Sets the number of threads (main included) used from now on; stops surplus workers. */
+  /** Sets the number of threads (main included) used from now on; stops surplus kernel threads. */
   async setThreads(threads: number): Promise<void> {
     this.threads = threads;
     if (this.team && this.team.size !== threads - 1) await this.closeTeam();
@@ -128,7 +132,7 @@ export class WasmKernels implements Kernels {
     return this.threads;
   }
 
-  /** Starts the workers if they are not running, and resolves when they are ready. */
+  /** Starts the kernel threads if they are not running, and resolves when they are ready. */
   async ready(): Promise<void> {
     await this.startTeam()?.whenReady();
   }
@@ -147,7 +151,7 @@ export class WasmKernels implements Kernels {
     return this.team;
   }
 
-  /** The team, if this much work is worth sharing and some worker is ready to help. */
+  /** The team, if this much work is worth sharing and some kernel thread is ready to help. */
   private helpers(work: number, min: number): ThreadTeam | null {
     if (this.threads <= 1 || work < min) return null;
     const team = this.startTeam();
@@ -169,18 +173,21 @@ export class WasmKernels implements Kernels {
    * `align` units) with the team. this.args holds the arguments for the whole range and
    * this.strides how far each moves per unit; countArg receives a chunk's length.
    */
-  private share(fn: Shared, team: ThreadTeam | null, work: number, total: number, align: number, countArg: number, tmpArg = -1, packArg = -1, packFloats = 0): void {
+  private share(
+    fn: Shared, team: ThreadTeam | null, work: number, total: number, align: number, countArg: number, tmpArg = -1, packArg = -1, packFloats = 0,
+  ): void {
     const scratch = this.scratch.ensure(1 + (team?.size ?? 0), packFloats);
     const a = this.args;
-    const shared = team !== null && (this.workersOnly || this.chooser.choose(fn, work));
+    const shared = team !== null && (this.threadsOnly || this.chooser.choose(fn, work));
     const start = team ? performance.now() : 0;
     if (shared) {
       const chunk = Math.max(align, Math.ceil(total / ((team.size + 1) * CHUNKS_PER_THREAD) / align) * align);
-      team.run({ fn, total, chunk, args: a, strides: this.strides, countArg, tmpArg, packArg }, scratch, !this.workersOnly);
+      team.run({ fn, total, chunk, args: a, strides: this.strides, countArg, tmpArg, packArg }, scratch, !this.threadsOnly);
     } else {
       if (tmpArg >= 0) a[tmpArg] = scratch.tmp[0]!;
       if (packArg >= 0) a[packArg] = scratch.pack[0]!;
-      (this.exports[fn] as (...a: number[]) => void)(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!);
+      const kernel = this.exports[fn] as (...args: number[]) => void;
+      kernel(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!);
     }
     if (team) this.chooser.record(fn, work, shared, performance.now() - start);
   }
@@ -211,7 +218,9 @@ export class WasmKernels implements Kernels {
     this.share('gemm_tn', team, m * n * k, m, 16, 0, 10, 9, 16 * k);
   }
 
-  sgdStepProduct(m: number, n: number, k: number, a: FloatArray, b: FloatArray, w: FloatArray, v: FloatArray | null, lr: number, momentum: number, decay: number): void {
+  sgdStepProduct(
+    m: number, n: number, k: number, a: FloatArray, b: FloatArray, w: FloatArray, v: FloatArray | null, lr: number, momentum: number, decay: number,
+  ): void {
     if (!this.inHeap(a, b, w) || (v && !this.inHeap(v))) return tsKernels.sgdStepProduct(m, n, k, a, b, w, v, lr, momentum, decay);
     const team = this.helpers(m * n * k, SHARE_MIN_MACS);
     // Split like gemmTN: blocks of rows of W (and of v).

@@ -10,7 +10,7 @@ export interface WasmMemory {
   grow(pages: number): number;
 }
 
-/** A compiled module (opaque; can be sent to worker threads). */
+/** A compiled module (opaque; can be sent to kernel threads). */
 export interface WasmModule {
   readonly __wasmModule?: never;
 }
