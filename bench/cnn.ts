@@ -1,6 +1,6 @@
 /**
  * The shipped CNN's speed: one training epoch with TensorFlow.js on the backend the trainer
- * picks (on machines without tfjs-node: WASM with hwr's gradient kernels and worker threads),
+ * picks (on machines without tfjs-node: WASM with hwr's gradient kernels and data-parallel replicas),
  * against the same network in PyTorch on the same data size in the same run; and inference
  * with onnxruntime-node on the exported model (throughput at batch 256, single-glyph latency).
  *
@@ -20,10 +20,10 @@ import { modelsDir } from '../app/base/paths.ts';
 import { OnnxModel } from '../app/onnx/runtime.ts';
 import { exportOnnx } from '../app/onnx/export.ts';
 import { selectBackend } from '../app/train/tfjs/backend.ts';
-import { createEngine, defaultWorkers, sharedImageSet } from '../app/train/tfjs/engine.ts';
+import { createEngine, defaultReplicas, sharedImageSet } from '../app/train/tfjs/engine.ts';
 import { defaultArchitecture, initialWeights, paramLayout, toNetworkSpec, type Architecture } from '../app/train/tfjs/model.ts';
 import { applyUpdate, createOptimizerState } from '../app/train/tfjs/optimizer.ts';
-import { shuffledEpoch } from '../app/train/tfjs/sampling.ts';
+import { shuffledEpoch } from '../app/train/sampling.ts';
 import { useKernelBuild } from '../app/train/tfjs/wasm-kernels.ts';
 import { CLASSES_36 } from '../app/contract.ts';
 
@@ -44,7 +44,7 @@ export async function benchCnn(): Promise<Figure[]> {
   }
   if (epoch.backend === 'wasm') {
     // Where the WASM figure comes from: one thread, and XNNPACK-composed gradients without our kernels.
-    const one = await tfjsEpoch(architecture, { workers: 0 });
+    const one = await tfjsEpoch(architecture, { replicas: 0 });
     figures.push({ name: 'cnn_epoch_s_one_thread', value: one.seconds, unit: `s (${one.label})` });
     const xnnpack = await tfjsEpoch(architecture, { kernels: 'off' });
     figures.push({ name: 'cnn_epoch_s_xnnpack_only', value: xnnpack.seconds, unit: `s (gradients from XNNPACK Conv2D/Transpose, no hwr kernels, ${xnnpack.threads} threads)` });
@@ -59,13 +59,13 @@ export async function benchCnn(): Promise<Figure[]> {
  */
 export async function tfjsEpoch(
   architecture: Architecture,
-  options: { workers?: number; glyphs?: number; batch?: number; kernels?: 'off' } = {},
+  options: { replicas?: number; glyphs?: number; batch?: number; kernels?: 'off' } = {},
 ): Promise<{ seconds: number; label: string; backend: string; threads: number }> {
   const backend = await selectBackend();
-  const workers = options.workers ?? defaultWorkers(backend);
+  const replicas = options.replicas ?? defaultReplicas(backend);
   const savedEnv = process.env.HWR_WASM_KERNELS;
   if (options.kernels === 'off') {
-    process.env.HWR_WASM_KERNELS = 'off'; // read by workers as they start
+    process.env.HWR_WASM_KERNELS = 'off'; // read by replicas as they start
     useKernelBuild('off');
   }
   const glyphs = options.glyphs ?? EPOCH_GLYPHS;
@@ -79,7 +79,7 @@ export async function tfjsEpoch(
   const all = Int32Array.from({ length: glyphs }, (_, i) => i);
   const train = sharedImageSet(random, all);
   const trainable = layout.map(() => true);
-  const engine = await createEngine({ tf, backend: backend.name, architecture, layout, weights, trainable, train, workers });
+  const engine = await createEngine({ tf, backend: backend.name, architecture, layout, weights, trainable, train, replicas });
   if (options.kernels === 'off') {
     if (savedEnv === undefined) delete process.env.HWR_WASM_KERNELS;
     else process.env.HWR_WASM_KERNELS = savedEnv;
@@ -100,7 +100,7 @@ export async function tfjsEpoch(
     const t = performance.now();
     await run(order, Math.ceil(glyphs / batch));
     const seconds = (performance.now() - t) / 1000;
-    return { seconds, label: `${backend.label}${engine.threads > 1 ? `, ${engine.threads} worker threads` : ''}`, backend: backend.name, threads: engine.threads };
+    return { seconds, label: `${backend.label}${engine.threads > 1 ? `, ${engine.threads} replicas` : ''}`, backend: backend.name, threads: engine.threads };
   } finally {
     await engine.close();
     if (options.kernels === 'off') useKernelBuild(undefined);

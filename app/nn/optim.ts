@@ -47,6 +47,11 @@ export class SGD implements Optimizer {
     this.velocity = params.map((p) => (this.momentum > 0 ? allocate(p.value.length, p.value instanceof Float64Array ? 'float64' : 'float32') : null));
   }
 
+  /** The momentum buffers, one per parameter (null without momentum): a checkpoint saves them. */
+  get velocities(): readonly (FloatArray | null)[] {
+    return this.velocity;
+  }
+
   get learningRate(): number {
     return this.rate;
   }

@@ -19,6 +19,8 @@ export interface CardFacts {
   seconds: number;
   report?: ClassificationReport;
   psnr?: number;
+  /** The learning-rate schedule, as schedule.ts describes it. */
+  schedule: string;
   extra?: string[];
 }
 
@@ -32,7 +34,7 @@ export function modelCard(f: CardFacts): string {
     `- Trained by: \`${f.command}\``,
     `- Backend: ${f.backend}`,
     `- Wall time: ${(f.seconds / 60).toFixed(1)} min, ${f.history.length} epochs run, best epoch ${f.bestEpoch}`,
-    `- Optimiser: mini-batch SGD, learning rate ${o.learningRate}, momentum ${o.momentum}, batch ${o.batchSize}, seed ${o.seed}`,
+    `- Optimiser: mini-batch SGD, learning rate ${f.schedule}, momentum ${o.momentum}, batch ${o.batchSize}, seed ${o.seed}`,
     `- Augmentation: ${o.augment ? 'rotation ±10°, scale ±12%, shear ±0.25, shift ±2 px, stroke thickness, blur, noise' : 'none'}`,
     `- Class balance: ${o.balance ? 'balanced sampling (each class drawn equally often per epoch)' : 'natural frequencies'}`,
     '',

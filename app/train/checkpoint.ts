@@ -1,28 +1,31 @@
 /**
- * Checkpoints of a TensorFlow.js training run: one file per checkpoint, written atomically
+ * Checkpoints of a training run, for every backend: one file per checkpoint, written atomically
  * (temp file + rename, app/base/atomic.ts), so an interrupted run leaves either the previous
  * checkpoint or the new one, never a torn one. Layout:
- *   "HWRTFCK1" | u32 header bytes | header JSON (UTF-8, space-padded to 4 bytes) | float32 arrays
- * The header names the arrays (weights, optimizer moments, best weights) and their lengths.
+ *   "HWRCKPT2" | u32 header bytes | header JSON (UTF-8, space-padded to 4 bytes) | float32 arrays
+ * The header names the arrays (weights, optimiser state, best weights) and their lengths; the
+ * arrays are the backend's state as it gives it (fit.ts), so a resumed run continues exactly.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../base/atomic.ts';
-import type { EpochRecord } from '../types.ts';
-import type { Architecture } from './model.ts';
-import type { OptimizerKind } from './optimizer.ts';
+import { writeFileAtomic } from '../base/atomic.ts';
+import type { ScheduleState } from './schedule.ts';
+import type { EpochRecord } from './types.ts';
 
-const MAGIC = 'HWRTFCK1';
+const MAGIC = 'HWRCKPT2';
+
+/** What identifies a run: resume refuses a checkpoint whose run differs in any of these. */
+export type RunKey = Record<string, unknown>;
 
 export interface CheckpointHeader {
-  /** The run this checkpoint continues; resume refuses a checkpoint of a different run. */
-  run: { arch: string; architecture: Architecture; classes: string[]; trainCount: number; validationCount: number; seed: number; batchSize: number; dataset: string };
+  run: RunKey;
   /** Epochs completed. */
   epoch: number;
-  optimizer: { kind: OptimizerKind; step: number };
   history: EpochRecord[];
   bestEpoch: number;
   bestScore: number;
-  sinceBest: number;
+  schedule: ScheduleState;
+  /** The backend's scalars beside its arrays (e.g. the optimiser's step count). */
+  backend: Record<string, number>;
   /** Training seconds so far (wall time of the epochs). */
   seconds: number;
   arrays: Record<string, number>;
@@ -56,7 +59,7 @@ export function readCheckpoint(path: string): Checkpoint {
   const fail = (why: string): never => {
     throw new Error(`checkpoint ${path}: ${why}`);
   };
-  if (bytes.length < MAGIC.length + 4 || bytes.toString('ascii', 0, MAGIC.length) !== MAGIC) fail('not a hwr TensorFlow.js checkpoint');
+  if (bytes.length < MAGIC.length + 4 || bytes.toString('ascii', 0, MAGIC.length) !== MAGIC) fail('not a hwr training checkpoint (or one from an older version)');
   const headerBytes = bytes.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4;
   if (start + headerBytes > bytes.length) fail('truncated header');
@@ -81,3 +84,15 @@ export function readCheckpoint(path: string): Checkpoint {
 export function checkpointExists(path: string): boolean {
   return existsSync(path);
 }
+
+/** Why a checkpoint of run `then` cannot continue as run `now`, or null when it can. */
+export function runMismatch(then: RunKey, now: RunKey): string | null {
+  for (const key of new Set([...Object.keys(then), ...Object.keys(now)])) {
+    const a = JSON.stringify(then[key] ?? null);
+    const b = JSON.stringify(now[key] ?? null);
+    if (a !== b) return `the ${key} differs (${short(a)} then, ${short(b)} now)`;
+  }
+  return null;
+}
+
+const short = (json: string) => (json.length > 60 ? `${json.slice(0, 57)}...` : json);

@@ -1,55 +1,36 @@
 /**
- * Training with the from-scratch engine (app/nn): the course's 1024-64-36 MLP and the
- * 1024-32-32-32-1024 autoencoder. Writes the model (ONNX), curves, weight pictures, the
- * confusion matrix or reconstructions, and a model card. The best model so far is always on
- * disk, written atomically, so an interrupted or cancelled run leaves the last good one.
+ * The from-scratch engine (app/nn) as a training backend for fit.ts: the course's 1024-64-36
+ * MLP and the 1024-32-32-32-1024 autoencoder. It trains an epoch in chunks (gathered and
+ * augmented by the shared sampler, then mini-batch SGD with momentum), evaluates on validation,
+ * gives its weights and SGD velocity as arrays for checkpoints, and at the end writes curves,
+ * weight pictures, the confusion matrix or reconstructions, and its model card.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { DEFAULT_AUGMENT } from '../data/augment.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../base/atomic.ts';
 import { createRng } from '../base/random.ts';
 import { imageSize } from '../data/glyphs.ts';
-import { writeFileAtomic } from '../base/atomic.ts';
-import { autoencoder, backendInfo, mlp, Network, ready, SGD, trainEpoch, predict, type Optimizer } from '../nn/index.ts';
+import { autoencoder, backendInfo, mlp, Network, predict, ready, SGD, trainEpoch } from '../nn/index.ts';
 import { replaceOutputLayer, type DenseSpec, type NetworkSpec } from '../nn/spec.ts';
 import { writeOnnx } from '../onnx/export.ts';
 import { importOnnx } from '../onnx/import.ts';
+import { MLP_HIDDEN } from './archs.ts';
 import { modelCard } from './card.ts';
 import { loadTrainingData, type TrainingData } from './data.ts';
+import type { BackendState, FitRecord, TrainBackend } from './fit.ts';
 import { argmaxRows, classificationReport, mean, psnrPerImage, type ClassificationReport } from './metrics.ts';
 import { confusionSvg, lineChartSvg, tileGrid, weightTiles, writeGrayPng, writeSvgPng } from './plots.ts';
-import { epochChunks, epochIndices } from './sampling.ts';
-import type { EpochRecord, TrainHooks, TrainOptions, TrainResult } from './types.ts';
+import { fillBatch, mixSeed } from './sampling.ts';
+import { describeSchedule } from './schedule.ts';
+import type { TrainOptions } from './types.ts';
 
+/** Images gathered and augmented at a time: memory stays bounded whatever the epoch size. */
 const CHUNK = 4096;
 const TRAIN_ACCURACY_SAMPLE = 4096;
-/** Epochs without validation improvement before the learning rate is halved. */
-const PLATEAU_EPOCHS = 3;
-export const MLP_HIDDEN = 64;
 
-export function validateOptions(o: TrainOptions): void {
-  const bad = (what: string) => {
-    throw new RangeError(`bad training parameter: ${what}`);
-  };
-  if (!Number.isInteger(o.epochs) || o.epochs < 1 || o.epochs > 10_000) bad(`epochs must be an integer from 1 to 10000, got ${o.epochs}`);
-  if (!(o.learningRate > 0) || !Number.isFinite(o.learningRate) || o.learningRate > 10) bad(`learning rate must be > 0 and ≤ 10, got ${o.learningRate}`);
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 1 || o.batchSize > 65536) bad(`batch size must be an integer from 1 to 65536, got ${o.batchSize}`);
-  if (!(o.momentum >= 0 && o.momentum < 1)) bad(`momentum must be in [0, 1), got ${o.momentum}`);
-  if (!Number.isInteger(o.patience) || o.patience < 0) bad(`patience must be a whole number ≥ 0, got ${o.patience}`);
-  if (!Number.isInteger(o.limit) || o.limit < 0) bad(`limit must be a whole number ≥ 0, got ${o.limit}`);
-  if (!Number.isInteger(o.seed)) bad(`seed must be an integer, got ${o.seed}`);
-}
-
-interface Checkpoint {
-  history: EpochRecord[];
-  learningRate: number;
-  bestEpoch: number;
-  bestScore: number;
-  options: TrainOptions;
-}
-
-function buildNetwork(o: TrainOptions, data: TrainingData, rng: ReturnType<typeof createRng>): Network {
+function buildNetwork(o: TrainOptions, data: TrainingData): Network {
   const inputs = imageSize(data.set);
+  const rng = createRng(o.seed);
   if (o.initFrom) {
     const spec = importOnnx(readFileSync(o.initFrom));
     // New classes get a new output layer; the features carry over.
@@ -63,55 +44,47 @@ function firstDense(net: Network): DenseSpec | undefined {
   return net.toSpec().layers.find((l): l is DenseSpec => l.kind === 'dense');
 }
 
-export async function trainEngine(o: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
-  validateOptions(o);
-  const started = Date.now();
-  const emit = hooks.onEvent ?? (() => {});
+/** Concatenated copies of `arrays` (a checkpoint's flat view of per-parameter buffers). */
+function flatten(arrays: readonly ArrayLike<number>[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) out.set(a, (at += a.length) - a.length);
+  return out;
+}
+
+function unflatten(flat: Float32Array, into: readonly { set(a: ArrayLike<number>): void; length: number }[], what: string): void {
+  const total = into.reduce((n, a) => n + a.length, 0);
+  if (flat.length !== total) throw new Error(`checkpoint: ${what} holds ${flat.length} values, the network ${total}`);
+  let at = 0;
+  for (const a of into) a.set(flat.subarray(at, (at += a.length)));
+}
+
+export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
   const isAe = o.arch === 'ae';
   const data = await loadTrainingData(o);
   const { set } = data;
   const size = imageSize(set);
   if (isAe && (set.channels !== 1 || set.height !== set.width)) throw new Error(`the autoencoder takes square one-channel images; ${set.source} is ${set.height}×${set.width}×${set.channels}`);
-  mkdirSync(o.outDir, { recursive: true });
-  const modelPath = join(o.outDir, 'model.onnx');
-  const checkpointPath = join(o.outDir, 'checkpoint.json');
-  const rng = createRng(o.seed);
-
-  let net: Network;
-  let history: EpochRecord[] = [];
-  let bestEpoch = 0;
-  let bestScore = -Infinity;
-  let learningRate = o.learningRate;
-  if (o.resume && existsSync(checkpointPath) && existsSync(modelPath)) {
-    const saved = JSON.parse(readFileSync(checkpointPath, 'utf8')) as Checkpoint;
-    net = Network.fromSpec(importOnnx(readFileSync(modelPath)));
-    ({ history, bestEpoch, bestScore } = saved);
-    learningRate = saved.learningRate ?? learningRate;
-    history = history.filter((h) => h.epoch <= bestEpoch);
-    emit({ type: 'log', message: `resuming from epoch ${bestEpoch} of ${o.outDir}` });
-  } else {
-    net = buildNetwork(o, data, rng);
-  }
+  const net = buildNetwork(o, data);
   await ready();
   const info = backendInfo();
-  const backend = `from-scratch engine, ${info.kind} kernels, ${info.threads} thread${info.threads > 1 ? 's' : ''}${info.reason ? ` (${info.reason})` : ''}`;
+  const label = `from-scratch engine, ${info.kind} kernels, ${info.threads} thread${info.threads > 1 ? 's' : ''}${info.reason ? ` (${info.reason})` : ''}`;
   const weightsBefore = firstDense(net);
-  const params = o.freezeFeatures ? net.params().slice(-2) : net.params();
-  const optimizer: Optimizer = new SGD(params, { learningRate, momentum: o.momentum });
+  const params = net.params();
+  const optimizer = new SGD(o.freezeFeatures ? params.slice(-2) : params, { learningRate: o.learningRate, momentum: o.momentum });
+  const velocities = optimizer.velocities.filter((v) => v !== null);
 
-  const trainSample = data.train.subarray(0, Math.min(TRAIN_ACCURACY_SAMPLE, data.train.length));
-  const gather = (indices: Int32Array) => {
+  const gather = (indices: ArrayLike<number>) => {
     const out = new Float32Array(indices.length * size);
-    indices.forEach((i, k) => out.set(set.pixels.subarray(i * size, (i + 1) * size), k * size));
+    fillBatch(set, indices, out, null);
     return out;
   };
+  const trainSample = data.train.subarray(0, Math.min(TRAIN_ACCURACY_SAMPLE, data.train.length));
   const valInputs = gather(data.validation);
   const valLabels = Int32Array.from(data.validation, (i) => set.labels[i]!);
   const sampleInputs = gather(trainSample);
   const sampleLabels = Int32Array.from(trainSample, (i) => set.labels[i]!);
-  const batchesPerEpoch = Math.ceil(data.train.length / o.batchSize);
-  emit({ type: 'start', arch: o.arch, backend, epochs: o.epochs, batchesPerEpoch, trainCount: data.train.length, validationCount: data.validation.length });
-  emit({ type: 'log', message: `backend: ${backend}` });
+  const valCount = data.validation.length;
 
   const evaluate = (inputs: Float32Array, labels: Int32Array, count: number) => {
     const out = predict(net, inputs, count);
@@ -119,125 +92,104 @@ export async function trainEngine(o: TrainOptions, hooks: TrainHooks = {}): Prom
       // Same units as the training loss: squared error summed over a glyph's pixels, mean over glyphs.
       let se = 0;
       for (let i = 0; i < count * size; i++) se += (out[i]! - inputs[i]!) ** 2;
-      return { loss: se / count, psnr: mean(psnrPerImage(inputs, out, count, size)), out };
+      return { loss: se / count, psnr: mean(psnrPerImage(inputs, out, count, size)) };
     }
     const k = set.classes.length;
     let nll = 0;
     for (let n = 0; n < count; n++) nll -= Math.log(Math.max(out[n * k + labels[n]!]!, 1e-12));
-    const predicted = argmaxRows(out, count, k);
-    const report = classificationReport(predicted, labels, set.classes);
-    return { loss: nll / count, accuracy: report.accuracy, balanced: report.balancedAccuracy, report, out };
+    const report = classificationReport(argmaxRows(out, count, k), labels, set.classes);
+    return { loss: nll / count, report };
   };
 
-  let cancelled = false;
-  let bestReport: ClassificationReport | undefined;
-  let bestPsnr: number | undefined;
-  let lastDecay = 0;
-  const firstEpoch = history.length ? history[history.length - 1]!.epoch + 1 : 1;
-  for (let epoch = firstEpoch; epoch <= o.epochs; epoch++) {
-    const t0 = Date.now();
-    const order = epochIndices(set.labels, data.train, set.classes.length, o.balance && !isAe, rng);
-    let lossSum = 0;
-    let seen = 0;
-    for (const chunk of epochChunks(set.pixels, set.labels, size, set.width, order, CHUNK, rng, o.augment ? DEFAULT_AUGMENT : undefined)) {
-      if (hooks.signal?.aborted) break;
-      const r = trainEpoch(net, optimizer, chunk.inputs, isAe ? chunk.inputs : chunk.labels, chunk.count, { batchSize: o.batchSize, rng, loss: isAe ? 'squared-error' : 'softmax-cross-entropy' });
-      lossSum += r.meanLoss * chunk.count;
-      seen += chunk.count;
-      emit({ type: 'batch', epoch, batch: Math.ceil(chunk.done / o.batchSize), batches: Math.ceil(order.length / o.batchSize), loss: r.meanLoss });
-      await new Promise((resolve) => setImmediate(resolve)); // let cancel and IPC through
-    }
-    if (hooks.signal?.aborted) {
-      cancelled = true;
-      emit({ type: 'log', message: `cancelled in epoch ${epoch}; the model of epoch ${bestEpoch} stays` });
-      break;
-    }
-    const val = evaluate(valInputs, valLabels, data.validation.length);
-    const trainEval = isAe ? undefined : evaluate(sampleInputs, sampleLabels, trainSample.length);
-    const record: EpochRecord = {
-      epoch,
-      trainLoss: lossSum / Math.max(1, seen),
-      trainAccuracy: trainEval?.accuracy,
-      validationLoss: val.loss,
-      validationAccuracy: 'accuracy' in val ? val.accuracy : undefined,
-      validationPsnr: 'psnr' in val ? val.psnr : undefined,
-      seconds: (Date.now() - t0) / 1000,
-    };
-    history.push(record);
-    // Model selection: balanced accuracy (a balanced test set weighs every class equally) or PSNR.
-    const score = 'balanced' in val ? val.balanced! : val.psnr!;
-    if (score > bestScore) {
-      bestScore = score;
-      bestEpoch = epoch;
-      if ('report' in val) bestReport = val.report;
-      if ('psnr' in val) bestPsnr = val.psnr;
-      writeOnnx(modelPath, toSpec(net, o, set.classes, set));
-    }
-    // Halve the learning rate when validation stalls: large steps find the basin, small ones settle in it.
-    if (epoch - Math.max(bestEpoch, lastDecay) >= PLATEAU_EPOCHS) {
-      optimizer.learningRate *= 0.5;
-      lastDecay = epoch;
-      emit({ type: 'log', message: `validation stalled for ${PLATEAU_EPOCHS} epochs: learning rate now ${optimizer.learningRate.toPrecision(3)}` });
-    }
-    writeFileAtomic(checkpointPath, JSON.stringify({ history, learningRate: optimizer.learningRate, bestEpoch, bestScore, options: o } satisfies Checkpoint, null, 1));
-    const remaining = o.epochs - epoch;
-    const perEpoch = history.slice(-3).reduce((a, h) => a + h.seconds, 0) / Math.min(3, history.length);
-    emit({ type: 'epoch', record, etaSeconds: remaining * perEpoch });
-    emit({ type: 'log', message: epochLine(record, o.epochs) });
-    if (o.patience > 0 && epoch - bestEpoch >= o.patience) {
-      emit({ type: 'log', message: `early stop: no validation improvement for ${o.patience} epochs (best epoch ${bestEpoch})` });
-      break;
-    }
-  }
-  const seconds = (Date.now() - started) / 1000;
-  const artefacts: Record<string, string> = {};
-  if (bestEpoch > 0) {
-    // Pictures and reports describe the best model, which is what was saved.
-    const best = Network.fromSpec(importOnnx(readFileSync(modelPath)));
-    net = best;
-    if (!bestReport && !isAe) bestReport = evaluate(valInputs, valLabels, data.validation.length).report;
-    if (bestPsnr === undefined && isAe) bestPsnr = evaluate(valInputs, valLabels, data.validation.length).psnr;
-    Object.assign(artefacts, await writeArtefacts(o, net, history, weightsBefore, bestReport, isAe ? { inputs: valInputs, labels: valLabels, count: data.validation.length, size, side: set.width } : undefined));
-    const card = modelCard({
-      title: isAe ? 'Autoencoder 1024-32-32-32-1024 (from-scratch engine)' : `Course MLP ${size}-${MLP_HIDDEN}-${set.classes.length} (from-scratch engine)`,
-      architecture: isAe ? '1024-32-32-32-1024, ReLU hidden layers, sigmoid output, squared error' : `${size}-${MLP_HIDDEN}-${set.classes.length}, sigmoid hidden layer, softmax output, cross-entropy, Xavier initialisation`,
-      options: o,
-      command: o.command ?? `hwr train --arch ${o.arch}`,
-      dataDescription: data.description,
-      trainCount: data.train.length,
-      validationCount: data.validation.length,
-      backend,
-      history,
-      bestEpoch,
-      seconds,
-      report: bestReport,
-      psnr: bestPsnr,
-    });
-    artefacts.card = join(o.outDir, 'card.md');
-    writeFileAtomic(artefacts.card, card);
-    if (o.save && !cancelled) {
-      mkdirSync(dirname(o.save), { recursive: true });
-      const tmp = `${o.save}.${process.pid}.tmp`;
-      copyFileSync(modelPath, tmp);
-      writeFileAtomic(o.save.replace(/\.onnx$/, '') + '.md', card);
-      renameSync(tmp, o.save);
-    }
-  }
-  const result: TrainResult = {
-    arch: o.arch,
-    modelPath,
-    outDir: o.outDir,
-    backend,
-    history,
-    bestEpoch,
-    validationAccuracy: bestReport?.accuracy,
-    validationPsnr: bestPsnr,
-    cancelled,
-    seconds,
-    artefacts,
+  const state = (): BackendState => ({
+    weights: flatten(params.map((p) => p.value)),
+    arrays: velocities.length ? { velocity: flatten(velocities) } : {},
+    scalars: {},
+  });
+  const restore = (s: BackendState) => {
+    unflatten(s.weights, params.map((p) => p.value), 'weights');
+    if (s.arrays.velocity) unflatten(s.arrays.velocity, velocities, 'velocity');
   };
-  emit({ type: 'done', result });
-  return result;
+
+  return {
+    label,
+    schedule: 'plateau',
+    trainLabels: Int32Array.from(data.train, (i) => set.labels[i]!),
+    classCount: set.classes.length,
+    balanced: o.balance && !isAe,
+    validationCount: valCount,
+    batchSize: o.batchSize,
+    run: { network: net.toSpec().layers.map((l) => (l.kind === 'dense' ? `dense ${l.inputs}-${l.outputs}` : l.kind)), classes: [...set.classes], trainCount: data.train.length, validationCount: valCount },
+    cardName: 'card.md',
+
+    async trainEpoch(plan) {
+      optimizer.learningRate = plan.learningRate;
+      const { order } = plan;
+      const batches = Math.ceil(order.length / o.batchSize);
+      const positions = new Int32Array(Math.min(CHUNK, order.length));
+      const inputs = new Float32Array(positions.length * size);
+      let lossSum = 0;
+      for (let start = 0, chunk = 0; start < order.length; start += CHUNK, chunk++) {
+        if (plan.signal?.aborted) return null;
+        const count = Math.min(CHUNK, order.length - start);
+        const chunkIndices = positions.subarray(0, count);
+        for (let k = 0; k < count; k++) chunkIndices[k] = data.train[order[start + k]!]!;
+        const x = inputs.subarray(0, count * size);
+        fillBatch(set, chunkIndices, x, o.augment ? createRng(mixSeed(plan.seed, plan.epoch, chunk, 0xa06)) : null);
+        const targets = isAe ? x : Int32Array.from(chunkIndices, (i) => set.labels[i]!);
+        const r = trainEpoch(net, optimizer, x, targets, count, { batchSize: o.batchSize, loss: isAe ? 'squared-error' : 'softmax-cross-entropy' });
+        lossSum += r.meanLoss * count;
+        plan.onBatch(Math.ceil((start + count) / o.batchSize), batches, r.meanLoss);
+        await new Promise((resolve) => setImmediate(resolve)); // let cancel and IPC through
+      }
+      return lossSum / order.length;
+    },
+
+    async evaluate() {
+      const val = evaluate(valInputs, valLabels, valCount);
+      if (!val.report) return { score: val.psnr!, validationLoss: val.loss, record: { validationPsnr: val.psnr } };
+      // Model selection: balanced accuracy (a balanced test set weighs every class equally).
+      const trainAccuracy = evaluate(sampleInputs, sampleLabels, trainSample.length).report?.accuracy;
+      return { score: val.report.balancedAccuracy, validationLoss: val.loss, record: { trainAccuracy, validationAccuracy: val.report.accuracy } };
+    },
+
+    state,
+    restore,
+
+    writeModel(path, weights) {
+      const current = state();
+      restore({ ...current, weights });
+      writeOnnx(path, toSpec(net, o, set.classes, set));
+      restore(current);
+    },
+
+    async finish(s) {
+      // Pictures and reports describe the best model, which is what was saved.
+      const val = evaluate(valInputs, valLabels, valCount);
+      const artefacts = await writeArtefacts(o, net, s.history, weightsBefore, val.report, isAe ? { inputs: valInputs, labels: valLabels, count: valCount, size, side: set.width } : undefined);
+      const card = modelCard({
+        title: isAe ? 'Autoencoder 1024-32-32-32-1024 (from-scratch engine)' : `Course MLP ${size}-${MLP_HIDDEN}-${set.classes.length} (from-scratch engine)`,
+        architecture: isAe
+          ? '1024-32-32-32-1024, ReLU hidden layers, sigmoid output, squared error'
+          : `${size}-${MLP_HIDDEN}-${set.classes.length}, sigmoid hidden layer, softmax output, cross-entropy, Xavier initialisation`,
+        options: o,
+        command: o.command ?? `hwr train --arch ${o.arch}`,
+        dataDescription: data.description,
+        trainCount: data.train.length,
+        validationCount: valCount,
+        backend: label,
+        history: s.history,
+        bestEpoch: s.bestEpoch,
+        seconds: s.seconds,
+        report: val.report,
+        psnr: val.psnr,
+        schedule: describeSchedule('plateau', o.learningRate, o.epochs),
+      });
+      return { artefacts, validationAccuracy: val.report?.accuracy, validationPsnr: val.psnr, card };
+    },
+
+    async close() {},
+  };
 }
 
 function toSpec(net: Network, o: TrainOptions, classes: readonly string[], set: { height: number; width: number; channels: number }): NetworkSpec {
@@ -250,20 +202,10 @@ function toSpec(net: Network, o: TrainOptions, classes: readonly string[], set: 
   });
 }
 
-export function epochLine(r: EpochRecord, epochs: number): string {
-  const parts = [`epoch ${r.epoch}/${epochs}`, `train loss ${r.trainLoss.toFixed(4)}`];
-  if (r.trainAccuracy !== undefined) parts.push(`train acc ${(r.trainAccuracy * 100).toFixed(2)}%`);
-  parts.push(`val loss ${r.validationLoss.toFixed(4)}`);
-  if (r.validationAccuracy !== undefined) parts.push(`val acc ${(r.validationAccuracy * 100).toFixed(2)}%`);
-  if (r.validationPsnr !== undefined) parts.push(`val psnr ${r.validationPsnr.toFixed(2)} dB`);
-  parts.push(`${r.seconds.toFixed(1)}s`);
-  return parts.join('  ');
-}
-
 async function writeArtefacts(
   o: TrainOptions,
   net: Network,
-  history: EpochRecord[],
+  history: FitRecord[],
   weightsBefore: DenseSpec | undefined,
   report: ClassificationReport | undefined,
   ae: { inputs: Float32Array; labels: Int32Array; count: number; size: number; side: number } | undefined,

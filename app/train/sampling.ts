@@ -1,5 +1,5 @@
 /**
- * What each epoch trains on, and how a batch is assembled.
+ * What each epoch trains on, and how a batch is assembled: one sampler for every trainer.
  *
  * Balanced epochs: every class gets the same number of draws (the EMNIST pool holds ~15× more
  * of each digit than of K). A class is walked through a seeded permutation of its images, one
@@ -7,8 +7,8 @@
  * ones repeat (with fresh augmentation). Everything follows from (seed, epoch): a resumed run
  * draws the same epochs as an uninterrupted one, with no sampler state to save.
  */
-import { augmentBatch, DEFAULT_AUGMENT, type AugmentOptions } from '../../data/augment.ts';
-import { createRng, type Rng } from '../../base/random.ts';
+import { augmentBatch, DEFAULT_AUGMENT, type AugmentOptions } from '../data/augment.ts';
+import { createRng, type Rng } from '../base/random.ts';
 
 /** A seed for one purpose, mixed from several integers (so nearby inputs give unrelated seeds). */
 export function mixSeed(...parts: number[]): number {
@@ -60,6 +60,11 @@ export function shuffledEpoch(count: number, seed: number, epoch: number): Int32
   const order = new Int32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
   return createRng(mixSeed(seed, epoch, 0x5f1)).shuffle(order);
+}
+
+/** The order of epoch `epoch` over the training images (labels[i] is image i's class). */
+export function epochOrder(labels: Int32Array, classCount: number, balanced: boolean, seed: number, epoch: number): Int32Array {
+  return balanced ? balancedEpoch(labels, classCount, labels.length, seed, epoch) : shuffledEpoch(labels.length, seed, epoch);
 }
 
 export interface ImageSet {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dispose } from '../../app/nn/index.ts';
-import { trainEngine } from '../../app/train/engine.ts';
+import { trainModel } from '../../app/train/train.ts';
 import type { EpochRecord, TrainOptions } from '../../app/train/types.ts';
 import { runHwr, writeShapesIdx } from '../helpers/fixtures.ts';
 
@@ -60,8 +60,8 @@ describe('hwr train --arch mlp', () => {
     const r = await runHwr(['train', '--arch', 'mlp', '--lr=-1']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--lr must be a number/);
-    await expect(trainEngine(options({ momentum: 1.5 }))).rejects.toThrow(/momentum must be in \[0, 1\)/);
-    await expect(trainEngine(options({ data: join(tmp(), 'missing.idx') }))).rejects.toThrow(/missing\.idx/);
+    await expect(trainModel(options({ momentum: 1.5 }))).rejects.toThrow(/momentum must be in \[0, 1\)/);
+    await expect(trainModel(options({ data: join(tmp(), 'missing.idx') }))).rejects.toThrow(/missing\.idx/);
   });
 });
 
@@ -71,7 +71,7 @@ describe('cancel and resume', () => {
     const installed = join(o.outDir, 'installed.onnx');
     writeFileSync(installed, 'previous model');
     const controller = new AbortController();
-    const result = await trainEngine({ ...o, save: installed }, {
+    const result = await trainModel({ ...o, save: installed }, {
       signal: controller.signal,
       onEvent: (e) => { if (e.type === 'epoch' && e.record.epoch === 2) controller.abort(); },
     });
@@ -83,8 +83,8 @@ describe('cancel and resume', () => {
 
   it('resumes from the checkpoint and continues the epoch count', async () => {
     const o = options({ epochs: 2 });
-    await trainEngine(o);
-    const resumed = await trainEngine({ ...o, epochs: 4, resume: true });
+    await trainModel(o);
+    const resumed = await trainModel({ ...o, epochs: 4, resume: true });
     expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
   });
 });

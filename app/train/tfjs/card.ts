@@ -91,7 +91,7 @@ export function modelCard(f: CardFacts): string {
 
   const t = f.training;
   lines.push('## Training', '');
-  lines.push(`- Backend: ${f.backend}; ${f.threads > 1 ? `${f.threads} data-parallel worker threads` : 'one thread'}.`);
+  lines.push(`- Backend: ${f.backend}; ${f.threads > 1 ? `${f.threads} data-parallel replicas` : 'one thread'}.`);
   lines.push(`- Optimiser: ${t.optimizer}; learning rate ${t.learningRate}; batch ${t.batchSize}; seed ${t.seed}.`);
   lines.push(
     `- Epochs: ${t.epochsRun} of ${t.epochsPlanned} planned${t.stoppedEarly ? ` (early stop: no validation improvement for ${t.patience} epochs)` : ''}${t.cancelled ? ' (cancelled)' : ''}; best epoch ${t.bestEpoch} (by ${t.balance ? 'balanced ' : ''}validation accuracy) is the model.`,

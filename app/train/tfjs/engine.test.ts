@@ -6,7 +6,7 @@ import { createEngine, shares, sharedImageSet } from './engine.ts';
 import { defaultArchitecture, initialWeights, paramLayout } from './model.ts';
 
 /**
- * Data-parallel workers compute the same gradient as one thread on the whole batch (the
+ * Data-parallel replicas compute the same gradient as one thread on the whole batch (the
  * shares are averaged by size), and the same logits.
  */
 
@@ -39,9 +39,9 @@ describe('gradient engines', () => {
     ]);
   });
 
-  it('two workers give the gradient and logits of one thread', async () => {
-    const local = await createEngine({ tf, backend: 'wasm', architecture, layout, weights, trainable, train, workers: 0 });
-    const parallel = await createEngine({ tf, backend: 'wasm', architecture, layout, weights, trainable, train, workers: 2 });
+  it('two replicas give the gradient and logits of one thread', async () => {
+    const local = await createEngine({ tf, backend: 'wasm', architecture, layout, weights, trainable, train, replicas: 0 });
+    const parallel = await createEngine({ tf, backend: 'wasm', architecture, layout, weights, trainable, train, replicas: 2 });
     try {
       expect(parallel.threads).toBe(2);
       const batch = Int32Array.from([3, 17, 8, 0, 25, 31, 12]); // odd size: shares of 4 and 3
@@ -59,16 +59,16 @@ describe('gradient engines', () => {
       expect(scale).toBeGreaterThan(0);
       expect(diff / scale).toBeLessThan(1e-5);
 
-      // A batch smaller than the number of workers leaves one idle.
+      // A batch smaller than the number of replicas leaves one idle.
       const l3 = await parallel.gradients(Int32Array.from([5]), 2, false, g2);
       const l4 = await local.gradients(Int32Array.from([5]), 2, false, g1);
       expect(l3).toBeCloseTo(l4, 5);
       let idleDiff = 0;
       for (let i = 0; i < g1.length; i++) idleDiff = Math.max(idleDiff, Math.abs(g1[i]! - g2[i]!));
-      expect(idleDiff / scale).toBeLessThan(1e-5); // nothing left over from the idle worker's last batch
+      expect(idleDiff / scale).toBeLessThan(1e-5); // nothing left over from the idle replica's last batch
       expect(await parallel.logits(images.pixels.slice(0, 144), 1)).toHaveLength(5);
 
-      // New weights reach the workers.
+      // New weights reach the replicas.
       const moved = weights.map((w, i) => w + (i % 7) * 1e-3);
       local.setWeights(moved);
       parallel.setWeights(moved);

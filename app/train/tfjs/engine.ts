@@ -1,19 +1,19 @@
 /**
- * Where gradients are computed: in this thread, or data-parallel in worker threads.
+ * Where gradients are computed: in this thread, or data-parallel in replicas (one thread each).
  *
  * The WASM backend runs each kernel on one thread (its thread pool is off in Node), so on a
- * machine with several cores the batch is split between workers: each holds the network, takes
+ * machine with several cores the batch is split between replicas: each holds the network, takes
  * its share of the batch (building and augmenting it itself from the training images, which
  * live in a SharedArrayBuffer), and writes the gradient of its share into its own slot of a
  * shared buffer. This thread averages the slots (weighted by share size — the same gradient as
- * one big batch) and applies the update to the shared weights, which every worker reads before
+ * one big batch) and applies the update to the shared weights, which every replica reads before
  * its next step. The native backends use all cores themselves and run in this thread.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type * as tfjs from '@tensorflow/tfjs';
 import { paramCount, TfNetwork, type Architecture, type ParamInfo } from './model.ts';
-import { mixSeed, type ImageSet } from './sampling.ts';
+import { mixSeed, type ImageSet } from '../sampling.ts';
 import { computeLogits, GradientStep } from './step.ts';
 
 export interface GradientEngine {
@@ -23,7 +23,7 @@ export interface GradientEngine {
   setWeights(weights: Float32Array): void;
   /**
    * Mean loss over the training images `indices` and its gradient (into `out`). `seed` drives
-   * dropout and, with `augment`, the augmentation (each thread mixes in its number).
+   * dropout and, with `augment`, the augmentation (each replica mixes in its number).
    */
   gradients(indices: Int32Array, seed: number, augment: boolean, out: Float32Array): Promise<number>;
   /** Logits for `count` images (no dropout). */
@@ -33,24 +33,24 @@ export interface GradientEngine {
 
 export interface EngineOptions {
   tf: typeof tfjs;
-  /** Backend the workers select (the main thread's choice). */
+  /** Backend the replicas select (the main thread's choice). */
   backend: string;
   architecture: Architecture;
   layout: readonly ParamInfo[];
   weights: Float32Array;
   trainable: readonly boolean[];
   train: ImageSet;
-  /** Worker threads; 0 = compute in this thread. */
-  workers: number;
+  /** Replicas; 0 = compute in this thread. */
+  replicas: number;
 }
 
-/** Worker threads a backend gets by default: a single-threaded one (WASM) one per core, up to 4; a native one none. */
-export function defaultWorkers(backend: { singleThreaded: boolean }): number {
+/** Replicas a backend gets by default: a single-threaded one (WASM) one per core, up to 4; a native one none. */
+export function defaultReplicas(backend: { singleThreaded: boolean }): number {
   return backend.singleThreaded ? Math.min(4, availableParallelism()) : 0;
 }
 
 export async function createEngine(options: EngineOptions): Promise<GradientEngine> {
-  return options.workers > 0 ? WorkerEngine.start(options) : new LocalEngine(options);
+  return options.replicas > 0 ? ReplicaEngine.start(options) : new LocalEngine(options);
 }
 
 /** Splits `n` items into `parts` contiguous shares whose sizes differ by at most one. */
@@ -92,15 +92,15 @@ class LocalEngine implements GradientEngine {
   }
 }
 
-/** Messages between the engine and its workers (see replica.ts). */
-export type WorkerRequest =
+/** Messages between the engine and its replicas (see replica.ts). */
+export type ReplicaRequest =
   | { type: 'step'; id: number; indices: Int32Array; seed: number; augment: boolean; version: number }
   | { type: 'logits'; id: number; pixels: Float32Array; count: number; version: number }
   | { type: 'close' };
 export type CallReply = { id: number; loss?: number; logits?: Float32Array; error?: string };
-export type WorkerReply = CallReply | { type: 'ready'; label: string } | { type: 'failed'; error: string };
+export type ReplicaReply = CallReply | { type: 'ready'; label: string } | { type: 'failed'; error: string };
 
-export interface WorkerInit {
+export interface ReplicaInit {
   backend: string;
   architecture: Architecture;
   layout: readonly ParamInfo[];
@@ -108,11 +108,11 @@ export interface WorkerInit {
   train: ImageSet;
   /** Shared: the current weights. */
   weights: Float32Array;
-  /** Shared: this worker's gradient slot. */
+  /** Shared: this replica's gradient slot. */
   gradient: Float32Array;
 }
 
-class WorkerEngine implements GradientEngine {
+class ReplicaEngine implements GradientEngine {
   private version = 0;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: CallReply) => void; reject: (e: Error) => void }>();
@@ -120,31 +120,31 @@ class WorkerEngine implements GradientEngine {
   private readonly exited = new Set<Worker>();
 
   private constructor(
-    private readonly workers: Worker[],
+    private readonly replicas: Worker[],
     private readonly weights: Float32Array,
     private readonly slots: Float32Array[],
     private readonly classes: number,
   ) {}
 
   get threads(): number {
-    return this.workers.length;
+    return this.replicas.length;
   }
 
-  static async start(o: EngineOptions): Promise<WorkerEngine> {
+  static async start(o: EngineOptions): Promise<ReplicaEngine> {
     if (!(o.train.pixels.buffer instanceof SharedArrayBuffer) || !(o.train.labels.buffer instanceof SharedArrayBuffer)) {
-      throw new Error('worker engine: the training images must live in a SharedArrayBuffer (see sharedImageSet)');
+      throw new Error('replica engine: the training images must live in a SharedArrayBuffer (see sharedImageSet)');
     }
     const p = paramCount(o.layout);
     const weights = new Float32Array(new SharedArrayBuffer(p * 4));
     weights.set(o.weights);
-    const slots = Array.from({ length: o.workers }, () => new Float32Array(new SharedArrayBuffer(p * 4)));
-    const workers = slots.map((gradient) => {
-      const init: WorkerInit = { backend: o.backend, architecture: o.architecture, layout: o.layout, trainable: o.trainable, train: o.train, weights, gradient };
+    const slots = Array.from({ length: o.replicas }, () => new Float32Array(new SharedArrayBuffer(p * 4)));
+    const replicas = slots.map((gradient) => {
+      const init: ReplicaInit = { backend: o.backend, architecture: o.architecture, layout: o.layout, trainable: o.trainable, train: o.train, weights, gradient };
       return new Worker(new URL('./replica.mjs', import.meta.url), { workerData: init });
     });
-    const engine = new WorkerEngine(workers, weights, slots, o.architecture.classes);
+    const engine = new ReplicaEngine(replicas, weights, slots, o.architecture.classes);
     try {
-      await Promise.all(workers.map((w) => engine.listen(w)));
+      await Promise.all(replicas.map((w) => engine.listen(w)));
     } catch (err) {
       await engine.close();
       throw err;
@@ -152,24 +152,24 @@ class WorkerEngine implements GradientEngine {
     return engine;
   }
 
-  /** Resolves when the worker is ready; afterwards routes its replies to the pending calls. */
+  /** Resolves when the replica is ready; afterwards routes its replies to the pending calls. */
   private listen(worker: Worker): Promise<void> {
     return new Promise((resolve, reject) => {
       let ready = false;
-      worker.on('message', (msg: WorkerReply) => {
+      worker.on('message', (msg: ReplicaReply) => {
         if ('type' in msg) {
           if (msg.type === 'ready') {
             ready = true;
             resolve();
           } else if (msg.type === 'failed') {
-            reject(new Error(`training worker failed to start: ${msg.error}`));
+            reject(new Error(`training replica failed to start: ${msg.error}`));
           }
           return;
         }
         const call = this.pending.get(msg.id);
         if (!call) return;
         this.pending.delete(msg.id);
-        if (msg.error) call.reject(new Error(`training worker: ${msg.error}`));
+        if (msg.error) call.reject(new Error(`training replica: ${msg.error}`));
         else call.resolve(msg);
       });
       const fail = (err: Error) => {
@@ -178,15 +178,15 @@ class WorkerEngine implements GradientEngine {
         this.pending.clear();
         if (!ready) reject(err);
       };
-      worker.on('error', (err) => fail(new Error(`training worker crashed: ${err.message}`)));
+      worker.on('error', (err) => fail(new Error(`training replica crashed: ${err.message}`)));
       worker.on('exit', (code) => {
         this.exited.add(worker);
-        if (code !== 0 || this.pending.size > 0) fail(new Error(`training worker exited (code ${code})`));
+        if (code !== 0 || this.pending.size > 0) fail(new Error(`training replica exited (code ${code})`));
       });
     });
   }
 
-  private call(worker: Worker, request: WorkerRequest & { id: number }, transfer: ArrayBuffer[] = []): Promise<CallReply> {
+  private call(worker: Worker, request: ReplicaRequest & { id: number }, transfer: ArrayBuffer[] = []): Promise<CallReply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
@@ -200,10 +200,10 @@ class WorkerEngine implements GradientEngine {
   }
 
   async gradients(indices: Int32Array, seed: number, augment: boolean, out: Float32Array): Promise<number> {
-    const parts = shares(indices.length, this.workers.length);
+    const parts = shares(indices.length, this.replicas.length);
     const replies = await Promise.all(
       parts.map(([a, b], k) =>
-        b > a ? this.call(this.workers[k]!, { type: 'step', id: this.nextId++, indices: indices.slice(a, b), seed: mixSeed(seed, k), augment, version: this.version }) : null,
+        b > a ? this.call(this.replicas[k]!, { type: 'step', id: this.nextId++, indices: indices.slice(a, b), seed: mixSeed(seed, k), augment, version: this.version }) : null,
       ),
     );
     out.fill(0);
@@ -220,11 +220,11 @@ class WorkerEngine implements GradientEngine {
 
   async logits(pixels: Float32Array, count: number): Promise<Float32Array> {
     const size = pixels.length / count;
-    const parts = shares(count, this.workers.length).filter(([a, b]) => b > a);
+    const parts = shares(count, this.replicas.length).filter(([a, b]) => b > a);
     const replies = await Promise.all(
       parts.map(([a, b], k) => {
         const chunk = pixels.slice(a * size, b * size);
-        return this.call(this.workers[k]!, { type: 'logits', id: this.nextId++, pixels: chunk, count: b - a, version: this.version }, [chunk.buffer as ArrayBuffer]);
+        return this.call(this.replicas[k]!, { type: 'logits', id: this.nextId++, pixels: chunk, count: b - a, version: this.version }, [chunk.buffer as ArrayBuffer]);
       }),
     );
     const classes = this.classes;
@@ -235,13 +235,13 @@ class WorkerEngine implements GradientEngine {
 
   async close(): Promise<void> {
     await Promise.all(
-      this.workers.map(
+      this.replicas.map(
         (w) =>
           new Promise<void>((resolve) => {
             if (this.exited.has(w)) return resolve();
             w.once('exit', () => resolve());
-            w.postMessage({ type: 'close' } satisfies WorkerRequest);
-            // A worker stuck in a kernel does not read messages: stop it after a grace period.
+            w.postMessage({ type: 'close' } satisfies ReplicaRequest);
+            // A replica stuck in a kernel does not read messages: stop it after a grace period.
             setTimeout(() => void w.terminate(), 2000).unref();
           }),
       ),
@@ -249,7 +249,7 @@ class WorkerEngine implements GradientEngine {
   }
 }
 
-/** A copy of `set`'s images `indices` in SharedArrayBuffers (what the workers read). */
+/** A copy of `set`'s images `indices` in SharedArrayBuffers (what the replicas read). */
 export function sharedImageSet(set: { pixels: Float32Array; labels: Int32Array; height: number; width: number; channels: number }, indices: ArrayLike<number>): ImageSet {
   const size = set.height * set.width * set.channels;
   const pixels = new Float32Array(new SharedArrayBuffer(indices.length * size * 4));

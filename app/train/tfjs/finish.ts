@@ -1,8 +1,7 @@
 /**
- * The end of a training run: calibrate the best epoch's network (temperature on the validation
- * set, decision offsets for classes a look-alike pulls below the floor), export it to ONNX with
- * both baked in, write its card and pictures, and install it with its card when asked (not
- * after a cancel: the shipped model stays as it was).
+ * The end of a TensorFlow.js run: calibrate the best epoch's network (temperature on the
+ * validation set, decision offsets for classes a look-alike pulls below the floor), export it to
+ * ONNX with both baked in, and write its curves and pictures; fit.ts writes and installs the card.
  */
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../../base/atomic.ts';
@@ -16,8 +15,9 @@ import { formatDuration, modelCard } from './card.ts';
 import { paramCount, toNetworkSpec, type Architecture, type ParamInfo } from './model.ts';
 import type { OptimizerSettings } from './optimizer.ts';
 import { SPLIT_SEED, VALIDATION_FRACTION, type TrainingData } from '../data.ts';
-import { balancedWeights, displayPath, evaluate, type EpochRecordPlus } from './run-data.ts';
-import { LR_FLOOR } from './optimizer.ts';
+import type { FitRecord } from '../fit.ts';
+import { describeSchedule } from '../schedule.ts';
+import { balancedWeights, displayPath, evaluate } from './run-data.ts';
 
 export interface FinishInput {
   opts: TrainOptions;
@@ -31,7 +31,7 @@ export interface FinishInput {
   optimizer: OptimizerSettings;
   backend: string;
   threads: number;
-  history: EpochRecordPlus[];
+  history: FitRecord[];
   bestEpoch: number;
   stoppedEarly: boolean;
   cancelled: boolean;
@@ -40,7 +40,7 @@ export interface FinishInput {
   log: (message: string) => void;
 }
 
-export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<string, string>; validationAccuracy: number }> {
+export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<string, string>; validationAccuracy: number; card: string }> {
   const { opts, data, validation, logits, architecture } = f;
   const classes = [...validation.classes];
   const artefacts: Record<string, string> = {};
@@ -82,7 +82,7 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
         f.optimizer.kind === 'adam'
           ? `Adam (β1 ${f.optimizer.momentum}, β2 0.999)${f.optimizer.weightDecay ? ` with decoupled weight decay ${f.optimizer.weightDecay} on kernels` : ''}`
           : `SGD with momentum ${f.optimizer.momentum}`,
-      learningRate: `${opts.learningRate} with cosine decay to ${(opts.learningRate * LR_FLOOR).toExponential(1)} over ${opts.epochs} epochs`,
+      learningRate: describeSchedule('cosine', opts.learningRate, opts.epochs),
       balance: opts.balance,
       augment: opts.augment,
       patience: opts.patience,
@@ -107,15 +107,14 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
     history: f.history,
     date: new Date().toISOString().slice(0, 10),
   });
-  const cardPath = join(opts.outDir, 'model.md');
-  writeFileAtomic(cardPath, card);
-  artefacts.card = cardPath;
-
+  const curvesPath = join(opts.outDir, 'curves.json');
+  writeFileAtomic(curvesPath, JSON.stringify({ arch: architecture.arch, backend: f.backend, threads: f.threads, bestEpoch: f.bestEpoch, history: f.history }, null, 1));
+  artefacts.curves = curvesPath;
   try {
     const curvesPng = join(opts.outDir, 'curves.png');
     const series = [
       { name: 'accuracy', values: f.history.map((h) => h.validationAccuracy ?? NaN) },
-      { name: 'balanced', values: f.history.map((h) => h.balancedAccuracy) },
+      { name: 'balanced', values: f.history.map((h) => h.balancedAccuracy ?? NaN) },
     ];
     await writeSvgPng(curvesPng, lineChartSvg({ title: `${architecture.arch}: validation`, xLabel: 'epoch', yLabel: 'accuracy', series }));
     artefacts.curvesPicture = curvesPng;
@@ -126,19 +125,12 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
     f.log(`pictures not written: ${(err as Error).message}`);
   }
 
-  if (opts.save && !f.cancelled) {
-    writeFileAtomic(opts.save, bytes);
-    const savedCard = opts.save.replace(/\.onnx$/i, '') + '.md';
-    writeFileAtomic(savedCard, card);
-    artefacts.installed = opts.save;
-    artefacts.installedCard = savedCard;
-  }
   f.log(
     `best epoch ${f.bestEpoch}: validation accuracy ${(report.accuracy * 100).toFixed(2)}%, balanced ${(report.balancedAccuracy * 100).toFixed(2)}%, ` +
       `temperature ${calibration.temperature.toFixed(3)} (NLL ${calibration.nllBefore.toFixed(4)} → ${calibration.nllAfter.toFixed(4)})` +
       `${decision ? `, decision offsets ${decision.list}` : ''}, ${formatDuration(f.seconds)}`,
   );
-  return { artefacts, validationAccuracy: report.accuracy };
+  return { artefacts, validationAccuracy: report.accuracy, card };
 }
 
 /**

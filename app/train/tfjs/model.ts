@@ -14,6 +14,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { LayerSpec, NetworkSpec } from '../../nn/spec.ts';
 import { createRng } from '../../base/random.ts';
+import { MLP_HIDDEN } from '../archs.ts';
 
 export type TfArch = 'tfmlp' | 'cnn';
 type Tf = typeof tfjs;
@@ -49,7 +50,6 @@ export interface ParamInfo {
 export const CNN_FILTERS = [16, 32, 64];
 export const CNN_DENSE = 128;
 export const CNN_DROPOUT = 0.25;
-export const MLP_HIDDEN = 64;
 
 /**
  * The architecture trainTfjs builds for `arch` on images of `imageShape` ([H, W, C]); `width`

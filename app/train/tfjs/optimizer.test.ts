@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { applyUpdate, createOptimizerState, learningRateAt } from './optimizer.ts';
+import { learningRateAt } from '../schedule.ts';
+import { applyUpdate, createOptimizerState } from './optimizer.ts';
 import type { ParamInfo } from './model.ts';
 
 /** The flat-array optimizers take the steps TensorFlow.js's own optimizers take. */

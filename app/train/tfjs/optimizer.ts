@@ -1,6 +1,6 @@
 /**
  * Parameter updates on the flat weight array, in plain JavaScript: one place for the update
- * whether gradients come from this thread or from workers, and state that is just arrays (so a
+ * whether gradients come from this thread or from replicas, and state that is just arrays (so a
  * checkpoint saves it as it is).
  *
  * - 'adam' (the CNN): Adam with decoupled weight decay on kernels (AdamW), β1 = momentum.
@@ -72,14 +72,4 @@ function adamRange(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32
     v[i] = vi;
     w[i] = w[i]! * shrink - (stepSize * mi) / (Math.sqrt(vi) + epsHat);
   }
-}
-
-/** Where the cosine schedule ends, as a share of the base learning rate. */
-export const LR_FLOOR = 0.02;
-
-/** Cosine decay from `base` (epoch 1) to base·floor (the last epoch). */
-export function learningRateAt(base: number, epoch: number, epochs: number, floor = LR_FLOOR): number {
-  if (epochs <= 1) return base;
-  const t = (epoch - 1) / (epochs - 1);
-  return base * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * t)));
 }

@@ -1,18 +1,18 @@
 /**
- * A data-parallel training worker (see engine.ts): selects the main thread's backend, builds
+ * A data-parallel training replica (see engine.ts), on its own thread: selects the main thread's backend, builds
  * the network, then answers 'step' (gradient of its share of a batch, written into its shared
  * slot) and 'logits' requests until 'close'.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend.ts';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './engine.ts';
+import type { ReplicaInit, ReplicaReply, ReplicaRequest } from './engine.ts';
 import { TfNetwork } from './model.ts';
 import { computeLogits, GradientStep } from './step.ts';
 
 const port = parentPort!;
-const init = workerData as WorkerInit;
-const reply = (msg: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+const init = workerData as ReplicaInit;
+const reply = (msg: ReplicaReply, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
 
 try {
   const backend = await selectBackend({ start: init.backend });
@@ -26,7 +26,7 @@ try {
       version = wanted;
     }
   };
-  port.on('message', (msg: WorkerRequest) => {
+  port.on('message', (msg: ReplicaRequest) => {
     if (msg.type === 'close') {
       net.dispose();
       port.close();

@@ -6,11 +6,7 @@ import { relative } from 'node:path';
 import { classCounts, type LabelledImages } from '../../data/glyphs.ts';
 import { projectRoot } from '../../base/paths.ts';
 import { argmaxRows, classificationReport, type ClassificationReport } from '../metrics.ts';
-import type { EpochRecord } from '../types.ts';
 import { temperedNll } from './calibrate.ts';
-
-/** An epoch's record with what this trainer adds to the common one (curves.json, the card). */
-export type EpochRecordPlus = EpochRecord & { balancedAccuracy: number; learningRate: number };
 
 /** A path as the card and metadata show it: relative to the project when below its parent. */
 export function displayPath(path: string): string {

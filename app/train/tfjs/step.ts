@@ -1,11 +1,11 @@
 /**
  * The two computations a training run asks of TensorFlow.js — the mean loss and its gradient
  * over a batch, and the logits of a set — written once, used in this thread and in the
- * data-parallel workers (engine.ts).
+ * data-parallel replicas (engine.ts).
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../../base/random.ts';
-import { batchLabels, fillBatch, mixSeed, type ImageSet } from './sampling.ts';
+import { batchLabels, fillBatch, mixSeed, type ImageSet } from '../sampling.ts';
 import type { TfNetwork } from './model.ts';
 
 type Tf = typeof tfjs;

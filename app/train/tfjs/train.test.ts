@@ -8,7 +8,7 @@ import { createRng } from '../../base/random.ts';
 import { OnnxModel } from '../../onnx/runtime.ts';
 import { importOnnx } from '../../onnx/import.ts';
 import type { TrainEvent, TrainOptions } from '../types.ts';
-import { readCheckpoint } from './checkpoint.ts';
+import { readCheckpoint } from '../checkpoint.ts';
 import { trainTfjs } from './train.ts';
 
 /**
@@ -84,7 +84,7 @@ describe('trainTfjs', () => {
     const events: TrainEvent[] = [];
     const outDir = join(dir, 'cifar');
     const save = join(dir, 'installed', 'shapes.onnx');
-    const result = await trainTfjs(options({ outDir, save }), { onEvent: (e) => events.push(e) }, { workers: 0, backend: 'wasm' });
+    const result = await trainTfjs(options({ outDir, save }), { onEvent: (e) => events.push(e) }, { replicas: 0, backend: 'wasm' });
 
     const start = events.find((e) => e.type === 'start')!;
     expect(start).toMatchObject({ type: 'start', arch: 'cnn', epochs: 3, trainCount: 216, validationCount: 24 });
@@ -113,8 +113,8 @@ describe('trainTfjs', () => {
     expect(readFileSync(save)).toEqual(readFileSync(result.modelPath));
   });
 
-  it('trains the course MLP on the same data with data-parallel workers', async () => {
-    const result = await trainTfjs(options({ arch: 'tfmlp', learningRate: 0.05, epochs: 3, outDir: join(dir, 'mlp') }), {}, { workers: 2, backend: 'wasm' });
+  it('trains the course MLP on the same data with data-parallel replicas', async () => {
+    const result = await trainTfjs(options({ arch: 'tfmlp', learningRate: 0.05, epochs: 3, outDir: join(dir, 'mlp') }), {}, { replicas: 2, backend: 'wasm' });
     expect(result.history[2]!.trainLoss).toBeLessThan(result.history[0]!.trainLoss);
     const model = await OnnxModel.load(result.modelPath);
     expect(model.inputShape).toEqual([3072]);
@@ -122,17 +122,17 @@ describe('trainTfjs', () => {
   });
 
   it('resumes an interrupted run and ends exactly where an uninterrupted one ends', async () => {
-    const whole = await trainTfjs(options({ outDir: join(dir, 'whole'), limit: 96 }), {}, { workers: 0, backend: 'wasm' });
+    const whole = await trainTfjs(options({ outDir: join(dir, 'whole'), limit: 96 }), {}, { replicas: 0, backend: 'wasm' });
     const controller = new AbortController();
     const first = await trainTfjs(
       options({ outDir: join(dir, 'parts'), limit: 96 }),
       { signal: controller.signal, onEvent: (e) => e.type === 'epoch' && e.record.epoch === 2 && controller.abort() },
-      { workers: 0, backend: 'wasm' },
+      { replicas: 0, backend: 'wasm' },
     );
     expect(first.cancelled).toBe(true);
     expect(first.history).toHaveLength(2);
     const events: string[] = [];
-    const rest = await trainTfjs(options({ outDir: join(dir, 'parts'), limit: 96, resume: true }), { onEvent: (e) => e.type === 'log' && events.push(e.message) }, { workers: 0, backend: 'wasm' });
+    const rest = await trainTfjs(options({ outDir: join(dir, 'parts'), limit: 96, resume: true }), { onEvent: (e) => e.type === 'log' && events.push(e.message) }, { replicas: 0, backend: 'wasm' });
     expect(events.some((m) => /resuming after epoch 2/.test(m))).toBe(true);
     expect(rest.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
     expect(rest.history[2]!.trainLoss).toBe(whole.history[2]!.trainLoss);
@@ -142,7 +142,7 @@ describe('trainTfjs', () => {
   });
 
   it('refuses to resume a checkpoint of a different run', async () => {
-    await expect(trainTfjs(options({ outDir: join(dir, 'parts'), limit: 96, resume: true, batchSize: 16 }), {}, { workers: 0, backend: 'wasm' })).rejects.toThrow(/cannot resume .*seed or batch size differs/);
+    await expect(trainTfjs(options({ outDir: join(dir, 'parts'), limit: 96, resume: true, batchSize: 16 }), {}, { replicas: 0, backend: 'wasm' })).rejects.toThrow(/cannot resume .*the batchSize differs \(32 then, 16 now\)/);
   });
 
   it('fine-tunes an exported model on new classes: new output layer, features frozen', async () => {
@@ -151,7 +151,7 @@ describe('trainTfjs', () => {
     const result = await trainTfjs(
       options({ data: join(dir, 'two'), initFrom: base, freezeFeatures: true, epochs: 2, outDir: join(dir, 'tuned') }),
       { onEvent: (e) => e.type === 'log' && logs.push(e.message) },
-      { workers: 0, backend: 'wasm' },
+      { replicas: 0, backend: 'wasm' },
     );
     expect(logs.some((m) => /3 → 2 classes, new output layer/.test(m))).toBe(true);
     const before = layerWeights(base);
@@ -165,7 +165,7 @@ describe('trainTfjs', () => {
   });
 
   it('refuses to fine-tune a network of another architecture', async () => {
-    await expect(trainTfjs(options({ arch: 'tfmlp', initFrom: join(dir, 'cifar', 'model.onnx'), outDir: join(dir, 'bad') }), {}, { workers: 0, backend: 'wasm' })).rejects.toThrow(/is a cnn network, but --arch is tfmlp/);
+    await expect(trainTfjs(options({ arch: 'tfmlp', initFrom: join(dir, 'cifar', 'model.onnx'), outDir: join(dir, 'bad') }), {}, { replicas: 0, backend: 'wasm' })).rejects.toThrow(/is a cnn network, but --arch is tfmlp/);
   });
 
   it('cancelling keeps the last good model and installs nothing', async () => {
@@ -174,7 +174,7 @@ describe('trainTfjs', () => {
     const result = await trainTfjs(
       options({ outDir: join(dir, 'cancel'), save, epochs: 5 }),
       { signal: controller.signal, onEvent: (e) => e.type === 'batch' && e.epoch === 2 && e.batch === 1 && controller.abort() },
-      { workers: 0, backend: 'wasm' },
+      { replicas: 0, backend: 'wasm' },
     );
     expect(result).toMatchObject({ cancelled: true, bestEpoch: 1 });
     expect(result.history).toHaveLength(1);
@@ -183,7 +183,7 @@ describe('trainTfjs', () => {
   });
 
   it('stops early when validation stops improving', async () => {
-    const result = await trainTfjs(options({ outDir: join(dir, 'patience'), learningRate: 1e-9, epochs: 6, patience: 2 }), {}, { workers: 0, backend: 'wasm' });
+    const result = await trainTfjs(options({ outDir: join(dir, 'patience'), learningRate: 1e-9, epochs: 6, patience: 2 }), {}, { replicas: 0, backend: 'wasm' });
     expect(result.history).toHaveLength(3);
     expect(result.bestEpoch).toBe(1);
     expect(readFileSync(join(dir, 'patience', 'model.md'), 'utf8')).toMatch(/early stop: no validation improvement for 2 epochs/);

@@ -1,0 +1,240 @@
+/**
+ * The one training loop (Keras `fit`, Lightning `Trainer`): epochs, the order each epoch draws,
+ * the learning-rate schedule, selection of the best epoch, patience, cancellation, checkpoints
+ * and exact resume, ETA, progress events, the model card and --save. A model kind supplies a
+ * TrainBackend: how to train one epoch over given images, evaluate, snapshot and restore its
+ * state, write its model and finish with its own artefacts and card.
+ *
+ * Every random choice follows from (seed, epoch, batch), and the checkpoint after each epoch
+ * holds the weights, the optimiser state, the best weights and the schedule, so a run resumed
+ * from it continues exactly as the uninterrupted run would have.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../base/atomic.ts';
+import { checkpointExists, readCheckpoint, runMismatch, writeCheckpoint, type RunKey } from './checkpoint.ts';
+import { epochOrder } from './sampling.ts';
+import { advanceSchedule, rateOf, startSchedule, type ScheduleKind, type ScheduleState } from './schedule.ts';
+import type { EpochRecord, TrainEvent, TrainHooks, TrainOptions, TrainResult } from './types.ts';
+
+/** A backend's state as plain arrays: what a checkpoint holds and a resume restores. */
+export interface BackendState {
+  /** The model's parameters, flat. */
+  weights: Float32Array;
+  /** Optimiser state (velocity, moments): whatever else continuing exactly needs. */
+  arrays: Record<string, Float32Array>;
+  scalars: Record<string, number>;
+}
+
+/** One epoch as fit asks a backend to train it. */
+export interface EpochPlan {
+  epoch: number;
+  learningRate: number;
+  /** Positions into the training images (0 … trainCount−1), in the order to train them. */
+  order: Int32Array;
+  /** Augmentation and dropout seeds derive from it, the epoch and the batch. */
+  seed: number;
+  signal?: AbortSignal;
+  onBatch(batch: number, batches: number, loss: number): void;
+}
+
+export interface Evaluation {
+  /** Selects the best epoch: larger is better. */
+  score: number;
+  validationLoss: number;
+  /** The rest of the epoch's record: accuracies, PSNR, and what the backend adds. */
+  record: Omit<Partial<EpochRecord>, 'epoch' | 'trainLoss' | 'validationLoss' | 'seconds'> & Record<string, number | undefined>;
+}
+
+/** What fit knows at the end, for the backend's artefacts and card. */
+export interface FitSummary {
+  history: FitRecord[];
+  bestEpoch: number;
+  /** The best epoch's weights, already restored into the backend. */
+  bestWeights: Float32Array;
+  cancelled: boolean;
+  stoppedEarly: boolean;
+  resumedFrom?: number;
+  seconds: number;
+  modelPath: string;
+  log(message: string): void;
+}
+
+export interface Finished {
+  artefacts: Record<string, string>;
+  validationAccuracy?: number;
+  validationPsnr?: number;
+  /** The model card (markdown), written to `cardName` in the run folder and beside --save. */
+  card: string;
+}
+
+export interface TrainBackend {
+  /** What ran: the library, kernels, threads (logs, the 'start' event, the card). */
+  readonly label: string;
+  readonly schedule: ScheduleKind;
+  /** Labels of the training images, by position: the sampler balances over them. */
+  readonly trainLabels: Int32Array;
+  readonly classCount: number;
+  /** Whether epochs draw classes equally often (classifiers with --balance). */
+  readonly balanced: boolean;
+  readonly validationCount: number;
+  readonly batchSize: number;
+  /** What of the model and data must match for a resume (the network, classes, dataset). */
+  readonly run: RunKey;
+  /** File name of the card in the run folder. */
+  readonly cardName: string;
+  /** Trains one epoch; the mean training loss, or null when cancelled before its end. */
+  trainEpoch(plan: EpochPlan): Promise<number | null>;
+  evaluate(): Promise<Evaluation>;
+  state(): BackendState;
+  restore(state: BackendState): void;
+  /** Writes `weights` as the run's model (the best so far, while training). */
+  writeModel(path: string, weights: Float32Array): void;
+  /** After the loop, with the best weights restored: final model, pictures, card. */
+  finish(summary: FitSummary): Promise<Finished>;
+  close(): Promise<void>;
+}
+
+/** An epoch's record as fit writes it: the contract's, plus what the backend reports and the rate. */
+export type FitRecord = EpochRecord & Record<string, number | undefined> & { learningRate: number };
+
+/** The options that must match for a resume; the number of epochs and patience may change. */
+const RUN_OPTIONS = ['arch', 'data', 'labels', 'limit', 'seed', 'batchSize', 'learningRate', 'momentum', 'augment', 'balance', 'initFrom', 'freezeFeatures', 'width'] as const;
+
+export function checkpointPath(outDir: string): string {
+  return join(outDir, 'checkpoint', 'last.ckpt');
+}
+
+/** Checks the options, builds the backend (`build` may log) and trains it. */
+export async function fit(o: TrainOptions, build: (log: (message: string) => void) => Promise<TrainBackend>, hooks: TrainHooks = {}): Promise<TrainResult> {
+  checkOptions(o);
+  const started = Date.now();
+  const emit = (event: TrainEvent) => hooks.onEvent?.(event);
+  const log = (message: string) => emit({ type: 'log', message });
+  const backend = await build(log);
+  try {
+    return await loop(o, backend, hooks, started, emit, log);
+  } finally {
+    await backend.close();
+  }
+}
+
+/** Until app/train/options.ts exists: what no backend can train with. */
+function checkOptions(o: TrainOptions): void {
+  if (o.freezeFeatures && !o.initFrom) throw new Error('freezeFeatures needs initFrom (a model to fine-tune)');
+}
+
+async function loop(o: TrainOptions, backend: TrainBackend, hooks: TrainHooks, started: number, emit: (e: TrainEvent) => void, log: (m: string) => void): Promise<TrainResult> {
+  mkdirSync(o.outDir, { recursive: true });
+  const modelPath = join(o.outDir, 'model.onnx');
+  const ckptPath = checkpointPath(o.outDir);
+  const run: RunKey = { ...Object.fromEntries(RUN_OPTIONS.map((k) => [k, o[k] ?? null])), ...backend.run };
+
+  let history: FitRecord[] = [];
+  let bestEpoch = 0;
+  let bestScore = -Infinity;
+  let bestWeights: Float32Array = backend.state().weights.slice();
+  let schedule: ScheduleState = startSchedule(o.learningRate);
+  let priorSeconds = 0;
+  let resumedFrom: number | undefined;
+  if (o.resume && checkpointExists(ckptPath)) {
+    const ck = readCheckpoint(ckptPath);
+    const mismatch = runMismatch(ck.header.run, run);
+    if (mismatch) throw new Error(`cannot resume from ${ckptPath}: ${mismatch}; start a new run (another --out) or repeat the original options`);
+    const { weights, best, ...arrays } = ck.arrays;
+    if (!weights || !best) throw new Error(`cannot resume from ${ckptPath}: it holds no weights`);
+    backend.restore({ weights, arrays, scalars: ck.header.backend });
+    bestWeights = best;
+    history = ck.header.history as FitRecord[];
+    ({ bestEpoch, bestScore, schedule } = ck.header);
+    priorSeconds = ck.header.seconds;
+    resumedFrom = ck.header.epoch;
+    log(`resuming after epoch ${resumedFrom} of ${o.outDir} (best so far: epoch ${bestEpoch})`);
+    // A cancelled or finished run keeps its final model; only a missing one is rewritten.
+    if (bestEpoch > 0 && !existsSync(modelPath)) backend.writeModel(modelPath, bestWeights);
+  } else if (o.resume) {
+    log(`no checkpoint in ${dirname(ckptPath)}: starting from the beginning`);
+  }
+
+  const trainCount = backend.trainLabels.length;
+  const batches = Math.ceil(trainCount / backend.batchSize);
+  emit({ type: 'start', arch: o.arch, backend: backend.label, epochs: o.epochs, batchesPerEpoch: batches, trainCount, validationCount: backend.validationCount });
+  log(`backend: ${backend.label}`);
+
+  let cancelled = false;
+  let stoppedEarly = false;
+  const seconds = () => priorSeconds + (Date.now() - started) / 1000;
+  const first = (resumedFrom ?? 0) + 1;
+  for (let epoch = first; epoch <= o.epochs; epoch++) {
+    if (o.patience > 0 && epoch - 1 - bestEpoch >= o.patience) break;
+    const t0 = Date.now();
+    const learningRate = rateOf(backend.schedule, schedule, o.learningRate, epoch, o.epochs);
+    const order = epochOrder(backend.trainLabels, backend.classCount, backend.balanced, o.seed, epoch);
+    const onBatch = (batch: number, of: number, loss: number) => emit({ type: 'batch', epoch, batch, batches: of, loss });
+    const trainLoss = await backend.trainEpoch({ epoch, learningRate, order, seed: o.seed, signal: hooks.signal, onBatch });
+    if (trainLoss === null || hooks.signal?.aborted) {
+      cancelled = true;
+      log(`cancelled in epoch ${epoch}; the model of epoch ${bestEpoch} stays`);
+      break;
+    }
+    if (!Number.isFinite(trainLoss)) throw new Error(`epoch ${epoch}: the training loss is ${trainLoss}; lower the learning rate (now ${learningRate})`);
+    const val = await backend.evaluate();
+    const record: FitRecord = { epoch, trainLoss, ...val.record, validationLoss: val.validationLoss, learningRate, seconds: (Date.now() - t0) / 1000 };
+    history.push(record);
+    const state = backend.state();
+    if (val.score > bestScore) {
+      bestScore = val.score;
+      bestEpoch = epoch;
+      bestWeights = state.weights.slice();
+      backend.writeModel(modelPath, bestWeights);
+    }
+    const scheduleNote = advanceSchedule(backend.schedule, schedule, epoch, bestEpoch);
+    const header = { run, epoch, history, bestEpoch, bestScore, schedule, backend: state.scalars, seconds: seconds() };
+    writeCheckpoint(ckptPath, header, { weights: state.weights, best: bestWeights, ...state.arrays });
+    const recent = history.slice(-3);
+    emit({ type: 'epoch', record, etaSeconds: (o.epochs - epoch) * (recent.reduce((a, h) => a + h.seconds, 0) / recent.length) });
+    log(epochLine(record, o.epochs) + (epoch === bestEpoch ? '  (best)' : ''));
+    if (scheduleNote) log(scheduleNote);
+    if (o.patience > 0 && epoch - bestEpoch >= o.patience && epoch < o.epochs) {
+      stoppedEarly = true;
+      log(`early stop: no validation improvement for ${o.patience} epochs (best epoch ${bestEpoch})`);
+      break;
+    }
+  }
+
+  const result: TrainResult = { arch: o.arch, modelPath: bestEpoch > 0 ? modelPath : '', outDir: o.outDir, backend: backend.label, history, bestEpoch, cancelled, seconds: 0, artefacts: {} };
+  if (bestEpoch > 0) {
+    backend.restore({ ...backend.state(), weights: bestWeights });
+    const done = await backend.finish({ history, bestEpoch, bestWeights, cancelled, stoppedEarly, resumedFrom, seconds: seconds(), modelPath, log });
+    Object.assign(result.artefacts, done.artefacts);
+    result.validationAccuracy = done.validationAccuracy;
+    result.validationPsnr = done.validationPsnr;
+    result.artefacts.card = join(o.outDir, backend.cardName);
+    writeFileAtomic(result.artefacts.card, done.card);
+    if (o.save && !cancelled) install(modelPath, done.card, o.save, result.artefacts);
+  }
+  result.seconds = seconds();
+  emit({ type: 'done', result });
+  return result;
+}
+
+/** --save: the model and its card beside it, each written atomically (never after a cancel). */
+function install(modelPath: string, card: string, save: string, artefacts: Record<string, string>): void {
+  mkdirSync(dirname(save), { recursive: true });
+  const cardPath = save.replace(/\.onnx$/i, '') + '.md';
+  writeFileAtomic(cardPath, card);
+  writeFileAtomic(save, readFileSync(modelPath));
+  artefacts.installed = save;
+  artefacts.installedCard = cardPath;
+}
+
+export function epochLine(r: FitRecord, epochs: number): string {
+  const parts = [`epoch ${r.epoch}/${epochs}`, `train loss ${r.trainLoss.toFixed(4)}`];
+  if (r.trainAccuracy !== undefined) parts.push(`train acc ${(r.trainAccuracy * 100).toFixed(2)}%`);
+  parts.push(`val loss ${r.validationLoss.toFixed(4)}`);
+  if (r.validationAccuracy !== undefined) parts.push(`val acc ${(r.validationAccuracy * 100).toFixed(2)}%`);
+  if (r.balancedAccuracy !== undefined) parts.push(`balanced ${(r.balancedAccuracy * 100).toFixed(2)}%`);
+  if (r.validationPsnr !== undefined) parts.push(`val psnr ${r.validationPsnr.toFixed(2)} dB`);
+  parts.push(`lr ${r.learningRate.toExponential(2)}`, `${r.seconds.toFixed(1)}s`);
+  return parts.join('  ');
+}
