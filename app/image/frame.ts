@@ -1,8 +1,8 @@
 import { GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
 /**
- * Frames a character the way the EMNIST pool is framed (see app/data/glyphs.ts): its bounding box centred
- * at (15.5, 15.5) of a 32×32 glyph and its longer side 22 px. Used for image folders and for the
- * crops the OCR cuts from photos, so that both look like the training data.
+ * Frames a character the way the EMNIST pool is framed (see app/data/glyphs.ts): its bounding
+ * box centred at (15.5, 15.5) of a 32×32 glyph and its longer side 22 px. Used for image folders
+ * and for the crops the OCR cuts from photos, so that both look like the training data.
  */
 
 /** Length in pixels of the bounding box's longer side in a framed glyph. */

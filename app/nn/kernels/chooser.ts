@@ -1,8 +1,8 @@
 /**
  * Decides, per kernel and size, whether sharing a call with the kernel threads pays, by timing
  * both ways and keeping to the faster. On an idle machine sharing wins and the kernel threads
- * stay hot; on one busy with other work, a spinning thread only takes CPU time from the main thread
- * (measured: twice as slow), so calls run alone and the kernel threads sleep. Every PROBE_EVERY
+ * stay hot; on one busy with other work, a spinning thread only takes CPU time from the main
+ * thread (measured: twice as slow), so calls run alone and the kernel threads sleep. Every PROBE_EVERY
  * calls the other way is tried for a short burst, so a change of load is noticed.
  */
 const ALPHA = 0.2;

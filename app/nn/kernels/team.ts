@@ -2,12 +2,12 @@ import { Worker } from 'node:worker_threads';
 import type { WasmModule, WasmMemory } from './webassembly.ts';
 
 /**
- * Kernel threads (thread.mjs) that share large kernel calls with the main thread. A call becomes a job cut
- * into chunks (blocks of columns, rows or elements); every thread claims chunks one at a time
- * from a shared counter until none are left, and the main thread returns when all are done.
- * Claiming, rather than handing each thread a fixed share, means the main thread never waits
- * for work nobody has started: if a kernel thread is busy elsewhere or descheduled (a loaded machine),
- * the main thread simply does more chunks itself.
+ * Kernel threads (thread.mjs) that share large kernel calls with the main thread. A call
+ * becomes a job cut into chunks (blocks of columns, rows or elements); every thread claims
+ * chunks one at a time from a shared counter until none are left, and the main thread returns
+ * when all are done. Claiming, rather than handing each thread a fixed share, means the main
+ * thread never waits for work nobody has started: if a kernel thread is busy elsewhere or
+ * descheduled (a loaded machine), the main thread simply does more chunks itself.
  *
  * Control lives in a SharedArrayBuffer (Atomics, no messages), so a job costs about a
  * microsecond while the kernel threads spin. Protocol, for job number seq:
