@@ -9,6 +9,7 @@ const benches: Bench[] = [
   { name: 'mlp-epoch', load: async () => (await import('./mlp-epoch.ts')).benchMlpEpoch },
   { name: 'cnn', load: async () => (await import('./cnn.ts')).benchCnn },
   { name: 'ocr', load: async () => (await import('./ocr.ts')).benchOcr },
+  { name: 'htr', load: async () => (await import('./htr.ts')).benchHtr },
 ];
 
 const only = process.argv.slice(2);
