@@ -43,6 +43,119 @@ export const LIMITS = {
 
 export type Arch = 'mlp' | 'ae' | 'tfmlp' | 'cnn';
 
+// ---------------------------------------------------------------------------------------------
+// Training options, each declared once: `hwr train` parses them (app/cli/train.ts), startTraining
+// validates them (app/services/validate.ts), the trainers check them (app/train/options.ts) and the
+// Train view shows their ranges and defaults.
+
+type PerArch<T> = Readonly<Record<Arch, T>>;
+
+interface OptionBase {
+  /** `hwr train --flag`. */
+  flag: string;
+  /** The value's placeholder in the usage line. */
+  meta?: string;
+  help: string;
+  /** Only these architectures take it (absent: all). */
+  archs?: readonly Arch[];
+}
+
+export type TrainOptionSpec =
+  | (OptionBase & { kind: 'integer' | 'number'; min: number; max: number; default: number | PerArch<number> })
+  /** `set`: the value the flag gives (`--no-augment` sets false). */
+  | (OptionBase & { kind: 'boolean'; set: boolean; default: boolean | PerArch<boolean> })
+  | (OptionBase & { kind: 'path' })
+  | (OptionBase & { kind: 'choice'; values: readonly Arch[]; default: Arch });
+
+/**
+ * The limits are generous for real use and small enough that a typo fails at once instead of running
+ * for days: 1000 epochs (early stopping ends real runs long before), batches of 4096 glyphs (16 MB of
+ * floats; larger ones no longer speed up an epoch and strain the WebAssembly heap), learning rates
+ * 1e-6..10, momentum below 1 (at 1 it never decays), seeds that fit the 31-bit generator.
+ */
+export const TRAIN_OPTIONS = {
+  arch: { kind: 'choice', flag: 'arch', values: ['mlp', 'ae', 'cnn', 'tfmlp'], default: 'mlp', help: 'mlp, ae: the from-scratch engine; cnn, tfmlp: TensorFlow.js' },
+  data: {
+    kind: 'path',
+    flag: 'data',
+    meta: 'PATH',
+    help: 'EMNIST pool folder, IDX images, .mat, CIFAR-10 batches or a folder of class folders (default: the pool in ../shared/data)',
+  },
+  labels: { kind: 'path', flag: 'labels', meta: 'IDX', help: 'labels file for IDX images' },
+  epochs: { kind: 'integer', flag: 'epochs', meta: 'N', min: 1, max: 1000, default: { mlp: 40, ae: 80, cnn: 30, tfmlp: 40 }, help: 'passes over the training images' },
+  learningRate: {
+    kind: 'number',
+    flag: 'lr',
+    meta: 'X',
+    min: 1e-6,
+    max: 10,
+    default: { mlp: 0.1, ae: 0.003, cnn: 0.001, tfmlp: 0.1 },
+    help: 'learning rate; --lr X,Y,... or --sweep trains once per rate and reports the best',
+  },
+  batchSize: { kind: 'integer', flag: 'batch', meta: 'N', min: 1, max: 4096, default: { mlp: 32, ae: 32, cnn: 64, tfmlp: 32 }, help: 'images per step' },
+  momentum: { kind: 'number', flag: 'momentum', meta: 'M', min: 0, max: 0.999, default: 0.9, help: "SGD momentum (the CNN's Adam: β1)" },
+  width: { kind: 'number', flag: 'width', meta: 'W', min: 0.25, max: 8, default: 1, archs: ['cnn'], help: "multiplies the CNN's filter counts (1: 16, 32, 64)" },
+  floor: {
+    kind: 'number',
+    flag: 'floor',
+    meta: 'F',
+    min: 0,
+    max: 1,
+    default: 0.7,
+    archs: ['cnn', 'tfmlp'],
+    help: 'classes below this validation accuracy get a decision offset against their look-alike (0: none)',
+  },
+  augment: { kind: 'boolean', flag: 'no-augment', set: false, default: { mlp: true, ae: false, cnn: true, tfmlp: true }, help: 'no random shifts, turns and strokes' },
+  balance: { kind: 'boolean', flag: 'no-balance', set: false, default: { mlp: true, ae: false, cnn: true, tfmlp: true }, help: 'classes as they come (the pool is digit-heavy)' },
+  patience: {
+    kind: 'integer',
+    flag: 'patience',
+    meta: 'N',
+    min: 0,
+    max: 1000,
+    default: { mlp: 10, ae: 10, cnn: 6, tfmlp: 8 },
+    help: 'stop after N epochs without validation improvement (0: never)',
+  },
+  limit: { kind: 'integer', flag: 'limit', meta: 'N', min: 0, max: 10_000_000, default: 0, help: 'at most N training images (0: all)' },
+  seed: { kind: 'integer', flag: 'seed', meta: 'N', min: 0, max: 2 ** 31 - 1, default: 1, help: 'seed of the split, shuffling, augmentation and initial weights' },
+  initFrom: { kind: 'path', flag: 'init-from', meta: 'MODEL', help: 'fine-tune this ONNX model (a new output layer if the classes differ)' },
+  freezeFeatures: { kind: 'boolean', flag: 'freeze', set: true, default: false, help: 'with --init-from: keep the feature layers fixed' },
+  outDir: { kind: 'path', flag: 'out', meta: 'DIR', help: "the run's folder: model, curves, pictures, card (default: runs/<arch>-<time>)" },
+  resume: { kind: 'boolean', flag: 'resume', set: true, default: false, help: 'continue from the checkpoint in --out' },
+  save: { kind: 'path', flag: 'save', meta: 'models/NAME.onnx', help: 'also install the best model here, its model card beside it' },
+} as const satisfies Record<string, TrainOptionSpec>;
+
+export type TrainOptionName = keyof typeof TRAIN_OPTIONS;
+
+/** What an option takes when not given, for this architecture (undefined: nothing, e.g. a path). */
+export function trainDefault(name: TrainOptionName, arch: Arch): number | boolean | string | undefined {
+  const spec: TrainOptionSpec = TRAIN_OPTIONS[name];
+  if (!('default' in spec)) return undefined;
+  return typeof spec.default === 'object' ? spec.default[arch] : spec.default;
+}
+
+/** The range in words, e.g. 'an integer within 1..1000'. */
+export function rangeText(spec: TrainOptionSpec & { kind: 'integer' | 'number' }): string {
+  return `${spec.kind === 'integer' ? 'an integer' : 'a number'} within ${spec.min}..${spec.max}`;
+}
+
+/** The options that differ by architecture: what `hwr train --arch X` and the Train view start from. */
+export type ArchDefaults = Pick<TrainRequest, 'epochs' | 'learningRate' | 'batchSize' | 'momentum' | 'augment' | 'balance' | 'patience'>;
+
+export function archDefaults(arch: Arch): ArchDefaults {
+  const n = (name: TrainOptionName) => trainDefault(name, arch) as number;
+  const b = (name: TrainOptionName) => trainDefault(name, arch) as boolean;
+  return {
+    epochs: n('epochs'),
+    learningRate: n('learningRate'),
+    batchSize: n('batchSize'),
+    momentum: n('momentum'),
+    augment: b('augment'),
+    balance: b('balance'),
+    patience: n('patience'),
+  };
+}
+
 export interface EpochRecord {
   epoch: number;
   trainLoss: number;
@@ -228,7 +341,7 @@ export interface AppInfo {
   /** Which front end serves the contract. */
   transport: 'ipc' | 'http';
   /** What `hwr train` uses per architecture when an option is not given: the Train view's defaults. */
-  archDefaults: Record<Arch, Pick<TrainRequest, 'epochs' | 'learningRate' | 'batchSize' | 'momentum' | 'augment' | 'balance' | 'patience'>>;
+  archDefaults: Record<Arch, ArchDefaults>;
 }
 
 export interface TrainRequest {
