@@ -4,14 +4,16 @@
  * stratified train/validation split, and a description for the model card.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { splitTrainValidation } from '../data/emnist-pool.ts';
 import { classCounts, type LabelledImages } from '../data/glyphs.ts';
 import { detectDatasetKind, loadDataset } from '../data/index.ts';
-import { sharedDataDir } from '../base/paths.ts';
-import { EMNIST_CITATION } from './card.ts';
+import { projectRoot, sharedDataDir } from '../base/paths.ts';
 import type { TrainOptions } from './types.ts';
 import { CLASSES_36 } from '../contract.ts';
+
+export const EMNIST_CITATION =
+  'Cohen, Afshar, Tapson, van Schaik (2017), "EMNIST: an extension of MNIST to handwritten letters", arXiv:1702.05373 — derived from NIST Special Database 19';
 
 /** Share of each class held out for validation, and the split's seed (fixed, so figures compare across runs). */
 export const VALIDATION_FRACTION = 0.1;
@@ -68,4 +70,24 @@ export async function loadTrainingData(opts: Pick<TrainOptions, 'arch' | 'data' 
     .filter(Boolean)
     .join(' ');
   return { set, train, validation: split.validation, source: path, kind, emnist, description };
+}
+
+/** The card's lines on the dataset. */
+export function dataLines(data: TrainingData): string[] {
+  return [`- ${data.description}`, ...(data.emnist ? ['- The pool is not shipped; its 28×28 images are framed as 32×32 glyphs.'] : [])];
+}
+
+/** How the split was made, for the model card. */
+export function splitDescription(data: TrainingData, limit: number): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return (
+    `stratified, ${VALIDATION_FRACTION * 100}% of every class held out for validation (splitTrainValidation, seed ${SPLIT_SEED}): ` +
+    `${n(data.train.length)} training, ${n(data.validation.length)} validation images${limit ? ` (training limited to ${limit})` : ''}`
+  );
+}
+
+/** A path as the card and metadata show it: relative to the project when below its parent. */
+export function displayPath(path: string): string {
+  const rel = relative(projectRoot, path);
+  return rel.startsWith('../../') || rel === '' ? path : rel;
 }

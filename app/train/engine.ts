@@ -16,7 +16,7 @@ import { writeOnnx } from '../onnx/export.ts';
 import { importOnnx } from '../onnx/import.ts';
 import { MLP_HIDDEN } from './archs.ts';
 import { modelCard } from './card.ts';
-import { loadTrainingData, type TrainingData } from './data.ts';
+import { dataLines, loadTrainingData, splitDescription, type TrainingData } from './data.ts';
 import type { BackendState, FitRecord, TrainBackend } from './fit.ts';
 import { argmaxRows, classificationReport, mean, psnrPerImage, type ClassificationReport } from './metrics.ts';
 import { confusionSvg, lineChartSvg, tileGrid, weightTiles, writeGrayPng, writeSvgPng } from './plots.ts';
@@ -167,23 +167,28 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
       // Pictures and reports describe the best model, which is what was saved.
       const val = evaluate(valInputs, valLabels, valCount);
       const artefacts = await writeArtefacts(o, net, s.history, weightsBefore, val.report, isAe ? { inputs: valInputs, labels: valLabels, count: valCount, size, side: set.width } : undefined);
+      const best = s.history.find((h) => h.epoch === s.run.bestEpoch);
       const card = modelCard({
         title: isAe ? 'Autoencoder 1024-32-32-32-1024 (from-scratch engine)' : `Course MLP ${size}-${MLP_HIDDEN}-${set.classes.length} (from-scratch engine)`,
-        architecture: isAe
-          ? '1024-32-32-32-1024, ReLU hidden layers, sigmoid output, squared error'
-          : `${size}-${MLP_HIDDEN}-${set.classes.length}, sigmoid hidden layer, softmax output, cross-entropy, Xavier initialisation`,
+        model: [
+          isAe
+            ? '- Architecture: 1024-32-32-32-1024, ReLU hidden layers, sigmoid output, squared error'
+            : `- Architecture: ${size}-${MLP_HIDDEN}-${set.classes.length}, sigmoid hidden layer, softmax output, cross-entropy, Xavier initialisation`,
+        ],
+        data: dataLines(data),
         options: o,
-        command: o.command ?? `hwr train --arch ${o.arch}`,
-        dataDescription: data.description,
-        trainCount: data.train.length,
-        validationCount: valCount,
+        split: splitDescription(data, o.limit),
+        colour: set.channels !== 1,
         backend: label,
-        history: s.history,
-        bestEpoch: s.bestEpoch,
-        seconds: s.seconds,
-        report: val.report,
-        psnr: val.psnr,
+        optimizer: `mini-batch SGD with momentum ${o.momentum}`,
         schedule: describeSchedule('plateau', o.learningRate, o.epochs),
+        selection: isAe ? 'validation PSNR' : 'balanced validation accuracy',
+        run: s.run,
+        validation: isAe
+          ? [`- Mean per-image PSNR ${val.psnr!.toFixed(2)} dB (peak 1), validation loss ${best?.validationLoss.toFixed(5)}`]
+          : [`- Validation loss ${best?.validationLoss.toFixed(4)}`],
+        report: val.report,
+        history: s.history,
       });
       return { artefacts, validationAccuracy: val.report?.accuracy, validationPsnr: val.psnr, card };
     },

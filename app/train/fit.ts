@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
+import { commandOf, type CardFacts } from './card.ts';
 import { checkpointExists, readCheckpoint, runMismatch, writeCheckpoint, type RunKey } from './checkpoint.ts';
 import { epochOrder } from './sampling.ts';
 import { advanceSchedule, rateOf, startSchedule, type ScheduleKind, type ScheduleState } from './schedule.ts';
@@ -49,13 +50,10 @@ export interface Evaluation {
 /** What fit knows at the end, for the backend's artefacts and card. */
 export interface FitSummary {
   history: FitRecord[];
-  bestEpoch: number;
   /** The best epoch's weights, already restored into the backend. */
   bestWeights: Float32Array;
-  cancelled: boolean;
-  stoppedEarly: boolean;
-  resumedFrom?: number;
-  seconds: number;
+  /** The run as the model card tells it. */
+  run: CardFacts['run'];
   modelPath: string;
   log(message: string): void;
 }
@@ -205,7 +203,9 @@ async function loop(o: TrainOptions, backend: TrainBackend, hooks: TrainHooks, s
   const result: TrainResult = { arch: o.arch, modelPath: bestEpoch > 0 ? modelPath : '', outDir: o.outDir, backend: backend.label, history, bestEpoch, cancelled, seconds: 0, artefacts: {} };
   if (bestEpoch > 0) {
     backend.restore({ ...backend.state(), weights: bestWeights });
-    const done = await backend.finish({ history, bestEpoch, bestWeights, cancelled, stoppedEarly, resumedFrom, seconds: seconds(), modelPath, log });
+    const epochsRun = history.at(-1)?.epoch ?? 0;
+    const facts = { epochsRun, bestEpoch, stoppedEarly, cancelled, resumedFrom, seconds: seconds(), date: new Date().toISOString().slice(0, 10), command: commandOf(o) };
+    const done = await backend.finish({ history, bestWeights, run: facts, modelPath, log });
     Object.assign(result.artefacts, done.artefacts);
     result.validationAccuracy = done.validationAccuracy;
     result.validationPsnr = done.validationPsnr;

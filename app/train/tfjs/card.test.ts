@@ -1,27 +1,31 @@
 import { describe, expect, it } from 'vitest';
+import { modelCard, type CardFacts } from '../card.ts';
 import { classificationReport } from '../metrics.ts';
-import { modelCard, type CardFacts } from './card.ts';
+import type { TrainOptions } from '../types.ts';
+import { modelLines, validationLines, type DecisionFacts } from './card-lines.ts';
 import { defaultArchitecture } from './model.ts';
 
-function facts(decision: CardFacts['decision']): CardFacts {
+const options: TrainOptions = { arch: 'cnn', epochs: 2, learningRate: 0.001, batchSize: 8, momentum: 0.9, outDir: 'run', seed: 1, augment: true, balance: true, patience: 0, limit: 0 };
+
+function facts(decision: DecisionFacts | null): CardFacts {
   const classes = ['I', 'O', '0', '1'];
+  const architecture = defaultArchitecture('cnn', [32, 32, 1], 4);
+  const calibration = { temperature: 1.5, nllBefore: 0.5, nllAfter: 0.4, eceBefore: 0.05, eceAfter: 0.02 };
   return {
     title: 'CNN — test.onnx',
-    architecture: defaultArchitecture('cnn', [32, 32, 1], 4),
-    parameters: 1000,
-    modelBytes: 4096,
-    dataset: { source: 'pool', kind: 'IDX', classes, total: 100, train: 90, validation: 10, limit: 0, emnist: false },
+    model: modelLines(architecture, { parameters: 1000, modelBytes: 4096, classes, emnist: false, calibration, decision }),
+    data: ['- IDX dataset `pool`: 100 images, 4 classes.'],
+    options,
     split: 'stratified',
-    training: { epochsPlanned: 2, epochsRun: 2, bestEpoch: 2, batchSize: 8, optimizer: 'Adam', learningRate: '0.001', balance: true, augment: true, patience: 0, stoppedEarly: false, cancelled: false, seed: 1 },
-    backend: 'wasm',
-    threads: 1,
-    wallSeconds: 5,
-    command: 'hwr train --arch cnn',
-    calibration: { temperature: 1.5, nllBefore: 0.5, nllAfter: 0.4, eceBefore: 0.05, eceAfter: 0.02 },
-    decision,
+    colour: false,
+    backend: 'wasm; one thread',
+    optimizer: 'Adam',
+    schedule: '0.001',
+    selection: 'balanced validation accuracy',
+    run: { epochsRun: 2, bestEpoch: 2, stoppedEarly: false, cancelled: false, seconds: 5, date: '2026-11-29', command: 'hwr train --arch cnn' },
+    validation: validationLines(calibration, decision, classes, true),
     report: classificationReport([0, 1, 2, 3], [0, 1, 2, 3], classes),
     history: [],
-    date: '2026-11-29',
   };
 }
 
@@ -39,5 +43,14 @@ describe('the TensorFlow.js model card', () => {
 
   it('says nothing of offsets when none were needed', () => {
     expect(modelCard(facts(null))).not.toMatch(/[Dd]ecision offsets/);
+  });
+
+  it('tells the run: epochs, early stop, resume, command', () => {
+    const f = facts(null);
+    const card = modelCard({ ...f, options: { ...options, patience: 3 }, run: { ...f.run, epochsRun: 5, stoppedEarly: true, resumedFrom: 2 } });
+    expect(card).toMatch(/Epochs: 5 of 2 planned \(early stop: no validation improvement for 3 epochs\); best epoch 2 \(by balanced validation accuracy\)/);
+    expect(card).toMatch(/Resumed from the checkpoint after epoch 2/);
+    expect(card).toContain('```\nhwr train --arch cnn\n```');
+    expect(card).toMatch(/temperature T = 1\.5000/);
   });
 });

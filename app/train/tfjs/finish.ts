@@ -11,13 +11,14 @@ import { confusionSvg, lineChartSvg, writeSvgPng } from '../plots.ts';
 import type { TrainOptions } from '../types.ts';
 import { expectedCalibrationError, fitTemperature } from './calibrate.ts';
 import { crossFittedAccuracy, DEFAULT_OFFSETS, fitOffsets } from './decision.ts';
-import { formatDuration, modelCard } from './card.ts';
+import { formatDuration, modelCard, type CardFacts } from '../card.ts';
+import { modelLines, summaryLine, validationLines } from './card-lines.ts';
 import { paramCount, toNetworkSpec, type Architecture, type ParamInfo } from './model.ts';
 import type { OptimizerSettings } from './optimizer.ts';
-import { SPLIT_SEED, VALIDATION_FRACTION, type TrainingData } from '../data.ts';
+import { dataLines, displayPath, splitDescription, type TrainingData } from '../data.ts';
 import type { FitRecord } from '../fit.ts';
 import { describeSchedule } from '../schedule.ts';
-import { balancedWeights, displayPath, evaluate } from './run-data.ts';
+import { balancedWeights, evaluate } from './run-data.ts';
 
 export interface FinishInput {
   opts: TrainOptions;
@@ -32,11 +33,7 @@ export interface FinishInput {
   backend: string;
   threads: number;
   history: FitRecord[];
-  bestEpoch: number;
-  stoppedEarly: boolean;
-  cancelled: boolean;
-  resumedFrom?: number;
-  seconds: number;
+  run: CardFacts['run'];
   log: (message: string) => void;
 }
 
@@ -50,65 +47,46 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
   // The model's own outputs: logits / T + offsets (what the exported network computes).
   const calibrated = logits.map((z, i) => z / calibration.temperature + (decision ? decision.offsets[i % classes.length]! : 0));
   const { report } = evaluate(calibrated, validation);
-  const command = commandOf(opts);
   const modelPath = join(opts.outDir, 'model.onnx');
   const bytes = writeModel(modelPath, architecture, f.layout, f.weights, classes, calibration.temperature, {
     trainer: 'hwr tfjs',
     backend: f.backend,
     temperature: calibration.temperature.toFixed(6),
     ...(decision ? { decision_offsets: decision.list } : {}),
-    best_epoch: String(f.bestEpoch),
+    best_epoch: String(f.run.bestEpoch),
     validation_accuracy: report.accuracy.toFixed(4),
     validation_balanced_accuracy: report.balancedAccuracy.toFixed(4),
     dataset: displayPath(data.source),
-    command,
+    command: f.run.command,
     trained: new Date().toISOString(),
   }, decision?.offsets);
   artefacts.model = modelPath;
 
+  const calibrationFacts = {
+    ...calibration,
+    eceBefore: expectedCalibrationError(logits, validation.labels, classes.length, 1, weights),
+    eceAfter: expectedCalibrationError(calibrated, validation.labels, classes.length, 1, weights),
+  };
+  const o = f.optimizer;
   const card = modelCard({
     title: `${architecture.arch === 'cnn' ? 'CNN' : 'MLP (TensorFlow.js)'} — ${basename(opts.save ?? modelPath)}`,
-    architecture,
-    parameters: paramCount(f.layout),
-    modelBytes: bytes.length,
-    dataset: { source: displayPath(data.source), kind: data.kind, classes, total: data.set.count, train: data.train.length, validation: validation.count, limit: opts.limit, emnist: data.emnist },
-    split: `stratified, ${VALIDATION_FRACTION * 100}% of every class held out for validation (splitTrainValidation, seed ${SPLIT_SEED})`,
-    training: {
-      epochsPlanned: opts.epochs,
-      epochsRun: f.history.length ? f.history[f.history.length - 1]!.epoch : 0,
-      bestEpoch: f.bestEpoch,
-      batchSize: opts.batchSize,
-      optimizer:
-        f.optimizer.kind === 'adam'
-          ? `Adam (β1 ${f.optimizer.momentum}, β2 0.999)${f.optimizer.weightDecay ? ` with decoupled weight decay ${f.optimizer.weightDecay} on kernels` : ''}`
-          : `SGD with momentum ${f.optimizer.momentum}`,
-      learningRate: describeSchedule('cosine', opts.learningRate, opts.epochs),
-      balance: opts.balance,
-      augment: opts.augment,
-      patience: opts.patience,
-      stoppedEarly: f.stoppedEarly,
-      cancelled: f.cancelled,
-      seed: opts.seed,
-      initFrom: opts.initFrom,
-      freezeFeatures: opts.freezeFeatures,
-      resumedFrom: f.resumedFrom,
-    },
-    backend: f.backend,
-    threads: f.threads,
-    wallSeconds: f.seconds,
-    command,
-    calibration: {
-      ...calibration,
-      eceBefore: expectedCalibrationError(logits, validation.labels, classes.length, 1, weights),
-      eceAfter: expectedCalibrationError(calibrated, validation.labels, classes.length, 1, weights),
-    },
-    decision,
+    summary: summaryLine(architecture),
+    model: modelLines(architecture, { parameters: paramCount(f.layout), modelBytes: bytes.length, classes, emnist: data.emnist, calibration: calibrationFacts, decision }),
+    data: dataLines(data),
+    options: opts,
+    split: splitDescription(data, opts.limit),
+    colour: architecture.inputShape.length === 3 && architecture.inputShape[2] !== 1,
+    backend: `${f.backend}; ${f.threads > 1 ? `${f.threads} data-parallel replicas` : 'one thread'}`,
+    optimizer: o.kind === 'adam' ? `Adam (β1 ${o.momentum}, β2 0.999)${o.weightDecay ? ` with decoupled weight decay ${o.weightDecay} on kernels` : ''}` : `SGD with momentum ${o.momentum}`,
+    schedule: describeSchedule('cosine', opts.learningRate, opts.epochs),
+    selection: `${opts.balance ? 'balanced ' : ''}validation accuracy`,
+    run: f.run,
+    validation: validationLines(calibrationFacts, decision, classes, opts.balance),
     report,
     history: f.history,
-    date: new Date().toISOString().slice(0, 10),
   });
   const curvesPath = join(opts.outDir, 'curves.json');
-  writeFileAtomic(curvesPath, JSON.stringify({ arch: architecture.arch, backend: f.backend, threads: f.threads, bestEpoch: f.bestEpoch, history: f.history }, null, 1));
+  writeFileAtomic(curvesPath, JSON.stringify({ arch: architecture.arch, backend: f.backend, threads: f.threads, bestEpoch: f.run.bestEpoch, history: f.history }, null, 1));
   artefacts.curves = curvesPath;
   try {
     const curvesPng = join(opts.outDir, 'curves.png');
@@ -126,9 +104,9 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
   }
 
   f.log(
-    `best epoch ${f.bestEpoch}: validation accuracy ${(report.accuracy * 100).toFixed(2)}%, balanced ${(report.balancedAccuracy * 100).toFixed(2)}%, ` +
+    `best epoch ${f.run.bestEpoch}: validation accuracy ${(report.accuracy * 100).toFixed(2)}%, balanced ${(report.balancedAccuracy * 100).toFixed(2)}%, ` +
       `temperature ${calibration.temperature.toFixed(3)} (NLL ${calibration.nllBefore.toFixed(4)} → ${calibration.nllAfter.toFixed(4)})` +
-      `${decision ? `, decision offsets ${decision.list}` : ''}, ${formatDuration(f.seconds)}`,
+      `${decision ? `, decision offsets ${decision.list}` : ''}, ${formatDuration(f.run.seconds)}`,
   );
   return { artefacts, validationAccuracy: report.accuracy, card };
 }
@@ -164,24 +142,4 @@ export function writeModel(
   const bytes = exportOnnx(toNetworkSpec(a, layout, weights, { classes, temperature, offsets, metadata }));
   writeFileAtomic(path, bytes);
   return bytes;
-}
-
-/** The command line that reproduces the run (the CLI passes its own; else rebuilt from the options). */
-export function commandOf(opts: TrainOptions): string {
-  const given = (opts as TrainOptions & { command?: string }).command;
-  if (given) return given;
-  const parts = ['hwr train', `--arch ${opts.arch}`];
-  if (opts.data) parts.push(`--data ${displayPath(opts.data)}`);
-  if (opts.labels) parts.push(`--labels ${displayPath(opts.labels)}`);
-  parts.push(`--epochs ${opts.epochs}`, `--lr ${opts.learningRate}`, `--batch ${opts.batchSize}`, `--momentum ${opts.momentum}`);
-  if (!opts.augment) parts.push('--no-augment');
-  if (!opts.balance) parts.push('--no-balance');
-  parts.push(`--patience ${opts.patience}`, `--seed ${opts.seed}`);
-  if (opts.limit) parts.push(`--limit ${opts.limit}`);
-  if (opts.width !== undefined && opts.width !== 1) parts.push(`--width ${opts.width}`);
-  if (opts.floor !== undefined) parts.push(`--floor ${opts.floor}`);
-  if (opts.initFrom) parts.push(`--init-from ${displayPath(opts.initFrom)}`);
-  if (opts.freezeFeatures) parts.push('--freeze');
-  if (opts.save) parts.push(`--save ${displayPath(opts.save)}`);
-  return parts.join(' ');
 }

@@ -1,18 +1,10 @@
 /**
- * Helpers of the TensorFlow.js trainer around its data (loaded by app/train/data.ts): paths as
- * cards show them, class-balancing weights, and the validation figures of a set of logits.
+ * Helpers of the TensorFlow.js trainer around its data (loaded by app/train/data.ts):
+ * class-balancing weights, and the validation figures of a set of logits.
  */
-import { relative } from 'node:path';
 import { classCounts, type LabelledImages } from '../../data/glyphs.ts';
-import { projectRoot } from '../../base/paths.ts';
 import { argmaxRows, classificationReport, type ClassificationReport } from '../metrics.ts';
 import { temperedNll } from './calibrate.ts';
-
-/** A path as the card and metadata show it: relative to the project when below its parent. */
-export function displayPath(path: string): string {
-  const rel = relative(projectRoot, path);
-  return rel.startsWith('../../') || rel === '' ? path : rel;
-}
 
 /** Per image: 1 / (its class's count), so every class weighs the same. */
 export function balancedWeights(set: LabelledImages): Float32Array {

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { subset } from '../../data/glyphs.ts';
-import { loadTrainingData } from '../data.ts';
+import { displayPath, loadTrainingData } from '../data.ts';
 import { fit, type TrainBackend } from '../fit.ts';
 import { mixSeed } from '../sampling.ts';
 import type { TrainHooks, TrainOptions, TrainResult } from '../types.ts';
@@ -18,7 +18,7 @@ import { fineTuneStart } from './fine-tune.ts';
 import { finishRun, writeModel } from './finish.ts';
 import { defaultArchitecture, describeArchitecture, initialWeights, paramCount, paramLayout, type TfArch } from './model.ts';
 import { applyUpdate, createOptimizerState, type OptimizerSettings } from './optimizer.ts';
-import { displayPath, evaluate } from './run-data.ts';
+import { evaluate } from './run-data.ts';
 
 /** Settings that are not training options (tests and benchmarks use them). */
 export interface TfjsSettings {
@@ -132,11 +132,7 @@ export async function tfjsBackend(opts: TrainOptions, log: (message: string) => 
         backend: backend.label,
         threads: engine.threads,
         history: s.history,
-        bestEpoch: s.bestEpoch,
-        stoppedEarly: s.stoppedEarly,
-        cancelled: s.cancelled,
-        resumedFrom: s.resumedFrom,
-        seconds: s.seconds,
+        run: s.run,
         log: s.log,
       });
     },
