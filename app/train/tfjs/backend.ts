@@ -3,7 +3,7 @@
  *   @tensorflow/tfjs-node-gpu (native TensorFlow with CUDA)
  *   → @tensorflow/tfjs-node (native TensorFlow on the CPU, all cores)
  *   → @tensorflow/tfjs-backend-wasm (XNNPACK with SIMD where the engine has it, plus the
- *     training kernels of wasm-kernels.ts; the second core comes from worker threads)
+ *     training kernels of wasm-kernels.ts; the second core comes from data-parallel replicas)
  *   → the plain-JS 'cpu' backend.
  * The native packages are optional (they download libtensorflow at install); a failed import
  * just moves down the chain and is reported in `skipped`.
@@ -26,7 +26,7 @@ export interface BackendChoice {
   package: string;
   /** For logs and the model card, e.g. "@tensorflow/tfjs-backend-wasm 4.22.0 (SIMD)". */
   label: string;
-  /** Whether worker threads add cores (the native backends use all cores themselves). */
+  /** Whether data-parallel replicas add cores (the native backends use all cores themselves). */
   singleThreaded: boolean;
   /** Candidates tried before, each with why it was not used. */
   skipped: string[];
