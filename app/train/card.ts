@@ -28,7 +28,16 @@ export interface CardFacts {
   schedule: string;
   /** What picks the best epoch, e.g. "balanced validation accuracy". */
   selection: string;
-  run: { epochsRun: number; bestEpoch: number; stoppedEarly: boolean; cancelled: boolean; resumedFrom?: number; seconds: number; date: string; command: string };
+  run: {
+    epochsRun: number;
+    bestEpoch: number;
+    stoppedEarly: boolean;
+    cancelled: boolean;
+    resumedFrom?: number;
+    seconds: number;
+    date: string;
+    command: string;
+  };
   /** "Validation" lines beyond accuracy: loss, calibration, decision offsets, PSNR. */
   validation: string[];
   report?: ClassificationReport;
@@ -41,11 +50,22 @@ export function modelCard(f: CardFacts): string {
   const lines = [`# ${f.title}`, ''];
   if (f.summary) lines.push(f.summary, '');
   lines.push('## Model', '', ...f.model, '');
-  lines.push('## Data', '', ...f.data, `- Split: ${f.split}.`, `- Class balance: ${balanceLine(f.options.balance)}.`, `- Augmentation${augmentLine(f.options.augment, f.colour)}`, '');
+  lines.push(
+    '## Data',
+    '',
+    ...f.data,
+    `- Split: ${f.split}.`,
+    `- Class balance: ${balanceLine(f.options.balance)}.`,
+    `- Augmentation${augmentLine(f.options.augment, f.colour)}`,
+    '',
+  );
   lines.push(...trainingLines(f), '');
   lines.push('## Validation', '');
   const r = f.report;
-  if (r) lines.push(`- Accuracy ${pct(r.accuracy)}; balanced accuracy (mean of per-class accuracies, what a balanced test set measures) ${pct(r.balancedAccuracy)}.`);
+  if (r)
+    lines.push(
+      `- Accuracy ${pct(r.accuracy)}; balanced accuracy (mean of per-class accuracies, what a balanced test set measures) ${pct(r.balancedAccuracy)}.`,
+    );
   lines.push(...f.validation);
   if (r) lines.push(...reportLines(r));
   lines.push(...curveLines(f.history), '');
@@ -71,9 +91,16 @@ function augmentLine(augment: boolean, colour: boolean): string {
 function trainingLines(f: CardFacts): string[] {
   const o = f.options;
   const r = f.run;
-  const lines = ['## Training', '', `- Backend: ${f.backend}.`, `- Optimiser: ${f.optimizer}; learning rate ${f.schedule}; batch ${o.batchSize}; seed ${o.seed}.`];
+  const lines = [
+    '## Training',
+    '',
+    `- Backend: ${f.backend}.`,
+    `- Optimiser: ${f.optimizer}; learning rate ${f.schedule}; batch ${o.batchSize}; seed ${o.seed}.`,
+  ];
   const stop = r.stoppedEarly ? ` (early stop: no validation improvement for ${o.patience} epochs)` : '';
-  lines.push(`- Epochs: ${r.epochsRun} of ${o.epochs} planned${stop}${r.cancelled ? ' (cancelled)' : ''}; best epoch ${r.bestEpoch} (by ${f.selection}) is the model.`);
+  lines.push(
+    `- Epochs: ${r.epochsRun} of ${o.epochs} planned${stop}${r.cancelled ? ' (cancelled)' : ''}; best epoch ${r.bestEpoch} (by ${f.selection}) is the model.`,
+  );
   if (o.initFrom) lines.push(`- Fine-tuned from \`${o.initFrom}\`${o.freezeFeatures ? ' with the feature layers frozen' : ''}.`);
   if (r.resumedFrom) lines.push(`- Resumed from the checkpoint after epoch ${r.resumedFrom}.`);
   lines.push(`- Wall time: ${formatDuration(r.seconds)} (${r.date}).`, '- Command:', '', '```', r.command, '```');
@@ -84,7 +111,13 @@ function reportLines(r: ClassificationReport): string[] {
   const lines: string[] = [];
   const worst = [...r.perClass].filter((p) => p.count > 0).sort((x, y) => x.accuracy - y.accuracy)[0];
   if (worst) lines.push(`- Weakest class: ${worst.label} ${pct(worst.accuracy)}.`);
-  lines.push('', '### Per-class accuracy', '', '| class | images | accuracy | class | images | accuracy | class | images | accuracy |', '|---|---:|---:|---|---:|---:|---|---:|---:|');
+  lines.push(
+    '',
+    '### Per-class accuracy',
+    '',
+    '| class | images | accuracy | class | images | accuracy | class | images | accuracy |',
+    '|---|---:|---:|---|---:|---:|---|---:|---:|',
+  );
   for (let i = 0; i < r.perClass.length; i += 3) {
     const cells = r.perClass.slice(i, i + 3).map((p) => `${p.label} | ${p.count} | ${pct(p.accuracy)}`);
     while (cells.length < 3) cells.push(' | | ');
@@ -97,7 +130,8 @@ function reportLines(r: ClassificationReport): string[] {
 
 /** One row per epoch, with the columns the run's records have. */
 function curveLines(history: CardFacts['history']): string[] {
-  const has = (key: 'trainAccuracy' | 'validationAccuracy' | 'validationPsnr' | 'balancedAccuracy' | 'learningRate') => history.some((h) => h[key] !== undefined);
+  const has = (key: 'trainAccuracy' | 'validationAccuracy' | 'validationPsnr' | 'balancedAccuracy' | 'learningRate') =>
+    history.some((h) => h[key] !== undefined);
   const columns: Array<[string, (h: CardFacts['history'][number]) => string]> = [
     ['epoch', (h) => String(h.epoch)],
     ['train loss', (h) => h.trainLoss.toFixed(4)],
@@ -110,7 +144,14 @@ function curveLines(history: CardFacts['history']): string[] {
   if (has('learningRate')) columns.push(['lr', (h) => h.learningRate?.toExponential(2) ?? '']);
   columns.push(['seconds', (h) => h.seconds.toFixed(1)]);
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return ['', '## Curves', '', row(columns.map(([name]) => name)), row(columns.map(() => '---:')), ...history.map((h) => row(columns.map(([, cell]) => cell(h))))];
+  return [
+    '',
+    '## Curves',
+    '',
+    row(columns.map(([name]) => name)),
+    row(columns.map(() => '---:')),
+    ...history.map((h) => row(columns.map(([, cell]) => cell(h)))),
+  ];
 }
 
 export function formatDuration(seconds: number): string {

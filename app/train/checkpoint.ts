@@ -59,7 +59,8 @@ export function readCheckpoint(path: string): Checkpoint {
   const fail = (why: string): never => {
     throw new Error(`checkpoint ${path}: ${why}`);
   };
-  if (bytes.length < MAGIC.length + 4 || bytes.toString('ascii', 0, MAGIC.length) !== MAGIC) fail('not a hwr training checkpoint (or one from an older version)');
+  if (bytes.length < MAGIC.length + 4 || bytes.toString('ascii', 0, MAGIC.length) !== MAGIC)
+    fail('not a hwr training checkpoint (or one from an older version)');
   const headerBytes = bytes.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4;
   if (start + headerBytes > bytes.length) fail('truncated header');

@@ -64,7 +64,8 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
   const data = await loadTrainingData(o);
   const { set } = data;
   const size = imageSize(set);
-  if (isAe && (set.channels !== 1 || set.height !== set.width)) throw new Error(`the autoencoder takes square one-channel images; ${set.source} is ${set.height}×${set.width}×${set.channels}`);
+  if (isAe && (set.channels !== 1 || set.height !== set.width))
+    throw new Error(`the autoencoder takes square one-channel images; ${set.source} is ${set.height}×${set.width}×${set.channels}`);
   const net = buildNetwork(o, data);
   await ready();
   const info = backendInfo();
@@ -107,7 +108,11 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
     scalars: {},
   });
   const restore = (s: BackendState) => {
-    unflatten(s.weights, params.map((p) => p.value), 'weights');
+    unflatten(
+      s.weights,
+      params.map((p) => p.value),
+      'weights',
+    );
     if (s.arrays.velocity) unflatten(s.arrays.velocity, velocities, 'velocity');
   };
 
@@ -119,7 +124,12 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
     balanced: o.balance && !isAe,
     validationCount: valCount,
     batchSize: o.batchSize,
-    run: { network: net.toSpec().layers.map((l) => (l.kind === 'dense' ? `dense ${l.inputs}-${l.outputs}` : l.kind)), classes: [...set.classes], trainCount: data.train.length, validationCount: valCount },
+    run: {
+      network: net.toSpec().layers.map((l) => (l.kind === 'dense' ? `dense ${l.inputs}-${l.outputs}` : l.kind)),
+      classes: [...set.classes],
+      trainCount: data.train.length,
+      validationCount: valCount,
+    },
     cardName: 'card.md',
 
     async trainEpoch(plan) {
@@ -166,7 +176,14 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
     async finish(s) {
       // Pictures and reports describe the best model, which is what was saved.
       const val = evaluate(valInputs, valLabels, valCount);
-      const artefacts = await writeArtefacts(o, net, s.history, weightsBefore, val.report, isAe ? { inputs: valInputs, labels: valLabels, count: valCount, size, side: set.width } : undefined);
+      const artefacts = await writeArtefacts(
+        o,
+        net,
+        s.history,
+        weightsBefore,
+        val.report,
+        isAe ? { inputs: valInputs, labels: valLabels, count: valCount, size, side: set.width } : undefined,
+      );
       const best = s.history.find((h) => h.epoch === s.run.bestEpoch);
       const card = modelCard({
         title: isAe ? 'Autoencoder 1024-32-32-32-1024 (from-scratch engine)' : `Course MLP ${size}-${MLP_HIDDEN}-${set.classes.length} (from-scratch engine)`,
@@ -203,7 +220,11 @@ function toSpec(net: Network, o: TrainOptions, classes: readonly string[], set: 
     name: o.arch,
     inputShape: [set.height * set.width * set.channels],
     classes: isAe ? undefined : [...classes],
-    metadata: { trainer: 'hwr from-scratch engine', command: o.command ?? `hwr train --arch ${o.arch}`, image_shape: JSON.stringify([set.height, set.width, set.channels]) },
+    metadata: {
+      trainer: 'hwr from-scratch engine',
+      command: o.command ?? `hwr train --arch ${o.arch}`,
+      image_shape: JSON.stringify([set.height, set.width, set.channels]),
+    },
   });
 }
 
@@ -218,22 +239,75 @@ async function writeArtefacts(
   const out: Record<string, string> = {};
   const at = (name: string) => (out[name.replace(/\..*$/, '')] = join(o.outDir, name));
   writeFileAtomic(at('curves.json'), JSON.stringify(history, null, 1));
-  await writeSvgPng(at('curves-loss.png'), lineChartSvg({ title: `${o.arch}: loss per epoch`, xLabel: 'epoch', yLabel: ae ? 'mean squared error' : 'cross-entropy', series: [{ name: 'train', values: history.map((h) => h.trainLoss) }, { name: 'validation', values: history.map((h) => h.validationLoss) }] }));
+  await writeSvgPng(
+    at('curves-loss.png'),
+    lineChartSvg({
+      title: `${o.arch}: loss per epoch`,
+      xLabel: 'epoch',
+      yLabel: ae ? 'mean squared error' : 'cross-entropy',
+      series: [
+        { name: 'train', values: history.map((h) => h.trainLoss) },
+        { name: 'validation', values: history.map((h) => h.validationLoss) },
+      ],
+    }),
+  );
   if (ae) {
-    await writeSvgPng(at('curves-psnr.png'), lineChartSvg({ title: 'autoencoder: validation PSNR', xLabel: 'epoch', yLabel: 'PSNR (dB)', series: [{ name: 'validation', values: history.map((h) => h.validationPsnr ?? NaN) }] }));
+    await writeSvgPng(
+      at('curves-psnr.png'),
+      lineChartSvg({
+        title: 'autoencoder: validation PSNR',
+        xLabel: 'epoch',
+        yLabel: 'PSNR (dB)',
+        series: [{ name: 'validation', values: history.map((h) => h.validationPsnr ?? NaN) }],
+      }),
+    );
   } else {
-    await writeSvgPng(at('curves-accuracy.png'), lineChartSvg({ title: `${o.arch}: accuracy per epoch`, xLabel: 'epoch', yLabel: 'accuracy', series: [{ name: 'train', values: history.map((h) => h.trainAccuracy ?? NaN) }, { name: 'validation', values: history.map((h) => h.validationAccuracy ?? NaN) }] }));
+    await writeSvgPng(
+      at('curves-accuracy.png'),
+      lineChartSvg({
+        title: `${o.arch}: accuracy per epoch`,
+        xLabel: 'epoch',
+        yLabel: 'accuracy',
+        series: [
+          { name: 'train', values: history.map((h) => h.trainAccuracy ?? NaN) },
+          { name: 'validation', values: history.map((h) => h.validationAccuracy ?? NaN) },
+        ],
+      }),
+    );
   }
   const side = Math.round(Math.sqrt(weightsBefore?.inputs ?? 0));
   const after = firstDense(net);
   if (weightsBefore && after && side * side === weightsBefore.inputs) {
-    for (const [name, layer] of [['weights-before.png', weightsBefore], ['weights-after.png', after]] as const) {
+    for (const [name, layer] of [
+      ['weights-before.png', weightsBefore],
+      ['weights-after.png', after],
+    ] as const) {
       await writeGrayPng(at(name), tileGrid(weightTiles(layer.weights, layer.inputs, layer.outputs), layer.outputs, side, side, { zoom: 3 }));
     }
   }
   if (report) {
-    writeFileAtomic(at('confusion.json'), JSON.stringify({ classes: report.perClass.map((p) => p.label), matrix: report.confusion, confused: report.confused, perClass: report.perClass, accuracy: report.accuracy, balancedAccuracy: report.balancedAccuracy }, null, 1));
-    await writeSvgPng(at('confusion.png'), confusionSvg(report.confusion, report.perClass.map((p) => p.label)));
+    writeFileAtomic(
+      at('confusion.json'),
+      JSON.stringify(
+        {
+          classes: report.perClass.map((p) => p.label),
+          matrix: report.confusion,
+          confused: report.confused,
+          perClass: report.perClass,
+          accuracy: report.accuracy,
+          balancedAccuracy: report.balancedAccuracy,
+        },
+        null,
+        1,
+      ),
+    );
+    await writeSvgPng(
+      at('confusion.png'),
+      confusionSvg(
+        report.confusion,
+        report.perClass.map((p) => p.label),
+      ),
+    );
   }
   if (ae) {
     // Two validation glyphs of each class: originals on the odd rows, reconstructions below them.

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { commandOf, type CardFacts } from './card.ts';
 import { checkpointExists, readCheckpoint, runMismatch, writeCheckpoint, type RunKey } from './checkpoint.ts';
+import { checkTrainOptions } from './options.ts';
 import { epochOrder } from './sampling.ts';
 import { advanceSchedule, rateOf, startSchedule, type ScheduleKind, type ScheduleState } from './schedule.ts';
 import type { EpochRecord, TrainEvent, TrainHooks, TrainOptions, TrainResult } from './types.ts';
@@ -97,7 +98,21 @@ export interface TrainBackend {
 export type FitRecord = EpochRecord & Record<string, number | undefined> & { learningRate: number };
 
 /** The options that must match for a resume; the number of epochs and patience may change. */
-const RUN_OPTIONS = ['arch', 'data', 'labels', 'limit', 'seed', 'batchSize', 'learningRate', 'momentum', 'augment', 'balance', 'initFrom', 'freezeFeatures', 'width'] as const;
+const RUN_OPTIONS = [
+  'arch',
+  'data',
+  'labels',
+  'limit',
+  'seed',
+  'batchSize',
+  'learningRate',
+  'momentum',
+  'augment',
+  'balance',
+  'initFrom',
+  'freezeFeatures',
+  'width',
+] as const;
 
 export function checkpointPath(outDir: string): string {
   return join(outDir, 'checkpoint', 'last.ckpt');
@@ -105,7 +120,7 @@ export function checkpointPath(outDir: string): string {
 
 /** Checks the options, builds the backend (`build` may log) and trains it. */
 export async function fit(o: TrainOptions, build: (log: (message: string) => void) => Promise<TrainBackend>, hooks: TrainHooks = {}): Promise<TrainResult> {
-  checkOptions(o);
+  checkTrainOptions(o);
   const started = Date.now();
   const emit = (event: TrainEvent) => hooks.onEvent?.(event);
   const log = (message: string) => emit({ type: 'log', message });
@@ -117,12 +132,14 @@ export async function fit(o: TrainOptions, build: (log: (message: string) => voi
   }
 }
 
-/** Until app/train/options.ts exists: what no backend can train with. */
-function checkOptions(o: TrainOptions): void {
-  if (o.freezeFeatures && !o.initFrom) throw new Error('freezeFeatures needs initFrom (a model to fine-tune)');
-}
-
-async function loop(o: TrainOptions, backend: TrainBackend, hooks: TrainHooks, started: number, emit: (e: TrainEvent) => void, log: (m: string) => void): Promise<TrainResult> {
+async function loop(
+  o: TrainOptions,
+  backend: TrainBackend,
+  hooks: TrainHooks,
+  started: number,
+  emit: (e: TrainEvent) => void,
+  log: (m: string) => void,
+): Promise<TrainResult> {
   mkdirSync(o.outDir, { recursive: true });
   const modelPath = join(o.outDir, 'model.onnx');
   const ckptPath = checkpointPath(o.outDir);
@@ -156,7 +173,15 @@ async function loop(o: TrainOptions, backend: TrainBackend, hooks: TrainHooks, s
 
   const trainCount = backend.trainLabels.length;
   const batches = Math.ceil(trainCount / backend.batchSize);
-  emit({ type: 'start', arch: o.arch, backend: backend.label, epochs: o.epochs, batchesPerEpoch: batches, trainCount, validationCount: backend.validationCount });
+  emit({
+    type: 'start',
+    arch: o.arch,
+    backend: backend.label,
+    epochs: o.epochs,
+    batchesPerEpoch: batches,
+    trainCount,
+    validationCount: backend.validationCount,
+  });
   log(`backend: ${backend.label}`);
 
   let cancelled = false;
@@ -200,11 +225,30 @@ async function loop(o: TrainOptions, backend: TrainBackend, hooks: TrainHooks, s
     }
   }
 
-  const result: TrainResult = { arch: o.arch, modelPath: bestEpoch > 0 ? modelPath : '', outDir: o.outDir, backend: backend.label, history, bestEpoch, cancelled, seconds: 0, artefacts: {} };
+  const result: TrainResult = {
+    arch: o.arch,
+    modelPath: bestEpoch > 0 ? modelPath : '',
+    outDir: o.outDir,
+    backend: backend.label,
+    history,
+    bestEpoch,
+    cancelled,
+    seconds: 0,
+    artefacts: {},
+  };
   if (bestEpoch > 0) {
     backend.restore({ ...backend.state(), weights: bestWeights });
     const epochsRun = history.at(-1)?.epoch ?? 0;
-    const facts = { epochsRun, bestEpoch, stoppedEarly, cancelled, resumedFrom, seconds: seconds(), date: new Date().toISOString().slice(0, 10), command: commandOf(o) };
+    const facts = {
+      epochsRun,
+      bestEpoch,
+      stoppedEarly,
+      cancelled,
+      resumedFrom,
+      seconds: seconds(),
+      date: new Date().toISOString().slice(0, 10),
+      command: commandOf(o),
+    };
     const done = await backend.finish({ history, bestWeights, run: facts, modelPath, log });
     Object.assign(result.artefacts, done.artefacts);
     result.validationAccuracy = done.validationAccuracy;

@@ -37,7 +37,13 @@ describe('balanced epochs', () => {
 describe('batches', () => {
   it('gather the images, and augment glyphs only when asked', () => {
     const rng = createRng(1);
-    const set = { pixels: Float32Array.from({ length: 4 * 64 }, () => (rng.next() < 0.3 ? 1 : 0)), labels: Int32Array.from([0, 1, 2, 3]), height: 8, width: 8, channels: 1 };
+    const set = {
+      pixels: Float32Array.from({ length: 4 * 64 }, () => (rng.next() < 0.3 ? 1 : 0)),
+      labels: Int32Array.from([0, 1, 2, 3]),
+      height: 8,
+      width: 8,
+      channels: 1,
+    };
     const out = new Float32Array(2 * 64);
     fillBatch(set, [2, 0], out, null);
     expect(out.subarray(0, 64)).toEqual(set.pixels.subarray(128, 192));

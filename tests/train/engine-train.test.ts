@@ -60,7 +60,7 @@ describe('hwr train --arch mlp', () => {
     const r = await runHwr(['train', '--arch', 'mlp', '--lr=-1']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--lr must be a number/);
-    await expect(trainModel(options({ momentum: 1.5 }))).rejects.toThrow(/momentum must be in \[0, 1\)/);
+    await expect(trainModel(options({ momentum: 1.5 }))).rejects.toThrow(/momentum \(--momentum\) must be a number within 0\.\.0\.999, got 1\.5/);
     await expect(trainModel(options({ data: join(tmp(), 'missing.idx') }))).rejects.toThrow(/missing\.idx/);
   });
 });

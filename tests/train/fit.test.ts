@@ -36,8 +36,20 @@ const EPOCHS = 5;
 
 function options(arch: 'mlp' | 'tfmlp', outDir: string, over: Partial<TrainOptions> = {}): TrainOptions {
   return {
-    arch, data: shapes.images, labels: shapes.labels, epochs: EPOCHS, learningRate: 0.1, batchSize: 16, momentum: 0.9,
-    outDir, seed: 11, augment: true, balance: true, patience: 0, limit: 300, ...over,
+    arch,
+    data: shapes.images,
+    labels: shapes.labels,
+    epochs: EPOCHS,
+    learningRate: 0.1,
+    batchSize: 16,
+    momentum: 0.9,
+    outDir,
+    seed: 11,
+    augment: true,
+    balance: true,
+    patience: 0,
+    limit: 300,
+    ...over,
   };
 }
 

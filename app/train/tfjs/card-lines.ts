@@ -27,7 +27,10 @@ export function summaryLine(a: Architecture): string {
   return `${a.arch === 'cnn' ? 'Convolutional network' : 'Multilayer perceptron'} for ${a.classes}-class image classification, trained with TensorFlow.js and exported to ONNX (opset 13) with calibrated probabilities.`;
 }
 
-export function modelLines(a: Architecture, f: { parameters: number; modelBytes: number; classes: readonly string[]; emnist: boolean; calibration: Calibration; decision: DecisionFacts | null }): string[] {
+export function modelLines(
+  a: Architecture,
+  f: { parameters: number; modelBytes: number; classes: readonly string[]; emnist: boolean; calibration: Calibration; decision: DecisionFacts | null },
+): string[] {
   const glyphs = f.emnist ? ' — 32×32 glyphs, white ink (1) on black (0), centred by bounding box, longer side ≈ 22 px (app/data/glyphs.ts)' : '';
   const lines = [
     `- Architecture: ${describeArchitecture(a)}`,

@@ -5,7 +5,19 @@ import type { TrainOptions } from '../types.ts';
 import { modelLines, validationLines, type DecisionFacts } from './card-lines.ts';
 import { defaultArchitecture } from './model.ts';
 
-const options: TrainOptions = { arch: 'cnn', epochs: 2, learningRate: 0.001, batchSize: 8, momentum: 0.9, outDir: 'run', seed: 1, augment: true, balance: true, patience: 0, limit: 0 };
+const options: TrainOptions = {
+  arch: 'cnn',
+  epochs: 2,
+  learningRate: 0.001,
+  batchSize: 8,
+  momentum: 0.9,
+  outDir: 'run',
+  seed: 1,
+  augment: true,
+  balance: true,
+  patience: 0,
+  limit: 0,
+};
 
 function facts(decision: DecisionFacts | null): CardFacts {
   const classes = ['I', 'O', '0', '1'];

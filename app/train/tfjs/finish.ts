@@ -48,18 +48,27 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
   const calibrated = logits.map((z, i) => z / calibration.temperature + (decision ? decision.offsets[i % classes.length]! : 0));
   const { report } = evaluate(calibrated, validation);
   const modelPath = join(opts.outDir, 'model.onnx');
-  const bytes = writeModel(modelPath, architecture, f.layout, f.weights, classes, calibration.temperature, {
-    trainer: 'hwr tfjs',
-    backend: f.backend,
-    temperature: calibration.temperature.toFixed(6),
-    ...(decision ? { decision_offsets: decision.list } : {}),
-    best_epoch: String(f.run.bestEpoch),
-    validation_accuracy: report.accuracy.toFixed(4),
-    validation_balanced_accuracy: report.balancedAccuracy.toFixed(4),
-    dataset: displayPath(data.source),
-    command: f.run.command,
-    trained: new Date().toISOString(),
-  }, decision?.offsets);
+  const bytes = writeModel(
+    modelPath,
+    architecture,
+    f.layout,
+    f.weights,
+    classes,
+    calibration.temperature,
+    {
+      trainer: 'hwr tfjs',
+      backend: f.backend,
+      temperature: calibration.temperature.toFixed(6),
+      ...(decision ? { decision_offsets: decision.list } : {}),
+      best_epoch: String(f.run.bestEpoch),
+      validation_accuracy: report.accuracy.toFixed(4),
+      validation_balanced_accuracy: report.balancedAccuracy.toFixed(4),
+      dataset: displayPath(data.source),
+      command: f.run.command,
+      trained: new Date().toISOString(),
+    },
+    decision?.offsets,
+  );
   artefacts.model = modelPath;
 
   const calibrationFacts = {
@@ -71,13 +80,23 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
   const card = modelCard({
     title: `${architecture.arch === 'cnn' ? 'CNN' : 'MLP (TensorFlow.js)'} — ${basename(opts.save ?? modelPath)}`,
     summary: summaryLine(architecture),
-    model: modelLines(architecture, { parameters: paramCount(f.layout), modelBytes: bytes.length, classes, emnist: data.emnist, calibration: calibrationFacts, decision }),
+    model: modelLines(architecture, {
+      parameters: paramCount(f.layout),
+      modelBytes: bytes.length,
+      classes,
+      emnist: data.emnist,
+      calibration: calibrationFacts,
+      decision,
+    }),
     data: dataLines(data),
     options: opts,
     split: splitDescription(data, opts.limit),
     colour: architecture.inputShape.length === 3 && architecture.inputShape[2] !== 1,
     backend: `${f.backend}; ${f.threads > 1 ? `${f.threads} data-parallel replicas` : 'one thread'}`,
-    optimizer: o.kind === 'adam' ? `Adam (β1 ${o.momentum}, β2 0.999)${o.weightDecay ? ` with decoupled weight decay ${o.weightDecay} on kernels` : ''}` : `SGD with momentum ${o.momentum}`,
+    optimizer:
+      o.kind === 'adam'
+        ? `Adam (β1 ${o.momentum}, β2 0.999)${o.weightDecay ? ` with decoupled weight decay ${o.weightDecay} on kernels` : ''}`
+        : `SGD with momentum ${o.momentum}`,
     schedule: describeSchedule('cosine', opts.learningRate, opts.epochs),
     selection: `${opts.balance ? 'balanced ' : ''}validation accuracy`,
     run: f.run,
@@ -86,7 +105,10 @@ export async function finishRun(f: FinishInput): Promise<{ artefacts: Record<str
     history: f.history,
   });
   const curvesPath = join(opts.outDir, 'curves.json');
-  writeFileAtomic(curvesPath, JSON.stringify({ arch: architecture.arch, backend: f.backend, threads: f.threads, bestEpoch: f.run.bestEpoch, history: f.history }, null, 1));
+  writeFileAtomic(
+    curvesPath,
+    JSON.stringify({ arch: architecture.arch, backend: f.backend, threads: f.threads, bestEpoch: f.run.bestEpoch, history: f.history }, null, 1),
+  );
   artefacts.curves = curvesPath;
   try {
     const curvesPng = join(opts.outDir, 'curves.png');
@@ -125,7 +147,10 @@ function decisionOffsets(logits: Float32Array, validation: LabelledImages, tempe
 }
 
 function offsetList(offsets: ArrayLike<number>, classes: readonly string[]): string {
-  return classes.map((c, k) => (offsets[k] ? `${c} ${offsets[k]! > 0 ? '+' : ''}${offsets[k]!.toFixed(2)}` : '')).filter(Boolean).join(', ');
+  return classes
+    .map((c, k) => (offsets[k] ? `${c} ${offsets[k]! > 0 ? '+' : ''}${offsets[k]!.toFixed(2)}` : ''))
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** Exports the network (temperature and decision offsets baked in) to `path`, atomically; returns the bytes. */

@@ -183,7 +183,7 @@ describe('trainTfjs', () => {
   });
 
   it('stops early when validation stops improving', async () => {
-    const result = await trainTfjs(options({ outDir: join(dir, 'patience'), learningRate: 1e-9, epochs: 6, patience: 2 }), {}, { replicas: 0, backend: 'wasm' });
+    const result = await trainTfjs(options({ outDir: join(dir, 'patience'), learningRate: 1e-6, epochs: 6, patience: 2 }), {}, { replicas: 0, backend: 'wasm' });
     expect(result.history).toHaveLength(3);
     expect(result.bestEpoch).toBe(1);
     expect(readFileSync(join(dir, 'patience', 'model.md'), 'utf8')).toMatch(/early stop: no validation improvement for 2 epochs/);

@@ -49,7 +49,14 @@ export async function tfjsBackend(opts: TrainOptions, log: (message: string) => 
   let layout = paramLayout(architecture);
   let weights: Float32Array = initialWeights(architecture, layout, opts.seed);
   let trainable = layout.map(() => true);
-  if (opts.initFrom) ({ architecture, layout, weights, trainable } = fineTuneStart(opts.initFrom, { arch, seed: opts.seed, freezeFeatures: opts.freezeFeatures }, architecture, classes, log));
+  if (opts.initFrom)
+    ({ architecture, layout, weights, trainable } = fineTuneStart(
+      opts.initFrom,
+      { arch, seed: opts.seed, freezeFeatures: opts.freezeFeatures },
+      architecture,
+      classes,
+      log,
+    ));
 
   const replicas = settings.replicas ?? defaultReplicas(backend);
   const threadsNote = replicas > 1 ? `, ${replicas} replicas` : '';
@@ -68,7 +75,8 @@ export async function tfjsBackend(opts: TrainOptions, log: (message: string) => 
     engine.setWeights(w);
     return engine.logits(validation.pixels, validation.count);
   };
-  const model = (path: string, w: Float32Array) => writeModel(path, architecture, layout, w, classes, 1, { trainer: 'tfjs', note: 'uncalibrated, written during training' });
+  const model = (path: string, w: Float32Array) =>
+    writeModel(path, architecture, layout, w, classes, 1, { trainer: 'tfjs', note: 'uncalibrated, written during training' });
 
   return {
     label,
@@ -90,7 +98,8 @@ export async function tfjsBackend(opts: TrainOptions, log: (message: string) => 
         const indices = order.subarray(b * opts.batchSize, Math.min(order.length, (b + 1) * opts.batchSize));
         engine.setWeights(weights);
         const loss = await engine.gradients(indices, mixSeed(plan.seed, plan.epoch, b), opts.augment, grads);
-        if (!Number.isFinite(loss)) throw new Error(`epoch ${plan.epoch}, batch ${b + 1}: the loss is ${loss}; lower the learning rate (now ${plan.learningRate})`);
+        if (!Number.isFinite(loss))
+          throw new Error(`epoch ${plan.epoch}, batch ${b + 1}: the loss is ${loss}; lower the learning rate (now ${plan.learningRate})`);
         applyUpdate(weights, grads, optimizer, optimizerSettings, plan.learningRate, layout, trainable);
         lossSum += loss * indices.length;
         plan.onBatch(b + 1, batches, loss);
