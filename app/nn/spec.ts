@@ -8,9 +8,15 @@
  *   TensorFlow/HWIO layout), row-major; padding 'same' or 'valid'; stride per axis.
  * - maxpool2d: NHWC, window and stride per axis, padding 'valid'.
  * - flatten: NHWC → N × (H·W·C) in that order (channels fastest).
+ * - columns: NHWC → N × W × (H·C): each column of a feature map becomes one frame of a
+ *   sequence (the line recogniser reads a line left to right).
+ * - conv1d: along the frames of N × T × F, 'same' padding, stride 1; `weights` is
+ *   kernel × inChannels × outChannels; y = act(conv(x) + b), plus x when `residual`.
+ * - dense on a sequence (N × T × F): the same layer applied to every frame.
  * - activation: element-wise, or softmax over the last axis.
- * The network's input is N × inputShape (e.g. [1024] for the MLP, [32, 32, 1] for a CNN),
- * float32 in [0, 1] with the polarity of app/data/glyphs.ts.
+ * The network's input is N × inputShape (e.g. [1024] for the MLP, [32, 32, 1] for a CNN,
+ * [48, -1, 1] for lines of any width: -1 is a size given at run time), float32 in [0, 1] with
+ * the polarity of app/data/glyphs.ts.
  */
 export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'identity';
 
@@ -43,20 +49,35 @@ export interface FlattenSpec {
   kind: 'flatten';
 }
 
+export interface ColumnsSpec {
+  kind: 'columns';
+}
+
+export interface Conv1dSpec {
+  kind: 'conv1d';
+  kernel: number;
+  inChannels: number;
+  outChannels: number;
+  weights: Float32Array;
+  bias: Float32Array;
+  activation: 'relu' | 'identity';
+  residual: boolean;
+}
+
 export interface ActivationSpec {
   kind: 'activation';
   fn: Activation;
 }
 
-export type LayerSpec = DenseSpec | Conv2dSpec | MaxPoolSpec | FlattenSpec | ActivationSpec;
+export type LayerSpec = DenseSpec | Conv2dSpec | MaxPoolSpec | FlattenSpec | ColumnsSpec | Conv1dSpec | ActivationSpec;
 
 export interface NetworkSpec {
   /** Short name, e.g. "mlp", "ae", "cnn". */
   name: string;
-  /** Per-sample input shape: [features] or [height, width, channels]. */
+  /** Per-sample input shape: [features] or [height, width, channels]; a width of -1 is given at run time. */
   inputShape: number[];
   layers: LayerSpec[];
-  /** Class names for classifiers (output i is classes[i]); absent for the autoencoder. */
+  /** Class names for classifiers (output i is classes[i]; for a line model, per frame); absent for the autoencoder. */
   classes?: string[];
   /** Free-form facts carried into ONNX metadata_props (training command, backend, figures). */
   metadata?: Record<string, string>;

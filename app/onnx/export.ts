@@ -1,5 +1,5 @@
 import { writeFileAtomic } from '../base/atomic.ts';
-import type { Conv2dSpec, NetworkSpec } from '../nn/spec.ts';
+import type { Conv1dSpec, Conv2dSpec, NetworkSpec } from '../nn/spec.ts';
 import {
   BATCH_DIM,
   INPUT,
@@ -21,14 +21,17 @@ import {
   type NodeProto,
   type TensorProto,
 } from './format.ts';
-import { convPads, specShapes } from './shapes.ts';
+import { convPads, specShapes, VARIABLE } from './shapes.ts';
 
 /**
  * NetworkSpec → ONNX (IR 8, opset 13), one node per layer:
  *   dense → Gemm(x, W, b) with W stored as given (inputs × outputs, transB = 0);
  *   conv2d → Conv, weights HWIO → OIHW, 'same' as explicit pads (TensorFlow's split: the odd
  *            pixel after); maxpool2d → MaxPool; flatten → Flatten(axis 1); activations →
- *            Relu / Sigmoid / Tanh / Softmax(axis -1) / Identity.
+ *            Relu / Sigmoid / Tanh / Softmax(axis -1) / Identity;
+ *   columns → Transpose + Reshape to frames; conv1d → Transpose, 1-D Conv, Relu, Add (residual),
+ *            Transpose back; dense on frames → MatMul + Add. A width of -1 becomes the symbolic
+ *            input axis 'width' (and 'frames' on the output).
  * Layout: the spec is NHWC, ONNX Conv/MaxPool are NCHW. A Transpose to NCHW goes in before the
  * first Conv/MaxPool of a stretch, and a Transpose back to NHWC goes in before anything that
  * depends on the axis order (Flatten, Gemm, Softmax, the graph output). Element-wise activations
@@ -70,7 +73,13 @@ export function exportOnnx(spec: NetworkSpec): Uint8Array {
         toNhwc(i);
         initializers.push(floatTensor(`${prefix}.weight`, [layer.inputs, layer.outputs], layer.weights));
         initializers.push(floatTensor(`${prefix}.bias`, [layer.outputs], layer.bias));
-        emit('Gemm', `${prefix}_dense`, [`${prefix}.weight`, `${prefix}.bias`]);
+        if (shapes[i]!.length === 2) {
+          // The same layer on every frame of a sequence: Gemm takes matrices only.
+          emit('MatMul', `${prefix}_dense`, [`${prefix}.weight`]);
+          emit('Add', `${prefix}_bias`, [`${prefix}.bias`]);
+        } else {
+          emit('Gemm', `${prefix}_dense`, [`${prefix}.weight`, `${prefix}.bias`]);
+        }
         break;
       }
       case 'conv2d': {
@@ -99,6 +108,33 @@ export function exportOnnx(spec: NetworkSpec): Uint8Array {
         toNhwc(i);
         emit('Flatten', `${prefix}_flatten`, [], [intAttribute('axis', 1)]);
         break;
+      case 'columns': {
+        // NCHW → N, W, H, C (or NHWC → the same), then each column's H·C values as one frame.
+        emit('Transpose', `${prefix}_columns`, [], [intsAttribute('perm', nchw ? [0, 3, 2, 1] : [0, 2, 1, 3])]);
+        nchw = false;
+        initializers.push(int64Tensor(`${prefix}.shape`, [0, 0, -1]));
+        emit('Reshape', `${prefix}_frames`, [`${prefix}.shape`]);
+        break;
+      }
+      case 'conv1d': {
+        // Frames × features → features × frames for a 1-D Conv, and back.
+        emit('Transpose', `${prefix}_to_nct`, [], [intsAttribute('perm', [0, 2, 1])]);
+        const before = current;
+        initializers.push(floatTensor(`${prefix}.weight`, [layer.outChannels, layer.inChannels, layer.kernel], kioToOik(layer)));
+        initializers.push(floatTensor(`${prefix}.bias`, [layer.outChannels], layer.bias));
+        const pad = (layer.kernel - 1) / 2;
+        emit('Conv', `${prefix}_conv1d`, [`${prefix}.weight`, `${prefix}.bias`], [
+          intsAttribute('kernel_shape', [layer.kernel]),
+          intsAttribute('strides', [1]),
+          intsAttribute('pads', [pad, pad]),
+          intsAttribute('dilations', [1]),
+          intAttribute('group', 1),
+        ]);
+        if (layer.activation === 'relu') emit('Relu', `${prefix}_relu`, []);
+        if (layer.residual) emit('Add', `${prefix}_residual`, [before]);
+        emit('Transpose', `${prefix}_to_ntc`, [], [intsAttribute('perm', [0, 2, 1])]);
+        break;
+      }
       case 'activation':
         if (layer.fn === 'softmax') {
           toNhwc(i);
@@ -126,8 +162,8 @@ export function exportOnnx(spec: NetworkSpec): Uint8Array {
       name: spec.name,
       node: nodes,
       initializer: initializers,
-      input: [floatValue(INPUT, spec.inputShape)],
-      output: [floatValue(OUTPUT, shapes[shapes.length - 1]!)],
+      input: [floatValue(INPUT, spec.inputShape, 'width')],
+      output: [floatValue(OUTPUT, shapes[shapes.length - 1]!, 'frames')],
     },
     metadataProps,
   });
@@ -141,17 +177,29 @@ export function writeOnnx(path: string, spec: NetworkSpec): void {
 
 const ACTIVATION_OPS = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', identity: 'Identity' } as const;
 
-/** A float32 graph input/output of shape [N, ...sample] with the batch axis symbolic. */
-function floatValue(name: string, sample: number[]) {
+/** A float32 graph input/output of shape [N, ...sample] with the batch axis symbolic, and a variable size named `variable`. */
+function floatValue(name: string, sample: number[], variable: string) {
   return {
     name,
     type: {
       tensorType: {
         elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: [{ dimParam: BATCH_DIM }, ...sample.map((d) => ({ dimValue: d }))] },
+        shape: { dim: [{ dimParam: BATCH_DIM }, ...sample.map((d) => (d === VARIABLE ? { dimParam: variable } : { dimValue: d }))] },
       },
     },
   };
+}
+
+function int64Tensor(name: string, values: number[]): TensorProto {
+  return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values };
+}
+
+/** Conv1d weights kernel × in × out (spec) → out × in × kernel (ONNX). */
+function kioToOik(layer: Conv1dSpec): Float32Array {
+  const { kernel: k, inChannels: ci, outChannels: co } = layer;
+  const out = new Float32Array(layer.weights.length);
+  for (let x = 0; x < k; x++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[(o * ci + i) * k + x] = layer.weights[(x * ci + i) * co + o]!;
+  return out;
 }
 
 /** Conv weights kernelH × kernelW × in × out (spec) → out × in × kernelH × kernelW (ONNX). */

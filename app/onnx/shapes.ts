@@ -3,8 +3,12 @@ import type { LayerSpec, NetworkSpec } from '../nn/spec.ts';
 /**
  * Shape inference over a NetworkSpec, shared by the reference forward pass, the exporter and the
  * importer, so that all three reject the same malformed specs with the same message.
- * Shapes are per sample (no batch axis): [features] or [height, width, channels].
+ * Shapes are per sample (no batch axis): [features], [height, width, channels] or, for a
+ * sequence, [frames, features]. A width of -1 (VARIABLE) is given at run time: line images.
  */
+
+/** A size known only at run time (the width of a line, and so its frame count). */
+export const VARIABLE = -1;
 
 const ACTIVATIONS = new Set(['relu', 'sigmoid', 'tanh', 'softmax', 'identity']);
 
@@ -50,11 +54,26 @@ export function nextShape(shape: readonly number[], layer: LayerSpec, index: num
   switch (layer.kind) {
     case 'dense': {
       if (!positiveInts([layer.inputs, layer.outputs])) fail(`inputs and outputs must be positive integers, got ${layer.inputs}×${layer.outputs}`);
-      if (shape.length !== 1) fail(`needs a flat input (add a flatten layer), got [${shape.join(', ')}]`);
-      if (shape[0] !== layer.inputs) fail(`expects ${layer.inputs} inputs, gets ${shape[0]}`);
+      if (shape.length !== 1 && shape.length !== 2) fail(`needs a flat input (add a flatten layer) or a sequence, got [${shape.join(', ')}]`);
+      const features = shape[shape.length - 1];
+      if (features !== layer.inputs) fail(`expects ${layer.inputs} inputs, gets ${features}`);
       if (layer.weights.length !== layer.inputs * layer.outputs) fail(`weights hold ${layer.weights.length} values, expected ${layer.inputs}×${layer.outputs}`);
       if (layer.bias.length !== layer.outputs) fail(`bias holds ${layer.bias.length} values, expected ${layer.outputs}`);
-      return [layer.outputs];
+      return shape.length === 2 ? [shape[0]!, layer.outputs] : [layer.outputs];
+    }
+    case 'columns': {
+      const [h, w, c] = image();
+      return [w, h * c];
+    }
+    case 'conv1d': {
+      if (shape.length !== 2) fail(`needs a sequence [frames, features], got [${shape.join(', ')}]`);
+      if (!positiveInts([layer.kernel, layer.inChannels, layer.outChannels]) || layer.kernel % 2 !== 1) fail('kernel must be odd, channel counts positive integers');
+      if (shape[1] !== layer.inChannels) fail(`expects ${layer.inChannels} features, gets ${shape[1]}`);
+      if (layer.weights.length !== layer.kernel * layer.inChannels * layer.outChannels) fail(`weights hold ${layer.weights.length} values, expected ${layer.kernel}×${layer.inChannels}×${layer.outChannels}`);
+      if (layer.bias.length !== layer.outChannels) fail(`bias holds ${layer.bias.length} values, expected ${layer.outChannels}`);
+      if (layer.residual && layer.inChannels !== layer.outChannels) fail('a residual needs as many outputs as inputs');
+      if (layer.activation !== 'relu' && layer.activation !== 'identity') fail(`activation must be relu or identity, got '${String(layer.activation)}'`);
+      return [shape[0]!, layer.outChannels];
     }
     case 'conv2d': {
       const [h, w, c] = image();
@@ -65,21 +84,23 @@ export function nextShape(shape: readonly number[], layer: LayerSpec, index: num
       const expected = kh * kw * layer.inChannels * layer.outChannels;
       if (layer.weights.length !== expected) fail(`weights hold ${layer.weights.length} values, expected ${kh}×${kw}×${layer.inChannels}×${layer.outChannels}`);
       if (layer.bias.length !== layer.outChannels) fail(`bias holds ${layer.bias.length} values, expected ${layer.outChannels}`);
+      if (w === VARIABLE && (layer.stride[1] !== 1 || layer.padding !== 'same' || kw % 2 !== 1)) fail('a variable width needs stride 1, an odd kernel and same padding');
       const [top, left, bottom, right] = convPads(layer, h, w);
       const oh = windowOutput(h, kh, layer.stride[0], top + bottom);
-      const ow = windowOutput(w, kw, layer.stride[1], left + right);
-      if (oh < 1 || ow < 1) fail(`a ${kh}×${kw} kernel does not fit a ${h}×${w} input`);
+      const ow = w === VARIABLE ? VARIABLE : windowOutput(w, kw, layer.stride[1], left + right);
+      if (oh < 1 || (ow < 1 && ow !== VARIABLE)) fail(`a ${kh}×${kw} kernel does not fit a ${h}×${w} input`);
       return [oh, ow, layer.outChannels];
     }
     case 'maxpool2d': {
       const [h, w, c] = image();
       if (!positiveInts([...layer.window, ...layer.stride])) fail('window and stride must be positive integers');
       const oh = windowOutput(h, layer.window[0], layer.stride[0]);
-      const ow = windowOutput(w, layer.window[1], layer.stride[1]);
-      if (oh < 1 || ow < 1) fail(`a ${layer.window.join('×')} window does not fit a ${h}×${w} input`);
+      const ow = w === VARIABLE ? VARIABLE : windowOutput(w, layer.window[1], layer.stride[1]);
+      if (oh < 1 || (ow < 1 && ow !== VARIABLE)) fail(`a ${layer.window.join('×')} window does not fit a ${h}×${w} input`);
       return [oh, ow, c];
     }
     case 'flatten':
+      if (shape.includes(VARIABLE)) fail('cannot flatten an input of variable width');
       return [shapeSize(shape)];
     case 'activation':
       if (!ACTIVATIONS.has(layer.fn)) fail(`unknown activation '${String(layer.fn)}'`);
@@ -95,8 +116,9 @@ export function nextShape(shape: readonly number[], layer: LayerSpec, index: num
  */
 export function specShapes(spec: NetworkSpec): number[][] {
   const { inputShape } = spec;
-  if (!Array.isArray(inputShape) || (inputShape.length !== 1 && inputShape.length !== 3) || !positiveInts(inputShape)) {
-    throw new Error(`network "${spec.name}": inputShape must be [features] or [height, width, channels] of positive integers, got ${JSON.stringify(inputShape)}`);
+  const fixed = Array.isArray(inputShape) && inputShape.length === 3 && inputShape[1] === VARIABLE ? [inputShape[0]!, inputShape[2]!] : inputShape;
+  if (!Array.isArray(inputShape) || (inputShape.length !== 1 && inputShape.length !== 3) || !positiveInts(fixed)) {
+    throw new Error(`network "${spec.name}": inputShape must be [features] or [height, width, channels] of positive integers (width -1: any), got ${JSON.stringify(inputShape)}`);
   }
   if (spec.layers.length === 0) throw new Error(`network "${spec.name}" has no layers`);
   const shapes = [[...inputShape]];
@@ -108,7 +130,7 @@ export function specShapes(spec: NetworkSpec): number[][] {
     }
   });
   const out = shapes[shapes.length - 1]!;
-  if (spec.classes !== undefined && (out.length !== 1 || out[0] !== spec.classes.length)) {
+  if (spec.classes !== undefined && out[out.length - 1] !== spec.classes.length) {
     throw new Error(`network "${spec.name}": ${spec.classes.length} class names for an output of shape [${out.join(', ')}]`);
   }
   return shapes;

@@ -1,5 +1,5 @@
-import type { Activation, Conv2dSpec, DenseSpec, MaxPoolSpec, NetworkSpec } from '../../app/nn/spec.ts';
-import { convPads, shapeSize, specShapes } from '../../app/onnx/shapes.ts';
+import type { Activation, Conv1dSpec, Conv2dSpec, DenseSpec, MaxPoolSpec, NetworkSpec } from '../../app/nn/spec.ts';
+import { convPads, shapeSize, specShapes, VARIABLE } from '../../app/onnx/shapes.ts';
 
 /**
  * A deliberately plain forward pass over a NetworkSpec, written straight from the layouts in
@@ -7,8 +7,13 @@ import { convPads, shapeSize, specShapes } from '../../app/onnx/shapes.ts';
  * app/nn and the TensorFlow.js trainer are compared against. Slow by design; no tricks.
  *
  * `input` is batch × inputShape (NHWC for images); returns batch × output shape as float32.
+ * `width` is the input width of a network that takes any (inputShape [h, -1, c]).
  */
-export function forwardSpec(spec: NetworkSpec, input: Float32Array, batch: number): Float32Array {
+export function forwardSpec(spec: NetworkSpec, input: Float32Array, batch: number, width?: number): Float32Array {
+  if (spec.inputShape[1] === VARIABLE) {
+    if (!width) throw new Error('forwardSpec: this network takes any width; say which');
+    spec = { ...spec, inputShape: spec.inputShape.map((d) => (d === VARIABLE ? width : d)) };
+  }
   const shapes = specShapes(spec);
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`forwardSpec: batch must be a positive integer, got ${batch}`);
   const expected = batch * shapeSize(shapes[0]!);
@@ -21,7 +26,13 @@ export function forwardSpec(spec: NetworkSpec, input: Float32Array, batch: numbe
     const outShape = shapes[i + 1]!;
     switch (layer.kind) {
       case 'dense':
-        x = dense(layer, x, batch);
+        x = dense(layer, x, inShape.length === 2 ? batch * inShape[0]! : batch);
+        break;
+      case 'columns':
+        x = columns(x, batch, inShape as Image);
+        break;
+      case 'conv1d':
+        x = conv1d(layer, x, batch, inShape[0]!);
         break;
       case 'conv2d':
         x = conv2d(layer, x, batch, inShape as Image, outShape as Image);
@@ -99,6 +110,35 @@ function maxpool(layer: MaxPoolSpec, x: Float64Array, batch: number, [h, w, c]: 
           }
           y[((n * oh + oy) * ow + ox) * c + ch] = best;
         }
+      }
+    }
+  }
+  return y;
+}
+
+/** NHWC → N × W × (H·C). */
+function columns(x: Float64Array, batch: number, [h, w, c]: Image): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let n = 0; n < batch; n++)
+    for (let r = 0; r < h; r++) for (let col = 0; col < w; col++) for (let ch = 0; ch < c; ch++) y[((n * w + col) * h + r) * c + ch] = x[((n * h + r) * w + col) * c + ch]!;
+  return y;
+}
+
+function conv1d(layer: Conv1dSpec, x: Float64Array, batch: number, frames: number): Float64Array {
+  const { kernel: k, inChannels: ci, outChannels: co } = layer;
+  const pad = (k - 1) / 2;
+  const y = new Float64Array(batch * frames * co);
+  for (let n = 0; n < batch; n++) {
+    for (let t = 0; t < frames; t++) {
+      for (let o = 0; o < co; o++) {
+        let sum = layer.bias[o]!;
+        for (let d = 0; d < k; d++) {
+          const at = t + d - pad;
+          if (at < 0 || at >= frames) continue;
+          for (let i = 0; i < ci; i++) sum += x[(n * frames + at) * ci + i]! * layer.weights[(d * ci + i) * co + o]!;
+        }
+        if (layer.activation === 'relu') sum = Math.max(0, sum);
+        y[(n * frames + t) * co + o] = layer.residual ? sum + x[(n * frames + t) * ci + o]! : sum;
       }
     }
   }

@@ -25,6 +25,9 @@ function tfLayer(layer: LayerSpec): tf.layers.Layer {
       return tf.layers.dense({ units: layer.outputs });
     case 'activation':
       return tf.layers.activation({ activation: layer.fn === 'identity' ? 'linear' : layer.fn });
+    case 'columns':
+    case 'conv1d':
+      throw new Error(`${layer.kind}: the line model's layout is checked in tests/onnx/line-export.test.ts`);
   }
 }
 

@@ -11,6 +11,8 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../../base/random.ts';
 import { ctcLossBatch } from '../../nn/ctc.ts';
+import type { LayerSpec, NetworkSpec } from '../../nn/spec.ts';
+import { VARIABLE } from '../../onnx/shapes.ts';
 
 type Tf = typeof tfjs;
 
@@ -152,4 +154,37 @@ export function ctcLossTf(tf: Tf, logits: tfjs.Tensor3D, labels: readonly ArrayL
     };
   });
   return loss(logits) as tfjs.Scalar;
+}
+
+/** The blank's name in an exported line model's class list (class 0). */
+export const BLANK_CLASS = '<blank>';
+
+/**
+ * The network as a NetworkSpec for export: input [height, any width, 1], output per frame the
+ * probabilities of the blank and each character (softmax included).
+ */
+export function lineToNetworkSpec(a: LineArchitecture, layout: readonly LineParam[], weights: Float32Array, chars: readonly string[], metadata: Record<string, string> = {}): NetworkSpec {
+  if (chars.length + 1 !== a.classes) throw new RangeError(`lineToNetworkSpec: ${chars.length} characters and a blank for ${a.classes} classes`);
+  const take = (name: string) => {
+    const p = layout.find((q) => q.name === name);
+    if (!p) throw new Error(`lineToNetworkSpec: no parameter ${name}`);
+    return weights.slice(p.offset, p.offset + p.size);
+  };
+  const layers: LayerSpec[] = [];
+  let channels = 1;
+  a.convs.forEach((c, i) => {
+    layers.push({ kind: 'conv2d', kernel: [3, 3], stride: [1, 1], padding: 'same', inChannels: channels, outChannels: c.filters, weights: take(`conv${i}/kernel`), bias: take(`conv${i}/bias`) });
+    layers.push({ kind: 'activation', fn: 'relu' }, { kind: 'maxpool2d', window: c.pool, stride: c.pool });
+    channels = c.filters;
+  });
+  layers.push({ kind: 'columns' });
+  let features = featureRows(a) * channels;
+  a.seq.forEach((s, i) => {
+    const residual = s.filters === features && s.kernel > 1;
+    layers.push({ kind: 'conv1d', kernel: s.kernel, inChannels: features, outChannels: s.filters, weights: take(`seq${i}/kernel`), bias: take(`seq${i}/bias`), activation: 'relu', residual });
+    features = s.filters;
+  });
+  layers.push({ kind: 'dense', inputs: features, outputs: a.classes, weights: take('output/kernel'), bias: take('output/bias') });
+  layers.push({ kind: 'activation', fn: 'softmax' });
+  return { name: 'lines', inputShape: [a.height, VARIABLE, 1], layers, classes: [BLANK_CLASS, ...chars], metadata: { architecture: JSON.stringify(a), ...metadata } };
 }
