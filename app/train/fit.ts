@@ -97,7 +97,10 @@ export interface TrainBackend {
 /** An epoch's record as fit writes it: the contract's, plus what the backend reports and the rate. */
 export type FitRecord = EpochRecord & Record<string, number | undefined> & { learningRate: number };
 
-/** The options that must match for a resume; the number of epochs and patience may change. */
+/**
+ * The options that must match for a resume. Epochs and patience may change: a run can be
+ * extended (under the cosine schedule that also stretches the decay still to come).
+ */
 const RUN_OPTIONS = [
   'arch',
   'data',
@@ -161,7 +164,8 @@ async function loop(
     backend.restore({ weights, arrays, scalars: ck.header.backend });
     bestWeights = best;
     history = ck.header.history as FitRecord[];
-    ({ bestEpoch, bestScore, schedule } = ck.header);
+    ({ bestEpoch, schedule } = ck.header);
+    bestScore = ck.header.bestScore ?? -Infinity; // JSON has no -Infinity
     priorSeconds = ck.header.seconds;
     resumedFrom = ck.header.epoch;
     log(`resuming after epoch ${resumedFrom} of ${o.outDir} (best so far: epoch ${bestEpoch})`);
