@@ -42,7 +42,7 @@ export async function benchHtr(): Promise<Figure[]> {
   const optimizer = tf.train.adam(1e-3);
   const step = (b: Batch) => {
     const input = tf.tensor4d(b.pixels, [b.count, arch.height, b.width, 1]);
-    const loss = optimizer.minimize(() => ctcLossTf(tf, lineLogits(tf, arch, params, input, true), b.labels, b.frames), true)!;
+    const loss = optimizer.minimize(() => ctcLossTf(tf, lineLogits(tf, arch, params, input, true, undefined, b.widths), b.labels, b.frames), true)!;
     loss.dataSync();
     tf.dispose([loss, input]);
   };
@@ -99,6 +99,7 @@ interface Batch {
   pixels: Float32Array;
   labels: Int32Array[];
   frames: number[];
+  widths: number[];
 }
 
 /** Lines sorted by width, in batches padded to their widest line. */
@@ -112,7 +113,7 @@ function batchesOf(lines: readonly LineSample[], arch: LineArchitecture, charset
     group.forEach((l, n) => {
       for (let r = 0; r < arch.height; r++) for (let x = 0; x < l.width; x++) pixels[(n * arch.height + r) * width + x] = l.ink[r * l.width + x]! / 255;
     });
-    out.push({ count: group.length, width, pixels, labels: group.map((l) => charset.encode(l.text).labels), frames: group.map((l) => framesOf(arch, l.width)) });
+    out.push({ count: group.length, width, pixels, labels: group.map((l) => charset.encode(l.text).labels), frames: group.map((l) => framesOf(arch, l.width)), widths: group.map((l) => l.width) });
   }
   return out;
 }

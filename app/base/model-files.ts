@@ -22,3 +22,12 @@ export function defaultAutoencoderPath(dir = modelsDir): string {
   if (!existsSync(path)) throw new Error(`no autoencoder model at ${path}; train one with 'hwr train --arch ae --save models/ae.onnx'`);
   return path;
 }
+
+/** The line recogniser (mixed case, joined-up writing), read line by line. */
+export const LINE_MODEL_FILE = 'lines.onnx';
+
+export function defaultLineModelPath(dir = modelsDir): string {
+  const path = join(dir, LINE_MODEL_FILE);
+  if (!existsSync(path)) throw new Error(`no line recogniser at ${path}; train one with 'hwr train --arch crnn --data PAGES --save models/lines.onnx'`);
+  return path;
+}

@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Command>> = {
   train: () => import('./train.ts'),
   eval: () => import('./eval.ts'),
   'eval-ae': () => import('./eval-ae.ts'),
+  'eval-lines': () => import('./eval-lines.ts'),
   ocr: () => import('./ocr.ts'),
   serve: () => import('./serve.ts'),
 };

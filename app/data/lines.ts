@@ -11,7 +11,7 @@ import { decodeImage, ImageDecodeError } from '../image/decode.ts';
 import type { GrayImage } from '../image/gray.ts';
 import { cutLine, LINE_HEIGHT } from '../image/line-image.ts';
 import { DatasetError } from './files.ts';
-import { readPageXml } from './page-xml.ts';
+import { readPageXml, type PageDocument } from './page-xml.ts';
 
 export interface LineSample {
   /** height × width ink, 0 (paper) .. 255 (ink), row-major. */
@@ -52,7 +52,7 @@ export async function loadLineDataset(dir: string, options: LineDatasetOptions =
   const files = listFiles(dir);
   const xmls = files.filter((f) => extname(f).toLowerCase() === '.xml');
   const texts = files.filter((f) => extname(f).toLowerCase() === '.txt');
-  if (xmls.length) return loadPages(dir, xmls, files, options);
+  if (xmls.length) return loadPages(dir, options);
   if (texts.length) return loadLineImages(dir, texts, options);
   throw new DatasetError(dir, 'no ALTO/PAGE .xml files and no line images with .txt transcriptions found');
 }
@@ -69,37 +69,64 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
-async function loadPages(dir: string, xmls: string[], files: string[], options: LineDatasetOptions): Promise<LineDataset> {
-  const height = options.height ?? LINE_HEIGHT;
+/** A page of a line dataset: its segmentation and its image. */
+export interface PageFiles {
+  xmlPath: string;
+  imagePath: string;
+  /** The file name without extension: names the page in reports and gives its writer. */
+  name: string;
+  page: PageDocument;
+}
+
+/** The pages of a folder (and its subfolders one level down) with the image each XML names. */
+export function listPages(dir: string): PageFiles[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DatasetError(dir, 'folder not found');
+  const files = listFiles(dir);
   const images = new Map(files.filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).map((f) => [basename(f), f]));
   const byStem = new Map([...images].map(([name, path]) => [name.slice(0, -extname(name).length), path]));
+  return files
+    .filter((f) => extname(f).toLowerCase() === '.xml')
+    .map((xmlPath) => {
+      const { page } = readPageXml(readFileSync(xmlPath, 'utf8'), xmlPath);
+      const name = basename(xmlPath, extname(xmlPath));
+      const imagePath = images.get(basename(page.imageFile)) ?? byStem.get(name);
+      if (!imagePath) throw new DatasetError(xmlPath, `its image ${page.imageFile || name + '.*'} is not in ${dir}`);
+      return { xmlPath, imagePath, name, page };
+    });
+}
+
+/** A page's image as an ink map, checked against the size its XML gives. */
+export async function pageInk(files: PageFiles): Promise<GrayImage> {
+  let image;
+  try {
+    image = await decodeImage(files.imagePath);
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw new DatasetError(files.imagePath, err.message.slice(files.imagePath.length + 2), { cause: err });
+    throw err;
+  }
+  const { page } = files;
+  if (image.width !== page.width || image.height !== page.height) {
+    throw new DatasetError(files.xmlPath, `the page is ${page.width}×${page.height} but its image ${basename(files.imagePath)} is ${image.width}×${image.height}`);
+  }
+  return inkMap(image);
+}
+
+async function loadPages(dir: string, options: LineDatasetOptions): Promise<LineDataset> {
+  const height = options.height ?? LINE_HEIGHT;
+  const pages = listPages(dir);
   const lines: LineSample[] = [];
   const writers = new Set<string>();
-  for (const [i, xml] of xmls.entries()) {
-    const { page } = readPageXml(readFileSync(xml, 'utf8'), xml);
-    const stem = basename(xml, extname(xml));
-    const imagePath = images.get(basename(page.imageFile)) ?? byStem.get(stem);
-    if (!imagePath) throw new DatasetError(xml, `its image ${page.imageFile || stem + '.*'} is not in ${dir}`);
-    let image;
-    try {
-      image = await decodeImage(imagePath);
-    } catch (err) {
-      if (err instanceof ImageDecodeError) throw new DatasetError(imagePath, err.message.slice(imagePath.length + 2), { cause: err });
-      throw err;
-    }
-    if (image.width !== page.width || image.height !== page.height) {
-      throw new DatasetError(xml, `the page is ${page.width}×${page.height} but its image ${basename(imagePath)} is ${image.width}×${image.height}`);
-    }
-    const ink = inkMap(image);
-    const writer = writerOf(stem);
+  for (const [i, files] of pages.entries()) {
+    const ink = await pageInk(files);
+    const writer = writerOf(files.name);
     writers.add(writer);
-    for (const line of page.regions.flatMap((r) => r.lines)) {
+    for (const line of files.page.regions.flatMap((r) => r.lines)) {
       if (!line.text.trim()) continue;
-      lines.push({ ...toBytes(cutLine(ink, line, height)), text: line.text, writer, source: `${basename(xml)}#${line.id}` });
+      lines.push({ ...toBytes(cutLine(ink, line, height)), text: line.text, writer, source: `${basename(files.xmlPath)}#${line.id}` });
     }
-    options.onProgress?.(i + 1, xmls.length);
+    options.onProgress?.(i + 1, pages.length);
   }
-  return { lines, description: `${dir}: ${xmls.length} pages with ALTO/PAGE XML, ${lines.length} lines, ${writers.size} writers` };
+  return { lines, description: `${dir}: ${pages.length} pages with ALTO/PAGE XML, ${lines.length} lines, ${writers.size} writers` };
 }
 
 async function loadLineImages(dir: string, texts: string[], options: LineDatasetOptions): Promise<LineDataset> {

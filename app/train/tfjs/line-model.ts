@@ -110,21 +110,37 @@ export function initialLineWeights(layout: readonly LineParam[], seed: number): 
   return flat;
 }
 
-/** Per-frame logits [batch, frames, classes] of a batch of line images [batch, height, width, 1] (ink, 0..1). */
-export function lineLogits(tf: Tf, a: LineArchitecture, params: readonly tfjs.Tensor[], x: tfjs.Tensor4D, training = false, seed?: number): tfjs.Tensor3D {
+/**
+ * Per-frame logits [batch, frames, classes] of a batch of line images [batch, height, width, 1]
+ * (ink, 0..1). `widths`: each line's own width in a batch padded to the widest. What lies past a
+ * line's end is zeroed after every layer, so a line reads the same padded in a batch as alone
+ * (where 'same' padding puts zeros there); without it, the biases of the padding's features would
+ * leak into the last frames while training and be missing when reading.
+ */
+export function lineLogits(tf: Tf, a: LineArchitecture, params: readonly tfjs.Tensor[], x: tfjs.Tensor4D, training = false, seed?: number, widths?: readonly number[]): tfjs.Tensor3D {
   return tf.tidy(() => {
+    const mask = (t: tfjs.Tensor, valid: number[], axis: 1 | 2): tfjs.Tensor => {
+      if (!widths || valid.every((v) => v >= t.shape[axis]!)) return t;
+      const size = t.shape[axis]!;
+      const m = new Float32Array(valid.length * size);
+      valid.forEach((v, n) => m.fill(1, n * size, n * size + Math.min(v, size)));
+      return tf.mul(t, tf.tensor(m, axis === 2 ? [valid.length, 1, size, 1] : [valid.length, size, 1]));
+    };
+    let valid = widths ? [...widths] : [];
     let k = 0;
     let h: tfjs.Tensor4D = x;
     for (const c of a.convs) {
       const conv = tf.conv2d(h, params[k++] as tfjs.Tensor4D, 1, 'same');
       h = tf.maxPool(tf.relu(tf.add(conv, params[k++]!)) as tfjs.Tensor4D, c.pool, c.pool, 'valid');
+      valid = valid.map((v) => Math.floor(v / c.pool[1]));
+      h = mask(h, valid, 2) as tfjs.Tensor4D;
     }
     const [batch, rows, frames, channels] = h.shape;
     // Each frame is one column of the feature map: its rows × channels are the frame's features.
     let s: tfjs.Tensor3D = tf.reshape(tf.transpose(h, [0, 2, 1, 3]), [batch, frames, rows * channels]);
     for (const layer of a.seq) {
       const z = tf.relu(tf.add(tf.conv1d(s, params[k++] as tfjs.Tensor3D, 1, 'same'), params[k++]!)) as tfjs.Tensor3D;
-      s = z.shape[2] === s.shape[2] && layer.kernel > 1 ? tf.add(s, z) : z; // residual where the widths match
+      s = mask(z.shape[2] === s.shape[2] && layer.kernel > 1 ? tf.add(s, z) : z, valid, 1) as tfjs.Tensor3D; // residual where the widths match
     }
     if (training && a.dropout > 0) s = tf.dropout(s, a.dropout, undefined, seed) as tfjs.Tensor3D;
     const flat = tf.reshape(s, [batch * frames, s.shape[2]]);

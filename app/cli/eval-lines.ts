@@ -1,0 +1,50 @@
+import { basename } from 'node:path';
+import { defaultLineModelPath } from '../base/model-files.ts';
+import { listPages, pageInk } from '../data/lines.ts';
+import { cutLine } from '../image/line-image.ts';
+import { lineCounts, type CerCount } from '../recognize/cer.ts';
+import { LineReader } from '../recognize/line-reader.ts';
+import { parseCli, UsageError } from './args.ts';
+
+export const usage = 'eval-lines --data DIR [--model FILE] [--decoder greedy|beam]   line recogniser on pages with ALTO/PAGE lines; last line "cer X wer Y"';
+
+const rate = (c: CerCount) => (c.length ? c.distance / c.length : 0);
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseCli(args, { data: { type: 'string' }, model: { type: 'string' }, decoder: { type: 'string' } }, usage);
+  if (!values.data) throw new UsageError(`--data is required\nusage: hwr ${usage}`);
+  const decoder = values.decoder ?? 'greedy';
+  if (decoder !== 'greedy' && decoder !== 'beam') throw new UsageError(`--decoder must be greedy or beam, got '${decoder}'`);
+  const pages = listPages(values.data);
+  if (pages.length === 0) throw new Error(`${values.data}: no pages with ALTO or PAGE XML`);
+  const modelPath = values.model ?? defaultLineModelPath();
+  const reader = await LineReader.load(modelPath);
+  try {
+    console.log(`model ${modelPath}, ${decoder} decoding, ${pages.length} pages from ${values.data}`);
+    const total = { chars: { distance: 0, length: 0 }, words: { distance: 0, length: 0 } };
+    for (const files of pages) {
+      const ink = await pageInk(files);
+      const page = { chars: { distance: 0, length: 0 }, words: { distance: 0, length: 0 } };
+      let lines = 0;
+      for (const line of files.page.regions.flatMap((r) => r.lines)) {
+        if (!line.text.trim()) continue;
+        const read = await reader.read(cutLine(ink, line, reader.height), { decoder });
+        const counts = lineCounts(read.text, line.text);
+        for (const k of ['chars', 'words'] as const) {
+          page[k].distance += counts[k].distance;
+          page[k].length += counts[k].length;
+        }
+        lines++;
+      }
+      for (const k of ['chars', 'words'] as const) {
+        total[k].distance += page[k].distance;
+        total[k].length += page[k].length;
+      }
+      console.log(`page ${basename(files.name)}  lines ${lines}  cer ${rate(page.chars).toFixed(4)}  wer ${rate(page.words).toFixed(4)}`);
+    }
+    console.log(`cer ${rate(total.chars).toFixed(4)} wer ${rate(total.words).toFixed(4)}`);
+    return 0;
+  } finally {
+    await reader.close();
+  }
+}

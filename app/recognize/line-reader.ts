@@ -1,0 +1,54 @@
+/**
+ * Reads text lines with an exported line model: each line image (ink, the model's height, any
+ * width) through onnxruntime, then CTC decoding, greedy or by beam search with a language model.
+ */
+import type { GrayImage } from '../image/gray.ts';
+import { OnnxModel } from '../onnx/runtime.ts';
+import { Charset } from './charset.ts';
+import type { CharLm } from './char-lm.ts';
+import { beamDecode } from './ctc-beam.ts';
+import { greedyDecode, type DecodedLine } from './ctc-decode.ts';
+
+/** Class 0 of a line model: the CTC blank (app/train/tfjs/line-model.ts writes it so). */
+const BLANK_CLASS = '<blank>';
+
+export interface LineDecoding {
+  decoder: 'greedy' | 'beam';
+  beam?: number;
+  lm?: CharLm;
+  lmWeight?: number;
+  lexicon?: ReadonlySet<string>;
+  wordBonus?: number;
+}
+
+export class LineReader {
+  private constructor(
+    private readonly model: OnnxModel,
+    readonly charset: Charset,
+    /** Rows of the line images the model reads. */
+    readonly height: number,
+  ) {}
+
+  static async load(path: string): Promise<LineReader> {
+    const model = await OnnxModel.load(path);
+    const [height, width, channels] = model.inputShape;
+    if (model.inputShape.length !== 3 || width !== -1 || channels !== 1 || model.classes?.[0] !== BLANK_CLASS) {
+      await model.close();
+      throw new Error(`${path} is not a line model (it takes [${model.inputShape.join(', ')}]; a line model takes [height, any width, 1] and writes '${BLANK_CLASS}' first)`);
+    }
+    return new LineReader(model, new Charset(model.classes.slice(1)), height!);
+  }
+
+  /** The text of one line image (ink 0..1, `height` rows). */
+  async read(line: GrayImage, decoding: LineDecoding = { decoder: 'greedy' }): Promise<DecodedLine> {
+    if (line.height !== this.height) throw new RangeError(`line image is ${line.height} rows high, the model reads ${this.height}`);
+    const { data, dims } = await this.model.runShaped(line.data, [1, line.height, line.width, 1]);
+    const frames = dims[1]!;
+    if (decoding.decoder === 'greedy') return greedyDecode(data, frames, this.charset);
+    return beamDecode(data, frames, this.charset, decoding);
+  }
+
+  async close(): Promise<void> {
+    await this.model.close();
+  }
+}
