@@ -6,7 +6,6 @@
  * codec, so the renderer (a browser bundle) imports it as it is.
  */
 
-
 /** Side of the square glyph every classifier and the autoencoder take (see app/data/glyphs.ts). */
 export const GLYPH_SIDE = 32;
 export const GLYPH_VALUES = GLYPH_SIDE * GLYPH_SIDE;
@@ -74,7 +73,13 @@ export type TrainOptionSpec =
  * 1e-6..10, momentum below 1 (at 1 it never decays), seeds that fit the 31-bit generator.
  */
 export const TRAIN_OPTIONS = {
-  arch: { kind: 'choice', flag: 'arch', values: ['mlp', 'ae', 'cnn', 'tfmlp'], default: 'mlp', help: 'mlp, ae: the from-scratch engine; cnn, tfmlp: TensorFlow.js' },
+  arch: {
+    kind: 'choice',
+    flag: 'arch',
+    values: ['mlp', 'ae', 'cnn', 'tfmlp'],
+    default: 'mlp',
+    help: 'mlp, ae: the from-scratch engine; cnn, tfmlp: TensorFlow.js',
+  },
   data: {
     kind: 'path',
     flag: 'data',
@@ -82,7 +87,15 @@ export const TRAIN_OPTIONS = {
     help: 'EMNIST pool folder, IDX images, .mat, CIFAR-10 batches or a folder of class folders (default: the pool in ../shared/data)',
   },
   labels: { kind: 'path', flag: 'labels', meta: 'IDX', help: 'labels file for IDX images' },
-  epochs: { kind: 'integer', flag: 'epochs', meta: 'N', min: 1, max: 1000, default: { mlp: 40, ae: 80, cnn: 30, tfmlp: 40 }, help: 'passes over the training images' },
+  epochs: {
+    kind: 'integer',
+    flag: 'epochs',
+    meta: 'N',
+    min: 1,
+    max: 1000,
+    default: { mlp: 40, ae: 80, cnn: 30, tfmlp: 40 },
+    help: 'passes over the training images',
+  },
   learningRate: {
     kind: 'number',
     flag: 'lr',
@@ -94,7 +107,16 @@ export const TRAIN_OPTIONS = {
   },
   batchSize: { kind: 'integer', flag: 'batch', meta: 'N', min: 1, max: 4096, default: { mlp: 32, ae: 32, cnn: 64, tfmlp: 32 }, help: 'images per step' },
   momentum: { kind: 'number', flag: 'momentum', meta: 'M', min: 0, max: 0.999, default: 0.9, help: "SGD momentum (the CNN's Adam: β1)" },
-  width: { kind: 'number', flag: 'width', meta: 'W', min: 0.25, max: 8, default: 1, archs: ['cnn'], help: "multiplies the CNN's filter counts (1: 16, 32, 64)" },
+  width: {
+    kind: 'number',
+    flag: 'width',
+    meta: 'W',
+    min: 0.25,
+    max: 8,
+    default: 1,
+    archs: ['cnn'],
+    help: "multiplies the CNN's filter counts (1: 16, 32, 64)",
+  },
   floor: {
     kind: 'number',
     flag: 'floor',
@@ -105,8 +127,20 @@ export const TRAIN_OPTIONS = {
     archs: ['cnn', 'tfmlp'],
     help: 'classes below this validation accuracy get a decision offset against their look-alike (0: none)',
   },
-  augment: { kind: 'boolean', flag: 'no-augment', set: false, default: { mlp: true, ae: false, cnn: true, tfmlp: true }, help: 'no random shifts, turns and strokes' },
-  balance: { kind: 'boolean', flag: 'no-balance', set: false, default: { mlp: true, ae: false, cnn: true, tfmlp: true }, help: 'classes as they come (the pool is digit-heavy)' },
+  augment: {
+    kind: 'boolean',
+    flag: 'no-augment',
+    set: false,
+    default: { mlp: true, ae: false, cnn: true, tfmlp: true },
+    help: 'no random shifts, turns and strokes',
+  },
+  balance: {
+    kind: 'boolean',
+    flag: 'no-balance',
+    set: false,
+    default: { mlp: true, ae: false, cnn: true, tfmlp: true },
+    help: 'classes as they come (the pool is digit-heavy)',
+  },
   patience: {
     kind: 'integer',
     flag: 'patience',
@@ -114,10 +148,18 @@ export const TRAIN_OPTIONS = {
     min: 0,
     max: 1000,
     default: { mlp: 10, ae: 10, cnn: 6, tfmlp: 8 },
-    help: 'stop after N epochs without validation improvement (0: never)',
+    help: 'stop after this many epochs without validation improvement (0: never)',
   },
-  limit: { kind: 'integer', flag: 'limit', meta: 'N', min: 0, max: 10_000_000, default: 0, help: 'at most N training images (0: all)' },
-  seed: { kind: 'integer', flag: 'seed', meta: 'N', min: 0, max: 2 ** 31 - 1, default: 1, help: 'seed of the split, shuffling, augmentation and initial weights' },
+  limit: { kind: 'integer', flag: 'limit', meta: 'N', min: 0, max: 10_000_000, default: 0, help: 'use at most this many training images (0: all)' },
+  seed: {
+    kind: 'integer',
+    flag: 'seed',
+    meta: 'N',
+    min: 0,
+    max: 2 ** 31 - 1,
+    default: 1,
+    help: 'seed of the split, shuffling, augmentation and initial weights',
+  },
   initFrom: { kind: 'path', flag: 'init-from', meta: 'MODEL', help: 'fine-tune this ONNX model (a new output layer if the classes differ)' },
   freezeFeatures: { kind: 'boolean', flag: 'freeze', set: true, default: false, help: 'with --init-from: keep the feature layers fixed' },
   outDir: { kind: 'path', flag: 'out', meta: 'DIR', help: "the run's folder: model, curves, pictures, card (default: runs/<arch>-<time>)" },
@@ -340,8 +382,6 @@ export interface AppInfo {
   sharedData: string | null;
   /** Which front end serves the contract. */
   transport: 'ipc' | 'http';
-  /** What `hwr train` uses per architecture when an option is not given: the Train view's defaults. */
-  archDefaults: Record<Arch, ArchDefaults>;
 }
 
 export interface TrainRequest {

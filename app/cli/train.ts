@@ -1,76 +1,117 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readOnnxInfo } from '../onnx/import.ts';
-import { ARCH_DEFAULTS, ARCHS, trainModel } from '../train/train.ts';
+import { rangeText, trainDefault, TRAIN_OPTIONS, type TrainOptionName, type TrainOptionSpec } from '../contract.ts';
+import { trainModel } from '../train/train.ts';
 import { lineChartSvg, writeSvgPng } from '../train/plots.ts';
 import type { Arch, TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { numberOption, parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
 
-export const usage =
-  'train [--arch mlp|ae|cnn|tfmlp] [--data PATH [--labels IDX]] [--epochs N] [--lr X | --lr X,Y,... | --sweep] [--batch N] [--momentum M] [--width W] ' +
-  '[--floor F] [--no-augment] [--no-balance] [--patience N] [--limit N] [--seed N] [--init-from MODEL [--freeze]] [--out DIR] [--resume] [--save models/NAME.onnx]';
+const OPTION_NAMES = Object.keys(TRAIN_OPTIONS) as TrainOptionName[];
+/** Flags of `hwr train` itself, not of one run. */
+const RUN_FLAGS = { sweep: 'train once per rate 3e-2, 3e-3, 3e-4 and report the best', quiet: 'no progress bar', help: 'this text' };
+
+const placeholder = (spec: TrainOptionSpec) => (spec.kind === 'choice' ? spec.values.join('|') : spec.kind === 'boolean' ? undefined : spec.meta);
+const flagText = (spec: TrainOptionSpec) => `--${spec.flag}${placeholder(spec) ? ` ${placeholder(spec)}` : ''}`;
+const allFlags = [...OPTION_NAMES.map((n) => flagText(TRAIN_OPTIONS[n])), ...Object.keys(RUN_FLAGS).map((f) => `--${f}`)];
+export const usage = `train ${allFlags.map((f) => `[${f}]`).join(' ')}`;
+
+/** `hwr train --help`: each option with its range, default and the architectures that take it, from TRAIN_OPTIONS. */
+export function helpText(): string {
+  const rows: [string, string][] = OPTION_NAMES.map((name) => {
+    const spec: TrainOptionSpec = TRAIN_OPTIONS[name];
+    const notes: string[] = [];
+    if (spec.kind === 'integer' || spec.kind === 'number') notes.push(rangeText(spec));
+    if (spec.kind === 'boolean') {
+      const on = TRAIN_OPTIONS.arch.values.filter((a) => trainDefault(name, a));
+      if (on.length > 0) notes.push(`${name} is on for ${on.join(', ')}`);
+    } else if ('default' in spec) notes.push(`default ${defaultText(spec.default)}`);
+    if (spec.archs) notes.push(`--arch ${spec.archs.join('|')} only`);
+    return [flagText(spec), `${spec.help}${notes.length ? ` [${notes.join('; ')}]` : ''}`];
+  });
+  for (const [flag, help] of Object.entries(RUN_FLAGS)) rows.push([`--${flag}`, help]);
+  const width = Math.max(...rows.map(([f]) => f.length));
+  return [`usage: hwr ${usage}`, '', ...rows.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`)].join('\n');
+}
+
+function defaultText(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  const byArch = Object.entries(value);
+  const same = byArch.every(([, v]) => v === byArch[0]?.[1]);
+  return same ? String(byArch[0]?.[1]) : byArch.map(([arch, v]) => `${arch} ${String(v)}`).join(', ');
+}
 
 const SWEEP = [3e-2, 3e-3, 3e-4];
 
+type CliValues = Record<string, string | boolean | undefined>;
+
+/** One number option read from the command line within the table's range; the table's default when absent. */
+function numberFrom(values: CliValues, name: TrainOptionName, arch: Arch, text = values[TRAIN_OPTIONS[name].flag]): number | undefined {
+  const spec: TrainOptionSpec = TRAIN_OPTIONS[name];
+  if (spec.kind !== 'integer' && spec.kind !== 'number') throw new TypeError(`${name} is not a number option`);
+  const given = numberOption(typeof text === 'string' ? text : undefined, spec.flag, { min: spec.min, max: spec.max, integer: spec.kind === 'integer' });
+  // Options of some architectures only stay unset: the trainer applies the same default, and the card shows only what was given.
+  return given ?? (spec.archs ? undefined : (trainDefault(name, arch) as number));
+}
+
+function booleanFrom(values: CliValues, name: TrainOptionName, arch: Arch): boolean {
+  const spec: TrainOptionSpec = TRAIN_OPTIONS[name];
+  if (spec.kind !== 'boolean') throw new TypeError(`${name} is not a boolean option`);
+  return values[spec.flag] ? spec.set : (trainDefault(name, arch) as boolean);
+}
+
+function textFrom(values: CliValues, name: TrainOptionName): string | undefined {
+  const value = values[TRAIN_OPTIONS[name].flag];
+  return typeof value === 'string' ? value : undefined;
+}
+
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseCli(
-    args,
-    {
-      arch: { type: 'string', default: 'mlp' },
-      data: { type: 'string' },
-      labels: { type: 'string' },
-      epochs: { type: 'string' },
-      lr: { type: 'string' },
-      sweep: { type: 'boolean', default: false },
-      batch: { type: 'string' },
-      momentum: { type: 'string' },
-      width: { type: 'string' },
-      floor: { type: 'string' },
-      'no-augment': { type: 'boolean', default: false },
-      'no-balance': { type: 'boolean', default: false },
-      patience: { type: 'string' },
-      limit: { type: 'string' },
-      seed: { type: 'string' },
-      'init-from': { type: 'string' },
-      freeze: { type: 'boolean', default: false },
-      out: { type: 'string' },
-      resume: { type: 'boolean', default: false },
-      save: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-    },
-    usage,
-  );
+  const config = Object.fromEntries([
+    ...OPTION_NAMES.map((n) => [TRAIN_OPTIONS[n].flag, { type: TRAIN_OPTIONS[n].kind === 'boolean' ? 'boolean' : 'string' }] as const),
+    ...Object.keys(RUN_FLAGS).map((flag) => [flag, { type: 'boolean' }] as const),
+  ]);
+  const { values, positionals } = parseCli(args, config, usage) as { values: CliValues; positionals: string[] };
+  if (values.help) {
+    console.log(helpText());
+    return 0;
+  }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (give the data with --data PATH)\nusage: hwr ${usage}`);
-  const arch = values.arch as Arch;
-  if (!ARCHS.includes(arch)) throw new UsageError(`--arch must be one of ${ARCHS.join(', ')}, got '${values.arch}'`);
-  const d = ARCH_DEFAULTS[arch];
+  const archSpec = TRAIN_OPTIONS.arch;
+  const arch = (values[archSpec.flag] ?? archSpec.default) as Arch;
+  if (!archSpec.values.includes(arch)) throw new UsageError(`--arch must be one of ${archSpec.values.join(', ')}, got '${String(arch)}'`);
+  const initFrom = textFrom(values, 'initFrom');
+  const save = textFrom(values, 'save');
   const base: TrainOptions = {
     arch,
-    data: values.data,
-    labels: values.labels,
-    epochs: numberOption(values.epochs, 'epochs', { min: 1, max: 10_000, integer: true }) ?? d.epochs,
-    learningRate: d.learningRate,
-    batchSize: numberOption(values.batch, 'batch', { min: 1, max: 65536, integer: true }) ?? d.batchSize,
-    momentum: numberOption(values.momentum, 'momentum', { min: 0, max: 0.999 }) ?? d.momentum,
-    width: numberOption(values.width, 'width', { min: 0.25, max: 8 }),
-    floor: numberOption(values.floor, 'floor', { min: 0, max: 1 }),
-    augment: values['no-augment'] ? false : d.augment,
-    balance: values['no-balance'] ? false : d.balance,
-    patience: numberOption(values.patience, 'patience', { min: 0, integer: true }) ?? d.patience,
-    limit: numberOption(values.limit, 'limit', { min: 0, integer: true }) ?? 0,
-    seed: numberOption(values.seed, 'seed', { integer: true }) ?? 1,
-    initFrom: values['init-from'],
-    freezeFeatures: values.freeze,
-    outDir: resolve(values.out ?? join('runs', `${arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`)),
-    resume: values.resume,
-    save: values.save && resolve(values.save),
+    data: textFrom(values, 'data'),
+    labels: textFrom(values, 'labels'),
+    epochs: numberFrom(values, 'epochs', arch)!,
+    learningRate: trainDefault('learningRate', arch) as number,
+    batchSize: numberFrom(values, 'batchSize', arch)!,
+    momentum: numberFrom(values, 'momentum', arch)!,
+    width: numberFrom(values, 'width', arch),
+    floor: numberFrom(values, 'floor', arch),
+    augment: booleanFrom(values, 'augment', arch),
+    balance: booleanFrom(values, 'balance', arch),
+    patience: numberFrom(values, 'patience', arch)!,
+    limit: numberFrom(values, 'limit', arch)!,
+    seed: numberFrom(values, 'seed', arch)!,
+    initFrom,
+    freezeFeatures: booleanFrom(values, 'freezeFeatures', arch),
+    outDir: resolve(textFrom(values, 'outDir') ?? join('runs', `${arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`)),
+    resume: booleanFrom(values, 'resume', arch),
+    save: save && resolve(save),
     command: `hwr train ${args.join(' ')}`,
   };
-  if (values.width !== undefined && arch !== 'cnn') throw new UsageError(`--width sets the CNN's filter counts; --arch ${arch} has none`);
-  if (values.floor !== undefined && arch !== 'cnn' && arch !== 'tfmlp') throw new UsageError(`--floor (decision offsets) applies to the TensorFlow.js trainer (--arch cnn or tfmlp), not --arch ${arch}`);
-  if (values.freeze && !values['init-from']) throw new UsageError('--freeze needs --init-from MODEL');
+  for (const name of OPTION_NAMES) {
+    const spec: TrainOptionSpec = TRAIN_OPTIONS[name];
+    if (spec.archs && values[spec.flag] !== undefined && !spec.archs.includes(arch)) {
+      throw new UsageError(`--${spec.flag} applies to --arch ${spec.archs.join(' or ')}, not --arch ${arch}`);
+    }
+  }
+  if (base.freezeFeatures && !initFrom) throw new UsageError('--freeze needs --init-from MODEL');
   if (base.initFrom) {
     // Checked here, so a bad file is named before any data is read.
     const from = resolve(base.initFrom);
@@ -97,23 +138,35 @@ export async function run(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   try {
     // One rate, or a sweep: --sweep tries 3e-2, 3e-3 and 3e-4; --lr A,B,C tries those.
-    const rates = values.sweep ? SWEEP : (values.lr ?? String(d.learningRate)).split(',').map((s) => numberOption(s.trim(), 'lr', { min: Number.MIN_VALUE, max: 10 })!);
+    const lr = textFrom(values, 'learningRate');
+    const rates = values.sweep ? SWEEP : lr === undefined ? [base.learningRate] : lr.split(',').map((s) => numberFrom(values, 'learningRate', arch, s.trim())!);
     if (rates.length === 1) {
       base.learningRate = rates[0]!;
-      const result = await trainOnce(base, controller.signal, values.quiet);
+      const result = await trainOnce(base, controller.signal, values.quiet === true);
       return result.cancelled ? 130 : 0;
     }
     const results: { lr: number; result: TrainResult }[] = [];
     for (const lr of rates) {
       console.log(`--- learning rate ${lr}`);
-      const result = await trainOnce({ ...base, learningRate: lr, outDir: join(base.outDir, `lr-${lr}`), save: undefined }, controller.signal, values.quiet);
+      const result = await trainOnce(
+        { ...base, learningRate: lr, outDir: join(base.outDir, `lr-${lr}`), save: undefined },
+        controller.signal,
+        values.quiet === true,
+      );
       results.push({ lr, result });
       if (result.cancelled) return 130;
     }
     const score = (r: TrainResult) => r.validationAccuracy ?? r.validationPsnr ?? -Infinity;
     const best = results.reduce((a, b) => (score(b.result) > score(a.result) ? b : a));
     const metric = arch === 'ae' ? 'validationPsnr' : 'validationAccuracy';
-    writeFileAtomic(join(base.outDir, 'sweep.json'), JSON.stringify(results.map(({ lr, result }) => ({ lr, bestEpoch: result.bestEpoch, [metric]: result[metric], history: result.history })), null, 1));
+    writeFileAtomic(
+      join(base.outDir, 'sweep.json'),
+      JSON.stringify(
+        results.map(({ lr, result }) => ({ lr, bestEpoch: result.bestEpoch, [metric]: result[metric], history: result.history })),
+        null,
+        1,
+      ),
+    );
     await writeSvgPng(
       join(base.outDir, 'sweep.png'),
       lineChartSvg({
@@ -127,7 +180,7 @@ export async function run(args: string[]): Promise<number> {
     if (base.save) {
       // Re-run the winner with --save so the shipped model and its card come from one run.
       console.log(`training the best learning rate again into ${base.save}`);
-      await trainOnce({ ...base, learningRate: best.lr, outDir: join(base.outDir, 'best') }, controller.signal, values.quiet);
+      await trainOnce({ ...base, learningRate: best.lr, outDir: join(base.outDir, 'best') }, controller.signal, values.quiet === true);
     }
     return 0;
   } finally {
@@ -161,7 +214,12 @@ async function trainOnce(opts: TrainOptions, signal: AbortSignal, quiet = false)
     }
   };
   const result = await trainModel(opts, { onEvent, signal });
-  const figure = result.validationAccuracy !== undefined ? `validation accuracy ${result.validationAccuracy.toFixed(4)}` : result.validationPsnr !== undefined ? `validation psnr ${result.validationPsnr.toFixed(2)} dB` : 'no epoch finished';
+  const figure =
+    result.validationAccuracy !== undefined
+      ? `validation accuracy ${result.validationAccuracy.toFixed(4)}`
+      : result.validationPsnr !== undefined
+        ? `validation psnr ${result.validationPsnr.toFixed(2)} dB`
+        : 'no epoch finished';
   console.log(`${result.cancelled ? 'cancelled' : 'done'} in ${result.seconds.toFixed(0)} s: best epoch ${result.bestEpoch}, ${figure}`);
   for (const [role, path] of Object.entries(result.artefacts)) console.log(`  ${role}: ${path}`);
   if (opts.save && !result.cancelled && result.bestEpoch > 0) console.log(`  installed: ${opts.save}`);

@@ -11,7 +11,6 @@ import { modelsDir as shippedModelsDir, projectRoot, sharedDataDir } from '../ba
 import { topCandidates } from '../recognize/words.ts';
 import { onnxClassifier } from '../recognize/recognizer.ts';
 import { psnrPerImage } from '../train/metrics.ts';
-import { ARCH_DEFAULTS } from '../train/train.ts';
 import { importOnnx } from '../onnx/import.ts';
 import { tileGrid, weightTiles } from '../train/plots.ts';
 import { Datasets } from './datasets.ts';
@@ -118,7 +117,7 @@ export function createServices(options: ServicesOptions): Services {
     home,
 
     async appInfo(): Promise<AppInfo> {
-      return { version, dataDir: home.root, sharedData, transport: options.transport, archDefaults: ARCH_DEFAULTS };
+      return { version, dataDir: home.root, sharedData, transport: options.transport };
     },
 
     async recognizePage(req) {

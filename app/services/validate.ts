@@ -4,7 +4,7 @@
  * the services can then trust their arguments. Unknown fields are rejected, so a typo in a
  * client fails loudly instead of being ignored.
  */
-import { ContractError, GLYPH_VALUES, LIMITS, type RequestName, type RequestOf, type TrainRequest } from '../contract.ts';
+import { ContractError, GLYPH_SIDE, GLYPH_VALUES, LIMITS, TRAIN_OPTIONS, type RequestName, type RequestOf, type TrainRequest } from '../contract.ts';
 
 type Checker<K extends RequestName> = (body: Body) => RequestOf<K>;
 
@@ -79,10 +79,13 @@ class Body {
   glyphs(field: string, opts: { exactly?: number } = {}): Float32Array {
     const v = this.record[field];
     if (!(v instanceof Float32Array)) throw invalid(`${this.name(field)} must be float32 glyph data (Float32Array), got ${describe(v)}`);
-    if (v.length === 0 || v.length % GLYPH_VALUES !== 0) throw invalid(`${this.name(field)} must hold whole 32×32 glyphs (a multiple of ${GLYPH_VALUES} values), got ${v.length} values`);
+    if (v.length === 0 || v.length % GLYPH_VALUES !== 0)
+      throw invalid(`${this.name(field)} must hold whole ${GLYPH_SIDE}×${GLYPH_SIDE} glyphs (a multiple of ${GLYPH_VALUES} values), got ${v.length} values`);
     const count = v.length / GLYPH_VALUES;
-    if (opts.exactly !== undefined && count !== opts.exactly) throw invalid(`${this.name(field)} must hold ${opts.exactly} glyph${opts.exactly > 1 ? 's' : ''}, got ${count}`);
-    if (count > LIMITS.glyphsPerRequest) throw new ContractError('too-large', `${this.name(field)} holds ${count} glyphs, more than ${LIMITS.glyphsPerRequest} per request`);
+    if (opts.exactly !== undefined && count !== opts.exactly)
+      throw invalid(`${this.name(field)} must hold ${opts.exactly} glyph${opts.exactly > 1 ? 's' : ''}, got ${count}`);
+    if (count > LIMITS.glyphsPerRequest)
+      throw new ContractError('too-large', `${this.name(field)} holds ${count} glyphs, more than ${LIMITS.glyphsPerRequest} per request`);
     for (let i = 0; i < v.length; i++) {
       const x = v[i]!;
       if (!(x >= 0 && x <= 1)) throw invalid(`${this.name(field)}: value ${i} is ${x}, outside [0, 1]`);
@@ -109,7 +112,11 @@ const idField = (b: Body, field: string) => b.string(field, LIMITS.idLength, { p
 /** A class label: one visible character or a short name (image-folder classes), no path separators. */
 const LABEL = /^[^\s/\\.][^/\\]{0,31}$/u;
 const labelField = (b: Body, field: string) => b.string(field, 32, { pattern: LABEL, what: 'a class label (no spaces, dots first or slashes)' });
-const ARCHS = ['mlp', 'ae', 'cnn', 'tfmlp'] as const;
+
+/** The request's fields named as in TRAIN_OPTIONS (the dataset is the `data` option); ranges from there. */
+const TRAIN_NUMBERS = ['epochs', 'learningRate', 'batchSize', 'momentum', 'limit', 'patience', 'seed'] as const;
+const TRAIN_BOOLEANS = ['augment', 'balance'] as const;
+const TRAIN_FIELDS: readonly (keyof TrainRequest)[] = ['arch', 'dataset', ...TRAIN_NUMBERS, ...TRAIN_BOOLEANS];
 
 const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checker<K> } } = {
   appInfo: { fields: [], check: () => ({}) },
@@ -146,7 +153,7 @@ const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checke
   listModels: { fields: [], check: () => ({}) },
   activateModel: { fields: ['id'], check: (b) => ({ id: idField(b, 'id') }) },
   listDatasets: { fields: [], check: () => ({}) },
-  startTraining: { fields: TRAIN_FIELDS(), check: checkTrainRequest },
+  startTraining: { fields: TRAIN_FIELDS, check: checkTrainRequest },
   cancelTraining: { fields: [], check: () => ({}) },
   resumeTraining: { fields: ['runId'], check: (b) => ({ runId: idField(b, 'runId') }) },
   discardRun: { fields: ['runId'], check: (b) => ({ runId: idField(b, 'runId') }) },
@@ -188,23 +195,16 @@ const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checke
   },
 };
 
-function TRAIN_FIELDS(): (keyof TrainRequest)[] {
-  return ['arch', 'dataset', 'epochs', 'learningRate', 'batchSize', 'momentum', 'limit', 'augment', 'balance', 'patience', 'seed'];
-}
-
 function checkTrainRequest(b: Body): TrainRequest {
+  const numbers = TRAIN_NUMBERS.map((name) => {
+    const spec = TRAIN_OPTIONS[name];
+    return [name, b.number(name, spec.min, spec.max, { integer: spec.kind === 'integer' })] as const;
+  });
   return {
-    arch: b.oneOf('arch', ARCHS),
+    arch: b.oneOf('arch', TRAIN_OPTIONS.arch.values),
     dataset: b.string('dataset', LIMITS.pathLength),
-    epochs: b.number('epochs', 1, 1000, { integer: true }),
-    learningRate: b.number('learningRate', 1e-6, 10),
-    batchSize: b.number('batchSize', 1, 4096, { integer: true }),
-    momentum: b.number('momentum', 0, 0.999),
-    limit: b.number('limit', 0, 10_000_000, { integer: true }),
-    augment: b.boolean('augment'),
-    balance: b.boolean('balance'),
-    patience: b.number('patience', 0, 1000, { integer: true }),
-    seed: b.number('seed', 0, 2 ** 31 - 1, { integer: true }),
+    ...(Object.fromEntries(numbers) as Record<(typeof TRAIN_NUMBERS)[number], number>),
+    ...(Object.fromEntries(TRAIN_BOOLEANS.map((name) => [name, b.boolean(name)])) as Record<(typeof TRAIN_BOOLEANS)[number], boolean>),
   };
 }
 

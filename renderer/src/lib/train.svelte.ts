@@ -1,5 +1,5 @@
 /** The Train view's state: the form, the run's status as the back end reports it, and its pictures. */
-import type { Arch, DatasetInfo, HwrApi, RunDetails, TrainRequest, TrainingStatus } from '../../../app/contract.ts';
+import { archDefaults, type Arch, type DatasetInfo, type HwrApi, type RunDetails, type TrainRequest, type TrainingStatus } from '../../../app/contract.ts';
 import type { AppState } from './app.svelte.ts';
 
 export const ARCH_LABELS: Record<Arch, string> = {
@@ -20,19 +20,7 @@ export function runProgress(s: TrainingStatus | null): number {
 
 export class TrainState {
   datasets = $state.raw<DatasetInfo[]>([]);
-  form = $state<TrainRequest>({
-    arch: 'mlp',
-    dataset: 'emnist36',
-    epochs: 40,
-    learningRate: 0.1,
-    batchSize: 32,
-    momentum: 0.9,
-    limit: 0,
-    augment: true,
-    balance: true,
-    patience: 8,
-    seed: 1,
-  });
+  form = $state<TrainRequest>({ arch: 'mlp', dataset: 'emnist36', ...archDefaults('mlp'), limit: 0, seed: 1 });
   status = $state.raw<TrainingStatus | null>(null);
   details = $state.raw<RunDetails | null>(null);
   busy = $derived(this.status?.state === 'starting' || this.status?.state === 'running' || this.status?.state === 'cancelling');
@@ -80,8 +68,7 @@ export class TrainState {
 
   /** The architecture's own defaults (what `hwr train` uses). */
   chooseArch(arch: Arch): void {
-    const defaults = this.app.info?.archDefaults[arch];
-    this.form = { ...this.form, arch, ...(defaults ?? {}) };
+    this.form = { ...this.form, arch, ...archDefaults(arch) };
   }
 
   async start(): Promise<void> {
