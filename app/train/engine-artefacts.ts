@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { predict, type Network } from '../nn/index.ts';
 import type { DenseSpec, NetworkSpec } from '../nn/spec.ts';
-import type { FitRecord } from './fit.ts';
+import type { FitRecord } from './backend.ts';
 import type { ClassificationReport } from './metrics.ts';
 import { confusionSvg, lineChartSvg, tileGrid, weightTiles, writeGrayPng, writeSvgPng } from './plots.ts';
 import type { TrainOptions } from './types.ts';

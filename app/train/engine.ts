@@ -16,7 +16,7 @@ import { MLP_HIDDEN } from './archs.ts';
 import { modelCard } from './card.ts';
 import { firstDense, toSpec, writeArtefacts } from './engine-artefacts.ts';
 import { dataLines, loadTrainingData, splitDescription, type TrainingData } from './data.ts';
-import type { BackendState, TrainBackend } from './fit.ts';
+import type { BackendState, TrainBackend } from './backend.ts';
 import { argmaxRows, classificationReport, mean, psnrPerImage } from './metrics.ts';
 import { fillBatch, mixSeed } from './sampling.ts';
 import { describeSchedule } from './schedule.ts';

@@ -16,7 +16,7 @@ import { modelLines, summaryLine, validationLines } from './card-lines.ts';
 import { paramCount, toNetworkSpec, type Architecture, type ParamInfo } from './model.ts';
 import type { OptimizerSettings } from './optimizer.ts';
 import { dataLines, displayPath, splitDescription, type TrainingData } from '../data.ts';
-import type { FitRecord } from '../fit.ts';
+import type { FitRecord } from '../backend.ts';
 import { describeSchedule } from '../schedule.ts';
 import { balancedWeights, evaluate } from './run-data.ts';
 

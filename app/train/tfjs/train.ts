@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { subset } from '../../data/glyphs.ts';
 import { displayPath, loadTrainingData } from '../data.ts';
-import { fit, type TrainBackend } from '../fit.ts';
+import type { TrainBackend } from '../backend.ts';
+import { fit } from '../fit.ts';
 import { mixSeed } from '../sampling.ts';
 import type { TrainHooks, TrainOptions, TrainResult } from '../types.ts';
 import { selectBackend, type ModuleImporter } from './backend.ts';
