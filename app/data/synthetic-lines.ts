@@ -8,6 +8,7 @@
 import type { Rng } from '../base/random.ts';
 import type { GrayImage } from '../image/gray.ts';
 import { LINE_HEIGHT } from '../image/line-image.ts';
+import { crossMorph, sampleBilinear } from '../image/resample.ts';
 import { join } from 'node:path';
 import { loadEmnistPool } from './emnist-pool.ts';
 import { imageSize, type LabelledImages } from './glyphs.ts';
@@ -155,8 +156,8 @@ export function renderLine(text: string, bank: GlyphBank, rng: Rng, style = rand
   let canvas: Float32Array = new Float32Array(width * CANVAS);
   for (const p of pieces) blit(canvas, width, p.glyph, p.x, p.top, p.w, p.h);
   for (const s of strokes) line(canvas, width, s.x0, s.y0, s.x1, s.y1, s.r);
-  if (style.stroke === 1) canvas = morph(canvas, width, CANVAS, Math.max);
-  if (style.stroke === -1) canvas = morph(canvas, width, CANVAS, Math.min);
+  if (style.stroke === 1) canvas = crossMorph(canvas, width, CANVAS, 'dilate');
+  if (style.stroke === -1) canvas = crossMorph(canvas, width, CANVAS, 'erode');
   canvas = shear(canvas, width, CANVAS, Math.tan((style.slant * Math.PI) / 180));
   if (style.ruled) {
     const y = Math.round(BASELINE + 1 + rng.next() * 3);
@@ -215,21 +216,10 @@ function cropInk(pixels: Float32Array, width: number, height: number): Glyph | n
 function blit(canvas: Float32Array, width: number, g: Glyph, x: number, top: number, w: number, h: number): void {
   for (let yy = Math.max(0, Math.floor(top)); yy < Math.min(CANVAS, Math.ceil(top + h)); yy++) {
     for (let xx = Math.max(0, Math.floor(x)); xx < Math.min(width, Math.ceil(x + w)); xx++) {
-      const v = sample(g, ((xx + 0.5 - x) / w) * g.width, ((yy + 0.5 - top) / h) * g.height);
+      const v = sampleBilinear(g.data, g.width, g.height, ((xx + 0.5 - x) / w) * g.width - 0.5, ((yy + 0.5 - top) / h) * g.height - 0.5);
       if (v > canvas[yy * width + xx]!) canvas[yy * width + xx] = v;
     }
   }
-}
-
-function sample(g: Glyph, x: number, y: number): number {
-  const fx = x - 0.5;
-  const fy = y - 0.5;
-  const x0 = Math.floor(fx);
-  const y0 = Math.floor(fy);
-  const at = (a: number, b: number) => (a < 0 || b < 0 || a >= g.width || b >= g.height ? 0 : g.data[b * g.width + a]!);
-  const ax = fx - x0;
-  const ay = fy - y0;
-  return (1 - ay) * ((1 - ax) * at(x0, y0) + ax * at(x0 + 1, y0)) + ay * ((1 - ax) * at(x0, y0 + 1) + ax * at(x0 + 1, y0 + 1));
 }
 
 type Stroke = { x0: number; y0: number; x1: number; y1: number; r: number };
@@ -294,21 +284,6 @@ function line(canvas: Float32Array, width: number, x0: number, y0: number, x1: n
       if (v > canvas[y * width + x]!) canvas[y * width + x] = v;
     }
   }
-}
-
-function morph(src: Float32Array, w: number, h: number, pick: (a: number, b: number) => number): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = src[y * w + x]!;
-      if (x > 0) v = pick(v, src[y * w + x - 1]!);
-      if (x + 1 < w) v = pick(v, src[y * w + x + 1]!);
-      if (y > 0) v = pick(v, src[(y - 1) * w + x]!);
-      if (y + 1 < h) v = pick(v, src[(y + 1) * w + x]!);
-      out[y * w + x] = v;
-    }
-  }
-  return out;
 }
 
 /** Slants the writing about the baseline: rows above it move right by `k` per row. */

@@ -4,6 +4,7 @@
  * neighbouring lines' ascenders and descenders stay behind), scaled to a fixed height.
  */
 import type { GrayImage, Point } from './gray.ts';
+import { sampleBilinear } from './resample.ts';
 
 export interface LineShape {
   polygon: readonly Point[];
@@ -38,7 +39,7 @@ export function cutLine(ink: GrayImage, line: LineShape, height = LINE_HEIGHT): 
           const v = -above + (i + (r + 0.5) / sub) / scale;
           const x = px + v * nx;
           const y = py + v * ny;
-          if (mask.inside(x, y)) sum += bilinear(ink, x, y);
+          if (mask.inside(x, y)) sum += sampleBilinear(ink.data, ink.width, ink.height, x - 0.5, y - 0.5);
         }
         out[i * width + j]! += sum / (sub * sub);
       }
@@ -137,17 +138,6 @@ function pointAt(path: Path, u: number): { x: number; y: number; nx: number; ny:
 function unit(x: number, y: number): Point {
   const n = Math.hypot(x, y) || 1;
   return { x: x / n, y: y / n };
-}
-
-function bilinear(img: GrayImage, x: number, y: number): number {
-  const fx = x - 0.5;
-  const fy = y - 0.5;
-  const x0 = Math.floor(fx);
-  const y0 = Math.floor(fy);
-  const ax = fx - x0;
-  const ay = fy - y0;
-  const at = (xx: number, yy: number) => (xx < 0 || yy < 0 || xx >= img.width || yy >= img.height ? 0 : img.data[yy * img.width + xx]!);
-  return (1 - ay) * ((1 - ax) * at(x0, y0) + ax * at(x0 + 1, y0)) + ay * ((1 - ax) * at(x0, y0 + 1) + ax * at(x0 + 1, y0 + 1));
 }
 
 /** Even-odd fill of a polygon on a pixel grid over its bounding box. */
