@@ -13,6 +13,37 @@ export const GLYPH_VALUES = GLYPH_SIDE * GLYPH_SIDE;
 /** Labels 0–25 are A–Z and 26–35 the digits 0–9 (the order of the course's NIST36 set). */
 export const CLASSES_36: readonly string[] = Object.freeze('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split(''));
 
+/**
+ * The image types hwr opens: the Scan view, the desktop app's file associations (electron-builder.yml),
+ * `hwr ocr` folders and image-folder datasets. Only types the bundled sharp decodes (HEIC and BMP it does not).
+ */
+export const IMAGE_TYPES = [
+  { name: 'PNG', mimeType: 'image/png', extensions: ['png'] },
+  { name: 'JPEG', mimeType: 'image/jpeg', extensions: ['jpg', 'jpeg', 'jpe'] },
+  { name: 'WebP', mimeType: 'image/webp', extensions: ['webp'] },
+  { name: 'TIFF', mimeType: 'image/tiff', extensions: ['tif', 'tiff'] },
+  { name: 'GIF', mimeType: 'image/gif', extensions: ['gif'] },
+  { name: 'AVIF', mimeType: 'image/avif', extensions: ['avif'] },
+] as const;
+
+/** 'PNG, JPEG, WebP, TIFF, GIF or AVIF', for messages. */
+export const IMAGE_TYPE_NAMES = IMAGE_TYPES.map((t) => t.name)
+  .join(', ')
+  .replace(/, (\w+)$/, ' or $1');
+
+/** Extensions with their dot ('.png', ...). */
+export const IMAGE_EXTENSIONS: readonly string[] = IMAGE_TYPES.flatMap((t) => t.extensions.map((e) => `.${e}`));
+
+/** A file input's `accept`: the MIME types and the extensions. */
+export const IMAGE_ACCEPT = [...IMAGE_TYPES.map((t) => t.mimeType), ...IMAGE_EXTENSIONS].join(',');
+
+/** Whether a file of this name (or, when given, MIME type) is an image hwr opens. */
+export function isOpenableImage(name: string, mimeType = ''): boolean {
+  const dot = name.lastIndexOf('.');
+  const ext = dot < 0 ? '' : name.slice(dot).toLowerCase();
+  return IMAGE_EXTENSIONS.includes(ext) || IMAGE_TYPES.some((t) => t.mimeType === mimeType.toLowerCase());
+}
+
 /** What the boundary accepts; larger or longer inputs are rejected with code 'too-large'. */
 export const LIMITS = {
   /** An encoded image file (JPEG/PNG/...) sent for recognition. */

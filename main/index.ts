@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createServices, OPENABLE_IMAGE } from '../app/services/services.ts';
+import { isOpenableImage } from '../app/contract.ts';
+import { createServices } from '../app/services/services.ts';
 import { packagedWorkerEnv } from './asar.ts';
 import { forwardEvents, registerIpc, trustedSender } from './ipc.ts';
 import { hardenSession } from './security.ts';
@@ -17,7 +18,7 @@ import { createMainWindow, isAppUrl, lockDown, type RendererSource } from './win
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The image files among command-line arguments (options and the app's own path are not). */
-const imagesIn = (args: readonly string[]) => args.filter((a) => !a.startsWith('-') && OPENABLE_IMAGE.test(a) && existsSync(a));
+const imagesIn = (args: readonly string[]) => args.filter((a) => !a.startsWith('-') && isOpenableImage(a) && existsSync(a));
 const fileUrl = (path: string) => pathToFileURL(path).href;
 
 app.enableSandbox();

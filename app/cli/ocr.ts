@@ -9,6 +9,7 @@ import { basename, extname, join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { pageHocr, pageJson, pageText, type Page } from '../recognize/document.ts';
 import { loadDefaultClassifier, recognizeFile } from '../recognize/recognizer.ts';
+import { isOpenableImage } from '../contract.ts';
 import { parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -16,9 +17,6 @@ export const usage = 'ocr [--format text|json|hocr] [--model FILE] [--out DIR] I
 
 const FORMATS = { text: 'txt', json: 'json', hocr: 'hocr' } as const;
 type Format = keyof typeof FORMATS;
-
-/** Extensions taken when a folder or glob is expanded (sharp reads them; HEIC where its build can). */
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.tif', '.tiff', '.avif', '.heic', '.heif', '.gif']);
 
 /** A progress bar is drawn on a terminal, or in logs when there are at least this many files. */
 const PROGRESS_IN_LOGS = 20;
@@ -146,18 +144,16 @@ export function expandInputs(inputs: readonly string[]): { files: string[]; prob
       }
       continue;
     }
-    const matches = glob(input).filter(isImageName);
+    const matches = glob(input).filter((f) => isOpenableImage(f));
     if (matches.length === 0) problems.push(`${input}: no images match`);
     matches.forEach(add);
   }
   return { files, problems };
 }
 
-const isImageName = (f: string): boolean => IMAGE_EXTENSIONS.has(extname(f).toLowerCase());
-
 function listImages(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && isImageName(e.name) && !e.name.startsWith('.'))
+    .filter((e) => e.isFile() && isOpenableImage(e.name) && !e.name.startsWith('.'))
     .map((e) => join(dir, e.name))
     .sort();
 }

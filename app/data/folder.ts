@@ -3,14 +3,12 @@
  * by the same decoder as the pages hwr reads (app/image/decode.ts). Either resized to a fixed size, or, for handwriting, framed as 32×32 glyphs.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { type LabelledImages } from './glyphs.ts';
 import { DatasetError } from './files.ts';
 import { decodePixels, ImageDecodeError, type PixelImage } from '../image/decode.ts';
 import { frameGlyph } from '../image/frame.ts';
-import { GLYPH_SIDE } from '../contract.ts';
-
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif'];
+import { GLYPH_SIDE, IMAGE_EXTENSIONS, isOpenableImage } from '../contract.ts';
 
 export interface FolderOptions {
   height?: number;
@@ -90,7 +88,7 @@ export function listClasses(dir: string): ClassFiles[] {
   return classNames.map((name) => {
     const classDir = join(dir, name);
     const files = readFolder(classDir)
-      .filter((e) => !e.name.startsWith('.') && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) && isFile(join(classDir, e.name)))
+      .filter((e) => !e.name.startsWith('.') && isOpenableImage(e.name) && isFile(join(classDir, e.name)))
       .map((e) => join(classDir, e.name))
       .sort(byCodeUnits);
     if (files.length === 0) throw new DatasetError(classDir, `class folder '${name}' holds no images (${IMAGE_EXTENSIONS.join(' ')})`);

@@ -5,7 +5,21 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ContractError, GLYPH_VALUES, LIMITS, type AppInfo, type EventListener, type HwrApi, type HwrEvent, type Prediction, type RequestOf, type ResponseOf, type RunDetails, CLASSES_36 } from '../contract.ts';
+import {
+  CLASSES_36,
+  ContractError,
+  GLYPH_VALUES,
+  isOpenableImage,
+  LIMITS,
+  type AppInfo,
+  type EventListener,
+  type HwrApi,
+  type HwrEvent,
+  type Prediction,
+  type RequestOf,
+  type ResponseOf,
+  type RunDetails,
+} from '../contract.ts';
 import { frameGlyph } from '../image/frame.ts';
 import { modelsDir as shippedModelsDir, projectRoot, sharedDataDir } from '../base/paths.ts';
 import { topCandidates } from '../recognize/words.ts';
@@ -47,9 +61,6 @@ export type Services = HwrApi & {
   /** Queues images to open (the desktop app's file associations); the UI takes them with takeOpenedFiles. */
   openFiles(paths: readonly string[]): void;
 };
-
-/** What the desktop app opens: the images it is associated with (electron-builder.yml). */
-export const OPENABLE_IMAGE = /\.(png|jpe?g|webp|tiff?)$/i;
 
 export function createServices(options: ServicesOptions): Services {
   const home = homeLayout(options.home ?? defaultHome());
@@ -272,7 +283,7 @@ export function createServices(options: ServicesOptions): Services {
     },
 
     openFiles(paths) {
-      const images = paths.filter((p) => OPENABLE_IMAGE.test(p));
+      const images = paths.filter((p) => isOpenableImage(p));
       if (images.length === 0) return;
       opened = [...opened, ...images];
       emit({ type: 'files-opened', count: opened.length });

@@ -1,5 +1,5 @@
 /** The Scan view's state: the images dropped, their recognised pages, and corrections. */
-import { LIMITS, type ExportFormat, type GlyphDTO, type HwrApi, type PageDTO } from '../../../app/contract.ts';
+import { IMAGE_TYPE_NAMES, isOpenableImage, LIMITS, type ExportFormat, type GlyphDTO, type HwrApi, type PageDTO } from '../../../app/contract.ts';
 import { relabelPage } from '../../../app/shared/page-text.ts';
 import type { AppState } from './app.svelte.ts';
 import { downloadText } from './download.ts';
@@ -15,8 +15,6 @@ export interface ScanEntry {
   page: PageDTO | null;
   error?: string;
 }
-
-const ACCEPTED = /^image\/|\.(jpe?g|png|webp|tiff?|gif|avif|bmp)$/i;
 
 export class ScanState {
   entries = $state.raw<ScanEntry[]>([]);
@@ -56,8 +54,8 @@ export class ScanState {
   addFiles(files: Iterable<File>): void {
     const added: ScanEntry[] = [];
     for (const file of files) {
-      if (!ACCEPTED.test(file.type) && !ACCEPTED.test(file.name)) {
-        this.app.report(new Error(`${file.name} is not an image: drop JPEG, PNG, WebP or TIFF files`));
+      if (!isOpenableImage(file.name, file.type)) {
+        this.app.report(new Error(`${file.name} is not an image hwr reads: drop ${IMAGE_TYPE_NAMES} files`));
         continue;
       }
       if (file.size > LIMITS.imageBytes) {
