@@ -7,12 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { IMAGE_ACCEPT, IMAGE_TYPE_NAMES, IMAGE_TYPES, isOpenableImage } from '../../app/contract.ts';
 import { decodeImage } from '../../app/image/decode.ts';
 
+type SharpFormat = Parameters<ReturnType<typeof sharp>['toFormat']>[0];
+
 describe('openable image types', () => {
   it.each(IMAGE_TYPES.map((t) => [t.name, t] as const))('%s decodes', async (_name, type) => {
     const pixels = Buffer.alloc(40 * 30, 255);
     for (let y = 10; y < 20; y++) pixels.fill(0, y * 40 + 5, y * 40 + 35);
     const file = await sharp(pixels, { raw: { width: 40, height: 30, channels: 1 } })
-      .toFormat(type.name.toLowerCase() as keyof sharp.FormatEnum)
+      .toFormat(type.name.toLowerCase() as SharpFormat)
       .toBuffer();
     const image = await decodeImage(file, { name: `page.${type.extensions[0]}` });
     expect([image.width, image.height]).toEqual([40, 30]);
