@@ -21,6 +21,9 @@ export interface CardFacts {
   split: string;
   /** Colour images are shifted and flipped rather than warped like glyphs. */
   colour: boolean;
+  /** Replaces the glyph classifiers' balance and augmentation lines (the line recogniser has its own). */
+  balance?: string;
+  augmentation?: string;
   /** What ran (library, kernels, threads). */
   backend: string;
   optimizer: string;
@@ -41,7 +44,7 @@ export interface CardFacts {
   /** "Validation" lines beyond accuracy: loss, calibration, decision offsets, PSNR. */
   validation: string[];
   report?: ClassificationReport;
-  history: readonly (EpochRecord & { balancedAccuracy?: number; learningRate?: number })[];
+  history: readonly (EpochRecord & { balancedAccuracy?: number; learningRate?: number; cer?: number; wer?: number })[];
 }
 
 export const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '–');
@@ -55,8 +58,8 @@ export function modelCard(f: CardFacts): string {
     '',
     ...f.data,
     `- Split: ${f.split}.`,
-    `- Class balance: ${balanceLine(f.options.balance)}.`,
-    `- Augmentation${augmentLine(f.options.augment, f.colour)}`,
+    `- Class balance: ${f.balance ?? balanceLine(f.options.balance)}.`,
+    f.augmentation ? `- Augmentation: ${f.augmentation}` : `- Augmentation${augmentLine(f.options.augment, f.colour)}`,
     '',
   );
   lines.push(...trainingLines(f), '');
@@ -130,7 +133,7 @@ function reportLines(r: ClassificationReport): string[] {
 
 /** One row per epoch, with the columns the run's records have. */
 function curveLines(history: CardFacts['history']): string[] {
-  const has = (key: 'trainAccuracy' | 'validationAccuracy' | 'validationPsnr' | 'balancedAccuracy' | 'learningRate') =>
+  const has = (key: 'trainAccuracy' | 'validationAccuracy' | 'validationPsnr' | 'balancedAccuracy' | 'learningRate' | 'cer' | 'wer') =>
     history.some((h) => h[key] !== undefined);
   const columns: Array<[string, (h: CardFacts['history'][number]) => string]> = [
     ['epoch', (h) => String(h.epoch)],
@@ -140,6 +143,8 @@ function curveLines(history: CardFacts['history']): string[] {
   if (has('trainAccuracy')) columns.push(['train accuracy', (h) => pct(h.trainAccuracy ?? NaN)]);
   if (has('validationAccuracy')) columns.push(['validation accuracy', (h) => pct(h.validationAccuracy ?? NaN)]);
   if (has('balancedAccuracy')) columns.push(['balanced', (h) => pct(h.balancedAccuracy ?? NaN)]);
+  if (has('cer')) columns.push(['validation CER', (h) => pct(h.cer ?? NaN)]);
+  if (has('wer')) columns.push(['validation WER', (h) => pct(h.wer ?? NaN)]);
   if (has('validationPsnr')) columns.push(['validation PSNR', (h) => (h.validationPsnr === undefined ? '' : `${h.validationPsnr.toFixed(2)} dB`)]);
   if (has('learningRate')) columns.push(['lr', (h) => h.learningRate?.toExponential(2) ?? '']);
   columns.push(['seconds', (h) => h.seconds.toFixed(1)]);

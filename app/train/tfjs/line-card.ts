@@ -1,0 +1,89 @@
+/**
+ * The line recogniser's model card: the shared card (app/train/card.ts) with what only lines
+ * have: the character table, the data's credit, CER and WER overall and per validation writer,
+ * and a few lines as read.
+ */
+import { DEFAULT_LINE_AUGMENT } from '../../data/line-augment.ts';
+import type { CerCount } from '../../recognize/cer.ts';
+import type { Charset } from '../../recognize/charset.ts';
+import type { FitRecord } from '../backend.ts';
+import { modelCard, pct, type CardFacts } from '../card.ts';
+import { describeSchedule } from '../schedule.ts';
+import type { TrainOptions } from '../types.ts';
+import type { LineArchitecture } from './line-model.ts';
+
+export interface LineCardFacts {
+  opts: TrainOptions;
+  arch: LineArchitecture;
+  parameters: number;
+  charset: Charset;
+  data: string;
+  dataDir: string;
+  train: number;
+  synthetic: number;
+  validation: number;
+  backend: string;
+  history: readonly FitRecord[];
+  run: CardFacts['run'];
+  cer: number;
+  wer: number;
+  writers: ReadonlyMap<string, { chars: CerCount; lines: number }>;
+  examples: { truth: string; read: string }[];
+}
+
+/** The Copiste pages' licence asks for this wherever a model trained on them ships. */
+export const COPISTE_CREDIT = "Transcriptions and page images: « Copiste d'un jour », Bibliothèque et Archives nationales du Québec (BAnQ), CC-BY 4.0.";
+
+export function lineCard(f: LineCardFacts): string {
+  const a = f.arch;
+  const d = DEFAULT_LINE_AUGMENT;
+  const writerRows = [...f.writers]
+    .map(([w, c]) => ({ w, lines: c.lines, cer: c.chars.length ? c.chars.distance / c.chars.length : 0 }))
+    .sort((x, y) => x.cer - y.cer)
+    .map((r) => `| ${r.w} | ${r.lines} | ${pct(r.cer)} |`);
+  const escape = (t: string) => t.replace(/\|/g, '\\|');
+  return modelCard({
+    title: 'Line recogniser (CNN + 1-D convolutions, CTC)',
+    summary: 'Reads a whole handwritten line at a time — mixed case, joined-up and touching writing — from a line image cut along its baseline.',
+    model: [
+      `- Input: a line image ${a.height} px high, any width (ink, cut along the baseline and masked by the line's outline: app/image/line-image.ts).`,
+      `- ${a.convs.map((c) => `3×3 conv ${c.filters} + ReLU + max-pool ${c.pool.join('×')}`).join(' → ')} → columns as frames → ${a.seq.map((s) => `1-D conv ${s.filters} (kernel ${s.kernel})`).join(' → ')} (residual where widths match) → dropout ${a.dropout} → ${a.classes} classes per frame (CTC blank + ${a.classes - 1} characters).`,
+      `- ${f.parameters.toLocaleString('en-US')} parameters; one frame per ${a.convs.reduce((w, c) => w * c.pool[1], 1)} px of line.`,
+      `- Characters: \`${f.charset.chars.join('').replace(/`/g, 'ˋ')}\``,
+      '- Output of the ONNX file: per frame, the probabilities of the blank and of each character (softmax included); decode greedily or with beam search.',
+    ],
+    data: [
+      `- ${f.data}.`,
+      `- Training: ${f.train} real lines${f.synthetic ? ` and ${f.synthetic} synthetic lines a epoch (EMNIST glyphs composed into words: app/data/synthetic-lines.ts; Cohen et al. 2017)` : ''}; validation: ${f.validation} lines.`,
+      ...(/copiste/i.test(f.dataDir) ? [`- ${COPISTE_CREDIT}`] : []),
+    ],
+    options: f.opts,
+    split: 'by writer (no writer on both sides), about 10% of the writers held out, chosen by a hash of their names',
+    colour: false,
+    balance: 'none (each line once per epoch)',
+    augmentation: f.opts.augment
+      ? `(app/data/line-augment.ts, every line, fresh each epoch): elastic stretch up to ±${d.elastic} line heights, slant ±${d.slant}, stroke thickening/thinning p=${d.thickness} each, contrast −${d.contrast * 100}% at most, shift ±${d.shift * 100}%, scale ±${d.scale * 100}%.`
+      : 'none.',
+    backend: f.backend,
+    optimizer: 'Adam (decoupled weight decay 1e-4), CTC loss',
+    schedule: describeSchedule('cosine', f.opts.learningRate, f.opts.epochs),
+    selection: 'validation CER',
+    run: f.run,
+    validation: [
+      `- Character error rate (CER) ${pct(f.cer)}, word error rate (WER) ${pct(f.wer)}, greedy decoding, on ${f.validation} lines by ${f.writers.size} writers it never trained on (Levenshtein distance over the truth's length; case and accents count, whitespace runs are one space).`,
+      '',
+      '### Per writer',
+      '',
+      '| writer | lines | CER |',
+      '|---|---:|---:|',
+      ...writerRows,
+      '',
+      '### Lines as read',
+      '',
+      '| truth | read |',
+      '|---|---|',
+      ...f.examples.map((e) => `| ${escape(e.truth)} | ${escape(e.read)} |`),
+    ],
+    history: f.history,
+  });
+}

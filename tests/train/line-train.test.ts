@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCheckpoint } from '../../app/train/checkpoint.ts';
+import { checkpointPath, fit } from '../../app/train/fit.ts';
+import { lineBackend, type LineSettings } from '../../app/train/tfjs/line-backend.ts';
+import type { LineArchitecture } from '../../app/train/tfjs/line-model.ts';
+import type { TrainOptions, TrainResult } from '../../app/train/types.ts';
+import { LineReader } from '../../app/recognize/line-reader.ts';
+import { blockBank, writePage } from '../helpers/line-pages.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'hwr-line-train-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const pages = join(root, 'pages');
+const texts = ['ab ba', 'bab', 'aab', 'b a b', 'ba ab', 'abba', 'a b', 'bb a'];
+
+const settings: LineSettings = {
+  backend: 'wasm',
+  glyphs: blockBank(),
+  synthetic: 0.5,
+  validationShare: 0.3,
+  architecture: (classes): LineArchitecture => ({ height: 48, convs: [{ filters: 6, pool: [2, 2] }, { filters: 8, pool: [2, 2] }, { filters: 8, pool: [2, 1] }, { filters: 8, pool: [2, 1] }], seq: [{ filters: 24, kernel: 3 }], classes, dropout: 0 }),
+};
+
+function options(outDir: string, epochs: number, resume = false): TrainOptions {
+  return { arch: 'cnn' as TrainOptions['arch'], data: pages, epochs, learningRate: 0.01, batchSize: 8, momentum: 0.9, outDir, seed: 3, augment: true, balance: false, patience: 0, limit: 0, resume };
+}
+/** Trains; with `stopAfter`, cancels once that epoch is done, as a user closing the app would. */
+function train(o: TrainOptions, stopAfter?: number): Promise<TrainResult> {
+  const controller = new AbortController();
+  const onEvent = (e: { type: string; record?: { epoch: number } }) => e.type === 'epoch' && e.record!.epoch === stopAfter && controller.abort();
+  return fit(o, (log) => lineBackend(o, log, settings), { signal: controller.signal, onEvent });
+}
+
+describe('training the line recogniser with fit', () => {
+  let full: TrainResult;
+  beforeAll(async () => {
+    mkdirSync(pages);
+    // Eight writers, two lines each.
+    for (let w = 0; w < 8; w++) await writePage(pages, `writer${w}`, [texts[w]!, texts[(w + 3) % 8]!]);
+    full = await train(options(join(root, 'full'), 4));
+  }, 300_000);
+
+  it('reports CER and WER per epoch, writes the model, and the loss falls', () => {
+    expect(full.history).toHaveLength(4);
+    for (const h of full.history) {
+      expect(h.cer).toBeGreaterThanOrEqual(0);
+      expect(h.wer).toBeGreaterThanOrEqual(0);
+    }
+    expect(full.history[3]!.trainLoss).toBeLessThan(full.history[0]!.trainLoss);
+    expect(existsSync(full.modelPath)).toBe(true);
+  });
+
+  it('the model card gives CER per writer, the characters and the command', () => {
+    const card = readFileSync(full.artefacts.card!, 'utf8');
+    expect(card).toMatch(/Character error rate \(CER\) [\d.]+%, word error rate \(WER\) [\d.]+%/);
+    expect(card).toMatch(/\| writer \| lines \| CER \|/);
+    expect(card).toMatch(/\| writer\d \| 2 \| [\d.]+% \|/);
+    expect(card).toContain('Characters: `ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz .,;:');
+    expect(card).toMatch(/hwr train --arch cnn --data /);
+    expect(card).not.toMatch(/BAnQ/); // not trained on the Copiste pages
+  });
+
+  it('the model it writes reads lines through onnxruntime', async () => {
+    const reader = await LineReader.load(full.modelPath);
+    expect(reader.charset.chars).toContain('a');
+    expect(reader.height).toBe(48);
+    await reader.close();
+  });
+
+  it('a run stopped after two epochs and resumed ends exactly where the uninterrupted run did', async () => {
+    const out = join(root, 'resumed');
+    const stopped = await train(options(out, 4), 2);
+    expect(stopped.cancelled).toBe(true);
+    const resumed = await train(options(out, 4, true));
+    expect(resumed.history.map((h) => h.trainLoss)).toEqual(full.history.map((h) => h.trainLoss));
+    const a = readCheckpoint(checkpointPath(join(root, 'full'))).arrays;
+    const b = readCheckpoint(checkpointPath(out)).arrays;
+    expect(b.weights).toEqual(a.weights);
+    expect(b.v).toEqual(a.v);
+  }, 300_000);
+});
