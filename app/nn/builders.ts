@@ -2,7 +2,7 @@ import type { Rng } from '../base/random.ts';
 import type { DType } from './backend.ts';
 import { Activation, Dense, Softmax, type Layer } from './layers.ts';
 import { Network } from './network.ts';
-import { CLASSES_36 } from '../contract.ts';
+import { CLASSES_36, GLYPH_VALUES } from '../contract.ts';
 
 export type HiddenActivation = 'sigmoid' | 'relu' | 'tanh';
 
@@ -40,7 +40,7 @@ export function mlp(sizes: readonly number[], ...rest: [HiddenActivation, Rng, B
  * output (pixels in [0, 1]). Train it with squaredError and SGD with momentum.
  */
 export function autoencoder(rng: Rng, options: Omit<BuildOptions, 'classes'> & { sizes?: readonly number[] } = {}): Network {
-  const sizes = options.sizes ?? [1024, 32, 32, 32, 1024];
+  const sizes = options.sizes ?? [GLYPH_VALUES, 32, 32, 32, GLYPH_VALUES];
   const dtype = options.dtype ?? 'float32';
   if (sizes[0] !== sizes[sizes.length - 1]) throw new RangeError(`autoencoder: output size ${sizes[sizes.length - 1]} must equal input size ${sizes[0]}`);
   const layers: Layer[] = [];

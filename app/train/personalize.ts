@@ -37,7 +37,7 @@ import {
   type ByteGlyphs,
 } from './personal-data.ts';
 import { runBatched } from './predict.ts';
-import { trainModel } from './train.ts';
+import { ARCH_DEFAULTS, trainModel } from './train.ts';
 import type { Arch, TrainHooks, TrainResult } from './types.ts';
 
 export interface UserSamples {
@@ -94,7 +94,6 @@ export function fineTunableArch(kind: string | undefined): Arch | undefined {
   return kind && Object.hasOwn(FINE_TUNABLE, kind) ? FINE_TUNABLE[kind] : undefined;
 }
 const FINE_TUNE_RATE: Record<Arch, number> = { mlp: 0.01, cnn: 0.0003, tfmlp: 0.01, ae: 0 };
-const FINE_TUNE_BATCH: Record<Arch, number> = { mlp: 32, cnn: 64, tfmlp: 32, ae: 32 };
 
 /** Shares of the fine-tuned weights tried, most adapted first. */
 const BLENDS = [1, 0.75, 0.5, 0.25];
@@ -151,7 +150,7 @@ export async function retrainOnSamples(samples: UserSamples | null, o: Personali
       freezeFeatures: o.freezeFeatures,
       epochs: o.epochs,
       learningRate: o.learningRate ?? FINE_TUNE_RATE[state.arch],
-      batchSize: o.batchSize ?? FINE_TUNE_BATCH[state.arch],
+      batchSize: o.batchSize ?? ARCH_DEFAULTS[state.arch].batchSize,
       momentum: 0.9,
       outDir: o.outDir,
       seed: o.seed,

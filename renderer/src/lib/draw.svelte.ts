@@ -3,13 +3,13 @@
  * coalesced: while one request is out, later strokes only mark the glyph dirty, and the newest
  * drawing goes out when the answer comes back, so the predictions never lag behind a queue.
  */
-import type { HwrApi, Prediction } from '../../../app/contract.ts';
+import { GLYPH_VALUES, type HwrApi, type Prediction } from '../../../app/contract.ts';
 import type { AppState } from './app.svelte.ts';
 import { rasterBytes, rasterizeStrokes, type Stroke, type StrokePoint } from './strokes.ts';
 
 export class DrawState {
   strokes = $state.raw<Stroke[]>([]);
-  glyph = $state.raw<Float32Array>(new Float32Array(1024));
+  glyph = $state.raw<Float32Array>(new Float32Array(GLYPH_VALUES));
   predictions = $state.raw<Prediction[]>([]);
   /** Framing plus the round trip to the model, of the last update. */
   latencyMs = $state<number | null>(null);
@@ -72,7 +72,7 @@ export class DrawState {
     const started = performance.now();
     const raster = rasterizeStrokes(this.strokes);
     if (!raster) {
-      this.glyph = new Float32Array(1024);
+      this.glyph = new Float32Array(GLYPH_VALUES);
       this.predictions = [];
       this.latencyMs = null;
       return;
