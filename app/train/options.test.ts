@@ -4,19 +4,7 @@ import { ARCH_DEFAULTS } from './archs.ts';
 import { checkTrainOptions } from './options.ts';
 import type { TrainOptions } from './types.ts';
 
-const ok: TrainOptions = {
-  arch: 'mlp',
-  epochs: 2,
-  learningRate: 0.1,
-  batchSize: 32,
-  momentum: 0.9,
-  outDir: 'run',
-  seed: 1,
-  augment: true,
-  balance: true,
-  patience: 0,
-  limit: 0,
-};
+const ok: TrainOptions = { arch: 'mlp', ...ARCH_DEFAULTS.mlp, outDir: 'run', seed: 1, limit: 0 };
 
 describe('checkTrainOptions', () => {
   it('accepts every architecture with its own defaults', () => {
