@@ -2,8 +2,9 @@
  * The one API between the UI and the back end: every request with its response, every event, and
  * the data they carry. Served over IPC by Electron (main/ipc.ts, main/preload.ts) and over
  * HTTP/WebSocket by `hwr serve` (app/server), implemented once in app/services/services.ts, validated at
- * the boundary by app/services/validate.ts. Type-only except for a few constants and the wire
- * codec, so the renderer (a browser bundle) imports it as it is.
+ * the boundary by app/services/validate.ts. Types, plus the tables both sides read (limits,
+ * training options, image types) and the wire codec: no Node imports, so the renderer (a browser
+ * bundle) imports it as it is.
  */
 
 /** Side of the square glyph every classifier and the autoencoder take (see app/data/glyphs.ts). */

@@ -1,7 +1,8 @@
 /**
  * The boundary check: every request that arrives over IPC or HTTP passes through `validateRequest`
- * before a service sees it. Types, ranges, lengths and sizes are checked here and nowhere else;
- * the services can then trust their arguments. Unknown fields are rejected, so a typo in a
+ * before a service sees it. Types, ranges, lengths and sizes are checked here (a training run's
+ * ranges come from TRAIN_OPTIONS, which `hwr train` and the trainers read too); the services can
+ * then trust their arguments. Unknown fields are rejected, so a typo in a
  * client fails loudly instead of being ignored.
  */
 import { ContractError, GLYPH_SIDE, GLYPH_VALUES, LIMITS, TRAIN_OPTIONS, type RequestName, type RequestOf, type TrainRequest } from '../contract.ts';
