@@ -72,7 +72,7 @@ export const LIMITS = {
 // ---------------------------------------------------------------------------------------------
 // Training runs: what every trainer reports, whatever starts it.
 
-export type Arch = 'mlp' | 'ae' | 'tfmlp' | 'cnn';
+export type Arch = 'mlp' | 'ae' | 'tfmlp' | 'cnn' | 'crnn';
 
 // ---------------------------------------------------------------------------------------------
 // Training options, each declared once: `hwr train` parses them (app/cli/train.ts), startTraining
@@ -108,15 +108,17 @@ export const TRAIN_OPTIONS = {
   arch: {
     kind: 'choice',
     flag: 'arch',
-    values: ['mlp', 'ae', 'cnn', 'tfmlp'],
+    values: ['mlp', 'ae', 'cnn', 'tfmlp', 'crnn'],
     default: 'mlp',
-    help: 'mlp, ae: the from-scratch engine; cnn, tfmlp: TensorFlow.js',
+    help: 'mlp, ae: the from-scratch engine; cnn, tfmlp: TensorFlow.js glyph classifiers; crnn: the line recogniser (CTC)',
   },
   data: {
     kind: 'path',
     flag: 'data',
     meta: 'PATH',
-    help: 'EMNIST pool folder, IDX images, .mat, CIFAR-10 batches or a folder of class folders (default: the pool in ../shared/data)',
+    help:
+      'EMNIST pool folder, IDX images, .mat, CIFAR-10 batches or a folder of class folders (default: the pool in ../shared/data); ' +
+      'crnn: page images with ALTO/PAGE XML, or line images with .txt (default: ../shared/data/copiste)',
   },
   labels: { kind: 'path', flag: 'labels', meta: 'IDX', help: 'labels file for IDX images' },
   epochs: {
@@ -125,7 +127,7 @@ export const TRAIN_OPTIONS = {
     meta: 'N',
     min: 1,
     max: 1000,
-    default: { mlp: 40, ae: 80, cnn: 30, tfmlp: 40 },
+    default: { mlp: 40, ae: 80, cnn: 30, tfmlp: 40, crnn: 60 },
     help: 'passes over the training images',
   },
   learningRate: {
@@ -134,10 +136,10 @@ export const TRAIN_OPTIONS = {
     meta: 'X',
     min: 1e-6,
     max: 10,
-    default: { mlp: 0.1, ae: 0.003, cnn: 0.001, tfmlp: 0.1 },
+    default: { mlp: 0.1, ae: 0.003, cnn: 0.001, tfmlp: 0.1, crnn: 0.001 },
     help: 'learning rate; --lr X,Y,... or --sweep trains once per rate and reports the best',
   },
-  batchSize: { kind: 'integer', flag: 'batch', meta: 'N', min: 1, max: 4096, default: { mlp: 32, ae: 32, cnn: 64, tfmlp: 32 }, help: 'images per step' },
+  batchSize: { kind: 'integer', flag: 'batch', meta: 'N', min: 1, max: 4096, default: { mlp: 32, ae: 32, cnn: 64, tfmlp: 32, crnn: 16 }, help: 'images (crnn: lines) per step' },
   momentum: { kind: 'number', flag: 'momentum', meta: 'M', min: 0, max: 0.999, default: 0.9, help: "SGD momentum (the CNN's Adam: β1)" },
   width: {
     kind: 'number',
@@ -163,14 +165,14 @@ export const TRAIN_OPTIONS = {
     kind: 'boolean',
     flag: 'no-augment',
     set: false,
-    default: { mlp: true, ae: false, cnn: true, tfmlp: true },
+    default: { mlp: true, ae: false, cnn: true, tfmlp: true, crnn: true },
     help: 'no random shifts, turns and strokes',
   },
   balance: {
     kind: 'boolean',
     flag: 'no-balance',
     set: false,
-    default: { mlp: true, ae: false, cnn: true, tfmlp: true },
+    default: { mlp: true, ae: false, cnn: true, tfmlp: true, crnn: false },
     help: 'classes as they come (the pool is digit-heavy)',
   },
   patience: {
@@ -179,7 +181,7 @@ export const TRAIN_OPTIONS = {
     meta: 'N',
     min: 0,
     max: 1000,
-    default: { mlp: 10, ae: 10, cnn: 6, tfmlp: 8 },
+    default: { mlp: 10, ae: 10, cnn: 6, tfmlp: 8, crnn: 10 },
     help: 'stop after this many epochs without validation improvement (0: never)',
   },
   limit: { kind: 'integer', flag: 'limit', meta: 'N', min: 0, max: 10_000_000, default: 0, help: 'use at most this many training images (0: all)' },
@@ -238,6 +240,9 @@ export interface EpochRecord {
   validationAccuracy?: number;
   /** autoencoder: mean validation PSNR in dB */
   validationPsnr?: number;
+  /** line recogniser: character and word error rates on the validation writers */
+  cer?: number;
+  wer?: number;
   seconds: number;
 }
 

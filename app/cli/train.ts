@@ -214,12 +214,15 @@ async function trainOnce(opts: TrainOptions, signal: AbortSignal, quiet = false)
     }
   };
   const result = await trainModel(opts, { onEvent, signal });
+  const best = result.history.find((h) => h.epoch === result.bestEpoch);
   const figure =
     result.validationAccuracy !== undefined
       ? `validation accuracy ${result.validationAccuracy.toFixed(4)}`
       : result.validationPsnr !== undefined
         ? `validation psnr ${result.validationPsnr.toFixed(2)} dB`
-        : 'no epoch finished';
+        : best?.cer !== undefined
+          ? `validation cer ${best.cer.toFixed(4)} wer ${(best.wer ?? NaN).toFixed(4)}`
+          : 'no epoch finished';
   console.log(`${result.cancelled ? 'cancelled' : 'done'} in ${result.seconds.toFixed(0)} s: best epoch ${result.bestEpoch}, ${figure}`);
   for (const [role, path] of Object.entries(result.artefacts)) console.log(`  ${role}: ${path}`);
   if (opts.save && !result.cancelled && result.bestEpoch > 0) console.log(`  installed: ${opts.save}`);

@@ -206,6 +206,8 @@ export function epochLine(r: FitRecord, epochs: number): string {
   if (r.validationAccuracy !== undefined) parts.push(`val acc ${(r.validationAccuracy * 100).toFixed(2)}%`);
   if (r.balancedAccuracy !== undefined) parts.push(`balanced ${(r.balancedAccuracy * 100).toFixed(2)}%`);
   if (r.validationPsnr !== undefined) parts.push(`val psnr ${r.validationPsnr.toFixed(2)} dB`);
+  if (r.cer !== undefined) parts.push(`val cer ${(r.cer * 100).toFixed(2)}%`);
+  if (r.wer !== undefined) parts.push(`val wer ${(r.wer * 100).toFixed(2)}%`);
   parts.push(`lr ${r.learningRate.toExponential(2)}`, `${r.seconds.toFixed(1)}s`);
   return parts.join('  ');
 }

@@ -93,7 +93,7 @@ const FINE_TUNABLE: Record<string, Arch> = { mlp: 'mlp', cnn: 'cnn', tfmlp: 'tfm
 export function fineTunableArch(kind: string | undefined): Arch | undefined {
   return kind && Object.hasOwn(FINE_TUNABLE, kind) ? FINE_TUNABLE[kind] : undefined;
 }
-const FINE_TUNE_RATE: Record<Arch, number> = { mlp: 0.01, cnn: 0.0003, tfmlp: 0.01, ae: 0 };
+const FINE_TUNE_RATE: Record<Arch, number> = { mlp: 0.01, cnn: 0.0003, tfmlp: 0.01, ae: 0, crnn: 0 };
 
 /** Shares of the fine-tuned weights tried, most adapted first. */
 const BLENDS = [1, 0.75, 0.5, 0.25];

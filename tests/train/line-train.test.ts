@@ -24,7 +24,7 @@ const settings: LineSettings = {
 };
 
 function options(outDir: string, epochs: number, resume = false): TrainOptions {
-  return { arch: 'cnn' as TrainOptions['arch'], data: pages, epochs, learningRate: 0.01, batchSize: 8, momentum: 0.9, outDir, seed: 3, augment: true, balance: false, patience: 0, limit: 0, resume };
+  return { arch: 'crnn', data: pages, epochs, learningRate: 0.01, batchSize: 8, momentum: 0.9, outDir, seed: 3, augment: true, balance: false, patience: 0, limit: 0, resume };
 }
 /** Trains; with `stopAfter`, cancels once that epoch is done, as a user closing the app would. */
 function train(o: TrainOptions, stopAfter?: number): Promise<TrainResult> {
@@ -58,7 +58,7 @@ describe('training the line recogniser with fit', () => {
     expect(card).toMatch(/\| writer \| lines \| CER \|/);
     expect(card).toMatch(/\| writer\d \| 2 \| [\d.]+% \|/);
     expect(card).toContain('Characters: `ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz .,;:');
-    expect(card).toMatch(/hwr train --arch cnn --data /);
+    expect(card).toMatch(/hwr train --arch crnn --data /);
     expect(card).not.toMatch(/BAnQ/); // not trained on the Copiste pages
   });
 

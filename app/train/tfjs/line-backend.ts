@@ -41,6 +41,7 @@ export interface LineSettings {
 const SORT_WINDOW = 8;
 
 export async function lineBackend(opts: TrainOptions, log: (message: string) => void, settings: LineSettings = {}): Promise<TrainBackend> {
+  if (opts.initFrom) throw new Error('--init-from: fine-tuning a line model is not supported yet; train it from the start, or --resume a run');
   const tfBackend = await selectBackend({ start: settings.backend });
   const dataDir = opts.data ?? defaultLineData();
   const data = await loadLineDataset(dataDir, { onProgress: (done, total) => done % 50 === 0 && log(`reading pages: ${done}/${total}`) });

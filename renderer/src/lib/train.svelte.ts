@@ -7,6 +7,7 @@ export const ARCH_LABELS: Record<Arch, string> = {
   ae: 'Autoencoder · from-scratch engine',
   cnn: 'CNN · TensorFlow.js',
   tfmlp: 'MLP · TensorFlow.js',
+  crnn: 'Line recogniser (CTC) · TensorFlow.js',
 };
 
 /** How far a run is, 0–1: finished epochs plus the share of the current one. */
