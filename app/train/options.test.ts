@@ -23,7 +23,7 @@ describe('checkTrainOptions', () => {
     expect(() => checkTrainOptions({ ...ok, arch: 'cnn', width: 2, floor: 0.5 })).not.toThrow();
     expect(() => checkTrainOptions({ ...ok, arch: 'ae', floor: 0.5 })).toThrow(/floor \(--floor\) applies to arch cnn or tfmlp, not ae/);
     expect(() => checkTrainOptions({ ...ok, freezeFeatures: true })).toThrow(/needs initFrom/);
-    expect(() => checkTrainOptions({ ...ok, arch: 'rnn' as never })).toThrow(/arch must be one of mlp, ae, cnn, tfmlp, got 'rnn'/);
+    expect(() => checkTrainOptions({ ...ok, arch: 'rnn' as never })).toThrow(/arch must be one of mlp, ae, cnn, tfmlp, crnn, got 'rnn'/);
   });
 
   it('ARCH_DEFAULTS is the table read per architecture', () => {
