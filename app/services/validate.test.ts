@@ -35,7 +35,7 @@ describe('validateRequest', () => {
     expect(fail(() => validateRequest('startTraining', { ...train, epochs: '3' })).message).toContain('startTraining.epochs must be a number');
     expect(fail(() => validateRequest('startTraining', { ...train, epochs: 0 })).message).toContain('within 1..1000');
     expect(fail(() => validateRequest('startTraining', { ...train, batchSize: 2.5 })).message).toContain('integer');
-    expect(fail(() => validateRequest('startTraining', { ...train, arch: 'rnn' })).message).toContain('one of mlp, ae, cnn, tfmlp');
+    expect(fail(() => validateRequest('startTraining', { ...train, arch: 'rnn' })).message).toContain('one of mlp, ae, cnn, tfmlp, crnn');
     expect(fail(() => validateRequest('startTraining', { ...train, learningRate: NaN })).code).toBe('invalid-request');
     expect(fail(() => validateRequest('recognizePage', 'a string')).message).toContain('must be an object');
   });
