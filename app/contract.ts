@@ -139,7 +139,15 @@ export const TRAIN_OPTIONS = {
     default: { mlp: 0.1, ae: 0.003, cnn: 0.001, tfmlp: 0.1, crnn: 0.001 },
     help: 'learning rate; --lr X,Y,... or --sweep trains once per rate and reports the best',
   },
-  batchSize: { kind: 'integer', flag: 'batch', meta: 'N', min: 1, max: 4096, default: { mlp: 32, ae: 32, cnn: 64, tfmlp: 32, crnn: 16 }, help: 'images (crnn: lines) per step' },
+  batchSize: {
+    kind: 'integer',
+    flag: 'batch',
+    meta: 'N',
+    min: 1,
+    max: 4096,
+    default: { mlp: 32, ae: 32, cnn: 64, tfmlp: 32, crnn: 16 },
+    help: 'images (crnn: lines) per step',
+  },
   momentum: { kind: 'number', flag: 'momentum', meta: 'M', min: 0, max: 0.999, default: 0.9, help: "SGD momentum (the CNN's Adam: β1)" },
   width: {
     kind: 'number',

@@ -47,7 +47,11 @@ export async function benchCnn(): Promise<Figure[]> {
     const one = await tfjsEpoch(architecture, { replicas: 0 });
     figures.push({ name: 'cnn_epoch_s_one_thread', value: one.seconds, unit: `s (${one.label})` });
     const xnnpack = await tfjsEpoch(architecture, { kernels: 'off' });
-    figures.push({ name: 'cnn_epoch_s_xnnpack_only', value: xnnpack.seconds, unit: `s (gradients from XNNPACK Conv2D/Transpose, no hwr kernels, ${xnnpack.threads} threads)` });
+    figures.push({
+      name: 'cnn_epoch_s_xnnpack_only',
+      value: xnnpack.seconds,
+      unit: `s (gradients from XNNPACK Conv2D/Transpose, no hwr kernels, ${xnnpack.threads} threads)`,
+    });
   }
   figures.push(...(await inference(architecture)));
   return figures;
@@ -132,7 +136,14 @@ export function torchEpoch(architecture: Architecture): { seconds: number; threa
 /** onnxruntime-node on models/cnn.onnx (or, before one is shipped, a freshly initialised export). */
 export async function inference(architecture: Architecture): Promise<Figure[]> {
   const shipped = join(modelsDir, 'cnn.onnx');
-  const source = existsSync(shipped) ? shipped : exportOnnx(toNetworkSpec(architecture, paramLayout(architecture), initialWeights(architecture, paramLayout(architecture), 1), { classes: CLASSES_36, temperature: 1 }));
+  const source = existsSync(shipped)
+    ? shipped
+    : exportOnnx(
+        toNetworkSpec(architecture, paramLayout(architecture), initialWeights(architecture, paramLayout(architecture), 1), {
+          classes: CLASSES_36,
+          temperature: 1,
+        }),
+      );
   const model = await OnnxModel.load(source);
   try {
     const input = new Float32Array(256 * 1024);

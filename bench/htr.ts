@@ -19,7 +19,15 @@ import { loadLineDataset, type LineSample } from '../app/data/lines.ts';
 import { Charset } from '../app/recognize/charset.ts';
 import { greedyDecode } from '../app/recognize/ctc-decode.ts';
 import { selectBackend } from '../app/train/tfjs/backend.ts';
-import { ctcLossTf, defaultLineArchitecture, framesOf, initialLineWeights, lineLogits, lineParamLayout, type LineArchitecture } from '../app/train/tfjs/line-model.ts';
+import {
+  ctcLossTf,
+  defaultLineArchitecture,
+  framesOf,
+  initialLineWeights,
+  lineLogits,
+  lineParamLayout,
+  type LineArchitecture,
+} from '../app/train/tfjs/line-model.ts';
 
 type Figure = { name: string; value: number; unit: string };
 
@@ -61,7 +69,10 @@ export async function benchHtr(): Promise<Figure[]> {
   const times: number[] = [];
   for (const line of lines.slice(0, 50)) {
     const t = performance.now();
-    const input = tf.tensor4d(Float32Array.from(line.ink, (v) => v / 255), [1, arch.height, line.width, 1]);
+    const input = tf.tensor4d(
+      Float32Array.from(line.ink, (v) => v / 255),
+      [1, arch.height, line.width, 1],
+    );
     const probs = tf.tidy(() => tf.softmax(lineLogits(tf, arch, params, input)));
     greedyDecode(probs.dataSync() as Float32Array, framesOf(arch, line.width), charset);
     tf.dispose([input, probs]);
@@ -113,7 +124,14 @@ function batchesOf(lines: readonly LineSample[], arch: LineArchitecture, charset
     group.forEach((l, n) => {
       for (let r = 0; r < arch.height; r++) for (let x = 0; x < l.width; x++) pixels[(n * arch.height + r) * width + x] = l.ink[r * l.width + x]! / 255;
     });
-    out.push({ count: group.length, width, pixels, labels: group.map((l) => charset.encode(l.text).labels), frames: group.map((l) => framesOf(arch, l.width)), widths: group.map((l) => l.width) });
+    out.push({
+      count: group.length,
+      width,
+      pixels,
+      labels: group.map((l) => charset.encode(l.text).labels),
+      frames: group.map((l) => framesOf(arch, l.width)),
+      widths: group.map((l) => l.width),
+    });
   }
   return out;
 }
@@ -122,7 +140,12 @@ function torchEpoch(arch: LineArchitecture, lines: readonly LineSample[], charse
   const script = fileURLToPath(new URL('./torch_crnn_epoch.py', import.meta.url));
   const spec = { arch, batch: LINE_BATCH, widths: lines.map((l) => l.width), lengths: lines.map((l) => charset.encode(l.text).labels.length) };
   try {
-    const out = execFileSync('/usr/bin/python3', [script], { input: JSON.stringify(spec), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
+    const out = execFileSync('/usr/bin/python3', [script], {
+      input: JSON.stringify(spec),
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      maxBuffer: 1 << 20,
+    });
     const r = JSON.parse(out.trim().split('\n').pop()!) as { seconds: number; threads: number; torch: string };
     return { seconds: r.seconds, threads: r.threads, version: r.torch };
   } catch {

@@ -6,7 +6,9 @@ import { createRequire } from 'node:module';
 
 describe('paths in the packaged app', () => {
   it('maps a path inside app.asar to app.asar.unpacked', () => {
-    expect(unpackedPath('/opt/hwr/resources/app.asar/node_modules/sharp/lib/index.js')).toBe('/opt/hwr/resources/app.asar.unpacked/node_modules/sharp/lib/index.js');
+    expect(unpackedPath('/opt/hwr/resources/app.asar/node_modules/sharp/lib/index.js')).toBe(
+      '/opt/hwr/resources/app.asar.unpacked/node_modules/sharp/lib/index.js',
+    );
     expect(unpackedPath('C:\\Program Files\\hwr\\resources\\app.asar\\node_modules\\onnxruntime-node\\bin\\napi-v6\\win32\\x64\\onnxruntime.dll')).toBe(
       'C:\\Program Files\\hwr\\resources\\app.asar.unpacked\\node_modules\\onnxruntime-node\\bin\\napi-v6\\win32\\x64\\onnxruntime.dll',
     );
@@ -14,7 +16,13 @@ describe('paths in the packaged app', () => {
   });
 
   it('leaves every other path alone, and never rewrites twice', () => {
-    for (const path of ['/home/me/hwr/node_modules/sharp/lib/index.js', '/opt/hwr/resources/app.asar.unpacked/x.node', '/opt/myapp.asar/x.node', '/opt/app.asarx/x.node', 'relative/app.asar.d/x']) {
+    for (const path of [
+      '/home/me/hwr/node_modules/sharp/lib/index.js',
+      '/opt/hwr/resources/app.asar.unpacked/x.node',
+      '/opt/myapp.asar/x.node',
+      '/opt/app.asarx/x.node',
+      'relative/app.asar.d/x',
+    ]) {
       expect(unpackedPath(path)).toBe(path);
     }
     expect(unpackedPath(unpackedPath('/r/app.asar/a.node'))).toBe('/r/app.asar.unpacked/a.node');
@@ -35,7 +43,9 @@ describe('paths in the packaged app', () => {
   });
 
   it('gives packaged workers the unpacked esbuild, and nothing when run from a folder', () => {
-    expect(packagedWorkerEnv('/opt/hwr/resources/app.asar', fakeResolve, 'linux', 'x64')).toEqual({ ESBUILD_BINARY_PATH: '/opt/hwr/resources/app.asar.unpacked/node_modules/@esbuild/linux-x64/bin/esbuild' });
+    expect(packagedWorkerEnv('/opt/hwr/resources/app.asar', fakeResolve, 'linux', 'x64')).toEqual({
+      ESBUILD_BINARY_PATH: '/opt/hwr/resources/app.asar.unpacked/node_modules/@esbuild/linux-x64/bin/esbuild',
+    });
     expect(packagedWorkerEnv(projectRoot, fakeResolve)).toEqual({});
   });
 

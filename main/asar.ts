@@ -39,7 +39,12 @@ export function esbuildBinary(appRoot: string, resolveFrom: ResolveFrom, platfor
  * the unpacked esbuild program is (ESBUILD_BINARY_PATH; esbuild would otherwise try to start it
  * from inside the archive and fail). Nothing when the app runs from a folder.
  */
-export function packagedWorkerEnv(appRoot: string, resolveFrom: ResolveFrom, platform: string = process.platform, arch: string = process.arch): Record<string, string> {
+export function packagedWorkerEnv(
+  appRoot: string,
+  resolveFrom: ResolveFrom,
+  platform: string = process.platform,
+  arch: string = process.arch,
+): Record<string, string> {
   if (!isInsideAsar(appRoot)) return {};
   return { ESBUILD_BINARY_PATH: unpackedPath(esbuildBinary(appRoot, resolveFrom, platform, arch)) };
 }

@@ -39,7 +39,9 @@ const electron = vi.hoisted(() => {
       app,
       BrowserWindow,
       ipcMain: { handle: (c: string, h: unknown) => handlers.set(c, h), removeHandler: (c: string) => handlers.delete(c) },
-      session: { defaultSession: { setPermissionRequestHandler: (h: typeof permissionHandler) => (permissionHandler = h), setPermissionCheckHandler: () => {} } },
+      session: {
+        defaultSession: { setPermissionRequestHandler: (h: typeof permissionHandler) => (permissionHandler = h), setPermissionCheckHandler: () => {} },
+      },
       utilityProcess: { fork: vi.fn() },
     },
   };

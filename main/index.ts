@@ -35,7 +35,9 @@ app.on('open-file', (event, path) => {
 
 void app.whenReady().then(() => {
   const appRoot = app.getAppPath();
-  const source: RendererSource = process.env.ELECTRON_RENDERER_URL ? { url: process.env.ELECTRON_RENDERER_URL } : { file: join(here, '..', 'renderer', 'index.html') };
+  const source: RendererSource = process.env.ELECTRON_RENDERER_URL
+    ? { url: process.env.ELECTRON_RENDERER_URL }
+    : { file: join(here, '..', 'renderer', 'index.html') };
   const sharedData = [process.env.HWR_DATA, join(appRoot, '..', 'shared', 'data')].find((d): d is string => !!d && existsSync(d)) ?? null;
   const services = createServices({
     transport: 'ipc',
@@ -53,7 +55,11 @@ void app.whenReady().then(() => {
   hardenSession(session.defaultSession);
   // Any web contents, not only the window's, gets the same limits.
   app.on('web-contents-created', (_event, contents) => lockDown(contents, source, fileUrl));
-  registerIpc(ipcMain, services, trustedSender((url) => isAppUrl(url, source, fileUrl)));
+  registerIpc(
+    ipcMain,
+    services,
+    trustedSender((url) => isAppUrl(url, source, fileUrl)),
+  );
 
   const open = () => {
     const win = createMainWindow(BrowserWindow, join(here, '..', 'preload', 'preload.cjs'), source, fileUrl);

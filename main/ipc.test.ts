@@ -18,7 +18,8 @@ function fakeIpcMain() {
 
 function fakeApi() {
   const listeners = new Set<EventListener>();
-  const api = Object.fromEntries(REQUEST_NAMES.map((n) => [n, vi.fn(async (req: unknown) => ({ from: n, req }))])) as unknown as HwrApi & Record<string, ReturnType<typeof vi.fn>>;
+  const api = Object.fromEntries(REQUEST_NAMES.map((n) => [n, vi.fn(async (req: unknown) => ({ from: n, req }))])) as unknown as HwrApi &
+    Record<string, ReturnType<typeof vi.fn>>;
   api.onEvent = (l) => {
     listeners.add(l);
     return () => listeners.delete(l);
@@ -47,7 +48,10 @@ describe('IPC handlers', () => {
     const ipc = fakeIpcMain();
     const { api } = fakeApi();
     registerIpc(ipc as never, api, () => true);
-    const outcome = (await ipc.handlers.get(ipcChannel('classifyGlyphs'))!(fromApp, { glyphs: 'nope' })) as { ok: boolean; error: { code: string; message: string } };
+    const outcome = (await ipc.handlers.get(ipcChannel('classifyGlyphs'))!(fromApp, { glyphs: 'nope' })) as {
+      ok: boolean;
+      error: { code: string; message: string };
+    };
     expect(outcome.ok).toBe(false);
     expect(outcome.error.code).toBe('invalid-request');
     expect(outcome.error.message).toContain('classifyGlyphs.glyphs');
@@ -62,7 +66,10 @@ describe('IPC handlers', () => {
     const handler = ipc.handlers.get(ipcChannel('listModels'))!;
     expect(await handler(fromApp, {})).toMatchObject({ ok: true });
     expect(await handler({ senderFrame: { url: 'https://evil.example/', parent: null } }, {})).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-    expect(await handler({ senderFrame: { url: 'file:///app/out/renderer/index.html', parent: {} } }, {})).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(await handler({ senderFrame: { url: 'file:///app/out/renderer/index.html', parent: {} } }, {})).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    });
     expect(await handler({ senderFrame: null }, {})).toMatchObject({ ok: false });
   });
 

@@ -16,7 +16,11 @@ describe('workers in utilityProcesses', () => {
     const fork = vi.fn(() => child);
     const launch = utilityWorkers(fork as never, '/app/out/main/worker-process.js', '/app');
     const proc = launch('train');
-    expect(fork).toHaveBeenCalledWith('/app/out/main/worker-process.js', ['train'], expect.objectContaining({ serviceName: 'hwr train', stdio: 'pipe', env: expect.objectContaining({ HWR_APP_ROOT: '/app', HWR_WORKER_KIND: 'train' }) }));
+    expect(fork).toHaveBeenCalledWith(
+      '/app/out/main/worker-process.js',
+      ['train'],
+      expect.objectContaining({ serviceName: 'hwr train', stdio: 'pipe', env: expect.objectContaining({ HWR_APP_ROOT: '/app', HWR_WORKER_KIND: 'train' }) }),
+    );
 
     proc.send({ type: 'cancel' });
     expect(child.postMessage).toHaveBeenCalledWith({ type: 'cancel' });

@@ -12,7 +12,11 @@ export type Fork = (modulePath: string, args: string[], options: { serviceName: 
  */
 export function utilityWorkers(fork: Fork, entry: string, appRoot: string, extraEnv: Record<string, string> = {}): LaunchWorker {
   return (kind) => {
-    const child = fork(entry, [kind], { serviceName: `hwr ${kind}`, stdio: 'pipe', env: { ...process.env, ...extraEnv, HWR_APP_ROOT: appRoot, HWR_WORKER_KIND: kind } });
+    const child = fork(entry, [kind], {
+      serviceName: `hwr ${kind}`,
+      stdio: 'pipe',
+      env: { ...process.env, ...extraEnv, HWR_APP_ROOT: appRoot, HWR_WORKER_KIND: kind },
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer | string) => {
       stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL);

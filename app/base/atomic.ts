@@ -26,7 +26,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
     const fd = openSync(tmp, 'w');
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
       if (options.durable) fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -14,7 +14,9 @@ export function defaultRecognizerPath(dir = modelsDir): string {
     const path = join(dir, name);
     if (existsSync(path)) return path;
   }
-  throw new Error(`no recogniser model in ${dir} (expected one of ${RECOGNIZER_FILES.join(', ')}); train one with 'hwr train --arch mlp --save models/mlp.onnx'`);
+  throw new Error(
+    `no recogniser model in ${dir} (expected one of ${RECOGNIZER_FILES.join(', ')}); train one with 'hwr train --arch mlp --save models/mlp.onnx'`,
+  );
 }
 
 export function defaultAutoencoderPath(dir = modelsDir): string {

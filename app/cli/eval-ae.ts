@@ -19,12 +19,15 @@ export async function run(args: string[]): Promise<number> {
     const glyphs = new Float32Array(images.count * GLYPH_VALUES);
     bytesToGlyphs(images, false, glyphs, 0);
     const out = await runBatched(model, glyphs, images.count);
-    if (out.length !== glyphs.length) throw new Error(`${modelPath} outputs ${out.length / images.count} values per image, not ${GLYPH_VALUES}: is it an autoencoder?`);
+    if (out.length !== glyphs.length)
+      throw new Error(`${modelPath} outputs ${out.length / images.count} values per image, not ${GLYPH_VALUES}: is it an autoencoder?`);
     const psnr = psnrPerImage(glyphs, out, images.count, GLYPH_VALUES);
     const sorted = Float64Array.from(psnr).sort();
     console.log(`model ${modelPath}`);
     console.log(`images ${images.count} from ${values.images}`);
-    console.log(`psnr median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} dB, worst 5% below ${sorted[Math.floor(sorted.length * 0.05)]!.toFixed(2)} dB`);
+    console.log(
+      `psnr median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} dB, worst 5% below ${sorted[Math.floor(sorted.length * 0.05)]!.toFixed(2)} dB`,
+    );
     console.log(`psnr ${mean(psnr).toFixed(2)}`);
     return 0;
   } finally {

@@ -23,7 +23,10 @@ export async function run(args: string[]): Promise<number> {
     const probs = await runBatched(model, set.pixels, set.count);
     const report = classificationReport(argmaxRows(probs, set.count, classes.length), set.labels, classes);
     const m = model.metadata;
-    const calibration = [m.temperature && `temperature ${Number(m.temperature).toFixed(3)}`, m.decision_offsets && `decision offsets ${m.decision_offsets}`].filter(Boolean);
+    const calibration = [
+      m.temperature && `temperature ${Number(m.temperature).toFixed(3)}`,
+      m.decision_offsets && `decision offsets ${m.decision_offsets}`,
+    ].filter(Boolean);
     console.log(`model ${modelPath}${calibration.length ? ` (${calibration.join('; ')})` : ''}`);
     console.log(`images ${set.count} from ${values.images}`);
     for (const line of formatReport(report)) console.log(line);

@@ -22,11 +22,7 @@ type Format = keyof typeof FORMATS;
 const PROGRESS_IN_LOGS = 20;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseCli(
-    args,
-    { format: { type: 'string', default: 'text' }, model: { type: 'string' }, out: { type: 'string' } },
-    usage,
-  );
+  const { values, positionals } = parseCli(args, { format: { type: 'string', default: 'text' }, model: { type: 'string' }, out: { type: 'string' } }, usage);
   const format = values.format as Format;
   if (!(format in FORMATS)) throw new UsageError(`--format must be text, json or hocr, got '${values.format}'\nusage: hwr ${usage}`);
   if (positionals.length === 0) throw new UsageError(`no images given\nusage: hwr ${usage}`);
@@ -204,7 +200,10 @@ function segmentRegex(seg: string): RegExp {
       const end = seg.indexOf(']', i + 1);
       if (end < 0) re += '\\[';
       else {
-        re += `[${seg.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        re += `[${seg
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');

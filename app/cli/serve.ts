@@ -11,7 +11,8 @@ import { isLoopback, startServer } from '../server/http.ts';
 import { buildRenderer, RENDERER_OUT, rendererBuilt } from '../server/renderer-build.ts';
 import { numberOption, parseCli, UsageError } from './args.ts';
 
-export const usage = 'serve [--port N] [--host ADDR [--allow-remote]] [--home DIR] [--models DIR] [--ui DIR] [--rebuild]   the app in your browser at http://127.0.0.1:PORT (token in the printed address)';
+export const usage =
+  'serve [--port N] [--host ADDR [--allow-remote]] [--home DIR] [--models DIR] [--ui DIR] [--rebuild]   the app in your browser at http://127.0.0.1:PORT (token in the printed address)';
 
 export async function run(args: string[], signals: NodeJS.EventEmitter = process): Promise<number> {
   const { values, positionals } = parseCli(
@@ -49,8 +50,17 @@ export async function run(args: string[], signals: NodeJS.EventEmitter = process
     ...(values.models ? { modelsDir: resolve(values.models) } : {}),
   });
   const token = randomBytes(24).toString('base64url');
-  const server = await startServer({ api: services, host: host === 'localhost' ? '127.0.0.1' : host, allowRemote: values['allow-remote'], port, token, staticDir });
-  console.log(`hwr serve: open the app at\n\n  ${server.url}\n\nThe token in the address is what lets your browser in; keep it to yourself. Data folder: ${services.home.root}. Ctrl+C stops.`);
+  const server = await startServer({
+    api: services,
+    host: host === 'localhost' ? '127.0.0.1' : host,
+    allowRemote: values['allow-remote'],
+    port,
+    token,
+    staticDir,
+  });
+  console.log(
+    `hwr serve: open the app at\n\n  ${server.url}\n\nThe token in the address is what lets your browser in; keep it to yourself. Data folder: ${services.home.root}. Ctrl+C stops.`,
+  );
 
   return new Promise<number>((done) => {
     let stopping = false;

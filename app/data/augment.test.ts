@@ -8,14 +8,22 @@ function bar(): Float32Array {
   return img;
 }
 function centroid(img: Float32Array): [number, number, number] {
-  let m = 0, sx = 0, sy = 0;
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const v = img[y * size + x]!;
-    m += v; sx += v * x; sy += v * y;
-  }
+  let m = 0,
+    sx = 0,
+    sy = 0;
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const v = img[y * size + x]!;
+      m += v;
+      sx += v * x;
+      sy += v * y;
+    }
   return [sx / m, sy / m, m];
 }
-const fixed = (...values: number[]) => { let i = 0; return { next: () => values[i++ % values.length]! }; };
+const fixed = (...values: number[]) => {
+  let i = 0;
+  return { next: () => values[i++ % values.length]! };
+};
 
 describe('glyph augmentation', () => {
   it('leaves the glyph unchanged when every option is off', () => {
@@ -38,12 +46,16 @@ describe('glyph augmentation', () => {
 
   it('changes a glyph but keeps most of its ink where it was under default settings', () => {
     let seed = 7;
-    const rng = { next: () => ((seed = (seed * 16807) % 2147483647) / 2147483647) };
+    const rng = { next: () => (seed = (seed * 16807) % 2147483647) / 2147483647 };
     const src = bar();
     const dst = new Float32Array(size * size);
     augmentGlyph(src, size, dst, rng, DEFAULT_AUGMENT, new Float32Array(size * size));
-    let overlap = 0, diff = 0;
-    for (let i = 0; i < src.length; i++) { overlap += Math.min(src[i]!, dst[i]!); diff += Math.abs(src[i]! - dst[i]!); }
+    let overlap = 0,
+      diff = 0;
+    for (let i = 0; i < src.length; i++) {
+      overlap += Math.min(src[i]!, dst[i]!);
+      diff += Math.abs(src[i]! - dst[i]!);
+    }
     expect(diff).toBeGreaterThan(1);
     expect(overlap / centroid(src)[2]).toBeGreaterThan(0.3);
     expect(Math.max(...dst)).toBeLessThanOrEqual(1);

@@ -12,7 +12,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function pixelsFor(count: number): Uint8Array {
   const bytes = new Uint8Array(count * 3072);
   for (let n = 0; n < count; n++) {
-    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) for (let c = 0; c < 3; c++) bytes[((n * 32 + y) * 32 + x) * 3 + c] = (n * 50 + y * 3 + x + c * 70) % 256;
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) for (let c = 0; c < 3; c++) bytes[((n * 32 + y) * 32 + x) * 3 + c] = (n * 50 + y * 3 + x + c * 70) % 256;
   }
   return bytes;
 }
@@ -69,7 +70,9 @@ describe('CIFAR errors name the file and the problem', () => {
 
   it('a truncated record', () => {
     const path = write('cut_batch.bin', good.subarray(0, good.length - 73));
-    expect(() => loadCifarBatches(path)).toThrow(/cut_batch\.bin: truncated: 6073 bytes is not a whole number of 3073-byte CIFAR-10 records .* the last record has 3000 bytes/);
+    expect(() => loadCifarBatches(path)).toThrow(
+      /cut_batch\.bin: truncated: 6073 bytes is not a whole number of 3073-byte CIFAR-10 records .* the last record has 3000 bytes/,
+    );
   });
 
   it('an empty, a gzipped or a missing file', () => {

@@ -52,7 +52,10 @@ function readBatch(path: string): Buffer {
   if (bytes.length === 0) throw new DatasetError(path, 'is empty (expected 3073-byte CIFAR-10 records)');
   const partial = bytes.length % RECORD_BYTES;
   if (partial !== 0) {
-    throw new DatasetError(path, `truncated: ${bytes.length} bytes is not a whole number of ${RECORD_BYTES}-byte CIFAR-10 records (1 label + 32×32×3); the last record has ${partial} bytes`);
+    throw new DatasetError(
+      path,
+      `truncated: ${bytes.length} bytes is not a whole number of ${RECORD_BYTES}-byte CIFAR-10 records (1 label + 32×32×3); the last record has ${partial} bytes`,
+    );
   }
   return bytes;
 }
@@ -61,7 +64,10 @@ function readBatch(path: string): Buffer {
 export function readClassNames(dir: string): readonly string[] {
   const meta = join(dir, 'batches.meta.txt');
   if (!existsSync(meta)) return CIFAR10_CLASSES;
-  const names = readFileSync(meta, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  const names = readFileSync(meta, 'utf8')
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new DatasetError(meta, 'holds no class names (expected one per line)');
   return names;
 }

@@ -29,8 +29,7 @@ export function readWholeFile(path: string): Buffer {
     return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, expected a file' : `cannot read (${(err as Error).message})`;
+    const problem = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, expected a file' : `cannot read (${(err as Error).message})`;
     throw new DatasetError(path, problem, { cause: err });
   }
 }

@@ -114,7 +114,9 @@ describe('loadImageFolder errors name the folder or file and the problem', () =>
     // a.png fails late (a large PNG cut near its end); the text files named .png fail at once.
     const big = Buffer.alloc(1500 * 1500);
     for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
-    const png = await sharp(big, { raw: { width: 1500, height: 1500, channels: 1 } }).png({ compressionLevel: 0 }).toBuffer();
+    const png = await sharp(big, { raw: { width: 1500, height: 1500, channels: 1 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
     mkdirSync(join(root, 'several', 'A'), { recursive: true });
     mkdirSync(join(root, 'several', 'B'), { recursive: true });
     writeFileSync(join(root, 'several', 'A', 'a.png'), png.subarray(0, png.length - 5000));

@@ -73,7 +73,10 @@ function resolveSize(dir: string, options: FolderOptions): { height: number; wid
   if (height === undefined || width === undefined || channels === undefined) {
     throw new RangeError(`loadImageFolder ${dir}: give height, width and channels, or glyphs: true`);
   }
-  for (const [name, v] of [['height', height], ['width', width]] as const) {
+  for (const [name, v] of [
+    ['height', height],
+    ['width', width],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1 || v > 4096) throw new RangeError(`loadImageFolder ${dir}: ${name} must be an integer in 1..4096, got ${v}`);
   }
   if (channels !== 1 && channels !== 3) throw new RangeError(`loadImageFolder ${dir}: channels must be 1 or 3, got ${channels}`);
@@ -83,7 +86,10 @@ function resolveSize(dir: string, options: FolderOptions): { height: number; wid
 /** Class subfolders, sorted by name, each with its image files sorted by name. */
 export function listClasses(dir: string): ClassFiles[] {
   const entries = readFolder(dir);
-  const classNames = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(byCodeUnits);
+  const classNames = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort(byCodeUnits);
   if (classNames.length === 0) throw new DatasetError(dir, 'has no class subfolders (expected one subfolder of images per class)');
   return classNames.map((name) => {
     const classDir = join(dir, name);

@@ -49,8 +49,17 @@ function typeOfCode(code: number): IdxType | undefined {
 
 function typeOfArray(data: IdxValues): IdxType {
   const code =
-    data instanceof Uint8Array ? 0x08 : data instanceof Int8Array ? 0x09 : data instanceof Int16Array ? 0x0b
-    : data instanceof Int32Array ? 0x0c : data instanceof Float32Array ? 0x0d : 0x0e;
+    data instanceof Uint8Array
+      ? 0x08
+      : data instanceof Int8Array
+        ? 0x09
+        : data instanceof Int16Array
+          ? 0x0b
+          : data instanceof Int32Array
+            ? 0x0c
+            : data instanceof Float32Array
+              ? 0x0d
+              : 0x0e;
   return typeOfCode(code)!;
 }
 
@@ -92,9 +101,13 @@ export function readIdxImages(path: string): IdxImages {
 export function idxImagesOf(path: string, idx: IdxArray): IdxImages {
   if (idx.dims.length !== 3) {
     const hint = idx.dims.length === 1 ? ' (is this a labels file?)' : '';
-    throw new DatasetError(path, `wrong shape: an images file has 3 dimensions (count×rows×cols), this one has ${idx.dims.length} (${idx.dims.join('×')})${hint}`);
+    throw new DatasetError(
+      path,
+      `wrong shape: an images file has 3 dimensions (count×rows×cols), this one has ${idx.dims.length} (${idx.dims.join('×')})${hint}`,
+    );
   }
-  if (!(idx.data instanceof Uint8Array)) throw new DatasetError(path, `wrong type: images must be unsigned bytes (IDX type 08), found ${typeOfArray(idx.data).name}`);
+  if (!(idx.data instanceof Uint8Array))
+    throw new DatasetError(path, `wrong type: images must be unsigned bytes (IDX type 08), found ${typeOfArray(idx.data).name}`);
   const [count, height, width] = idx.dims as [number, number, number];
   return { count, height, width, pixels: idx.data };
 }

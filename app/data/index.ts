@@ -80,13 +80,19 @@ export function detectDatasetKind(path: string): DatasetKind {
     if (findPoolParts(path).length > 0) return 'emnist-pool';
     if (cifarTrainingBatches(path).length > 0) return 'cifar';
     if (readdirSync(path, { withFileTypes: true }).some((e) => e.isDirectory() && !e.name.startsWith('.'))) return 'image-folder';
-    throw new DatasetError(path, 'holds no dataset: expected emnist36-pool-part* IDX files, CIFAR-10 data_batch_*.bin files, or one subfolder of images per class');
+    throw new DatasetError(
+      path,
+      'holds no dataset: expected emnist36-pool-part* IDX files, CIFAR-10 data_batch_*.bin files, or one subfolder of images per class',
+    );
   }
   const name = basename(path).toLowerCase();
   if (name.endsWith('.mat')) return 'course-mat';
   if (name.endsWith('.bin')) return 'cifar';
   if (/idx\d-ubyte/.test(name) || looksLikeIdx(path)) return 'idx';
-  throw new DatasetError(path, 'is not a dataset this program reads: expected a .mat file, a CIFAR-10 .bin batch, an IDX images file (with its labels), or a folder');
+  throw new DatasetError(
+    path,
+    'is not a dataset this program reads: expected a .mat file, a CIFAR-10 .bin batch, an IDX images file (with its labels), or a folder',
+  );
 }
 
 /** data_batch_N.bin in `dir`, in batch order. */

@@ -21,7 +21,14 @@ export interface LineAugment {
   scale: number;
 }
 
-export const DEFAULT_LINE_AUGMENT: Readonly<LineAugment> = Object.freeze({ elastic: 0.15, slant: 0.2, thickness: 0.2, contrast: 0.4, shift: 0.06, scale: 0.08 });
+export const DEFAULT_LINE_AUGMENT: Readonly<LineAugment> = Object.freeze({
+  elastic: 0.15,
+  slant: 0.2,
+  thickness: 0.2,
+  contrast: 0.4,
+  shift: 0.06,
+  scale: 0.08,
+});
 
 /** A distorted copy of a line (ink 0..1, row-major height × width). */
 export function augmentLine(ink: Float32Array, width: number, height: number, rng: Rng, a: Readonly<LineAugment> = DEFAULT_LINE_AUGMENT): Float32Array {

@@ -106,7 +106,10 @@ export async function pageInk(files: PageFiles): Promise<GrayImage> {
   }
   const { page } = files;
   if (image.width !== page.width || image.height !== page.height) {
-    throw new DatasetError(files.xmlPath, `the page is ${page.width}×${page.height} but its image ${basename(files.imagePath)} is ${image.width}×${image.height}`);
+    throw new DatasetError(
+      files.xmlPath,
+      `the page is ${page.width}×${page.height} but its image ${basename(files.imagePath)} is ${image.width}×${image.height}`,
+    );
   }
   return inkMap(image);
 }

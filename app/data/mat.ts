@@ -25,7 +25,20 @@ export const HEADER_BYTES = 128;
 export const TAG_BYTES = 8;
 
 // Data types (MAT-File Format, table 1-1).
-export const mi = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15 } as const;
+export const mi = {
+  INT8: 1,
+  UINT8: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  SINGLE: 7,
+  DOUBLE: 9,
+  INT64: 12,
+  UINT64: 13,
+  MATRIX: 14,
+  COMPRESSED: 15,
+} as const;
 
 interface NumberType {
   bytes: number;
@@ -48,8 +61,21 @@ const NUMBER_TYPES: Record<number, NumberType> = {
 
 // Array classes (MAT-File Format, table 1-3); numeric ones are 6–15.
 const CLASS_NAMES: Record<number, string> = {
-  1: 'cell', 2: 'struct', 3: 'object', 4: 'char', 5: 'sparse', 6: 'double', 7: 'single', 8: 'int8',
-  9: 'uint8', 10: 'int16', 11: 'uint16', 12: 'int32', 13: 'uint32', 14: 'int64', 15: 'uint64',
+  1: 'cell',
+  2: 'struct',
+  3: 'object',
+  4: 'char',
+  5: 'sparse',
+  6: 'double',
+  7: 'single',
+  8: 'int8',
+  9: 'uint8',
+  10: 'int16',
+  11: 'uint16',
+  12: 'int32',
+  13: 'uint32',
+  14: 'int64',
+  15: 'uint64',
 };
 export const CLASS_DOUBLE = 6;
 export const CLASS_UINT8 = 9;
@@ -76,7 +102,10 @@ class MatParser {
     }
     const indicator = String.fromCharCode(bytes[126]!, bytes[127]!);
     if (indicator !== 'IM' && indicator !== 'MI') {
-      throw new DatasetError(path, `not a MATLAB level-5 .mat file: no endianness indicator 'IM' or 'MI' at byte 126 (header starts ${JSON.stringify(text.slice(0, 20))})`);
+      throw new DatasetError(
+        path,
+        `not a MATLAB level-5 .mat file: no endianness indicator 'IM' or 'MI' at byte 126 (header starts ${JSON.stringify(text.slice(0, 20))})`,
+      );
     }
     this.little = indicator === 'IM';
   }
@@ -145,7 +174,7 @@ class MatParser {
           const problem = e.code === 'Z_BUF_ERROR' ? 'is truncated' : 'is corrupt';
           throw new DatasetError(this.path, `compressed ${where} ${problem} (zlib: ${e.message})`, { cause: err });
         }
-        for (let inner = 0; inner < inflated.length; ) {
+        for (let inner = 0; inner < inflated.length;) {
           const innerEl = this.element(inflated, inner, `${where} (decompressed)`);
           inner = innerEl.next;
           if (innerEl.type === mi.MATRIX) this.matrix(innerEl, where, result);
@@ -167,7 +196,8 @@ class MatParser {
     const className = CLASS_NAMES[classCode];
     if (!className) throw new DatasetError(this.path, `corrupt: ${where} has unknown array class ${classCode}`);
     const dimsEl = this.element(el.data, flags.next, `${where} dimensions`);
-    if (dimsEl.type !== mi.INT32 || dimsEl.data.length < 8) throw new DatasetError(this.path, `corrupt: ${where} has no valid dimensions (need at least 2 int32)`);
+    if (dimsEl.type !== mi.INT32 || dimsEl.data.length < 8)
+      throw new DatasetError(this.path, `corrupt: ${where} has no valid dimensions (need at least 2 int32)`);
     const dims = Array.from(this.numbers(dimsEl, `${where} dimensions`));
     if (dims.some((d) => d < 0)) throw new DatasetError(this.path, `corrupt: ${where} has negative dimensions ${dims.join('×')}`);
     const nameEl = this.element(el.data, dimsEl.next, `${where} name`);

@@ -136,7 +136,13 @@ function shapeOf(node: Node, where: string, optional = false): Point[] {
 
 /** "x y x y ..." (ALTO) or "x,y x,y ..." (PAGE, and ALTO 4.2's alternative). */
 function points(value: string, where: string, least = 0): Point[] {
-  const numbers = value.trim() === '' ? [] : value.trim().split(/[\s,]+/).map(Number);
+  const numbers =
+    value.trim() === ''
+      ? []
+      : value
+          .trim()
+          .split(/[\s,]+/)
+          .map(Number);
   const file = where.split(': ')[0]!;
   const what = where.slice(file.length + 2);
   if (numbers.length % 2 !== 0 || numbers.some((n) => !Number.isFinite(n))) throw new DatasetError(file, `${what}: bad coordinates '${value.slice(0, 60)}'`);

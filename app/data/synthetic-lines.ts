@@ -57,7 +57,16 @@ export function loadGlyphBank(dataDir: string, perClass = 400): GlyphBank {
   const images = readIdxImages(join(dir, 'emnist-lower-pool-images-idx3-ubyte.gz'));
   const labels = readIdxLabels(join(dir, 'emnist-lower-pool-labels-idx1-ubyte.gz'));
   const pixels = Float32Array.from(images.pixels, (v) => v / 255);
-  const lower: LabelledImages = { count: images.count, height: images.height, width: images.width, channels: 1, pixels, labels, classes: [...'abcdefghijklmnopqrstuvwxyz'], source: dir };
+  const lower: LabelledImages = {
+    count: images.count,
+    height: images.height,
+    width: images.width,
+    channels: 1,
+    pixels,
+    labels,
+    classes: [...'abcdefghijklmnopqrstuvwxyz'],
+    source: dir,
+  };
   return new GlyphBank([upper, lower], perClass);
 }
 
@@ -65,13 +74,26 @@ const X_HEIGHT = new Set('acemnorsuvwxz');
 const ASCENDERS = new Set('bdfhklt');
 const DESCENDERS = new Set('gpqy');
 const ACCENTS: Record<string, [string, 'acute' | 'grave' | 'circumflex' | 'diaeresis' | 'cedilla']> = {
-  é: ['e', 'acute'], è: ['e', 'grave'], ê: ['e', 'circumflex'], ë: ['e', 'diaeresis'],
-  à: ['a', 'grave'], â: ['a', 'circumflex'], ù: ['u', 'grave'], û: ['u', 'circumflex'], ü: ['u', 'diaeresis'],
-  ô: ['o', 'circumflex'], î: ['i', 'circumflex'], ï: ['i', 'diaeresis'], ç: ['c', 'cedilla'],
-  É: ['E', 'acute'], È: ['E', 'grave'], À: ['A', 'grave'], Ç: ['C', 'cedilla'],
+  é: ['e', 'acute'],
+  è: ['e', 'grave'],
+  ê: ['e', 'circumflex'],
+  ë: ['e', 'diaeresis'],
+  à: ['a', 'grave'],
+  â: ['a', 'circumflex'],
+  ù: ['u', 'grave'],
+  û: ['u', 'circumflex'],
+  ü: ['u', 'diaeresis'],
+  ô: ['o', 'circumflex'],
+  î: ['i', 'circumflex'],
+  ï: ['i', 'diaeresis'],
+  ç: ['c', 'cedilla'],
+  É: ['E', 'acute'],
+  È: ['E', 'grave'],
+  À: ['A', 'grave'],
+  Ç: ['C', 'cedilla'],
 };
 /** Punctuation drawn with strokes, as a pen would. */
-const MARKS = new Set(".,;:'’-()/!?\"");
+const MARKS = new Set('.,;:\'’-()/!?"');
 
 /** Whether a line of this text can be drawn from the bank. */
 export function canRender(text: string, bank: GlyphBank): boolean {
@@ -146,9 +168,9 @@ export function renderLine(text: string, bank: GlyphBank, rng: Rng, style = rand
     let bottom = BASELINE + shift;
     if (X_HEIGHT.has(base)) h = xh * jitter;
     else if (ASCENDERS.has(base)) h = cap * (base === 't' ? 0.85 : 1.02) * jitter;
-    else if (DESCENDERS.has(base)) (h = (xh + descent) * jitter), (bottom += descent);
+    else if (DESCENDERS.has(base)) ((h = (xh + descent) * jitter), (bottom += descent));
     else if (base === 'i') h = cap * 0.82 * jitter;
-    else if (base === 'j') (h = (cap * 0.82 + descent) * jitter), (bottom += descent);
+    else if (base === 'j') ((h = (cap * 0.82 + descent) * jitter), (bottom += descent));
     const { start, w } = place(glyph, h, bottom);
     if (accent) drawAccent(accent, start + w / 2, BASELINE - (base === base.toUpperCase() ? cap : xh), BASELINE, pen, strokes);
   }
@@ -231,30 +253,59 @@ function drawMark(c: string, x: number, xh: number, cap: number, pen: number, ou
   const seg = (x0: number, y0: number, x1: number, y1: number) => out.push({ x0, y0, x1, y1, r: pen / 2 });
   const cx = x + pen * 1.5;
   switch (c) {
-    case '.': dot(cx, b - pen); break;
-    case ',': dot(cx, b - pen); seg(cx + pen * 0.5, b - pen, cx - pen, b + pen * 2.5); break;
-    case ';': dot(cx, b - xh * 0.8); dot(cx, b - pen); seg(cx + pen * 0.5, b - pen, cx - pen, b + pen * 2.5); break;
-    case ':': dot(cx, b - xh * 0.8); dot(cx, b - pen); break;
-    case "'": case '’': seg(cx + pen * 0.5, b - cap, cx - pen * 0.3, b - cap + xh * 0.45); break;
-    case '"': seg(cx, b - cap, cx, b - cap + xh * 0.4); seg(cx + pen * 2, b - cap, cx + pen * 2, b - cap + xh * 0.4); return x + pen * 5;
-    case '-': seg(x + pen, b - xh * 0.5, x + xh * 0.8, b - xh * 0.5); return x + xh * 0.8 + pen * 2;
-    case '/': seg(x + xh * 0.6, b - cap, x + pen, b + pen); return x + xh * 0.6 + pen * 2;
-    case '(': case ')': {
+    case '.':
+      dot(cx, b - pen);
+      break;
+    case ',':
+      dot(cx, b - pen);
+      seg(cx + pen * 0.5, b - pen, cx - pen, b + pen * 2.5);
+      break;
+    case ';':
+      dot(cx, b - xh * 0.8);
+      dot(cx, b - pen);
+      seg(cx + pen * 0.5, b - pen, cx - pen, b + pen * 2.5);
+      break;
+    case ':':
+      dot(cx, b - xh * 0.8);
+      dot(cx, b - pen);
+      break;
+    case "'":
+    case '’':
+      seg(cx + pen * 0.5, b - cap, cx - pen * 0.3, b - cap + xh * 0.45);
+      break;
+    case '"':
+      seg(cx, b - cap, cx, b - cap + xh * 0.4);
+      seg(cx + pen * 2, b - cap, cx + pen * 2, b - cap + xh * 0.4);
+      return x + pen * 5;
+    case '-':
+      seg(x + pen, b - xh * 0.5, x + xh * 0.8, b - xh * 0.5);
+      return x + xh * 0.8 + pen * 2;
+    case '/':
+      seg(x + xh * 0.6, b - cap, x + pen, b + pen);
+      return x + xh * 0.6 + pen * 2;
+    case '(':
+    case ')': {
       const sign = c === '(' ? 1 : -1;
       const mid = x + xh * 0.2 + (c === ')' ? xh * 0.1 : 0);
       for (let k = 0; k < 6; k++) {
         const a0 = -1 + (k / 6) * 2;
         const a1 = -1 + ((k + 1) / 6) * 2;
-        const y0 = b - cap / 2 + ((a0 * (cap + xh * 0.6)) / 2);
-        const y1 = b - cap / 2 + ((a1 * (cap + xh * 0.6)) / 2);
+        const y0 = b - cap / 2 + (a0 * (cap + xh * 0.6)) / 2;
+        const y1 = b - cap / 2 + (a1 * (cap + xh * 0.6)) / 2;
         seg(mid + sign * xh * 0.25 * a0 * a0, y0, mid + sign * xh * 0.25 * a1 * a1, y1);
       }
       return x + xh * 0.6;
     }
-    case '!': seg(cx, b - cap, cx, b - xh * 0.4); dot(cx, b - pen); break;
+    case '!':
+      seg(cx, b - cap, cx, b - xh * 0.4);
+      dot(cx, b - pen);
+      break;
     case '?':
-      seg(cx - xh * 0.3, b - cap * 0.8, cx, b - cap); seg(cx, b - cap, cx + xh * 0.3, b - cap * 0.75);
-      seg(cx + xh * 0.3, b - cap * 0.75, cx, b - xh * 0.5); seg(cx, b - xh * 0.5, cx, b - xh * 0.3); dot(cx, b - pen);
+      seg(cx - xh * 0.3, b - cap * 0.8, cx, b - cap);
+      seg(cx, b - cap, cx + xh * 0.3, b - cap * 0.75);
+      seg(cx + xh * 0.3, b - cap * 0.75, cx, b - xh * 0.5);
+      seg(cx, b - xh * 0.5, cx, b - xh * 0.3);
+      dot(cx, b - pen);
       return x + xh * 0.7;
   }
   return x + pen * 3.5;
@@ -264,11 +315,27 @@ function drawAccent(kind: string, cx: number, top: number, baseline: number, pen
   const r = pen / 2;
   const up = top - pen * 1.5;
   switch (kind) {
-    case 'acute': out.push({ x0: cx - pen, y0: up, x1: cx + pen * 1.5, y1: up - pen * 3, r }); break;
-    case 'grave': out.push({ x0: cx + pen, y0: up, x1: cx - pen * 1.5, y1: up - pen * 3, r }); break;
-    case 'circumflex': out.push({ x0: cx - pen * 2, y0: up, x1: cx, y1: up - pen * 2.5, r }, { x0: cx, y0: up - pen * 2.5, x1: cx + pen * 2, y1: up, r }); break;
-    case 'diaeresis': out.push({ x0: cx - pen * 1.5, y0: up - pen, x1: cx - pen * 1.5 + 0.01, y1: up - pen, r: pen * 0.8 }, { x0: cx + pen * 1.5, y0: up - pen, x1: cx + pen * 1.5 + 0.01, y1: up - pen, r: pen * 0.8 }); break;
-    case 'cedilla': out.push({ x0: cx, y0: baseline, x1: cx + pen, y1: baseline + pen * 2, r }, { x0: cx + pen, y0: baseline + pen * 2, x1: cx - pen, y1: baseline + pen * 3.5, r }); break;
+    case 'acute':
+      out.push({ x0: cx - pen, y0: up, x1: cx + pen * 1.5, y1: up - pen * 3, r });
+      break;
+    case 'grave':
+      out.push({ x0: cx + pen, y0: up, x1: cx - pen * 1.5, y1: up - pen * 3, r });
+      break;
+    case 'circumflex':
+      out.push({ x0: cx - pen * 2, y0: up, x1: cx, y1: up - pen * 2.5, r }, { x0: cx, y0: up - pen * 2.5, x1: cx + pen * 2, y1: up, r });
+      break;
+    case 'diaeresis':
+      out.push(
+        { x0: cx - pen * 1.5, y0: up - pen, x1: cx - pen * 1.5 + 0.01, y1: up - pen, r: pen * 0.8 },
+        { x0: cx + pen * 1.5, y0: up - pen, x1: cx + pen * 1.5 + 0.01, y1: up - pen, r: pen * 0.8 },
+      );
+      break;
+    case 'cedilla':
+      out.push(
+        { x0: cx, y0: baseline, x1: cx + pen, y1: baseline + pen * 2, r },
+        { x0: cx + pen, y0: baseline + pen * 2, x1: cx - pen, y1: baseline + pen * 3.5, r },
+      );
+      break;
   }
 }
 
@@ -310,7 +377,7 @@ function boxBlur(src: Float32Array, w: number, h: number): Float32Array {
       let sum = 0;
       let n = 0;
       for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) (sum += src[yy * w + xx]!), n++;
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) ((sum += src[yy * w + xx]!), n++);
       }
       out[y * w + x] = sum / n;
     }

@@ -93,7 +93,16 @@ export function connectedComponents(mask: Uint8Array, width: number, height: num
       if (x + 1 > c.x1) c.x1 = x + 1;
       c.y1 = y + 1;
       c.area++;
-      if (x === 0 || x === width - 1 || y === 0 || y === height - 1 || mask[i - 1] === 0 || mask[i + 1] === 0 || mask[i - width] === 0 || mask[i + width] === 0) {
+      if (
+        x === 0 ||
+        x === width - 1 ||
+        y === 0 ||
+        y === height - 1 ||
+        mask[i - 1] === 0 ||
+        mask[i + 1] === 0 ||
+        mask[i - width] === 0 ||
+        mask[i + width] === 0
+      ) {
         c.perimeter++;
       }
     }

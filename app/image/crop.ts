@@ -172,7 +172,7 @@ export function cropGlyph(ink: GrayImage, lab: Labelling, blob: GlyphBlob, strok
     const shaped = radius < 0 ? stretchContrast(softMorph(crop, radius), 0.8) : softMorph(crop, radius);
     return frameGlyph(shaped.data, shaped.width, shaped.height);
   };
-  let radius = ((GLYPH_STROKE * perGlyphPixel) - stroke) / 2;
+  let radius = (GLYPH_STROKE * perGlyphPixel - stroke) / 2;
   let glyph = render(radius);
   const error = GLYPH_STROKE - measureStroke(glyph, GLYPH_SIDE, GLYPH_SIDE);
   if (Math.abs(error) > 0.25) {

@@ -174,7 +174,10 @@ const megapixels = (n: number): string => (n / 1e6).toFixed(n >= 1e7 ? 0 : 1);
 
 function shortReason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0]!.replace(/^Input (buffer|file) /, '').trim();
+  return text
+    .split('\n')[0]!
+    .replace(/^Input (buffer|file) /, '')
+    .trim();
 }
 
 export type EncodeFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'avif';

@@ -30,7 +30,10 @@ export function inkBox(gray: ArrayLike<number>, w: number, h: number): InkBox | 
   for (let i = 0; i < w * h; i++) if (gray[i]! > max) max = gray[i]!;
   if (!(max > 0)) return null;
   const threshold = BOX_THRESHOLD * max;
-  let x0 = w, x1 = -1, y0 = h, y1 = -1;
+  let x0 = w,
+    x1 = -1,
+    y0 = h,
+    y1 = -1;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       if (gray[y * w + x]! > threshold) {

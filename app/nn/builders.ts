@@ -21,7 +21,8 @@ export interface BuildOptions {
 export function mlp(sizes: readonly number[], hidden: HiddenActivation, rng: Rng, options?: BuildOptions): Network;
 export function mlp(sizes: readonly number[], rng: Rng, options?: BuildOptions): Network;
 export function mlp(sizes: readonly number[], ...rest: [HiddenActivation, Rng, BuildOptions?] | [Rng, BuildOptions?]): Network {
-  const [hidden, rng, options = {}] = typeof rest[0] === 'string' ? (rest as [HiddenActivation, Rng, BuildOptions?]) : ['sigmoid' as const, ...(rest as [Rng, BuildOptions?])];
+  const [hidden, rng, options = {}] =
+    typeof rest[0] === 'string' ? (rest as [HiddenActivation, Rng, BuildOptions?]) : ['sigmoid' as const, ...(rest as [Rng, BuildOptions?])];
   if (sizes.length < 2) throw new RangeError(`mlp: give at least [inputs, outputs], got [${sizes.join(', ')}]`);
   if (!['sigmoid', 'relu', 'tanh'].includes(hidden)) throw new Error(`mlp: hidden activation must be sigmoid, relu or tanh, got "${hidden}"`);
   const dtype = options.dtype ?? 'float32';

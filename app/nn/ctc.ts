@@ -34,7 +34,8 @@ export function ctcLoss(sample: CtcSample, grad?: Float32Array, options: CtcOpti
   if (grad && grad.length < T * C) throw new RangeError(`ctcLoss: the gradient has room for ${grad.length} values, needs ${T * C}`);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
-    if (!Number.isInteger(l) || l < 0 || l >= C || l === blank) throw new RangeError(`ctcLoss: label ${i} is ${l}, expected a class in 0..${C - 1} other than the blank ${blank}`);
+    if (!Number.isInteger(l) || l < 0 || l >= C || l === blank)
+      throw new RangeError(`ctcLoss: label ${i} is ${l}, expected a class in 0..${C - 1} other than the blank ${blank}`);
   }
 
   const logp = logSoftmaxRows(logits, T, C);
@@ -110,7 +111,8 @@ export interface CtcBatch {
 /** Per-sample losses of a padded batch; `grad` (batch × frames × classes) gets each sample's gradient, zero on padding frames. */
 export function ctcLossBatch(batch: CtcBatch, grad?: Float32Array, options: CtcOptions = {}): Float64Array {
   const { batch: B, frames: T, classes: C } = batch;
-  if (batch.labels.length !== B || batch.frameCounts.length !== B) throw new RangeError(`ctcLossBatch: ${B} samples but ${batch.labels.length} label sequences and ${batch.frameCounts.length} frame counts`);
+  if (batch.labels.length !== B || batch.frameCounts.length !== B)
+    throw new RangeError(`ctcLossBatch: ${B} samples but ${batch.labels.length} label sequences and ${batch.frameCounts.length} frame counts`);
   const losses = new Float64Array(B);
   if (grad) grad.fill(0, 0, B * T * C);
   for (let n = 0; n < B; n++) {

@@ -88,7 +88,14 @@ export function checkLayerGradients(layer: Layer, n: number, rng: Rng, options: 
 }
 
 /** Checks a loss's gradient with respect to the outputs it is given. */
-export function checkLossGradients(loss: Loss, output: FloatArray, targets: Int32Array | FloatArray, n: number, width: number, options: GradcheckOptions = {}): GradcheckResult {
+export function checkLossGradients(
+  loss: Loss,
+  output: FloatArray,
+  targets: Int32Array | FloatArray,
+  n: number,
+  width: number,
+  options: GradcheckOptions = {},
+): GradcheckResult {
   const grad = new Float64Array(n * width);
   const scratch = new Float64Array(n * width);
   return gradcheck(

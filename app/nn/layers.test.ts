@@ -40,7 +40,8 @@ describe('Dense', () => {
   it('is Xavier-initialised: uniform within ±√(6 / (in + out)), zero bias', () => {
     const layer = new Dense(1024, 64, { rng: createRng(1) });
     const limit = Math.sqrt(6 / (1024 + 64));
-    let max = 0, sumSq = 0;
+    let max = 0,
+      sumSq = 0;
     for (const w of layer.weights) {
       max = Math.max(max, Math.abs(w));
       sumSq += w * w;

@@ -8,7 +8,8 @@ describe('softmax', () => {
   it('is invariant to adding a constant to every logit: softmax(x) = softmax(x + c)', () => {
     const x = Float32Array.from([0.5, -1, 2, 0, 3.25, -0.75]);
     const shifted = x.map((v) => v + 100);
-    const a = softmax(x, 2, 3), b = softmax(shifted, 2, 3);
+    const a = softmax(x, 2, 3),
+      b = softmax(shifted, 2, 3);
     for (let i = 0; i < 6; i++) expect(b[i]).toBeCloseTo(a[i]!, 6);
   });
 

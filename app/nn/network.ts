@@ -51,7 +51,8 @@ export class Network {
     this.name = options.name;
     this.inputShape = options.inputShape ? [...options.inputShape] : [layers[0]!.inputSize];
     const inputs = this.inputShape.reduce((a, b) => a * b, 1);
-    if (inputs !== layers[0]!.inputSize) throw new RangeError(`Network: input shape [${this.inputShape.join(', ')}] has ${inputs} values, layer 0 takes ${layers[0]!.inputSize}`);
+    if (inputs !== layers[0]!.inputSize)
+      throw new RangeError(`Network: input shape [${this.inputShape.join(', ')}] has ${inputs} values, layer 0 takes ${layers[0]!.inputSize}`);
     if (options.classes) {
       if (options.classes.length !== this.outputSize) throw new RangeError(`Network: ${options.classes.length} classes for ${this.outputSize} outputs`);
       this.classes = [...options.classes];

@@ -39,7 +39,8 @@ export class SGD implements Optimizer {
     this.momentum = options.momentum ?? 0;
     this.weightDecay = options.weightDecay ?? 0;
     if (!(this.momentum >= 0 && this.momentum < 1)) throw new RangeError(`SGD: momentum must be in [0, 1), got ${this.momentum}`);
-    if (!(this.weightDecay >= 0 && Number.isFinite(this.weightDecay))) throw new RangeError(`SGD: weightDecay must be a finite number ≥ 0, got ${this.weightDecay}`);
+    if (!(this.weightDecay >= 0 && Number.isFinite(this.weightDecay)))
+      throw new RangeError(`SGD: weightDecay must be a finite number ≥ 0, got ${this.weightDecay}`);
     if (params.length === 0) throw new Error('SGD: no parameters to optimise');
     for (const p of params) {
       if (p.value.length !== p.grad.length) throw new RangeError(`SGD: parameter ${p.name} has ${p.value.length} values but ${p.grad.length} gradients`);

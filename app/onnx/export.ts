@@ -87,22 +87,29 @@ export function exportOnnx(spec: NetworkSpec): Uint8Array {
         const [h, w] = shapes[i]!;
         initializers.push(floatTensor(`${prefix}.weight`, [layer.outChannels, layer.inChannels, ...layer.kernel], hwioToOihw(layer)));
         initializers.push(floatTensor(`${prefix}.bias`, [layer.outChannels], layer.bias));
-        emit('Conv', `${prefix}_conv2d`, [`${prefix}.weight`, `${prefix}.bias`], [
-          intsAttribute('kernel_shape', layer.kernel),
-          intsAttribute('strides', layer.stride),
-          intsAttribute('pads', convPads(layer, h!, w!)),
-          intsAttribute('dilations', [1, 1]),
-          intAttribute('group', 1),
-        ], `${PADDING_DOC}${layer.padding}`);
+        emit(
+          'Conv',
+          `${prefix}_conv2d`,
+          [`${prefix}.weight`, `${prefix}.bias`],
+          [
+            intsAttribute('kernel_shape', layer.kernel),
+            intsAttribute('strides', layer.stride),
+            intsAttribute('pads', convPads(layer, h!, w!)),
+            intsAttribute('dilations', [1, 1]),
+            intAttribute('group', 1),
+          ],
+          `${PADDING_DOC}${layer.padding}`,
+        );
         break;
       }
       case 'maxpool2d':
         toNchw(i);
-        emit('MaxPool', `${prefix}_maxpool2d`, [], [
-          intsAttribute('kernel_shape', layer.window),
-          intsAttribute('strides', layer.stride),
-          intsAttribute('pads', [0, 0, 0, 0]),
-        ]);
+        emit(
+          'MaxPool',
+          `${prefix}_maxpool2d`,
+          [],
+          [intsAttribute('kernel_shape', layer.window), intsAttribute('strides', layer.stride), intsAttribute('pads', [0, 0, 0, 0])],
+        );
         break;
       case 'flatten':
         toNhwc(i);
@@ -123,13 +130,18 @@ export function exportOnnx(spec: NetworkSpec): Uint8Array {
         initializers.push(floatTensor(`${prefix}.weight`, [layer.outChannels, layer.inChannels, layer.kernel], kioToOik(layer)));
         initializers.push(floatTensor(`${prefix}.bias`, [layer.outChannels], layer.bias));
         const pad = (layer.kernel - 1) / 2;
-        emit('Conv', `${prefix}_conv1d`, [`${prefix}.weight`, `${prefix}.bias`], [
-          intsAttribute('kernel_shape', [layer.kernel]),
-          intsAttribute('strides', [1]),
-          intsAttribute('pads', [pad, pad]),
-          intsAttribute('dilations', [1]),
-          intAttribute('group', 1),
-        ]);
+        emit(
+          'Conv',
+          `${prefix}_conv1d`,
+          [`${prefix}.weight`, `${prefix}.bias`],
+          [
+            intsAttribute('kernel_shape', [layer.kernel]),
+            intsAttribute('strides', [1]),
+            intsAttribute('pads', [pad, pad]),
+            intsAttribute('dilations', [1]),
+            intAttribute('group', 1),
+          ],
+        );
         if (layer.activation === 'relu') emit('Relu', `${prefix}_relu`, []);
         if (layer.residual) emit('Add', `${prefix}_residual`, [before]);
         emit('Transpose', `${prefix}_to_ntc`, [], [intsAttribute('perm', [0, 2, 1])]);
@@ -210,7 +222,6 @@ export function hwioToOihw(layer: Conv2dSpec): Float32Array {
   const out = new Float32Array(layer.weights.length);
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
-      for (let i = 0; i < ci; i++)
-        for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = layer.weights[((y * kw + x) * ci + i) * co + o]!;
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = layer.weights[((y * kw + x) * ci + i) * co + o]!;
   return out;
 }

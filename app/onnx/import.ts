@@ -77,7 +77,12 @@ export function importOnnx(bytes: Uint8Array): NetworkSpec {
       case 'Gemm': {
         expectArity(3);
         requireLayout(false);
-        for (const [k, want] of [['transA', 0], ['transB', 0], ['alpha', 1], ['beta', 1]] as const) {
+        for (const [k, want] of [
+          ['transA', 0],
+          ['transB', 0],
+          ['alpha', 1],
+          ['beta', 1],
+        ] as const) {
           const a = attrs.get(k);
           const value = a ? attributeNumber(a) : want;
           if (value !== want) throw new Error(`${label}: ${k} = ${value} is not supported (hwr exports ${k} = ${want})`);
@@ -95,13 +100,23 @@ export function importOnnx(bytes: Uint8Array): NetworkSpec {
         checkInts(attrs, 'dilations', [1, 1], label);
         if (toNumber(attrs.get('group')?.i ?? 1) !== 1) throw new Error(`${label}: grouped convolution is not supported`);
         const autoPad = attrs.get('auto_pad')?.s;
-        if (autoPad && autoPad.length > 0 && new TextDecoder().decode(autoPad) !== 'NOTSET') throw new Error(`${label}: auto_pad is not supported (hwr writes explicit pads)`);
+        if (autoPad && autoPad.length > 0 && new TextDecoder().decode(autoPad) !== 'NOTSET')
+          throw new Error(`${label}: auto_pad is not supported (hwr writes explicit pads)`);
         const kernel: [number, number] = [kh, kw];
         checkInts(attrs, 'kernel_shape', kernel, label);
         const stride = intPair(attrs, 'strides', label);
         const pads = (attrs.get('pads')?.ints ?? [0, 0, 0, 0]).map(toNumber);
         const padding = convPadding(node, { kernel, stride }, shape, pads, label);
-        const layer: Conv2dSpec = { kind: 'conv2d', kernel, stride, padding, inChannels, outChannels, weights: new Float32Array(0), bias: tensorFloats(param(2)) };
+        const layer: Conv2dSpec = {
+          kind: 'conv2d',
+          kernel,
+          stride,
+          padding,
+          inChannels,
+          outChannels,
+          weights: new Float32Array(0),
+          bias: tensorFloats(param(2)),
+        };
         layer.weights = oihwToHwio(tensorFloats(w), layer);
         add(layer);
         break;
@@ -213,7 +228,6 @@ export function oihwToHwio(oihw: Float32Array, layer: Pick<Conv2dSpec, 'kernel' 
   const out = new Float32Array(oihw.length);
   for (let o = 0; o < co; o++)
     for (let i = 0; i < ci; i++)
-      for (let y = 0; y < kh; y++)
-        for (let x = 0; x < kw; x++) out[((y * kw + x) * ci + i) * co + o] = oihw[((o * ci + i) * kh + y) * kw + x]!;
+      for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) out[((y * kw + x) * ci + i) * co + o] = oihw[((o * ci + i) * kh + y) * kw + x]!;
   return out;
 }

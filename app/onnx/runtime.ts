@@ -97,8 +97,11 @@ export class OnnxModel {
    */
   async runShaped(input: Float32Array, dims: readonly number[]): Promise<{ data: Float32Array; dims: number[] }> {
     const sample = dims.slice(1);
-    const fits = sample.length === this.inputShape.length && sample.every((d, i) => Number.isInteger(d) && d > 0 && (this.inputShape[i] === -1 || this.inputShape[i] === d));
-    if (!fits || !(dims[0]! >= 1)) throw new Error(`${this.source}: input shape [${dims.join(', ')}] does not fit [N, ${this.inputShape.join(', ')}] (-1: any size)`);
+    const fits =
+      sample.length === this.inputShape.length &&
+      sample.every((d, i) => Number.isInteger(d) && d > 0 && (this.inputShape[i] === -1 || this.inputShape[i] === d));
+    if (!fits || !(dims[0]! >= 1))
+      throw new Error(`${this.source}: input shape [${dims.join(', ')}] does not fit [N, ${this.inputShape.join(', ')}] (-1: any size)`);
     if (input.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${this.source}: input holds ${input.length} values, not [${dims.join(', ')}]`);
     const tensor = new ort.Tensor('float32', input, [...dims]);
     const results = await this.session.run({ [this.session.inputNames[0]!]: tensor });

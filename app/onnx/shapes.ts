@@ -26,7 +26,11 @@ export function windowOutput(size: number, kernel: number, stride: number, padTo
 }
 
 /** The (top, left, bottom, right) padding of a conv2d layer on an H×W input. */
-export function convPads(layer: { kernel: [number, number]; stride: [number, number]; padding: 'same' | 'valid' }, height: number, width: number): [number, number, number, number] {
+export function convPads(
+  layer: { kernel: [number, number]; stride: [number, number]; padding: 'same' | 'valid' },
+  height: number,
+  width: number,
+): [number, number, number, number] {
   if (layer.padding === 'valid') return [0, 0, 0, 0];
   const [top, bottom] = samePads(height, layer.kernel[0], layer.stride[0]);
   const [left, right] = samePads(width, layer.kernel[1], layer.stride[1]);
@@ -67,9 +71,11 @@ export function nextShape(shape: readonly number[], layer: LayerSpec, index: num
     }
     case 'conv1d': {
       if (shape.length !== 2) fail(`needs a sequence [frames, features], got [${shape.join(', ')}]`);
-      if (!positiveInts([layer.kernel, layer.inChannels, layer.outChannels]) || layer.kernel % 2 !== 1) fail('kernel must be odd, channel counts positive integers');
+      if (!positiveInts([layer.kernel, layer.inChannels, layer.outChannels]) || layer.kernel % 2 !== 1)
+        fail('kernel must be odd, channel counts positive integers');
       if (shape[1] !== layer.inChannels) fail(`expects ${layer.inChannels} features, gets ${shape[1]}`);
-      if (layer.weights.length !== layer.kernel * layer.inChannels * layer.outChannels) fail(`weights hold ${layer.weights.length} values, expected ${layer.kernel}×${layer.inChannels}×${layer.outChannels}`);
+      if (layer.weights.length !== layer.kernel * layer.inChannels * layer.outChannels)
+        fail(`weights hold ${layer.weights.length} values, expected ${layer.kernel}×${layer.inChannels}×${layer.outChannels}`);
       if (layer.bias.length !== layer.outChannels) fail(`bias holds ${layer.bias.length} values, expected ${layer.outChannels}`);
       if (layer.residual && layer.inChannels !== layer.outChannels) fail('a residual needs as many outputs as inputs');
       if (layer.activation !== 'relu' && layer.activation !== 'identity') fail(`activation must be relu or identity, got '${String(layer.activation)}'`);
@@ -84,7 +90,8 @@ export function nextShape(shape: readonly number[], layer: LayerSpec, index: num
       const expected = kh * kw * layer.inChannels * layer.outChannels;
       if (layer.weights.length !== expected) fail(`weights hold ${layer.weights.length} values, expected ${kh}×${kw}×${layer.inChannels}×${layer.outChannels}`);
       if (layer.bias.length !== layer.outChannels) fail(`bias holds ${layer.bias.length} values, expected ${layer.outChannels}`);
-      if (w === VARIABLE && (layer.stride[1] !== 1 || layer.padding !== 'same' || kw % 2 !== 1)) fail('a variable width needs stride 1, an odd kernel and same padding');
+      if (w === VARIABLE && (layer.stride[1] !== 1 || layer.padding !== 'same' || kw % 2 !== 1))
+        fail('a variable width needs stride 1, an odd kernel and same padding');
       const [top, left, bottom, right] = convPads(layer, h, w);
       const oh = windowOutput(h, kh, layer.stride[0], top + bottom);
       const ow = w === VARIABLE ? VARIABLE : windowOutput(w, kw, layer.stride[1], left + right);
@@ -118,7 +125,9 @@ export function specShapes(spec: NetworkSpec): number[][] {
   const { inputShape } = spec;
   const fixed = Array.isArray(inputShape) && inputShape.length === 3 && inputShape[1] === VARIABLE ? [inputShape[0]!, inputShape[2]!] : inputShape;
   if (!Array.isArray(inputShape) || (inputShape.length !== 1 && inputShape.length !== 3) || !positiveInts(fixed)) {
-    throw new Error(`network "${spec.name}": inputShape must be [features] or [height, width, channels] of positive integers (width -1: any), got ${JSON.stringify(inputShape)}`);
+    throw new Error(
+      `network "${spec.name}": inputShape must be [features] or [height, width, channels] of positive integers (width -1: any), got ${JSON.stringify(inputShape)}`,
+    );
   }
   if (spec.layers.length === 0) throw new Error(`network "${spec.name}" has no layers`);
   const shapes = [[...inputShape]];

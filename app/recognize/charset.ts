@@ -6,11 +6,7 @@
 import { CLASSES_36 } from '../contract.ts';
 
 /** What every line model can write: the glyph classes, lower case, a space and common punctuation. */
-export const BASE_CHARS: readonly string[] = Object.freeze([
-  ...CLASSES_36,
-  ...'abcdefghijklmnopqrstuvwxyz',
-  ...' .,;:!?\'"()-/&%+=*#@',
-]);
+export const BASE_CHARS: readonly string[] = Object.freeze([...CLASSES_36, ...'abcdefghijklmnopqrstuvwxyz', ...' .,;:!?\'"()-/&%+=*#@']);
 
 export class Charset {
   readonly chars: readonly string[];

@@ -43,7 +43,11 @@ export function beamDecode(probs: Float32Array, frames: number, charset: Charset
   const prune = options.prune ?? 1e-4;
   const wordScore = (text: string, closing: boolean) => {
     if (!options.lexicon || !options.wordBonus) return 0;
-    const word = (closing ? text : text.slice(0, -1)).split(' ').pop()!.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '').toLowerCase();
+    const word = (closing ? text : text.slice(0, -1))
+      .split(' ')
+      .pop()!
+      .replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '')
+      .toLowerCase();
     return word && options.lexicon.has(word) ? options.wordBonus : 0;
   };
   let beams = new Map<string, Beam>([['', { text: '', blank: 0, char: -Infinity, extra: 0, last: 0, chars: [] }]]);

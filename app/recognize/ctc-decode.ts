@@ -54,5 +54,13 @@ export function lineOf(chars: DecodedChar[]): DecodedLine {
       confidence = Math.min(confidence, c.confidence);
     }
   }
-  return { text: chars.map((c) => c.char).join('').replace(/ +/g, ' ').trim(), chars, words };
+  return {
+    text: chars
+      .map((c) => c.char)
+      .join('')
+      .replace(/ +/g, ' ')
+      .trim(),
+    chars,
+    words,
+  };
 }

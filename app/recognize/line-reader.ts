@@ -34,7 +34,9 @@ export class LineReader {
     const [height, width, channels] = model.inputShape;
     if (model.inputShape.length !== 3 || width !== -1 || channels !== 1 || model.classes?.[0] !== BLANK_CLASS) {
       await model.close();
-      throw new Error(`${path} is not a line model (it takes [${model.inputShape.join(', ')}]; a line model takes [height, any width, 1] and writes '${BLANK_CLASS}' first)`);
+      throw new Error(
+        `${path} is not a line model (it takes [${model.inputShape.join(', ')}]; a line model takes [height, any width, 1] and writes '${BLANK_CLASS}' first)`,
+      );
     }
     return new LineReader(model, new Charset(model.classes.slice(1)), height!);
   }

@@ -50,7 +50,9 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
   };
   for (const row of seg.rows) for (const word of row.words) for (const b of candidateBlobs(word.glyphs)) add(b);
   const k = classifier.classes.length;
-  const probs = blobs.length ? await classifyChecked(classifier, cropGlyphs(seg.ink, seg.labelling, blobs, seg.scale?.stroke ?? 1), blobs.length) : new Float32Array(0);
+  const probs = blobs.length
+    ? await classifyChecked(classifier, cropGlyphs(seg.ink, seg.labelling, blobs, seg.scale?.stroke ?? 1), blobs.length)
+    : new Float32Array(0);
   const probsOf = (b: GlyphBlob) => probs.subarray(indexOf.get(b)! * k, (indexOf.get(b)! + 1) * k);
   const score = (b: GlyphBlob) => Math.log(Math.max(1e-6, Math.max(...probsOf(b))));
 
@@ -65,7 +67,9 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
     ),
   );
   // The page's list numbers ("1.", "2.", ... opening rows) count up.
-  const listRows = seg.rows.map((row, r) => r).filter((r) => seg.rows[r]!.words.length > 1 && seg.rows[r]!.words[0]!.dotAfter && decoded[r]![0]!.reading === 'digits');
+  const listRows = seg.rows
+    .map((row, r) => r)
+    .filter((r) => seg.rows[r]!.words.length > 1 && seg.rows[r]!.words[0]!.dotAfter && decoded[r]![0]!.reading === 'digits');
   settleListNumbers(listRows.map((r) => decoded[r]![0]!)).forEach((w, k) => (decoded[listRows[k]!]![0] = w));
   const rows = decoded.map((words, r) => {
     const wordNodes: WordNode[] = words.map((d, i) => {

@@ -53,7 +53,9 @@ const STATUS: Record<ErrorCode, number> = {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { api, token } = options;
   if (!isLoopback(options.host) && !options.allowRemote) {
-    throw new Error(`refusing to listen on ${options.host}: it is not a loopback address, so other computers could reach the app; ask for it explicitly (hwr serve --host ${options.host} --allow-remote)`);
+    throw new Error(
+      `refusing to listen on ${options.host}: it is not a loopback address, so other computers could reach the app; ask for it explicitly (hwr serve --host ${options.host} --allow-remote)`,
+    );
   }
   if (token.length < 16) throw new Error('the session token must be at least 16 characters');
   const expectedToken = Buffer.from(token);
@@ -70,7 +72,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const loopback = isLoopback(options.host);
   const hostAllowed = (host: string | undefined) => !loopback || allowedHosts.has((host ?? '').toLowerCase());
   /** A browser's Origin must be the page's own: this server, by the name it was reached at. */
-  const originAllowed = (req: IncomingMessage) => req.headers.origin === undefined || req.headers.origin === origin || (!loopback && req.headers.origin === `http://${req.headers.host}`);
+  const originAllowed = (req: IncomingMessage) =>
+    req.headers.origin === undefined || req.headers.origin === origin || (!loopback && req.headers.origin === `http://${req.headers.host}`);
 
   const sockets = new Set<WebSocket>();
   const unsubscribe = api.onEvent((event) => {
@@ -94,8 +97,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return sendError(res, 'invalid-request', 'the API takes POST requests only', 405);
       if (!originAllowed(req)) return sendError(res, 'unauthorized', 'cross-origin requests are refused', 403);
-      if (!tokenMatches(header(req, TOKEN_HEADER))) return sendError(res, 'unauthorized', 'missing or wrong token: open the address hwr serve printed (it carries the token)');
-      if (!(header(req, 'content-type') ?? '').startsWith('application/json')) return sendError(res, 'invalid-request', 'send the request as application/json', 415);
+      if (!tokenMatches(header(req, TOKEN_HEADER)))
+        return sendError(res, 'unauthorized', 'missing or wrong token: open the address hwr serve printed (it carries the token)');
+      if (!(header(req, 'content-type') ?? '').startsWith('application/json'))
+        return sendError(res, 'invalid-request', 'send the request as application/json', 415);
       const name = url.pathname.slice('/api/'.length);
       const limit = name === 'recognizePage' ? RECOGNIZE_BODY_LIMIT : DEFAULT_BODY_LIMIT;
       const body = await readBody(req, limit);

@@ -55,7 +55,8 @@ export async function serveStatic(root: string, pathname: string, req: IncomingM
   const relative = normalize(decoded === '/' ? '/index.html' : decoded).replace(/^([/\\])+/, '');
   const file = join(root, relative);
   // No way out of the folder, and no dot-files.
-  if (!file.startsWith(root.endsWith(sep) ? root : root + sep) || relative.split(/[/\\]/).some((part) => part.startsWith('.') || part === '')) return notFound(res);
+  if (!file.startsWith(root.endsWith(sep) ? root : root + sep) || relative.split(/[/\\]/).some((part) => part.startsWith('.') || part === ''))
+    return notFound(res);
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) return notFound(res);
   const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';

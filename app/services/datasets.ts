@@ -56,7 +56,13 @@ export class Datasets {
       return { data: known.path };
     }
     const path = isAbsolute(dataset) ? dataset : resolve(dataset);
-    if (!existsSync(path)) throw new ContractError('not-found', `no dataset '${dataset}': give a dataset id (${this.list().map((d) => d.id).join(', ')}) or the path of a dataset folder or file`);
+    if (!existsSync(path))
+      throw new ContractError(
+        'not-found',
+        `no dataset '${dataset}': give a dataset id (${this.list()
+          .map((d) => d.id)
+          .join(', ')}) or the path of a dataset folder or file`,
+      );
     return { data: path };
   }
 
@@ -83,7 +89,8 @@ export class Datasets {
   private loadPart() {
     if (this.part) return this.part;
     const pool = this.sharedData ? join(this.sharedData, 'emnist36') : null;
-    if (!pool || !existsSync(pool)) throw new ContractError('unavailable', 'the EMNIST pool (../shared/data/emnist36) is not here, so there are no dataset glyphs to show');
+    if (!pool || !existsSync(pool))
+      throw new ContractError('unavailable', 'the EMNIST pool (../shared/data/emnist36) is not here, so there are no dataset glyphs to show');
     const parts = findPoolParts(pool);
     const last = parts.at(-1);
     if (!last) throw new ContractError('unavailable', `${pool} holds no pool parts`);

@@ -32,7 +32,11 @@ export class ModelRegistry {
       const id = settings.previous[kind];
       return id && id !== active[kind] && entries.some((e) => e.id === id && e.kind === kind) ? id : null;
     };
-    return { models: entries.map((e) => ({ ...e, active: active[e.kind] === e.id })), active, previous: { classifier: previous('classifier'), autoencoder: previous('autoencoder') } };
+    return {
+      models: entries.map((e) => ({ ...e, active: active[e.kind] === e.id })),
+      active,
+      previous: { classifier: previous('classifier'), autoencoder: previous('autoencoder') },
+    };
   }
 
   /** Makes a model the active one of its kind; the one it replaces becomes `previous`. */
@@ -138,7 +142,12 @@ export class ModelRegistry {
       const path = run.result?.modelPath && existsSync(run.result.modelPath) ? run.result.modelPath : runModelPath(this.home.runs, run.runId);
       const when = run.startedAt.slice(0, 16).replace('T', ' ');
       const verb = run.kind === 'personalize' ? 'retrained on my handwriting' : 'trained';
-      const entry = describeModel(`run:${run.runId}`, path, 'trained', `${run.request.arch.toUpperCase()} ${verb} ${when}${run.state === 'cancelled' ? ' (cancelled)' : ''}`);
+      const entry = describeModel(
+        `run:${run.runId}`,
+        path,
+        'trained',
+        `${run.request.arch.toUpperCase()} ${verb} ${when}${run.state === 'cancelled' ? ' (cancelled)' : ''}`,
+      );
       if (!entry) continue;
       const best = run.result;
       if (best?.validationAccuracy !== undefined) entry.metrics['validation accuracy'] = `${(best.validationAccuracy * 100).toFixed(2)}%`;

@@ -15,7 +15,23 @@ describe('Node worker processes', () => {
       const messages: FromTrainer[] = [];
       proc.onMessage((m) => messages.push(m));
       const exit = new Promise<number | null>((resolve) => proc.onExit((code) => resolve(code)));
-      proc.send({ type: 'start', options: { arch: 'mlp', data: join(elsewhere, 'missing'), epochs: 1, learningRate: 0.1, batchSize: 8, momentum: 0, outDir: join(elsewhere, 'run'), seed: 1, augment: false, balance: false, patience: 0, limit: 0 } });
+      proc.send({
+        type: 'start',
+        options: {
+          arch: 'mlp',
+          data: join(elsewhere, 'missing'),
+          epochs: 1,
+          learningRate: 0.1,
+          batchSize: 8,
+          momentum: 0,
+          outDir: join(elsewhere, 'run'),
+          seed: 1,
+          augment: false,
+          balance: false,
+          patience: 0,
+          limit: 0,
+        },
+      });
       expect(await exit).toBe(1);
       expect(messages.at(-1)).toMatchObject({ type: 'failed', message: expect.stringContaining('missing') });
     } finally {

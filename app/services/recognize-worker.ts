@@ -46,7 +46,12 @@ export function serveRecognizer(port: WorkerPort<ToRecognizer, FromRecognizer>):
 }
 
 /** Reads one page. */
-async function readPage(name: string, image: Uint8Array, classifier: GlyphClassifier, progress: (stage: string, fraction: number) => void): Promise<{ page: Page; crops: Float32Array }> {
+async function readPage(
+  name: string,
+  image: Uint8Array,
+  classifier: GlyphClassifier,
+  progress: (stage: string, fraction: number) => void,
+): Promise<{ page: Page; crops: Float32Array }> {
   progress('decoding', 0.05);
   // Large photos are decoded small first, then at the size the writing needs (as hwr ocr does).
   const decoded = await decodeImage(Buffer.from(image.buffer, image.byteOffset, image.byteLength), { ...OCR_DECODE, name });
@@ -76,7 +81,10 @@ async function readPage(name: string, image: Uint8Array, classifier: GlyphClassi
  * pieces right after their blob) and keeps each chosen one's probabilities in its top-k, so the
  * first crop from the last match on with exactly those probabilities is the one.
  */
-function matchCrops(seen: { inputs: Float32Array; outputs: Float32Array; n: number } | null, classes: readonly string[]): (node: GlyphNode) => Float32Array | null {
+function matchCrops(
+  seen: { inputs: Float32Array; outputs: Float32Array; n: number } | null,
+  classes: readonly string[],
+): (node: GlyphNode) => Float32Array | null {
   const classIndex = new Map(classes.map((c, i) => [c, i]));
   const k = classes.length;
   let next = 0;

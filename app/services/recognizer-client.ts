@@ -12,7 +12,10 @@ interface Pending {
   progress(stage: string, fraction: number): void;
 }
 
-export type ReadPage = (request: { name: string; image: Uint8Array; modelPath: string }, progress: (stage: string, fraction: number) => void) => Promise<{ page: Page; crops: Float32Array }>;
+export type ReadPage = (
+  request: { name: string; image: Uint8Array; modelPath: string },
+  progress: (stage: string, fraction: number) => void,
+) => Promise<{ page: Page; crops: Float32Array }>;
 
 export class RecognizerClient {
   private process: WorkerProcess<ToRecognizer, FromRecognizer> | null = null;
@@ -50,7 +53,9 @@ export class RecognizerClient {
       const line = output.trim().split('\n').filter(Boolean).at(-1);
       for (const [id, pending] of this.pending) {
         this.pending.delete(id);
-        pending.reject(new ContractError('internal', `the page-reading process ended unexpectedly (exit code ${code})${line ? `: ${line.slice(0, 300)}` : ''}`));
+        pending.reject(
+          new ContractError('internal', `the page-reading process ended unexpectedly (exit code ${code})${line ? `: ${line.slice(0, 300)}` : ''}`),
+        );
       }
     });
     return proc;

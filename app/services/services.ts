@@ -137,7 +137,10 @@ export function createServices(options: ServicesOptions): Services {
         if (req.jobId) emit({ type: 'progress', jobId: req.jobId, stage, fraction });
       };
       const page = await pages.recognize(req.name, req.image, classifier, progress);
-      log('info', `read ${req.name}: ${page.rows.length} rows, ${page.rows.reduce((n, r) => n + r.words.reduce((m, w) => m + w.glyphs.length, 0), 0)} glyphs in ${page.seconds.toFixed(1)} s`);
+      log(
+        'info',
+        `read ${req.name}: ${page.rows.length} rows, ${page.rows.reduce((n, r) => n + r.words.reduce((m, w) => m + w.glyphs.length, 0), 0)} glyphs in ${page.seconds.toFixed(1)} s`,
+      );
       return page;
     },
 
@@ -165,7 +168,8 @@ export function createServices(options: ServicesOptions): Services {
 
     async reconstructGlyphs(req) {
       const { id, model } = await models.active('autoencoder');
-      if (model.inputSize !== GLYPH_VALUES) throw new ContractError('unavailable', `the active autoencoder ${id} takes ${model.inputSize} values, not 32×32 glyphs`);
+      if (model.inputSize !== GLYPH_VALUES)
+        throw new ContractError('unavailable', `the active autoencoder ${id} takes ${model.inputSize} values, not 32×32 glyphs`);
       const n = req.glyphs.length / GLYPH_VALUES;
       const out = await model.run(req.glyphs, n);
       if (out.length !== req.glyphs.length) throw new ContractError('unavailable', `${id} is not an autoencoder: it gives ${out.length / n} values per glyph`);
@@ -258,12 +262,25 @@ export function createServices(options: ServicesOptions): Services {
     async startPersonalization(req) {
       const active = models.activeEntry('classifier');
       const arch = fineTunableArch(active.arch);
-      if (!arch) throw new ContractError('unavailable', `the active classifier ${active.id} is a '${active.arch ?? 'unknown'}' model, which cannot be fine-tuned: activate an MLP or a CNN`);
-      if ((active.classes ?? []).join() !== CLASSES_36.join()) throw new ContractError('unavailable', `the active classifier ${active.id} does not have the 36 classes A–Z 0–9 that retraining works on`);
+      if (!arch)
+        throw new ContractError(
+          'unavailable',
+          `the active classifier ${active.id} is a '${active.arch ?? 'unknown'}' model, which cannot be fine-tuned: activate an MLP or a CNN`,
+        );
+      if ((active.classes ?? []).join() !== CLASSES_36.join())
+        throw new ContractError('unavailable', `the active classifier ${active.id} does not have the 36 classes A–Z 0–9 that retraining works on`);
       const usable = Object.entries(samples.list().counts).reduce((n, [label, count]) => n + (CLASSES_36.includes(label) ? count : 0), 0);
-      if (usable < MIN_SAMPLES) throw new ContractError('unavailable', `retraining needs at least ${MIN_SAMPLES} samples of your handwriting; there ${usable === 1 ? 'is' : 'are'} ${usable}. Draw and save some in the Draw view, or correct a scan`);
+      if (usable < MIN_SAMPLES)
+        throw new ContractError(
+          'unavailable',
+          `retraining needs at least ${MIN_SAMPLES} samples of your handwriting; there ${usable === 1 ? 'is' : 'are'} ${usable}. Draw and save some in the Draw view, or correct a scan`,
+        );
       const pool = sharedData ? join(sharedData, 'emnist36') : null;
-      if (!pool || !existsSync(pool)) throw new ContractError('unavailable', 'retraining mixes your samples with the base data so that the model does not forget it, and the EMNIST pool (../shared/data/emnist36, or $HWR_DATA) is not here');
+      if (!pool || !existsSync(pool))
+        throw new ContractError(
+          'unavailable',
+          'retraining mixes your samples with the base data so that the model does not forget it, and the EMNIST pool (../shared/data/emnist36, or $HWR_DATA) is not here',
+        );
       return training.startPersonalization(req, { modelPath: active.path, modelId: active.id, arch, baseData: pool, samplesDir: home.samples });
     },
 
@@ -312,7 +329,7 @@ export function createServices(options: ServicesOptions): Services {
 function asProbabilities(row: Float32Array): Float32Array {
   let sum = 0;
   let min = Infinity;
-  for (const v of row) (sum += v), (min = Math.min(min, v));
+  for (const v of row) ((sum += v), (min = Math.min(min, v)));
   if (min >= 0 && Math.abs(sum - 1) < 1e-3) return row;
   const max = Math.max(...row);
   let total = 0;
@@ -342,7 +359,9 @@ function firstLayerTiles(modelPath: string): RunDetails['weights'] | undefined {
       const units = Math.min(layer.outChannels, 64);
       // HWIO → one kh × kw tile per output channel (first input channel).
       const tiles = new Float32Array(units * kh * kw);
-      for (let o = 0; o < units; o++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) tiles[(o * kh + y) * kw + x] = layer.weights[((y * kw + x) * layer.inChannels) * layer.outChannels + o]!;
+      for (let o = 0; o < units; o++)
+        for (let y = 0; y < kh; y++)
+          for (let x = 0; x < kw; x++) tiles[(o * kh + y) * kw + x] = layer.weights[(y * kw + x) * layer.inChannels * layer.outChannels + o]!;
       const grid = tileGrid(tiles, units, kw, kh, { zoom: 4 });
       return { width: grid.width, height: grid.height, pixels: grid.data };
     }

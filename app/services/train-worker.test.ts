@@ -28,7 +28,10 @@ describe('serveTrainer', () => {
     serveTrainer(p.port, async () => train);
     p.send({ type: 'start', options });
     await expect.poll(() => p.exits).toEqual([0]);
-    expect(p.posted).toEqual([{ type: 'event', event: { type: 'log', message: 'hello' } }, { type: 'finished', result }]);
+    expect(p.posted).toEqual([
+      { type: 'event', event: { type: 'log', message: 'hello' } },
+      { type: 'finished', result },
+    ]);
   });
 
   it('trips the abort signal on cancel, so the loop stops between batches', async () => {
@@ -56,7 +59,11 @@ describe('serveTrainer', () => {
       }
       return result;
     };
-    serveTrainer(p.port, async () => train, () => now);
+    serveTrainer(
+      p.port,
+      async () => train,
+      () => now,
+    );
     p.send({ type: 'start', options });
     await expect.poll(() => p.exits).toEqual([0]);
     const batches = p.posted.flatMap((m) => (m.type === 'event' && m.event.type === 'batch' ? [m.event.batch] : []));

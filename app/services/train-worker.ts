@@ -12,11 +12,20 @@ import type { FromTrainer, ToTrainer, WorkerPort } from './worker-protocol.ts';
 export type TrainerPort = WorkerPort<ToTrainer, FromTrainer>;
 
 export type TrainFunction = (options: TrainOptions, hooks: TrainHooks) => Promise<TrainResult>;
-export type PersonalizeFunction = (options: PersonalizeOptions, samplesDir: string, hooks: TrainHooks) => Promise<{ train: TrainResult; report: PersonalizationReport }>;
+export type PersonalizeFunction = (
+  options: PersonalizeOptions,
+  samplesDir: string,
+  hooks: TrainHooks,
+) => Promise<{ train: TrainResult; report: PersonalizationReport }>;
 
 const BATCH_EVENT_INTERVAL_MS = 100;
 
-export function serveTrainer(port: TrainerPort, loadTrain: () => Promise<TrainFunction>, now = () => Date.now(), loadPersonalize: () => Promise<PersonalizeFunction> = loadRetrain): void {
+export function serveTrainer(
+  port: TrainerPort,
+  loadTrain: () => Promise<TrainFunction>,
+  now = () => Date.now(),
+  loadPersonalize: () => Promise<PersonalizeFunction> = loadRetrain,
+): void {
   const controller = new AbortController();
   let started = false;
   port.onMessage((message) => {

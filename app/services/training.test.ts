@@ -35,7 +35,19 @@ class FakeProcess implements TrainerProcess {
   }
 }
 
-const request: TrainRequest = { arch: 'mlp', dataset: 'emnist36', epochs: 3, learningRate: 0.1, batchSize: 32, momentum: 0.9, limit: 100, augment: false, balance: true, patience: 0, seed: 1 };
+const request: TrainRequest = {
+  arch: 'mlp',
+  dataset: 'emnist36',
+  epochs: 3,
+  learningRate: 0.1,
+  batchSize: 32,
+  momentum: 0.9,
+  limit: 100,
+  augment: false,
+  balance: true,
+  patience: 0,
+  seed: 1,
+};
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -99,7 +111,10 @@ describe('TrainingManager', () => {
     let s = manager.current();
     expect(s).toMatchObject({ state: 'running', backend: 'wasm', epoch: 1, batch: 5, lastBatchLoss: 3.2 });
     expect(s.lossTrace).toEqual([{ at: 0.5, loss: 3.2 }]);
-    p.emit({ type: 'event', event: { type: 'epoch', record: { epoch: 1, trainLoss: 3, validationLoss: 3.1, validationAccuracy: 0.2, seconds: 1 }, etaSeconds: 2 } });
+    p.emit({
+      type: 'event',
+      event: { type: 'epoch', record: { epoch: 1, trainLoss: 3, validationLoss: 3.1, validationAccuracy: 0.2, seconds: 1 }, etaSeconds: 2 },
+    });
     s = manager.current();
     expect(s.history.map((h) => h.epoch)).toEqual([1]);
     expect(s.etaSeconds).toBe(2);
@@ -176,7 +191,14 @@ describe('TrainingManager', () => {
     const second = setup({ active: [] });
     const run2 = second.manager.start(request).runId!;
     second.processes[0]!.emit({ type: 'finished', result: result(join(second.runsDir, run2), false) });
-    const guarded = new TrainingManager({ runsDir: second.runsDir, launch: () => new FakeProcess(), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => true, unload: async () => {} });
+    const guarded = new TrainingManager({
+      runsDir: second.runsDir,
+      launch: () => new FakeProcess(),
+      resolveDataset: (d) => ({ data: d }),
+      emit: () => {},
+      isActive: () => true,
+      unload: async () => {},
+    });
     await expect(guarded.discard(run2)).rejects.toMatchObject({ code: 'busy' });
   });
 });
@@ -185,7 +207,14 @@ describe('TrainingManager after an interruption', () => {
   /** A run started in `runsDir` whose process and app then died after epoch 1, leaving its record 'starting'. */
   function leftRunning(runsDir: string, checkpoint: boolean, owner = { pid: 2 ** 22 + 17, started: 1 }) {
     const processes: FakeProcess[] = [];
-    const manager = new TrainingManager({ runsDir, launch: () => (processes.push(new FakeProcess()), processes.at(-1)!), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {} });
+    const manager = new TrainingManager({
+      runsDir,
+      launch: () => (processes.push(new FakeProcess()), processes.at(-1)!),
+      resolveDataset: (d) => ({ data: d }),
+      emit: () => {},
+      isActive: () => false,
+      unload: async () => {},
+    });
     const { runId } = manager.start(request);
     const outDir = join(runsDir, runId!);
     processes[0]!.emit({ type: 'event', event: { type: 'epoch', record: { epoch: 1, trainLoss: 3, validationLoss: 3.1, seconds: 1 }, etaSeconds: 2 } });
@@ -201,7 +230,15 @@ describe('TrainingManager after an interruption', () => {
     const runId = leftRunning(runsDir, true);
     const events: HwrEvent[] = [];
     const processes: FakeProcess[] = [];
-    const next = new TrainingManager({ runsDir, launch: () => (processes.push(new FakeProcess()), processes.at(-1)!), resolveDataset: (d) => ({ data: d }), emit: (e) => events.push(e), isActive: () => false, unload: async () => {}, isAlive: () => false });
+    const next = new TrainingManager({
+      runsDir,
+      launch: () => (processes.push(new FakeProcess()), processes.at(-1)!),
+      resolveDataset: (d) => ({ data: d }),
+      emit: (e) => events.push(e),
+      isActive: () => false,
+      unload: async () => {},
+      isAlive: () => false,
+    });
     const status = next.current();
     expect(status).toMatchObject({ state: 'failed', runId, resumable: true });
     expect(status.error?.message).toMatch(/interrupted: the app stopped during epoch 2 of 3/);
@@ -214,14 +251,30 @@ describe('TrainingManager after an interruption', () => {
   it('leaves alone a run another living process follows', () => {
     const { runsDir } = setup();
     leftRunning(runsDir, true);
-    const next = new TrainingManager({ runsDir, launch: () => new FakeProcess(), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {}, isAlive: () => true });
+    const next = new TrainingManager({
+      runsDir,
+      launch: () => new FakeProcess(),
+      resolveDataset: (d) => ({ data: d }),
+      emit: () => {},
+      isActive: () => false,
+      unload: async () => {},
+      isAlive: () => true,
+    });
     expect(next.current().state).toBe('idle');
   });
 
   it('offers no resume when no epoch finished', () => {
     const { runsDir } = setup();
     leftRunning(runsDir, false);
-    const next = new TrainingManager({ runsDir, launch: () => new FakeProcess(), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {}, isAlive: () => false });
+    const next = new TrainingManager({
+      runsDir,
+      launch: () => new FakeProcess(),
+      resolveDataset: (d) => ({ data: d }),
+      emit: () => {},
+      isActive: () => false,
+      unload: async () => {},
+      isAlive: () => false,
+    });
     expect(next.current()).toMatchObject({ state: 'failed', resumable: false });
   });
 });
@@ -233,12 +286,35 @@ describe('TrainingManager retraining on samples', () => {
     const { runsDir } = setup();
     const finished: string[] = [];
     const processes: FakeProcess[] = [];
-    const manager = new TrainingManager({ runsDir, launch: () => (processes.push(new FakeProcess()), processes.at(-1)!), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {}, onFinished: (r) => finished.push(`${r.kind}:${r.state}:${r.personalization?.improved}`) });
+    const manager = new TrainingManager({
+      runsDir,
+      launch: () => (processes.push(new FakeProcess()), processes.at(-1)!),
+      resolveDataset: (d) => ({ data: d }),
+      emit: () => {},
+      isActive: () => false,
+      unload: async () => {},
+      onFinished: (r) => finished.push(`${r.kind}:${r.state}:${r.personalization?.improved}`),
+    });
     const status = manager.startPersonalization({ epochs: 4, seed: 2 }, ctx);
     expect(status).toMatchObject({ kind: 'personalize', state: 'starting', epochs: 4 });
     const sent = processes[0]!.sent[0]!;
-    expect(sent).toMatchObject({ type: 'personalize', samplesDir: '/home/samples', options: { modelPath: '/models/mlp.onnx', modelId: 'shipped:mlp', epochs: 4, seed: 2, outDir: join(runsDir, status.runId!) } });
-    const report = { baseModel: 'shipped:mlp', userTrain: 30, userHeldOut: 20, baseValidation: 100, before: { user: 0.3, base: 0.8 }, after: { user: 0.5, base: 0.8 }, blend: 0.5, improved: true, maxBaseDrop: 0.01, verdict: 'better' };
+    expect(sent).toMatchObject({
+      type: 'personalize',
+      samplesDir: '/home/samples',
+      options: { modelPath: '/models/mlp.onnx', modelId: 'shipped:mlp', epochs: 4, seed: 2, outDir: join(runsDir, status.runId!) },
+    });
+    const report = {
+      baseModel: 'shipped:mlp',
+      userTrain: 30,
+      userHeldOut: 20,
+      baseValidation: 100,
+      before: { user: 0.3, base: 0.8 },
+      after: { user: 0.5, base: 0.8 },
+      blend: 0.5,
+      improved: true,
+      maxBaseDrop: 0.01,
+      verdict: 'better',
+    };
     processes[0]!.emit({ type: 'finished', result: result(join(runsDir, status.runId!), false), personalization: report });
     expect(manager.current()).toMatchObject({ state: 'done', kind: 'personalize', personalization: report });
     expect(readRun(runsDir, status.runId!)?.personalization).toEqual(report);
@@ -248,7 +324,14 @@ describe('TrainingManager retraining on samples', () => {
   it('resumes a retraining as a retraining', () => {
     const { runsDir } = setup();
     const processes: FakeProcess[] = [];
-    const manager = new TrainingManager({ runsDir, launch: () => (processes.push(new FakeProcess()), processes.at(-1)!), resolveDataset: (d) => ({ data: d }), emit: () => {}, isActive: () => false, unload: async () => {} });
+    const manager = new TrainingManager({
+      runsDir,
+      launch: () => (processes.push(new FakeProcess()), processes.at(-1)!),
+      resolveDataset: (d) => ({ data: d }),
+      emit: () => {},
+      isActive: () => false,
+      unload: async () => {},
+    });
     const { runId } = manager.startPersonalization({ epochs: 4, seed: 2 }, ctx);
     processes[0]!.emit({ type: 'event', event: { type: 'epoch', record: { epoch: 1, trainLoss: 3, validationLoss: 3.1, seconds: 1 }, etaSeconds: 2 } });
     mkdirSync(join(runsDir, runId!, 'checkpoint'), { recursive: true });

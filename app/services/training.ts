@@ -132,7 +132,19 @@ export class TrainingManager {
       command: `hwr app: retrain ${ctx.modelId} on my handwriting, ${request.epochs} epochs, seed ${request.seed}`,
     };
     // What the Train view shows of the run; the worker derives the same from `personalize`.
-    const trainRequest: TrainRequest = { arch: ctx.arch, dataset: 'samples', epochs: request.epochs, learningRate: 0, batchSize: 0, momentum: 0.9, limit: 0, augment: true, balance: true, patience: 0, seed: request.seed };
+    const trainRequest: TrainRequest = {
+      arch: ctx.arch,
+      dataset: 'samples',
+      epochs: request.epochs,
+      learningRate: 0,
+      batchSize: 0,
+      momentum: 0.9,
+      limit: 0,
+      augment: true,
+      balance: true,
+      patience: 0,
+      seed: request.seed,
+    };
     const options: TrainOptions = { ...trainRequest, data: join(outDir, 'data', 'train'), initFrom: ctx.modelPath, outDir, command: personalize.command };
     const record: RunRecord = {
       runId,
@@ -152,7 +164,8 @@ export class TrainingManager {
     this.refuseIfBusy();
     const record = readRun(this.deps.runsDir, runId);
     if (!record) throw new ContractError('not-found', `no training run '${runId}'`);
-    if (!this.canResume(record)) throw new ContractError('invalid-request', `run ${runId} cannot be resumed: it ${record.state === 'done' ? 'has finished' : 'has no checkpoint yet'}`);
+    if (!this.canResume(record))
+      throw new ContractError('invalid-request', `run ${runId} cannot be resumed: it ${record.state === 'done' ? 'has finished' : 'has no checkpoint yet'}`);
     const next: RunRecord = { ...record, state: 'starting', error: undefined, result: undefined, finishedAt: undefined, personalization: undefined };
     this.launch(
       next,
@@ -224,7 +237,10 @@ export class TrainingManager {
       ...newest,
       state: 'failed',
       finishedAt: new Date().toISOString(),
-      error: { code: 'internal', message: `interrupted: the app stopped during epoch ${last + 1} of ${newest.options.epochs}. The active model is unchanged; resume to continue from the last finished epoch` },
+      error: {
+        code: 'internal',
+        message: `interrupted: the app stopped during epoch ${last + 1} of ${newest.options.epochs}. The active model is unchanged; resume to continue from the last finished epoch`,
+      },
     };
     writeRun(this.deps.runsDir, record);
     this.record = record;
@@ -272,7 +288,10 @@ export class TrainingManager {
     });
     proc.send(message);
     const resumed = message.type !== 'cancel' && message.options.resume;
-    this.log('info', `${record.kind === 'personalize' ? 'retraining on your samples' : 'training run'} ${record.runId} started (${record.options.arch}, ${record.options.epochs} epochs${resumed ? ', resumed' : ''})`);
+    this.log(
+      'info',
+      `${record.kind === 'personalize' ? 'retraining on your samples' : 'training run'} ${record.runId} started (${record.options.arch}, ${record.options.epochs} epochs${resumed ? ', resumed' : ''})`,
+    );
     this.deps.emit({ type: 'train-status', status: this.current() });
   }
 
@@ -358,8 +377,16 @@ export class TrainingManager {
       this.status.resumable = this.canResume(this.record);
     }
     if (state === 'failed') this.log('error', `training failed: ${error?.message}`);
-    else if (this.status.kind === 'personalize') this.log('info', `retraining ${this.status.runId} ${state === 'done' ? 'finished' : 'cancelled'}: ${this.status.personalization?.verdict ?? 'no verdict'}`);
-    else this.log('info', `training run ${this.status.runId} ${state === 'done' ? 'finished' : 'cancelled'}; the active model is unchanged until you activate this one`);
+    else if (this.status.kind === 'personalize')
+      this.log(
+        'info',
+        `retraining ${this.status.runId} ${state === 'done' ? 'finished' : 'cancelled'}: ${this.status.personalization?.verdict ?? 'no verdict'}`,
+      );
+    else
+      this.log(
+        'info',
+        `training run ${this.status.runId} ${state === 'done' ? 'finished' : 'cancelled'}; the active model is unchanged until you activate this one`,
+      );
     if (this.record) {
       try {
         this.deps.onFinished?.(this.record);

@@ -12,7 +12,19 @@ const fail = (fn: () => unknown) => {
   throw new Error('expected a ContractError');
 };
 
-const train = { arch: 'mlp', dataset: 'emnist36', epochs: 2, learningRate: 0.1, batchSize: 32, momentum: 0.9, limit: 500, augment: false, balance: true, patience: 0, seed: 1 };
+const train = {
+  arch: 'mlp',
+  dataset: 'emnist36',
+  epochs: 2,
+  learningRate: 0.1,
+  batchSize: 32,
+  momentum: 0.9,
+  limit: 500,
+  augment: false,
+  balance: true,
+  patience: 0,
+  seed: 1,
+};
 
 describe('validateRequest', () => {
   it('has a checker for every request of the contract', () => {

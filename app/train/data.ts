@@ -37,7 +37,8 @@ export interface TrainingData {
 export function defaultDataPath(): string {
   const dir = sharedDataDir();
   const pool = dir && join(dir, 'emnist36');
-  if (!pool || !existsSync(pool)) throw new Error('no --data given and the EMNIST pool (../shared/data/emnist36) is not there: pass --data PATH (or set HWR_DATA)');
+  if (!pool || !existsSync(pool))
+    throw new Error('no --data given and the EMNIST pool (../shared/data/emnist36) is not there: pass --data PATH (or set HWR_DATA)');
   return pool;
 }
 
@@ -55,7 +56,10 @@ export async function loadTrainingData(opts: Pick<TrainOptions, 'arch' | 'data' 
   const split = splitTrainValidation(set, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
   let train = split.train;
   if (opts.limit > 0 && opts.limit < train.length) {
-    const keep = splitTrainValidation({ count: train.length, labels: Int32Array.from(train, (i) => set.labels[i]!), classes: set.classes }, { validationFraction: opts.limit / train.length, seed: opts.seed });
+    const keep = splitTrainValidation(
+      { count: train.length, labels: Int32Array.from(train, (i) => set.labels[i]!), classes: set.classes },
+      { validationFraction: opts.limit / train.length, seed: opts.seed },
+    );
     train = Int32Array.from(keep.validation, (k) => train[k]!).sort();
   }
   if (train.length === 0) throw new Error(`${path}: no training images after the split`);

@@ -99,14 +99,18 @@ export async function loadBaseSubset(path: string, classes: readonly string[], c
   const rng = createRng(seed);
   if (statSync(path).isDirectory() && findPoolParts(path).length > 0) return poolSubset(path, classes, counts, rng);
   const set = await loadDataset({ path, glyphs: true });
-  if (set.height !== GLYPH_SIDE || set.width !== GLYPH_SIDE || set.channels !== 1) throw new Error(`${path}: base data must be 32×32 glyphs, got ${set.height}×${set.width}×${set.channels}`);
+  if (set.height !== GLYPH_SIDE || set.width !== GLYPH_SIDE || set.channels !== 1)
+    throw new Error(`${path}: base data must be 32×32 glyphs, got ${set.height}×${set.width}×${set.channels}`);
   const toModel = set.classes.map((c) => classes.indexOf(c));
   const split = splitTrainValidation(set, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
   const usable = (indices: Int32Array) => Int32Array.from(Array.from(indices).filter((i) => toModel[set.labels[i]!]! >= 0));
   const chosen = choose(usable(split.train), usable(split.validation), counts, rng);
   const take = (indices: number[]): ByteGlyphs => {
     const picked = subset(set, indices);
-    return glyphsToBytes(picked.pixels, picked.labels.map((l) => toModel[l]!));
+    return glyphsToBytes(
+      picked.pixels,
+      picked.labels.map((l) => toModel[l]!),
+    );
   };
   return { replay: take(chosen.replay), validation: take(chosen.validation), check: take(chosen.check), description: `${path} (${set.count} images)` };
 }
@@ -119,11 +123,16 @@ function choose(train: Int32Array, validation: Int32Array, counts: BaseCounts, r
   const sorted = (a: number[]) => a.sort((x, y) => x - y);
   const replay = rng.shuffle(Array.from(train)).slice(0, counts.replay);
   const held = rng.shuffle(Array.from(validation));
-  return { replay: sorted(replay), validation: sorted(held.slice(0, counts.validation)), check: sorted(held.slice(counts.validation, counts.validation + counts.check)) };
+  return {
+    replay: sorted(replay),
+    validation: sorted(held.slice(0, counts.validation)),
+    check: sorted(held.slice(counts.validation, counts.validation + counts.check)),
+  };
 }
 
 function poolSubset(dir: string, classes: readonly string[], counts: BaseCounts, rng: Rng): BaseSubset {
-  if (classes.join() !== CLASSES_36.join()) throw new Error(`the EMNIST pool has the 36 classes A–Z 0–9; the model has ${classes.length} (${classes.join(' ')})`);
+  if (classes.join() !== CLASSES_36.join())
+    throw new Error(`the EMNIST pool has the 36 classes A–Z 0–9; the model has ${classes.length} (${classes.join(' ')})`);
   // Bytes only: the whole pool as floats would be about 350 MB.
   const parts = findPoolParts(dir).map(readPoolPart);
   const count = parts.reduce((n, p) => n + p.labels.length, 0);

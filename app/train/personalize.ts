@@ -118,7 +118,12 @@ const REPORT_FILE = 'personalization.json';
 
 export async function retrainOnSamples(samples: UserSamples | null, o: PersonalizeOptions, hooks: TrainHooks = {}): Promise<PersonalizeResult> {
   const log = (message: string) => hooks.onEvent?.({ type: 'log', message });
-  const dirs: DataDirs = { train: join(o.outDir, 'data', 'train'), heldOut: join(o.outDir, 'data', 'held-out'), base: join(o.outDir, 'data', 'base-validation'), check: join(o.outDir, 'data', 'base-check') };
+  const dirs: DataDirs = {
+    train: join(o.outDir, 'data', 'train'),
+    heldOut: join(o.outDir, 'data', 'held-out'),
+    base: join(o.outDir, 'data', 'base-validation'),
+    check: join(o.outDir, 'data', 'base-check'),
+  };
   const statePath = join(o.outDir, STATE_FILE);
   const resuming = Boolean(o.resume && existsSync(statePath) && Object.values(dirs).every(poolFolderWritten));
   let prepared: Prepared | null = null;
@@ -192,7 +197,15 @@ interface DataDirs {
  * The blend (1 − α)·before + α·after with the largest α whose base accuracy on the tuning images
  * is within `allowedDrop` of the model before, written to `out`. Layers must match one to one.
  */
-async function chooseBlend(beforePath: string, afterPath: string, check: Labelled, beforeCheck: number, allowedDrop: number, out: string, log: (m: string) => void): Promise<{ alpha: number; path: string; spec: NetworkSpec }> {
+async function chooseBlend(
+  beforePath: string,
+  afterPath: string,
+  check: Labelled,
+  beforeCheck: number,
+  allowedDrop: number,
+  out: string,
+  log: (m: string) => void,
+): Promise<{ alpha: number; path: string; spec: NetworkSpec }> {
   const before = importOnnx(readFileSync(beforePath));
   const after = importOnnx(readFileSync(afterPath));
   for (const alpha of BLENDS) {
@@ -252,18 +265,22 @@ async function prepare(samples: UserSamples, o: PersonalizeOptions, dirs: DataDi
   const classes = info.classes;
   if (!classes) throw new Error(`${o.modelPath} is not a classifier (it names no classes)`);
   // The run's data is written as an EMNIST36 pool, which trainers read with these classes.
-  if (classes.join() !== CLASSES_36.join()) throw new Error(`${o.modelPath}: only models of the 36 classes A–Z 0–9 can be retrained on your handwriting; this one has ${classes.length}`);
+  if (classes.join() !== CLASSES_36.join())
+    throw new Error(`${o.modelPath}: only models of the 36 classes A–Z 0–9 can be retrained on your handwriting; this one has ${classes.length}`);
 
   const known = samples.labels.map((l) => classes.indexOf(l));
   const usable = known.flatMap((c, i) => (c >= 0 ? [i] : []));
   const foreign = new Set(samples.labels.filter((_, i) => known[i]! < 0));
   if (foreign.size) log(`skipping samples of ${[...foreign].map((l) => `'${l}'`).join(', ')}: not among the model's classes`);
   if (usable.length < MIN_SAMPLES) {
-    throw new Error(`retraining needs at least ${MIN_SAMPLES} samples of your handwriting in the model's classes; there ${usable.length === 1 ? 'is' : 'are'} ${usable.length}. Draw some in the Draw view or correct a scan`);
+    throw new Error(
+      `retraining needs at least ${MIN_SAMPLES} samples of your handwriting in the model's classes; there ${usable.length === 1 ? 'is' : 'are'} ${usable.length}. Draw some in the Draw view or correct a scan`,
+    );
   }
   const all: ByteGlyphs = pickGlyphs(glyphsToBytes(samples.glyphs.subarray(0, samples.labels.length * GLYPH_VALUES), Int32Array.from(known)), usable);
   const split = holdOut(all.labels, o.heldOutFraction ?? 0.4, createRng(o.seed));
-  if (split.heldOut.length === 0) throw new Error('retraining needs two or more samples of at least one character, so that some can be held back to judge the result');
+  if (split.heldOut.length === 0)
+    throw new Error('retraining needs two or more samples of at least one character, so that some can be held back to judge the result');
   const userTrain = pickGlyphs(all, split.train);
   const userHeldOut = pickGlyphs(all, split.heldOut);
 
@@ -277,22 +294,39 @@ async function prepare(samples: UserSamples, o: PersonalizeOptions, dirs: DataDi
   writePoolFolder(dirs.base, baseSubset.validation);
   writePoolFolder(dirs.check, baseSubset.check);
   writePoolFolder(dirs.train, mix);
-  log(`personalisation data: ${userTrain.count} of your samples (×${copies}) and ${baseSubset.replay.count} base images to train on; ${userHeldOut.count} of yours and ${baseSubset.validation.count} base images held back (${baseSubset.description})`);
+  log(
+    `personalisation data: ${userTrain.count} of your samples (×${copies}) and ${baseSubset.replay.count} base images to train on; ${userHeldOut.count} of yours and ${baseSubset.validation.count} base images held back (${baseSubset.description})`,
+  );
 
   return { arch, userTrain: userTrain.count, userHeldOut: userHeldOut.count, baseValidation: baseSubset.validation.count, maxBaseDrop: o.maxBaseDrop ?? 0.01 };
 }
 
 function judge(state: RunState, after: AccuracyPair | null, blend: number, baseModel: string, cancelled: boolean): PersonalizationReport {
   const { before, maxBaseDrop } = state;
-  const common = { baseModel, userTrain: state.userTrain, userHeldOut: state.userHeldOut, baseValidation: state.baseValidation, before, after, blend, maxBaseDrop };
-  if (!after) return { ...common, improved: false, verdict: cancelled ? 'cancelled before the first epoch ended: the active model stays' : 'no model was made: the active model stays' };
+  const common = {
+    baseModel,
+    userTrain: state.userTrain,
+    userHeldOut: state.userHeldOut,
+    baseValidation: state.baseValidation,
+    before,
+    after,
+    blend,
+    maxBaseDrop,
+  };
+  if (!after)
+    return {
+      ...common,
+      improved: false,
+      verdict: cancelled ? 'cancelled before the first epoch ended: the active model stays' : 'no model was made: the active model stays',
+    };
   const points = (x: number) => `${(x * 100).toFixed(1)}%`;
   const userGain = after.user - before.user;
   const baseDrop = before.base - after.base;
   let verdict: string;
   let improved = false;
   if (userGain <= 0) verdict = `not better on your held-back samples (${points(before.user)} → ${points(after.user)}): the active model stays`;
-  else if (baseDrop > maxBaseDrop + 1e-9) verdict = `better on your samples (${points(before.user)} → ${points(after.user)}) but base accuracy fell ${(baseDrop * 100).toFixed(1)} points (${points(before.base)} → ${points(after.base)}), more than ${(maxBaseDrop * 100).toFixed(1)}: the active model stays`;
+  else if (baseDrop > maxBaseDrop + 1e-9)
+    verdict = `better on your samples (${points(before.user)} → ${points(after.user)}) but base accuracy fell ${(baseDrop * 100).toFixed(1)} points (${points(before.base)} → ${points(after.base)}), more than ${(maxBaseDrop * 100).toFixed(1)}: the active model stays`;
   else {
     improved = true;
     verdict = `better on your samples (${points(before.user)} → ${points(after.user)}), base accuracy ${points(before.base)} → ${points(after.base)}${cancelled ? ' (cancelled; the best model so far)' : ''}`;
@@ -335,4 +369,3 @@ async function accuracy(model: OnnxModel, set: Labelled): Promise<number> {
 function describe(a: AccuracyPair): string {
   return `your held-back samples ${(a.user * 100).toFixed(1)}%, base validation ${(a.base * 100).toFixed(1)}%`;
 }
-

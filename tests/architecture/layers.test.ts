@@ -79,7 +79,9 @@ export function violations(files: readonly string[], read: (file: string) => str
     const isTest = file.endsWith('.test.ts');
     for (const spec of importsOf(read(file))) {
       if (spec.startsWith('.')) {
-        const target = relative(root, resolve(root, dirname(file), spec)).split('\\').join('/');
+        const target = relative(root, resolve(root, dirname(file), spec))
+          .split('\\')
+          .join('/');
         if (target.startsWith('tests/') || target.startsWith('bench/')) {
           bad.push(`${file}: ${spec} (${isTest ? 'a unit test beside the code' : 'product code'} may not use tests/ or bench/; put such tests under tests/)`);
           continue;

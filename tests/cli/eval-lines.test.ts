@@ -8,7 +8,15 @@ import { loadLineDataset } from '../../app/data/lines.ts';
 import { writeOnnx } from '../../app/onnx/export.ts';
 import { Charset } from '../../app/recognize/charset.ts';
 import { selectBackend } from '../../app/train/tfjs/backend.ts';
-import { ctcLossTf, framesOf, initialLineWeights, lineLogits, lineParamLayout, lineToNetworkSpec, type LineArchitecture } from '../../app/train/tfjs/line-model.ts';
+import {
+  ctcLossTf,
+  framesOf,
+  initialLineWeights,
+  lineLogits,
+  lineParamLayout,
+  lineToNetworkSpec,
+  type LineArchitecture,
+} from '../../app/train/tfjs/line-model.ts';
 import { modelsDir } from '../../app/base/paths.ts';
 import { writePage } from '../helpers/line-pages.ts';
 
@@ -40,11 +48,25 @@ describe('hwr eval-lines', () => {
     // A tiny line model trained on these very lines (cut from the pages as eval-lines cuts them).
     const set = await loadLineDataset(pages, { height: 16 });
     const charset = new Charset(['a', 'b', ' ']);
-    const arch: LineArchitecture = { height: 16, convs: [{ filters: 8, pool: [2, 2] }, { filters: 16, pool: [2, 1] }], seq: [{ filters: 32, kernel: 3 }, { filters: 32, kernel: 3 }], classes: charset.size, dropout: 0 };
+    const arch: LineArchitecture = {
+      height: 16,
+      convs: [
+        { filters: 8, pool: [2, 2] },
+        { filters: 16, pool: [2, 1] },
+      ],
+      seq: [
+        { filters: 32, kernel: 3 },
+        { filters: 32, kernel: 3 },
+      ],
+      classes: charset.size,
+      dropout: 0,
+    };
     await selectBackend({ start: 'wasm' });
     const W = Math.max(...set.lines.map((l) => l.width));
     const x = new Float32Array(set.lines.length * 16 * W);
-    set.lines.forEach((l, n) => { for (let i = 0; i < l.ink.length; i++) x[(n * 16 + Math.floor(i / l.width)) * W + (i % l.width)] = l.ink[i]! / 255; });
+    set.lines.forEach((l, n) => {
+      for (let i = 0; i < l.ink.length; i++) x[(n * 16 + Math.floor(i / l.width)) * W + (i % l.width)] = l.ink[i]! / 255;
+    });
     const input = tf.tensor4d(x, [set.lines.length, 16, W, 1]);
     const layout = lineParamLayout(arch);
     const flat = initialLineWeights(layout, 3);
@@ -54,7 +76,8 @@ describe('hwr eval-lines', () => {
     const frames = set.lines.map((l) => framesOf(arch, l.width));
     let loss = Infinity;
     const widths = set.lines.map((l) => l.width);
-    for (let step = 0; step < 1500 && loss > 0.01; step++) loss = optimizer.minimize(() => ctcLossTf(tf, lineLogits(tf, arch, params, input, true, undefined, widths), labels, frames), true)!.dataSync()[0]!;
+    for (let step = 0; step < 1500 && loss > 0.01; step++)
+      loss = optimizer.minimize(() => ctcLossTf(tf, lineLogits(tf, arch, params, input, true, undefined, widths), labels, frames), true)!.dataSync()[0]!;
     const trained = new Float32Array(flat.length);
     layout.forEach((p, i) => trained.set(params[i]!.dataSync() as Float32Array, p.offset));
     writeOnnx(modelPath, lineToNetworkSpec(arch, layout, trained, charset.chars));
@@ -64,7 +87,10 @@ describe('hwr eval-lines', () => {
     const { code, out } = await hwr('eval-lines', '--data', pages, '--model', modelPath);
     expect(code).toBe(0);
     const lines = out.split('\n');
-    expect(lines.filter((l) => l.startsWith('page '))).toEqual([expect.stringMatching(/^page p1 {2}lines 2 {2}cer 0\.0000 {2}wer 0\.0000$/), expect.stringMatching(/^page p2 {2}lines 2/)]);
+    expect(lines.filter((l) => l.startsWith('page '))).toEqual([
+      expect.stringMatching(/^page p1 {2}lines 2 {2}cer 0\.0000 {2}wer 0\.0000$/),
+      expect.stringMatching(/^page p2 {2}lines 2/),
+    ]);
     expect(lines[lines.length - 1]).toBe('cer 0.0000 wer 0.0000');
   });
 

@@ -35,7 +35,11 @@ describe('hwr serve (command line)', () => {
     expect(url).not.toBeNull();
     const page = await fetch(`http://127.0.0.1:${url![1]}/`);
     expect(await page.text()).toContain('<title>ui</title>');
-    const api = await fetch(`http://127.0.0.1:${url![1]}/api/appInfo`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hwr-token': url![2]! }, body: '{}' });
+    const api = await fetch(`http://127.0.0.1:${url![1]}/api/appInfo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hwr-token': url![2]! },
+      body: '{}',
+    });
     expect(api.status).toBe(200);
     signals.emit('SIGINT');
     await expect(done).resolves.toBe(0);

@@ -17,14 +17,21 @@ function fixturePool(name: string, sizes: number[], labelOf = (k: number, i: num
   const dir = join(tmp, name);
   sizes.forEach((n, k) => {
     writeIdx(join(dir, `emnist36-pool-part${k}-images-idx3-ubyte.gz`), [n, 28, 28], new Uint8Array(n * 784).fill(k + 1));
-    writeIdx(join(dir, `emnist36-pool-part${k}-labels-idx1-ubyte.gz`), [n], Uint8Array.from({ length: n }, (_, i) => labelOf(k, i)));
+    writeIdx(
+      join(dir, `emnist36-pool-part${k}-labels-idx1-ubyte.gz`),
+      [n],
+      Uint8Array.from({ length: n }, (_, i) => labelOf(k, i)),
+    );
   });
   return dir;
 }
 
 describe('loadEmnistPool on fixtures', () => {
   it('concatenates the parts in part order (numeric, not by name), as 32×32 glyphs', () => {
-    const dir = fixturePool('twelve', Array.from({ length: 12 }, (_, k) => k + 1));
+    const dir = fixturePool(
+      'twelve',
+      Array.from({ length: 12 }, (_, k) => k + 1),
+    );
     expect(findPoolParts(dir).map((p) => p.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     const set = loadEmnistPool(dir);
     expect(set.count).toBe(78);
@@ -116,14 +123,18 @@ describe.skipIf(!shared)('the real EMNIST36 pool', () => {
   });
 
   it('is white ink on black with an empty 2-pixel border, values in [0, 1]', () => {
-    let min = Infinity, max = -Infinity, border = 0, total = 0;
+    let min = Infinity,
+      max = -Infinity,
+      border = 0,
+      total = 0;
     for (let n = 0; n < pool.count; n += 97) {
       for (let i = 0; i < 1024; i++) {
         const v = pool.pixels[n * 1024 + i]!;
         min = Math.min(min, v);
         max = Math.max(max, v);
         total += v;
-        const y = i >> 5, x = i & 31;
+        const y = i >> 5,
+          x = i & 31;
         if (y < 2 || y > 29 || x < 2 || x > 29) border += v;
       }
     }

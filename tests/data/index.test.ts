@@ -29,10 +29,14 @@ beforeAll(async () => {
   writeIdx(at('idx', 'emnist36-test-labels-idx1-ubyte'), [1], Uint8Array.of(3));
   writeFileSync(at('idx', 'digits.dat'), gzipSync(encodeIdx([1, 28, 28], new Uint8Array(784))));
   // a course .mat file
-  writeMat(at('letters.mat'), {
-    test_data: { dims: [2, 1024], data: new Float64Array(2048).fill(1) },
-    test_labels: { dims: [2, 26], data: Float64Array.from({ length: 52 }, (_, i) => (i === 0 || i === 2 * 25 + 1 ? 1 : 0)) },
-  }, { compress: true });
+  writeMat(
+    at('letters.mat'),
+    {
+      test_data: { dims: [2, 1024], data: new Float64Array(2048).fill(1) },
+      test_labels: { dims: [2, 26], data: Float64Array.from({ length: 52 }, (_, i) => (i === 0 || i === 2 * 25 + 1 ? 1 : 0)) },
+    },
+    { compress: true },
+  );
   // CIFAR-10 batches, written out of order
   mkdirSync(at('cifar'));
   writeCifarBatch(at('cifar', 'data_batch_10.bin'), new Uint8Array(3072), [7]);
@@ -42,7 +46,12 @@ beforeAll(async () => {
   mkdirSync(at('folder', 'X'), { recursive: true });
   const img = Buffer.alloc(20 * 20, 255);
   for (let y = 4; y < 16; y++) img[y * 20 + 10] = 0;
-  writeFileSync(at('folder', 'X', 'one.png'), await sharp(img, { raw: { width: 20, height: 20, channels: 1 } }).png().toBuffer());
+  writeFileSync(
+    at('folder', 'X', 'one.png'),
+    await sharp(img, { raw: { width: 20, height: 20, channels: 1 } })
+      .png()
+      .toBuffer(),
+  );
   mkdirSync(at('empty'));
   writeFileSync(at('notes.txt'), 'hello');
 });
@@ -93,7 +102,9 @@ describe('loadDataset picks the reader from the path', () => {
 
 describe('loadDataset errors say what was expected', () => {
   it('IDX images without labels', async () => {
-    await expect(loadDataset(at('idx', 'mnist-images-idx3-ubyte.gz'))).rejects.toThrow(/mnist-images-idx3-ubyte\.gz: is an IDX images file: give its labels file too/);
+    await expect(loadDataset(at('idx', 'mnist-images-idx3-ubyte.gz'))).rejects.toThrow(
+      /mnist-images-idx3-ubyte\.gz: is an IDX images file: give its labels file too/,
+    );
   });
 
   it('a file or folder that is no dataset, or nothing at all', async () => {

@@ -30,7 +30,12 @@ async function page(dir: string, name: string, format: 'alto' | 'page'): Promise
       { x: 375, y: base },
     ],
   });
-  const doc: PageDocument = { imageFile: `${name}.png`, width, height, regions: [{ id: 'r', polygon: [], lines: [line('a', 60, 'Bonjour à tous'), line('b', 140, 'deux'), line('c', 190, ' ')] }] };
+  const doc: PageDocument = {
+    imageFile: `${name}.png`,
+    width,
+    height,
+    regions: [{ id: 'r', polygon: [], lines: [line('a', 60, 'Bonjour à tous'), line('b', 140, 'deux'), line('c', 190, ' ')] }],
+  };
   writeFileSync(join(dir, `${name}.xml`), format === 'alto' ? writeAlto(doc) : writePageXml(doc));
 }
 

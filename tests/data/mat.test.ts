@@ -98,7 +98,9 @@ describe('.mat errors name the file and the problem', () => {
   const good = encodeMat(courseVariables('valid', [0, 1, 2, 3], 26), { compress: true });
 
   it('not a .mat file', () => {
-    expect(() => readMat(write('notes.mat', Buffer.from('just some text, not MATLAB at all '.repeat(5))))).toThrow(/notes\.mat: not a MATLAB level-5 \.mat file/);
+    expect(() => readMat(write('notes.mat', Buffer.from('just some text, not MATLAB at all '.repeat(5))))).toThrow(
+      /notes\.mat: not a MATLAB level-5 \.mat file/,
+    );
     expect(() => readMat(write('tiny.mat', Buffer.from('MATLAB')))).toThrow(/tiny\.mat: not a MATLAB \.mat file: 6 bytes is shorter than the 128-byte/);
     expect(() => readMat(join(dir, 'absent.mat'))).toThrow(/absent\.mat: file not found/);
   });
@@ -192,7 +194,10 @@ describe.skipIf(!shared)('the real nist26_valid.mat', () => {
     const mean = new Float64Array(1024);
     for (let n = 0; n < set.count; n++) if (set.labels[n] === c) for (let i = 0; i < 1024; i++) mean[i]! += set.pixels[n * 1024 + i]!;
     const view = (f: (y: number, x: number) => number) => {
-      let top = 0, bottom = 0, left = 0, right = 0;
+      let top = 0,
+        bottom = 0,
+        left = 0,
+        right = 0;
       for (let y = 0; y < 32; y++) {
         for (let x = 0; x < 32; x++) {
           const v = f(y, x);

@@ -33,7 +33,16 @@ const page: PageDocument = {
           ],
           text: 'Le « château » <de> Frontenac, 1893 & "plus"',
         },
-        { id: 'l2', polygon: [{ x: 110, y: 270 }, { x: 900, y: 270 }, { x: 900, y: 320 }], baseline: [], text: '' },
+        {
+          id: 'l2',
+          polygon: [
+            { x: 110, y: 270 },
+            { x: 900, y: 270 },
+            { x: 900, y: 320 },
+          ],
+          baseline: [],
+          text: '',
+        },
       ],
     },
   ],

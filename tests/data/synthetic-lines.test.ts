@@ -9,7 +9,16 @@ import { sharedDataForTests } from '../helpers/shared-data.ts';
 function blockBank(chars: string): GlyphBank {
   const classes = [...chars];
   const pixels = new Float32Array(classes.length * 256).fill(1);
-  const set: LabelledImages = { count: classes.length, height: 16, width: 16, channels: 1, pixels, labels: Int32Array.from(classes, (_, i) => i), classes, source: 'blocks' };
+  const set: LabelledImages = {
+    count: classes.length,
+    height: 16,
+    width: 16,
+    channels: 1,
+    pixels,
+    labels: Int32Array.from(classes, (_, i) => i),
+    classes,
+    source: 'blocks',
+  };
   return new GlyphBank([set]);
 }
 
@@ -18,7 +27,8 @@ const plain: SyntheticStyle = { slant: 0, letterGap: 0.3, wordGap: 1, stroke: 0,
 /** First and last row holding ink above 0.5 between two columns. */
 function rows(img: GrayImage, x0: number, x1: number): [number, number] {
   let [top, bottom] = [img.height, -1];
-  for (let y = 0; y < img.height; y++) for (let x = x0; x < x1; x++) if (img.data[y * img.width + x]! > 0.5) [top, bottom] = [Math.min(top, y), Math.max(bottom, y)];
+  for (let y = 0; y < img.height; y++)
+    for (let x = x0; x < x1; x++) if (img.data[y * img.width + x]! > 0.5) [top, bottom] = [Math.min(top, y), Math.max(bottom, y)];
   return [top, bottom];
 }
 

@@ -8,7 +8,11 @@ import { createRng } from '../../app/base/random.ts';
  * A small, learnable IDX dataset of 28×28 shapes, one shape per class, with random position,
  * size and stroke: horizontal bar, vertical bar, ring, diagonal. White ink on black, as EMNIST.
  */
-export function writeShapesIdx(count: number, seed = 1, dir = mkdtempSync(join(tmpdir(), 'hwr-shapes-'))): { images: string; labels: string; dir: string; classes: string[] } {
+export function writeShapesIdx(
+  count: number,
+  seed = 1,
+  dir = mkdtempSync(join(tmpdir(), 'hwr-shapes-')),
+): { images: string; labels: string; dir: string; classes: string[] } {
   const rng = createRng(seed);
   const side = 28;
   const pixels = new Uint8Array(count * side * side);

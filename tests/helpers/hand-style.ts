@@ -22,7 +22,13 @@ export interface HandStyle {
 export const SLANTED_THICK: HandStyle = { slant: 0.6, thicken: 2 };
 
 /** `perClass` glyphs of each of `labels`, from the pool's last part, in the given style. */
-export function styledSamples(sharedData: string, labels: readonly string[], perClass: number, style: HandStyle = SLANTED_THICK, seed = 7): { glyphs: Float32Array; labels: string[] } {
+export function styledSamples(
+  sharedData: string,
+  labels: readonly string[],
+  perClass: number,
+  style: HandStyle = SLANTED_THICK,
+  seed = 7,
+): { glyphs: Float32Array; labels: string[] } {
   const part = findPoolParts(join(sharedData, 'emnist36')).at(-1)!;
   const images = readIdxImages(part.images);
   const classOf = readIdxLabels(part.labels);

@@ -13,10 +13,11 @@ import { encodeImage } from '../../app/image/decode.ts';
 /** 'a' a solid block, 'b' a hollow square. */
 export function blockBank(): GlyphBank {
   const pixels = new Float32Array(2 * 256);
-  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) {
-    pixels[y * 16 + x] = 1;
-    pixels[256 + y * 16 + x] = x < 3 || y < 3 || x > 12 || y > 12 ? 1 : 0;
-  }
+  for (let y = 0; y < 16; y++)
+    for (let x = 0; x < 16; x++) {
+      pixels[y * 16 + x] = 1;
+      pixels[256 + y * 16 + x] = x < 3 || y < 3 || x > 12 || y > 12 ? 1 : 0;
+    }
   const set: LabelledImages = { count: 2, height: 16, width: 16, channels: 1, pixels, labels: Int32Array.of(0, 1), classes: ['a', 'b'], source: 'test' };
   return new GlyphBank([set]);
 }

@@ -44,7 +44,8 @@ export function encodeMat(variables: Record<string, MatVariable>, options: MatWr
 function matrixElement(name: string, variable: MatVariable, little: boolean): Uint8Array {
   const count = variable.dims.reduce((a, b) => a * b, 1);
   if (variable.dims.length < 2) throw new RangeError(`writeMat: '${name}' needs at least 2 dimensions, got ${variable.dims.length}`);
-  if (count !== variable.data.length) throw new RangeError(`writeMat: '${name}' is ${variable.dims.join('×')} (${count} values) but data has ${variable.data.length}`);
+  if (count !== variable.data.length)
+    throw new RangeError(`writeMat: '${name}' is ${variable.dims.join('×')} (${count} values) but data has ${variable.data.length}`);
   const isDouble = variable.data instanceof Float64Array;
   const flags = new DataView(new ArrayBuffer(8));
   flags.setUint32(0, isDouble ? CLASS_DOUBLE : CLASS_UINT8, little);

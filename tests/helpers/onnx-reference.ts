@@ -120,7 +120,8 @@ function maxpool(layer: MaxPoolSpec, x: Float64Array, batch: number, [h, w, c]: 
 function columns(x: Float64Array, batch: number, [h, w, c]: Image): Float64Array {
   const y = new Float64Array(x.length);
   for (let n = 0; n < batch; n++)
-    for (let r = 0; r < h; r++) for (let col = 0; col < w; col++) for (let ch = 0; ch < c; ch++) y[((n * w + col) * h + r) * c + ch] = x[((n * h + r) * w + col) * c + ch]!;
+    for (let r = 0; r < h; r++)
+      for (let col = 0; col < w; col++) for (let ch = 0; ch < c; ch++) y[((n * w + col) * h + r) * c + ch] = x[((n * h + r) * w + col) * c + ch]!;
   return y;
 }
 

@@ -8,7 +8,11 @@ import { projectRoot } from '../../app/base/paths.ts';
  * (token included), or rejects when it exits first or prints none in `timeoutMs`.
  */
 export async function spawnServe(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'hwr.mjs'), 'serve', '--port', '0', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'hwr.mjs'), 'serve', '--port', '0', ...args], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hwr serve did not print its address in ${timeoutMs / 1000} s:\n${output}`)), timeoutMs);

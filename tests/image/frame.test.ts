@@ -42,7 +42,12 @@ describe('frameGlyph', () => {
   });
 
   it('enlarges small crops and odd-sized boxes to exactly 22 px', () => {
-    for (const [w, h] of [[3, 7], [5, 11], [21, 21], [1, 1]] as const) {
+    for (const [w, h] of [
+      [3, 7],
+      [5, 11],
+      [21, 21],
+      [1, 1],
+    ] as const) {
       const glyph = frameGlyph(rectangle(w + 4, h + 6, 2, 2 + w - 1, 3, 3 + h - 1), w + 4, h + 6);
       const box = inkBox(glyph, 32, 32)!;
       expect(Math.max(box.x1 - box.x0 + 1, box.y1 - box.y0 + 1)).toBe(GLYPH_BOX);

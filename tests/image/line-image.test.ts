@@ -51,7 +51,7 @@ describe('cutLine', () => {
 
   it('keeps out the ink of the neighbouring line', () => {
     const page = wavyPage();
-    const alone = { ...page, data: page.data.map((v, i) => (i % page.width) % 14 < 4 && Math.floor(i / page.width) < curve(i % page.width) - 40 ? 0 : v) };
+    const alone = { ...page, data: page.data.map((v, i) => ((i % page.width) % 14 < 4 && Math.floor(i / page.width) < curve(i % page.width) - 40 ? 0 : v)) };
     const a = cutLine(page, wavyLine());
     const b = cutLine(alone, wavyLine());
     expect(a.width).toBe(b.width);
@@ -63,7 +63,15 @@ describe('cutLine', () => {
     const short = cutLine(wavyPage(), wavyLine(), 48);
     expect(tall.height).toBe(96);
     expect(Math.abs(tall.width - 2 * short.width)).toBeLessThanOrEqual(1);
-    expect(() => cutLine(wavyPage(), { polygon: [{ x: 0, y: 0 }, { x: 1, y: 1 }], baseline: [] })).toThrow(/at least 3 points/);
+    expect(() =>
+      cutLine(wavyPage(), {
+        polygon: [
+          { x: 0, y: 0 },
+          { x: 1, y: 1 },
+        ],
+        baseline: [],
+      }),
+    ).toThrow(/at least 3 points/);
   });
 });
 

@@ -21,7 +21,7 @@ function bruteForce(logits: Float32Array, frames: number, classes: number, label
   });
   for (let code = 0; code < classes ** frames; code++) {
     let c = code;
-    for (let t = 0; t < frames; t++) (path[t] = c % classes), (c = Math.floor(c / classes));
+    for (let t = 0; t < frames; t++) ((path[t] = c % classes), (c = Math.floor(c / classes)));
     const collapsed = path.filter((k, t) => k !== blank && (t === 0 || k !== path[t - 1]));
     if (collapsed.length !== labels.length || collapsed.some((k, i) => k !== labels[i])) continue;
     total += path.reduce((p, k, t) => p * probs[t]![k]!, 1);
@@ -31,7 +31,13 @@ function bruteForce(logits: Float32Array, frames: number, classes: number, label
 
 describe('CTC loss', () => {
   it('equals the sum over every alignment, repeated labels included', () => {
-    for (const [labels, seed] of [[[1, 2], 1], [[1, 1], 2], [[2], 3], [[1, 2, 1], 4], [[], 5]] as const) {
+    for (const [labels, seed] of [
+      [[1, 2], 1],
+      [[1, 1], 2],
+      [[2], 3],
+      [[1, 2, 1], 4],
+      [[], 5],
+    ] as const) {
       const logits = randomLogits(5, 3, seed);
       expect(ctcLoss({ logits, frames: 5, classes: 3, labels: [...labels] })).toBeCloseTo(bruteForce(logits, 5, 3, [...labels]), 6);
     }
@@ -101,7 +107,10 @@ targets = torch.tensor([l for ls in d['labels'] for l in ls], dtype=torch.long)
 loss = torch.nn.CTCLoss(blank=0, reduction='none')(logp, targets, torch.tensor(d['frames']), torch.tensor([len(l) for l in d['labels']]))
 loss.sum().backward()
 print(json.dumps({'loss': loss.tolist(), 'grad': x.grad.reshape(-1).tolist()}))`;
-    const run = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ B, T, C, logits: [...logits], frames: frameCounts, labels }), encoding: 'utf8' });
+    const run = spawnSync('/usr/bin/python3', ['-c', script], {
+      input: JSON.stringify({ B, T, C, logits: [...logits], frames: frameCounts, labels }),
+      encoding: 'utf8',
+    });
     expect(run.status, run.stderr).toBe(0);
     const torch = JSON.parse(run.stdout) as { loss: number[]; grad: number[] };
     torch.loss.forEach((l, n) => expect(ours[n]).toBeCloseTo(l, 5));

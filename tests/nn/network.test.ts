@@ -20,7 +20,11 @@ describe('builders', () => {
     expect(spec.layers.map((l) => (l.kind === 'activation' ? l.fn : l.kind))).toEqual(['dense', 'sigmoid', 'dense', 'softmax']);
     expect(spec.classes).toEqual(CLASSES_36);
     expect(spec.inputShape).toEqual([1024]);
-    expect(mlp([8, 5, 4, 3], 'relu', createRng(1)).toSpec().layers.map((l) => (l.kind === 'activation' ? l.fn : l.kind))).toEqual(['dense', 'relu', 'dense', 'relu', 'dense', 'softmax']);
+    expect(
+      mlp([8, 5, 4, 3], 'relu', createRng(1))
+        .toSpec()
+        .layers.map((l) => (l.kind === 'activation' ? l.fn : l.kind)),
+    ).toEqual(['dense', 'relu', 'dense', 'relu', 'dense', 'softmax']);
   });
 
   it('autoencoder() is 1024-32-32-32-1024 with ReLU hidden and sigmoid output', () => {

@@ -26,25 +26,36 @@ describe('kernel calls split across kernel threads', () => {
     await three.ready();
     three.threadsOnly = true; // the main thread only waits: every chunk below runs on a kernel thread
     const [m, n, k] = [37, 70, 1030];
-    const a = random(m * k), b = random(k * n), bias = random(n), bt = random(n * k), at = random(k * m);
-    const c1 = heap.float32(m * n), c3 = heap.float32(m * n);
+    const a = random(m * k),
+      b = random(k * n),
+      bias = random(n),
+      bt = random(n * k),
+      at = random(k * m);
+    const c1 = heap.float32(m * n),
+      c3 = heap.float32(m * n);
     one.gemmNN(m, n, k, a, b, c1, bias);
     three.gemmNN(m, n, k, a, b, c3, bias);
     expect(c3).toEqual(c1);
     one.gemmNT(m, n, k, a, bt, c1);
     three.gemmNT(m, n, k, a, bt, c3);
     expect(c3).toEqual(c1);
-    const g1 = heap.float32(m * n), g3 = heap.float32(m * n);
+    const g1 = heap.float32(m * n),
+      g3 = heap.float32(m * n);
     const dy = random(k * n);
     one.gemmTN(m, n, k, at, dy, g1);
     three.gemmTN(m, n, k, at, dy, g3);
     expect(g3).toEqual(g1);
-    const w1 = random(100_003), w3 = heap.float32(w1.length), g = random(w1.length), v1 = heap.float32(w1.length), v3 = heap.float32(w1.length);
+    const w1 = random(100_003),
+      w3 = heap.float32(w1.length),
+      g = random(w1.length),
+      v1 = heap.float32(w1.length),
+      v3 = heap.float32(w1.length);
     w3.set(w1);
     one.sgdStep(w1, g, v1, w1.length, 0.1, 0.9, 0.001);
     three.sgdStep(w3, g, v3, w3.length, 0.1, 0.9, 0.001);
     expect(w3).toEqual(w1);
-    const wp = random(k * n), wp1 = heap.float32(wp.length);
+    const wp = random(k * n),
+      wp1 = heap.float32(wp.length);
     wp1.set(wp);
     one.sgdStepProduct(k, n, m, at, dy.subarray(0, m * n), wp1, null, 0.1, 0, 0);
     three.sgdStepProduct(k, n, m, at, dy.subarray(0, m * n), wp, null, 0.1, 0, 0);

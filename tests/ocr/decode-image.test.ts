@@ -27,9 +27,13 @@ describe('decodeImage', () => {
   });
 
   it('reads colour as brightness and flattens transparency onto white', async () => {
-    const blue = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 20, g: 30, b: 160 } } }).png().toBuffer();
+    const blue = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 20, g: 30, b: 160 } } })
+      .png()
+      .toBuffer();
     expect((await decodeImage(blue)).data[0]!).toBeLessThan(0.25);
-    const clear = await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const clear = await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .png()
+      .toBuffer();
     expect((await decodeImage(clear)).data[0]!).toBeGreaterThan(0.95);
   });
 
@@ -45,7 +49,9 @@ describe('decodeImage', () => {
   });
 
   it('shrinks large images so the longer side is bounded, and remembers the original size', async () => {
-    const big = await sharp({ create: { width: 3000, height: 600, channels: 3, background: '#ffffff' } }).jpeg().toBuffer();
+    const big = await sharp({ create: { width: 3000, height: 600, channels: 3, background: '#ffffff' } })
+      .jpeg()
+      .toBuffer();
     const img = await decodeImage(big);
     expect(img.width).toBe(MAX_DECODED_SIDE);
     expect(img.height).toBe(512);
@@ -53,7 +59,9 @@ describe('decodeImage', () => {
   });
 
   it('refuses images whose header claims more pixels than the limit, before decoding them', async () => {
-    const png = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#fff' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     await expect(decodeImage(png, { name: 'huge.png', maxInputPixels: 100_000 })).rejects.toThrow(/huge\.png: image is 400×300 .*more than the limit/);
   });
 
@@ -62,10 +70,14 @@ describe('decodeImage', () => {
     // values (the JPEG tables among them), so a cut at 70% keeps the directory but not its tables.
     const gray = Buffer.alloc(240 * 120, 235);
     for (let y = 30; y < 90; y++) gray.fill(20, y * 240 + 40, y * 240 + 46);
-    const tiff = await sharp(gray, { raw: { width: 240, height: 120, channels: 1 } }).tiff().toBuffer();
+    const tiff = await sharp(gray, { raw: { width: 240, height: 120, channels: 1 } })
+      .tiff()
+      .toBuffer();
     await expect(decodeImage(tiff, { name: 'whole.tif' })).resolves.toMatchObject({ width: 240, height: 120 });
     const cut = tiff.subarray(0, Math.floor(tiff.length * 0.7));
-    await expect(decodeImage(cut, { name: 'cut.tif' })).rejects.toThrow(/cut\.tif: the TIFF file is truncated: its image data runs to byte \d+, the file ends at byte \d+/);
+    await expect(decodeImage(cut, { name: 'cut.tif' })).rejects.toThrow(
+      /cut\.tif: the TIFF file is truncated: its image data runs to byte \d+, the file ends at byte \d+/,
+    );
   });
 
   it('names the file in a clear error for corrupt, truncated, empty and non-image files', async () => {
@@ -86,7 +98,9 @@ describe('decodeImage', () => {
   });
 
   it('decodes a 1×1 image', async () => {
-    const one = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).png().toBuffer();
+    const one = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     const img = await decodeImage(one);
     expect([img.width, img.height, img.data[0]]).toEqual([1, 1, 0]);
   });

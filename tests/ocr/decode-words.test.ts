@@ -129,8 +129,16 @@ describe('character error rate', () => {
     expect(levenshtein('KITTEN', 'SITTING')).toBe(3);
     expect(cerCount('1. make a\nlist!', '1 MAKE A LIST')).toEqual({ distance: 0, length: 10 });
     expect(cerCount('T0 D0', 'TO DO')).toEqual({ distance: 2, length: 4 });
-    expect(cer([{ distance: 2, length: 4 }, { distance: 0, length: 16 }])).toBeCloseTo(0.1, 10);
+    expect(
+      cer([
+        { distance: 2, length: 4 },
+        { distance: 0, length: 16 },
+      ]),
+    ).toBeCloseTo(0.1, 10);
     const gt = parseGroundTruth('# comment\n\n[a.jpg]\nTO DO\nLIST\n[b.jpg]\n1 2 3\n');
-    expect([...gt]).toEqual([['a.jpg', ['TO DO', 'LIST']], ['b.jpg', ['1 2 3']]]);
+    expect([...gt]).toEqual([
+      ['a.jpg', ['TO DO', 'LIST']],
+      ['b.jpg', ['1 2 3']],
+    ]);
   });
 });

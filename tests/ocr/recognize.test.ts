@@ -83,7 +83,15 @@ describe('document renderings', () => {
             reading: 'lexicon',
             glyphs: [
               { box: { x0: 10, y0: 10, x1: 30, y1: 50 }, label: 'T', confidence: 0.95, topK: [{ label: 'T', p: 0.95 }] },
-              { box: { x0: 35, y0: 10, x1: 60, y1: 50 }, label: 'O', confidence: 0.6, topK: [{ label: '0', p: 0.61 }, { label: 'O', p: 0.6 }] },
+              {
+                box: { x0: 35, y0: 10, x1: 60, y1: 50 },
+                label: 'O',
+                confidence: 0.6,
+                topK: [
+                  { label: '0', p: 0.61 },
+                  { label: 'O', p: 0.6 },
+                ],
+              },
             ],
           },
           {
@@ -110,7 +118,15 @@ describe('document renderings', () => {
     const doc = JSON.parse(pageJson(page));
     expect(doc.text).toBe('TO DO\n42');
     expect(doc.rows[0].words[1].box).toEqual({ x0: 100, y0: 12, x1: 150, y1: 50 });
-    expect(doc.rows[0].words[0].glyphs[1]).toEqual({ label: 'O', box: { x0: 35, y0: 10, x1: 60, y1: 50 }, confidence: 0.6, topK: [{ label: '0', p: 0.61 }, { label: 'O', p: 0.6 }] });
+    expect(doc.rows[0].words[0].glyphs[1]).toEqual({
+      label: 'O',
+      box: { x0: 35, y0: 10, x1: 60, y1: 50 },
+      confidence: 0.6,
+      topK: [
+        { label: '0', p: 0.61 },
+        { label: 'O', p: 0.6 },
+      ],
+    });
     expect(doc.rows[0].words[0].reading).toBe('lexicon');
   });
 

@@ -51,7 +51,13 @@ describe('segmentPage on synthetic pages', () => {
   });
 
   it('keeps rows apart when they slant and drift, and orders them top to bottom', () => {
-    const page = renderPage({ rows: ['ABCDEFGHIJ KLM', 'NOPQRS TUVWXYZ', '0123 456789', 'SLANTED ROWS'], charHeight: 40, slope: -0.07, rowPitch: 1.7, seed: 5 });
+    const page = renderPage({
+      rows: ['ABCDEFGHIJ KLM', 'NOPQRS TUVWXYZ', '0123 456789', 'SLANTED ROWS'],
+      charHeight: 40,
+      slope: -0.07,
+      rowPitch: 1.7,
+      seed: 5,
+    });
     const seg = segmentPage(page.image);
     expect(seg.rows).toHaveLength(4);
     expectMatchesTruth(seg, page);
@@ -71,7 +77,7 @@ describe('segmentPage on synthetic pages', () => {
       rows: ['AHNE', 'OK MNWU'],
       charHeight: 50,
       letterGap: 0.35,
-      gapOverride: (row, i) => (row === 0 && i === 1) || (row === 1 && (i === 3 || i === 4)) ? -0.12 : undefined,
+      gapOverride: (row, i) => ((row === 0 && i === 1) || (row === 1 && (i === 3 || i === 4)) ? -0.12 : undefined),
       seed: 11,
     });
     const seg = segmentPage(page.image);
@@ -91,7 +97,8 @@ describe('segmentPage on synthetic pages', () => {
     const page = renderPage({ rows: ['1. TO DO', '2. THE LIST', '3. NAP'], charHeight: 44, seed: 13, light: [0.8, 0.7] });
     const { width: w, height: h, data } = page.image;
     // A faint table grid: lines between the rows and down both margins; and dirt.
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((y + 66) % 88 < 3 || Math.abs(x - 22) < 2 || Math.abs(x - (w - 22)) < 2) data[y * w + x]! *= 0.85;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) if ((y + 66) % 88 < 3 || Math.abs(x - 22) < 2 || Math.abs(x - (w - 22)) < 2) data[y * w + x]! *= 0.85;
     const random = rng(2);
     for (let k = 0; k < 40; k++) {
       const x = Math.floor(random() * (w - 3));
@@ -102,7 +109,11 @@ describe('segmentPage on synthetic pages', () => {
     expect(seg.rows).toHaveLength(3);
     expectMatchesTruth(seg, page);
     // The dots are not characters, but the layout notes them after the list numbers.
-    expect(seg.rows.map((r) => r.words.map((w) => Boolean(w.dotAfter)))).toEqual([[true, false, false], [true, false, false], [true, false]]);
+    expect(seg.rows.map((r) => r.words.map((w) => Boolean(w.dotAfter)))).toEqual([
+      [true, false, false],
+      [true, false, false],
+      [true, false],
+    ]);
   });
 
   it('ignores a dark border beyond the paper and ruled lines under the writing', () => {
@@ -178,7 +189,10 @@ function emnistPages(data: string, ruled: boolean): { pages: number; rowsRight: 
       emnistSet = loadIdx(`${part}-images-idx3-ubyte.gz`, `${part}-labels-idx1-ubyte.gz`, { classes: CLASSES_36 });
     }
     const raster = emnistRaster(emnistSet.pixels, emnistSet.labels, CLASSES_36);
-    const words = 'THE OF AND TO IN IS YOU THAT IT HE WAS FOR ON ARE AS WITH HIS THEY AT BE THIS HAVE FROM OR ONE BY WORD BUT NOT WHAT ALL WERE WE WHEN YOUR CAN SAID LIST NOTE BUY MILK EGGS BREAD'.split(' ');
+    const words =
+      'THE OF AND TO IN IS YOU THAT IT HE WAS FOR ON ARE AS WITH HIS THEY AT BE THIS HAVE FROM OR ONE BY WORD BUT NOT WHAT ALL WERE WE WHEN YOUR CAN SAID LIST NOTE BUY MILK EGGS BREAD'.split(
+        ' ',
+      );
     let rowsRight = 0;
     let glyphRows = 0;
     let glyphRowsRight = 0;
@@ -187,7 +201,9 @@ function emnistPages(data: string, ruled: boolean): { pages: number; rowsRight: 
       const random = rng(500 + p);
       const u = (a: number, b: number) => a + (b - a) * random();
       const rows = Array.from({ length: 2 + Math.floor(random() * 5) }, () =>
-        Array.from({ length: 1 + Math.floor(random() * 4) }, () => (random() < 0.15 ? String(Math.floor(random() * 2000)) : words[Math.floor(random() * words.length)]!)).join(' '),
+        Array.from({ length: 1 + Math.floor(random() * 4) }, () =>
+          random() < 0.15 ? String(Math.floor(random() * 2000)) : words[Math.floor(random() * words.length)]!,
+        ).join(' '),
       );
       const page = renderPage({
         rows,

@@ -127,7 +127,11 @@ describe.skipIf(!hasPythonOnnx)('onnx.checker (python3-onnx)', () => {
     const result = spawnSync(PYTHON, ['-c', script, ...paths], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout.trim().split('\n').map((line) => line.slice(line.indexOf('['))))
-      .toEqual(["['N', 36]", "['N', 1024]", "['N', 36]", "['N', 4, 2, 3]"]);
+    expect(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.slice(line.indexOf('['))),
+    ).toEqual(["['N', 36]", "['N', 1024]", "['N', 36]", "['N', 4, 2, 3]"]);
   });
 });

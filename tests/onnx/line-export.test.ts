@@ -81,7 +81,9 @@ describe('line model export to ONNX', () => {
   });
 
   it('refuses an input of the wrong height', async () => {
-    await expect(model.runShaped(new Float32Array(20 * 8), [1, 20, 8, 1])).rejects.toThrow(/lines\.onnx: input shape \[1, 20, 8, 1\] does not fit \[N, 16, -1, 1\]/);
+    await expect(model.runShaped(new Float32Array(20 * 8), [1, 20, 8, 1])).rejects.toThrow(
+      /lines\.onnx: input shape \[1, 20, 8, 1\] does not fit \[N, 16, -1, 1\]/,
+    );
   });
 });
 

@@ -22,7 +22,9 @@ describe('forwardSpec', () => {
     const spec: NetworkSpec = {
       name: 'c',
       inputShape: [2, 3, 1],
-      layers: [{ kind: 'conv2d', kernel: [2, 2], stride: [1, 1], padding: 'same', inChannels: 1, outChannels: 1, weights: f32(1, 10, 100, 1000), bias: f32(0) }],
+      layers: [
+        { kind: 'conv2d', kernel: [2, 2], stride: [1, 1], padding: 'same', inChannels: 1, outChannels: 1, weights: f32(1, 10, 100, 1000), bias: f32(0) },
+      ],
     };
     const out = forwardSpec(spec, f32(1, 2, 3, 4, 5, 6), 1);
     expect(Array.from(out)).toEqual([5421, 6532, 603, 54, 65, 6]);
@@ -32,7 +34,9 @@ describe('forwardSpec', () => {
     const spec: NetworkSpec = {
       name: 'c',
       inputShape: [1, 1, 2],
-      layers: [{ kind: 'conv2d', kernel: [1, 1], stride: [1, 1], padding: 'valid', inChannels: 2, outChannels: 3, weights: f32(1, 2, 3, 4, 5, 6), bias: f32(0, 0, 1) }],
+      layers: [
+        { kind: 'conv2d', kernel: [1, 1], stride: [1, 1], padding: 'valid', inChannels: 2, outChannels: 3, weights: f32(1, 2, 3, 4, 5, 6), bias: f32(0, 0, 1) },
+      ],
     };
     expect(Array.from(forwardSpec(spec, f32(1, 10), 1))).toEqual([41, 52, 64]);
   });

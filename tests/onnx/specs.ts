@@ -39,7 +39,14 @@ export function dense(inputs: number, outputs: number, random: () => number): La
   };
 }
 
-export function conv(kernel: [number, number], inChannels: number, outChannels: number, padding: 'same' | 'valid', random: () => number, stride: [number, number] = [1, 1]): LayerSpec {
+export function conv(
+  kernel: [number, number],
+  inChannels: number,
+  outChannels: number,
+  padding: 'same' | 'valid',
+  random: () => number,
+  stride: [number, number] = [1, 1],
+): LayerSpec {
   const [kh, kw] = kernel;
   return {
     kind: 'conv2d',

@@ -66,11 +66,24 @@ describe('electron-builder.yml', () => {
   });
 
   it('ships the built app, the worker sources, the models, and no tests', () => {
-    const shipped = (f: string) => config.files.some((p) => !p.startsWith('!') && matches(f, p)) && !config.files.some((p) => p.startsWith('!') && matches(f, p.slice(1)));
-    for (const f of ['out/main/index.js', 'out/main/worker-process.js', 'out/preload/preload.cjs', 'out/renderer/index.html', 'app/services/worker.ts', 'app/nn/kernels/simd.wasm', 'app/nn/kernels/thread.mjs', 'models/mlp.onnx', 'models/mlp.md', 'package.json']) {
+    const shipped = (f: string) =>
+      config.files.some((p) => !p.startsWith('!') && matches(f, p)) && !config.files.some((p) => p.startsWith('!') && matches(f, p.slice(1)));
+    for (const f of [
+      'out/main/index.js',
+      'out/main/worker-process.js',
+      'out/preload/preload.cjs',
+      'out/renderer/index.html',
+      'app/services/worker.ts',
+      'app/nn/kernels/simd.wasm',
+      'app/nn/kernels/thread.mjs',
+      'models/mlp.onnx',
+      'models/mlp.md',
+      'package.json',
+    ]) {
       expect(shipped(f), f).toBe(true);
     }
-    for (const f of ['tests/services/services.test.ts', 'tests/ui/harness.ts', 'renderer/src/App.svelte', 'runs/x/model.onnx', 'out/main/index.js.map']) expect(shipped(f), f).toBe(false);
+    for (const f of ['tests/services/services.test.ts', 'tests/ui/harness.ts', 'renderer/src/App.svelte', 'runs/x/model.onnx', 'out/main/index.js.map'])
+      expect(shipped(f), f).toBe(false);
     for (const f of readdirSync(join(projectRoot, 'models')).filter((f) => f.endsWith('.onnx'))) expect(shipped(`models/${f}`), f).toBe(true);
   });
 
@@ -130,7 +143,14 @@ const electron = vi.hoisted(() => {
     loadURL = async () => {};
   }
   const module = {
-    app: Object.assign(new EventEmitter(), { enableSandbox: () => {}, requestSingleInstanceLock: () => true, whenReady: () => Promise.resolve(), getAppPath: () => state.appPath, quit: () => {}, isPackaged: true }),
+    app: Object.assign(new EventEmitter(), {
+      enableSandbox: () => {},
+      requestSingleInstanceLock: () => true,
+      whenReady: () => Promise.resolve(),
+      getAppPath: () => state.appPath,
+      quit: () => {},
+      isPackaged: true,
+    }),
     BrowserWindow,
     ipcMain: { handle: (c: string, h: never) => handlers.set(c, h), removeHandler: (c: string) => handlers.delete(c) },
     session: { defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} } },
@@ -147,7 +167,11 @@ vi.mock('electron', () => electron.module);
 
 const loaded: string[] = [];
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', outDir, '--logLevel', 'warn'], { cwd: projectRoot, stdio: 'pipe', timeout: 240_000 });
+  execFileSync(
+    process.execPath,
+    [join(projectRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--outDir', outDir, '--logLevel', 'warn'],
+    { cwd: projectRoot, stdio: 'pipe', timeout: 240_000 },
+  );
   // The package files the main process resolves to find esbuild, in the archive's layout.
   for (const pkg of ['tsx', 'esbuild', `@esbuild/${process.platform}-${process.arch}`]) {
     mkdirSync(join(appRoot, 'node_modules', pkg), { recursive: true });
@@ -188,13 +212,27 @@ describe('the built main process (electron-vite build)', () => {
     const data = join(root, 'data');
     mkdirSync(data, { recursive: true });
     const appFrame = { senderFrame: { url: pathToFileURL(join(outDir, 'renderer', 'index.html')).href, parent: null } };
-    const outcome = (await electron.handlers.get(ipcChannel('startTraining'))!(appFrame, { arch: 'mlp', dataset: data, epochs: 1, learningRate: 0.1, batchSize: 8, momentum: 0.9, limit: 0, augment: false, balance: false, patience: 0, seed: 1 })) as { ok: boolean };
+    const outcome = (await electron.handlers.get(ipcChannel('startTraining'))!(appFrame, {
+      arch: 'mlp',
+      dataset: data,
+      epochs: 1,
+      learningRate: 0.1,
+      batchSize: 8,
+      momentum: 0.9,
+      limit: 0,
+      augment: false,
+      balance: false,
+      patience: 0,
+      seed: 1,
+    })) as { ok: boolean };
     expect(outcome.ok).toBe(true);
     const fork = electron.forks.at(-1)!;
     expect(fork.path).toBe(join(outDir, 'main', 'worker-process.js'));
     expect(fork.args).toEqual(['train']);
     expect(fork.env.HWR_APP_ROOT).toBe(appRoot);
     const binary = process.platform === 'win32' ? 'esbuild.exe' : join('bin', 'esbuild');
-    expect(fork.env.ESBUILD_BINARY_PATH).toBe(join(dirname(appRoot), 'app.asar.unpacked', 'node_modules', '@esbuild', `${process.platform}-${process.arch}`, binary));
+    expect(fork.env.ESBUILD_BINARY_PATH).toBe(
+      join(dirname(appRoot), 'app.asar.unpacked', 'node_modules', '@esbuild', `${process.platform}-${process.arch}`, binary),
+    );
   });
 });

@@ -34,7 +34,13 @@ describe('greedy CTC decoding', () => {
     });
     const line = greedyDecode(probs, best.length, cs);
     expect(line.text).toBe('llo e');
-    expect(line.chars.map((c) => c.frames)).toEqual([[0, 1], [3, 3], [4, 4], [5, 5], [6, 6]]);
+    expect(line.chars.map((c) => c.frames)).toEqual([
+      [0, 1],
+      [3, 3],
+      [4, 4],
+      [5, 5],
+      [6, 6],
+    ]);
     expect(line.chars[0]!.confidence).toBeCloseTo(0.9);
     expect(line.words).toEqual([
       { text: 'llo', confidence: expect.closeTo(0.6, 5) },

@@ -10,7 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { encodeWire, decodeWire, GLYPH_VALUES, ipcChannel, LIMITS, REQUEST_NAMES, TOKEN_HEADER, WS_PROTOCOL, WS_TOKEN_PREFIX, type HwrApi, type Outcome } from '../../app/contract.ts';
+import {
+  encodeWire,
+  decodeWire,
+  GLYPH_VALUES,
+  ipcChannel,
+  LIMITS,
+  REQUEST_NAMES,
+  TOKEN_HEADER,
+  WS_PROTOCOL,
+  WS_TOKEN_PREFIX,
+  type HwrApi,
+  type Outcome,
+} from '../../app/contract.ts';
 import { startServer, type RunningServer } from '../../app/server/http.ts';
 import { createServices, type Services } from '../../app/services/services.ts';
 import { handleRequest } from '../../app/services/dispatch.ts';
@@ -95,20 +107,36 @@ const cliCases: [string, string[], RegExp][] = [
 ];
 
 describe('hwr train with bad options', () => {
-  it.each(cliCases)('%s', async (_name, args, expected) => {
-    const out = join(root, 'runs', `cli-${Math.random().toString(36).slice(2)}`);
-    const r = await runHwr(['train', '--arch', 'mlp', '--epochs', '1', '--quiet', '--out', out, ...data, ...args]);
-    expect(r.code).toBeGreaterThan(0);
-    expect(r.stderr).toMatch(/^hwr train: /);
-    expect(r.stderr).toMatch(expected);
-    expect(filesUnder(out)).toEqual([]);
-  }, CASE_TIMEOUT);
+  it.each(cliCases)(
+    '%s',
+    async (_name, args, expected) => {
+      const out = join(root, 'runs', `cli-${Math.random().toString(36).slice(2)}`);
+      const r = await runHwr(['train', '--arch', 'mlp', '--epochs', '1', '--quiet', '--out', out, ...data, ...args]);
+      expect(r.code).toBeGreaterThan(0);
+      expect(r.stderr).toMatch(/^hwr train: /);
+      expect(r.stderr).toMatch(expected);
+      expect(filesUnder(out)).toEqual([]);
+    },
+    CASE_TIMEOUT,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
 // Training and retraining requests through the dispatcher (what IPC and HTTP both call)
 
-const train = { arch: 'mlp', dataset: shapes.dir, epochs: 2, learningRate: 0.1, batchSize: 32, momentum: 0.9, limit: 0, augment: false, balance: true, patience: 0, seed: 1 };
+const train = {
+  arch: 'mlp',
+  dataset: shapes.dir,
+  epochs: 2,
+  learningRate: 0.1,
+  batchSize: 32,
+  momentum: 0.9,
+  limit: 0,
+  augment: false,
+  balance: true,
+  patience: 0,
+  seed: 1,
+};
 const requestCases: [string, string, unknown, string, RegExp][] = [
   ['epochs 0', 'startTraining', { ...train, epochs: 0 }, 'invalid-request', /startTraining\.epochs must be within 1\.\.1000, got 0/],
   ['epochs 1001', 'startTraining', { ...train, epochs: 1001 }, 'invalid-request', /startTraining\.epochs must be within 1\.\.1000/],
@@ -119,7 +147,13 @@ const requestCases: [string, string, unknown, string, RegExp][] = [
   ['learning rate -1', 'startTraining', { ...train, learningRate: -1 }, 'invalid-request', /startTraining\.learningRate must be within/],
   ['learning rate 11', 'startTraining', { ...train, learningRate: 11 }, 'invalid-request', /startTraining\.learningRate must be within/],
   ['learning rate NaN', 'startTraining', { ...train, learningRate: NaN }, 'invalid-request', /startTraining\.learningRate must be a number, got NaN/],
-  ['learning rate Infinity', 'startTraining', { ...train, learningRate: Infinity }, 'invalid-request', /startTraining\.learningRate must be a number, got Infinity/],
+  [
+    'learning rate Infinity',
+    'startTraining',
+    { ...train, learningRate: Infinity },
+    'invalid-request',
+    /startTraining\.learningRate must be a number, got Infinity/,
+  ],
   ['batch size 0', 'startTraining', { ...train, batchSize: 0 }, 'invalid-request', /startTraining\.batchSize must be within 1\.\.4096, got 0/],
   ['batch size 5000', 'startTraining', { ...train, batchSize: 5000 }, 'invalid-request', /startTraining\.batchSize must be within 1\.\.4096/],
   ['momentum 1', 'startTraining', { ...train, momentum: 1 }, 'invalid-request', /startTraining\.momentum must be within 0\.\.0\.999, got 1/],
@@ -131,7 +165,13 @@ const requestCases: [string, string, unknown, string, RegExp][] = [
   ['arch rnn', 'startTraining', { ...train, arch: 'rnn' }, 'invalid-request', /startTraining\.arch must be one of mlp, ae, cnn, tfmlp, crnn, got 'rnn'/],
   ['augment as text', 'startTraining', { ...train, augment: 'yes' }, 'invalid-request', /startTraining\.augment must be true or false, got 'yes'/],
   ['an empty dataset', 'startTraining', { ...train, dataset: '' }, 'invalid-request', /startTraining\.dataset must not be empty/],
-  ['a dataset path of 2000 characters', 'startTraining', { ...train, dataset: 'x'.repeat(2000) }, 'too-large', /startTraining\.dataset is 2000 characters long, more than 1024/],
+  [
+    'a dataset path of 2000 characters',
+    'startTraining',
+    { ...train, dataset: 'x'.repeat(2000) },
+    'too-large',
+    /startTraining\.dataset is 2000 characters long, more than 1024/,
+  ],
   ['a dataset that does not exist', 'startTraining', { ...train, dataset: join(root, 'nowhere') }, 'not-found', /no dataset '.*nowhere': give a dataset id/],
   ['a dataset that is unavailable here', 'startTraining', { ...train, dataset: 'emnist36' }, 'unavailable', /EMNIST36 pool is not available here/],
   ['a missing field', 'startTraining', { ...train, seed: undefined }, 'invalid-request', /startTraining\.seed must be a number, got nothing/],
@@ -139,22 +179,32 @@ const requestCases: [string, string, unknown, string, RegExp][] = [
   ['an array instead of an object', 'startTraining', [train], 'invalid-request', /startTraining: the request must be an object/],
   ['retraining for 0 epochs', 'startPersonalization', { epochs: 0, seed: 1 }, 'invalid-request', /startPersonalization\.epochs must be within 1\.\.200, got 0/],
   ['retraining for 500 epochs', 'startPersonalization', { epochs: 500, seed: 1 }, 'invalid-request', /startPersonalization\.epochs must be within 1\.\.200/],
-  ['retraining without samples', 'startPersonalization', { epochs: 3, seed: 1 }, 'unavailable', /retraining needs at least 10 samples of your handwriting; there are 0/],
+  [
+    'retraining without samples',
+    'startPersonalization',
+    { epochs: 3, seed: 1 },
+    'unavailable',
+    /retraining needs at least 10 samples of your handwriting; there are 0/,
+  ],
   ['resuming a run that is not there', 'resumeTraining', { runId: 'run-20260101-000000-zzzz' }, 'not-found', /no training run 'run-20260101-000000-zzzz'/],
   ['a run id with a path in it', 'resumeTraining', { runId: '../../etc' }, 'invalid-request', /resumeTraining\.runId must be an id/],
   ['cancelling when nothing runs', 'cancelTraining', {}, 'invalid-request', /no training run is going/],
 ];
 
 describe('training requests with bad parameters', () => {
-  it.each(requestCases)('%s', async (_name, name, payload, code, expected) => {
-    const outcome = (await handleRequest(services, name, payload)) as Outcome<unknown>;
-    expect(outcome.ok).toBe(false);
-    if (outcome.ok) return;
-    expect(outcome.error.code).toBe(code);
-    expect(outcome.error.message).toMatch(expected);
-    expect((await services.trainingStatus({})).state).toBe('idle');
-    expect(filesUnder(join(home, 'runs'))).toEqual([]);
-  }, CASE_TIMEOUT);
+  it.each(requestCases)(
+    '%s',
+    async (_name, name, payload, code, expected) => {
+      const outcome = (await handleRequest(services, name, payload)) as Outcome<unknown>;
+      expect(outcome.ok).toBe(false);
+      if (outcome.ok) return;
+      expect(outcome.error.code).toBe(code);
+      expect(outcome.error.message).toMatch(expected);
+      expect((await services.trainingStatus({})).state).toBe('idle');
+      expect(filesUnder(join(home, 'runs'))).toEqual([]);
+    },
+    CASE_TIMEOUT,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -162,13 +212,49 @@ describe('training requests with bad parameters', () => {
 
 const glyphs = (count: number) => new Float32Array(count * GLYPH_VALUES);
 const ipcCases: [string, string, unknown, string, RegExp][] = [
-  ['513 glyphs to classify', 'classifyGlyphs', { glyphs: glyphs(LIMITS.glyphsPerRequest + 1) }, 'too-large', /classifyGlyphs\.glyphs holds 513 glyphs, more than 512 per request/],
+  [
+    '513 glyphs to classify',
+    'classifyGlyphs',
+    { glyphs: glyphs(LIMITS.glyphsPerRequest + 1) },
+    'too-large',
+    /classifyGlyphs\.glyphs holds 513 glyphs, more than 512 per request/,
+  ],
   ['513 glyphs to reconstruct', 'reconstructGlyphs', { glyphs: glyphs(513) }, 'too-large', /reconstructGlyphs\.glyphs holds 513 glyphs/],
-  ['an image of 40 MB and a byte', 'recognizePage', { name: 'big.jpg', image: new Uint8Array(LIMITS.imageBytes + 1) }, 'too-large', /recognizePage\.image is 40\.0 MB, more than the limit of 40\.0 MB/],
-  ['a file name of 300 characters', 'recognizePage', { name: 'n'.repeat(300), image: new Uint8Array(10) }, 'too-large', /recognizePage\.name is 300 characters long, more than 255/],
-  ['a drawing 2000 px wide', 'classifyDrawing', { ink: new Uint8Array(2000), width: 2000, height: 1 }, 'invalid-request', /classifyDrawing\.width must be within 1\.\.1024, got 2000/],
-  ['drawing ink larger than its size', 'classifyDrawing', { ink: new Uint8Array(LIMITS.drawingSide * LIMITS.drawingSide + 1), width: 1024, height: 1024 }, 'too-large', /classifyDrawing\.ink is 1\.0 MB, more than the limit/],
-  ['a sample label of 40 characters', 'saveSample', { label: 'L'.repeat(40), glyph: glyphs(1), source: 'draw' }, 'too-large', /saveSample\.label is 40 characters long, more than 32/],
+  [
+    'an image of 40 MB and a byte',
+    'recognizePage',
+    { name: 'big.jpg', image: new Uint8Array(LIMITS.imageBytes + 1) },
+    'too-large',
+    /recognizePage\.image is 40\.0 MB, more than the limit of 40\.0 MB/,
+  ],
+  [
+    'a file name of 300 characters',
+    'recognizePage',
+    { name: 'n'.repeat(300), image: new Uint8Array(10) },
+    'too-large',
+    /recognizePage\.name is 300 characters long, more than 255/,
+  ],
+  [
+    'a drawing 2000 px wide',
+    'classifyDrawing',
+    { ink: new Uint8Array(2000), width: 2000, height: 1 },
+    'invalid-request',
+    /classifyDrawing\.width must be within 1\.\.1024, got 2000/,
+  ],
+  [
+    'drawing ink larger than its size',
+    'classifyDrawing',
+    { ink: new Uint8Array(LIMITS.drawingSide * LIMITS.drawingSide + 1), width: 1024, height: 1024 },
+    'too-large',
+    /classifyDrawing\.ink is 1\.0 MB, more than the limit/,
+  ],
+  [
+    'a sample label of 40 characters',
+    'saveSample',
+    { label: 'L'.repeat(40), glyph: glyphs(1), source: 'draw' },
+    'too-large',
+    /saveSample\.label is 40 characters long, more than 32/,
+  ],
   ['two glyphs as one sample', 'saveSample', { label: 'A', glyph: glyphs(2), source: 'draw' }, 'invalid-request', /saveSample\.glyph must hold 1 glyph, got 2/],
   ['a glyph value of 2', 'classifyGlyphs', { glyphs: glyphs(1).fill(2) }, 'invalid-request', /classifyGlyphs\.glyphs: value 0 is 2, outside \[0, 1\]/],
   ['a page of 1000 samples', 'listSamples', { limit: 1000 }, 'invalid-request', /listSamples\.limit must be within 1\.\.200, got 1000/],
@@ -182,20 +268,28 @@ describe('oversized and malformed IPC payloads', () => {
   const handlers = new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>();
   const spy = Object.fromEntries(REQUEST_NAMES.map((n) => [n, vi.fn(async () => ({}))])) as unknown as HwrApi;
   spy.onEvent = () => () => {};
-  registerIpc({ handle: (c: string, h: never) => handlers.set(c, h), removeHandler: () => {} } as never, spy, (e) => (e as unknown as { trusted: boolean }).trusted);
+  registerIpc(
+    { handle: (c: string, h: never) => handlers.set(c, h), removeHandler: () => {} } as never,
+    spy,
+    (e) => (e as unknown as { trusted: boolean }).trusted,
+  );
   const invoke = async (name: string, payload: unknown) => {
     const handler = handlers.get(ipcChannel(name as never));
     return (handler ? await handler({ trusted: true }, payload) : await handleRequest(spy, name, payload)) as Outcome<unknown>;
   };
 
-  it.each(ipcCases)('%s', async (_name, name, payload, code, expected) => {
-    const outcome = await invoke(name, payload);
-    expect(outcome.ok).toBe(false);
-    if (outcome.ok) return;
-    expect(outcome.error.code).toBe(code);
-    expect(outcome.error.message).toMatch(expected);
-    for (const n of REQUEST_NAMES) expect((spy as unknown as Record<string, ReturnType<typeof vi.fn>>)[n]).not.toHaveBeenCalled();
-  }, CASE_TIMEOUT);
+  it.each(ipcCases)(
+    '%s',
+    async (_name, name, payload, code, expected) => {
+      const outcome = await invoke(name, payload);
+      expect(outcome.ok).toBe(false);
+      if (outcome.ok) return;
+      expect(outcome.error.code).toBe(code);
+      expect(outcome.error.message).toMatch(expected);
+      for (const n of REQUEST_NAMES) expect((spy as unknown as Record<string, ReturnType<typeof vi.fn>>)[n]).not.toHaveBeenCalled();
+    },
+    CASE_TIMEOUT,
+  );
 
   it('a request from a frame that is not the app', async () => {
     const outcome = (await handlers.get(ipcChannel('listModels'))!({ trusted: false }, {})) as Outcome<unknown>;
@@ -211,37 +305,81 @@ const json = { 'content-type': 'application/json' };
 const auth = { ...json, [TOKEN_HEADER]: TOKEN };
 
 const httpCases: [string, () => Promise<Reply>, number, RegExp][] = [
-  ['a 5 MB body for a small request', () => send('POST', '/api/classifyGlyphs', auth, Buffer.alloc(5 * 1024 * 1024, 32)), 413, /the request is larger than 4 MB/],
-  ['a body that says it is 100 MB', () => send('POST', '/api/listModels', { ...auth, 'content-length': String(100 * 1024 * 1024) }, '{}'), 413, /larger than 4 MB/],
+  [
+    'a 5 MB body for a small request',
+    () => send('POST', '/api/classifyGlyphs', auth, Buffer.alloc(5 * 1024 * 1024, 32)),
+    413,
+    /the request is larger than 4 MB/,
+  ],
+  [
+    'a body that says it is 100 MB',
+    () => send('POST', '/api/listModels', { ...auth, 'content-length': String(100 * 1024 * 1024) }, '{}'),
+    413,
+    /larger than 4 MB/,
+  ],
   ['an image of 60 MB', () => send('POST', '/api/recognizePage', auth, Buffer.alloc(60 * 1024 * 1024, 65)), 413, /the request is larger than 53 MB/],
   ['513 glyphs over HTTP', () => send('POST', '/api/classifyGlyphs', auth, encodeWire({ glyphs: glyphs(513) })), 413, /holds 513 glyphs, more than 512/],
   ['a body that is not JSON', () => send('POST', '/api/listModels', auth, '{"unterminated'), 400, /the body is not valid JSON/],
-  ['JSON nested a hundred thousand deep', () => send('POST', '/api/listModels', auth, '['.repeat(100_000) + ']'.repeat(100_000)), 400, /the body is not valid JSON: it is nested too deeply/],
-  ['base64 with a bad character', () => send('POST', '/api/recognizePage', auth, '{"name":"x.png","image":{"$u8":"ab!="}}'), 400, /base64 data has a bad character at 2/],
-  ['text/plain', () => send('POST', '/api/listModels', { 'content-type': 'text/plain', [TOKEN_HEADER]: TOKEN }, '{}'), 415, /send the request as application\/json/],
+  [
+    'JSON nested a hundred thousand deep',
+    () => send('POST', '/api/listModels', auth, '['.repeat(100_000) + ']'.repeat(100_000)),
+    400,
+    /the body is not valid JSON: it is nested too deeply/,
+  ],
+  [
+    'base64 with a bad character',
+    () => send('POST', '/api/recognizePage', auth, '{"name":"x.png","image":{"$u8":"ab!="}}'),
+    400,
+    /base64 data has a bad character at 2/,
+  ],
+  [
+    'text/plain',
+    () => send('POST', '/api/listModels', { 'content-type': 'text/plain', [TOKEN_HEADER]: TOKEN }, '{}'),
+    415,
+    /send the request as application\/json/,
+  ],
   ['GET on the API', () => send('GET', '/api/listModels', auth), 405, /the API takes POST requests only/],
   ['no token', () => send('POST', '/api/listModels', json, '{}'), 401, /missing or wrong token/],
   ['an empty token', () => send('POST', '/api/listModels', { ...json, [TOKEN_HEADER]: '' }, '{}'), 401, /missing or wrong token/],
-  ['a token one character off', () => send('POST', '/api/listModels', { ...json, [TOKEN_HEADER]: TOKEN.slice(0, -1) + 'X' }, '{}'), 401, /missing or wrong token/],
+  [
+    'a token one character off',
+    () => send('POST', '/api/listModels', { ...json, [TOKEN_HEADER]: TOKEN.slice(0, -1) + 'X' }, '{}'),
+    401,
+    /missing or wrong token/,
+  ],
   ['a token one character short', () => send('POST', '/api/listModels', { ...json, [TOKEN_HEADER]: TOKEN.slice(0, -1) }, '{}'), 401, /missing or wrong token/],
   ['the token with a tail', () => send('POST', '/api/listModels', { ...json, [TOKEN_HEADER]: `${TOKEN}0` }, '{}'), 401, /missing or wrong token/],
   ['the token in the query string', () => send('POST', `/api/listModels?token=${TOKEN}`, json, '{}'), 401, /missing or wrong token/],
   ['the token as a Bearer header', () => send('POST', '/api/listModels', { ...json, authorization: `Bearer ${TOKEN}` }, '{}'), 401, /missing or wrong token/],
   ['the token in a cookie', () => send('POST', '/api/listModels', { ...json, cookie: `token=${TOKEN}` }, '{}'), 401, /missing or wrong token/],
-  ['a wrong token on an expensive request', () => send('POST', '/api/startTraining', { ...json, [TOKEN_HEADER]: 'x'.repeat(TOKEN.length) }, encodeWire(train)), 401, /missing or wrong token/],
-  ['a cross-origin caller with the token', () => send('POST', '/api/listModels', { ...auth, origin: 'http://evil.example' }, '{}'), 403, /cross-origin requests are refused/],
+  [
+    'a wrong token on an expensive request',
+    () => send('POST', '/api/startTraining', { ...json, [TOKEN_HEADER]: 'x'.repeat(TOKEN.length) }, encodeWire(train)),
+    401,
+    /missing or wrong token/,
+  ],
+  [
+    'a cross-origin caller with the token',
+    () => send('POST', '/api/listModels', { ...auth, origin: 'http://evil.example' }, '{}'),
+    403,
+    /cross-origin requests are refused/,
+  ],
 ];
 
 describe('hwr serve against oversized bodies and missing or wrong tokens', () => {
-  it.each(httpCases)('%s', async (_name, request, status, expected) => {
-    const reply = await request();
-    expect(reply.status).toBe(status);
-    const outcome = decodeWire(reply.body) as { ok: boolean; error: { message: string } };
-    expect(outcome.ok).toBe(false);
-    expect(outcome.error.message).toMatch(expected);
-    expect(Object.keys(reply.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
-    expect((await services.trainingStatus({})).state).toBe('idle');
-  }, CASE_TIMEOUT);
+  it.each(httpCases)(
+    '%s',
+    async (_name, request, status, expected) => {
+      const reply = await request();
+      expect(reply.status).toBe(status);
+      const outcome = decodeWire(reply.body) as { ok: boolean; error: { message: string } };
+      expect(outcome.ok).toBe(false);
+      expect(outcome.error.message).toMatch(expected);
+      expect(Object.keys(reply.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+      expect((await services.trainingStatus({})).state).toBe('idle');
+    },
+    CASE_TIMEOUT,
+  );
 
   const socket = (protocols: string[]) =>
     new Promise<number>((resolve, reject) => {
@@ -255,9 +393,13 @@ describe('hwr serve against oversized bodies and missing or wrong tokens', () =>
     ['no token', [WS_PROTOCOL]],
     ['a wrong token', [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${'y'.repeat(TOKEN.length)}`]],
     ['a token one character short', [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${TOKEN.slice(1)}`]],
-  ])('an event socket with %s', async (_name, protocols) => {
-    expect(await socket(protocols)).toBe(401);
-  }, CASE_TIMEOUT);
+  ])(
+    'an event socket with %s',
+    async (_name, protocols) => {
+      expect(await socket(protocols)).toBe(401);
+    },
+    CASE_TIMEOUT,
+  );
 
   it('the same socket with the token is let in', async () => {
     expect(await socket([WS_PROTOCOL, `${WS_TOKEN_PREFIX}${TOKEN}`])).toBe(101);

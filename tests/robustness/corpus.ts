@@ -23,7 +23,15 @@ export async function validImage(format: 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif
   for (let y = 30; y < 90; y++) for (let x = 40; x < 46; x++) gray[y * width + x] = 20;
   for (let y = 30; y < 36; y++) for (let x = 40; x < 90; x++) gray[y * width + x] = 20;
   const image = sharp(gray, { raw: { width, height, channels: 1 } });
-  return format === 'png' ? image.png().toBuffer() : format === 'jpeg' ? image.jpeg({ quality: 90 }).toBuffer() : format === 'webp' ? image.webp().toBuffer() : format === 'tiff' ? image.tiff().toBuffer() : image.gif().toBuffer();
+  return format === 'png'
+    ? image.png().toBuffer()
+    : format === 'jpeg'
+      ? image.jpeg({ quality: 90 }).toBuffer()
+      : format === 'webp'
+        ? image.webp().toBuffer()
+        : format === 'tiff'
+          ? image.tiff().toBuffer()
+          : image.gif().toBuffer();
 }
 
 export async function solidImage(format: 'png' | 'jpeg', width: number, height: number, level: number): Promise<Buffer> {
@@ -47,7 +55,12 @@ export function pngClaiming(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 0, 0, 0, 0], 8);
   const rows = Buffer.alloc(Math.min(64, Math.max(1, width + 1)) * 2);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 /** A JPEG (from a valid one) whose frame header says width × height. */
@@ -135,7 +148,7 @@ export function flip(bytes: Uint8Array, at: number): Uint8Array {
 
 /** Where a PNG chunk of the given type starts (its length field), or -1. */
 export function pngChunkAt(png: Uint8Array, type: string): number {
-  for (let at = 8; at + 8 <= png.length; ) {
+  for (let at = 8; at + 8 <= png.length;) {
     const length = ((png[at]! << 24) | (png[at + 1]! << 16) | (png[at + 2]! << 8) | png[at + 3]!) >>> 0;
     if (String.fromCharCode(...png.subarray(at + 4, at + 8)) === type) return at;
     at += 12 + length;
@@ -162,22 +175,45 @@ export async function badImages(): Promise<BadFile[]> {
 
   // Cut short: inside the header, inside the image data.
   const unreadable = /not a readable image|cannot decode|the file is empty|truncated|premature end/;
-  for (const cut of [0, 1, 4, 8, 16, 24, 33, idat + 4, idat + 12, Math.floor((idat + idatEnd) / 2), idatEnd - 8]) add(`PNG cut at byte ${cut}`, `cut-${cut}.png`, png.subarray(0, cut), unreadable);
+  for (const cut of [0, 1, 4, 8, 16, 24, 33, idat + 4, idat + 12, Math.floor((idat + idatEnd) / 2), idatEnd - 8])
+    add(`PNG cut at byte ${cut}`, `cut-${cut}.png`, png.subarray(0, cut), unreadable);
   for (const share of [0.002, 0.01, 0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97]) {
     const cut = Math.max(1, Math.floor(jpeg.length * share));
     add(`JPEG cut at ${(share * 100).toFixed(1)}% (byte ${cut})`, `cut-${cut}.jpg`, jpeg.subarray(0, cut), unreadable);
   }
-  for (const share of [0.01, 0.05, 0.15, 0.3, 0.6, 0.9]) add(`WebP cut at ${share * 100}%`, `cut-${share}.webp`, webp.subarray(0, Math.floor(webp.length * share)), unreadable);
+  for (const share of [0.01, 0.05, 0.15, 0.3, 0.6, 0.9])
+    add(`WebP cut at ${share * 100}%`, `cut-${share}.webp`, webp.subarray(0, Math.floor(webp.length * share)), unreadable);
   // Cut at 70% and 90% the directory is whole but strips run past the end (libtiff only warns).
-  for (const share of [0.005, 0.02, 0.1, 0.3, 0.5, 0.7, 0.9]) add(`TIFF cut at ${share * 100}%`, `cut-${share}.tif`, tiff.subarray(0, Math.floor(tiff.length * share)), unreadable);
+  for (const share of [0.005, 0.02, 0.1, 0.3, 0.5, 0.7, 0.9])
+    add(`TIFF cut at ${share * 100}%`, `cut-${share}.tif`, tiff.subarray(0, Math.floor(tiff.length * share)), unreadable);
   for (const share of [0.05, 0.3, 0.6]) add(`GIF cut at ${share * 100}%`, `cut-${share}.gif`, gif.subarray(0, Math.floor(gif.length * share)), unreadable);
 
   // Corrupt: broken checksums, compressed data and headers.
   add('PNG with a bad signature', 'signature.png', flip(png, 1), unreadable);
-  add('PNG whose IHDR claims colour type 9', 'colour-type.png', (() => { const b = Uint8Array.from(png); b[8 + 8 + 9] = 9; return b; })(), unreadable);
-  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) add(`PNG with scrambled compressed data (seed ${seed})`, `scrambled-idat-${seed}.png`, scramble(png, idat + 8, 24, seed), unreadable);
-  add('PNG with a chunk length of 2 GB', 'chunk-length.png', (() => { const b = Uint8Array.from(png); b.set([0x7f, 0xff, 0xff, 0xff], idat); return b; })(), unreadable);
-  for (const seed of [1, 2, 3, 4, 5, 6]) add(`JPEG with scrambled headers (seed ${seed})`, `scrambled-head-${seed}.jpg`, scramble(jpeg, 2, 40, seed), unreadable);
+  add(
+    'PNG whose IHDR claims colour type 9',
+    'colour-type.png',
+    (() => {
+      const b = Uint8Array.from(png);
+      b[8 + 8 + 9] = 9;
+      return b;
+    })(),
+    unreadable,
+  );
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8])
+    add(`PNG with scrambled compressed data (seed ${seed})`, `scrambled-idat-${seed}.png`, scramble(png, idat + 8, 24, seed), unreadable);
+  add(
+    'PNG with a chunk length of 2 GB',
+    'chunk-length.png',
+    (() => {
+      const b = Uint8Array.from(png);
+      b.set([0x7f, 0xff, 0xff, 0xff], idat);
+      return b;
+    })(),
+    unreadable,
+  );
+  for (const seed of [1, 2, 3, 4, 5, 6])
+    add(`JPEG with scrambled headers (seed ${seed})`, `scrambled-head-${seed}.jpg`, scramble(jpeg, 2, 40, seed), unreadable);
   add('JPEG without its start marker', 'no-soi.jpg', jpeg.subarray(2), unreadable);
   add('WebP with a scrambled header', 'scrambled.webp', scramble(webp, 12, 24, 9), unreadable);
   add('TIFF with a scrambled directory', 'scrambled.tif', scramble(tiff, 4, 12, 5), unreadable);
@@ -189,7 +225,12 @@ export async function badImages(): Promise<BadFile[]> {
   add('JPEG of 0×0', 'zero.jpg', jpegClaiming(Buffer.from(jpeg), 0, 0), noPixels);
   add('TIFF of 0×0', 'zero.tif', tiffClaiming(0, 0), noPixels);
   const huge = /\d+×\d+ \(\d+ MP\), more than the limit of 100 MP|exceeds pixel limit|too large|not a readable image/;
-  for (const [w, h] of [[50_000, 50_000], [20_000, 20_000], [100_000, 1_001], [65_535, 65_535]] as const) {
+  for (const [w, h] of [
+    [50_000, 50_000],
+    [20_000, 20_000],
+    [100_000, 1_001],
+    [65_535, 65_535],
+  ] as const) {
     add(`PNG claiming ${w}×${h}`, `huge-${w}x${h}.png`, pngClaiming(w, h), huge);
     // JPEG and GIF store sides in 16 bits.
     if (w <= 65_535 && h <= 65_535) add(`JPEG claiming ${w}×${h}`, `huge-${w}x${h}.jpg`, jpegClaiming(Buffer.from(jpeg), w, h), huge);
@@ -213,8 +254,16 @@ export async function badImages(): Promise<BadFile[]> {
     ['a JPEG start marker and nothing else', Uint8Array.from([0xff, 0xd8])],
   ];
   const extensions = ['png', 'jpg', 'jpeg', 'webp', 'tif', 'gif', 'tiff', 'jpe', 'avif'];
-  impostors.forEach(([what, bytes], k) => add(`${what}, named .${extensions[k % extensions.length]}`, `impostor-${k}.${extensions[k % extensions.length]}`, bytes, what === 'an empty file' ? /the file is empty/ : notImage));
-  for (const [k, length] of [16, 100, 1000, 10_000, 100_000, 3, 500, 4096].entries()) add(`${length} random bytes, named .${extensions[k]}`, `random-${length}.${extensions[k]}`, randomBytes(length, 100 + k), notImage);
+  impostors.forEach(([what, bytes], k) =>
+    add(
+      `${what}, named .${extensions[k % extensions.length]}`,
+      `impostor-${k}.${extensions[k % extensions.length]}`,
+      bytes,
+      what === 'an empty file' ? /the file is empty/ : notImage,
+    ),
+  );
+  for (const [k, length] of [16, 100, 1000, 10_000, 100_000, 3, 500, 4096].entries())
+    add(`${length} random bytes, named .${extensions[k]}`, `random-${length}.${extensions[k]}`, randomBytes(length, 100 + k), notImage);
   return cases;
 }
 
@@ -230,9 +279,30 @@ export async function blankPages(): Promise<BadFile[]> {
     { name: '1×1 white PNG', file: 'one-white.png', bytes: await solidImage('png', 1, 1, 255), expect: blank },
     { name: '1×1 black PNG', file: 'one-black.png', bytes: await solidImage('png', 1, 1, 0), expect: blank },
     { name: '1×1 JPEG', file: 'one.jpg', bytes: await solidImage('jpeg', 1, 1, 30), expect: blank },
-    { name: '1×1 WebP', file: 'one.webp', bytes: await sharp(Buffer.alloc(1, 0), { raw: { width: 1, height: 1, channels: 1 } }).webp().toBuffer(), expect: blank },
-    { name: '1×1 GIF', file: 'one.gif', bytes: await sharp(Buffer.alloc(1, 0), { raw: { width: 1, height: 1, channels: 1 } }).gif().toBuffer(), expect: blank },
-    { name: '1×1 TIFF', file: 'one.tif', bytes: await sharp(Buffer.alloc(1, 255), { raw: { width: 1, height: 1, channels: 1 } }).tiff().toBuffer(), expect: blank },
+    {
+      name: '1×1 WebP',
+      file: 'one.webp',
+      bytes: await sharp(Buffer.alloc(1, 0), { raw: { width: 1, height: 1, channels: 1 } })
+        .webp()
+        .toBuffer(),
+      expect: blank,
+    },
+    {
+      name: '1×1 GIF',
+      file: 'one.gif',
+      bytes: await sharp(Buffer.alloc(1, 0), { raw: { width: 1, height: 1, channels: 1 } })
+        .gif()
+        .toBuffer(),
+      expect: blank,
+    },
+    {
+      name: '1×1 TIFF',
+      file: 'one.tif',
+      bytes: await sharp(Buffer.alloc(1, 255), { raw: { width: 1, height: 1, channels: 1 } })
+        .tiff()
+        .toBuffer(),
+      expect: blank,
+    },
     { name: '2×1000 sliver', file: 'sliver.png', bytes: await solidImage('png', 2, 1000, 0), expect: blank },
     // GIF decoders read a 0×0 screen as 1×1.
     { name: 'GIF claiming 0×0', file: 'zero.gif', bytes: gifClaiming(0, 0), expect: blank },

@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { decodeWire, encodeWire, REQUEST_NAMES, TOKEN_HEADER, WS_PROTOCOL, WS_TOKEN_PREFIX, type EventListener, type HwrApi, type HwrEvent } from '../../app/contract.ts';
+import {
+  decodeWire,
+  encodeWire,
+  REQUEST_NAMES,
+  TOKEN_HEADER,
+  WS_PROTOCOL,
+  WS_TOKEN_PREFIX,
+  type EventListener,
+  type HwrApi,
+  type HwrEvent,
+} from '../../app/contract.ts';
 import { sendRaw } from '../helpers/http.ts';
 import { startServer, type RunningServer } from '../../app/server/http.ts';
 
@@ -117,7 +127,9 @@ describe('hwr serve HTTP API', () => {
 
 describe('hwr serve binding', () => {
   it('refuses a non-loopback address unless remote use is asked for explicitly', async () => {
-    await expect(startServer({ api, host: '0.0.0.0', port: 0, token: TOKEN, staticDir: uiDir })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0: it is not a loopback address/);
+    await expect(startServer({ api, host: '0.0.0.0', port: 0, token: TOKEN, staticDir: uiDir })).rejects.toThrow(
+      /refusing to listen on 0\.0\.0\.0: it is not a loopback address/,
+    );
     await expect(startServer({ api, host: '::', port: 0, token: TOKEN, staticDir: uiDir })).rejects.toThrow(/not a loopback address/);
     const remote = await startServer({ api, host: '0.0.0.0', allowRemote: true, port: 0, token: TOKEN, staticDir: uiDir });
     try {

@@ -26,9 +26,26 @@ const instantTrainer: LaunchTrainer = () => {
       setTimeout(() => {
         writeOnnx(join(o.outDir, 'model.onnx'), mlpSpec(7));
         const history = [{ epoch: 1, trainLoss: 1, validationLoss: 1, validationAccuracy: 0.4, seconds: 0.1 }];
-        onMessage({ type: 'event', event: { type: 'start', arch: o.arch, backend: 'fake', epochs: o.epochs, batchesPerEpoch: 1, trainCount: 10, validationCount: 2 } });
+        onMessage({
+          type: 'event',
+          event: { type: 'start', arch: o.arch, backend: 'fake', epochs: o.epochs, batchesPerEpoch: 1, trainCount: 10, validationCount: 2 },
+        });
         onMessage({ type: 'event', event: { type: 'epoch', record: history[0]!, etaSeconds: 0 } });
-        onMessage({ type: 'finished', result: { arch: o.arch, modelPath: join(o.outDir, 'model.onnx'), outDir: o.outDir, backend: 'fake', history, bestEpoch: 1, validationAccuracy: 0.4, cancelled: false, seconds: 0.1, artefacts: {} } });
+        onMessage({
+          type: 'finished',
+          result: {
+            arch: o.arch,
+            modelPath: join(o.outDir, 'model.onnx'),
+            outDir: o.outDir,
+            backend: 'fake',
+            history,
+            bestEpoch: 1,
+            validationAccuracy: 0.4,
+            cancelled: false,
+            seconds: 0.1,
+            artefacts: {},
+          },
+        });
         onExit(0, '');
       }, 5);
     },
@@ -42,7 +59,13 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'hwr-services-'));
   writeOnnx(join(root, 'models', 'mlp.onnx'), mlpSpec());
   writeOnnx(join(root, 'models', 'ae.onnx'), autoencoderSpec());
-  services = createServices({ transport: 'http', home: join(root, 'home'), modelsDir: join(root, 'models'), sharedData: null, launchWorker: ((kind) => (kind === 'train' ? instantTrainer() : launchNodeWorker(kind))) as LaunchWorker });
+  services = createServices({
+    transport: 'http',
+    home: join(root, 'home'),
+    modelsDir: join(root, 'models'),
+    sharedData: null,
+    launchWorker: ((kind) => (kind === 'train' ? instantTrainer() : launchNodeWorker(kind))) as LaunchWorker,
+  });
   services.onEvent((e) => events.push(e));
 });
 afterAll(async () => {
@@ -113,12 +136,17 @@ describe('services', () => {
     expect(text.content.split('\n')[0]!.startsWith('Z')).toBe(true);
     const hocr = await services.exportPage({ pageId: page.id, format: 'hocr' });
     expect(hocr.content).toContain('ocrx_word');
-    const json = JSON.parse((await services.exportPage({ pageId: page.id, format: 'json' })).content) as { rows: { words: { glyphs: { label: string }[] }[] }[] };
+    const json = JSON.parse((await services.exportPage({ pageId: page.id, format: 'json' })).content) as {
+      rows: { words: { glyphs: { label: string }[] }[] }[];
+    };
     expect(json.rows[0]!.words[0]!.glyphs[0]!.label).toBe('Z');
   });
 
   it('rejects an unreadable image with a clear error', async () => {
-    await expect(services.recognizePage({ name: 'junk.jpg', image: new Uint8Array([1, 2, 3, 4]) })).rejects.toMatchObject({ code: 'unprocessable', message: expect.stringContaining('junk.jpg') });
+    await expect(services.recognizePage({ name: 'junk.jpg', image: new Uint8Array([1, 2, 3, 4]) })).rejects.toMatchObject({
+      code: 'unprocessable',
+      message: expect.stringContaining('junk.jpg'),
+    });
   });
 
   it('saves samples atomically as PNG plus a JSON label under samples/<label>', async () => {
@@ -134,7 +162,19 @@ describe('services', () => {
   });
 
   it('keeps the previous model active after training, until the new one is activated', async () => {
-    const status = await services.startTraining({ arch: 'mlp', dataset: root, epochs: 1, learningRate: 0.1, batchSize: 8, momentum: 0.9, limit: 10, augment: false, balance: false, patience: 0, seed: 1 });
+    const status = await services.startTraining({
+      arch: 'mlp',
+      dataset: root,
+      epochs: 1,
+      learningRate: 0.1,
+      batchSize: 8,
+      momentum: 0.9,
+      limit: 10,
+      augment: false,
+      balance: false,
+      patience: 0,
+      seed: 1,
+    });
     const runId = status.runId!;
     await expect.poll(async () => (await services.trainingStatus({})).state).toBe('done');
     let list = await services.listModels({});
@@ -175,10 +215,16 @@ describe('services', () => {
   });
 
   it('refuses to retrain on too few samples, or without base data, saying what is missing', async () => {
-    await expect(services.startPersonalization({ epochs: 2, seed: 1 })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/at least 10 samples of your handwriting; there are \d/) });
+    await expect(services.startPersonalization({ epochs: 2, seed: 1 })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/at least 10 samples of your handwriting; there are \d/),
+    });
     const glyph = new Float32Array(GLYPH_VALUES).fill(0.5);
     for (let i = 0; i < 10; i++) await services.saveSample({ label: 'A', glyph, source: 'draw' });
-    await expect(services.startPersonalization({ epochs: 2, seed: 1 })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('EMNIST pool') });
+    await expect(services.startPersonalization({ epochs: 2, seed: 1 })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('EMNIST pool'),
+    });
     expect((await services.trainingStatus({})).kind).toBe('train');
   });
 

@@ -9,7 +9,8 @@ describe('the training data of a run (both trainers)', () => {
   it('holds out the same 10% of every class for validation, whatever the trainer or --limit', async () => {
     const full = await load('mlp', 0);
     expect(full.validation.length).toBe(40);
-    for (const run of [await load('cnn', 0), await load('mlp', 60), await load('cnn', 60, 7)]) expect(Array.from(run.validation)).toEqual(Array.from(full.validation));
+    for (const run of [await load('cnn', 0), await load('mlp', 60), await load('cnn', 60, 7)])
+      expect(Array.from(run.validation)).toEqual(Array.from(full.validation));
     const overlap = new Set(full.validation);
     expect(Array.from(full.train).some((i) => overlap.has(i))).toBe(false);
     expect(full.train.length + full.validation.length).toBe(400);

@@ -11,8 +11,20 @@ import { runHwr, writeShapesIdx } from '../helpers/fixtures.ts';
 const shapes = writeShapesIdx(800);
 const tmp = () => mkdtempSync(join(tmpdir(), 'hwr-train-'));
 const options = (over: Partial<TrainOptions>): TrainOptions => ({
-  arch: 'mlp', data: shapes.images, labels: shapes.labels, epochs: 3, learningRate: 0.1, batchSize: 16, momentum: 0.9,
-  outDir: tmp(), seed: 3, augment: false, balance: true, patience: 0, limit: 0, ...over,
+  arch: 'mlp',
+  data: shapes.images,
+  labels: shapes.labels,
+  epochs: 3,
+  learningRate: 0.1,
+  batchSize: 16,
+  momentum: 0.9,
+  outDir: tmp(),
+  seed: 3,
+  augment: false,
+  balance: true,
+  patience: 0,
+  limit: 0,
+  ...over,
 });
 
 afterAll(() => dispose());
@@ -21,7 +33,25 @@ describe('hwr train --arch mlp', () => {
   it('trains, writes the model, curves, weight tiles, confusion matrix and card, and hwr eval reads the model back', async () => {
     const out = tmp();
     const save = join(out, 'shipped', 'mlp.onnx');
-    const r = await runHwr(['train', '--arch', 'mlp', '--data', shapes.images, '--labels', shapes.labels, '--epochs', '4', '--batch', '16', '--no-augment', '--out', out, '--save', save, '--quiet']);
+    const r = await runHwr([
+      'train',
+      '--arch',
+      'mlp',
+      '--data',
+      shapes.images,
+      '--labels',
+      shapes.labels,
+      '--epochs',
+      '4',
+      '--batch',
+      '16',
+      '--no-augment',
+      '--out',
+      out,
+      '--save',
+      save,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const history = JSON.parse(readFileSync(join(out, 'curves.json'), 'utf8')) as EpochRecord[];
     expect(history).toHaveLength(4);
@@ -47,7 +77,23 @@ describe('hwr train --arch mlp', () => {
 
   it('runs a learning-rate sweep and keeps one folder and curve per rate', async () => {
     const out = tmp();
-    const r = await runHwr(['train', '--arch', 'mlp', '--data', shapes.images, '--labels', shapes.labels, '--epochs', '1', '--lr', '0.3,0.003', '--no-augment', '--out', out, '--quiet']);
+    const r = await runHwr([
+      'train',
+      '--arch',
+      'mlp',
+      '--data',
+      shapes.images,
+      '--labels',
+      shapes.labels,
+      '--epochs',
+      '1',
+      '--lr',
+      '0.3,0.003',
+      '--no-augment',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const sweep = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { lr: number; validationAccuracy: number }[];
     expect(sweep.map((s) => s.lr)).toEqual([0.3, 0.003]);
@@ -71,10 +117,15 @@ describe('cancel and resume', () => {
     const installed = join(o.outDir, 'installed.onnx');
     writeFileSync(installed, 'previous model');
     const controller = new AbortController();
-    const result = await trainModel({ ...o, save: installed }, {
-      signal: controller.signal,
-      onEvent: (e) => { if (e.type === 'epoch' && e.record.epoch === 2) controller.abort(); },
-    });
+    const result = await trainModel(
+      { ...o, save: installed },
+      {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'epoch' && e.record.epoch === 2) controller.abort();
+        },
+      },
+    );
     expect(result.cancelled).toBe(true);
     expect(result.history).toHaveLength(2);
     expect(existsSync(result.modelPath)).toBe(true);
@@ -92,7 +143,22 @@ describe('cancel and resume', () => {
 describe('hwr train --arch ae', () => {
   it('trains the autoencoder: PSNR rises, reconstructions are drawn, hwr eval-ae ends with psnr', async () => {
     const out = tmp();
-    const r = await runHwr(['train', '--arch', 'ae', '--data', shapes.images, '--labels', shapes.labels, '--epochs', '4', '--lr', '0.05', '--out', out, '--quiet']);
+    const r = await runHwr([
+      'train',
+      '--arch',
+      'ae',
+      '--data',
+      shapes.images,
+      '--labels',
+      shapes.labels,
+      '--epochs',
+      '4',
+      '--lr',
+      '0.05',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const history = JSON.parse(readFileSync(join(out, 'curves.json'), 'utf8')) as EpochRecord[];
     expect(history.at(-1)!.validationPsnr!).toBeGreaterThan(history[0]!.validationPsnr! - 1e-9);

@@ -30,7 +30,19 @@ copyFileSync(shapes.images, join(dataset, 'emnist36-pool-part0-images-idx3-ubyte
 copyFileSync(shapes.labels, join(dataset, 'emnist36-pool-part0-labels-idx1-ubyte.gz'));
 
 const EPOCHS = 10;
-const request: TrainRequest = { arch: 'mlp', dataset, epochs: EPOCHS, learningRate: 0.1, batchSize: 32, momentum: 0.9, limit: 0, augment: false, balance: false, patience: 0, seed: 1 };
+const request: TrainRequest = {
+  arch: 'mlp',
+  dataset,
+  epochs: EPOCHS,
+  learningRate: 0.1,
+  batchSize: 32,
+  momentum: 0.9,
+  limit: 0,
+  augment: false,
+  balance: false,
+  patience: 0,
+  seed: 1,
+};
 
 function glyph(column: number): Float32Array {
   const g = new Float32Array(GLYPH_VALUES);
@@ -61,7 +73,15 @@ describe('training killed mid-epoch', () => {
       const before = snapshot(home);
 
       const { runId } = await services.startTraining(request);
-      await expect.poll(async () => { const s = await services.trainingStatus({}); return s.history.length >= 1 && s.batch > 0 && s.state === 'running'; }, { timeout: 60_000, interval: 20 }).toBe(true);
+      await expect
+        .poll(
+          async () => {
+            const s = await services.trainingStatus({});
+            return s.history.length >= 1 && s.batch > 0 && s.state === 'running';
+          },
+          { timeout: 60_000, interval: 20 },
+        )
+        .toBe(true);
       process.kill(trainers[0]!.pid!, 'SIGKILL');
       await expect.poll(async () => (await services.trainingStatus({})).state, { timeout: 10_000 }).toBe('failed');
 
@@ -95,7 +115,15 @@ describe('training killed mid-epoch', () => {
       await serve.call('activateModel', { id: 'shipped:mlp' });
       before = snapshot(home);
       runId = (await serve.call('startTraining', request)).runId!;
-      await expect.poll(async () => { const s = await serve.call('trainingStatus', {}); return s.history.length >= 1 && s.batch > 0 && s.state === 'running'; }, { timeout: 60_000, interval: 20 }).toBe(true);
+      await expect
+        .poll(
+          async () => {
+            const s = await serve.call('trainingStatus', {});
+            return s.history.length >= 1 && s.batch > 0 && s.state === 'running';
+          },
+          { timeout: 60_000, interval: 20 },
+        )
+        .toBe(true);
     } finally {
       serve.kill();
     }
@@ -164,7 +192,11 @@ async function startServe(home: string, ui: string) {
     },
     workers: () => workers,
     async call<K extends RequestName>(name: K, body: RequestOf<K>): Promise<ResponseOf<K>> {
-      const res = await fetch(new URL(`/api/${name}`, url), { method: 'POST', headers: { 'content-type': 'application/json', 'x-hwr-token': token }, body: encodeWire(body) });
+      const res = await fetch(new URL(`/api/${name}`, url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hwr-token': token },
+        body: encodeWire(body),
+      });
       const outcome = decodeWire(await res.text()) as { ok: boolean; value: ResponseOf<K>; error?: { message: string } };
       if (!outcome.ok) throw new Error(outcome.error?.message);
       return outcome.value;

@@ -11,10 +11,11 @@ import { ctcLossTf, framesOf, initialLineWeights, lineLogits, lineParamLayout, t
 /** 'a' a solid block, 'b' a hollow square: two shapes a small network can tell apart. */
 function bank(): GlyphBank {
   const pixels = new Float32Array(2 * 256);
-  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) {
-    pixels[y * 16 + x] = 1;
-    pixels[256 + y * 16 + x] = x < 3 || y < 3 || x > 12 || y > 12 ? 1 : 0;
-  }
+  for (let y = 0; y < 16; y++)
+    for (let x = 0; x < 16; x++) {
+      pixels[y * 16 + x] = 1;
+      pixels[256 + y * 16 + x] = x < 3 || y < 3 || x > 12 || y > 12 ? 1 : 0;
+    }
   const set: LabelledImages = { count: 2, height: 16, width: 16, channels: 1, pixels, labels: Int32Array.of(0, 1), classes: ['a', 'b'], source: 'test' };
   return new GlyphBank([set]);
 }
@@ -23,13 +24,27 @@ describe('line model', () => {
   it('learns to read short lines with CTC: the loss falls and greedy decoding gives the text', async () => {
     await selectBackend({ start: 'wasm' });
     const charset = new Charset(['a', 'b', ' ']);
-    const arch: LineArchitecture = { height: 16, convs: [{ filters: 8, pool: [2, 2] }, { filters: 16, pool: [2, 1] }], seq: [{ filters: 32, kernel: 3 }, { filters: 32, kernel: 3 }], classes: charset.size, dropout: 0 };
+    const arch: LineArchitecture = {
+      height: 16,
+      convs: [
+        { filters: 8, pool: [2, 2] },
+        { filters: 16, pool: [2, 1] },
+      ],
+      seq: [
+        { filters: 32, kernel: 3 },
+        { filters: 32, kernel: 3 },
+      ],
+      classes: charset.size,
+      dropout: 0,
+    };
     const texts = ['ab', 'ba', 'aab', 'b ab', 'bba', 'a b'];
     const style = { slant: 0, letterGap: 0.4, wordGap: 1, stroke: 0, ruled: false, blur: false, noise: 0, xHeight: 1 } as const;
     const lines = texts.map((t) => renderLine(t, bank(), createRng(1), { ...style }, 16));
     const width = Math.max(...lines.map((l) => l.width));
     const x = new Float32Array(lines.length * 16 * width);
-    lines.forEach((l, n) => { for (let r = 0; r < 16; r++) x.set(l.data.subarray(r * l.width, (r + 1) * l.width), (n * 16 + r) * width); });
+    lines.forEach((l, n) => {
+      for (let r = 0; r < 16; r++) x.set(l.data.subarray(r * l.width, (r + 1) * l.width), (n * 16 + r) * width);
+    });
     const input = tf.tensor4d(x, [lines.length, 16, width, 1]);
     const labels = texts.map((t) => charset.encode(t).labels);
     const frames = lines.map((l) => framesOf(arch, l.width));
@@ -53,7 +68,16 @@ describe('line model', () => {
 
   it('a line reads the same padded in a batch as alone, given the widths', async () => {
     await selectBackend({ start: 'wasm' });
-    const arch: LineArchitecture = { height: 8, convs: [{ filters: 3, pool: [2, 2] }], seq: [{ filters: 4, kernel: 3 }, { filters: 4, kernel: 3 }], classes: 3, dropout: 0 };
+    const arch: LineArchitecture = {
+      height: 8,
+      convs: [{ filters: 3, pool: [2, 2] }],
+      seq: [
+        { filters: 4, kernel: 3 },
+        { filters: 4, kernel: 3 },
+      ],
+      classes: 3,
+      dropout: 0,
+    };
     const layout = lineParamLayout(arch);
     const flat = initialLineWeights(layout, 5);
     for (const p of layout) if (p.shape.length === 1) flat.fill(0.3, p.offset, p.offset + p.size); // biases that would leak
@@ -65,13 +89,16 @@ describe('line model', () => {
     for (let y = 0; y < 8; y++) padded.set(line.subarray(y * short, (y + 1) * short), y * long);
     const alone = lineLogits(tf, arch, params, tf.tensor4d(line, [1, 8, short, 1])).dataSync();
     const frames = framesOf(arch, short);
-    const inBatch = (widths?: number[]) => lineLogits(tf, arch, params, tf.tensor4d(padded, [2, 8, long, 1]), false, undefined, widths).dataSync().slice(0, frames * 3);
+    const inBatch = (widths?: number[]) =>
+      lineLogits(tf, arch, params, tf.tensor4d(padded, [2, 8, long, 1]), false, undefined, widths)
+        .dataSync()
+        .slice(0, frames * 3);
     const diff = (a: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - alone[i]!)));
     expect(diff(inBatch([short, long]))).toBeLessThan(1e-5);
     expect(diff(inBatch())).toBeGreaterThan(1e-3); // unmasked, the padding changes the last frames
   });
 
-  it('the CTC gradient that TF.js sees is the loss module\'s, divided over the batch', () => {
+  it("the CTC gradient that TF.js sees is the loss module's, divided over the batch", () => {
     const logits = tf.randomNormal([2, 5, 4], 0, 1, 'float32', 7) as tf.Tensor3D;
     const grad = tf.grad((l: tf.Tensor) => ctcLossTf(tf, l as tf.Tensor3D, [[1, 2], [3]], [5, 3]))(logits);
     const h = 1e-2;
@@ -85,6 +112,11 @@ describe('line model', () => {
       const f = (v: Float32Array) => ctcLossTf(tf, tf.tensor3d(v, [2, 5, 4]), [[1, 2], [3]], [5, 3]).dataSync()[0]!;
       expect(grad.dataSync()[i]).toBeCloseTo((f(plus) - f(minus)) / (2 * h), 2);
     }
-    expect(grad.dataSync().slice(2 * 20 - 8).every((v) => v === 0)).toBe(true); // frames past the second line's 3
+    expect(
+      grad
+        .dataSync()
+        .slice(2 * 20 - 8)
+        .every((v) => v === 0),
+    ).toBe(true); // frames past the second line's 3
   });
 });

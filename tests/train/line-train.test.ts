@@ -20,11 +20,36 @@ const settings: LineSettings = {
   glyphs: blockBank(),
   synthetic: 0.5,
   validationShare: 0.3,
-  architecture: (classes): LineArchitecture => ({ height: 48, convs: [{ filters: 6, pool: [2, 2] }, { filters: 8, pool: [2, 2] }, { filters: 8, pool: [2, 1] }, { filters: 8, pool: [2, 1] }], seq: [{ filters: 24, kernel: 3 }], classes, dropout: 0 }),
+  architecture: (classes): LineArchitecture => ({
+    height: 48,
+    convs: [
+      { filters: 6, pool: [2, 2] },
+      { filters: 8, pool: [2, 2] },
+      { filters: 8, pool: [2, 1] },
+      { filters: 8, pool: [2, 1] },
+    ],
+    seq: [{ filters: 24, kernel: 3 }],
+    classes,
+    dropout: 0,
+  }),
 };
 
 function options(outDir: string, epochs: number, resume = false): TrainOptions {
-  return { arch: 'crnn', data: pages, epochs, learningRate: 0.01, batchSize: 8, momentum: 0.9, outDir, seed: 3, augment: true, balance: false, patience: 0, limit: 0, resume };
+  return {
+    arch: 'crnn',
+    data: pages,
+    epochs,
+    learningRate: 0.01,
+    batchSize: 8,
+    momentum: 0.9,
+    outDir,
+    seed: 3,
+    augment: true,
+    balance: false,
+    patience: 0,
+    limit: 0,
+    resume,
+  };
 }
 /** Trains; with `stopAfter`, cancels once that epoch is done, as a user closing the app would. */
 function train(o: TrainOptions, stopAfter?: number): Promise<TrainResult> {

@@ -35,10 +35,16 @@ describe.skipIf(!shared)('retrainOnSamples', () => {
     expect(samples.labels).toHaveLength(50);
     const outDir = join(root, 'run');
     const logs: string[] = [];
-    const { train, report } = await retrainOnSamples(samples, { modelPath: MODEL, modelId: 'shipped:mlp', baseData: join(shared!, 'emnist36'), outDir, epochs: 4, seed: 1, baseValidation: 2000 }, { onEvent: (e) => e.type === 'log' && logs.push(e.message) });
+    const { train, report } = await retrainOnSamples(
+      samples,
+      { modelPath: MODEL, modelId: 'shipped:mlp', baseData: join(shared!, 'emnist36'), outDir, epochs: 4, seed: 1, baseValidation: 2000 },
+      { onEvent: (e) => e.type === 'log' && logs.push(e.message) },
+    );
 
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-    console.log(`personalisation: held-back user samples ${pct(report.before.user)} → ${pct(report.after!.user)}, base validation ${pct(report.before.base)} → ${pct(report.after!.base)} (blend ${report.blend}, ${report.userTrain} trained / ${report.userHeldOut} held back / ${report.baseValidation} base)`);
+    console.log(
+      `personalisation: held-back user samples ${pct(report.before.user)} → ${pct(report.after!.user)}, base validation ${pct(report.before.base)} → ${pct(report.after!.base)} (blend ${report.blend}, ${report.userTrain} trained / ${report.userHeldOut} held back / ${report.baseValidation} base)`,
+    );
     expect(report.userTrain + report.userHeldOut).toBe(50);
     expect(report.userHeldOut).toBeGreaterThanOrEqual(10);
     expect(report.after!.user).toBeGreaterThan(report.before.user);
@@ -60,8 +66,18 @@ describe.skipIf(!shared)('retrainOnSamples', () => {
 
   it('fine-tunes the shipped CNN (the default recogniser) the same way', async () => {
     const samples = await storedSamples(join(root, 'samples-cnn'), 'ABCDE01234'.split(''), 5);
-    const { train, report } = await retrainOnSamples(samples, { modelPath: join(modelsDir, 'cnn.onnx'), modelId: 'shipped:cnn', baseData: join(shared!, 'emnist36'), outDir: join(root, 'run-cnn'), epochs: 3, seed: 1, baseValidation: 2000 });
-    console.log(`personalisation (CNN): held-back user samples ${report.before.user} → ${report.after!.user}, base validation ${report.before.base} → ${report.after!.base}`);
+    const { train, report } = await retrainOnSamples(samples, {
+      modelPath: join(modelsDir, 'cnn.onnx'),
+      modelId: 'shipped:cnn',
+      baseData: join(shared!, 'emnist36'),
+      outDir: join(root, 'run-cnn'),
+      epochs: 3,
+      seed: 1,
+      baseValidation: 2000,
+    });
+    console.log(
+      `personalisation (CNN): held-back user samples ${report.before.user} → ${report.after!.user}, base validation ${report.before.base} → ${report.after!.base}`,
+    );
     expect(report.after!.user).toBeGreaterThan(report.before.user);
     expect(report.before.base - report.after!.base).toBeLessThanOrEqual(0.01);
     expect(readOnnxInfo(readFileSync(train.modelPath)).inputShape).toEqual([32, 32, 1]);
@@ -71,7 +87,11 @@ describe.skipIf(!shared)('retrainOnSamples', () => {
     const samples = await storedSamples(join(root, 'samples-cancel'), ['7', '1'], 6);
     const controller = new AbortController();
     controller.abort();
-    const { train, report } = await retrainOnSamples(samples, { modelPath: MODEL, baseData: join(shared!, 'emnist36'), outDir: join(root, 'cancelled'), epochs: 3, seed: 1, baseReplay: 500, baseValidation: 200 }, { signal: controller.signal });
+    const { train, report } = await retrainOnSamples(
+      samples,
+      { modelPath: MODEL, baseData: join(shared!, 'emnist36'), outDir: join(root, 'cancelled'), epochs: 3, seed: 1, baseReplay: 500, baseValidation: 200 },
+      { signal: controller.signal },
+    );
     expect(train.cancelled).toBe(true);
     expect(report.after).toBeNull();
     expect(report.improved).toBe(false);
@@ -81,6 +101,8 @@ describe.skipIf(!shared)('retrainOnSamples', () => {
 
   it(`needs at least ${MIN_SAMPLES} samples, and says how many there are`, async () => {
     const samples = await storedSamples(join(root, 'samples-few'), ['A'], 3);
-    await expect(retrainOnSamples(samples, { modelPath: MODEL, baseData: join(shared!, 'emnist36'), outDir: join(root, 'few'), epochs: 1, seed: 1 })).rejects.toThrow(/at least 10 samples .* there are 3/);
+    await expect(
+      retrainOnSamples(samples, { modelPath: MODEL, baseData: join(shared!, 'emnist36'), outDir: join(root, 'few'), epochs: 1, seed: 1 }),
+    ).rejects.toThrow(/at least 10 samples .* there are 3/);
   });
 });

@@ -23,12 +23,19 @@ describe.skipIf(!shared)('the shipped CNN on the validation split', () => {
     const n = data.validation.length;
     const images = new Uint8Array(n * 784);
     data.validation.forEach((i, k) => {
-      for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) images[k * 784 + y * 28 + x] = Math.round(255 * data.set.pixels[i * 1024 + (y + 2) * 32 + x + 2]!);
+      for (let y = 0; y < 28; y++)
+        for (let x = 0; x < 28; x++) images[k * 784 + y * 28 + x] = Math.round(255 * data.set.pixels[i * 1024 + (y + 2) * 32 + x + 2]!);
     });
     const imagesPath = join(dir, 'val-images-idx3-ubyte');
     const labelsPath = join(dir, 'val-labels-idx1-ubyte');
     writeFileSync(imagesPath, encodeIdx([n, 28, 28], images));
-    writeFileSync(labelsPath, encodeIdx([n], Uint8Array.from(data.validation, (i) => data.set.labels[i]!)));
+    writeFileSync(
+      labelsPath,
+      encodeIdx(
+        [n],
+        Uint8Array.from(data.validation, (i) => data.set.labels[i]!),
+      ),
+    );
 
     const r = await runHwr(['eval', '--images', imagesPath, '--labels', labelsPath]);
     expect(r.code).toBe(0);

@@ -66,7 +66,19 @@ describe('hwr in a browser', () => {
     await expect.poll(async () => (await page.getByTestId('row').first().innerText()).replace(/^\d+\s*/, '')).toBe('DEEP LEARNINQ');
     const saved = readdirSync(join(served.home, 'samples', 'Q'));
     expect(saved.filter((f) => f.endsWith('.png'))).toHaveLength(1);
-    expect(JSON.parse(readFileSync(join(served.home, 'samples', 'Q', saved.find((f) => f.endsWith('.json'))!), 'utf8'))).toMatchObject({ label: 'Q', source: 'scan', predicted: 'G', page: { name: '04_deep.jpg' } });
+    expect(
+      JSON.parse(
+        readFileSync(
+          join(
+            served.home,
+            'samples',
+            'Q',
+            saved.find((f) => f.endsWith('.json'))!,
+          ),
+          'utf8',
+        ),
+      ),
+    ).toMatchObject({ label: 'Q', source: 'scan', predicted: 'G', page: { name: '04_deep.jpg' } });
     await screenshot(page, '04b-scan-corrected');
   });
 

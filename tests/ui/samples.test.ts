@@ -22,7 +22,12 @@ beforeAll(async () => {
     const { glyphs, labels } = styledSamples(shared, 'ABCDE01234'.split(''), 5);
     for (let i = 0; i < labels.length; i++) await store.save(labels[i]!, glyphs.subarray(i * 1024, (i + 1) * 1024), { source: 'draw' });
   } else {
-    for (let i = 0; i < 12; i++) await store.save(i % 2 ? '1' : '7', Float32Array.from({ length: 1024 }, (_, p) => (p % 32 === 10 + (i % 5) ? 1 : 0)), { source: 'draw' });
+    for (let i = 0; i < 12; i++)
+      await store.save(
+        i % 2 ? '1' : '7',
+        Float32Array.from({ length: 1024 }, (_, p) => (p % 32 === 10 + (i % 5) ? 1 : 0)),
+        { source: 'draw' },
+      );
   }
   browser = await openBrowser(served.url);
 });
@@ -47,7 +52,9 @@ describe('the Samples view', () => {
     const before = (await first.getAttribute('aria-label'))!.split(',')[0]!;
     await first.focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe('relabel');
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id))
+      .toBe('relabel');
     const target = before === 'Z' ? 'Y' : 'Z';
     await page.keyboard.type(target.toLowerCase());
     await page.keyboard.press('Enter');
@@ -73,7 +80,11 @@ describe('the Samples view', () => {
     expect(rows[1]).toMatch(/Your held-back samples \(\d+\)\s+\d+\.\d%\s+\d+\.\d%/);
     expect(rows[2]).toMatch(/Base validation \([\d,]+\)\s+\d+\.\d%\s+\d+\.\d%/);
     await screenshot(page, '22-samples-retrained');
-    const verdict = await page.getByRole('status').filter({ hasText: /samples/ }).first().textContent();
+    const verdict = await page
+      .getByRole('status')
+      .filter({ hasText: /samples/ })
+      .first()
+      .textContent();
     // "better on your samples ... but base accuracy fell ...: the active model stays" is not an improvement.
     console.log(`retraining verdict: ${verdict}`);
     if (/^better on your samples/.test(verdict ?? '') && !/the active model stays/.test(verdict ?? '')) {

@@ -59,7 +59,9 @@ describe.each(['wasm-simd', 'wasm-relaxed-simd'] as const)('%s kernels against t
   });
 
   it.each(SHAPES)('gemmNN %i×%i×%i with and without bias', (m, n, k) => {
-    const [a, a0] = pair(m * k), [b, b0] = pair(k * n), [bias, bias0] = pair(n);
+    const [a, a0] = pair(m * k),
+      [b, b0] = pair(k * n),
+      [bias, bias0] = pair(n);
     for (const withBias of [false, true]) {
       const [c, c0] = out(m * n);
       wasm.gemmNN(m, n, k, a, b, c, withBias ? bias : null);
@@ -69,14 +71,18 @@ describe.each(['wasm-simd', 'wasm-relaxed-simd'] as const)('%s kernels against t
   });
 
   it.each(SHAPES)('gemmTN %i×%i×%i', (m, n, k) => {
-    const [a, a0] = pair(k * m), [b, b0] = pair(k * n), [c, c0] = out(m * n);
+    const [a, a0] = pair(k * m),
+      [b, b0] = pair(k * n),
+      [c, c0] = out(m * n);
     wasm.gemmTN(m, n, k, a, b, c);
     tsKernels.gemmTN(m, n, k, a0, b0, c0);
     expect(relativeError(c, c0)).toBeLessThan(1e-5);
   });
 
   it.each(SHAPES)('gemmNT %i×%i×%i', (m, n, k) => {
-    const [a, a0] = pair(m * k), [b, b0] = pair(n * k), [c, c0] = out(m * n);
+    const [a, a0] = pair(m * k),
+      [b, b0] = pair(n * k),
+      [c, c0] = out(m * n);
     wasm.gemmNT(m, n, k, a, b, c);
     tsKernels.gemmNT(m, n, k, a0, b0, c0);
     expect(relativeError(c, c0)).toBeLessThan(1e-5);
@@ -84,7 +90,8 @@ describe.each(['wasm-simd', 'wasm-relaxed-simd'] as const)('%s kernels against t
 
   it('writes nothing outside C', () => {
     const [m, n, k] = [5, 11, 9];
-    const [a] = pair(m * k), [b] = pair(k * n);
+    const [a] = pair(m * k),
+      [b] = pair(k * n);
     const big = wasm.heap.float32(m * n + 16).fill(42);
     const c = big.subarray(0, m * n);
     wasm.gemmNN(m, n, k, a, b, c, null);
@@ -92,7 +99,8 @@ describe.each(['wasm-simd', 'wasm-relaxed-simd'] as const)('%s kernels against t
   });
 
   it('columnSums', () => {
-    const [a, a0] = pair(13 * 7), [s, s0] = out(7);
+    const [a, a0] = pair(13 * 7),
+      [s, s0] = out(7);
     wasm.columnSums(13, 7, a, s);
     tsKernels.columnSums(13, 7, a0, s0);
     expect(relativeError(s, s0)).toBeLessThan(1e-5);
@@ -105,14 +113,16 @@ describe.each(['wasm-simd', 'wasm-relaxed-simd'] as const)('%s kernels against t
     wasm.activate(fn, x, y, len);
     tsKernels.activate(fn, x0, y0, len);
     for (let i = 0; i < len; i++) expect(Math.abs(y[i]! - y0[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(Math.abs(y0[i]!), 1e-2));
-    const [dy, dy0] = pair(len), [dx, dx0] = out(len);
+    const [dy, dy0] = pair(len),
+      [dx, dx0] = out(len);
     wasm.activateBackward(fn, x, y, dy, dx, len);
     tsKernels.activateBackward(fn, x0, y0, dy0, dx0, len);
     expect(relativeError(dx, dx0)).toBeLessThan(1e-5);
   });
 
   it('tanh keeps its relative precision near zero', () => {
-    const [x] = pair(8, () => 1e-4), [y] = out(8);
+    const [x] = pair(8, () => 1e-4),
+      [y] = out(8);
     wasm.activate('tanh', x, y, 8);
     expect(Math.abs(y[0]! - Math.tanh(1e-4)) / Math.tanh(1e-4)).toBeLessThan(1e-6);
   });
@@ -135,7 +145,9 @@ describe.each(['wasm-simd', 'wasm-relaxed-simd'] as const)('%s kernels against t
 
   it('squaredError', () => {
     const len = 1029;
-    const [y, y0] = pair(len), [t, t0] = pair(len), [g, g0] = out(len);
+    const [y, y0] = pair(len),
+      [t, t0] = pair(len),
+      [g, g0] = out(len);
     const e = wasm.squaredError(len, y, t, g, 0.25);
     const e0 = tsKernels.squaredError(len, y0, t0, g0, 0.25);
     expect(Math.abs(e - e0) / e0).toBeLessThan(1e-5);
@@ -144,7 +156,9 @@ describe.each(['wasm-simd', 'wasm-relaxed-simd'] as const)('%s kernels against t
 
   it.each([0, 0.9])('sgdStep with momentum %d and weight decay', (momentum) => {
     const len = 1027;
-    const [w, w0] = pair(len), [g, g0] = pair(len), [v, v0] = pair(len);
+    const [w, w0] = pair(len),
+      [g, g0] = pair(len),
+      [v, v0] = pair(len);
     for (let step = 0; step < 3; step++) {
       wasm.sgdStep(w, g, momentum ? v : null, len, 0.1, momentum, 0.01);
       tsKernels.sgdStep(w0, g0, momentum ? v0 : null, len, 0.1, momentum, 0.01);
@@ -154,8 +168,13 @@ describe.each(['wasm-simd', 'wasm-relaxed-simd'] as const)('%s kernels against t
 
   it.each([0, 0.9])('sgdStepProduct (momentum %d): the step of gemmTN then sgdStep, to the bit', (momentum) => {
     const [m, n, k] = [37, 13, 9];
-    const [a, a0] = pair(k * m), [b, b0] = pair(k * n), [w, w0] = pair(m * n), [v, v0] = pair(m * n);
-    const w1 = wasm.heap.float32(m * n), v1 = wasm.heap.float32(m * n), g = wasm.heap.float32(m * n);
+    const [a, a0] = pair(k * m),
+      [b, b0] = pair(k * n),
+      [w, w0] = pair(m * n),
+      [v, v0] = pair(m * n);
+    const w1 = wasm.heap.float32(m * n),
+      v1 = wasm.heap.float32(m * n),
+      g = wasm.heap.float32(m * n);
     w1.set(w);
     v1.set(v);
     wasm.sgdStepProduct(m, n, k, a, b, w, momentum ? v : null, 0.1, momentum, 0.01);
@@ -182,7 +201,9 @@ describe.each(['wasm-simd', 'wasm-relaxed-simd'] as const)('%s kernels against t
   });
 
   it('falls back to TypeScript for arrays outside engine memory', () => {
-    const a = new Float64Array([1, 2, 3, 4]), b = new Float64Array([5, 6, 7, 8]), c = new Float64Array(4);
+    const a = new Float64Array([1, 2, 3, 4]),
+      b = new Float64Array([5, 6, 7, 8]),
+      c = new Float64Array(4);
     wasm.gemmNN(2, 2, 2, a, b, c, null);
     expect([...c]).toEqual([19, 22, 43, 50]);
     expect(wasm.fallbackCalls).toBe(1);

@@ -142,7 +142,8 @@ export class ThreadTeam {
     if (fn === undefined) throw new Error(`ThreadTeam: unknown kernel ${job.fn}`);
     const chunks = Math.ceil(job.total / job.chunk);
     if (chunks > 0xffff) throw new RangeError(`ThreadTeam: ${chunks} chunks is too many`);
-    const d = this.job, ints = this.ints;
+    const d = this.job,
+      ints = this.ints;
     d[LAYOUT.FN] = fn;
     d[LAYOUT.TOTAL] = job.total;
     d[LAYOUT.CHUNK] = job.chunk;
@@ -166,8 +167,10 @@ export class ThreadTeam {
     Atomics.notify(ints, LAYOUT.SEQ);
 
     // The main thread's share: claim like everyone else.
-    const a = this.a, f = this.functions[fn]!;
-    const tmp = scratch.tmp[0] ?? 0, pack = scratch.pack[0] ?? 0;
+    const a = this.a,
+      f = this.functions[fn]!;
+    const tmp = scratch.tmp[0] ?? 0,
+      pack = scratch.pack[0] ?? 0;
     let failure: unknown = null;
     while (mainHelps) {
       const next = Atomics.load(ints, LAYOUT.NEXT);

@@ -23,8 +23,12 @@ const a = new Float64Array(layout.args);
 function help(seq) {
   const tag = (seq & layout.SEQ_MASK) << 16;
   const fn = table[job[layout.FN]];
-  const total = job[layout.TOTAL], chunk = job[layout.CHUNK], chunks = job[layout.CHUNKS];
-  const countArg = job[layout.COUNT_ARG], tmpArg = job[layout.TMP_ARG], packArg = job[layout.PACK_ARG];
+  const total = job[layout.TOTAL],
+    chunk = job[layout.CHUNK],
+    chunks = job[layout.CHUNKS];
+  const countArg = job[layout.COUNT_ARG],
+    tmpArg = job[layout.TMP_ARG],
+    packArg = job[layout.PACK_ARG];
   for (let i = 0; i < layout.args; i++) {
     base[i] = job[layout.ARGS + i];
     stride[i] = job[layout.STRIDES + i];

@@ -11,7 +11,10 @@ export const tsKernels: Kernels = {
   gemmNN(m, n, k, a, b, c, bias) {
     let i = 0;
     for (; i + 4 <= m; i += 4) {
-      const c0 = i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
+      const c0 = i * n,
+        c1 = c0 + n,
+        c2 = c1 + n,
+        c3 = c2 + n;
       for (let j = 0; j < n; j++) {
         const init = bias ? bias[j]! : 0;
         c[c0 + j] = init;
@@ -19,7 +22,10 @@ export const tsKernels: Kernels = {
         c[c2 + j] = init;
         c[c3 + j] = init;
       }
-      const r0 = i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+      const r0 = i * k,
+        r1 = r0 + k,
+        r2 = r1 + k,
+        r3 = r2 + k;
       for (let p = 0; p < k; p++) addRows4(c, c0, n, a[r0 + p]!, a[r1 + p]!, a[r2 + p]!, a[r3 + p]!, b, p * n);
     }
     for (; i < m; i++) {
@@ -36,7 +42,8 @@ export const tsKernels: Kernels = {
   gemmTN(m, n, k, a, b, c) {
     c.fill(0, 0, m * n);
     for (let p = 0; p < k; p++) {
-      const ap = p * m, bp = p * n;
+      const ap = p * m,
+        bp = p * n;
       let i = 0;
       for (; i + 4 <= m; i += 4) addRows4(c, i * n, n, a[ap + i]!, a[ap + i + 1]!, a[ap + i + 2]!, a[ap + i + 3]!, b, bp);
       for (; i < m; i++) {
@@ -50,10 +57,16 @@ export const tsKernels: Kernels = {
   gemmNT(m, n, k, a, b, c) {
     let i = 0;
     for (; i + 4 <= m; i += 4) {
-      const r0 = i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+      const r0 = i * k,
+        r1 = r0 + k,
+        r2 = r1 + k,
+        r3 = r2 + k;
       for (let j = 0; j < n; j++) {
         const bj = j * k;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        let s0 = 0,
+          s1 = 0,
+          s2 = 0,
+          s3 = 0;
         for (let p = 0; p < k; p++) {
           const bv = b[bj + p]!;
           s0 += a[r0 + p]! * bv;
@@ -154,7 +167,9 @@ export const tsKernels: Kernels = {
 
 /** Four rows of C (from c0, n apart) += a_r × row of B at bp: one read of B feeds four rows. */
 function addRows4(c: FloatArray, c0: number, n: number, a0: number, a1: number, a2: number, a3: number, b: FloatArray, bp: number): void {
-  const c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
+  const c1 = c0 + n,
+    c2 = c1 + n,
+    c3 = c2 + n;
   for (let j = 0; j < n; j++) {
     const bv = b[bp + j]!;
     c[c0 + j]! += a0 * bv;

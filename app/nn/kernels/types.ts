@@ -37,7 +37,18 @@ export interface Kernels {
    * The SGD step of sgdStep for weights w (m×n) whose gradient is Aᵀ · B (A stored k×m, B k×n),
    * without storing the gradient (the WebAssembly kernel applies the step in the product's tiles).
    */
-  sgdStepProduct(m: number, n: number, k: number, a: FloatArray, b: FloatArray, w: FloatArray, v: FloatArray | null, lr: number, momentum: number, decay: number): void;
+  sgdStepProduct(
+    m: number,
+    n: number,
+    k: number,
+    a: FloatArray,
+    b: FloatArray,
+    w: FloatArray,
+    v: FloatArray | null,
+    lr: number,
+    momentum: number,
+    decay: number,
+  ): void;
   /** dst row r = src row index[r], rows of `width` values. */
   gatherRows(src: FloatArray, width: number, index: Int32Array, count: number, dst: FloatArray): void;
 }

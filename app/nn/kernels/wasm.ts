@@ -13,8 +13,21 @@ export interface SimdExports {
   gemm_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, bias: number, tmp: number): void;
   gemm_tn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, pack: number, tmp: number): void;
   gemm_tn_sgd(
-    m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, w: number, ldw: number,
-    pack: number, tmp: number, v: number, lr: number, momentum: number, decay: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    w: number,
+    ldw: number,
+    pack: number,
+    tmp: number,
+    v: number,
+    lr: number,
+    momentum: number,
+    decay: number,
   ): void;
   gemm_nt(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, pack: number, tmp: number): void;
   col_sums(m: number, n: number, a: number, lda: number, out: number): void;
@@ -78,7 +91,8 @@ class ScratchSet implements Scratch {
       this.arrays.length = 0;
       this.tmp.length = this.pack.length = 0;
       for (let t = 0; t < count; t++) {
-        const tile = this.heap.float32(32), panel = this.heap.float32(this.packFloats);
+        const tile = this.heap.float32(32),
+          panel = this.heap.float32(this.packFloats);
         this.arrays.push(tile, panel);
         this.tmp.push(tile.byteOffset);
         this.pack.push(panel.byteOffset);
@@ -146,7 +160,13 @@ export class WasmKernels implements Kernels {
   private startTeam(): ThreadTeam | null {
     if (this.threads > 1 && !this.team) {
       const exports = this.exports as unknown as Record<string, (...a: number[]) => unknown>;
-      this.team = new ThreadTeam(this.simd.module, this.simd.memory, this.threads - 1, FUNCTIONS.map((f) => exports[f]!), FUNCTIONS);
+      this.team = new ThreadTeam(
+        this.simd.module,
+        this.simd.memory,
+        this.threads - 1,
+        FUNCTIONS.map((f) => exports[f]!),
+        FUNCTIONS,
+      );
     }
     return this.team;
   }
@@ -174,7 +194,15 @@ export class WasmKernels implements Kernels {
    * this.strides how far each moves per unit; countArg receives a chunk's length.
    */
   private share(
-    fn: Shared, team: ThreadTeam | null, work: number, total: number, align: number, countArg: number, tmpArg = -1, packArg = -1, packFloats = 0,
+    fn: Shared,
+    team: ThreadTeam | null,
+    work: number,
+    total: number,
+    align: number,
+    countArg: number,
+    tmpArg = -1,
+    packArg = -1,
+    packFloats = 0,
   ): void {
     const scratch = this.scratch.ensure(1 + (team?.size ?? 0), packFloats);
     const a = this.args;
@@ -219,7 +247,16 @@ export class WasmKernels implements Kernels {
   }
 
   sgdStepProduct(
-    m: number, n: number, k: number, a: FloatArray, b: FloatArray, w: FloatArray, v: FloatArray | null, lr: number, momentum: number, decay: number,
+    m: number,
+    n: number,
+    k: number,
+    a: FloatArray,
+    b: FloatArray,
+    w: FloatArray,
+    v: FloatArray | null,
+    lr: number,
+    momentum: number,
+    decay: number,
   ): void {
     if (!this.inHeap(a, b, w) || (v && !this.inHeap(v))) return tsKernels.sgdStepProduct(m, n, k, a, b, w, v, lr, momentum, decay);
     const team = this.helpers(m * n * k, SHARE_MIN_MACS);

@@ -46,8 +46,20 @@ const nativeImport = (specifier: string) => async (importer: ModuleImporter) => 
 };
 
 const CANDIDATES: Candidate[] = [
-  { package: '@tensorflow/tfjs-node-gpu', name: 'tensorflow', singleThreaded: false, describe: async () => '@tensorflow/tfjs-node-gpu (native TensorFlow, CUDA)', load: nativeImport('@tensorflow/tfjs-node-gpu') },
-  { package: '@tensorflow/tfjs-node', name: 'tensorflow', singleThreaded: false, describe: async () => '@tensorflow/tfjs-node (native TensorFlow, CPU)', load: nativeImport('@tensorflow/tfjs-node') },
+  {
+    package: '@tensorflow/tfjs-node-gpu',
+    name: 'tensorflow',
+    singleThreaded: false,
+    describe: async () => '@tensorflow/tfjs-node-gpu (native TensorFlow, CUDA)',
+    load: nativeImport('@tensorflow/tfjs-node-gpu'),
+  },
+  {
+    package: '@tensorflow/tfjs-node',
+    name: 'tensorflow',
+    singleThreaded: false,
+    describe: async () => '@tensorflow/tfjs-node (native TensorFlow, CPU)',
+    load: nativeImport('@tensorflow/tfjs-node'),
+  },
   {
     package: '@tensorflow/tfjs-backend-wasm',
     name: 'wasm',
@@ -63,7 +75,13 @@ const CANDIDATES: Candidate[] = [
       registerWasmTrainingKernels();
     },
   },
-  { package: '@tensorflow/tfjs-backend-cpu', name: 'cpu', singleThreaded: true, describe: async () => `@tensorflow/tfjs-backend-cpu ${tf.version_core} (plain JavaScript)`, load: async () => {} },
+  {
+    package: '@tensorflow/tfjs-backend-cpu',
+    name: 'cpu',
+    singleThreaded: true,
+    describe: async () => `@tensorflow/tfjs-backend-cpu ${tf.version_core} (plain JavaScript)`,
+    load: async () => {},
+  },
 ];
 
 export interface SelectOptions {

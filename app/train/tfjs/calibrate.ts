@@ -65,7 +65,14 @@ export function fitTemperature(logits: Float32Array, labels: ArrayLike<number>, 
  * Expected calibration error over `bins` equal-width confidence bins, each sample weighted
  * (default 1; with 1/class count it is what a balanced test set would show).
  */
-export function expectedCalibrationError(logits: Float32Array, labels: ArrayLike<number>, classes: number, temperature = 1, weights?: ArrayLike<number>, bins = 15): number {
+export function expectedCalibrationError(
+  logits: Float32Array,
+  labels: ArrayLike<number>,
+  classes: number,
+  temperature = 1,
+  weights?: ArrayLike<number>,
+  bins = 15,
+): number {
   const n = labels.length;
   const count = new Float64Array(bins);
   const conf = new Float64Array(bins);
@@ -79,7 +86,7 @@ export function expectedCalibrationError(logits: Float32Array, labels: ArrayLike
     let arg = 0;
     for (let k = 0; k < classes; k++) {
       const z = logits[row + k]! / temperature;
-      if (z > max) (max = z), (arg = k);
+      if (z > max) ((max = z), (arg = k));
     }
     let sum = 0;
     for (let k = 0; k < classes; k++) sum += Math.exp(logits[row + k]! / temperature - max);
@@ -93,4 +100,3 @@ export function expectedCalibrationError(logits: Float32Array, labels: ArrayLike
   for (let b = 0; b < bins; b++) if (count[b]) ece += Math.abs(hits[b]! - conf[b]!) / total;
   return ece;
 }
-

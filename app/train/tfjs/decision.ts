@@ -35,7 +35,14 @@ interface Tally {
 }
 
 /** Correct readings and samples per class of argmax(logits / T + offsets), over `rows` (default: every row). */
-function tally(logits: Float32Array, labels: ArrayLike<number>, classes: number, temperature: number, offsets?: ArrayLike<number>, rows?: ArrayLike<number>): Tally {
+function tally(
+  logits: Float32Array,
+  labels: ArrayLike<number>,
+  classes: number,
+  temperature: number,
+  offsets?: ArrayLike<number>,
+  rows?: ArrayLike<number>,
+): Tally {
   const hits = new Float64Array(classes);
   const counts = new Float64Array(classes);
   const inv = 1 / temperature;
@@ -47,7 +54,7 @@ function tally(logits: Float32Array, labels: ArrayLike<number>, classes: number,
     let arg = 0;
     for (let k = 0; k < classes; k++) {
       const z = logits[row + k]! * inv + (offsets ? offsets[k]! : 0);
-      if (z > best) (best = z), (arg = k);
+      if (z > best) ((best = z), (arg = k));
     }
     const y = labels[i]!;
     counts[y]!++;
@@ -66,14 +73,18 @@ export function perClassAccuracy(logits: Float32Array, labels: ArrayLike<number>
 export function meanPresent(acc: ArrayLike<number>): number {
   let sum = 0;
   let n = 0;
-  for (let k = 0; k < acc.length; k++) if (!Number.isNaN(acc[k]!)) (sum += acc[k]!), n++;
+  for (let k = 0; k < acc.length; k++) if (!Number.isNaN(acc[k]!)) ((sum += acc[k]!), n++);
   return n ? sum / n : NaN;
 }
 
 /** Leximin comparison of two accuracy vectors: > 0 when `a` is better (its weakest classes are stronger). */
 function leximin(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const sa = Array.from(a).filter((v) => !Number.isNaN(v)).sort((x, y) => x - y);
-  const sb = Array.from(b).filter((v) => !Number.isNaN(v)).sort((x, y) => x - y);
+  const sa = Array.from(a)
+    .filter((v) => !Number.isNaN(v))
+    .sort((x, y) => x - y);
+  const sb = Array.from(b)
+    .filter((v) => !Number.isNaN(v))
+    .sort((x, y) => x - y);
   for (let i = 0; i < Math.min(sa.length, sb.length); i++) if (Math.abs(sa[i]! - sb[i]!) > 1e-9) return sa[i]! - sb[i]!;
   return 0;
 }
@@ -121,7 +132,7 @@ export function fitOffsets(
       if (meanPresent(acc) < baseline - o.maxDrop) continue;
       const cmp = leximin(acc, bestAcc);
       // Ties go to the smaller move.
-      if (cmp > 0 || (cmp === 0 && Math.abs(d) < Math.abs(bestOffset - start))) (bestAcc = acc), (bestOffset = start + d);
+      if (cmp > 0 || (cmp === 0 && Math.abs(d) < Math.abs(bestOffset - start))) ((bestAcc = acc), (bestOffset = start + d));
     }
     offsets[weakest] = bestOffset;
     if (bestOffset !== start) {
@@ -138,7 +149,13 @@ export function fitOffsets(
  * halves (alternate samples of each class), offsets fitted on each half are applied to the
  * other, and the per-class accuracies of both halves are pooled.
  */
-export function crossFittedAccuracy(logits: Float32Array, labels: ArrayLike<number>, classes: number, temperature = 1, options: Partial<OffsetOptions> = {}): Float64Array {
+export function crossFittedAccuracy(
+  logits: Float32Array,
+  labels: ArrayLike<number>,
+  classes: number,
+  temperature = 1,
+  options: Partial<OffsetOptions> = {},
+): Float64Array {
   const seen = new Int32Array(classes);
   const halves: number[][] = [[], []];
   for (let i = 0; i < labels.length; i++) halves[seen[labels[i]!]!++ % 2]!.push(i);
@@ -146,7 +163,7 @@ export function crossFittedAccuracy(logits: Float32Array, labels: ArrayLike<numb
   for (let h = 0; h < 2; h++) {
     const { offsets } = fitOffsets(logits, labels, classes, temperature, options, halves[h]);
     const t = tally(logits, labels, classes, temperature, offsets, halves[1 - h]);
-    for (let k = 0; k < classes; k++) (pooled.hits[k]! += t.hits[k]!), (pooled.counts[k]! += t.counts[k]!);
+    for (let k = 0; k < classes; k++) ((pooled.hits[k]! += t.hits[k]!), (pooled.counts[k]! += t.counts[k]!));
   }
   return accuracyOf(pooled);
 }

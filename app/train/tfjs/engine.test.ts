@@ -15,8 +15,17 @@ const layout = paramLayout(architecture);
 const weights = initialWeights(architecture, layout, 3);
 const rng = createRng(9);
 const count = 40;
-const images = { pixels: Float32Array.from({ length: count * 144 }, () => rng.next()), labels: Int32Array.from({ length: count }, (_, i) => i % 5), height: 12, width: 12, channels: 1 };
-const train = sharedImageSet(images, Int32Array.from({ length: count }, (_, i) => i));
+const images = {
+  pixels: Float32Array.from({ length: count * 144 }, () => rng.next()),
+  labels: Int32Array.from({ length: count }, (_, i) => i % 5),
+  height: 12,
+  width: 12,
+  channels: 1,
+};
+const train = sharedImageSet(
+  images,
+  Int32Array.from({ length: count }, (_, i) => i),
+);
 const trainable = layout.map(() => true);
 
 beforeAll(async () => {

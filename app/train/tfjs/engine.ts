@@ -139,7 +139,15 @@ class ReplicaEngine implements GradientEngine {
     weights.set(o.weights);
     const slots = Array.from({ length: o.replicas }, () => new Float32Array(new SharedArrayBuffer(p * 4)));
     const replicas = slots.map((gradient) => {
-      const init: ReplicaInit = { backend: o.backend, architecture: o.architecture, layout: o.layout, trainable: o.trainable, train: o.train, weights, gradient };
+      const init: ReplicaInit = {
+        backend: o.backend,
+        architecture: o.architecture,
+        layout: o.layout,
+        trainable: o.trainable,
+        train: o.train,
+        weights,
+        gradient,
+      };
       return new Worker(new URL('./replica.mjs', import.meta.url), { workerData: init });
     });
     const engine = new ReplicaEngine(replicas, weights, slots, o.architecture.classes);
@@ -203,7 +211,16 @@ class ReplicaEngine implements GradientEngine {
     const parts = shares(indices.length, this.replicas.length);
     const replies = await Promise.all(
       parts.map(([a, b], k) =>
-        b > a ? this.call(this.replicas[k]!, { type: 'step', id: this.nextId++, indices: indices.slice(a, b), seed: mixSeed(seed, k), augment, version: this.version }) : null,
+        b > a
+          ? this.call(this.replicas[k]!, {
+              type: 'step',
+              id: this.nextId++,
+              indices: indices.slice(a, b),
+              seed: mixSeed(seed, k),
+              augment,
+              version: this.version,
+            })
+          : null,
       ),
     );
     out.fill(0);
@@ -224,7 +241,9 @@ class ReplicaEngine implements GradientEngine {
     const replies = await Promise.all(
       parts.map(([a, b], k) => {
         const chunk = pixels.slice(a * size, b * size);
-        return this.call(this.replicas[k]!, { type: 'logits', id: this.nextId++, pixels: chunk, count: b - a, version: this.version }, [chunk.buffer as ArrayBuffer]);
+        return this.call(this.replicas[k]!, { type: 'logits', id: this.nextId++, pixels: chunk, count: b - a, version: this.version }, [
+          chunk.buffer as ArrayBuffer,
+        ]);
       }),
     );
     const classes = this.classes;
@@ -250,7 +269,10 @@ class ReplicaEngine implements GradientEngine {
 }
 
 /** A copy of `set`'s images `indices` in SharedArrayBuffers (what the replicas read). */
-export function sharedImageSet(set: { pixels: Float32Array; labels: Int32Array; height: number; width: number; channels: number }, indices: ArrayLike<number>): ImageSet {
+export function sharedImageSet(
+  set: { pixels: Float32Array; labels: Int32Array; height: number; width: number; channels: number },
+  indices: ArrayLike<number>,
+): ImageSet {
   const size = set.height * set.width * set.channels;
   const pixels = new Float32Array(new SharedArrayBuffer(indices.length * size * 4));
   const labels = new Int32Array(new SharedArrayBuffer(indices.length * 4));

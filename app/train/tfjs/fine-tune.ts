@@ -17,7 +17,13 @@ export interface StartingPoint {
   trainable: boolean[];
 }
 
-export function fineTuneStart(path: string, opts: { arch: TfArch; seed: number; freezeFeatures?: boolean }, fresh: Architecture, classes: readonly string[], log: (m: string) => void): StartingPoint {
+export function fineTuneStart(
+  path: string,
+  opts: { arch: TfArch; seed: number; freezeFeatures?: boolean },
+  fresh: Architecture,
+  classes: readonly string[],
+  log: (m: string) => void,
+): StartingPoint {
   let spec;
   try {
     spec = importOnnx(readFileSync(path));
@@ -31,7 +37,11 @@ export function fineTuneStart(path: string, opts: { arch: TfArch; seed: number; 
     throw new Error(`--init-from ${path} takes input [${imported.inputShape.join(', ')}], but the data gives [${fresh.inputShape.join(', ')}]`);
   }
   const architecture = imported;
-  log(sameClasses ? `fine-tuning ${path} (same ${classes.length} classes)` : `fine-tuning ${path}: ${spec.classes?.length ?? '?'} → ${classes.length} classes, new output layer`);
+  log(
+    sameClasses
+      ? `fine-tuning ${path} (same ${classes.length} classes)`
+      : `fine-tuning ${path}: ${spec.classes?.length ?? '?'} → ${classes.length} classes, new output layer`,
+  );
   const layout = paramLayout(architecture);
   const trainable = trainableParams(layout, opts.freezeFeatures);
   if (opts.freezeFeatures) log('feature layers frozen: only the output layer trains');

@@ -21,7 +21,16 @@ import { mixSeed } from '../sampling.ts';
 import type { TrainOptions } from '../types.ts';
 import { selectBackend } from './backend.ts';
 import { lineCard } from './line-card.ts';
-import { ctcLossTf, defaultLineArchitecture, framesOf, initialLineWeights, lineLogits, lineParamLayout, lineToNetworkSpec, type LineArchitecture } from './line-model.ts';
+import {
+  ctcLossTf,
+  defaultLineArchitecture,
+  framesOf,
+  initialLineWeights,
+  lineLogits,
+  lineParamLayout,
+  lineToNetworkSpec,
+  type LineArchitecture,
+} from './line-model.ts';
 import { applyUpdate, createOptimizerState, type OptimizerSettings } from './optimizer.ts';
 
 export interface LineSettings {
@@ -52,7 +61,11 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
     throw new Error(`${dataDir}: the lines come from too few writers to hold some out for validation (${new Set(data.lines.map((l) => l.writer)).size})`);
   }
   let trainIds = split.train;
-  if (opts.limit > 0 && opts.limit < trainIds.length) trainIds = createRng(opts.seed).shuffle([...trainIds]).slice(0, opts.limit).sort((a, b) => a - b);
+  if (opts.limit > 0 && opts.limit < trainIds.length)
+    trainIds = createRng(opts.seed)
+      .shuffle([...trainIds])
+      .slice(0, opts.limit)
+      .sort((a, b) => a - b);
   const train = trainIds.map((i) => data.lines[i]!);
   const validation = split.validation.map((i) => data.lines[i]!);
   const charset = Charset.fromTexts(data.lines.map((l) => l.text));
@@ -77,8 +90,12 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
 
   const label = `${tfBackend.label}, one thread`;
   const parameters = weights.length;
-  log(`crnn: ${arch.convs.length} convolution blocks, ${arch.seq.length} 1-D convolutions along the line, ${charset.size} classes (${parameters.toLocaleString('en-US')} parameters)`);
-  log(`training lines: ${train.length} real${syntheticCount ? ` + ${syntheticCount} synthetic each epoch` : ''}; validation: ${validation.length} lines by other writers`);
+  log(
+    `crnn: ${arch.convs.length} convolution blocks, ${arch.seq.length} 1-D convolutions along the line, ${charset.size} classes (${parameters.toLocaleString('en-US')} parameters)`,
+  );
+  log(
+    `training lines: ${train.length} real${syntheticCount ? ` + ${syntheticCount} synthetic each epoch` : ''}; validation: ${validation.length} lines by other writers`,
+  );
 
   /** Position p of an epoch's order: a real line, or (past the real ones) a synthetic line made for this epoch. */
   const lineAt = (p: number, epoch: number): { ink: Float32Array; width: number; text: string } => {
@@ -89,7 +106,12 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
     const rng = createRng(mixSeed(opts.seed, epoch, p, 7));
     const drawn = texts.length && rng.next() < 0.5 ? texts[Math.floor(rng.next() * texts.length)]! : randomText(rng, words.length ? words : ['ligne']);
     // Characters the glyphs cannot draw (digits, say, in a bank of letters) are left out of the text.
-    const text = [...drawn].filter((c) => canRender(c, bank!)).join('').replace(/ +/g, ' ').trim() || 'a';
+    const text =
+      [...drawn]
+        .filter((c) => canRender(c, bank!))
+        .join('')
+        .replace(/ +/g, ' ')
+        .trim() || 'a';
     const img = renderLine(text, bank!, rng, randomStyle(rng), arch.height);
     return { ink: img.data, width: img.width, text };
   };
@@ -114,7 +136,12 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
       const widths = items.map((i) => i.width);
       const logits = lineLogits(tf, arch, params, input, false, undefined, widths);
       const frames = widths.map((w) => framesOf(arch, w));
-      const loss = ctcLossTf(tf, logits, ids.map((i) => charset.encode(lines[i]!.text).labels), frames);
+      const loss = ctcLossTf(
+        tf,
+        logits,
+        ids.map((i) => charset.encode(lines[i]!.text).labels),
+        frames,
+      );
       lossSum += loss.dataSync()[0]! * ids.length;
       const probs = tf.softmax(logits);
       const data = probs.dataSync() as Float32Array;
@@ -156,7 +183,14 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
     balanced: false,
     validationCount: validation.length,
     batchSize: opts.batchSize,
-    run: { architecture: arch, charset: charset.chars.join(''), trainCount: train.length, syntheticCount, validationCount: validation.length, dataset: displayPath(dataDir) },
+    run: {
+      architecture: arch,
+      charset: charset.chars.join(''),
+      trainCount: train.length,
+      syntheticCount,
+      validationCount: validation.length,
+      dataset: displayPath(dataDir),
+    },
     cardName: 'model.md',
 
     async trainEpoch(plan) {
@@ -171,14 +205,20 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
         for (let s = 0; s < items.length; s += opts.batchSize, b++) {
           if (plan.signal?.aborted) return null;
           const group = items.slice(s, s + opts.batchSize);
-          const shown = opts.augment ? group.map((it) => ({ ...it, ink: augmentLine(it.ink, it.width, arch.height, createRng(mixSeed(plan.seed, epoch, it.p, 11))) })) : group;
+          const shown = opts.augment
+            ? group.map((it) => ({ ...it, ink: augmentLine(it.ink, it.width, arch.height, createRng(mixSeed(plan.seed, epoch, it.p, 11))) }))
+            : group;
           const input = batchTensor(shown);
           const widths = shown.map((it) => it.width);
           const labels = shown.map((it) => charset.encode(it.text).labels);
           const frames = widths.map((w) => framesOf(arch, w));
-          const { value, grads: g } = tf.variableGrads(() => ctcLossTf(tf, lineLogits(tf, arch, params, input, true, mixSeed(plan.seed, epoch, b), widths), labels, frames), params);
+          const { value, grads: g } = tf.variableGrads(
+            () => ctcLossTf(tf, lineLogits(tf, arch, params, input, true, mixSeed(plan.seed, epoch, b), widths), labels, frames),
+            params,
+          );
           const loss = value.dataSync()[0]!;
-          if (!Number.isFinite(loss)) throw new Error(`epoch ${epoch}, batch ${b + 1}: the loss is ${loss}; lower the learning rate (now ${plan.learningRate})`);
+          if (!Number.isFinite(loss))
+            throw new Error(`epoch ${epoch}, batch ${b + 1}: the loss is ${loss}; lower the learning rate (now ${plan.learningRate})`);
           layout.forEach((p, i) => grads.set(g[params[i]!.name]!.dataSync() as Float32Array, p.offset));
           tf.dispose([input, value, ...Object.values(g)]);
           applyUpdate(weights, grads, optimizer, optimizerSettings, plan.learningRate, flatLayout, trainable);
@@ -213,7 +253,24 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
       writeModel(s.modelPath, s.bestWeights);
       const e = await evaluateLines();
       const examples = validation.slice(0, 8).map((l, i) => ({ truth: l.text, read: e.read[i]! }));
-      const card = lineCard({ opts, arch, parameters, charset, data: data.description, dataDir, train: train.length, synthetic: syntheticCount, validation: validation.length, backend: label, history: s.history, run: s.run, cer: e.cer, wer: e.wer, writers: e.writers, examples });
+      const card = lineCard({
+        opts,
+        arch,
+        parameters,
+        charset,
+        data: data.description,
+        dataDir,
+        train: train.length,
+        synthetic: syntheticCount,
+        validation: validation.length,
+        backend: label,
+        history: s.history,
+        run: s.run,
+        cer: e.cer,
+        wer: e.wer,
+        writers: e.writers,
+        examples,
+      });
       return { artefacts: {}, card };
     },
 

@@ -59,7 +59,8 @@ export function framesOf(a: LineArchitecture, width: number): number {
 
 function featureRows(a: LineArchitecture): number {
   const rows = a.convs.reduce((h, c) => h / c.pool[0], a.height);
-  if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`line model: height ${a.height} does not divide by the pooling (${a.convs.map((c) => c.pool[0]).join('×')})`);
+  if (!Number.isInteger(rows) || rows < 1)
+    throw new RangeError(`line model: height ${a.height} does not divide by the pooling (${a.convs.map((c) => c.pool[0]).join('×')})`);
   return rows;
 }
 
@@ -117,7 +118,15 @@ export function initialLineWeights(layout: readonly LineParam[], seed: number): 
  * (where 'same' padding puts zeros there); without it, the biases of the padding's features would
  * leak into the last frames while training and be missing when reading.
  */
-export function lineLogits(tf: Tf, a: LineArchitecture, params: readonly tfjs.Tensor[], x: tfjs.Tensor4D, training = false, seed?: number, widths?: readonly number[]): tfjs.Tensor3D {
+export function lineLogits(
+  tf: Tf,
+  a: LineArchitecture,
+  params: readonly tfjs.Tensor[],
+  x: tfjs.Tensor4D,
+  training = false,
+  seed?: number,
+  widths?: readonly number[],
+): tfjs.Tensor3D {
   return tf.tidy(() => {
     const mask = (t: tfjs.Tensor, valid: number[], axis: 1 | 2): tfjs.Tensor => {
       if (!widths || valid.every((v) => v >= t.shape[axis]!)) return t;
@@ -179,7 +188,13 @@ export const BLANK_CLASS = '<blank>';
  * The network as a NetworkSpec for export: input [height, any width, 1], output per frame the
  * probabilities of the blank and each character (softmax included).
  */
-export function lineToNetworkSpec(a: LineArchitecture, layout: readonly LineParam[], weights: Float32Array, chars: readonly string[], metadata: Record<string, string> = {}): NetworkSpec {
+export function lineToNetworkSpec(
+  a: LineArchitecture,
+  layout: readonly LineParam[],
+  weights: Float32Array,
+  chars: readonly string[],
+  metadata: Record<string, string> = {},
+): NetworkSpec {
   if (chars.length + 1 !== a.classes) throw new RangeError(`lineToNetworkSpec: ${chars.length} characters and a blank for ${a.classes} classes`);
   const take = (name: string) => {
     const p = layout.find((q) => q.name === name);
@@ -189,7 +204,16 @@ export function lineToNetworkSpec(a: LineArchitecture, layout: readonly LinePara
   const layers: LayerSpec[] = [];
   let channels = 1;
   a.convs.forEach((c, i) => {
-    layers.push({ kind: 'conv2d', kernel: [3, 3], stride: [1, 1], padding: 'same', inChannels: channels, outChannels: c.filters, weights: take(`conv${i}/kernel`), bias: take(`conv${i}/bias`) });
+    layers.push({
+      kind: 'conv2d',
+      kernel: [3, 3],
+      stride: [1, 1],
+      padding: 'same',
+      inChannels: channels,
+      outChannels: c.filters,
+      weights: take(`conv${i}/kernel`),
+      bias: take(`conv${i}/bias`),
+    });
     layers.push({ kind: 'activation', fn: 'relu' }, { kind: 'maxpool2d', window: c.pool, stride: c.pool });
     channels = c.filters;
   });
@@ -197,10 +221,25 @@ export function lineToNetworkSpec(a: LineArchitecture, layout: readonly LinePara
   let features = featureRows(a) * channels;
   a.seq.forEach((s, i) => {
     const residual = s.filters === features && s.kernel > 1;
-    layers.push({ kind: 'conv1d', kernel: s.kernel, inChannels: features, outChannels: s.filters, weights: take(`seq${i}/kernel`), bias: take(`seq${i}/bias`), activation: 'relu', residual });
+    layers.push({
+      kind: 'conv1d',
+      kernel: s.kernel,
+      inChannels: features,
+      outChannels: s.filters,
+      weights: take(`seq${i}/kernel`),
+      bias: take(`seq${i}/bias`),
+      activation: 'relu',
+      residual,
+    });
     features = s.filters;
   });
   layers.push({ kind: 'dense', inputs: features, outputs: a.classes, weights: take('output/kernel'), bias: take('output/bias') });
   layers.push({ kind: 'activation', fn: 'softmax' });
-  return { name: 'lines', inputShape: [a.height, VARIABLE, 1], layers, classes: [BLANK_CLASS, ...chars], metadata: { architecture: JSON.stringify(a), ...metadata } };
+  return {
+    name: 'lines',
+    inputShape: [a.height, VARIABLE, 1],
+    layers,
+    classes: [BLANK_CLASS, ...chars],
+    metadata: { architecture: JSON.stringify(a), ...metadata },
+  };
 }

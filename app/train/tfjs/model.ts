@@ -260,7 +260,9 @@ export function fromNetworkSpec(spec: NetworkSpec): { architecture: Architecture
     if (conv.padding !== 'same' || conv.stride[0] !== 1 || conv.stride[1] !== 1 || conv.kernel[0] !== conv.kernel[1]) {
       fail(`layer ${i}: only square 'same' convolutions with stride 1 are built`);
     }
-    const rest = layers.slice(i + 1, i + 3).map((l) => (l.kind === 'activation' ? `activation:${l.fn}` : l.kind === 'maxpool2d' ? `pool:${l.window.join('x')}:${l.stride.join('x')}` : l.kind));
+    const rest = layers
+      .slice(i + 1, i + 3)
+      .map((l) => (l.kind === 'activation' ? `activation:${l.fn}` : l.kind === 'maxpool2d' ? `pool:${l.window.join('x')}:${l.stride.join('x')}` : l.kind));
     if (!(rest.includes('activation:relu') && rest.includes('pool:2x2:2x2'))) fail(`layer ${i}: a convolution must be followed by ReLU and 2×2 max-pooling`);
     convs.push({ filters: conv.outChannels, kernel: conv.kernel[0] });
     chunks.push(conv.weights, conv.bias);

@@ -34,7 +34,15 @@ export function createOptimizerState(kind: OptimizerKind, size: number): Optimiz
 }
 
 /** One update of `weights` in place with `grads`; parameters not `trainable` stay as they are. */
-export function applyUpdate(weights: Float32Array, grads: Float32Array, state: OptimizerState, settings: OptimizerSettings, learningRate: number, layout: readonly ParamInfo[], trainable: readonly boolean[]): void {
+export function applyUpdate(
+  weights: Float32Array,
+  grads: Float32Array,
+  state: OptimizerState,
+  settings: OptimizerSettings,
+  learningRate: number,
+  layout: readonly ParamInfo[],
+  trainable: readonly boolean[],
+): void {
   state.step++;
   const { m, v } = state;
   if (settings.kind === 'sgd') {
@@ -61,7 +69,19 @@ export function applyUpdate(weights: Float32Array, grads: Float32Array, state: O
 }
 
 /** One tight loop per parameter (monomorphic, no closures: this runs between every two steps). */
-function adamRange(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, from: number, to: number, b1: number, b2: number, stepSize: number, epsHat: number, shrink: number): void {
+function adamRange(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  from: number,
+  to: number,
+  b1: number,
+  b2: number,
+  stepSize: number,
+  epsHat: number,
+  shrink: number,
+): void {
   const c1 = 1 - b1;
   const c2 = 1 - b2;
   for (let i = from; i < to; i++) {

@@ -37,7 +37,9 @@ function writeShapes(folder: string, count: number, names: readonly string[], se
         const inBox = x >= x0 && x < x0 + 12 && y >= y0 && y < y0 + 12;
         const on =
           inBox &&
-          ((label % 3 === 0 && y - y0 >= 4 && y - y0 < 8) || (label % 3 === 1 && x - x0 >= 4 && x - x0 < 8) || (label % 3 === 2 && (x - x0 < 2 || x - x0 >= 10 || y - y0 < 2 || y - y0 >= 10)));
+          ((label % 3 === 0 && y - y0 >= 4 && y - y0 < 8) ||
+            (label % 3 === 1 && x - x0 >= 4 && x - x0 < 8) ||
+            (label % 3 === 2 && (x - x0 < 2 || x - x0 >= 10 || y - y0 < 2 || y - y0 >= 10)));
         for (let c = 0; c < 3; c++) pixels[((n * 32 + y) * 32 + x) * 3 + c] = on ? colour[c]! : rng.int(60);
       }
     }
@@ -132,7 +134,11 @@ describe('trainTfjs', () => {
     expect(first.cancelled).toBe(true);
     expect(first.history).toHaveLength(2);
     const events: string[] = [];
-    const rest = await trainTfjs(options({ outDir: join(dir, 'parts'), limit: 96, resume: true }), { onEvent: (e) => e.type === 'log' && events.push(e.message) }, { replicas: 0, backend: 'wasm' });
+    const rest = await trainTfjs(
+      options({ outDir: join(dir, 'parts'), limit: 96, resume: true }),
+      { onEvent: (e) => e.type === 'log' && events.push(e.message) },
+      { replicas: 0, backend: 'wasm' },
+    );
     expect(events.some((m) => /resuming after epoch 2/.test(m))).toBe(true);
     expect(rest.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
     expect(rest.history[2]!.trainLoss).toBe(whole.history[2]!.trainLoss);
@@ -142,7 +148,9 @@ describe('trainTfjs', () => {
   });
 
   it('refuses to resume a checkpoint of a different run', async () => {
-    await expect(trainTfjs(options({ outDir: join(dir, 'parts'), limit: 96, resume: true, batchSize: 16 }), {}, { replicas: 0, backend: 'wasm' })).rejects.toThrow(/cannot resume .*the batchSize differs \(32 then, 16 now\)/);
+    await expect(
+      trainTfjs(options({ outDir: join(dir, 'parts'), limit: 96, resume: true, batchSize: 16 }), {}, { replicas: 0, backend: 'wasm' }),
+    ).rejects.toThrow(/cannot resume .*the batchSize differs \(32 then, 16 now\)/);
   });
 
   it('fine-tunes an exported model on new classes: new output layer, features frozen', async () => {
@@ -165,7 +173,9 @@ describe('trainTfjs', () => {
   });
 
   it('refuses to fine-tune a network of another architecture', async () => {
-    await expect(trainTfjs(options({ arch: 'tfmlp', initFrom: join(dir, 'cifar', 'model.onnx'), outDir: join(dir, 'bad') }), {}, { replicas: 0, backend: 'wasm' })).rejects.toThrow(/is a cnn network, but --arch is tfmlp/);
+    await expect(
+      trainTfjs(options({ arch: 'tfmlp', initFrom: join(dir, 'cifar', 'model.onnx'), outDir: join(dir, 'bad') }), {}, { replicas: 0, backend: 'wasm' }),
+    ).rejects.toThrow(/is a cnn network, but --arch is tfmlp/);
   });
 
   it('cancelling keeps the last good model and installs nothing', async () => {
@@ -183,7 +193,11 @@ describe('trainTfjs', () => {
   });
 
   it('stops early when validation stops improving', async () => {
-    const result = await trainTfjs(options({ outDir: join(dir, 'patience'), learningRate: 1e-6, epochs: 6, patience: 2 }), {}, { replicas: 0, backend: 'wasm' });
+    const result = await trainTfjs(
+      options({ outDir: join(dir, 'patience'), learningRate: 1e-6, epochs: 6, patience: 2 }),
+      {},
+      { replicas: 0, backend: 'wasm' },
+    );
     expect(result.history).toHaveLength(3);
     expect(result.bestEpoch).toBe(1);
     expect(readFileSync(join(dir, 'patience', 'model.md'), 'utf8')).toMatch(/early stop: no validation improvement for 2 epochs/);

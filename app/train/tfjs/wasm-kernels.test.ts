@@ -44,14 +44,41 @@ function maxRelativeError(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
-const explicit = [[0, 0], [1, 2], [0, 1], [0, 0]];
+const explicit = [
+  [0, 0],
+  [1, 2],
+  [0, 1],
+  [0, 0],
+];
 const filterCase = (name: string, x: number[], filter: number[], strides: number | number[], pad: unknown): Case => {
-  const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], filter as [number, number, number, number], strides as [number, number], 1, pad as 'same');
-  return { name, kernel: 'Conv2DBackpropFilter', inputs: { x: { shape: x }, dy: { shape: info.outShape } }, attrs: { strides, pad, dataFormat: 'NHWC', filterShape: filter } };
+  const info = tf.backend_util.computeConv2DInfo(
+    x as [number, number, number, number],
+    filter as [number, number, number, number],
+    strides as [number, number],
+    1,
+    pad as 'same',
+  );
+  return {
+    name,
+    kernel: 'Conv2DBackpropFilter',
+    inputs: { x: { shape: x }, dy: { shape: info.outShape } },
+    attrs: { strides, pad, dataFormat: 'NHWC', filterShape: filter },
+  };
 };
 const inputCase = (name: string, x: number[], filter: number[], strides: number | number[], pad: unknown): Case => {
-  const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], filter as [number, number, number, number], strides as [number, number], 1, pad as 'same');
-  return { name, kernel: 'Conv2DBackpropInput', inputs: { dy: { shape: info.outShape }, filter: { shape: filter } }, attrs: { strides, pad, dataFormat: 'NHWC', inputShape: x } };
+  const info = tf.backend_util.computeConv2DInfo(
+    x as [number, number, number, number],
+    filter as [number, number, number, number],
+    strides as [number, number],
+    1,
+    pad as 'same',
+  );
+  return {
+    name,
+    kernel: 'Conv2DBackpropInput',
+    inputs: { dy: { shape: info.outShape }, filter: { shape: filter } },
+    attrs: { strides, pad, dataFormat: 'NHWC', inputShape: x },
+  };
 };
 const convCase = (name: string, x: number[], filter: number[], strides: number | number[], pad: unknown, dilations: number | number[] = 1): Case => ({
   name,
@@ -61,7 +88,12 @@ const convCase = (name: string, x: number[], filter: number[], strides: number |
 });
 const poolCase = (name: string, x: number[], filterSize: number | number[], strides: number | number[], pad: 'same' | 'valid', levels?: number): Case => {
   const info = tf.backend_util.computePool2DInfo(x as [number, number, number, number], filterSize as [number, number], strides as [number, number], 1, pad);
-  return { name, kernel: 'MaxPoolGrad', inputs: { dy: { shape: info.outShape }, input: { shape: x, levels }, output: { shape: info.outShape } }, attrs: { filterSize, strides, pad } };
+  return {
+    name,
+    kernel: 'MaxPoolGrad',
+    inputs: { dy: { shape: info.outShape }, input: { shape: x, levels }, output: { shape: info.outShape } },
+    attrs: { filterSize, strides, pad },
+  };
 };
 const matMulCase = (name: string, a: number[], b: number[], transposeA: boolean, transposeB: boolean): Case => ({
   name,
@@ -166,7 +198,9 @@ describe('training through the kernels', () => {
         const g = tf.relu(tf.conv2d(h, b, 2, 'same'));
         return tf.sum(tf.square(tf.matMul(tf.reshape(g, [4, 36]), c)));
       };
-      const out = tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([w1, w2, w3]).map((t) => t.dataSync() as Float32Array);
+      const out = tf
+        .grads(f as (...args: tf.Tensor[]) => tf.Tensor)([w1, w2, w3])
+        .map((t) => t.dataSync() as Float32Array);
       tf.dispose([x, w1, w2, w3]);
       return out;
     };

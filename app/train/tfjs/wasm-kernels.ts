@@ -44,8 +44,39 @@ export interface WasmBackendLike {
 interface GradKernels {
   conv2dPadded(p: number, w: number, y: number, n: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number): void;
   padImage(x: number, p: number, n: number, h: number, w: number, c: number, top: number, left: number, hp: number, wp: number): void;
-  conv2dFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, top: number, left: number): void;
-  maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
+  conv2dFilterGrad(
+    x: number,
+    dy: number,
+    dw: number,
+    n: number,
+    h: number,
+    w: number,
+    ci: number,
+    oh: number,
+    ow: number,
+    co: number,
+    kh: number,
+    kw: number,
+    top: number,
+    left: number,
+  ): void;
+  maxPoolGrad(
+    x: number,
+    dy: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
 }
 
 type KernelBuild = 'relaxed-simd' | 'simd';
@@ -118,7 +149,12 @@ function checkNhwc(kernel: string, dataFormat: string | undefined): void {
   if (dataFormat === 'NCHW') throw new Error(`${kernel} (wasm): only NHWC is supported, got dataFormat NCHW`);
 }
 
-type ConvAttrs = { strides: number | [number, number]; pad: 'valid' | 'same' | number | ExplicitPadding; dataFormat?: string; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+type ConvAttrs = {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | ExplicitPadding;
+  dataFormat?: string;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
 
 function convInfo(inShape: number[], filterShape: number[], attrs: ConvAttrs) {
   return tf.backend_util.computeConv2DInfo(
@@ -139,7 +175,18 @@ function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.N
   const x = inputs.x!;
   const dy = inputs.dy!;
   const info = convInfo(x.shape, attrs.filterShape, attrs);
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: ci,
+    outHeight: oh,
+    outWidth: ow,
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const kernels = kernelsFor(backend);
@@ -163,7 +210,18 @@ function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.N
   const xT = transpose(source, [3, 1, 2, 0], backend); // ci × H × W × N
   const dyT = transpose(dy, [1, 2, 0, 3], backend); // OH × OW × N × co
   temps.push(xT, dyT);
-  const grad = conv2d(xT, dyT, [sh, sw], [[0, 0], [top, bottom], [left, right], [0, 0]], backend); // ci × KH × KW × co
+  const grad = conv2d(
+    xT,
+    dyT,
+    [sh, sw],
+    [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ],
+    backend,
+  ); // ci × KH × KW × co
   temps.push(grad);
   const dw = transpose(grad, [1, 2, 0, 3], backend);
   for (const t of temps) backend.disposeData(t.dataId);
@@ -215,7 +273,16 @@ let builtinConv2D: tf.KernelConfig | undefined;
  * no padding is needed), then a bounds-free 'valid' convolution runs over it. Null when the
  * kernel does not apply (no SIMD kernels, or output channels not a multiple of 4).
  */
-function paddedConv(backend: WasmBackendLike, x: TensorInfo, filter: TensorInfo, outShape: number[], top: number, left: number, bottom: number, right: number): TensorInfo | null {
+function paddedConv(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  filter: TensorInfo,
+  outShape: number[],
+  top: number,
+  left: number,
+  bottom: number,
+  right: number,
+): TensorInfo | null {
   const kernels = kernelsFor(backend);
   const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
   if (!kernels || co % 4 !== 0 || x.dtype !== 'float32' || filter.dtype !== 'float32' || top < 0 || left < 0 || bottom < 0 || right < 0) return null;
@@ -280,7 +347,18 @@ function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.Na
   temps.push(rotated);
   const dx =
     (sh === 1 && sw === 1 ? paddedConv(backend, source, rotated, info.inShape, top, left, bottom, right) : null) ??
-    conv2d(source, rotated, [1, 1], [[0, 0], [top, bottom], [left, right], [0, 0]], backend);
+    conv2d(
+      source,
+      rotated,
+      [1, 1],
+      [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      backend,
+    );
   for (const t of temps) backend.disposeData(t.dataId);
   return dx;
 }
@@ -325,7 +403,11 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrM
     out = backend.makeOutput([...outer, m, n], 'float32');
     kernels.conv2dPadded(address(backend, aa), address(backend, bb), address(backend, out), 1, 1, m, k, n, 1, 1);
   } else {
-    out = builtinBatchMatMul!.kernelFunc({ inputs: { a: aa, b: bb }, attrs: { transposeA: false, transposeB: false }, backend: backend as unknown as tf.KernelBackend }) as TensorInfo;
+    out = builtinBatchMatMul!.kernelFunc({
+      inputs: { a: aa, b: bb },
+      attrs: { transposeA: false, transposeB: false },
+      backend: backend as unknown as tf.KernelBackend,
+    }) as TensorInfo;
   }
   for (const t of temps) backend.disposeData(t.dataId);
   return out;
@@ -338,11 +420,34 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrM
  */
 function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }): TensorInfo {
   const { inputs, backend } = args;
-  const attrs = args.attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+  const attrs = args.attrs as unknown as {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
   const x = inputs.input!;
   const dy = inputs.dy!;
-  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: oh,
+    outWidth: ow,
+    strideHeight: sh,
+    strideWidth: sw,
+    filterHeight: fh,
+    filterWidth: fw,
+  } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const dx = backend.makeOutput(x.shape, 'float32');
@@ -405,7 +510,10 @@ function identity(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap;
 const registered = new Set<string>();
 
 /** Swaps the backend's kernel for ours; returns the builtin, whose setup (binding its WASM function) we keep for fallbacks. */
-function replaceKernel(name: string, kernelFunc: (args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }) => TensorInfo): tf.KernelConfig {
+function replaceKernel(
+  name: string,
+  kernelFunc: (args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }) => TensorInfo,
+): tf.KernelConfig {
   const builtin = tf.getKernel(name, BACKEND);
   if (!builtin) throw new Error(`registerWasmTrainingKernels: the wasm backend has no ${name} kernel`);
   tf.unregisterKernel(name, BACKEND);

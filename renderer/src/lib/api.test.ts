@@ -45,7 +45,9 @@ describe('HTTP transport', () => {
 
 describe('IPC transport', () => {
   it('unwraps Outcomes from the preload bridge', async () => {
-    const bridge = Object.fromEntries(REQUEST_NAMES.map((n) => [n, async () => (n === 'listModels' ? { ok: true, value: 42 } : { ok: false, error: { code: 'not-found', message: 'nope' } })])) as unknown as HwrBridge;
+    const bridge = Object.fromEntries(
+      REQUEST_NAMES.map((n) => [n, async () => (n === 'listModels' ? { ok: true, value: 42 } : { ok: false, error: { code: 'not-found', message: 'nope' } })]),
+    ) as unknown as HwrBridge;
     bridge.onEvent = () => () => {};
     const api = ipcApi(bridge);
     expect(await api.listModels({})).toBe(42);

@@ -47,10 +47,7 @@ export class AppState {
   }
 
   async start(): Promise<void> {
-    await Promise.all([
-      this.api.appInfo({}).then((info) => (this.info = info)),
-      this.refreshModels(),
-    ]).catch((err: unknown) => this.report(err));
+    await Promise.all([this.api.appInfo({}).then((info) => (this.info = info)), this.refreshModels()]).catch((err: unknown) => this.report(err));
   }
 
   toggleTheme(): void {

@@ -100,7 +100,12 @@ export class DrawState {
   async save(label: string): Promise<void> {
     if (this.empty) return;
     try {
-      const result = await this.api.saveSample({ label, glyph: this.glyph, source: 'draw', ...(this.predictions[0] ? { predicted: this.predictions[0].label } : {}) });
+      const result = await this.api.saveSample({
+        label,
+        glyph: this.glyph,
+        source: 'draw',
+        ...(this.predictions[0] ? { predicted: this.predictions[0].label } : {}),
+      });
       this.saved = `Saved as '${label}' (${result.count} sample${result.count === 1 ? '' : 's'} of that class)`;
     } catch (err) {
       this.app.report(err);

@@ -37,7 +37,10 @@ export interface Raster {
 export function rasterizeStrokes(strokes: readonly Stroke[]): Raster | null {
   const points = strokes.flat();
   if (points.length === 0) return null;
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
   for (const p of points) {
     minX = Math.min(minX, p.x);
     maxX = Math.max(maxX, p.x);

@@ -42,7 +42,13 @@ export class TrainState {
         const e = event.event;
         if (e.type === 'batch') {
           const at = e.epoch - 1 + e.batch / Math.max(1, e.batches);
-          this.status = { ...this.status, epoch: e.epoch, batch: e.batch, lastBatchLoss: e.loss, lossTrace: [...this.status.lossTrace, { at, loss: e.loss }].slice(-600) };
+          this.status = {
+            ...this.status,
+            epoch: e.epoch,
+            batch: e.batch,
+            lastBatchLoss: e.loss,
+            lossTrace: [...this.status.lossTrace, { at, loss: e.loss }].slice(-600),
+          };
         }
       }
     });
