@@ -541,7 +541,7 @@ export interface GlyphBatchRequest {
   topK?: number;
 }
 
-/** A drawing as ink (0 = paper, 255 = full ink), row-major; the back end frames it with app/data/frame.ts. */
+/** A drawing as ink (0 = paper, 255 = full ink), row-major; the back end frames it with app/image/frame.ts. */
 export interface DrawingRequest {
   ink: Uint8Array;
   width: number;

@@ -160,7 +160,7 @@ export function createServices(options: ServicesOptions): Services {
     async classifyDrawing(req) {
       const ink = new Float32Array(req.ink.length);
       for (let i = 0; i < ink.length; i++) ink[i] = req.ink[i]! / 255;
-      // The very framing of the training data and the OCR crops (app/data/frame.ts).
+      // The very framing of the training data and the OCR crops (app/image/frame.ts).
       const glyph = frameGlyph(ink, req.width, req.height);
       const { model, predictions } = await api.classifyGlyphs({ glyphs: glyph, topK: req.topK ?? 5 });
       return { model, glyph, predictions: predictions[0] ?? [] };
