@@ -23,10 +23,10 @@ export async function run(args: string[]): Promise<number> {
     console.log(`model ${modelPath}, ${decoder} decoding, ${pages.length} pages from ${values.data}`);
     const total = { chars: { distance: 0, length: 0 }, words: { distance: 0, length: 0 } };
     for (const files of pages) {
-      const ink = await pageInk(files);
+      const { ink, page: segmented } = await pageInk(files);
       const page = { chars: { distance: 0, length: 0 }, words: { distance: 0, length: 0 } };
       let lines = 0;
-      for (const line of files.page.regions.flatMap((r) => r.lines)) {
+      for (const line of segmented.regions.flatMap((r) => r.lines)) {
         if (!line.text.trim()) continue;
         const read = await reader.read(cutLine(ink, line, reader.height), { decoder });
         const counts = lineCounts(read.text, line.text);

@@ -11,7 +11,7 @@ import { decodeImage, ImageDecodeError } from '../image/decode.ts';
 import type { GrayImage } from '../image/gray.ts';
 import { cutLine, LINE_HEIGHT } from '../image/line-image.ts';
 import { DatasetError } from './files.ts';
-import { readPageXml, type PageDocument } from './page-xml.ts';
+import { readPageXml, type PageDocument, type Point } from './page-xml.ts';
 
 export interface LineSample {
   /** height × width ink, 0 (paper) .. 255 (ink), row-major. */
@@ -95,8 +95,13 @@ export function listPages(dir: string): PageFiles[] {
     });
 }
 
-/** A page's image as an ink map, checked against the size its XML gives. */
-export async function pageInk(files: PageFiles): Promise<GrayImage> {
+/**
+ * A page's image as an ink map, with its lines in the image's pixels. An image a few pixels off
+ * the size its XML gives (halving 1,753 rows gives 876 or 877), or scaled as a whole (a scan at
+ * twice the resolution of the segmentation), has its coordinates scaled to it; one whose shape
+ * differs is refused.
+ */
+export async function pageInk(files: PageFiles): Promise<{ ink: GrayImage; page: PageDocument }> {
   let image;
   try {
     image = await decodeImage(files.imagePath);
@@ -105,13 +110,29 @@ export async function pageInk(files: PageFiles): Promise<GrayImage> {
     throw err;
   }
   const { page } = files;
-  if (image.width !== page.width || image.height !== page.height) {
+  const [sx, sy] = [image.width / page.width, image.height / page.height];
+  if (Math.abs(sx / sy - 1) > 0.01) {
     throw new DatasetError(
       files.xmlPath,
       `the page is ${page.width}×${page.height} but its image ${basename(files.imagePath)} is ${image.width}×${image.height}`,
     );
   }
-  return inkMap(image);
+  const scaled = sx === 1 && sy === 1 ? page : scalePage(page, sx, sy);
+  return { ink: inkMap(image), page: scaled };
+}
+
+function scalePage(page: PageDocument, sx: number, sy: number): PageDocument {
+  const scale = (ps: readonly Point[]) => ps.map((p) => ({ x: p.x * sx, y: p.y * sy }));
+  return {
+    ...page,
+    width: Math.round(page.width * sx),
+    height: Math.round(page.height * sy),
+    regions: page.regions.map((r) => ({
+      ...r,
+      polygon: scale(r.polygon),
+      lines: r.lines.map((l) => ({ ...l, polygon: scale(l.polygon), baseline: scale(l.baseline) })),
+    })),
+  };
 }
 
 async function loadPages(dir: string, options: LineDatasetOptions): Promise<LineDataset> {
@@ -120,10 +141,10 @@ async function loadPages(dir: string, options: LineDatasetOptions): Promise<Line
   const lines: LineSample[] = [];
   const writers = new Set<string>();
   for (const [i, files] of pages.entries()) {
-    const ink = await pageInk(files);
+    const { ink, page } = await pageInk(files);
     const writer = writerOf(files.name);
     writers.add(writer);
-    for (const line of files.page.regions.flatMap((r) => r.lines)) {
+    for (const line of page.regions.flatMap((r) => r.lines)) {
       if (!line.text.trim()) continue;
       lines.push({ ...toBytes(cutLine(ink, line, height)), text: line.text, writer, source: `${basename(files.xmlPath)}#${line.id}` });
     }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,29 @@ describe('line datasets', () => {
     expect(set.description).toMatch(/2 pages with ALTO\/PAGE XML, 4 lines, 1 writers/);
   });
 
+  it('reads a page whose image is at another resolution than its XML, or a pixel off', async () => {
+    const dir = join(root, 'scaled');
+    mkdirSync(dir);
+    await page(dir, 'big', 'alto');
+    const xml = readFileSync(join(dir, 'big.xml'), 'utf8');
+    // The segmentation made on a half-size copy, the image at full size.
+    const halved = xml.replace(
+      /(POINTS|BASELINE|HPOS|VPOS|WIDTH|HEIGHT)="([^"]+)"/g,
+      (_, k: string, v: string) =>
+        `${k}="${v
+          .split(' ')
+          .map((n) => Number(n) / 2)
+          .join(' ')}"`,
+    );
+    writeFileSync(join(dir, 'big.xml'), halved);
+    // And a page whose image is a row shorter than its XML says (sizes halved with rounding).
+    await page(dir, 'off', 'alto');
+    writeFileSync(join(dir, 'off.xml'), readFileSync(join(dir, 'off.xml'), 'utf8').replace(/HEIGHT="200"/g, 'HEIGHT="201"'));
+    const set = await loadLineDataset(dir, { height: 32 });
+    expect(set.lines.map((l) => l.text)).toEqual(['Bonjour à tous', 'deux', 'Bonjour à tous', 'deux']);
+    for (const l of set.lines) expect(l.ink.filter((v) => v > 128).length / l.ink.length).toBeGreaterThan(0.1);
+  });
+
   it('line images with .txt transcriptions beside them', async () => {
     const dir = join(root, 'line-images');
     mkdirSync(dir);
@@ -78,6 +101,7 @@ describe('line datasets', () => {
     await expect(loadLineDataset(dir)).rejects.toThrow(/p\.xml: its image p\.png is not in/);
     writeFileSync(join(dir, 'p.png'), await encodeImage({ width: 10, height: 10, data: new Float32Array(100).fill(1) }));
     await expect(loadLineDataset(dir)).rejects.toThrow(/p\.xml: the page is 400×200 but its image p\.png is 10×10/);
+    await page(dir, 'p', 'alto'); // a whole page again
     await expect(loadLineDataset(join(root, 'nowhere'))).rejects.toThrow(/nowhere: folder not found/);
     const lonely = join(root, 'lonely');
     mkdirSync(lonely);
