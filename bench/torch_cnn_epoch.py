@@ -11,10 +11,11 @@ Prints one JSON line: {"seconds": median of 3 epochs after a warm-up, "threads":
 """
 import json
 import sys
-import time
 
 import torch
 from torch import nn
+
+from torch_timing import report_epoch_time
 
 
 def build(arch):
@@ -55,15 +56,7 @@ def main():
             loss.backward()
             optimiser.step()
 
-    model.train()
-    epoch()  # warm-up
-    times = []
-    for _ in range(3):
-        t = time.perf_counter()
-        epoch()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    print(json.dumps({"seconds": times[1], "threads": torch.get_num_threads(), "torch": torch.__version__}))
+    report_epoch_time(model, epoch)
 
 
 if __name__ == "__main__":
