@@ -12,6 +12,7 @@
  * with gradients composed from XNNPACK's Conv2D/Transpose alone (no hwr kernels).
  */
 import { execFileSync } from 'node:child_process';
+import { pythonWithTorch } from './python.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,11 +114,8 @@ export async function tfjsEpoch(
 
 /** The same network and epoch in PyTorch, or null where torch is not installed. */
 export function torchEpoch(architecture: Architecture): { seconds: number; threads: number; version: string } | null {
-  try {
-    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
+  const python = pythonWithTorch();
+  if (!python) return null;
   const script = join(fileURLToPath(new URL('.', import.meta.url)), 'torch_cnn_epoch.py');
   const arch = {
     input: architecture.inputShape,
@@ -128,7 +126,7 @@ export function torchEpoch(architecture: Architecture): { seconds: number; threa
     count: EPOCH_GLYPHS,
     lr: 1e-3,
   };
-  const out = execFileSync('python3', [script, JSON.stringify(arch)], { encoding: 'utf8' });
+  const out = execFileSync(python, [script, JSON.stringify(arch)], { encoding: 'utf8' });
   const line = JSON.parse(out.trim().split('\n').pop()!) as { seconds: number; threads: number; torch: string };
   return { seconds: line.seconds, threads: line.threads, version: line.torch };
 }

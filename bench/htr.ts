@@ -9,6 +9,7 @@
  * Batches of 16 lines of similar width, padded to the widest; Adam; CTC.
  */
 import { execFileSync } from 'node:child_process';
+import { pythonWithTorch } from './python.ts';
 import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,10 +138,12 @@ function batchesOf(lines: readonly LineSample[], arch: LineArchitecture, charset
 }
 
 function torchEpoch(arch: LineArchitecture, lines: readonly LineSample[], charset: Charset): { seconds: number; threads: number; version: string } | null {
+  const python = pythonWithTorch();
+  if (!python) return null;
   const script = fileURLToPath(new URL('./torch_crnn_epoch.py', import.meta.url));
   const spec = { arch, batch: LINE_BATCH, widths: lines.map((l) => l.width), lengths: lines.map((l) => charset.encode(l.text).labels.length) };
   try {
-    const out = execFileSync('/usr/bin/python3', [script], {
+    const out = execFileSync(python, [script], {
       input: JSON.stringify(spec),
       encoding: 'utf8',
       stdio: ['pipe', 'pipe', 'pipe'],
