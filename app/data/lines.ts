@@ -4,8 +4,9 @@
  * transcription beside each. Lines are kept as 8-bit ink of a fixed height, so the 5,684 lines of
  * the Copiste pages take about 160 MB, not four times that.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { writeFileAtomic } from '../base/atomic.ts';
 import { inkMap } from '../image/background.ts';
 import { decodeImage, ImageDecodeError } from '../image/decode.ts';
 import type { GrayImage } from '../image/gray.ts';
@@ -35,6 +36,11 @@ export interface LineDatasetOptions {
   height?: number;
   /** Called after each page or line image. */
   onProgress?(done: number, total: number): void;
+  /**
+   * A file that keeps the cut lines between runs (a resumed training starts in seconds, not
+   * minutes); used only while the folder's files and the height are as they were.
+   */
+  cache?: string;
 }
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp']);
@@ -50,11 +56,46 @@ export function writerOf(pageName: string): string {
 export async function loadLineDataset(dir: string, options: LineDatasetOptions = {}): Promise<LineDataset> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DatasetError(dir, 'folder not found');
   const files = listFiles(dir);
+  const signature = JSON.stringify({ version: 1, height: options.height ?? LINE_HEIGHT, files: files.map((f) => [f, statSync(f).size, statSync(f).mtimeMs]) });
+  if (options.cache) {
+    const cached = readCache(options.cache, signature);
+    if (cached) return cached;
+  }
   const xmls = files.filter((f) => extname(f).toLowerCase() === '.xml');
   const texts = files.filter((f) => extname(f).toLowerCase() === '.txt');
-  if (xmls.length) return loadPages(dir, options);
-  if (texts.length) return loadLineImages(dir, texts, options);
-  throw new DatasetError(dir, 'no ALTO/PAGE .xml files and no line images with .txt transcriptions found');
+  let set: LineDataset;
+  if (xmls.length) set = await loadPages(dir, options);
+  else if (texts.length) set = await loadLineImages(dir, texts, options);
+  else throw new DatasetError(dir, 'no ALTO/PAGE .xml files and no line images with .txt transcriptions found');
+  if (options.cache) writeCache(options.cache, signature, set);
+  return set;
+}
+
+/** Cache file: a 4-byte length, a JSON header (signature, description, lines without ink), then every line's ink. */
+function writeCache(path: string, signature: string, set: LineDataset): void {
+  const header = Buffer.from(JSON.stringify({ signature, description: set.description, lines: set.lines.map(({ ink: _, ...rest }) => rest) }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, Buffer.concat([length, header, ...set.lines.map((l) => l.ink)]));
+}
+
+function readCache(path: string, signature: string): LineDataset | null {
+  try {
+    const bytes = readFileSync(path);
+    const size = bytes.readUInt32LE(0);
+    const header = JSON.parse(bytes.subarray(4, 4 + size).toString('utf8')) as { signature: string; description: string; lines: Omit<LineSample, 'ink'>[] };
+    if (header.signature !== signature) return null;
+    let at = 4 + size;
+    const lines = header.lines.map((l) => {
+      const ink = new Uint8Array(bytes.subarray(at, at + l.width * l.height));
+      at += l.width * l.height;
+      return { ...l, ink };
+    });
+    return at === bytes.length ? { lines, description: header.description } : null;
+  } catch {
+    return null; // absent or damaged: the lines are cut again
+  }
 }
 
 /** Files of a folder and of its subfolders one level down (`alto/` beside `jpg/`, as the Copiste data). */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,25 @@ describe('line datasets', () => {
     const set = await loadLineDataset(dir, { height: 32 });
     expect(set.lines.map((l) => l.text)).toEqual(['Bonjour à tous', 'deux', 'Bonjour à tous', 'deux']);
     for (const l of set.lines) expect(l.ink.filter((v) => v > 128).length / l.ink.length).toBeGreaterThan(0.1);
+  });
+
+  it('a cache file gives the same lines back, and is not used once a page changes', async () => {
+    const dir = join(root, 'cached');
+    mkdirSync(dir);
+    await page(dir, 'c', 'alto');
+    const cache = join(root, 'cache', 'lines.cache');
+    const first = await loadLineDataset(dir, { height: 32, cache });
+    expect(existsSync(cache)).toBe(true);
+    let pagesRead = 0;
+    const again = await loadLineDataset(dir, { height: 32, cache, onProgress: () => pagesRead++ });
+    expect(again).toEqual(first);
+    expect(pagesRead).toBe(0); // from the cache
+    writeFileSync(join(dir, 'c.xml'), readFileSync(join(dir, 'c.xml'), 'utf8').replace('deux', 'trois'));
+    const changed = await loadLineDataset(dir, { height: 32, cache, onProgress: () => pagesRead++ });
+    expect(changed.lines.map((l) => l.text)).toEqual(['Bonjour à tous', 'trois']);
+    expect(pagesRead).toBe(1);
+    writeFileSync(cache, 'damaged');
+    expect((await loadLineDataset(dir, { height: 32, cache })).lines).toHaveLength(2);
   });
 
   it('line images with .txt transcriptions beside them', async () => {

@@ -5,6 +5,7 @@
  * shared data has them. Gradients come from TF.js; the Adam update runs on flat arrays
  * (optimizer.ts), so weights and moments are what a checkpoint holds.
  */
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { sharedDataDir } from '../../base/paths.ts';
 import { createRng } from '../../base/random.ts';
@@ -53,7 +54,10 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
   if (opts.initFrom) throw new Error('--init-from: fine-tuning a line model is not supported yet; train it from the start, or --resume a run');
   const tfBackend = await selectBackend({ start: settings.backend });
   const dataDir = opts.data ?? defaultLineData();
-  const data = await loadLineDataset(dataDir, { onProgress: (done, total) => done % 50 === 0 && log(`reading pages: ${done}/${total}`) });
+  const data = await loadLineDataset(dataDir, {
+    onProgress: (done, total) => done % 50 === 0 && log(`reading pages: ${done}/${total}`),
+    cache: join(opts.outDir, 'lines.cache'),
+  });
   if (data.lines.length === 0) throw new Error(`${dataDir}: no transcribed lines to train on`);
   log(data.description);
   const split = splitByWriter(data.lines, settings.validationShare ?? 0.1);
