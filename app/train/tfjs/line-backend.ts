@@ -95,10 +95,12 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
   const label = `${tfBackend.label}, one thread`;
   const parameters = weights.length;
   log(
-    `crnn: ${arch.convs.length} convolution blocks, ${arch.seq.length} 1-D convolutions along the line, ${charset.size} classes (${parameters.toLocaleString('en-US')} parameters)`,
+    `crnn: ${arch.convs.length} convolution blocks, ${arch.seq.length} 1-D convolutions along the line, ` +
+      `${charset.size} classes (${parameters.toLocaleString('en-US')} parameters)`,
   );
   log(
-    `training lines: ${train.length} real${syntheticCount ? ` + ${syntheticCount} synthetic each epoch` : ''}; validation: ${validation.length} lines by other writers`,
+    `training lines: ${train.length} real${syntheticCount ? ` + ${syntheticCount} synthetic each epoch` : ''}; ` +
+      `validation: ${validation.length} lines by other writers`,
   );
 
   /** Position p of an epoch's order: a real line, or (past the real ones) a synthetic line made for this epoch. */

@@ -42,19 +42,25 @@ export function lineCard(f: LineCardFacts): string {
     .sort((x, y) => x.cer - y.cer)
     .map((r) => `| ${r.w} | ${r.lines} | ${pct(r.cer)} |`);
   const escape = (t: string) => t.replace(/\|/g, '\\|');
+  const convs = a.convs.map((c) => `3×3 conv ${c.filters} + ReLU + max-pool ${c.pool.join('×')}`).join(' → ');
+  const seq = a.seq.map((s) => `1-D conv ${s.filters} (kernel ${s.kernel})`).join(' → ');
+  const synthetic = f.synthetic
+    ? ` and ${f.synthetic} synthetic lines a epoch (EMNIST glyphs composed into words: app/data/synthetic-lines.ts; Cohen et al. 2017)`
+    : '';
   return modelCard({
     title: 'Line recogniser (CNN + 1-D convolutions, CTC)',
     summary: 'Reads a whole handwritten line at a time — mixed case, joined-up and touching writing — from a line image cut along its baseline.',
     model: [
       `- Input: a line image ${a.height} px high, any width (ink, cut along the baseline and masked by the line's outline: app/image/line-image.ts).`,
-      `- ${a.convs.map((c) => `3×3 conv ${c.filters} + ReLU + max-pool ${c.pool.join('×')}`).join(' → ')} → columns as frames → ${a.seq.map((s) => `1-D conv ${s.filters} (kernel ${s.kernel})`).join(' → ')} (residual where widths match) → dropout ${a.dropout} → ${a.classes} classes per frame (CTC blank + ${a.classes - 1} characters).`,
+      `- ${convs} → columns as frames → ${seq} (residual where widths match) → dropout ${a.dropout} → ` +
+        `${a.classes} classes per frame (CTC blank + ${a.classes - 1} characters).`,
       `- ${f.parameters.toLocaleString('en-US')} parameters; one frame per ${a.convs.reduce((w, c) => w * c.pool[1], 1)} px of line.`,
       `- Characters: \`${f.charset.chars.join('').replace(/`/g, 'ˋ')}\``,
       '- Output of the ONNX file: per frame, the probabilities of the blank and of each character (softmax included); decode greedily or with beam search.',
     ],
     data: [
       `- ${f.data}.`,
-      `- Training: ${f.train} real lines${f.synthetic ? ` and ${f.synthetic} synthetic lines a epoch (EMNIST glyphs composed into words: app/data/synthetic-lines.ts; Cohen et al. 2017)` : ''}; validation: ${f.validation} lines.`,
+      `- Training: ${f.train} real lines${synthetic}; validation: ${f.validation} lines.`,
       ...(/copiste/i.test(f.dataDir) ? [`- ${COPISTE_CREDIT}`] : []),
     ],
     options: f.opts,
@@ -62,7 +68,8 @@ export function lineCard(f: LineCardFacts): string {
     colour: false,
     balance: 'none (each line once per epoch)',
     augmentation: f.opts.augment
-      ? `(app/data/line-augment.ts, every line, fresh each epoch): elastic stretch up to ±${d.elastic} line heights, slant ±${d.slant}, stroke thickening/thinning p=${d.thickness} each, contrast −${d.contrast * 100}% at most, shift ±${d.shift * 100}%, scale ±${d.scale * 100}%.`
+      ? `(app/data/line-augment.ts, every line, fresh each epoch): elastic stretch up to ±${d.elastic} line heights, slant ±${d.slant}, ` +
+        `stroke thickening/thinning p=${d.thickness} each, contrast −${d.contrast * 100}% at most, shift ±${d.shift * 100}%, scale ±${d.scale * 100}%.`
       : 'none.',
     backend: f.backend,
     optimizer: 'Adam (decoupled weight decay 1e-4), CTC loss',
@@ -70,7 +77,9 @@ export function lineCard(f: LineCardFacts): string {
     selection: 'validation CER',
     run: f.run,
     validation: [
-      `- Character error rate (CER) ${pct(f.cer)}, word error rate (WER) ${pct(f.wer)}, greedy decoding, on ${f.validation} lines by ${f.writers.size} writers it never trained on (Levenshtein distance over the truth's length; case and accents count, whitespace runs are one space).`,
+      `- Character error rate (CER) ${pct(f.cer)}, word error rate (WER) ${pct(f.wer)}, greedy decoding, ` +
+        `on ${f.validation} lines by ${f.writers.size} writers it never trained on ` +
+        "(Levenshtein distance over the truth's length; case and accents count, whitespace runs are one space).",
       '',
       '### Per writer',
       '',

@@ -153,7 +153,7 @@ export function lineLogits(
     }
     if (training && a.dropout > 0) s = tf.dropout(s, a.dropout, undefined, seed) as tfjs.Tensor3D;
     const flat = tf.reshape(s, [batch * frames, s.shape[2]]);
-    const out = tf.add(tf.matMul(flat, params[k++] as tfjs.Tensor2D), params[k++]!);
+    const out = tf.add(tf.matMul(flat, params[k] as tfjs.Tensor2D), params[k + 1]!);
     return tf.reshape(out, [batch, frames, a.classes]);
   });
 }
