@@ -168,9 +168,14 @@ export function renderLine(text: string, bank: GlyphBank, rng: Rng, style = rand
     let bottom = BASELINE + shift;
     if (X_HEIGHT.has(base)) h = xh * jitter;
     else if (ASCENDERS.has(base)) h = cap * (base === 't' ? 0.85 : 1.02) * jitter;
-    else if (DESCENDERS.has(base)) ((h = (xh + descent) * jitter), (bottom += descent));
-    else if (base === 'i') h = cap * 0.82 * jitter;
-    else if (base === 'j') ((h = (cap * 0.82 + descent) * jitter), (bottom += descent));
+    else if (DESCENDERS.has(base)) {
+      h = (xh + descent) * jitter;
+      bottom += descent;
+    } else if (base === 'i') h = cap * 0.82 * jitter;
+    else if (base === 'j') {
+      h = (cap * 0.82 + descent) * jitter;
+      bottom += descent;
+    }
     const { start, w } = place(glyph, h, bottom);
     if (accent) drawAccent(accent, start + w / 2, BASELINE - (base === base.toUpperCase() ? cap : xh), BASELINE, pen, strokes);
   }
@@ -377,7 +382,10 @@ function boxBlur(src: Float32Array, w: number, h: number): Float32Array {
       let sum = 0;
       let n = 0;
       for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) ((sum += src[yy * w + xx]!), n++);
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+          sum += src[yy * w + xx]!;
+          n++;
+        }
       }
       out[y * w + x] = sum / n;
     }

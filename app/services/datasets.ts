@@ -76,7 +76,10 @@ export class Datasets {
     const labels: number[] = [];
     byClass.forEach((members, label) => {
       rng.shuffle(members);
-      for (const i of members.slice(0, perClass)) (picks.push(i), labels.push(label));
+      for (const i of members.slice(0, perClass)) {
+        picks.push(i);
+        labels.push(label);
+      }
     });
     const size = part.images.height * part.images.width;
     const chosen: IdxImages = { ...part.images, count: picks.length, pixels: new Uint8Array(picks.length * size) };

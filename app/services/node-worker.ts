@@ -32,7 +32,10 @@ export const launchNodeWorker: LaunchWorker = (kind) => {
     onExit: (listener) => {
       let fired = false;
       const fire = (code: number | null) => {
-        if (!fired) ((fired = true), listener(code, stderr));
+        if (!fired) {
+          fired = true;
+          listener(code, stderr);
+        }
       };
       child.on('close', (code) => fire(code));
       child.on('error', (err) => {

@@ -116,7 +116,10 @@ export async function writeArtefacts(
     const seen = new Map<number, number>();
     for (let i = 0; i < ae.count && picks.length < 72; i++) {
       const c = ae.labels[i]!;
-      if ((seen.get(c) ?? 0) < 2) (seen.set(c, (seen.get(c) ?? 0) + 1), picks.push(i));
+      if ((seen.get(c) ?? 0) < 2) {
+        seen.set(c, (seen.get(c) ?? 0) + 1);
+        picks.push(i);
+      }
     }
     const originals = new Float32Array(picks.length * ae.size);
     picks.forEach((i, k) => originals.set(ae.inputs.subarray(i * ae.size, (i + 1) * ae.size), k * ae.size));

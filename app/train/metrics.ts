@@ -26,7 +26,10 @@ export function argmaxRows(scores: Float32Array, count: number, k: number): Int3
     let bestV = -Infinity;
     for (let j = 0; j < k; j++) {
       const v = scores[n * k + j]!;
-      if (v > bestV) ((bestV = v), (best = j));
+      if (v > bestV) {
+        bestV = v;
+        best = j;
+      }
     }
     out[n] = best;
   }

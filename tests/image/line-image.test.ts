@@ -42,7 +42,10 @@ describe('cutLine', () => {
       let last = -1;
       for (let y = 0; x < line.width && y < line.height; y++) if (line.data[y * line.width + x]! > 0.5) last = y;
       if (last >= 0) foot = Math.max(foot, last);
-      else if (foot >= 0) (feet.push(foot), (foot = -1));
+      else if (foot >= 0) {
+        feet.push(foot);
+        foot = -1;
+      }
     }
     expect(feet.length).toBeGreaterThan(40);
     // On the page the baseline moves by 50 px; cut out, every stroke stands on the same row.

@@ -21,7 +21,10 @@ function bruteForce(logits: Float32Array, frames: number, classes: number, label
   });
   for (let code = 0; code < classes ** frames; code++) {
     let c = code;
-    for (let t = 0; t < frames; t++) ((path[t] = c % classes), (c = Math.floor(c / classes)));
+    for (let t = 0; t < frames; t++) {
+      path[t] = c % classes;
+      c = Math.floor(c / classes);
+    }
     const collapsed = path.filter((k, t) => k !== blank && (t === 0 || k !== path[t - 1]));
     if (collapsed.length !== labels.length || collapsed.some((k, i) => k !== labels[i])) continue;
     total += path.reduce((p, k, t) => p * probs[t]![k]!, 1);

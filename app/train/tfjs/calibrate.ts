@@ -86,7 +86,10 @@ export function expectedCalibrationError(
     let arg = 0;
     for (let k = 0; k < classes; k++) {
       const z = logits[row + k]! / temperature;
-      if (z > max) ((max = z), (arg = k));
+      if (z > max) {
+        max = z;
+        arg = k;
+      }
     }
     let sum = 0;
     for (let k = 0; k < classes; k++) sum += Math.exp(logits[row + k]! / temperature - max);

@@ -54,7 +54,10 @@ function tally(
     let arg = 0;
     for (let k = 0; k < classes; k++) {
       const z = logits[row + k]! * inv + (offsets ? offsets[k]! : 0);
-      if (z > best) ((best = z), (arg = k));
+      if (z > best) {
+        best = z;
+        arg = k;
+      }
     }
     const y = labels[i]!;
     counts[y]!++;
@@ -73,7 +76,12 @@ export function perClassAccuracy(logits: Float32Array, labels: ArrayLike<number>
 export function meanPresent(acc: ArrayLike<number>): number {
   let sum = 0;
   let n = 0;
-  for (let k = 0; k < acc.length; k++) if (!Number.isNaN(acc[k]!)) ((sum += acc[k]!), n++);
+  for (let k = 0; k < acc.length; k++) {
+    if (!Number.isNaN(acc[k]!)) {
+      sum += acc[k]!;
+      n++;
+    }
+  }
   return n ? sum / n : NaN;
 }
 
@@ -132,7 +140,10 @@ export function fitOffsets(
       if (meanPresent(acc) < baseline - o.maxDrop) continue;
       const cmp = leximin(acc, bestAcc);
       // Ties go to the smaller move.
-      if (cmp > 0 || (cmp === 0 && Math.abs(d) < Math.abs(bestOffset - start))) ((bestAcc = acc), (bestOffset = start + d));
+      if (cmp > 0 || (cmp === 0 && Math.abs(d) < Math.abs(bestOffset - start))) {
+        bestAcc = acc;
+        bestOffset = start + d;
+      }
     }
     offsets[weakest] = bestOffset;
     if (bestOffset !== start) {
@@ -163,7 +174,10 @@ export function crossFittedAccuracy(
   for (let h = 0; h < 2; h++) {
     const { offsets } = fitOffsets(logits, labels, classes, temperature, options, halves[h]);
     const t = tally(logits, labels, classes, temperature, offsets, halves[1 - h]);
-    for (let k = 0; k < classes; k++) ((pooled.hits[k]! += t.hits[k]!), (pooled.counts[k]! += t.counts[k]!));
+    for (let k = 0; k < classes; k++) {
+      pooled.hits[k]! += t.hits[k]!;
+      pooled.counts[k]! += t.counts[k]!;
+    }
   }
   return accuracyOf(pooled);
 }
