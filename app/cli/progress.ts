@@ -20,7 +20,8 @@ export class ProgressBar {
     const frac = this.total > 0 ? Math.min(1, done / this.total) : 1;
     const elapsed = (Date.now() - this.started) / 1000;
     const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : NaN;
-    const text = `${this.label} ${(frac * 100).toFixed(0).padStart(3)}% ${done}/${this.total} ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)}${note ? ` ${note}` : ''}`;
+    const percent = `${(frac * 100).toFixed(0).padStart(3)}%`;
+    const text = `${this.label} ${percent} ${done}/${this.total} ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)}${note ? ` ${note}` : ''}`;
     if (this.tty) {
       const width = 24;
       const filled = Math.round(frac * width);

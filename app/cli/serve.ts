@@ -59,7 +59,8 @@ export async function run(args: string[], signals: NodeJS.EventEmitter = process
     staticDir,
   });
   console.log(
-    `hwr serve: open the app at\n\n  ${server.url}\n\nThe token in the address is what lets your browser in; keep it to yourself. Data folder: ${services.home.root}. Ctrl+C stops.`,
+    `hwr serve: open the app at\n\n  ${server.url}\n\n` +
+      `The token in the address is what lets your browser in; keep it to yourself. Data folder: ${services.home.root}. Ctrl+C stops.`,
   );
 
   return new Promise<number>((done) => {

@@ -54,7 +54,8 @@ function readBatch(path: string): Buffer {
   if (partial !== 0) {
     throw new DatasetError(
       path,
-      `truncated: ${bytes.length} bytes is not a whole number of ${RECORD_BYTES}-byte CIFAR-10 records (1 label + 32×32×3); the last record has ${partial} bytes`,
+      `truncated: ${bytes.length} bytes is not a whole number of ${RECORD_BYTES}-byte CIFAR-10 records (1 label + 32×32×3); ` +
+        `the last record has ${partial} bytes`,
     );
   }
   return bytes;

@@ -126,7 +126,8 @@ export function specShapes(spec: NetworkSpec): number[][] {
   const fixed = Array.isArray(inputShape) && inputShape.length === 3 && inputShape[1] === VARIABLE ? [inputShape[0]!, inputShape[2]!] : inputShape;
   if (!Array.isArray(inputShape) || (inputShape.length !== 1 && inputShape.length !== 3) || !positiveInts(fixed)) {
     throw new Error(
-      `network "${spec.name}": inputShape must be [features] or [height, width, channels] of positive integers (width -1: any), got ${JSON.stringify(inputShape)}`,
+      `network "${spec.name}": inputShape must be [features] or [height, width, channels] of positive integers (width -1: any), ` +
+        `got ${JSON.stringify(inputShape)}`,
     );
   }
   if (spec.layers.length === 0) throw new Error(`network "${spec.name}" has no layers`);
@@ -135,7 +136,7 @@ export function specShapes(spec: NetworkSpec): number[][] {
     try {
       shapes.push(nextShape(shapes[i]!, layer, i));
     } catch (err) {
-      throw new Error(`network "${spec.name}", ${(err as Error).message}`);
+      throw new Error(`network "${spec.name}", ${(err as Error).message}`, { cause: err });
     }
   });
   const out = shapes[shapes.length - 1]!;

@@ -54,7 +54,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { api, token } = options;
   if (!isLoopback(options.host) && !options.allowRemote) {
     throw new Error(
-      `refusing to listen on ${options.host}: it is not a loopback address, so other computers could reach the app; ask for it explicitly (hwr serve --host ${options.host} --allow-remote)`,
+      `refusing to listen on ${options.host}: it is not a loopback address, so other computers could reach the app; ` +
+        `ask for it explicitly (hwr serve --host ${options.host} --allow-remote)`,
     );
   }
   if (token.length < 16) throw new Error('the session token must be at least 16 characters');

@@ -108,7 +108,8 @@ export function createServices(options: ServicesOptions): Services {
   if (repaired.recovered.length || repaired.removed.length) {
     // On stderr (a window or browser connects later and would miss an event now), and as an event
     // for listeners already there.
-    const notice = `sample store repaired after an interruption: ${repaired.recovered.length} sample(s) recovered, ${repaired.removed.length} leftover file(s) removed`;
+    const { recovered, removed } = repaired;
+    const notice = `sample store repaired after an interruption: ${recovered.length} sample(s) recovered, ${removed.length} leftover file(s) removed`;
     console.warn(`hwr: ${notice}`);
     queueMicrotask(() => log('warn', notice));
   }
@@ -137,10 +138,8 @@ export function createServices(options: ServicesOptions): Services {
         if (req.jobId) emit({ type: 'progress', jobId: req.jobId, stage, fraction });
       };
       const page = await pages.recognize(req.name, req.image, classifier, progress);
-      log(
-        'info',
-        `read ${req.name}: ${page.rows.length} rows, ${page.rows.reduce((n, r) => n + r.words.reduce((m, w) => m + w.glyphs.length, 0), 0)} glyphs in ${page.seconds.toFixed(1)} s`,
-      );
+      const glyphs = page.rows.reduce((n, r) => n + r.words.reduce((m, w) => m + w.glyphs.length, 0), 0);
+      log('info', `read ${req.name}: ${page.rows.length} rows, ${glyphs} glyphs in ${page.seconds.toFixed(1)} s`);
       return page;
     },
 
@@ -273,13 +272,15 @@ export function createServices(options: ServicesOptions): Services {
       if (usable < MIN_SAMPLES)
         throw new ContractError(
           'unavailable',
-          `retraining needs at least ${MIN_SAMPLES} samples of your handwriting; there ${usable === 1 ? 'is' : 'are'} ${usable}. Draw and save some in the Draw view, or correct a scan`,
+          `retraining needs at least ${MIN_SAMPLES} samples of your handwriting; there ${usable === 1 ? 'is' : 'are'} ${usable}. ` +
+            'Draw and save some in the Draw view, or correct a scan',
         );
       const pool = sharedData ? join(sharedData, 'emnist36') : null;
       if (!pool || !existsSync(pool))
         throw new ContractError(
           'unavailable',
-          'retraining mixes your samples with the base data so that the model does not forget it, and the EMNIST pool (../shared/data/emnist36, or $HWR_DATA) is not here',
+          'retraining mixes your samples with the base data so that the model does not forget it, ' +
+            'and the EMNIST pool (../shared/data/emnist36, or $HWR_DATA) is not here',
         );
       return training.startPersonalization(req, { modelPath: active.path, modelId: active.id, arch, baseData: pool, samplesDir: home.samples });
     },
@@ -329,7 +330,10 @@ export function createServices(options: ServicesOptions): Services {
 function asProbabilities(row: Float32Array): Float32Array {
   let sum = 0;
   let min = Infinity;
-  for (const v of row) ((sum += v), (min = Math.min(min, v)));
+  for (const v of row) {
+    sum += v;
+    min = Math.min(min, v);
+  }
   if (min >= 0 && Math.abs(sum - 1) < 1e-3) return row;
   const max = Math.max(...row);
   let total = 0;

@@ -110,7 +110,9 @@ export class TrainingManager {
       balance: request.balance,
       patience: request.patience,
       limit: request.limit,
-      command: `hwr app: ${request.arch}, ${request.epochs} epochs, lr ${request.learningRate}, batch ${request.batchSize}, momentum ${request.momentum}${request.limit ? `, limit ${request.limit}` : ''}${request.augment ? ', augmented' : ''}${request.balance ? ', balanced' : ''}`,
+      command:
+        `hwr app: ${request.arch}, ${request.epochs} epochs, lr ${request.learningRate}, batch ${request.batchSize}, momentum ${request.momentum}` +
+        `${request.limit ? `, limit ${request.limit}` : ''}${request.augment ? ', augmented' : ''}${request.balance ? ', balanced' : ''}`,
     };
     const record: RunRecord = { runId, kind: 'train', request, options, state: 'starting', startedAt: new Date().toISOString(), history: [] };
     this.launch(record, { type: 'start', options });
@@ -239,7 +241,9 @@ export class TrainingManager {
       finishedAt: new Date().toISOString(),
       error: {
         code: 'internal',
-        message: `interrupted: the app stopped during epoch ${last + 1} of ${newest.options.epochs}. The active model is unchanged; resume to continue from the last finished epoch`,
+        message:
+          `interrupted: the app stopped during epoch ${last + 1} of ${newest.options.epochs}. ` +
+          'The active model is unchanged; resume to continue from the last finished epoch',
       },
     };
     writeRun(this.deps.runsDir, record);
@@ -288,10 +292,8 @@ export class TrainingManager {
     });
     proc.send(message);
     const resumed = message.type !== 'cancel' && message.options.resume;
-    this.log(
-      'info',
-      `${record.kind === 'personalize' ? 'retraining on your samples' : 'training run'} ${record.runId} started (${record.options.arch}, ${record.options.epochs} epochs${resumed ? ', resumed' : ''})`,
-    );
+    const what = record.kind === 'personalize' ? 'retraining on your samples' : 'training run';
+    this.log('info', `${what} ${record.runId} started (${record.options.arch}, ${record.options.epochs} epochs${resumed ? ', resumed' : ''})`);
     this.deps.emit({ type: 'train-status', status: this.current() });
   }
 

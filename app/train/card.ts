@@ -77,7 +77,8 @@ export function modelCard(f: CardFacts): string {
 
 function balanceLine(balance: boolean): string {
   return balance
-    ? 'balanced sampling — every epoch draws each class equally often (digits ~15× more common than K in the pool), walking each class through seeded permutations'
+    ? 'balanced sampling — every epoch draws each class equally often (digits ~15× more common than K in the pool), ' +
+        'walking each class through seeded permutations'
     : 'none (each image once per epoch)';
 }
 
@@ -86,7 +87,8 @@ function augmentLine(augment: boolean, colour: boolean): string {
   if (colour) return ': random shift up to ±2 px and horizontal flip.';
   const d = DEFAULT_AUGMENT;
   return (
-    ` (app/data/augment.ts, every training image, fresh each time): rotation ±${d.rotate}°, scale ±${d.scale * 100}%, shear ±${d.shear}, shift ±${d.shift} px ` +
+    ' (app/data/augment.ts, every training image, fresh each time): ' +
+    `rotation ±${d.rotate}°, scale ±${d.scale * 100}%, shear ±${d.shear}, shift ±${d.shift} px ` +
     `(one bilinear affine warp), stroke thickening/thinning p=${d.thickness}, blur p=${d.blur}, noise σ=${d.noise}.`
   );
 }

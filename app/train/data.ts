@@ -67,7 +67,8 @@ export async function loadTrainingData(opts: Pick<TrainOptions, 'arch' | 'data' 
   const emnist = kind === 'emnist-pool' || (kind === 'idx' && set.classes.join() === CLASSES_36.join() && /emnist/i.test(path));
   const counts = classCounts(set);
   const description = [
-    `${emnist ? 'EMNIST36 pool' : 'Dataset'} at \`${path}\`: ${set.count} images of ${set.height}×${set.width}×${set.channels}, ${set.classes.length} classes (${set.classes.join(' ')}).`,
+    `${emnist ? 'EMNIST36 pool' : 'Dataset'} at \`${path}\`: ${set.count} images of ${set.height}×${set.width}×${set.channels}, ` +
+      `${set.classes.length} classes (${set.classes.join(' ')}).`,
     `Class sizes from ${Math.min(...counts)} to ${Math.max(...counts)}.`,
     emnist ? `Source: EMNIST ByClass test split, upper-case letters and digits only. ${EMNIST_CITATION}.` : '',
   ]

@@ -274,7 +274,8 @@ async function prepare(samples: UserSamples, o: PersonalizeOptions, dirs: DataDi
   if (foreign.size) log(`skipping samples of ${[...foreign].map((l) => `'${l}'`).join(', ')}: not among the model's classes`);
   if (usable.length < MIN_SAMPLES) {
     throw new Error(
-      `retraining needs at least ${MIN_SAMPLES} samples of your handwriting in the model's classes; there ${usable.length === 1 ? 'is' : 'are'} ${usable.length}. Draw some in the Draw view or correct a scan`,
+      `retraining needs at least ${MIN_SAMPLES} samples of your handwriting in the model's classes; ` +
+        `there ${usable.length === 1 ? 'is' : 'are'} ${usable.length}. Draw some in the Draw view or correct a scan`,
     );
   }
   const all: ByteGlyphs = pickGlyphs(glyphsToBytes(samples.glyphs.subarray(0, samples.labels.length * GLYPH_VALUES), Int32Array.from(known)), usable);
@@ -295,7 +296,8 @@ async function prepare(samples: UserSamples, o: PersonalizeOptions, dirs: DataDi
   writePoolFolder(dirs.check, baseSubset.check);
   writePoolFolder(dirs.train, mix);
   log(
-    `personalisation data: ${userTrain.count} of your samples (×${copies}) and ${baseSubset.replay.count} base images to train on; ${userHeldOut.count} of yours and ${baseSubset.validation.count} base images held back (${baseSubset.description})`,
+    `personalisation data: ${userTrain.count} of your samples (×${copies}) and ${baseSubset.replay.count} base images to train on; ` +
+      `${userHeldOut.count} of yours and ${baseSubset.validation.count} base images held back (${baseSubset.description})`,
   );
 
   return { arch, userTrain: userTrain.count, userHeldOut: userHeldOut.count, baseValidation: baseSubset.validation.count, maxBaseDrop: o.maxBaseDrop ?? 0.01 };
@@ -324,12 +326,16 @@ function judge(state: RunState, after: AccuracyPair | null, blend: number, baseM
   const baseDrop = before.base - after.base;
   let verdict: string;
   let improved = false;
-  if (userGain <= 0) verdict = `not better on your held-back samples (${points(before.user)} → ${points(after.user)}): the active model stays`;
+  const userMove = `${points(before.user)} → ${points(after.user)}`;
+  const baseMove = `${points(before.base)} → ${points(after.base)}`;
+  if (userGain <= 0) verdict = `not better on your held-back samples (${userMove}): the active model stays`;
   else if (baseDrop > maxBaseDrop + 1e-9)
-    verdict = `better on your samples (${points(before.user)} → ${points(after.user)}) but base accuracy fell ${(baseDrop * 100).toFixed(1)} points (${points(before.base)} → ${points(after.base)}), more than ${(maxBaseDrop * 100).toFixed(1)}: the active model stays`;
+    verdict =
+      `better on your samples (${userMove}) but base accuracy fell ${(baseDrop * 100).toFixed(1)} points (${baseMove}), ` +
+      `more than ${(maxBaseDrop * 100).toFixed(1)}: the active model stays`;
   else {
     improved = true;
-    verdict = `better on your samples (${points(before.user)} → ${points(after.user)}), base accuracy ${points(before.base)} → ${points(after.base)}${cancelled ? ' (cancelled; the best model so far)' : ''}`;
+    verdict = `better on your samples (${userMove}), base accuracy ${baseMove}${cancelled ? ' (cancelled; the best model so far)' : ''}`;
   }
   return { ...common, improved, verdict };
 }

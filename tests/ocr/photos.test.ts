@@ -40,9 +40,8 @@ describe.skipIf(!data || !modelPath)('OCR of the shared photos', () => {
       const text = pageText(page);
       const count = cerCount(text.split('\n').join(''), rows.join(''));
       counts.push(count);
-      lines.push(
-        `${file}: rows ${page.rows.length}/${rows.length}, CER ${((100 * count.distance) / count.length).toFixed(1)}% (${count.distance}/${count.length}) | ${text.split('\n').join(' | ')}`,
-      );
+      const rate = ((100 * count.distance) / count.length).toFixed(1);
+      lines.push(`${file}: rows ${page.rows.length}/${rows.length}, CER ${rate}% (${count.distance}/${count.length}) | ${text.split('\n').join(' | ')}`);
       expect(page.rows.length, `${file}: rows`).toBe(rows.length);
     }
     const total = cer(counts);

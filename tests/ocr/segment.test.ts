@@ -189,10 +189,10 @@ function emnistPages(data: string, ruled: boolean): { pages: number; rowsRight: 
       emnistSet = loadIdx(`${part}-images-idx3-ubyte.gz`, `${part}-labels-idx1-ubyte.gz`, { classes: CLASSES_36 });
     }
     const raster = emnistRaster(emnistSet.pixels, emnistSet.labels, CLASSES_36);
-    const words =
-      'THE OF AND TO IN IS YOU THAT IT HE WAS FOR ON ARE AS WITH HIS THEY AT BE THIS HAVE FROM OR ONE BY WORD BUT NOT WHAT ALL WERE WE WHEN YOUR CAN SAID LIST NOTE BUY MILK EGGS BREAD'.split(
-        ' ',
-      );
+    const words = (
+      'THE OF AND TO IN IS YOU THAT IT HE WAS FOR ON ARE AS WITH HIS THEY AT BE THIS HAVE FROM OR ONE BY WORD BUT NOT WHAT ALL WERE WE ' +
+      'WHEN YOUR CAN SAID LIST NOTE BUY MILK EGGS BREAD'
+    ).split(' ');
     let rowsRight = 0;
     let glyphRows = 0;
     let glyphRowsRight = 0;

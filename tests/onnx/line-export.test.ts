@@ -97,7 +97,9 @@ describe.skipIf(!hasPythonOnnx)('the line model file under onnx.checker (python3
       'm = onnx.load_from_string(sys.stdin.buffer.read())',
       'onnx.checker.check_model(m, full_check=True)',
       'g = onnx.shape_inference.infer_shapes(m, strict_mode=True).graph',
-      'print([d.dim_param or d.dim_value for d in g.input[0].type.tensor_type.shape.dim], [d.dim_param or d.dim_value for d in g.output[0].type.tensor_type.shape.dim])',
+      'inputs = [d.dim_param or d.dim_value for d in g.input[0].type.tensor_type.shape.dim]',
+      'outputs = [d.dim_param or d.dim_value for d in g.output[0].type.tensor_type.shape.dim]',
+      'print(inputs, outputs)',
     ].join('\n');
     const result = spawnSync(PYTHON, ['-c', script], { input: Buffer.from(exportOnnx(spec)), encoding: 'utf8' });
     expect(result.stderr).toBe('');

@@ -43,7 +43,9 @@ describe.skipIf(!shared)('retrainOnSamples', () => {
 
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     console.log(
-      `personalisation: held-back user samples ${pct(report.before.user)} → ${pct(report.after!.user)}, base validation ${pct(report.before.base)} → ${pct(report.after!.base)} (blend ${report.blend}, ${report.userTrain} trained / ${report.userHeldOut} held back / ${report.baseValidation} base)`,
+      `personalisation: held-back user samples ${pct(report.before.user)} → ${pct(report.after!.user)}, ` +
+        `base validation ${pct(report.before.base)} → ${pct(report.after!.base)} ` +
+        `(blend ${report.blend}, ${report.userTrain} trained / ${report.userHeldOut} held back / ${report.baseValidation} base)`,
     );
     expect(report.userTrain + report.userHeldOut).toBe(50);
     expect(report.userHeldOut).toBeGreaterThanOrEqual(10);
@@ -76,7 +78,8 @@ describe.skipIf(!shared)('retrainOnSamples', () => {
       baseValidation: 2000,
     });
     console.log(
-      `personalisation (CNN): held-back user samples ${report.before.user} → ${report.after!.user}, base validation ${report.before.base} → ${report.after!.base}`,
+      `personalisation (CNN): held-back user samples ${report.before.user} → ${report.after!.user}, ` +
+        `base validation ${report.before.base} → ${report.after!.base}`,
     );
     expect(report.after!.user).toBeGreaterThan(report.before.user);
     expect(report.before.base - report.after!.base).toBeLessThanOrEqual(0.01);

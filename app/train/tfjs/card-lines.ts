@@ -24,7 +24,10 @@ export interface DecisionFacts {
 }
 
 export function summaryLine(a: Architecture): string {
-  return `${a.arch === 'cnn' ? 'Convolutional network' : 'Multilayer perceptron'} for ${a.classes}-class image classification, trained with TensorFlow.js and exported to ONNX (opset 13) with calibrated probabilities.`;
+  return (
+    `${a.arch === 'cnn' ? 'Convolutional network' : 'Multilayer perceptron'} for ${a.classes}-class image classification, ` +
+    'trained with TensorFlow.js and exported to ONNX (opset 13) with calibrated probabilities.'
+  );
 }
 
 export function modelLines(
@@ -37,7 +40,8 @@ export function modelLines(
     `- Parameters: ${f.parameters.toLocaleString('en-US')} (file ${(f.modelBytes / 1024).toFixed(0)} KiB)`,
     `- Input: N × ${a.inputShape.join(' × ')} float32 in [0, 1]${a.arch === 'cnn' ? ', NHWC' : ''}${glyphs}`,
     `- Output: N × ${a.classes} probabilities (softmax), classes in order: ${f.classes.join(' ')}`,
-    `- Calibration: temperature T = ${f.calibration.temperature.toFixed(4)} fitted on the validation set (minimum NLL) and baked into the last layer (weights and bias ÷ T)`,
+    `- Calibration: temperature T = ${f.calibration.temperature.toFixed(4)} fitted on the validation set (minimum NLL) ` +
+      'and baked into the last layer (weights and bias ÷ T)',
   ];
   if (f.decision) lines.push(`- Decision offsets (added to the last layer's bias after ÷ T): ${f.decision.list} — see Validation`);
   return lines;
@@ -55,8 +59,9 @@ export function validationLines(c: Calibration, decision: DecisionFacts | null, 
 function decisionLines(d: DecisionFacts, classes: readonly string[]): string[] {
   const moved = classes.map((_, k) => k).filter((k) => Math.abs(d.after[k]! - d.before[k]!) > 1e-9);
   return [
-    `- Decision offsets ${d.list}: classes below ${+(d.floor * 100).toFixed(1)}% are moved towards an even split with their look-alike (app/train/tfjs/decision.ts), ` +
-      'fitted on this validation set; the per-class figures below include them. "Cross-fitted" fits on one half of the validation set and measures on the other, as unseen data would see them:',
+    `- Decision offsets ${d.list}: classes below ${+(d.floor * 100).toFixed(1)}% are moved towards an even split with their look-alike ` +
+      '(app/train/tfjs/decision.ts), fitted on this validation set; the per-class figures below include them. ' +
+      '"Cross-fitted" fits on one half of the validation set and measures on the other, as unseen data would see them:',
     '',
     '| class | without offsets | with offsets | cross-fitted |',
     '|---|---:|---:|---:|',
