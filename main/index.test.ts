@@ -9,8 +9,8 @@ const home = mkdtempSync(join(tmpdir(), 'hwr-main-'));
 process.env.HWR_HOME = home;
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-const electron = vi.hoisted(() => {
-  const { EventEmitter } = require('node:events') as typeof import('node:events');
+const electron = await vi.hoisted(async () => {
+  const { EventEmitter } = await import('node:events');
   const windows: unknown[] = [];
   const handlers = new Map<string, unknown>();
   let permissionHandler: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | null = null;

@@ -6,8 +6,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
-
-type WorkerModule = typeof import('../app/services/worker.ts');
+import type * as WorkerModule from '../app/services/worker.ts';
 
 const root = process.env.HWR_APP_ROOT;
 if (!root) {
@@ -15,7 +14,7 @@ if (!root) {
   process.exit(2);
 }
 register();
-const worker = (await import(/* @vite-ignore */ pathToFileURL(join(root, 'app', 'services', 'worker.ts')).href)) as WorkerModule;
+const worker = (await import(/* @vite-ignore */ pathToFileURL(join(root, 'app', 'services', 'worker.ts')).href)) as typeof WorkerModule;
 await worker.serveWorker(process.env.HWR_WORKER_KIND ?? '', {
   onMessage: (listener) => process.parentPort.on('message', (event) => listener(event.data as never)),
   post: (message) => process.parentPort.postMessage(message),

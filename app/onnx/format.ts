@@ -78,7 +78,7 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (err) {
-    throw new Error(`not a valid ONNX model: truncated, or not an .onnx file (protobuf: ${(err as Error).message})`);
+    throw new Error(`not a valid ONNX model: truncated, or not an .onnx file (protobuf: ${(err as Error).message})`, { cause: err });
   }
   if (!model.graph) throw new Error('not a valid ONNX model (no graph)');
   return model;

@@ -14,7 +14,7 @@ import type { HomeLayout } from './home.ts';
 import { listRuns, runModelPath } from './runs.ts';
 import { readSettings, writeSettings } from './settings.ts';
 
-interface ModelEntry extends Omit<ModelInfo, 'active'> {}
+type ModelEntry = Omit<ModelInfo, 'active'>;
 
 export class ModelRegistry {
   private readonly loaded = new Map<string, { version: string; model: Promise<OnnxModel> }>();

@@ -131,8 +131,8 @@ const root = mkdtempSync(join(tmpdir(), 'hwr-package-'));
 const outDir = join(root, 'out');
 /** A packaged app's resources: app.asar (here a folder of that name) with the package files tsx needs. */
 const appRoot = join(root, 'resources', 'app.asar');
-const electron = vi.hoisted(() => {
-  const { EventEmitter } = require('node:events') as typeof import('node:events');
+const electron = await vi.hoisted(async () => {
+  const { EventEmitter } = await import('node:events');
   const handlers = new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>();
   const forks: { path: string; args: string[]; env: Record<string, string | undefined> }[] = [];
   const state = { appPath: '' };

@@ -13,7 +13,7 @@ describe('Charset', () => {
   it('text → labels → text is the same text, accents composed, spaces single; unknown characters are reported', () => {
     const cs = Charset.fromTexts(['été']);
     const decomposed = 'e\u0301te\u0301  ok';
-    const { labels, unknown } = cs.encode(decomposed);
+    const { labels } = cs.encode(decomposed);
     expect(cs.decode(labels)).toBe('été ok');
     expect(labels.includes(0)).toBe(false);
     expect(cs.encode('a→b').unknown).toEqual(['→']);

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeCifarBatch } from '../../app/data/cifar.ts';
 import { encodeIdx } from '../../app/data/idx.ts';
 import { encodeMat } from '../helpers/mat-writer.ts';
 import { runHwr } from '../helpers/fixtures.ts';

@@ -178,7 +178,7 @@ export class TfNetwork {
       h = a.hiddenActivation === 'relu' ? tf.relu(z) : tf.sigmoid(z);
     }
     if (training && a.dropout > 0) h = tf.dropout(h, a.dropout, undefined, dropoutSeed);
-    return tf.add(tf.matMul(h as tfjs.Tensor2D, v[k++] as tfjs.Variable<tfjs.Rank.R2>), v[k++]!) as tfjs.Tensor2D;
+    return tf.add(tf.matMul(h as tfjs.Tensor2D, v[k] as tfjs.Variable<tfjs.Rank.R2>), v[k + 1]!) as tfjs.Tensor2D;
   }
 
   dispose(): void {
