@@ -1,24 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../app/cli/main.ts';
 import { loadLineDataset } from '../../app/data/lines.ts';
 import { writeOnnx } from '../../app/onnx/export.ts';
 import { Charset } from '../../app/recognize/charset.ts';
-import { selectBackend } from '../../app/train/tfjs/backend.ts';
-import {
-  ctcLossTf,
-  framesOf,
-  initialLineWeights,
-  lineLogits,
-  lineParamLayout,
-  lineToNetworkSpec,
-  type LineArchitecture,
-} from '../../app/train/tfjs/line-model.ts';
+import { lineToNetworkSpec } from '../../app/train/tfjs/line-model.ts';
 import { modelsDir } from '../../app/base/paths.ts';
-import { writePage } from '../helpers/line-pages.ts';
+import { trainTinyLineModel, writePage } from '../helpers/line-pages.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hwr-eval-lines-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -48,39 +38,11 @@ describe('hwr eval-lines', () => {
     // A tiny line model trained on these very lines (cut from the pages as eval-lines cuts them).
     const set = await loadLineDataset(pages, { height: 16 });
     const charset = new Charset(['a', 'b', ' ']);
-    const arch: LineArchitecture = {
-      height: 16,
-      convs: [
-        { filters: 8, pool: [2, 2] },
-        { filters: 16, pool: [2, 1] },
-      ],
-      seq: [
-        { filters: 32, kernel: 3 },
-        { filters: 32, kernel: 3 },
-      ],
-      classes: charset.size,
-      dropout: 0,
-    };
-    await selectBackend({ start: 'wasm' });
-    const W = Math.max(...set.lines.map((l) => l.width));
-    const x = new Float32Array(set.lines.length * 16 * W);
-    set.lines.forEach((l, n) => {
-      for (let i = 0; i < l.ink.length; i++) x[(n * 16 + Math.floor(i / l.width)) * W + (i % l.width)] = l.ink[i]! / 255;
-    });
-    const input = tf.tensor4d(x, [set.lines.length, 16, W, 1]);
-    const layout = lineParamLayout(arch);
-    const flat = initialLineWeights(layout, 3);
-    const params = layout.map((p) => tf.variable(tf.tensor(flat.subarray(p.offset, p.offset + p.size), p.shape)));
-    const optimizer = tf.train.adam(0.02);
-    const labels = set.lines.map((l) => charset.encode(l.text).labels);
-    const frames = set.lines.map((l) => framesOf(arch, l.width));
-    let loss = Infinity;
-    const widths = set.lines.map((l) => l.width);
-    for (let step = 0; step < 1500 && loss > 0.01; step++)
-      loss = optimizer.minimize(() => ctcLossTf(tf, lineLogits(tf, arch, params, input, true, undefined, widths), labels, frames), true)!.dataSync()[0]!;
-    const trained = new Float32Array(flat.length);
-    layout.forEach((p, i) => trained.set(params[i]!.dataSync() as Float32Array, p.offset));
-    writeOnnx(modelPath, lineToNetworkSpec(arch, layout, trained, charset.chars));
+    const { arch, layout, weights } = await trainTinyLineModel(
+      set.lines.map((l) => ({ ink: Float32Array.from(l.ink, (v) => v / 255), width: l.width, text: l.text })),
+      charset,
+    );
+    writeOnnx(modelPath, lineToNetworkSpec(arch, layout, weights, charset.chars));
   }, 120_000);
 
   it('reads every line of every page and ends with "cer X wer Y"', async () => {

@@ -9,6 +9,10 @@ import type { LabelledImages } from '../../app/data/glyphs.ts';
 import { writeAlto, type PageDocument } from '../../app/data/page-xml.ts';
 import { GlyphBank, renderLine } from '../../app/data/synthetic-lines.ts';
 import { encodeImage } from '../../app/image/decode.ts';
+import * as tf from '@tensorflow/tfjs';
+import type { Charset } from '../../app/recognize/charset.ts';
+import { selectBackend } from '../../app/train/tfjs/backend.ts';
+import { ctcLossTf, framesOf, initialLineWeights, lineLogits, lineParamLayout, type LineArchitecture } from '../../app/train/tfjs/line-model.ts';
 
 /** 'a' a solid block, 'b' a hollow square. */
 export function blockBank(): GlyphBank {
@@ -50,4 +54,50 @@ export async function writePage(dir: string, name: string, texts: string[]): Pro
   });
   writeFileSync(join(dir, `${name}.png`), await encodeImage({ width, height, data: page }));
   writeFileSync(join(dir, `${name}.xml`), writeAlto(doc));
+}
+
+/** The small network the tests train: two conv blocks, two 1-D convolutions, lines 16 px high. */
+export function tinyLineArchitecture(classes: number): LineArchitecture {
+  return {
+    height: 16,
+    convs: [
+      { filters: 8, pool: [2, 2] },
+      { filters: 16, pool: [2, 1] },
+    ],
+    seq: [
+      { filters: 32, kernel: 3 },
+      { filters: 32, kernel: 3 },
+    ],
+    classes,
+    dropout: 0,
+  };
+}
+
+/**
+ * Trains a tiny line model on the given lines (ink 0..1, 16 rows) until its CTC loss is near 0;
+ * returns the flat weights with their layout, the losses before and after, and the batch.
+ */
+export async function trainTinyLineModel(lines: readonly { ink: Float32Array; width: number; text: string }[], charset: Charset) {
+  await selectBackend({ start: 'wasm' });
+  const arch = tinyLineArchitecture(charset.size);
+  const width = Math.max(...lines.map((l) => l.width));
+  const x = new Float32Array(lines.length * arch.height * width);
+  lines.forEach((l, n) => {
+    for (let r = 0; r < arch.height; r++) x.set(l.ink.subarray(r * l.width, (r + 1) * l.width), (n * arch.height + r) * width);
+  });
+  const input = tf.tensor4d(x, [lines.length, arch.height, width, 1]);
+  const labels = lines.map((l) => charset.encode(l.text).labels);
+  const widths = lines.map((l) => l.width);
+  const frames = widths.map((w) => framesOf(arch, w));
+  const layout = lineParamLayout(arch);
+  const flat = initialLineWeights(layout, 3);
+  const params = layout.map((p) => tf.variable(tf.tensor(flat.subarray(p.offset, p.offset + p.size), p.shape)));
+  const optimizer = tf.train.adam(0.02);
+  const lossOf = () => ctcLossTf(tf, lineLogits(tf, arch, params, input, true, undefined, widths), labels, frames);
+  const first = lossOf().dataSync()[0]!;
+  let last = first;
+  for (let step = 0; step < 1500 && last > 0.01; step++) last = optimizer.minimize(lossOf, true)!.dataSync()[0]!;
+  const weights = new Float32Array(flat.length);
+  layout.forEach((p, i) => weights.set(params[i]!.dataSync() as Float32Array, p.offset));
+  return { arch, layout, weights, params, input, frames, first, last };
 }

@@ -1,63 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../app/base/random.ts';
-import type { LabelledImages } from '../../app/data/glyphs.ts';
-import { GlyphBank, renderLine } from '../../app/data/synthetic-lines.ts';
+import { renderLine } from '../../app/data/synthetic-lines.ts';
 import { Charset } from '../../app/recognize/charset.ts';
 import { greedyDecode } from '../../app/recognize/ctc-decode.ts';
 import { selectBackend } from '../../app/train/tfjs/backend.ts';
 import { ctcLossTf, framesOf, initialLineWeights, lineLogits, lineParamLayout, type LineArchitecture } from '../../app/train/tfjs/line-model.ts';
-
-/** 'a' a solid block, 'b' a hollow square: two shapes a small network can tell apart. */
-function bank(): GlyphBank {
-  const pixels = new Float32Array(2 * 256);
-  for (let y = 0; y < 16; y++)
-    for (let x = 0; x < 16; x++) {
-      pixels[y * 16 + x] = 1;
-      pixels[256 + y * 16 + x] = x < 3 || y < 3 || x > 12 || y > 12 ? 1 : 0;
-    }
-  const set: LabelledImages = { count: 2, height: 16, width: 16, channels: 1, pixels, labels: Int32Array.of(0, 1), classes: ['a', 'b'], source: 'test' };
-  return new GlyphBank([set]);
-}
+import { blockBank, trainTinyLineModel } from '../helpers/line-pages.ts';
 
 describe('line model', () => {
   it('learns to read short lines with CTC: the loss falls and greedy decoding gives the text', async () => {
-    await selectBackend({ start: 'wasm' });
     const charset = new Charset(['a', 'b', ' ']);
-    const arch: LineArchitecture = {
-      height: 16,
-      convs: [
-        { filters: 8, pool: [2, 2] },
-        { filters: 16, pool: [2, 1] },
-      ],
-      seq: [
-        { filters: 32, kernel: 3 },
-        { filters: 32, kernel: 3 },
-      ],
-      classes: charset.size,
-      dropout: 0,
-    };
     const texts = ['ab', 'ba', 'aab', 'b ab', 'bba', 'a b'];
     const style = { slant: 0, letterGap: 0.4, wordGap: 1, stroke: 0, ruled: false, blur: false, noise: 0, xHeight: 1 } as const;
-    const lines = texts.map((t) => renderLine(t, bank(), createRng(1), { ...style }, 16));
-    const width = Math.max(...lines.map((l) => l.width));
-    const x = new Float32Array(lines.length * 16 * width);
-    lines.forEach((l, n) => {
-      for (let r = 0; r < 16; r++) x.set(l.data.subarray(r * l.width, (r + 1) * l.width), (n * 16 + r) * width);
-    });
-    const input = tf.tensor4d(x, [lines.length, 16, width, 1]);
-    const labels = texts.map((t) => charset.encode(t).labels);
-    const frames = lines.map((l) => framesOf(arch, l.width));
-
-    const layout = lineParamLayout(arch);
-    const flat = initialLineWeights(layout, 3);
-    const params = layout.map((p) => tf.variable(tf.tensor(flat.subarray(p.offset, p.offset + p.size), p.shape)));
-    const optimizer = tf.train.adam(0.02);
-    const widths = lines.map((l) => l.width);
-    const lossOf = () => ctcLossTf(tf, lineLogits(tf, arch, params, input, true, undefined, widths), labels, frames);
-    const first = lossOf().dataSync()[0]!;
-    let last = first;
-    for (let step = 0; step < 1500 && last > 0.01; step++) last = optimizer.minimize(lossOf, true)!.dataSync()[0]!;
+    const lines = texts.map((text) => ({ ...renderLine(text, blockBank(), createRng(1), { ...style }, 16), text })).map((l) => ({ ...l, ink: l.data }));
+    const { arch, params, input, frames, first, last } = await trainTinyLineModel(lines, charset);
     expect(last).toBeLessThan(first / 10);
 
     const probs = tf.softmax(lineLogits(tf, arch, params, input)).dataSync() as Float32Array;
