@@ -32,7 +32,7 @@ import {
   lineToNetworkSpec,
   type LineArchitecture,
 } from './line-model.ts';
-import { applyUpdate, createOptimizerState, type OptimizerSettings } from './optimizer.ts';
+import { applyUpdate, createOptimizerState, flatState, restoreFlatState, type OptimizerSettings } from './optimizer.ts';
 
 export interface LineSettings {
   /** Start the TF.js backend chain here (tests); default $HWR_TF_BACKEND or the whole chain. */
@@ -242,14 +242,10 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
       return { score: 1 - e.cer, validationLoss: e.loss, record: { cer: e.cer, wer: e.wer } };
     },
 
-    state: () => ({ weights, arrays: { m: optimizer.m, v: optimizer.v }, scalars: { step: optimizer.step } }),
+    state: () => flatState(weights, optimizer),
 
     restore(s) {
-      if (s.weights.length !== weights.length) throw new Error(`checkpoint: ${s.weights.length} weights, the network has ${weights.length}`);
-      weights.set(s.weights);
-      if (s.arrays.m) optimizer.m.set(s.arrays.m);
-      if (s.arrays.v) optimizer.v.set(s.arrays.v);
-      optimizer.step = s.scalars.step ?? optimizer.step;
+      restoreFlatState(s, weights, optimizer);
       load(weights);
     },
 

@@ -6,6 +6,7 @@
  * - 'adam' (the CNN): Adam with decoupled weight decay on kernels (AdamW), β1 = momentum.
  * - 'sgd' (the course MLP): mini-batch SGD with classical momentum, as the course trains it.
  */
+import type { BackendState } from '../backend.ts';
 import type { ParamInfo } from './model.ts';
 
 export type OptimizerKind = 'adam' | 'sgd';
@@ -92,4 +93,18 @@ function adamRange(
     v[i] = vi;
     w[i] = w[i]! * shrink - (stepSize * mi) / (Math.sqrt(vi) + epsHat);
   }
+}
+
+/** Flat weights and their optimiser as a fit backend's state (fit.ts checkpoints it). */
+export function flatState(weights: Float32Array, state: OptimizerState): BackendState {
+  return { weights, arrays: { m: state.m, v: state.v }, scalars: { step: state.step } };
+}
+
+/** Puts a checkpoint's weights and optimiser state back into the live arrays. */
+export function restoreFlatState(saved: BackendState, weights: Float32Array, state: OptimizerState): void {
+  if (saved.weights.length !== weights.length) throw new Error(`checkpoint: ${saved.weights.length} weights, the network has ${weights.length}`);
+  weights.set(saved.weights);
+  if (saved.arrays.m) state.m.set(saved.arrays.m);
+  if (saved.arrays.v) state.v.set(saved.arrays.v);
+  state.step = saved.scalars.step ?? state.step;
 }

@@ -18,7 +18,7 @@ import { createEngine, defaultReplicas, sharedImageSet } from './engine.ts';
 import { fineTuneStart } from './fine-tune.ts';
 import { finishRun, writeModel } from './finish.ts';
 import { defaultArchitecture, describeArchitecture, initialWeights, paramCount, paramLayout, type TfArch } from './model.ts';
-import { applyUpdate, createOptimizerState, type OptimizerSettings } from './optimizer.ts';
+import { applyUpdate, createOptimizerState, flatState, restoreFlatState, type OptimizerSettings } from './optimizer.ts';
 import { evaluate } from './run-data.ts';
 
 /** Settings that are not training options (tests and benchmarks use them). */
@@ -117,14 +117,10 @@ export async function tfjsBackend(opts: TrainOptions, log: (message: string) => 
       };
     },
 
-    state: () => ({ weights, arrays: { m: optimizer.m, v: optimizer.v }, scalars: { step: optimizer.step } }),
+    state: () => flatState(weights, optimizer),
 
     restore(s) {
-      if (s.weights.length !== weights.length) throw new Error(`checkpoint: ${s.weights.length} weights, the network has ${weights.length}`);
-      weights.set(s.weights);
-      if (s.arrays.m) optimizer.m.set(s.arrays.m);
-      if (s.arrays.v) optimizer.v.set(s.arrays.v);
-      optimizer.step = s.scalars.step ?? optimizer.step;
+      restoreFlatState(s, weights, optimizer);
     },
 
     writeModel: model,
