@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { sharedDataDir } from '../app/base/paths.ts';
+import { toUnitFloats } from '../app/data/idx.ts';
 import { loadLineDataset, type LineSample } from '../app/data/lines.ts';
 import { Charset } from '../app/recognize/charset.ts';
 import { greedyDecode } from '../app/recognize/ctc-decode.ts';
@@ -70,10 +71,7 @@ export async function benchHtr(): Promise<Figure[]> {
   const times: number[] = [];
   for (const line of lines.slice(0, 50)) {
     const t = performance.now();
-    const input = tf.tensor4d(
-      Float32Array.from(line.ink, (v) => v / 255),
-      [1, arch.height, line.width, 1],
-    );
+    const input = tf.tensor4d(toUnitFloats(line.ink), [1, arch.height, line.width, 1]);
     const probs = tf.tidy(() => tf.softmax(lineLogits(tf, arch, params, input)));
     greedyDecode(probs.dataSync() as Float32Array, framesOf(arch, line.width), charset);
     tf.dispose([input, probs]);

@@ -165,6 +165,13 @@ export function checkGlyphSize(path: string, images: IdxImages): void {
 
 const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 
+/** 8-bit values as floats in [0, 1] (a plain loop: Float32Array.from with a mapping function is ~50× slower). */
+export function toUnitFloats(bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = UNIT[bytes[i]!]!;
+  return out;
+}
+
 /**
  * Writes 28×28 (2-pixel zero border) or 32×32 byte images as 32×32 glyphs in [0, 1] into `out`,
  * starting at glyph `at`.

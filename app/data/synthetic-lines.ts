@@ -10,9 +10,10 @@ import type { GrayImage } from '../image/gray.ts';
 import { LINE_HEIGHT } from '../image/line-image.ts';
 import { crossMorph, sampleBilinear } from '../image/resample.ts';
 import { join } from 'node:path';
-import { loadEmnistPool } from './emnist-pool.ts';
+import { CLASSES_36 } from '../contract.ts';
+import { findPoolParts, readPoolPart } from './emnist-pool.ts';
 import { imageSize, type LabelledImages } from './glyphs.ts';
-import { readIdxImages, readIdxLabels } from './idx.ts';
+import { toUnitFloats, readIdxImages, readIdxLabels } from './idx.ts';
 
 interface Glyph {
   data: Float32Array;
@@ -50,24 +51,36 @@ export class GlyphBank {
   }
 }
 
-/** The glyph bank of the shared data: EMNIST capitals and digits (emnist36/) and lower case (emnist-lower/). */
+/**
+ * The glyph bank of the shared data: EMNIST capitals and digits (emnist36/) and lower case
+ * (emnist-lower/). Pool parts are read only until every class has `perClass` samples.
+ */
 export function loadGlyphBank(dataDir: string, perClass = 400): GlyphBank {
-  const upper = loadEmnistPool(join(dataDir, 'emnist36'));
+  const upper: LabelledImages[] = [];
+  const seen = new Int32Array(CLASSES_36.length);
+  for (const part of findPoolParts(join(dataDir, 'emnist36'))) {
+    const { images, labels } = readPoolPart(part);
+    upper.push(fromBytes(images.pixels, images.count, images.height, images.width, labels, CLASSES_36, part.images));
+    for (const l of labels) seen[l]!++;
+    if (seen.every((n) => n >= perClass)) break;
+  }
   const dir = join(dataDir, 'emnist-lower');
   const images = readIdxImages(join(dir, 'emnist-lower-pool-images-idx3-ubyte.gz'));
   const labels = readIdxLabels(join(dir, 'emnist-lower-pool-labels-idx1-ubyte.gz'));
-  const pixels = Float32Array.from(images.pixels, (v) => v / 255);
-  const lower: LabelledImages = {
-    count: images.count,
-    height: images.height,
-    width: images.width,
-    channels: 1,
-    pixels,
-    labels,
-    classes: [...'abcdefghijklmnopqrstuvwxyz'],
-    source: dir,
-  };
-  return new GlyphBank([upper, lower], perClass);
+  const lower = fromBytes(images.pixels, images.count, images.height, images.width, labels, [...'abcdefghijklmnopqrstuvwxyz'], dir);
+  return new GlyphBank([...upper, lower], perClass);
+}
+
+function fromBytes(
+  bytes: Uint8Array,
+  count: number,
+  height: number,
+  width: number,
+  labels: Int32Array,
+  classes: readonly string[],
+  source: string,
+): LabelledImages {
+  return { count, height, width, channels: 1, pixels: toUnitFloats(bytes), labels, classes, source };
 }
 
 const X_HEIGHT = new Set('acemnorsuvwxz');

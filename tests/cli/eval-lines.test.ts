@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../app/cli/main.ts';
+import { toUnitFloats } from '../../app/data/idx.ts';
 import { loadLineDataset } from '../../app/data/lines.ts';
 import { writeOnnx } from '../../app/onnx/export.ts';
 import { Charset } from '../../app/recognize/charset.ts';
@@ -39,7 +40,7 @@ describe('hwr eval-lines', () => {
     const set = await loadLineDataset(pages, { height: 16 });
     const charset = new Charset(['a', 'b', ' ']);
     const { arch, layout, weights } = await trainTinyLineModel(
-      set.lines.map((l) => ({ ink: Float32Array.from(l.ink, (v) => v / 255), width: l.width, text: l.text })),
+      set.lines.map((l) => ({ ink: toUnitFloats(l.ink), width: l.width, text: l.text })),
       charset,
     );
     writeOnnx(modelPath, lineToNetworkSpec(arch, layout, weights, charset.chars));

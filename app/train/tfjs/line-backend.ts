@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { sharedDataDir } from '../../base/paths.ts';
 import { createRng } from '../../base/random.ts';
+import { toUnitFloats } from '../../data/idx.ts';
 import { augmentLine } from '../../data/line-augment.ts';
 import { loadLineDataset, splitByWriter, type LineSample } from '../../data/lines.ts';
 import { canRender, loadGlyphBank, randomStyle, randomText, renderLine, type GlyphBank } from '../../data/synthetic-lines.ts';
@@ -107,7 +108,7 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
   const lineAt = (p: number, epoch: number): { ink: Float32Array; width: number; text: string } => {
     if (p < train.length) {
       const l = train[p]!;
-      return { ink: Float32Array.from(l.ink, (v) => v / 255), width: l.width, text: l.text };
+      return { ink: toUnitFloats(l.ink), width: l.width, text: l.text };
     }
     const rng = createRng(mixSeed(opts.seed, epoch, p, 7));
     const drawn = texts.length && rng.next() < 0.5 ? texts[Math.floor(rng.next() * texts.length)]! : randomText(rng, words.length ? words : ['ligne']);
@@ -137,7 +138,7 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
     let lossSum = 0;
     for (let s = 0; s < order.length; s += opts.batchSize) {
       const ids = order.slice(s, s + opts.batchSize);
-      const items = ids.map((i) => ({ ink: Float32Array.from(lines[i]!.ink, (v) => v / 255), width: lines[i]!.width }));
+      const items = ids.map((i) => ({ ink: toUnitFloats(lines[i]!.ink), width: lines[i]!.width }));
       const input = batchTensor(items);
       const widths = items.map((i) => i.width);
       const logits = lineLogits(tf, arch, params, input, false, undefined, widths);
