@@ -1,6 +1,7 @@
 /**
- * The datasets the Train view offers (the shared EMNIST pool, the course's NIST .mat, the user's
- * own samples) and glyphs drawn from the pool for the autoencoder view.
+ * The datasets the Train view offers (the shared EMNIST pool, the course's NIST .mat, the Copiste
+ * pages for the line recogniser, the user's own samples) and glyphs drawn from the pool for the
+ * autoencoder view.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -22,6 +23,7 @@ export class Datasets {
     const shared = this.sharedData;
     const pool = shared ? join(shared, 'emnist36') : '';
     const nist = shared ? join(shared, 'nist26', 'nist26_valid.mat') : '';
+    const copiste = shared ? join(shared, 'copiste') : '';
     const sampleClasses = existsSync(this.samplesDir) ? readdirSync(this.samplesDir).filter((d) => statSync(join(this.samplesDir, d)).isDirectory()) : [];
     return [
       {
@@ -37,6 +39,13 @@ export class Datasets {
         description: '1,300 letters A–Z in the course MATLAB format',
         path: nist,
         available: Boolean(nist && existsSync(nist)),
+      },
+      {
+        id: 'copiste',
+        name: 'Copiste pages (line recogniser)',
+        description: "300 handwritten pages by ~230 writers with ALTO lines, for --arch crnn (« Copiste d'un jour », BAnQ, CC-BY 4.0)",
+        path: copiste,
+        available: Boolean(copiste && existsSync(copiste)),
       },
       {
         id: 'samples',
