@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../app/train/checkpoint.ts';
 import { checkpointPath, fit } from '../../app/train/fit.ts';
@@ -75,6 +76,12 @@ describe('training the line recogniser with fit', () => {
     }
     expect(full.history[3]!.trainLoss).toBeLessThan(full.history[0]!.trainLoss);
     expect(existsSync(full.modelPath)).toBe(true);
+  });
+
+  it('leaves no tensor behind: memory stays flat over hours of training', async () => {
+    const before = tf.memory().numTensors;
+    await train(options(join(root, 'memory'), 2));
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('the model card gives CER per writer, the characters and the command', () => {

@@ -85,13 +85,14 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
 
   const layout = lineParamLayout(arch);
   const weights = initialLineWeights(layout, opts.seed);
-  const params = layout.map((p) => tf.variable(tf.tensor(weights.subarray(p.offset, p.offset + p.size), p.shape)));
+  const params = tf.tidy(() => layout.map((p) => tf.variable(tf.tensor(weights.subarray(p.offset, p.offset + p.size), p.shape))));
   const flatLayout = layout.map((p) => ({ ...p, output: p.name.startsWith('output') }));
   const trainable = layout.map(() => true);
   const optimizerSettings: OptimizerSettings = { kind: 'adam', momentum: opts.momentum > 0 && opts.momentum < 1 ? opts.momentum : 0.9, weightDecay: 1e-4 };
   const optimizer = createOptimizerState('adam', weights.length);
   const grads = new Float32Array(weights.length);
-  const load = (w: Float32Array) => layout.forEach((p, i) => params[i]!.assign(tf.tensor(w.subarray(p.offset, p.offset + p.size), p.shape)));
+  // tidy: assign copies, so the temporary tensors go at once (2.5 MB a step otherwise).
+  const load = (w: Float32Array) => tf.tidy(() => layout.forEach((p, i) => params[i]!.assign(tf.tensor(w.subarray(p.offset, p.offset + p.size), p.shape))));
 
   const label = `${tfBackend.label}, one thread`;
   const parameters = weights.length;

@@ -166,16 +166,16 @@ export function lineLogits(
 export function ctcLossTf(tf: Tf, logits: tfjs.Tensor3D, labels: readonly ArrayLike<number>[], frameCounts: readonly number[]): tfjs.Scalar {
   const [batch, frames, classes] = logits.shape;
   const loss = tf.customGrad((...args: (tfjs.Tensor | tfjs.GradSaveFunc)[]) => {
-    const [x, save] = args as [tfjs.Tensor, tfjs.GradSaveFunc];
+    const x = args[0] as tfjs.Tensor;
     const grad = new Float32Array(batch * frames * classes);
     const losses = ctcLossBatch({ logits: x.dataSync() as Float32Array, batch, frames, classes, frameCounts, labels }, grad, { zeroInfinity: true });
-    const gradient = tf.tensor3d(grad, [batch, frames, classes]);
-    save([gradient]);
     let sum = 0;
     for (const l of losses) sum += l;
     return {
       value: tf.scalar(sum / batch) as tfjs.Scalar,
-      gradFunc: (dy: tfjs.Tensor | tfjs.Tensor[], saved: tfjs.Tensor[]) => [tf.mul(saved[0]!, tf.div(dy as tfjs.Tensor, batch))],
+      // The gradient becomes a tensor only when asked for: made in the forward pass and saved, it
+      // outlived every evaluation, which asks for none.
+      gradFunc: (dy: tfjs.Tensor | tfjs.Tensor[]) => [tf.mul(tf.tensor3d(grad, [batch, frames, classes]), tf.div(dy as tfjs.Tensor, batch))],
     };
   });
   return loss(logits) as tfjs.Scalar;
