@@ -145,7 +145,8 @@ export class TfNetwork {
     readonly layout: readonly ParamInfo[],
     weights: Float32Array,
   ) {
-    this.variables = layout.map((p) => tf.variable(tf.tensor(weights.subarray(p.offset, p.offset + p.size), p.shape), true));
+    // tidy: a variable copies its initial value, which would otherwise stay allocated.
+    this.variables = tf.tidy(() => layout.map((p) => tf.variable(tf.tensor(weights.subarray(p.offset, p.offset + p.size), p.shape), true)));
   }
 
   setWeights(flat: Float32Array): void {
