@@ -20,7 +20,11 @@ export async function run(args: string[]): Promise<number> {
   const modelPath = values.model ?? defaultLineModelPath();
   const reader = await LineReader.load(modelPath);
   try {
-    console.log(`model ${modelPath}, ${decoder} decoding, ${pages.length} pages from ${values.data}`);
+    const how =
+      decoder === 'beam' && reader.beam.lm
+        ? `beam decoding (width ${reader.beam.beam}) with the model's language model at weight ${reader.beam.lmWeight}`
+        : `${decoder} decoding`;
+    console.log(`model ${modelPath}, ${how}, ${pages.length} pages from ${values.data}`);
     const total = { chars: { distance: 0, length: 0 }, words: { distance: 0, length: 0 } };
     for (const files of pages) {
       const { ink, page: segmented } = await pageInk(files);

@@ -59,4 +59,34 @@ export class CharLm {
   get size(): number {
     return this.counts.size;
   }
+
+  /**
+   * As compact JSON (a line model carries it in its file): each context with its next characters
+   * and counts. Contexts seen fewer than `minCount` times are left out; decoding then backs off
+   * to their shorter contexts, as for any unseen one.
+   */
+  serialize(minCount = 2): string {
+    const rows: [string, string, number[]][] = [];
+    for (const [context, row] of this.counts) {
+      if (context.length > 1 && this.totals.get(context)! < minCount) continue;
+      rows.push([context, [...row.keys()].join(''), [...row.values()]]);
+    }
+    return JSON.stringify({ order: this.order, vocabulary: [...this.vocabulary].join(''), rows });
+  }
+
+  static deserialize(json: string): CharLm {
+    const data = JSON.parse(json) as { order: number; vocabulary: string; rows: [string, string, number[]][] };
+    const lm = new CharLm(data.order);
+    for (const c of data.vocabulary) lm.vocabulary.add(c);
+    for (const [context, chars, counts] of data.rows) {
+      const row = new Map<string, number>();
+      [...chars].forEach((c, i) => row.set(c, counts[i]!));
+      lm.counts.set(context, row);
+      lm.totals.set(
+        context,
+        counts.reduce((a, b) => a + b, 0),
+      );
+    }
+    return lm;
+  }
 }

@@ -5,7 +5,7 @@
 import type { GrayImage } from '../image/gray.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { Charset } from './charset.ts';
-import type { CharLm } from './char-lm.ts';
+import { CharLm } from './char-lm.ts';
 import { beamDecode } from './ctc-beam.ts';
 import { greedyDecode, type DecodedLine } from './ctc-decode.ts';
 
@@ -27,6 +27,8 @@ export class LineReader {
     readonly charset: Charset,
     /** Rows of the line images the model reads. */
     readonly height: number,
+    /** The language model and beam the trainer chose on its validation writers, when the file carries them. */
+    readonly beam: Omit<LineDecoding, 'decoder'>,
   ) {}
 
   static async load(path: string): Promise<LineReader> {
@@ -38,7 +40,9 @@ export class LineReader {
         `${path} is not a line model (it takes [${model.inputShape.join(', ')}]; a line model takes [height, any width, 1] and writes '${BLANK_CLASS}' first)`,
       );
     }
-    return new LineReader(model, new Charset(model.classes.slice(1)), height!);
+    const m = model.metadata;
+    const beam: Omit<LineDecoding, 'decoder'> = m.lm ? { lm: CharLm.deserialize(m.lm), lmWeight: Number(m.lm_weight ?? 0.5), beam: Number(m.beam ?? 8) } : {};
+    return new LineReader(model, new Charset(model.classes.slice(1)), height!, beam);
   }
 
   /** The text of one line image (ink 0..1, `height` rows). */
@@ -47,7 +51,7 @@ export class LineReader {
     const { data, dims } = await this.model.runShaped(line.data, [1, line.height, line.width, 1]);
     const frames = dims[1]!;
     if (decoding.decoder === 'greedy') return greedyDecode(data, frames, this.charset);
-    return beamDecode(data, frames, this.charset, decoding);
+    return beamDecode(data, frames, this.charset, { ...this.beam, ...decoding });
   }
 
   async close(): Promise<void> {

@@ -69,3 +69,20 @@ describe('CTC beam search', () => {
     expect(line.words[0]!.text).toBe('ca');
   });
 });
+
+describe('CharLm in a file', () => {
+  it('reads back with the same probabilities; rare long contexts back off to shorter ones', () => {
+    const lm = new CharLm(4).train(['la maison', 'la main', 'le matin', 'mais']);
+    const back = CharLm.deserialize(lm.serialize(1));
+    for (const [before, next] of [
+      ['la ma', 'i'],
+      ['', 'l'],
+      ['xyz', 'a'],
+      ['le m', 'a'],
+    ] as const)
+      expect(back.logProb(before, next)).toBeCloseTo(lm.logProb(before, next), 10);
+    const pruned = CharLm.deserialize(lm.serialize(3));
+    expect(pruned.size).toBeLessThan(lm.size);
+    expect(Number.isFinite(pruned.logProb('le m', 'a'))).toBe(true);
+  });
+});

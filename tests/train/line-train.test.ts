@@ -92,11 +92,14 @@ describe('training the line recogniser with fit', () => {
     expect(card).toContain('Characters: `ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz .,;:');
     expect(card).toMatch(/hwr train --arch crnn --data /);
     expect(card).not.toMatch(/BAnQ/); // not trained on the Copiste pages
+    expect(card).toMatch(/Beam search \(width 8\) with a character 5-gram .* weight [\d.]+, CER [\d.]+% \(tried: 0 → [\d.]+%, 0\.25 → /);
   });
 
   it('the model it writes reads lines through onnxruntime', async () => {
     const reader = await LineReader.load(full.modelPath);
     expect(reader.charset.chars).toContain('a');
+    expect(reader.beam.lm).toBeDefined(); // the n-gram chosen on validation travels in the file
+    expect([0, 0.25, 0.5, 1]).toContain(reader.beam.lmWeight);
     expect(reader.height).toBe(48);
     await reader.close();
   });

@@ -16,6 +16,8 @@ import { canRender, loadGlyphBank, randomStyle, randomText, renderLine, type Gly
 import { writeOnnx } from '../../onnx/export.ts';
 import { lineCounts, type CerCount } from '../../recognize/cer.ts';
 import { Charset } from '../../recognize/charset.ts';
+import { CharLm } from '../../recognize/char-lm.ts';
+import { beamDecode } from '../../recognize/ctc-beam.ts';
 import { greedyDecode } from '../../recognize/ctc-decode.ts';
 import type { TrainBackend } from '../backend.ts';
 import { displayPath } from '../data.ts';
@@ -50,6 +52,10 @@ export interface LineSettings {
 
 /** Lines drawn and sorted by width together, so a batch pads little. */
 const SORT_WINDOW = 8;
+/** The language model for beam search: a character n-gram of this order, weights tried on validation. */
+const LM_ORDER = 5;
+const LM_WEIGHTS = [0, 0.25, 0.5, 1];
+const LM_BEAM = 8;
 
 export async function lineBackend(opts: TrainOptions, log: (message: string) => void, settings: LineSettings = {}): Promise<TrainBackend> {
   if (opts.initFrom) throw new Error('--init-from: fine-tuning a line model is not supported yet; train it from the start, or --resume a run');
@@ -133,9 +139,10 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
     return tf.tensor4d(pixels, [items.length, arch.height, width, 1]);
   };
 
-  const readAll = async (lines: readonly LineSample[]) => {
+  const readAll = async (lines: readonly LineSample[], keep = false) => {
     const order = lines.map((_, i) => i).sort((a, b) => lines[a]!.width - lines[b]!.width);
     const texts = new Array<string>(lines.length);
+    const kept: { probs: Float32Array; frames: number }[] = [];
     let lossSum = 0;
     for (let s = 0; s < order.length; s += opts.batchSize) {
       const ids = order.slice(s, s + opts.batchSize);
@@ -154,10 +161,38 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
       const probs = tf.softmax(logits);
       const data = probs.dataSync() as Float32Array;
       const T = logits.shape[1];
-      ids.forEach((i, n) => (texts[i] = greedyDecode(data.subarray(n * T * charset.size, (n * T + frames[n]!) * charset.size), frames[n]!, charset).text));
+      ids.forEach((i, n) => {
+        const own = data.subarray(n * T * charset.size, (n * T + frames[n]!) * charset.size);
+        texts[i] = greedyDecode(own, frames[n]!, charset).text;
+        if (keep) kept[i] = { probs: own.slice(), frames: frames[n]! };
+      });
       tf.dispose([input, logits, loss, probs]);
     }
-    return { texts, loss: lossSum / lines.length };
+    return { texts, loss: lossSum / lines.length, kept };
+  };
+
+  /**
+   * Beam search with a character n-gram of the training transcriptions, its weight chosen on the
+   * validation writers (0 = the beam alone). Returns the language model and how each weight did.
+   */
+  const tuneLanguageModel = (kept: { probs: Float32Array; frames: number }[]) => {
+    const lm = new CharLm(LM_ORDER).train(train.map((l) => l.text));
+    const cerOf = (decode: (k: { probs: Float32Array; frames: number }) => string) => {
+      let distance = 0;
+      let length = 0;
+      validation.forEach((l, i) => {
+        const c = lineCounts(decode(kept[i]!), l.text).chars;
+        distance += c.distance;
+        length += c.length;
+      });
+      return length ? distance / length : 0;
+    };
+    const tried = LM_WEIGHTS.map((weight) => ({
+      weight,
+      cer: cerOf((k) => beamDecode(k.probs, k.frames, charset, { beam: LM_BEAM, lm, lmWeight: weight }).text),
+    }));
+    const best = tried.reduce((a, b) => (b.cer < a.cer ? b : a));
+    return { lm, tried, best };
   };
 
   const evaluateLines = async () => {
@@ -254,8 +289,19 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
     writeModel,
 
     async finish(s) {
-      writeModel(s.modelPath, s.bestWeights);
       const e = await evaluateLines();
+      s.log('choosing the language model weight on the validation writers');
+      const tuned = tuneLanguageModel((await readAll(validation, true)).kept);
+      writeOnnx(
+        s.modelPath,
+        lineToNetworkSpec(arch, layout, s.bestWeights, charset.chars, {
+          trainer: 'hwr crnn (TF.js)',
+          data: displayPath(dataDir),
+          lm: tuned.lm.serialize(2),
+          lm_weight: String(tuned.best.weight),
+          beam: String(LM_BEAM),
+        }),
+      );
       const examples = validation.slice(0, 8).map((l, i) => ({ truth: l.text, read: e.read[i]! }));
       const card = lineCard({
         opts,
@@ -274,6 +320,7 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
         wer: e.wer,
         writers: e.writers,
         examples,
+        decoding: { beam: LM_BEAM, order: LM_ORDER, tried: tuned.tried, best: tuned.best },
       });
       return { artefacts: {}, card };
     },

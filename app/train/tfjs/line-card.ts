@@ -29,6 +29,8 @@ export interface LineCardFacts {
   wer: number;
   writers: ReadonlyMap<string, { chars: CerCount; lines: number }>;
   examples: { truth: string; read: string }[];
+  /** Beam search with the language model: the weights tried on the validation writers and the one kept. */
+  decoding?: { beam: number; order: number; tried: { weight: number; cer: number }[]; best: { weight: number; cer: number } };
 }
 
 /** The Copiste pages' licence asks for this wherever a model trained on them ships. */
@@ -80,6 +82,13 @@ export function lineCard(f: LineCardFacts): string {
       `- Character error rate (CER) ${pct(f.cer)}, word error rate (WER) ${pct(f.wer)}, greedy decoding, ` +
         `on ${f.validation} lines by ${f.writers.size} writers it never trained on ` +
         "(Levenshtein distance over the truth's length; case and accents count, whitespace runs are one space).",
+      ...(f.decoding
+        ? [
+            `- Beam search (width ${f.decoding.beam}) with a character ${f.decoding.order}-gram of the training transcriptions, at the weight that ` +
+              `read the validation writers best: weight ${f.decoding.best.weight}, CER ${pct(f.decoding.best.cer)} ` +
+              `(tried: ${f.decoding.tried.map((t) => `${t.weight} → ${pct(t.cer)}`).join(', ')}). The model file carries the n-gram and the weight.`,
+          ]
+        : []),
       '',
       '### Per writer',
       '',
