@@ -186,7 +186,8 @@ function describeModel(id: string, path: string, origin: ModelInfo['origin'], na
     return null;
   }
   const info = onnxInfoOf(path, stat);
-  if (!info) return null;
+  // Line models (any width) read whole lines; the glyph pipeline cannot use them, so they are no classifier to choose.
+  if (!info || info.inputShape.includes(-1)) return null;
   const cardPath = path.replace(/\.onnx$/, '.md');
   const kind: ModelKind = info.classes ? 'classifier' : 'autoencoder';
   const metrics: Record<string, string> = {};

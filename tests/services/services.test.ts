@@ -7,6 +7,7 @@ import { renderPage } from '../ocr/synthetic.ts';
 import { GLYPH_VALUES, type HwrEvent } from '../../app/contract.ts';
 import { encodeImage } from '../../app/image/decode.ts';
 import { writeOnnx } from '../../app/onnx/export.ts';
+import { initialLineWeights, lineParamLayout, lineToNetworkSpec, type LineArchitecture } from '../../app/train/tfjs/line-model.ts';
 import { createServices, type Services } from '../../app/services/services.ts';
 import { launchNodeWorker } from '../../app/services/node-worker.ts';
 import type { FromTrainer, LaunchTrainer, LaunchWorker, ToTrainer } from '../../app/services/worker-protocol.ts';
@@ -55,10 +56,18 @@ const instantTrainer: LaunchTrainer = () => {
   };
 };
 
+/** A small line model: it reads whole lines, so it is no classifier for the glyph pipeline. */
+function lineSpec() {
+  const arch: LineArchitecture = { height: 16, convs: [{ filters: 2, pool: [2, 2] }], seq: [{ filters: 4, kernel: 3 }], classes: 3, dropout: 0 };
+  const layout = lineParamLayout(arch);
+  return lineToNetworkSpec(arch, layout, initialLineWeights(layout, 1), ['a', 'b']);
+}
+
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'hwr-services-'));
   writeOnnx(join(root, 'models', 'mlp.onnx'), mlpSpec());
   writeOnnx(join(root, 'models', 'ae.onnx'), autoencoderSpec());
+  writeOnnx(join(root, 'models', 'lines.onnx'), lineSpec());
   services = createServices({
     transport: 'http',
     home: join(root, 'home'),
@@ -74,7 +83,7 @@ afterAll(async () => {
 });
 
 describe('services', () => {
-  it('lists the shipped models and picks the active ones', async () => {
+  it('lists the shipped models and picks the active ones; a line model is no classifier to pick', async () => {
     const list = await services.listModels({});
     expect(list.active).toEqual({ classifier: 'shipped:mlp', autoencoder: 'shipped:ae' });
     expect(list.models.map((m) => [m.id, m.kind])).toEqual([
