@@ -47,7 +47,7 @@ export function lineCard(f: LineCardFacts): string {
   const convs = a.convs.map((c) => `3×3 conv ${c.filters} + ReLU + max-pool ${c.pool.join('×')}`).join(' → ');
   const seq = a.seq.map((s) => `1-D conv ${s.filters} (kernel ${s.kernel})`).join(' → ');
   const synthetic = f.synthetic
-    ? ` and ${f.synthetic} synthetic lines a epoch (EMNIST glyphs composed into words: app/data/synthetic-lines.ts; Cohen et al. 2017)`
+    ? ` and ${f.synthetic} synthetic lines each epoch (EMNIST glyphs composed into words: app/data/synthetic-lines.ts; Cohen et al. 2017)`
     : '';
   return modelCard({
     title: 'Line recogniser (CNN + 1-D convolutions, CTC)',
