@@ -6,19 +6,23 @@ import { lineCounts, type CerCount } from '../recognize/cer.ts';
 import { LineReader } from '../recognize/line-reader.ts';
 import { parseCli, UsageError } from './args.ts';
 
-export const usage = 'eval-lines --data DIR [--model FILE] [--decoder greedy|beam]   line recogniser on pages with ALTO/PAGE lines; last line "cer X wer Y"';
+export const usage =
+  'eval-lines --data DIR [--model FILE] [--decoder greedy|beam]   line recogniser on pages with ALTO/PAGE lines ' +
+  '(default: beam with the model\'s language model where it has one); last line "cer X wer Y"';
 
 const rate = (c: CerCount) => (c.length ? c.distance / c.length : 0);
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCli(args, { data: { type: 'string' }, model: { type: 'string' }, decoder: { type: 'string' } }, usage);
   if (!values.data) throw new UsageError(`--data is required\nusage: hwr ${usage}`);
-  const decoder = values.decoder ?? 'greedy';
-  if (decoder !== 'greedy' && decoder !== 'beam') throw new UsageError(`--decoder must be greedy or beam, got '${decoder}'`);
+  if (values.decoder !== undefined && values.decoder !== 'greedy' && values.decoder !== 'beam') {
+    throw new UsageError(`--decoder must be greedy or beam, got '${values.decoder}'`);
+  }
   const pages = listPages(values.data);
   if (pages.length === 0) throw new Error(`${values.data}: no pages with ALTO or PAGE XML`);
   const modelPath = values.model ?? defaultLineModelPath();
   const reader = await LineReader.load(modelPath);
+  const decoder = (values.decoder ?? (reader.beam.lm ? 'beam' : 'greedy')) as 'greedy' | 'beam';
   try {
     const how =
       decoder === 'beam' && reader.beam.lm
