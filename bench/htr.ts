@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { sharedDataDir } from '../app/base/paths.ts';
 import { toUnitFloats } from '../app/data/idx.ts';
-import { loadLineDataset, type LineSample } from '../app/data/lines.ts';
+import { loadLineDataset, padLines, type LineSample } from '../app/data/lines.ts';
 import { Charset } from '../app/recognize/charset.ts';
 import { greedyDecode } from '../app/recognize/ctc-decode.ts';
 import { selectBackend } from '../app/train/tfjs/backend.ts';
@@ -118,11 +118,10 @@ function batchesOf(lines: readonly LineSample[], arch: LineArchitecture, charset
   const out: Batch[] = [];
   for (let s = 0; s < order.length; s += LINE_BATCH) {
     const group = order.slice(s, s + LINE_BATCH).map((i) => lines[i]!);
-    const width = Math.max(...group.map((l) => l.width));
-    const pixels = new Float32Array(group.length * arch.height * width);
-    group.forEach((l, n) => {
-      for (let r = 0; r < arch.height; r++) for (let x = 0; x < l.width; x++) pixels[(n * arch.height + r) * width + x] = l.ink[r * l.width + x]! / 255;
-    });
+    const { pixels, width } = padLines(
+      group.map((l) => ({ ink: toUnitFloats(l.ink), width: l.width })),
+      arch.height,
+    );
     out.push({
       count: group.length,
       width,

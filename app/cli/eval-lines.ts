@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { defaultLineModelPath } from '../base/model-files.ts';
 import { listPages, pageInk } from '../data/lines.ts';
 import { cutLine } from '../image/line-image.ts';
-import { lineCounts, type CerCount } from '../recognize/cer.ts';
+import { cer, lineCounts, type CerCount } from '../recognize/cer.ts';
 import { LineReader } from '../recognize/line-reader.ts';
 import { parseCli, UsageError } from './args.ts';
 
@@ -10,7 +10,10 @@ export const usage =
   'eval-lines --data DIR [--model FILE] [--decoder greedy|beam]   line recogniser on pages with ALTO/PAGE lines ' +
   '(default: beam with the model\'s language model where it has one); last line "cer X wer Y"';
 
-const rate = (c: CerCount) => (c.length ? c.distance / c.length : 0);
+/** "cer X wer Y" over the lines' summed distances and lengths. */
+function rates(counts: readonly { chars: CerCount; words: CerCount }[], gap: string): string {
+  return `cer ${cer(counts.map((c) => c.chars)).toFixed(4)}${gap}wer ${cer(counts.map((c) => c.words)).toFixed(4)}`;
+}
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCli(args, { data: { type: 'string' }, model: { type: 'string' }, decoder: { type: 'string' } }, usage);
@@ -29,28 +32,19 @@ export async function run(args: string[]): Promise<number> {
         ? `beam decoding (width ${reader.beam.beam}) with the model's language model at weight ${reader.beam.lmWeight}`
         : `${decoder} decoding`;
     console.log(`model ${modelPath}, ${how}, ${pages.length} pages from ${values.data}`);
-    const total = { chars: { distance: 0, length: 0 }, words: { distance: 0, length: 0 } };
+    const all: ReturnType<typeof lineCounts>[] = [];
     for (const files of pages) {
       const { ink, page: segmented } = await pageInk(files);
-      const page = { chars: { distance: 0, length: 0 }, words: { distance: 0, length: 0 } };
-      let lines = 0;
+      const counts: ReturnType<typeof lineCounts>[] = [];
       for (const line of segmented.regions.flatMap((r) => r.lines)) {
         if (!line.text.trim()) continue;
         const read = await reader.read(cutLine(ink, line, reader.height), { decoder });
-        const counts = lineCounts(read.text, line.text);
-        for (const k of ['chars', 'words'] as const) {
-          page[k].distance += counts[k].distance;
-          page[k].length += counts[k].length;
-        }
-        lines++;
+        counts.push(lineCounts(read.text, line.text));
       }
-      for (const k of ['chars', 'words'] as const) {
-        total[k].distance += page[k].distance;
-        total[k].length += page[k].length;
-      }
-      console.log(`page ${basename(files.name)}  lines ${lines}  cer ${rate(page.chars).toFixed(4)}  wer ${rate(page.words).toFixed(4)}`);
+      all.push(...counts);
+      console.log(`page ${basename(files.name)}  lines ${counts.length}  ${rates(counts, '  ')}`);
     }
-    console.log(`cer ${rate(total.chars).toFixed(4)} wer ${rate(total.words).toFixed(4)}`);
+    console.log(rates(all, ' '));
     return 0;
   } finally {
     await reader.close();

@@ -138,7 +138,7 @@ async function decode(file: string, options: { channels: 1 | 3; width?: number; 
     return await decodePixels(file, options);
   } catch (err) {
     if (!(err instanceof ImageDecodeError)) throw err;
-    throw new DatasetError(file, `cannot decode the image (${err.message.slice(file.length + 2)})`, { cause: err });
+    throw new DatasetError(file, `cannot decode the image (${err.reason})`, { cause: err });
   }
 }
 

@@ -56,7 +56,11 @@ export function writerOf(pageName: string): string {
 export async function loadLineDataset(dir: string, options: LineDatasetOptions = {}): Promise<LineDataset> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DatasetError(dir, 'folder not found');
   const files = listFiles(dir);
-  const signature = JSON.stringify({ version: 1, height: options.height ?? LINE_HEIGHT, files: files.map((f) => [f, statSync(f).size, statSync(f).mtimeMs]) });
+  const stamps = files.map((f) => {
+    const st = statSync(f);
+    return [f, st.size, st.mtimeMs];
+  });
+  const signature = JSON.stringify({ version: 1, height: options.height ?? LINE_HEIGHT, files: stamps });
   if (options.cache) {
     const cached = readCache(options.cache, signature);
     if (cached) return cached;
@@ -143,13 +147,7 @@ export function listPages(dir: string): PageFiles[] {
  * differs is refused.
  */
 export async function pageInk(files: PageFiles): Promise<{ ink: GrayImage; page: PageDocument }> {
-  let image;
-  try {
-    image = await decodeImage(files.imagePath);
-  } catch (err) {
-    if (err instanceof ImageDecodeError) throw new DatasetError(files.imagePath, err.message.slice(files.imagePath.length + 2), { cause: err });
-    throw err;
-  }
+  const image = await decodeForDataset(files.imagePath);
   const { page } = files;
   const [sx, sy] = [image.width / page.width, image.height / page.height];
   if (Math.abs(sx / sy - 1) > 0.01) {
@@ -202,14 +200,7 @@ async function loadLineImages(dir: string, texts: string[], options: LineDataset
     const imagePath = [...IMAGE_EXT].map((e) => stem + e).find((p) => existsSync(p));
     if (!imagePath) throw new DatasetError(txt, 'no line image beside it (expected the same name with .png, .jpg, .tif or .webp)');
     const text = readFileSync(txt, 'utf8').replace(/\s+/g, ' ').trim();
-    let image;
-    try {
-      image = await decodeImage(imagePath);
-    } catch (err) {
-      if (err instanceof ImageDecodeError) throw new DatasetError(imagePath, err.message.slice(imagePath.length + 2), { cause: err });
-      throw err;
-    }
-    const ink = inkMap(image);
+    const ink = inkMap(await decodeForDataset(imagePath));
     const box = [
       { x: 0, y: 0 },
       { x: ink.width, y: 0 },
@@ -222,10 +213,30 @@ async function loadLineImages(dir: string, texts: string[], options: LineDataset
   return { lines, description: `${dir}: ${lines.length} line images with transcriptions` };
 }
 
+/** An image of a dataset; what cannot be read is a DatasetError naming the file. */
+async function decodeForDataset(path: string) {
+  try {
+    return await decodeImage(path);
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw new DatasetError(path, err.reason, { cause: err });
+    throw err;
+  }
+}
+
 function toBytes(img: GrayImage): Pick<LineSample, 'ink' | 'width' | 'height'> {
   const ink = new Uint8Array(img.data.length);
   for (let i = 0; i < ink.length; i++) ink[i] = Math.round(Math.min(1, Math.max(0, img.data[i]!)) * 255);
   return { ink, width: img.width, height: img.height };
+}
+
+/** Lines of one height side by side for a batch, padded with paper to the widest: count × height × width, row-major. */
+export function padLines(lines: readonly { ink: Float32Array; width: number }[], height: number): { pixels: Float32Array; width: number } {
+  const width = Math.max(...lines.map((l) => l.width));
+  const pixels = new Float32Array(lines.length * height * width);
+  lines.forEach((l, n) => {
+    for (let r = 0; r < height; r++) pixels.set(l.ink.subarray(r * l.width, (r + 1) * l.width), (n * height + r) * width);
+  });
+  return { pixels, width };
 }
 
 /**

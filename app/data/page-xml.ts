@@ -73,12 +73,12 @@ function readAlto(alto: Node, source: string): PageDocument {
     const id = attr(block, 'ID') || `block_${b + 1}`;
     const lines = ((block.TextLine as Node[] | undefined) ?? []).map((line, l): TextLine => {
       const lineId = attr(line, 'ID') || `${id}_line_${l + 1}`;
-      const where = `${source}: line ${lineId}`;
+      const where = { file: source, what: `line ${lineId}` };
       const polygon = shapeOf(line, where);
       const text = ((line.String as Node[] | undefined) ?? []).map((s) => attr(s, 'CONTENT')).join(' ');
       return { id: lineId, polygon, baseline: points(attr(line, 'BASELINE'), where), text };
     });
-    return { id, polygon: shapeOf(block, `${source}: block ${id}`, true), lines };
+    return { id, polygon: shapeOf(block, { file: source, what: `block ${id}` }, true), lines };
   });
   return {
     imageFile: text(imageInfo?.fileName),
@@ -96,7 +96,7 @@ function readPage(pcgts: Node, source: string): PageDocument {
     const id = attr(region, 'id') || `region_${index + 1}`;
     const lines = ((region.TextLine as Node[] | undefined) ?? []).map((line, l): TextLine => {
       const lineId = attr(line, 'id') || `${id}_line_${l + 1}`;
-      const where = `${source}: line ${lineId}`;
+      const where = { file: source, what: `line ${lineId}` };
       return {
         id: lineId,
         polygon: points(attr(line.Coords as Node, 'points'), where, 3),
@@ -104,7 +104,7 @@ function readPage(pcgts: Node, source: string): PageDocument {
         text: firstEquiv(line.TextEquiv as Node[] | undefined),
       };
     });
-    regions.push({ id, polygon: points(attr(region.Coords as Node, 'points'), `${source}: region ${id}`), lines });
+    regions.push({ id, polygon: points(attr(region.Coords as Node, 'points'), { file: source, what: `region ${id}` }), lines });
     ((region.TextRegion as Node[] | undefined) ?? []).forEach(visit);
   };
   ((page.TextRegion as Node[] | undefined) ?? []).forEach(visit);
@@ -118,7 +118,10 @@ function firstEquiv(equivs: Node[] | undefined): string {
   return text(ranked[0]!.Unicode);
 }
 
-function shapeOf(node: Node, where: string, optional = false): Point[] {
+/** Where in which file, for errors. */
+type Where = { file: string; what: string };
+
+function shapeOf(node: Node, where: Where, optional = false): Point[] {
   const polygon = ((node.Shape as Node | undefined)?.Polygon as Node | undefined) ?? undefined;
   if (polygon) return points(attr(polygon, 'POINTS'), where, 3);
   const [x, y, w, h] = ['HPOS', 'VPOS', 'WIDTH', 'HEIGHT'].map((k) => Number(attr(node, k)));
@@ -131,11 +134,11 @@ function shapeOf(node: Node, where: string, optional = false): Point[] {
     ];
   }
   if (optional) return [];
-  throw new DatasetError(where.split(': ')[0]!, `${where.slice(where.indexOf(': ') + 2)} has neither a polygon nor a box`);
+  throw new DatasetError(where.file, `${where.what} has neither a polygon nor a box`);
 }
 
 /** "x y x y ..." (ALTO) or "x,y x,y ..." (PAGE, and ALTO 4.2's alternative). */
-function points(value: string, where: string, least = 0): Point[] {
+function points(value: string, { file, what }: Where, least = 0): Point[] {
   const numbers =
     value.trim() === ''
       ? []
@@ -143,8 +146,6 @@ function points(value: string, where: string, least = 0): Point[] {
           .trim()
           .split(/[\s,]+/)
           .map(Number);
-  const file = where.split(': ')[0]!;
-  const what = where.slice(file.length + 2);
   if (numbers.length % 2 !== 0 || numbers.some((n) => !Number.isFinite(n))) throw new DatasetError(file, `${what}: bad coordinates '${value.slice(0, 60)}'`);
   const out: Point[] = [];
   for (let i = 0; i < numbers.length; i += 2) out.push({ x: numbers[i]!, y: numbers[i + 1]! });

@@ -46,7 +46,8 @@ export interface DecodedImage extends GrayImage {
 export class ImageDecodeError extends Error {
   constructor(
     readonly file: string,
-    reason: string,
+    /** What is wrong, without the file's name (datasets put it in their own error). */
+    readonly reason: string,
   ) {
     super(`${file}: ${reason}`);
     this.name = 'ImageDecodeError';

@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import { VARIABLE } from './shapes.ts';
 
 /**
  * What the exporter writes and the importer expects, in one place: versions, tensor names,
@@ -108,7 +109,11 @@ export function modelInfo(model: ModelProto): OnnxInfo {
   if (classes !== undefined) info.classes = parseJson(classes, META_CLASSES, (v): v is string[] => Array.isArray(v) && v.every((c) => typeof c === 'string'));
   const shape = props.get(META_INPUT_SHAPE);
   if (shape !== undefined) {
-    const declared = parseJson(shape, META_INPUT_SHAPE, (v): v is number[] => Array.isArray(v) && v.every((d) => Number.isInteger(d) && (d > 0 || d === -1)));
+    const declared = parseJson(
+      shape,
+      META_INPUT_SHAPE,
+      (v): v is number[] => Array.isArray(v) && v.every((d) => Number.isInteger(d) && (d > 0 || d === VARIABLE)),
+    );
     if (declared.join() !== info.inputShape.join()) {
       throw new Error(`metadata input_shape [${declared.join(', ')}] disagrees with the graph input [N, ${info.inputShape.join(', ')}]`);
     }
@@ -137,7 +142,7 @@ function graphInputShape(model: ModelProto): number[] {
   return dims.slice(1).map((d, i) => {
     const value = toNumber(d.dimValue);
     // A named axis other than the batch is a size given at run time (the width of a line): -1.
-    if (!(value > 0) && d.dimParam && i === 1 && dims.length === 4) return -1;
+    if (!(value > 0) && d.dimParam && i === 1 && dims.length === 4) return VARIABLE;
     if (!(value > 0)) throw new Error(`graph input "${inputs[0]!.name}" has no fixed size on axis ${i + 1}`);
     return value;
   });

@@ -39,7 +39,9 @@ export class CharLm {
 
   /** log P(next | the text before it), natural log. */
   logProb(before: string, next: string): number {
-    const history = [...START.repeat(this.order - 1), ...before].slice(-(this.order - 1)).join('');
+    // Only the end of the text matters: spread a few code units, not the whole line (this runs for every beam and frame).
+    const tail = before.slice(-(2 * (this.order - 1) + 1));
+    const history = [...START.repeat(this.order - 1), ...tail].slice(-(this.order - 1)).join('');
     // Uniform over the vocabulary and one unseen character, then each longer context on top.
     let p = 1 / (this.vocabulary.size + 1);
     const chars = [...history];

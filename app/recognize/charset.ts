@@ -8,6 +8,9 @@ import { CLASSES_36 } from '../contract.ts';
 /** What every line model can write: the glyph classes, lower case, a space and common punctuation. */
 export const BASE_CHARS: readonly string[] = Object.freeze([...CLASSES_36, ...'abcdefghijklmnopqrstuvwxyz', ...' .,;:!?\'"()-/&%+=*#@']);
 
+/** Class 0 of a line model's output, as its file names it: the CTC blank. */
+export const BLANK_CLASS = '<blank>';
+
 export class Charset {
   readonly chars: readonly string[];
   private readonly index: Map<string, number>;

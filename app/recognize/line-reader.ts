@@ -4,13 +4,11 @@
  */
 import type { GrayImage } from '../image/gray.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
-import { Charset } from './charset.ts';
+import { VARIABLE } from '../onnx/shapes.ts';
+import { BLANK_CLASS, Charset } from './charset.ts';
 import { CharLm } from './char-lm.ts';
 import { beamDecode } from './ctc-beam.ts';
 import { greedyDecode, type DecodedLine } from './ctc-decode.ts';
-
-/** Class 0 of a line model: the CTC blank (app/train/tfjs/line-model.ts writes it so). */
-const BLANK_CLASS = '<blank>';
 
 export interface LineDecoding {
   decoder: 'greedy' | 'beam';
@@ -34,7 +32,7 @@ export class LineReader {
   static async load(path: string): Promise<LineReader> {
     const model = await OnnxModel.load(path);
     const [height, width, channels] = model.inputShape;
-    if (model.inputShape.length !== 3 || width !== -1 || channels !== 1 || model.classes?.[0] !== BLANK_CLASS) {
+    if (model.inputShape.length !== 3 || width !== VARIABLE || channels !== 1 || model.classes?.[0] !== BLANK_CLASS) {
       await model.close();
       throw new Error(
         `${path} is not a line model (it takes [${model.inputShape.join(', ')}]; a line model takes [height, any width, 1] and writes '${BLANK_CLASS}' first)`,

@@ -10,6 +10,7 @@ import { RECOGNIZER_FILES, AUTOENCODER_FILE } from '../base/model-files.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { readOnnxInfo } from '../onnx/import.ts';
 import type { OnnxInfo } from '../onnx/format.ts';
+import { VARIABLE } from '../onnx/shapes.ts';
 import type { HomeLayout } from './home.ts';
 import { listRuns, runModelPath } from './runs.ts';
 import { readSettings, writeSettings } from './settings.ts';
@@ -187,7 +188,7 @@ function describeModel(id: string, path: string, origin: ModelInfo['origin'], na
   }
   const info = onnxInfoOf(path, stat);
   // Line models (any width) read whole lines; the glyph pipeline cannot use them, so they are no classifier to choose.
-  if (!info || info.inputShape.includes(-1)) return null;
+  if (!info || info.inputShape.includes(VARIABLE)) return null;
   const cardPath = path.replace(/\.onnx$/, '.md');
   const kind: ModelKind = info.classes ? 'classifier' : 'autoencoder';
   const metrics: Record<string, string> = {};

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '../../app/base/random.ts';
 import type { LabelledImages } from '../../app/data/glyphs.ts';
+import { padLines } from '../../app/data/lines.ts';
 import { writeAlto, type PageDocument } from '../../app/data/page-xml.ts';
 import { GlyphBank, renderLine } from '../../app/data/synthetic-lines.ts';
 import { encodeImage } from '../../app/image/decode.ts';
@@ -80,12 +81,8 @@ export function tinyLineArchitecture(classes: number): LineArchitecture {
 export async function trainTinyLineModel(lines: readonly { ink: Float32Array; width: number; text: string }[], charset: Charset) {
   await selectBackend({ start: 'wasm' });
   const arch = tinyLineArchitecture(charset.size);
-  const width = Math.max(...lines.map((l) => l.width));
-  const x = new Float32Array(lines.length * arch.height * width);
-  lines.forEach((l, n) => {
-    for (let r = 0; r < arch.height; r++) x.set(l.ink.subarray(r * l.width, (r + 1) * l.width), (n * arch.height + r) * width);
-  });
-  const input = tf.tensor4d(x, [lines.length, arch.height, width, 1]);
+  const { pixels, width } = padLines(lines, arch.height);
+  const input = tf.tensor4d(pixels, [lines.length, arch.height, width, 1]);
   const labels = lines.map((l) => charset.encode(l.text).labels);
   const widths = lines.map((l) => l.width);
   const frames = widths.map((w) => framesOf(arch, w));

@@ -9,6 +9,8 @@ import { lineBackend, type LineSettings } from '../../app/train/tfjs/line-backen
 import type { LineArchitecture } from '../../app/train/tfjs/line-model.ts';
 import type { TrainOptions, TrainResult } from '../../app/train/types.ts';
 import { LineReader } from '../../app/recognize/line-reader.ts';
+import { toUnitFloats } from '../../app/data/idx.ts';
+import { loadLineDataset, splitByWriter } from '../../app/data/lines.ts';
 import { blockBank, writePage } from '../helpers/line-pages.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hwr-line-train-'));
@@ -95,9 +97,16 @@ describe('training the line recogniser with fit', () => {
     expect(card).toMatch(/Beam search \(width 8\) with a character 5-gram .* weight [\d.]+, CER [\d.]+% \(tried: 0 → [\d.]+%, 0\.25 → /);
   });
 
-  it('the model it writes reads lines through onnxruntime', async () => {
+  it('the model it writes reads through onnxruntime what the trainer read, and carries its n-gram', async () => {
     const reader = await LineReader.load(full.modelPath);
-    expect(reader.charset.chars).toContain('a');
+    const set = await loadLineDataset(pages);
+    const first = set.lines[splitByWriter(set.lines, 0.3).validation[0]!]!;
+    const read = await reader.read({ width: first.width, height: first.height, data: toUnitFloats(first.ink) });
+    // The card's first "Lines as read" row: the same line as TF.js read it at the end of training.
+    const card = readFileSync(full.artefacts.card!, 'utf8').split('\n');
+    const row = card[card.indexOf('| truth | read |') + 2]!.split(' | ');
+    expect(row[0]).toBe(`| ${first.text}`);
+    expect(read.text).toBe(row[1]!.replace(/ \|$/, ''));
     expect(reader.beam.lm).toBeDefined(); // the n-gram chosen on validation travels in the file
     expect([0, 0.25, 0.5, 1]).toContain(reader.beam.lmWeight);
     expect(reader.height).toBe(48);

@@ -11,10 +11,10 @@ import { sharedDataDir } from '../../base/paths.ts';
 import { createRng } from '../../base/random.ts';
 import { toUnitFloats } from '../../data/idx.ts';
 import { augmentLine } from '../../data/line-augment.ts';
-import { loadLineDataset, splitByWriter, type LineSample } from '../../data/lines.ts';
+import { loadLineDataset, padLines, splitByWriter, type LineSample } from '../../data/lines.ts';
 import { canRender, loadGlyphBank, randomStyle, randomText, renderLine, type GlyphBank } from '../../data/synthetic-lines.ts';
 import { writeOnnx } from '../../onnx/export.ts';
-import { lineCounts, type CerCount } from '../../recognize/cer.ts';
+import { cer, lineCounts, type CerCount } from '../../recognize/cer.ts';
 import { Charset } from '../../recognize/charset.ts';
 import { CharLm } from '../../recognize/char-lm.ts';
 import { beamDecode } from '../../recognize/ctc-beam.ts';
@@ -131,17 +131,13 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
   };
 
   const batchTensor = (items: { ink: Float32Array; width: number }[]) => {
-    const width = Math.max(...items.map((i) => i.width));
-    const pixels = new Float32Array(items.length * arch.height * width);
-    items.forEach((it, n) => {
-      for (let r = 0; r < arch.height; r++) pixels.set(it.ink.subarray(r * it.width, (r + 1) * it.width), (n * arch.height + r) * width);
-    });
+    const { pixels, width } = padLines(items, arch.height);
     return tf.tensor4d(pixels, [items.length, arch.height, width, 1]);
   };
 
   const readAll = async (lines: readonly LineSample[], keep = false) => {
     const order = lines.map((_, i) => i).sort((a, b) => lines[a]!.width - lines[b]!.width);
-    const texts = new Array<string>(lines.length);
+    const read = new Array<string>(lines.length);
     const kept: { probs: Float32Array; frames: number }[] = [];
     let lossSum = 0;
     for (let s = 0; s < order.length; s += opts.batchSize) {
@@ -163,12 +159,12 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
       const T = logits.shape[1];
       ids.forEach((i, n) => {
         const own = data.subarray(n * T * charset.size, (n * T + frames[n]!) * charset.size);
-        texts[i] = greedyDecode(own, frames[n]!, charset).text;
+        read[i] = greedyDecode(own, frames[n]!, charset).text;
         if (keep) kept[i] = { probs: own.slice(), frames: frames[n]! };
       });
       tf.dispose([input, logits, loss, probs]);
     }
-    return { texts, loss: lossSum / lines.length, kept };
+    return { read, loss: lossSum / lines.length, kept };
   };
 
   /**
@@ -177,16 +173,7 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
    */
   const tuneLanguageModel = (kept: { probs: Float32Array; frames: number }[]) => {
     const lm = new CharLm(LM_ORDER).train(train.map((l) => l.text));
-    const cerOf = (decode: (k: { probs: Float32Array; frames: number }) => string) => {
-      let distance = 0;
-      let length = 0;
-      validation.forEach((l, i) => {
-        const c = lineCounts(decode(kept[i]!), l.text).chars;
-        distance += c.distance;
-        length += c.length;
-      });
-      return length ? distance / length : 0;
-    };
+    const cerOf = (decode: (k: { probs: Float32Array; frames: number }) => string) => cer(validation.map((l, i) => lineCounts(decode(kept[i]!), l.text).chars));
     const tried = LM_WEIGHTS.map((weight) => ({
       weight,
       cer: cerOf((k) => beamDecode(k.probs, k.frames, charset, { beam: LM_BEAM, lm, lmWeight: weight }).text),
@@ -195,24 +182,16 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
     return { lm, tried, best };
   };
 
-  const evaluateLines = async () => {
-    const { texts: read, loss } = await readAll(validation);
-    const total = { chars: { distance: 0, length: 0 }, words: { distance: 0, length: 0 } };
+  /** Greedy CER and WER on the validation writers, overall and per writer; `keep` also returns the probabilities. */
+  const evaluateLines = async (keep = false) => {
+    const { read, loss, kept } = await readAll(validation, keep);
+    const counts = validation.map((l, i) => lineCounts(read[i]!, l.text));
     const writers = new Map<string, { chars: CerCount; lines: number }>();
-    validation.forEach((l, i) => {
-      const c = lineCounts(read[i]!, l.text);
-      total.chars.distance += c.chars.distance;
-      total.chars.length += c.chars.length;
-      total.words.distance += c.words.distance;
-      total.words.length += c.words.length;
-      const w = writers.get(l.writer) ?? { chars: { distance: 0, length: 0 }, lines: 0 };
-      w.chars.distance += c.chars.distance;
-      w.chars.length += c.chars.length;
-      w.lines++;
-      writers.set(l.writer, w);
-    });
-    const rate = (c: CerCount) => (c.length ? c.distance / c.length : 0);
-    return { loss, cer: rate(total.chars), wer: rate(total.words), writers, read };
+    for (const w of new Set(validation.map((l) => l.writer))) {
+      const own = counts.filter((_, i) => validation[i]!.writer === w).map((c) => c.chars);
+      writers.set(w, { chars: { distance: own.reduce((a, c) => a + c.distance, 0), length: own.reduce((a, c) => a + c.length, 0) }, lines: own.length });
+    }
+    return { loss, cer: cer(counts.map((c) => c.chars)), wer: cer(counts.map((c) => c.words)), writers, read, kept };
   };
 
   const writeModel = (path: string, w: Float32Array) =>
@@ -289,9 +268,9 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
     writeModel,
 
     async finish(s) {
-      const e = await evaluateLines();
+      const e = await evaluateLines(true);
       s.log('choosing the language model weight on the validation writers');
-      const tuned = tuneLanguageModel((await readAll(validation, true)).kept);
+      const tuned = tuneLanguageModel(e.kept);
       writeOnnx(
         s.modelPath,
         lineToNetworkSpec(arch, layout, s.bestWeights, charset.chars, {

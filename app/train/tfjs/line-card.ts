@@ -10,7 +10,7 @@ import type { FitRecord } from '../backend.ts';
 import { modelCard, pct, type CardFacts } from '../card.ts';
 import { describeSchedule } from '../schedule.ts';
 import type { TrainOptions } from '../types.ts';
-import type { LineArchitecture } from './line-model.ts';
+import { frameWidth, type LineArchitecture } from './line-model.ts';
 
 export interface LineCardFacts {
   opts: TrainOptions;
@@ -34,7 +34,7 @@ export interface LineCardFacts {
 }
 
 /** The Copiste pages' licence asks for this wherever a model trained on them ships. */
-export const COPISTE_CREDIT = "Transcriptions and page images: « Copiste d'un jour », Bibliothèque et Archives nationales du Québec (BAnQ), CC-BY 4.0.";
+const COPISTE_CREDIT = "Transcriptions and page images: « Copiste d'un jour », Bibliothèque et Archives nationales du Québec (BAnQ), CC-BY 4.0.";
 
 export function lineCard(f: LineCardFacts): string {
   const a = f.arch;
@@ -56,7 +56,7 @@ export function lineCard(f: LineCardFacts): string {
       `- Input: a line image ${a.height} px high, any width (ink, cut along the baseline and masked by the line's outline: app/image/line-image.ts).`,
       `- ${convs} → columns as frames → ${seq} (residual where widths match) → dropout ${a.dropout} → ` +
         `${a.classes} classes per frame (CTC blank + ${a.classes - 1} characters).`,
-      `- ${f.parameters.toLocaleString('en-US')} parameters; one frame per ${a.convs.reduce((w, c) => w * c.pool[1], 1)} px of line.`,
+      `- ${f.parameters.toLocaleString('en-US')} parameters; one frame per ${frameWidth(a)} px of line.`,
       `- Characters: \`${f.charset.chars.join('').replace(/`/g, 'ˋ')}\``,
       '- Output of the ONNX file: per frame, the probabilities of the blank and of each character (softmax included); decode greedily or with beam search.',
     ],

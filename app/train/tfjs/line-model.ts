@@ -11,6 +11,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../../base/random.ts';
 import { ctcLossBatch } from '../../nn/ctc.ts';
+import { BLANK_CLASS } from '../../recognize/charset.ts';
 import type { LayerSpec, NetworkSpec } from '../../nn/spec.ts';
 import { VARIABLE } from '../../onnx/shapes.ts';
 
@@ -180,9 +181,6 @@ export function ctcLossTf(tf: Tf, logits: tfjs.Tensor3D, labels: readonly ArrayL
   });
   return loss(logits) as tfjs.Scalar;
 }
-
-/** The blank's name in an exported line model's class list (class 0). */
-export const BLANK_CLASS = '<blank>';
 
 /**
  * The network as a NetworkSpec for export: input [height, any width, 1], output per frame the
