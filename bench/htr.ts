@@ -1,8 +1,9 @@
 /**
  * The line recogniser's speed: one training epoch over a fixed set of 1,000 real lines (the
- * first Copiste pages in name order), with TensorFlow.js on the backend the trainer picks,
- * against the same network in PyTorch on lines of the same widths in the same run; and the time
- * to read one line (forward pass and greedy decoding, median over 50 lines).
+ * first Copiste pages in name order), as `hwr train --arch crnn` trains (TensorFlow.js on the
+ * backend the trainer picks, data-parallel replicas on a single-threaded one), against the same
+ * network in PyTorch on lines of the same widths in the same run; and the time to read one line
+ * as the app reads it (onnxruntime and greedy decoding, median over 50 lines).
  *
  *   npm run bench -- htr
  *
@@ -17,19 +18,15 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { sharedDataDir } from '../app/base/paths.ts';
 import { toUnitFloats } from '../app/data/idx.ts';
-import { loadLineDataset, padLines, type LineSample } from '../app/data/lines.ts';
+import { loadLineDataset, type LineSample } from '../app/data/lines.ts';
 import { Charset } from '../app/recognize/charset.ts';
-import { greedyDecode } from '../app/recognize/ctc-decode.ts';
+import { writeOnnx } from '../app/onnx/export.ts';
+import { LineReader } from '../app/recognize/line-reader.ts';
 import { selectBackend } from '../app/train/tfjs/backend.ts';
-import {
-  ctcLossTf,
-  defaultLineArchitecture,
-  framesOf,
-  initialLineWeights,
-  lineLogits,
-  lineParamLayout,
-  type LineArchitecture,
-} from '../app/train/tfjs/line-model.ts';
+import { defaultReplicas } from '../app/train/tfjs/engine.ts';
+import { createLineEngine, type LineItem } from '../app/train/tfjs/line-engine.ts';
+import { defaultLineArchitecture, initialLineWeights, lineParamLayout, lineToNetworkSpec, type LineArchitecture } from '../app/train/tfjs/line-model.ts';
+import { applyUpdate, createOptimizerState } from '../app/train/tfjs/optimizer.ts';
 
 type Figure = { name: string; value: number; unit: string };
 
@@ -47,20 +44,31 @@ export async function benchHtr(): Promise<Figure[]> {
 
   const layout = lineParamLayout(arch);
   const flat = initialLineWeights(layout, 1);
-  const params = layout.map((p) => tf.variable(tf.tensor(flat.subarray(p.offset, p.offset + p.size), p.shape)));
-  const batches = batchesOf(lines, arch, charset);
-  const optimizer = tf.train.adam(1e-3);
-  const step = (b: Batch) => {
-    const input = tf.tensor4d(b.pixels, [b.count, arch.height, b.width, 1]);
-    const loss = optimizer.minimize(() => ctcLossTf(tf, lineLogits(tf, arch, params, input, true, undefined, b.widths), b.labels, b.frames), true)!;
-    loss.dataSync();
-    tf.dispose([loss, input]);
+  const batches = batchesOf(lines, charset);
+  // As `hwr train --arch crnn` trains: its engine (data-parallel replicas on a single-threaded
+  // backend, one per core) and the Adam update on flat arrays.
+  const replicas = defaultReplicas(backend);
+  const engine = await createLineEngine({ tf, backend: backend.name, arch, layout, weights: flat, replicas });
+  const grads = new Float32Array(flat.length);
+  const state = createOptimizerState('adam', flat.length);
+  const flatLayout = layout.map((p) => ({ ...p, output: p.name.startsWith('output') }));
+  const trainable = layout.map(() => true);
+  const step = async (b: LineItem[]) => {
+    await engine.gradients(b, 1, grads);
+    applyUpdate(flat, grads, state, { kind: 'adam', momentum: 0.9, weightDecay: 1e-4 }, 1e-3, flatLayout, trainable);
+    engine.setWeights(flat);
   };
-  step(batches[0]!); // warm-up
-  const t0 = performance.now();
-  for (const b of batches) step(b);
-  const seconds = (performance.now() - t0) / 1000;
-  figures.push({ name: 'crnn_epoch_s', value: seconds, unit: `s (${lines.length} lines, batch ${LINE_BATCH}, ${backend.label}, one thread)` });
+  let seconds: number;
+  try {
+    await step(batches[0]!); // warm-up
+    const t0 = performance.now();
+    for (const b of batches) await step(b);
+    seconds = (performance.now() - t0) / 1000;
+  } finally {
+    await engine.close();
+  }
+  const threads = engine.threads > 1 ? `${engine.threads} replicas, one thread each` : 'one thread';
+  figures.push({ name: 'crnn_epoch_s', value: seconds, unit: `s (${lines.length} lines, batch ${LINE_BATCH}, ${backend.label}, ${threads})` });
 
   const torch = torchEpoch(arch, lines, charset);
   if (torch) {
@@ -68,19 +76,27 @@ export async function benchHtr(): Promise<Figure[]> {
     figures.push({ name: 'crnn_epoch_ratio_vs_torch', value: seconds / torch.seconds, unit: '× (goal ≤ 1.5)' });
   }
 
+  // Reading as the app reads: the network exported to ONNX, run by onnxruntime, greedy decoding.
+  const dir = mkdtempSync(join(tmpdir(), 'hwr-bench-htr-model-'));
   const times: number[] = [];
-  for (const line of lines.slice(0, 50)) {
-    const t = performance.now();
-    const input = tf.tensor4d(toUnitFloats(line.ink), [1, arch.height, line.width, 1]);
-    const probs = tf.tidy(() => tf.softmax(lineLogits(tf, arch, params, input)));
-    greedyDecode(probs.dataSync() as Float32Array, framesOf(arch, line.width), charset);
-    tf.dispose([input, probs]);
-    times.push(performance.now() - t);
+  try {
+    const modelPath = join(dir, 'lines.onnx');
+    writeOnnx(modelPath, lineToNetworkSpec(arch, layout, flat, charset.chars, { trainer: 'bench' }));
+    const reader = await LineReader.load(modelPath);
+    const inputs = lines.slice(0, 51).map((l) => ({ width: l.width, height: l.height, data: toUnitFloats(l.ink) }));
+    await reader.read(inputs[0]!); // warm-up
+    for (const line of inputs.slice(1)) {
+      const t = performance.now();
+      await reader.read(line);
+      times.push(performance.now() - t);
+    }
+    await reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   times.sort((a, b) => a - b);
-  figures.push({ name: 'htr_line_ms_p50', value: times[times.length >> 1]!, unit: `ms (one line, TF.js ${backend.name}; recognition only)` });
+  figures.push({ name: 'htr_line_ms_p50', value: times[times.length >> 1]!, unit: 'ms (one line, onnxruntime, greedy decoding; recognition only)' });
   figures.push({ name: 'htr_bench_max_rss_mb', value: Math.round(process.resourceUsage().maxRSS / 1024), unit: 'MB (goal for training ≤ 4096)' });
-  tf.dispose(params);
   return figures;
 }
 
@@ -103,33 +119,14 @@ async function firstLines(copiste: string, count: number): Promise<LineSample[]>
   }
 }
 
-interface Batch {
-  count: number;
-  width: number;
-  pixels: Float32Array;
-  labels: Int32Array[];
-  frames: number[];
-  widths: number[];
-}
-
-/** Lines sorted by width, in batches padded to their widest line. */
-function batchesOf(lines: readonly LineSample[], arch: LineArchitecture, charset: Charset): Batch[] {
+/** Lines sorted by width, in batches of similar width (the engine pads each share to its widest line). */
+function batchesOf(lines: readonly LineSample[], charset: Charset): LineItem[][] {
   const order = lines.map((_, i) => i).sort((a, b) => lines[a]!.width - lines[b]!.width);
-  const out: Batch[] = [];
+  const out: LineItem[][] = [];
   for (let s = 0; s < order.length; s += LINE_BATCH) {
-    const group = order.slice(s, s + LINE_BATCH).map((i) => lines[i]!);
-    const { pixels, width } = padLines(
-      group.map((l) => ({ ink: toUnitFloats(l.ink), width: l.width })),
-      arch.height,
+    out.push(
+      order.slice(s, s + LINE_BATCH).map((i) => ({ ink: toUnitFloats(lines[i]!.ink), width: lines[i]!.width, labels: charset.encode(lines[i]!.text).labels })),
     );
-    out.push({
-      count: group.length,
-      width,
-      pixels,
-      labels: group.map((l) => charset.encode(l.text).labels),
-      frames: group.map((l) => framesOf(arch, l.width)),
-      widths: group.map((l) => l.width),
-    });
   }
   return out;
 }

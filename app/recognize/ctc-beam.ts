@@ -48,7 +48,10 @@ export function beamDecode(probs: Float32Array, frames: number, charset: Charset
       .pop()!
       .replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '')
       .toLowerCase();
-    return word && options.lexicon.has(word) ? options.wordBonus : 0;
+    if (!word) return 0;
+    // French elision: "l'eau", "qu’il" are words when what follows the apostrophe is one.
+    const elided = word.replace(/^\p{L}{1,5}['’]/u, '');
+    return options.lexicon.has(word) || (elided !== word && options.lexicon.has(elided)) ? options.wordBonus : 0;
   };
   let beams = new Map<string, Beam>([['', { text: '', blank: 0, char: -Infinity, extra: 0, last: 0, chars: [] }]]);
   for (let t = 0; t < frames; t++) {

@@ -9,6 +9,7 @@ import { BLANK_CLASS, Charset } from './charset.ts';
 import { CharLm } from './char-lm.ts';
 import { beamDecode } from './ctc-beam.ts';
 import { greedyDecode, type DecodedLine } from './ctc-decode.ts';
+import { lineWordList } from './word-list.ts';
 
 export interface LineDecoding {
   decoder: 'greedy' | 'beam';
@@ -39,7 +40,15 @@ export class LineReader {
       );
     }
     const m = model.metadata;
-    const beam: Omit<LineDecoding, 'decoder'> = m.lm ? { lm: CharLm.deserialize(m.lm), lmWeight: Number(m.lm_weight ?? 0.5), beam: Number(m.beam ?? 8) } : {};
+    const wordBonus = Number(m.word_bonus ?? 0);
+    const beam: Omit<LineDecoding, 'decoder'> = m.lm
+      ? {
+          lm: CharLm.deserialize(m.lm),
+          lmWeight: Number(m.lm_weight ?? 0.5),
+          beam: Number(m.beam ?? 8),
+          ...(wordBonus > 0 ? { lexicon: lineWordList(), wordBonus } : {}),
+        }
+      : {};
     return new LineReader(model, new Charset(model.classes.slice(1)), height!, beam);
   }
 

@@ -3,6 +3,7 @@ import { CharLm } from '../../app/recognize/char-lm.ts';
 import { Charset } from '../../app/recognize/charset.ts';
 import { beamDecode } from '../../app/recognize/ctc-beam.ts';
 import { greedyDecode } from '../../app/recognize/ctc-decode.ts';
+import { lineWordList } from '../../app/recognize/word-list.ts';
 
 /** Softmax rows from per-frame {char: probability} maps; the rest of each row is blank. */
 function frames(cs: Charset, rows: Record<string, number>[]): Float32Array {
@@ -58,6 +59,14 @@ describe('CTC beam search', () => {
     expect(beamDecode(probs, 3, cs, { lexicon: new Set(['the']), wordBonus: 1 }).text).toBe('the');
   });
 
+  it('counts a French elided word as known when what follows the apostrophe is', () => {
+    const fr = new Charset([..."lacet' "]);
+    // The frames lean to "l'ec"; with a word list that knows "ac", the decoder takes "l'ac".
+    const probs = frames(fr, [{ l: 0.9 }, { "'": 0.9 }, { e: 0.5, a: 0.45 }, { c: 0.9 }]);
+    expect(beamDecode(probs, 4, fr).text).toBe("l'ec");
+    expect(beamDecode(probs, 4, fr, { lexicon: new Set(['ac']), wordBonus: 1 }).text).toBe("l'ac");
+  });
+
   it('reports each character with its frames and confidence', () => {
     const probs = frames(cs, [{ c: 0.9 }, { c: 0.7 }, {}, { a: 0.8 }]);
     const line = beamDecode(probs, 4, cs);
@@ -84,5 +93,14 @@ describe('CharLm in a file', () => {
     const pruned = CharLm.deserialize(lm.serialize(3));
     expect(pruned.size).toBeLessThan(lm.size);
     expect(Number.isFinite(pruned.logProb('le m', 'a'))).toBe(true);
+  });
+});
+
+describe("the line decoder's word list", () => {
+  it('holds French and English words with their accents and inflections, in lower case', () => {
+    const words = lineWordList();
+    for (const w of ['maison', 'écrivît', "aujourd'hui", 'été', 'house', 'wrote', 'dont']) expect(words.has(w)).toBe(true);
+    expect(words.has('Maison')).toBe(false);
+    expect(words.size).toBeGreaterThan(500_000);
   });
 });

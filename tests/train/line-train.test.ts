@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,10 +55,10 @@ function options(outDir: string, epochs: number, resume = false): TrainOptions {
   };
 }
 /** Trains; with `stopAfter`, cancels once that epoch is done, as a user closing the app would. */
-function train(o: TrainOptions, stopAfter?: number): Promise<TrainResult> {
+function train(o: TrainOptions, stopAfter?: number, own: LineSettings = {}): Promise<TrainResult> {
   const controller = new AbortController();
   const onEvent = (e: { type: string; record?: { epoch: number } }) => e.type === 'epoch' && e.record!.epoch === stopAfter && controller.abort();
-  return fit(o, (log) => lineBackend(o, log, settings), { signal: controller.signal, onEvent });
+  return fit(o, (log) => lineBackend(o, log, { ...settings, ...own }), { signal: controller.signal, onEvent });
 }
 
 describe('training the line recogniser with fit', () => {
@@ -80,9 +80,15 @@ describe('training the line recogniser with fit', () => {
     expect(existsSync(full.modelPath)).toBe(true);
   });
 
+  it('trains data-parallel on every core of this machine by default', () => {
+    expect(full.backend).toMatch(availableParallelism() > 1 ? /, \d replicas \(one thread each\)$/ : /, one thread$/);
+  });
+
   it('leaves no tensor behind: memory stays flat over hours of training', async () => {
     const before = tf.memory().numTensors;
-    await train(options(join(root, 'memory'), 2));
+    // In this thread (no replicas), where the tensors can be counted.
+    const run = await train(options(join(root, 'memory'), 2), undefined, { replicas: 0 });
+    expect(run.backend).toMatch(/, one thread$/);
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -109,6 +115,11 @@ describe('training the line recogniser with fit', () => {
     expect(read.text).toBe(row[1]!.replace(/ \|$/, ''));
     expect(reader.beam.lm).toBeDefined(); // the n-gram chosen on validation travels in the file
     expect([0, 0.25, 0.5, 1]).toContain(reader.beam.lmWeight);
+    // The word bonus chosen on validation, and the word list with it when it is not 0.
+    expect(card.join('\n')).toMatch(
+      /bonus for each word found in the French and English word list .* bonus [\d.]+, \*\*CER [\d.]+%, WER [\d.]+%\*\* \(tried: 0 → [\d.]+%, 0\.5 → /,
+    );
+    expect(reader.beam.lexicon?.has('maison') ?? false).toBe((reader.beam.wordBonus ?? 0) > 0);
     expect(reader.height).toBe(48);
     await reader.close();
   });

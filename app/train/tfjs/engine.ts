@@ -10,10 +10,10 @@
  * its next step. The native backends use all cores themselves and run in this thread.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type * as tfjs from '@tensorflow/tfjs';
 import { paramCount, TfNetwork, type Architecture, type ParamInfo } from './model.ts';
 import { mixSeed, type ImageSet } from '../sampling.ts';
+import { ReplicaPool } from './replica-pool.ts';
 import { computeLogits, GradientStep } from './step.ts';
 
 export interface GradientEngine {
@@ -114,20 +114,16 @@ export interface ReplicaInit {
 
 class ReplicaEngine implements GradientEngine {
   private version = 0;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: CallReply) => void; reject: (e: Error) => void }>();
-  private failure: Error | null = null;
-  private readonly exited = new Set<Worker>();
 
   private constructor(
-    private readonly replicas: Worker[],
+    private readonly pool: ReplicaPool<Extract<ReplicaRequest, { id: number }>, CallReply>,
     private readonly weights: Float32Array,
     private readonly slots: Float32Array[],
     private readonly classes: number,
   ) {}
 
   get threads(): number {
-    return this.replicas.length;
+    return this.pool.size;
   }
 
   static async start(o: EngineOptions): Promise<ReplicaEngine> {
@@ -138,68 +134,17 @@ class ReplicaEngine implements GradientEngine {
     const weights = new Float32Array(new SharedArrayBuffer(p * 4));
     weights.set(o.weights);
     const slots = Array.from({ length: o.replicas }, () => new Float32Array(new SharedArrayBuffer(p * 4)));
-    const replicas = slots.map((gradient) => {
-      const init: ReplicaInit = {
-        backend: o.backend,
-        architecture: o.architecture,
-        layout: o.layout,
-        trainable: o.trainable,
-        train: o.train,
-        weights,
-        gradient,
-      };
-      return new Worker(new URL('./replica.mjs', import.meta.url), { workerData: init });
-    });
-    const engine = new ReplicaEngine(replicas, weights, slots, o.architecture.classes);
-    try {
-      await Promise.all(replicas.map((w) => engine.listen(w)));
-    } catch (err) {
-      await engine.close();
-      throw err;
-    }
-    return engine;
-  }
-
-  /** Resolves when the replica is ready; afterwards routes its replies to the pending calls. */
-  private listen(worker: Worker): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let ready = false;
-      worker.on('message', (msg: ReplicaReply) => {
-        if ('type' in msg) {
-          if (msg.type === 'ready') {
-            ready = true;
-            resolve();
-          } else if (msg.type === 'failed') {
-            reject(new Error(`training replica failed to start: ${msg.error}`));
-          }
-          return;
-        }
-        const call = this.pending.get(msg.id);
-        if (!call) return;
-        this.pending.delete(msg.id);
-        if (msg.error) call.reject(new Error(`training replica: ${msg.error}`));
-        else call.resolve(msg);
-      });
-      const fail = (err: Error) => {
-        this.failure ??= err;
-        for (const call of this.pending.values()) call.reject(err);
-        this.pending.clear();
-        if (!ready) reject(err);
-      };
-      worker.on('error', (err) => fail(new Error(`training replica crashed: ${err.message}`)));
-      worker.on('exit', (code) => {
-        this.exited.add(worker);
-        if (code !== 0 || this.pending.size > 0) fail(new Error(`training replica exited (code ${code})`));
-      });
-    });
-  }
-
-  private call(worker: Worker, request: ReplicaRequest & { id: number }, transfer: ArrayBuffer[] = []): Promise<CallReply> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.pending.set(request.id, { resolve, reject });
-      worker.postMessage(request, transfer);
-    });
+    const inits = slots.map((gradient): ReplicaInit => ({
+      backend: o.backend,
+      architecture: o.architecture,
+      layout: o.layout,
+      trainable: o.trainable,
+      train: o.train,
+      weights,
+      gradient,
+    }));
+    const pool = await ReplicaPool.start<Extract<ReplicaRequest, { id: number }>, CallReply>(new URL('./replica.mjs', import.meta.url), inits);
+    return new ReplicaEngine(pool, weights, slots, o.architecture.classes);
   }
 
   setWeights(weights: Float32Array): void {
@@ -208,13 +153,13 @@ class ReplicaEngine implements GradientEngine {
   }
 
   async gradients(indices: Int32Array, seed: number, augment: boolean, out: Float32Array): Promise<number> {
-    const parts = shares(indices.length, this.replicas.length);
+    const parts = shares(indices.length, this.pool.size);
     const replies = await Promise.all(
       parts.map(([a, b], k) =>
         b > a
-          ? this.call(this.replicas[k]!, {
+          ? this.pool.call(k, {
               type: 'step',
-              id: this.nextId++,
+              id: this.pool.id(),
               indices: indices.slice(a, b),
               seed: mixSeed(seed, k),
               augment,
@@ -237,13 +182,11 @@ class ReplicaEngine implements GradientEngine {
 
   async logits(pixels: Float32Array, count: number): Promise<Float32Array> {
     const size = pixels.length / count;
-    const parts = shares(count, this.replicas.length).filter(([a, b]) => b > a);
+    const parts = shares(count, this.pool.size).filter(([a, b]) => b > a);
     const replies = await Promise.all(
       parts.map(([a, b], k) => {
         const chunk = pixels.slice(a * size, b * size);
-        return this.call(this.replicas[k]!, { type: 'logits', id: this.nextId++, pixels: chunk, count: b - a, version: this.version }, [
-          chunk.buffer as ArrayBuffer,
-        ]);
+        return this.pool.call(k, { type: 'logits', id: this.pool.id(), pixels: chunk, count: b - a, version: this.version }, [chunk.buffer as ArrayBuffer]);
       }),
     );
     const classes = this.classes;
@@ -252,19 +195,8 @@ class ReplicaEngine implements GradientEngine {
     return out;
   }
 
-  async close(): Promise<void> {
-    await Promise.all(
-      this.replicas.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            if (this.exited.has(w)) return resolve();
-            w.once('exit', () => resolve());
-            w.postMessage({ type: 'close' } satisfies ReplicaRequest);
-            // A replica stuck in a kernel does not read messages: stop it after a grace period.
-            setTimeout(() => void w.terminate(), 2000).unref();
-          }),
-      ),
-    );
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
 

@@ -11,30 +11,24 @@ import { sharedDataDir } from '../../base/paths.ts';
 import { createRng } from '../../base/random.ts';
 import { toUnitFloats } from '../../data/idx.ts';
 import { augmentLine } from '../../data/line-augment.ts';
-import { loadLineDataset, padLines, splitByWriter, type LineSample } from '../../data/lines.ts';
+import { loadLineDataset, splitByWriter, type LineSample } from '../../data/lines.ts';
 import { canRender, loadGlyphBank, randomStyle, randomText, renderLine, type GlyphBank } from '../../data/synthetic-lines.ts';
 import { writeOnnx } from '../../onnx/export.ts';
 import { cer, lineCounts, type CerCount } from '../../recognize/cer.ts';
 import { Charset } from '../../recognize/charset.ts';
 import { CharLm } from '../../recognize/char-lm.ts';
-import { beamDecode } from '../../recognize/ctc-beam.ts';
+import { beamDecode, type BeamOptions } from '../../recognize/ctc-beam.ts';
 import { greedyDecode } from '../../recognize/ctc-decode.ts';
+import { lineWordList } from '../../recognize/word-list.ts';
 import type { TrainBackend } from '../backend.ts';
 import { displayPath } from '../data.ts';
 import { mixSeed } from '../sampling.ts';
 import type { TrainOptions } from '../types.ts';
 import { selectBackend } from './backend.ts';
 import { lineCard } from './line-card.ts';
-import {
-  ctcLossTf,
-  defaultLineArchitecture,
-  framesOf,
-  initialLineWeights,
-  lineLogits,
-  lineParamLayout,
-  lineToNetworkSpec,
-  type LineArchitecture,
-} from './line-model.ts';
+import { defaultReplicas } from './engine.ts';
+import { createLineEngine, type LineItem } from './line-engine.ts';
+import { defaultLineArchitecture, initialLineWeights, lineParamLayout, lineToNetworkSpec, type LineArchitecture } from './line-model.ts';
 import { applyUpdate, createOptimizerState, flatState, restoreFlatState, type OptimizerSettings } from './optimizer.ts';
 
 export interface LineSettings {
@@ -48,6 +42,8 @@ export interface LineSettings {
   architecture?: (classes: number) => LineArchitecture;
   /** Share of the writers held out for validation. */
   validationShare?: number;
+  /** Data-parallel replicas, each on its own thread (0 = this thread). Default: one per core (up to 4) on the single-threaded backends, else 0. */
+  replicas?: number;
 }
 
 /** Lines drawn and sorted by width together, so a batch pads little. */
@@ -56,6 +52,8 @@ const SORT_WINDOW = 8;
 const LM_ORDER = 5;
 const LM_WEIGHTS = [0, 0.25, 0.5, 1];
 const LM_BEAM = 8;
+/** Bonuses (in log probability) for a word in the French and English word list, tried at the best n-gram weight. */
+const WORD_BONUSES = [0.5, 1, 2, 4];
 
 export async function lineBackend(opts: TrainOptions, log: (message: string) => void, settings: LineSettings = {}): Promise<TrainBackend> {
   if (opts.initFrom) throw new Error('--init-from: fine-tuning a line model is not supported yet; train it from the start, or --resume a run');
@@ -91,16 +89,15 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
 
   const layout = lineParamLayout(arch);
   const weights = initialLineWeights(layout, opts.seed);
-  const params = tf.tidy(() => layout.map((p) => tf.variable(tf.tensor(weights.subarray(p.offset, p.offset + p.size), p.shape))));
+  const replicas = settings.replicas ?? defaultReplicas(tfBackend);
+  const engine = await createLineEngine({ tf, backend: tfBackend.name, arch, layout, weights, replicas });
   const flatLayout = layout.map((p) => ({ ...p, output: p.name.startsWith('output') }));
   const trainable = layout.map(() => true);
   const optimizerSettings: OptimizerSettings = { kind: 'adam', momentum: opts.momentum > 0 && opts.momentum < 1 ? opts.momentum : 0.9, weightDecay: 1e-4 };
   const optimizer = createOptimizerState('adam', weights.length);
   const grads = new Float32Array(weights.length);
-  // tidy: assign copies, so the temporary tensors go at once (2.5 MB a step otherwise).
-  const load = (w: Float32Array) => tf.tidy(() => layout.forEach((p, i) => params[i]!.assign(tf.tensor(w.subarray(p.offset, p.offset + p.size), p.shape))));
 
-  const label = `${tfBackend.label}, one thread`;
+  const label = `${tfBackend.label}, ${engine.threads > 1 ? `${engine.threads} replicas (one thread each)` : 'one thread'}`;
   const parameters = weights.length;
   log(
     `crnn: ${arch.convs.length} convolution blocks, ${arch.seq.length} 1-D convolutions along the line, ` +
@@ -130,56 +127,49 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
     return { ink: img.data, width: img.width, text };
   };
 
-  const batchTensor = (items: { ink: Float32Array; width: number }[]) => {
-    const { pixels, width } = padLines(items, arch.height);
-    return tf.tensor4d(pixels, [items.length, arch.height, width, 1]);
-  };
-
   const readAll = async (lines: readonly LineSample[], keep = false) => {
     const order = lines.map((_, i) => i).sort((a, b) => lines[a]!.width - lines[b]!.width);
     const read = new Array<string>(lines.length);
     const kept: { probs: Float32Array; frames: number }[] = [];
     let lossSum = 0;
-    for (let s = 0; s < order.length; s += opts.batchSize) {
-      const ids = order.slice(s, s + opts.batchSize);
-      const items = ids.map((i) => ({ ink: toUnitFloats(lines[i]!.ink), width: lines[i]!.width }));
-      const input = batchTensor(items);
-      const widths = items.map((i) => i.width);
-      const logits = lineLogits(tf, arch, params, input, false, undefined, widths);
-      const frames = widths.map((w) => framesOf(arch, w));
-      const loss = ctcLossTf(
-        tf,
-        logits,
-        ids.map((i) => charset.encode(lines[i]!.text).labels),
-        frames,
+    // Twice the training batch: the replicas each read a share, and no gradients are kept.
+    const size = opts.batchSize * Math.max(2, engine.threads);
+    for (let s = 0; s < order.length; s += size) {
+      const ids = order.slice(s, s + size);
+      const reading = await engine.read(
+        ids.map((i) => ({ ink: toUnitFloats(lines[i]!.ink), width: lines[i]!.width, labels: charset.encode(lines[i]!.text).labels })),
       );
-      lossSum += loss.dataSync()[0]! * ids.length;
-      const probs = tf.softmax(logits);
-      const data = probs.dataSync() as Float32Array;
-      const T = logits.shape[1];
+      lossSum += reading.lossSum;
       ids.forEach((i, n) => {
-        const own = data.subarray(n * T * charset.size, (n * T + frames[n]!) * charset.size);
-        read[i] = greedyDecode(own, frames[n]!, charset).text;
-        if (keep) kept[i] = { probs: own.slice(), frames: frames[n]! };
+        const probs = reading.probs[n]!;
+        const frames = reading.frames[n]!;
+        read[i] = greedyDecode(probs, frames, charset).text;
+        if (keep) kept[i] = { probs, frames };
       });
-      tf.dispose([input, logits, loss, probs]);
     }
     return { read, loss: lossSum / lines.length, kept };
   };
 
   /**
    * Beam search with a character n-gram of the training transcriptions, its weight chosen on the
-   * validation writers (0 = the beam alone). Returns the language model and how each weight did.
+   * validation writers (0 = the beam alone), then the bonus for words of the word list at that
+   * weight (0 = none). Returns the language model and how each setting did.
    */
-  const tuneLanguageModel = (kept: { probs: Float32Array; frames: number }[]) => {
+  const tuneDecoding = (kept: { probs: Float32Array; frames: number }[]) => {
     const lm = new CharLm(LM_ORDER).train(train.map((l) => l.text));
-    const cerOf = (decode: (k: { probs: Float32Array; frames: number }) => string) => cer(validation.map((l, i) => lineCounts(decode(kept[i]!), l.text).chars));
-    const tried = LM_WEIGHTS.map((weight) => ({
-      weight,
-      cer: cerOf((k) => beamDecode(k.probs, k.frames, charset, { beam: LM_BEAM, lm, lmWeight: weight }).text),
-    }));
-    const best = tried.reduce((a, b) => (b.cer < a.cer ? b : a));
-    return { lm, tried, best };
+    const score = (o: BeamOptions) => {
+      const counts = validation.map((l, i) => lineCounts(beamDecode(kept[i]!.probs, kept[i]!.frames, charset, { beam: LM_BEAM, ...o }).text, l.text));
+      return { cer: cer(counts.map((c) => c.chars)), wer: cer(counts.map((c) => c.words)) };
+    };
+    const lowest = <T extends { cer: number }>(tried: T[]) => tried.reduce((a, b) => (b.cer < a.cer ? b : a));
+    const tried = LM_WEIGHTS.map((weight) => ({ weight, ...score({ lm, lmWeight: weight }) }));
+    const best = lowest(tried);
+    const words = lineWordList();
+    const bonuses = [
+      { bonus: 0, cer: best.cer, wer: best.wer },
+      ...WORD_BONUSES.map((bonus) => ({ bonus, ...score({ lm, lmWeight: best.weight, lexicon: words, wordBonus: bonus }) })),
+    ];
+    return { lm, tried, best, bonuses, bestBonus: lowest(bonuses) };
   };
 
   /** Greedy CER and WER on the validation writers, overall and per writer; `keep` also returns the probabilities. */
@@ -217,38 +207,37 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
 
     async trainEpoch(plan) {
       const { order, epoch } = plan;
-      const window = opts.batchSize * SORT_WINDOW;
       const batches = Math.ceil(order.length / opts.batchSize);
-      let lossSum = 0;
-      let b = 0;
-      for (let start = 0; start < order.length; start += window) {
-        const items = Array.from(order.subarray(start, Math.min(order.length, start + window)), (p) => ({ p, ...lineAt(p, epoch) }));
-        items.sort((x, y) => x.width - y.width || x.p - y.p);
-        for (let s = 0; s < items.length; s += opts.batchSize, b++) {
-          if (plan.signal?.aborted) return null;
-          const group = items.slice(s, s + opts.batchSize);
-          const shown = opts.augment
-            ? group.map((it) => ({ ...it, ink: augmentLine(it.ink, it.width, arch.height, createRng(mixSeed(plan.seed, epoch, it.p, 11))) }))
-            : group;
-          const input = batchTensor(shown);
-          const widths = shown.map((it) => it.width);
-          const labels = shown.map((it) => charset.encode(it.text).labels);
-          const frames = widths.map((w) => framesOf(arch, w));
-          const { value, grads: g } = tf.variableGrads(
-            () => ctcLossTf(tf, lineLogits(tf, arch, params, input, true, mixSeed(plan.seed, epoch, b), widths), labels, frames),
-            params,
-          );
-          const loss = value.dataSync()[0]!;
-          if (!Number.isFinite(loss))
-            throw new Error(`epoch ${epoch}, batch ${b + 1}: the loss is ${loss}; lower the learning rate (now ${plan.learningRate})`);
-          layout.forEach((p, i) => grads.set(g[params[i]!.name]!.dataSync() as Float32Array, p.offset));
-          tf.dispose([input, value, ...Object.values(g)]);
-          applyUpdate(weights, grads, optimizer, optimizerSettings, plan.learningRate, flatLayout, trainable);
-          load(weights);
-          lossSum += loss * group.length;
-          plan.onBatch(b + 1, batches, loss);
-          await new Promise((resolve) => setImmediate(resolve)); // let a cancel through
+      /** The epoch's batches in order: lines drawn a window at a time and sorted by width, then augmented. */
+      function* batchesOfEpoch(): Generator<LineItem[]> {
+        const window = opts.batchSize * SORT_WINDOW;
+        for (let start = 0; start < order.length; start += window) {
+          const items = Array.from(order.subarray(start, Math.min(order.length, start + window)), (p) => ({ p, ...lineAt(p, epoch) }));
+          items.sort((x, y) => x.width - y.width || x.p - y.p);
+          for (let s = 0; s < items.length; s += opts.batchSize) {
+            yield items.slice(s, s + opts.batchSize).map((it) => ({
+              ink: opts.augment ? augmentLine(it.ink, it.width, arch.height, createRng(mixSeed(plan.seed, epoch, it.p, 11))) : it.ink,
+              width: it.width,
+              labels: charset.encode(it.text).labels,
+            }));
+          }
         }
+      }
+      const source = batchesOfEpoch();
+      let next = source.next();
+      let lossSum = 0;
+      for (let b = 0; !next.done; b++) {
+        if (plan.signal?.aborted) return null;
+        const group = next.value;
+        const pending = engine.gradients(group, mixSeed(plan.seed, epoch, b), grads);
+        next = source.next(); // the next batch is made while the replicas compute this one
+        const loss = await pending;
+        if (!Number.isFinite(loss)) throw new Error(`epoch ${epoch}, batch ${b + 1}: the loss is ${loss}; lower the learning rate (now ${plan.learningRate})`);
+        applyUpdate(weights, grads, optimizer, optimizerSettings, plan.learningRate, flatLayout, trainable);
+        engine.setWeights(weights);
+        lossSum += loss * group.length;
+        plan.onBatch(b + 1, batches, loss);
+        await new Promise((resolve) => setImmediate(resolve)); // let a cancel through
       }
       return lossSum / order.length;
     },
@@ -262,15 +251,15 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
 
     restore(s) {
       restoreFlatState(s, weights, optimizer);
-      load(weights);
+      engine.setWeights(weights);
     },
 
     writeModel,
 
     async finish(s) {
       const e = await evaluateLines(true);
-      s.log('choosing the language model weight on the validation writers');
-      const tuned = tuneLanguageModel(e.kept);
+      s.log('choosing the language model weight and the word bonus on the validation writers');
+      const tuned = tuneDecoding(e.kept);
       writeOnnx(
         s.modelPath,
         lineToNetworkSpec(arch, layout, s.bestWeights, charset.chars, {
@@ -278,6 +267,7 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
           data: displayPath(dataDir),
           lm: tuned.lm.serialize(2),
           lm_weight: String(tuned.best.weight),
+          word_bonus: String(tuned.bestBonus.bonus),
           beam: String(LM_BEAM),
         }),
       );
@@ -299,12 +289,12 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
         wer: e.wer,
         writers: e.writers,
         examples,
-        decoding: { beam: LM_BEAM, order: LM_ORDER, tried: tuned.tried, best: tuned.best },
+        decoding: { beam: LM_BEAM, order: LM_ORDER, tried: tuned.tried, best: tuned.best, bonuses: tuned.bonuses, bestBonus: tuned.bestBonus },
       });
       return { artefacts: {}, card };
     },
 
-    close: async () => tf.dispose(params),
+    close: () => engine.close(),
   };
 }
 

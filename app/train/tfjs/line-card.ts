@@ -29,8 +29,15 @@ export interface LineCardFacts {
   wer: number;
   writers: ReadonlyMap<string, { chars: CerCount; lines: number }>;
   examples: { truth: string; read: string }[];
-  /** Beam search with the language model: the weights tried on the validation writers and the one kept. */
-  decoding?: { beam: number; order: number; tried: { weight: number; cer: number }[]; best: { weight: number; cer: number } };
+  /** Beam search: the n-gram weights, then the word bonuses, tried on the validation writers, and those kept. */
+  decoding?: {
+    beam: number;
+    order: number;
+    tried: { weight: number; cer: number }[];
+    best: { weight: number; cer: number };
+    bonuses: { bonus: number; cer: number }[];
+    bestBonus: { bonus: number; cer: number; wer: number };
+  };
 }
 
 /** The Copiste pages' licence asks for this wherever a model trained on them ships. */
@@ -86,7 +93,12 @@ export function lineCard(f: LineCardFacts): string {
         ? [
             `- Beam search (width ${f.decoding.beam}) with a character ${f.decoding.order}-gram of the training transcriptions, at the weight that ` +
               `read the validation writers best: weight ${f.decoding.best.weight}, CER ${pct(f.decoding.best.cer)} ` +
-              `(tried: ${f.decoding.tried.map((t) => `${t.weight} → ${pct(t.cer)}`).join(', ')}). The model file carries the n-gram and the weight.`,
+              `(tried: ${f.decoding.tried.map((t) => `${t.weight} → ${pct(t.cer)}`).join(', ')}).`,
+            `- Then a bonus for each word found in the French and English word list (an-array-of-french-words, an-array-of-english-words; ` +
+              `app/recognize/word-list.ts), at that weight: bonus ${f.decoding.bestBonus.bonus}, ` +
+              `**CER ${pct(f.decoding.bestBonus.cer)}, WER ${pct(f.decoding.bestBonus.wer)}** ` +
+              `(tried: ${f.decoding.bonuses.map((t) => `${t.bonus} → ${pct(t.cer)}`).join(', ')}). ` +
+              'The model file carries the n-gram, its weight and the word bonus; `hwr eval-lines` and the app decode with them.',
           ]
         : []),
       '',
