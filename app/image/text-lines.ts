@@ -1,0 +1,284 @@
+/**
+ * Text lines on a whole page, for the line recogniser: joined-up words are single components
+ * much wider than a character, so lines are found by chaining components, not by the glyph
+ * rows of rows.ts.
+ *
+ * On the page's components after ruled lines are removed (segment.ts), with H the writing's
+ * character height:
+ * 1. Bodies (components at least 0.35 H tall) each have a course: the mean row of their ink,
+ *    which ascenders and descenders barely move.
+ * 2. Each body is chained to the nearest body on its right whose core is within H of its own
+ *    and which starts within 3 H of its end; chains are lines.
+ * 3. Lines whose courses continue each other (within H where they meet or overlap, a gap of at
+ *    most 8 H) are joined: words far apart, faint writing broken into overlapping pieces.
+ * 4. Marks (dots, accents, commas, specks of broken strokes) join the line whose course passes
+ *    nearest, within 1.2 H; lines with little ink and no body wider than a character go.
+ * Each line gets its box, an outline (upper and lower edge of its ink in slices of H), and a
+ * baseline (the foot of its bodies' cores, fitted as a straight line).
+ */
+import type { Component, Labelling } from './components.ts';
+import type { Box, GrayImage, Point } from './gray.ts';
+import { median } from './scale.ts';
+import { segmentPage } from './segment.ts';
+
+export interface FoundLine {
+  box: Box;
+  /** Clockwise outline: the top edge left to right, then the bottom edge right to left. */
+  polygon: Point[];
+  /** Left to right along the foot of the letters. */
+  baseline: Point[];
+  /** Components of the line (labels of the labelling). */
+  labels: number[];
+}
+
+export interface TextLineOptions {
+  /** A body is at least this many character heights tall. */
+  bodyHeight?: number;
+  /** Greatest gap (in character heights) between neighbouring bodies of one chain. */
+  chainGap?: number;
+  /** Greatest gap (in character heights) between two pieces of one line. */
+  joinGap?: number;
+}
+
+/** Two bodies, or two pieces, are on one line when their courses are at most this many character heights apart. */
+const DY = 1;
+
+interface Body {
+  c: Component;
+  /** Mean row of the ink. */
+  cy: number;
+}
+
+/** Mean row of each component's ink (indexed by label). */
+function inkRows(l: Labelling): Float64Array {
+  const sum = new Float64Array(l.components.length + 2);
+  for (let y = 0, i = 0; y < l.height; y++) for (let x = 0; x < l.width; x++, i++) if (l.labels[i]) sum[l.labels[i]!]! += y;
+  const out = new Float64Array(sum.length);
+  for (const c of l.components) out[c.label] = sum[c.label]! / Math.max(1, c.area);
+  return out;
+}
+
+export function findTextLines(labelling: Labelling, charHeight: number, options: TextLineOptions = {}): FoundLine[] {
+  const H = charHeight;
+  const rows = inkRows(labelling);
+  const isBody = (c: Component) => c.y1 - c.y0 >= (options.bodyHeight ?? 0.35) * H && c.area >= 0.05 * H * H;
+  const bodies: Body[] = labelling.components.filter(isBody).map((c) => ({ c, cy: rows[c.label]! }));
+  bodies.sort((a, b) => a.c.x0 - b.c.x0);
+
+  // 2. Chains: each body links to its best right-hand neighbour, and each body takes one link in.
+  const chainGap = (options.chainGap ?? 3) * H;
+  const next = new Int32Array(bodies.length).fill(-1);
+  const taken = new Uint8Array(bodies.length);
+  const links: { a: number; b: number; cost: number }[] = [];
+  bodies.forEach((a, i) => {
+    for (let j = i + 1; j < bodies.length; j++) {
+      const b = bodies[j]!;
+      if (b.c.x0 > a.c.x1 + chainGap) break;
+      if (b.c.x1 <= a.c.x1) continue; // inside a's span: a mark of a, or of another line
+      const dy = Math.abs(b.cy - a.cy);
+      if (dy > DY * H) continue;
+      const gap = Math.max(0, b.c.x0 - a.c.x1);
+      links.push({ a: i, b: j, cost: gap / H + 2 * (dy / H) });
+    }
+  });
+  links.sort((x, y) => x.cost - y.cost);
+  for (const { a, b } of links) {
+    if (next[a] !== -1 || taken[b]) continue;
+    next[a] = b;
+    taken[b] = 1;
+  }
+  let lines: Body[][] = [];
+  bodies.forEach((_, i) => {
+    if (taken[i]) return;
+    const chain: Body[] = [];
+    for (let k = i; k !== -1; k = next[k]!) chain.push(bodies[k]!);
+    lines.push(chain);
+  });
+
+  // 3. Join pieces whose courses continue each other.
+  const joinGap = (options.joinGap ?? 8) * H;
+  lines.sort((a, b) => a[0]!.c.x0 - b[0]!.c.x0);
+  let joined = true;
+  while (joined) {
+    joined = false;
+    for (let i = 0; i < lines.length && !joined; i++) {
+      const a = lines[i]!;
+      const aEnd = a[a.length - 1]!;
+      let best = -1;
+      let bestCost = Infinity;
+      const aRight = Math.max(...a.map((x) => x.c.x1));
+      for (let j = 0; j < lines.length; j++) {
+        const b = lines[j]!;
+        if (j === i) continue;
+        const bStart = b[0]!;
+        const gap = bStart.c.x0 - aRight;
+        if (gap > joinGap || bStart.c.x0 < a[0]!.c.x0) continue;
+        // Where they meet, or the middle of where they overlap (faint writing breaks into overlapping pieces).
+        const at = gap >= 0 ? null : (bStart.c.x0 + Math.min(aRight, Math.max(...b.map((x) => x.c.x1)))) / 2;
+        const dy = at === null ? Math.abs(courseAt(b, bStart.c.x0) - courseAt(a, aEnd.c.x1)) : Math.abs(courseAt(b, at) - courseAt(a, at));
+        if (dy > DY * H) continue;
+        const cost = gap / H + 4 * (dy / H);
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = j;
+        }
+      }
+      if (best >= 0) {
+        lines[i] = [...a, ...lines[best]!].sort((x, y) => x.c.x0 - y.c.x0);
+        lines.splice(best, 1);
+        joined = true;
+      }
+    }
+  }
+
+  // 4. Lines need ink: a chain of specks is no line.
+  lines = lines.filter((l) => l.some((b) => b.c.x1 - b.c.x0 >= 1.2 * H) || l.length >= 3);
+  const members: Component[][] = lines.map((l) => l.map((b) => b.c));
+  const inBody = new Set(bodies.map((b) => b.c.label));
+  for (const c of labelling.components) {
+    if (inBody.has(c.label) || c.area < 2) continue;
+    const cy = rows[c.label]!;
+    const cx = (c.x0 + c.x1) / 2;
+    let best = -1;
+    let bestDy = 1.2 * H;
+    lines.forEach((l, k) => {
+      if (cx < l[0]!.c.x0 - H || cx > Math.max(...l.map((b) => b.c.x1)) + H) return;
+      const dy = Math.abs(cy - courseAt(l, cx));
+      if (dy < bestDy) {
+        bestDy = dy;
+        best = k;
+      }
+    });
+    if (best >= 0) members[best]!.push(c);
+  }
+
+  const found = lines.map((l, k) => describeLine(labelling, members[k]!, l, H));
+  // Reading order: top to bottom by where each line's course crosses the page's middle.
+  return found.sort((a, b) => midY(a) - midY(b));
+}
+
+/**
+ * The text lines of a page image (brightness, 0 black .. 1 white), in the pixels of the image
+ * file when `originalWidth` gives its size (the image may have been decoded smaller).
+ */
+export function pageTextLines(img: GrayImage & { originalWidth?: number }, options: TextLineOptions = {}): FoundLine[] {
+  const seg = segmentPage(img);
+  if (!seg.scale) return [];
+  const f = seg.factor * ((img.originalWidth ?? img.width) / img.width);
+  const scale = (p: Point): Point => ({ x: p.x * f, y: p.y * f });
+  return findTextLines(seg.labelling, seg.scale.charHeight, options).map((l) => ({
+    ...l,
+    box: { x0: l.box.x0 * f, y0: l.box.y0 * f, x1: l.box.x1 * f, y1: l.box.y1 * f },
+    polygon: l.polygon.map(scale),
+    baseline: l.baseline.map(scale),
+  }));
+}
+
+const midY = (l: FoundLine) => (l.box.y0 + l.box.y1) / 2;
+
+/** The line's course (mean ink row of its bodies) at column x, from its nearest bodies. */
+function courseAt(line: readonly Body[], x: number): number {
+  const near = [...line].sort((a, b) => Math.abs((a.c.x0 + a.c.x1) / 2 - x) - Math.abs((b.c.x0 + b.c.x1) / 2 - x)).slice(0, 3);
+  const w = near.map((b) => b.c.area);
+  const total = w.reduce((s, v) => s + v, 0);
+  return near.reduce((s, b, i) => s + b.cy * w[i]!, 0) / total;
+}
+
+function describeLine(labelling: Labelling, comps: Component[], bodies: readonly Body[], H: number): FoundLine {
+  const box: Box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  for (const c of comps) {
+    box.x0 = Math.min(box.x0, c.x0);
+    box.y0 = Math.min(box.y0, c.y0);
+    box.x1 = Math.max(box.x1, c.x1);
+    box.y1 = Math.max(box.y1, c.y1);
+  }
+  // The outline: per slice of H columns, the highest and lowest ink of the line's components.
+  const own = new Set(comps.map((c) => c.label));
+  const step = Math.max(4, Math.round(H));
+  const top: Point[] = [];
+  const bottom: Point[] = [];
+  for (let x0 = box.x0; x0 < box.x1; x0 += step) {
+    const x1 = Math.min(box.x1, x0 + step);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let y = box.y0; y < box.y1; y++) {
+      const row = y * labelling.width;
+      for (let x = x0; x < x1; x++) {
+        if (own.has(labelling.labels[row + x]!)) {
+          lo = Math.min(lo, y);
+          hi = Math.max(hi, y + 1);
+          break;
+        }
+      }
+    }
+    if (lo === Infinity) continue; // a gap between words: the outline bridges it
+    top.push({ x: x0, y: lo }, { x: x1, y: lo });
+    bottom.push({ x: x0, y: hi }, { x: x1, y: hi });
+  }
+  // Baseline: the foot of each body's core (mean ink row + H/2 reaches about the baseline), a least-squares line.
+  const feet = bodies.map((b) => ({ x: (b.c.x0 + b.c.x1) / 2, y: Math.min(b.c.y1, b.cy + 0.45 * H), w: b.c.x1 - b.c.x0 }));
+  const baseline = fitLine(feet, box.x0, box.x1, median(feet.map((f) => f.y)));
+  return { box, polygon: [...top, ...bottom.reverse()], baseline, labels: comps.map((c) => c.label) };
+}
+
+/** Weighted least-squares line through the points, as its two ends at x0 and x1 (flat at `fallback` with one point). */
+function fitLine(points: { x: number; y: number; w: number }[], x0: number, x1: number, fallback: number): Point[] {
+  let sw = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (const p of points) {
+    sw += p.w;
+    sx += p.w * p.x;
+    sy += p.w * p.y;
+    sxx += p.w * p.x * p.x;
+    sxy += p.w * p.x * p.y;
+  }
+  const det = sw * sxx - sx * sx;
+  if (points.length < 2 || Math.abs(det) < 1e-9)
+    return [
+      { x: x0, y: fallback },
+      { x: x1, y: fallback },
+    ];
+  const slope = Math.max(-0.2, Math.min(0.2, (sw * sxy - sx * sy) / det));
+  const mean = sy / sw;
+  const at = (x: number) => mean + slope * (x - sx / sw);
+  return [
+    { x: x0, y: at(x0) },
+    { x: x1, y: at(x1) },
+  ];
+}
+
+/** Intersection over union of two boxes. */
+export function boxIou(a: Box, b: Box): number {
+  const w = Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0));
+  const h = Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
+  const inter = w * h;
+  const union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * Line finding against a given segmentation: found and true lines paired one to one, best
+ * overlaps first, a pair counting when its boxes' IoU is at least `minIou`.
+ */
+export function matchLines(found: readonly Box[], truth: readonly Box[], minIou = 0.5): { matched: number; recall: number; precision: number } {
+  const pairs: { f: number; t: number; iou: number }[] = [];
+  found.forEach((f, i) =>
+    truth.forEach((t, j) => {
+      const iou = boxIou(f, t);
+      if (iou >= minIou) pairs.push({ f: i, t: j, iou });
+    }),
+  );
+  pairs.sort((a, b) => b.iou - a.iou);
+  const usedF = new Set<number>();
+  const usedT = new Set<number>();
+  for (const p of pairs) {
+    if (usedF.has(p.f) || usedT.has(p.t)) continue;
+    usedF.add(p.f);
+    usedT.add(p.t);
+  }
+  const matched = usedT.size;
+  return { matched, recall: truth.length ? matched / truth.length : 1, precision: found.length ? matched / found.length : 1 };
+}
