@@ -1,11 +1,19 @@
 /**
  * `hwr ocr`: handwriting photos to text. One image without --out prints its rows; with --out
- * each image's result is written (atomically) to DIR/<name>.<txt|json|hocr>. Folders and globs
+ * each image's result is written (atomically) to DIR/<name>.<txt|json|hocr|xml>. Folders and globs
  * expand to the images in them; a file that cannot be read, or in which no handwriting is found,
  * is reported and the others are still processed (exit 1 at the end).
+ *
+ * `--format alto|page` finds the page's text lines and reads each with the line recogniser
+ * (models/lines.onnx); `--lines FILE.xml IMAGE` reads the lines of a given segmentation and
+ * writes the file back with their text, as eScriptorium and Kraken users do.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { basename, extname, join, resolve, sep } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
+import { defaultLineModelPath } from '../base/model-files.ts';
+import type { PageFormat } from '../data/page-xml.ts';
+import { LineReader } from '../recognize/line-reader.ts';
+import { pageXml, transcribePage, transcribeSegmentation } from '../recognize/page-lines.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { pageHocr, pageJson, pageText, type Page } from '../recognize/document.ts';
 import { loadDefaultClassifier, recognizeFile } from '../recognize/recognizer.ts';
@@ -13,19 +21,27 @@ import { isOpenableImage } from '../contract.ts';
 import { parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
 
-export const usage = 'ocr [--format text|json|hocr] [--model FILE] [--out DIR] IMAGE...   handwriting photos (files, folders, globs) to text';
+export const usage =
+  'ocr [--format text|json|hocr|alto|page] [--model FILE] [--line-model FILE] [--lines FILE.xml] [--out DIR] IMAGE...   ' +
+  'handwriting photos (files, folders, globs) to text; alto/page: lines found and read by the line recogniser; ' +
+  '--lines: fill the text of a given ALTO/PAGE segmentation of one image';
 
-const FORMATS = { text: 'txt', json: 'json', hocr: 'hocr' } as const;
+const FORMATS = { text: 'txt', json: 'json', hocr: 'hocr', alto: 'xml', page: 'xml' } as const;
 type Format = keyof typeof FORMATS;
 
 /** A progress bar is drawn on a terminal, or in logs when there are at least this many files. */
 const PROGRESS_IN_LOGS = 20;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseCli(args, { format: { type: 'string', default: 'text' }, model: { type: 'string' }, out: { type: 'string' } }, usage);
-  const format = values.format as Format;
-  if (!(format in FORMATS)) throw new UsageError(`--format must be text, json or hocr, got '${values.format}'\nusage: hwr ${usage}`);
+  const { values, positionals } = parseCli(
+    args,
+    { format: { type: 'string' }, model: { type: 'string' }, 'line-model': { type: 'string' }, lines: { type: 'string' }, out: { type: 'string' } },
+    usage,
+  );
+  const format = (values.format ?? 'text') as Format;
+  if (!(format in FORMATS)) throw new UsageError(`--format must be text, json, hocr, alto or page, got '${values.format}'\nusage: hwr ${usage}`);
   if (positionals.length === 0) throw new UsageError(`no images given\nusage: hwr ${usage}`);
+  if (values.lines) return fillSegmentation(values.lines, positionals, values);
 
   const { files, problems } = expandInputs(positionals);
   for (const p of problems) console.error(`hwr ocr: ${p}`);
@@ -33,10 +49,12 @@ export async function run(args: string[]): Promise<number> {
     if (problems.length === 0) console.error('hwr ocr: no images found');
     return problems.length ? 1 : 2;
   }
-  if (!values.out && files.length > 1 && format === 'hocr') {
-    throw new UsageError(`hOCR of ${files.length} images needs --out DIR (one document per image)\nusage: hwr ${usage}`);
+  if (!values.out && files.length > 1 && (format === 'hocr' || format === 'alto' || format === 'page')) {
+    const name = { hocr: 'hOCR', alto: 'ALTO', page: 'PAGE XML' }[format];
+    throw new UsageError(`${name} of ${files.length} images needs --out DIR (one document per image)\nusage: hwr ${usage}`);
   }
   const outputs = values.out ? outputNames(files, resolve(values.out), FORMATS[format]) : null;
+  if (format === 'alto' || format === 'page') return readLinePages(files, problems.length, format, outputs, values['line-model']);
 
   const classifier = await loadDefaultClassifier(values.model);
   let failed = problems.length;
@@ -74,7 +92,73 @@ export async function run(args: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-function render(page: Page, format: Format): string {
+/** `--format alto|page`: each page's lines found, read by the line recogniser, written as ALTO or PAGE XML. */
+async function readLinePages(
+  files: string[],
+  failedBefore: number,
+  format: PageFormat,
+  outputs: Map<string, string> | null,
+  modelPath?: string,
+): Promise<number> {
+  const reader = await LineReader.load(modelPath ?? defaultLineModelPath());
+  let failed = failedBefore;
+  const progress = files.length > 1 && (process.stderr.isTTY || files.length >= PROGRESS_IN_LOGS) ? new ProgressBar('ocr', files.length) : null;
+  try {
+    for (const [i, file] of files.entries()) {
+      try {
+        const page = await transcribePage(file, reader);
+        if (page.regions.length === 0)
+          throw new Error(`${file}: no handwriting found in this ${page.width}×${page.height} image (blank, uniform or too small)`);
+        const xml = pageXml(page, format);
+        const output = outputs?.get(file);
+        if (output) writeFileAtomic(output, xml);
+        else process.stdout.write(xml);
+      } catch (err) {
+        failed++;
+        const message = err instanceof Error ? err.message : String(err);
+        console.error(`${progress && process.stderr.isTTY ? '\n' : ''}hwr ocr: ${message.includes(file) ? message : `${file}: ${message}`}`);
+      }
+      progress?.update(i + 1);
+    }
+    progress?.done(failed ? `${failed} failed` : '');
+  } finally {
+    await reader.close();
+  }
+  if (failed) console.error(`hwr ocr: ${failed} of ${files.length + failedBefore} input(s) failed`);
+  return failed ? 1 : 0;
+}
+
+/** `--lines FILE.xml IMAGE`: the segmentation's lines read, the file written back in its own format (or --format alto|page). */
+async function fillSegmentation(xmlPath: string, images: string[], values: { format?: string; out?: string; 'line-model'?: string }): Promise<number> {
+  if (images.length !== 1) throw new UsageError(`--lines reads one image's segmentation: give exactly one image, not ${images.length}\nusage: hwr ${usage}`);
+  if (values.format && values.format !== 'alto' && values.format !== 'page') {
+    throw new UsageError(`--lines writes ALTO or PAGE XML: --format must be alto or page, got '${values.format}'\nusage: hwr ${usage}`);
+  }
+  const image = images[0]!;
+  let xml: string;
+  try {
+    xml = readFileSync(xmlPath, 'utf8');
+  } catch (err) {
+    throw new Error(`${xmlPath}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err });
+  }
+  const reader = await LineReader.load(values['line-model'] ?? defaultLineModelPath());
+  try {
+    const done = await transcribeSegmentation(xmlPath, xml, image, reader);
+    const format = (values.format as PageFormat | undefined) ?? done.format;
+    const out = pageXml(done.page, format);
+    if (values.out) {
+      const path = join(resolve(values.out), `${basename(xmlPath, extname(xmlPath))}.xml`);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileAtomic(path, out);
+      console.error(`hwr ocr: ${done.page.regions.reduce((n, r) => n + r.lines.length, 0)} lines read → ${path}`);
+    } else process.stdout.write(out);
+    return 0;
+  } finally {
+    await reader.close();
+  }
+}
+
+function render(page: Page, format: 'text' | 'json' | 'hocr'): string {
   switch (format) {
     case 'text': {
       const text = pageText(page);

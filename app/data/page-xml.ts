@@ -16,6 +16,8 @@ export interface TextLine {
   /** Left to right along the foot of the letters; empty when the file has none. */
   baseline: Point[];
   text: string;
+  /** How sure the reader was of the text (0..1), when a recogniser wrote it. */
+  confidence?: number;
 }
 
 export interface TextRegion {
@@ -207,7 +209,8 @@ export function writeAlto(page: PageDocument): string {
       const baseline = line.baseline.length ? ` BASELINE="${altoPoints(line.baseline)}"` : '';
       out.push(`          <TextLine ID="${escape(line.id)}" ${box(line.polygon)}${baseline}>`);
       out.push(`            <Shape><Polygon POINTS="${altoPoints(line.polygon)}"/></Shape>`);
-      out.push(`            <String CONTENT="${escape(line.text)}" ${box(line.polygon)}/>`);
+      const wc = line.confidence !== undefined ? ` WC="${line.confidence.toFixed(4)}"` : '';
+      out.push(`            <String CONTENT="${escape(line.text)}" ${box(line.polygon)}${wc}/>`);
       out.push('          </TextLine>');
     }
     out.push('        </TextBlock>');
@@ -232,7 +235,8 @@ export function writePageXml(page: PageDocument, created = new Date()): string {
     for (const line of region.lines) {
       out.push(`      <TextLine id="${escape(line.id)}">`, `        <Coords points="${pagePoints(line.polygon)}"/>`);
       if (line.baseline.length) out.push(`        <Baseline points="${pagePoints(line.baseline)}"/>`);
-      out.push(`        <TextEquiv><Unicode>${escape(line.text)}</Unicode></TextEquiv>`, '      </TextLine>');
+      const conf = line.confidence !== undefined ? ` conf="${line.confidence.toFixed(4)}"` : '';
+      out.push(`        <TextEquiv${conf}><Unicode>${escape(line.text)}</Unicode></TextEquiv>`, '      </TextLine>');
     }
     out.push('    </TextRegion>');
   }

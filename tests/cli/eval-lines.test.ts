@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../app/cli/main.ts';
 import { toUnitFloats } from '../../app/data/idx.ts';
 import { loadLineDataset } from '../../app/data/lines.ts';
+import { readPageXml } from '../../app/data/page-xml.ts';
 import { writeOnnx } from '../../app/onnx/export.ts';
 import { Charset } from '../../app/recognize/charset.ts';
 import { lineToNetworkSpec } from '../../app/train/tfjs/line-model.ts';
@@ -14,21 +15,24 @@ import { trainTinyLineModel, writePage } from '../helpers/line-pages.ts';
 const root = mkdtempSync(join(tmpdir(), 'hwr-eval-lines-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function hwr(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function hwr(...args: string[]): Promise<{ code: number; out: string; err: string; stdout: string }> {
   const out: string[] = [];
   const err: string[] = [];
+  const written: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
   const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0);
   try {
     const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
+    return { code, out: out.join('\n'), err: err.join('\n'), stdout: written.join('') };
   } finally {
     log.mockRestore();
     error.mockRestore();
+    write.mockRestore();
   }
 }
 
-describe('hwr eval-lines', () => {
+describe('hwr eval-lines and hwr ocr with the line recogniser', () => {
   const pages = join(root, 'pages');
   const modelPath = join(root, 'lines.onnx');
 
@@ -70,5 +74,35 @@ describe('hwr eval-lines', () => {
     mkdirSync(join(root, 'empty'));
     expect((await hwr('eval-lines', '--data', join(root, 'empty'), '--model', modelPath)).err).toMatch(/no pages with ALTO or PAGE XML/);
     expect((await hwr('eval-lines', '--data', pages, '--model', modelPath, '--decoder', 'fast')).err).toMatch(/--decoder must be greedy or beam/);
+  });
+
+  it('ocr --lines fills the text of a given segmentation and writes the same format back', async () => {
+    const { code, stdout } = await hwr('ocr', '--lines', join(pages, 'p1.xml'), join(pages, 'p1.png'), '--line-model', modelPath);
+    expect(code).toBe(0);
+    const given = readPageXml(readFileSync(join(pages, 'p1.xml'), 'utf8'), 'p1.xml').page;
+    const { format, page } = readPageXml(stdout, 'out.xml');
+    expect(format).toBe('alto');
+    const lines = page.regions.flatMap((r) => r.lines);
+    expect(lines.map((l) => l.text)).toEqual(['ab ba', 'bab']);
+    // The segmentation is kept as it was: ids and outlines.
+    expect(lines.map((l) => [l.id, l.polygon])).toEqual(given.regions.flatMap((r) => r.lines).map((l) => [l.id, l.polygon]));
+    // As PAGE XML on request, into a folder.
+    const out = join(root, 'filled');
+    expect((await hwr('ocr', '--lines', join(pages, 'p1.xml'), join(pages, 'p1.png'), '--line-model', modelPath, '--format', 'page', '--out', out)).code).toBe(
+      0,
+    );
+    const asPage = readPageXml(readFileSync(join(out, 'p1.xml'), 'utf8'), 'p1.xml');
+    expect(asPage.format).toBe('page');
+    expect(asPage.page.regions.flatMap((r) => r.lines).map((l) => l.text)).toEqual(['ab ba', 'bab']);
+  });
+
+  it('ocr --lines says what is wrong', async () => {
+    const two = await hwr('ocr', '--lines', join(pages, 'p1.xml'), join(pages, 'p1.png'), join(pages, 'p2.png'), '--line-model', modelPath);
+    expect(two.code).toBe(2);
+    expect(two.err).toMatch(/give exactly one image, not 2/);
+    expect((await hwr('ocr', '--lines', join(pages, 'p1.xml'), join(pages, 'p1.png'), '--format', 'hocr')).err).toMatch(/--format must be alto or page/);
+    const missing = await hwr('ocr', '--lines', join(pages, 'nope.xml'), join(pages, 'p1.png'), '--line-model', modelPath);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/nope\.xml: no such file/);
   });
 });
