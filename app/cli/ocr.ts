@@ -8,7 +8,7 @@
  * (models/lines.onnx); `--lines FILE.xml IMAGE` reads the lines of a given segmentation and
  * writes the file back with their text, as eScriptorium and Kraken users do.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { defaultLineModelPath } from '../base/model-files.ts';
 import type { PageFormat } from '../data/page-xml.ts';
@@ -22,8 +22,9 @@ import { parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
 
 export const usage =
-  'ocr [--format text|json|hocr|alto|page] [--model FILE] [--line-model FILE] [--lines FILE.xml] [--out DIR] IMAGE...   ' +
-  'handwriting photos (files, folders, globs) to text; alto/page: lines found and read by the line recogniser; ' +
+  'ocr [--format text|json|hocr|alto|page] [--reader auto|glyphs|lines] [--model FILE] [--line-model FILE] [--lines FILE.xml] [--out DIR] IMAGE...   ' +
+  'handwriting photos (files, folders, globs) to text, each line read glyph by glyph or by the line recogniser, whichever fits it ' +
+  '(--reader); alto/page: lines found and read by the line recogniser; ' +
   '--lines: fill the text of a given ALTO/PAGE segmentation of one image';
 
 const FORMATS = { text: 'txt', json: 'json', hocr: 'hocr', alto: 'xml', page: 'xml' } as const;
@@ -35,12 +36,23 @@ const PROGRESS_IN_LOGS = 20;
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCli(
     args,
-    { format: { type: 'string' }, model: { type: 'string' }, 'line-model': { type: 'string' }, lines: { type: 'string' }, out: { type: 'string' } },
+    {
+      format: { type: 'string' },
+      reader: { type: 'string' },
+      model: { type: 'string' },
+      'line-model': { type: 'string' },
+      lines: { type: 'string' },
+      out: { type: 'string' },
+    },
     usage,
   );
   const format = (values.format ?? 'text') as Format;
   if (!(format in FORMATS)) throw new UsageError(`--format must be text, json, hocr, alto or page, got '${values.format}'\nusage: hwr ${usage}`);
   if (positionals.length === 0) throw new UsageError(`no images given\nusage: hwr ${usage}`);
+  const readerMode = values.reader ?? 'auto';
+  if (readerMode !== 'auto' && readerMode !== 'glyphs' && readerMode !== 'lines') {
+    throw new UsageError(`--reader must be auto, glyphs or lines, got '${values.reader}'\nusage: hwr ${usage}`);
+  }
   if (values.lines) return fillSegmentation(values.lines, positionals, values);
 
   const { files, problems } = expandInputs(positionals);
@@ -57,6 +69,13 @@ export async function run(args: string[]): Promise<number> {
   if (format === 'alto' || format === 'page') return readLinePages(files, problems.length, format, outputs, values['line-model']);
 
   const classifier = await loadDefaultClassifier(values.model);
+  // The line recogniser reads the lines the glyph classifier cannot (joined-up, lower case); without its model, glyphs only.
+  const linePath = values['line-model'] ?? defaultLineModelPath();
+  let lines: LineReader | undefined;
+  if (readerMode !== 'glyphs') {
+    if (existsSync(linePath)) lines = await LineReader.load(linePath);
+    else if (values['line-model'] || readerMode === 'lines') throw new Error(`no line model at ${linePath}: train one with 'hwr train --arch crnn'`);
+  }
   let failed = problems.length;
   const pages: Page[] = [];
   // Not over text going to the same terminal.
@@ -65,7 +84,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     for (const [i, file] of files.entries()) {
       try {
-        const page = await recognizeFile(file, classifier);
+        const page = await recognizeFile(file, classifier, { lines, reader: readerMode });
         // A blank, uniform or tiny image reads as nothing: say so rather than print an empty result.
         if (page.rows.length === 0) throw new Error(`${file}: no handwriting found in this ${page.width}×${page.height} image (blank, uniform or too small)`);
         const output = outputs?.get(file);
@@ -86,6 +105,7 @@ export async function run(args: string[]): Promise<number> {
     progress?.done(failed ? `${failed} failed` : '');
   } finally {
     await classifier.close();
+    await lines?.close();
   }
   if (pages.length) process.stdout.write(`[\n${pages.map((p) => pageJson(p).trimEnd()).join(',\n')}\n]\n`);
   if (failed) console.error(`hwr ocr: ${failed} of ${files.length + problems.length} input(s) failed`);

@@ -28,6 +28,8 @@ export interface RowNode {
   text: string;
   confidence: number;
   words: WordNode[];
+  /** Which reader's text this is: the glyph classifier's, or the line recogniser's (recognizer.ts readLines). */
+  reader?: 'glyphs' | 'lines';
 }
 
 export interface Page {
@@ -66,6 +68,7 @@ export function pageJson(page: Page): string {
       text: r.text,
       box: intBox(r.box),
       confidence: round(r.confidence),
+      reader: r.reader ?? 'glyphs',
       words: r.words.map((w) => ({
         text: w.text,
         box: intBox(w.box),

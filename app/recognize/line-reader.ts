@@ -3,6 +3,7 @@
  * width) through onnxruntime, then CTC decoding, greedy or by beam search with a language model.
  */
 import type { GrayImage } from '../image/gray.ts';
+import { ctcLoss } from '../nn/ctc.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { VARIABLE } from '../onnx/shapes.ts';
 import { BLANK_CLASS, Charset } from './charset.ts';
@@ -52,13 +53,35 @@ export class LineReader {
     return new LineReader(model, new Charset(model.classes.slice(1)), height!, beam);
   }
 
-  /** The text of one line image (ink 0..1, `height` rows). */
-  async read(line: GrayImage, decoding: LineDecoding = { decoder: 'greedy' }): Promise<DecodedLine> {
+  /** Per frame, the probabilities of the blank and of each character (frames × charset.size). */
+  async probabilities(line: GrayImage): Promise<{ probs: Float32Array; frames: number }> {
     if (line.height !== this.height) throw new RangeError(`line image is ${line.height} rows high, the model reads ${this.height}`);
     const { data, dims } = await this.model.runShaped(line.data, [1, line.height, line.width, 1]);
-    const frames = dims[1]!;
-    if (decoding.decoder === 'greedy') return greedyDecode(data, frames, this.charset);
-    return beamDecode(data, frames, this.charset, { ...this.beam, ...decoding });
+    return { probs: data, frames: dims[1]! };
+  }
+
+  /** The text of one line image (ink 0..1, `height` rows). */
+  async read(line: GrayImage, decoding: LineDecoding = { decoder: 'greedy' }): Promise<DecodedLine> {
+    const { probs, frames } = await this.probabilities(line);
+    return this.decode(probs, frames, decoding);
+  }
+
+  decode(probs: Float32Array, frames: number, decoding: LineDecoding = { decoder: 'greedy' }): DecodedLine {
+    if (decoding.decoder === 'greedy') return greedyDecode(probs, frames, this.charset);
+    return beamDecode(probs, frames, this.charset, { ...this.beam, ...decoding });
+  }
+
+  /**
+   * How well `text` fits the line by this model: the log-probability of all its CTC alignments
+   * per character (−Infinity where it cannot fit: characters the model lacks, or too few frames).
+   */
+  score(probs: Float32Array, frames: number, text: string): number {
+    const { labels, unknown } = this.charset.encode(text);
+    if (unknown.length) return -Infinity;
+    const logits = new Float32Array(frames * this.charset.size);
+    for (let i = 0; i < logits.length; i++) logits[i] = Math.log(Math.max(probs[i]!, 1e-30));
+    const loss = ctcLoss({ logits, frames, classes: this.charset.size, labels });
+    return Number.isFinite(loss) ? -loss / Math.max(1, labels.length) : -Infinity;
   }
 
   async close(): Promise<void> {

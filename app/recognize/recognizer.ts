@@ -5,12 +5,16 @@
  */
 import { cropGlyphs } from '../image/crop.ts';
 import { candidateBlobs, resolveWord, type GlyphBlob } from '../image/glyphs.ts';
-import { boxesUnion, scaleBox, type Box, type GrayImage } from '../image/gray.ts';
+import { boxesUnion, overlap1d, scaleBox, type Box, type GrayImage } from '../image/gray.ts';
 import { decodeImage } from '../image/decode.ts';
-import { OCR_DECODE, segmentPage, type SegmentOptions } from '../image/segment.ts';
+import { cutLine } from '../image/line-image.ts';
+import { OCR_DECODE, segmentPage, type SegmentedPage, type SegmentOptions } from '../image/segment.ts';
+import { findTextLines } from '../image/text-lines.ts';
 import { defaultRecognizerPath } from '../base/model-files.ts';
 import { decodeRow, settleListNumbers, type WordDecodeOptions } from './words.ts';
-import { rowNode, type GlyphNode, type Page, type WordNode } from './document.ts';
+import type { DecodedLine } from './ctc-decode.ts';
+import { rowNode, type GlyphNode, type Page, type RowNode, type WordNode } from './document.ts';
+import type { LineReader } from './line-reader.ts';
 import { englishLexicon } from './lexicon.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { CLASSES_36, GLYPH_VALUES } from '../contract.ts';
@@ -28,6 +32,13 @@ export interface RecognizeOptions {
   decode?: WordDecodeOptions;
   /** Names the image in the page (e.g. the file). */
   source?: string;
+  /**
+   * The line recogniser: each text line of the page is read by it too, and the reading its own
+   * model finds likelier is kept (see chooseReader). Without it, every row is read glyph by glyph.
+   */
+  lines?: LineReader;
+  /** Read every line with the line recogniser, or none ('glyphs'); default: the likelier per line. */
+  reader?: 'auto' | 'glyphs' | 'lines';
 }
 
 /** Image as decoded: boxes are reported in the original file's pixels when its size is known. */
@@ -78,7 +89,84 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
     });
     return rowNode(boxesUnion(wordNodes.map((w) => w.box)), wordNodes);
   });
-  return { source: options.source ?? image.name, width: outWidth, height: outHeight, rows, seconds: (performance.now() - started) / 1000 };
+  const chosen = options.lines && options.reader !== 'glyphs' && seg.scale ? await readLines(seg, rows, toOut, options.lines, options.reader ?? 'auto') : rows;
+  return { source: options.source ?? image.name, width: outWidth, height: outHeight, rows: chosen, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Beside the glyph rows, the page's text lines (image/text-lines.ts) read by the line
+ * recogniser. Per line, the glyph rows over it and the line reading are compared by the line
+ * model itself: how likely it finds each text, letters only (block capitals far apart make it
+ * add spaces between letters, which is no reason to doubt them). Where it finds the glyphs'
+ * letters nearly as likely as its own (within LINE_MARGIN a character, in log-probability), the
+ * glyph rows stay: they read isolated capitals best. Where it finds them far less likely
+ * (joined-up writing read as capitals: 5 to 15 nats a character on the Copiste pages, against 0
+ * to 3 on block capitals), its own reading replaces them.
+ */
+async function readLines(seg: SegmentedPage, glyphRows: RowNode[], toOut: (b: Box) => Box, reader: LineReader, mode: 'auto' | 'lines'): Promise<RowNode[]> {
+  const found = findTextLines(seg.labelling, seg.scale!.charHeight);
+  const owner = glyphRows.map((r) => {
+    let best = -1;
+    let bestOverlap = 0;
+    found.forEach((l, k) => {
+      const box = toOut(l.box);
+      const v = overlap1d(r.box.y0, r.box.y1, box.y0, box.y1);
+      if (v >= 0.5 * (r.box.y1 - r.box.y0) && overlap1d(r.box.x0, r.box.x1, box.x0, box.x1) > 0 && v > bestOverlap) {
+        bestOverlap = v;
+        best = k;
+      }
+    });
+    return best;
+  });
+  const out: RowNode[] = glyphRows.filter((_, i) => owner[i] === -1).map((r) => ({ ...r, reader: 'glyphs' as const }));
+  const decoding = { decoder: reader.beam.lm ? ('beam' as const) : ('greedy' as const) };
+  for (const [k, line] of found.entries()) {
+    const rows = glyphRows.filter((_, i) => owner[i] === k).sort((a, b) => a.box.x0 - b.box.x0);
+    const { probs, frames } = await reader.probabilities(cutLine(seg.ink, line, reader.height));
+    const read = reader.decode(probs, frames, decoding);
+    const glyphText = rows.map((r) => r.text).join(' ');
+    const letters = (t: string) => t.replace(/\s+/g, '');
+    const useGlyphs =
+      mode === 'auto' &&
+      rows.length > 0 &&
+      (read.text === '' || reader.score(probs, frames, letters(read.text)) - reader.score(probs, frames, letters(glyphText)) < LINE_MARGIN);
+    if (useGlyphs) out.push(...rows.map((r) => ({ ...r, reader: 'glyphs' as const })));
+    else if (read.text) out.push(lineRow(read, frames, toOut(line.box)));
+  }
+  return out.sort((a, b) => (a.box.y0 + a.box.y1) / 2 - (b.box.y0 + b.box.y1) / 2 || a.box.x0 - b.box.x0);
+}
+
+/** See readLines: how much less likely (nats a character) the line model may find the glyphs' letters than its own. */
+export const LINE_MARGIN = 4;
+
+/** A row read by the line recogniser: its words placed along the line by the frames that wrote them. */
+function lineRow(read: DecodedLine, frames: number, box: Box): RowNode {
+  const xOf = (frame: number) => box.x0 + ((frame + 0.5) / frames) * (box.x1 - box.x0);
+  const words: WordNode[] = [];
+  let chars: DecodedLine['chars'] = [];
+  const flush = () => {
+    if (!chars.length) return;
+    const glyphs: GlyphNode[] = chars.map((c) => ({
+      box: { x0: xOf(c.frames[0] - 0.5), y0: box.y0, x1: xOf(c.frames[1] + 0.5), y1: box.y1 },
+      label: c.char,
+      confidence: c.confidence,
+      topK: [{ label: c.char, p: c.confidence }],
+    }));
+    words.push({
+      box: boxesUnion(glyphs.map((g) => g.box)),
+      text: chars.map((c) => c.char).join(''),
+      confidence: Math.min(...chars.map((c) => c.confidence)),
+      reading: 'line',
+      glyphs,
+    });
+    chars = [];
+  };
+  for (const c of read.chars) {
+    if (c.char === ' ') flush();
+    else chars.push(c);
+  }
+  flush();
+  return { ...rowNode(box, words), reader: 'lines' };
 }
 
 /**

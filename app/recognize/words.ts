@@ -22,7 +22,8 @@ export interface DecodedGlyph {
   topK: Candidate[];
 }
 
-export type Reading = 'letters' | 'digits' | 'mixed' | 'lexicon';
+/** How a word was read: glyph by glyph as letters, digits or a mix, as a lexicon word, or whole by the line recogniser. */
+export type Reading = 'letters' | 'digits' | 'mixed' | 'lexicon' | 'line';
 
 export interface DecodedWord {
   text: string;
