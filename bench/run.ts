@@ -10,6 +10,7 @@ const benches: Bench[] = [
   { name: 'cnn', load: async () => (await import('./cnn.ts')).benchCnn },
   { name: 'ocr', load: async () => (await import('./ocr.ts')).benchOcr },
   { name: 'htr', load: async () => (await import('./htr.ts')).benchHtr },
+  { name: 'pages', load: async () => (await import('./pages.ts')).benchPages },
 ];
 
 const only = process.argv.slice(2);
