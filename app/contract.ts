@@ -363,6 +363,13 @@ export interface RowDTO {
   box: BoxDTO;
   text: string;
   words: WordDTO[];
+  /**
+   * Who read it: the glyph classifier (its words have glyphs, each correctable), or the line
+   * recogniser (joined-up and lower-case writing: the whole line at once, no glyphs).
+   */
+  reader: 'glyphs' | 'lines';
+  /** How sure the reader was (0..1). */
+  confidence: number;
 }
 
 export interface PageDTO {
@@ -532,7 +539,15 @@ export interface RecognizePageRequest {
   image: Uint8Array;
   /** Progress events for this page carry this id. */
   jobId?: string;
+  /**
+   * Which reader reads each line: the glyph classifier, the line recogniser, or (default) per
+   * line the one whose reading the line model finds likelier.
+   */
+  reader?: PageReader;
 }
+
+export const PAGE_READERS = ['auto', 'glyphs', 'lines'] as const;
+export type PageReader = (typeof PAGE_READERS)[number];
 
 export interface GlyphBatchRequest {
   /** count × GLYPH_VALUES values in [0, 1]. */

@@ -126,10 +126,12 @@ async function readLines(seg: SegmentedPage, glyphRows: RowNode[], toOut: (b: Bo
     const read = reader.decode(probs, frames, decoding);
     const glyphText = rows.map((r) => r.text).join(' ');
     const letters = (t: string) => t.replace(/\s+/g, '');
+    // A line model that cannot write the glyphs' characters cannot judge them: the glyphs stay.
+    const judged = reader.charset.encode(glyphText).unknown.length === 0;
     const useGlyphs =
       mode === 'auto' &&
       rows.length > 0 &&
-      (read.text === '' || reader.score(probs, frames, letters(read.text)) - reader.score(probs, frames, letters(glyphText)) < LINE_MARGIN);
+      (!judged || read.text === '' || reader.score(probs, frames, letters(read.text)) - reader.score(probs, frames, letters(glyphText)) < LINE_MARGIN);
     if (useGlyphs) out.push(...rows.map((r) => ({ ...r, reader: 'glyphs' as const })));
     else if (read.text) out.push(lineRow(read, frames, toOut(line.box)));
   }

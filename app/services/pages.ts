@@ -5,7 +5,7 @@
  * 32×32 glyph the classifier saw).
  */
 import { basename, extname } from 'node:path';
-import { ContractError, GLYPH_VALUES, type BoxDTO, type ExportFormat, type GlyphDTO, type PageDTO, type RowDTO } from '../contract.ts';
+import { ContractError, GLYPH_VALUES, type BoxDTO, type ExportFormat, type GlyphDTO, type PageDTO, type PageReader, type RowDTO } from '../contract.ts';
 import type { Box } from '../image/gray.ts';
 import { pageHocr, pageJson, pageText, type GlyphNode, type Page } from '../recognize/document.ts';
 import { relabelPage, relabelRows } from '../shared/page-text.ts';
@@ -29,8 +29,14 @@ export class PageStore {
   /** `read` does the work (in the page-reading process); this keeps the result and makes the DTO. */
   constructor(private readonly read: ReadPage) {}
 
-  async recognize(name: string, image: Uint8Array, model: { id: string; path: string }, progress: ProgressReporter): Promise<PageDTO> {
-    const { page, crops } = await this.read({ name, image, modelPath: model.path }, progress);
+  async recognize(
+    name: string,
+    image: Uint8Array,
+    model: { id: string; path: string },
+    progress: ProgressReporter,
+    lines: { reader?: PageReader; lineModelPath?: string } = {},
+  ): Promise<PageDTO> {
+    const { page, crops } = await this.read({ name, image, modelPath: model.path, ...lines }, progress);
     const id = `page-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
     const kept = toDTO(id, name, page, model.id, crops);
     this.pages.set(id, kept);
@@ -87,6 +93,8 @@ function toDTO(id: string, name: string, page: Page, model: string, crops: Float
   const rows: RowDTO[] = page.rows.map((row) => ({
     box: toBoxDTO(row.box),
     text: row.text,
+    reader: row.reader ?? 'glyphs',
+    confidence: row.confidence,
     words: row.words.map((word) => ({
       box: toBoxDTO(word.box),
       text: word.text,

@@ -3,8 +3,10 @@
  * model, and sends back the page with the crops the classifier saw. One page at a time, in
  * order; models stay loaded between pages (reloaded when their file changes).
  */
-import { statSync } from 'node:fs';
-import { GLYPH_VALUES } from '../contract.ts';
+import { existsSync, statSync } from 'node:fs';
+import { defaultLineModelPath } from '../base/model-files.ts';
+import { LineReader } from '../recognize/line-reader.ts';
+import { GLYPH_VALUES, type PageReader } from '../contract.ts';
 import { frameGlyph } from '../image/frame.ts';
 import { decodeImage, ImageDecodeError, type DecodedImage } from '../image/decode.ts';
 import { OCR_DECODE } from '../image/segment.ts';
@@ -29,13 +31,24 @@ export function serveRecognizer(port: WorkerPort<ToRecognizer, FromRecognizer>):
     classifier.catch(() => models.delete(path));
     return classifier;
   };
+  // The line recogniser the services name (the shipped one by default), when there is one; reloaded when its file changes.
+  let lineModel: { version: string; reader: Promise<LineReader | undefined> } | null = null;
+  const lineReader = (path = defaultLineModelPath()): Promise<LineReader | undefined> => {
+    const version = existsSync(path) ? `${path}:${statSync(path).size}:${statSync(path).mtimeMs}` : 'none';
+    if (lineModel?.version !== version) {
+      const reader = version === 'none' ? Promise.resolve(undefined) : LineReader.load(path);
+      lineModel = { version, reader: reader.catch(() => undefined) };
+    }
+    return lineModel.reader;
+  };
   let queue = Promise.resolve();
   port.onMessage((message) => {
     if (message.type !== 'recognize') return;
     queue = queue.then(async () => {
       const progress = (stage: string, fraction: number) => port.post({ type: 'progress', id: message.id, stage, fraction });
       try {
-        const { page, crops } = await readPage(message.name, message.image, await classifierFor(message.modelPath), progress);
+        const lines = message.reader === 'glyphs' ? undefined : await lineReader(message.lineModelPath);
+        const { page, crops } = await readPage(message.name, message.image, await classifierFor(message.modelPath), lines, message.reader ?? 'auto', progress);
         port.post({ type: 'page', id: message.id, page, crops });
       } catch (err) {
         const code = err instanceof ImageDecodeError ? 'unprocessable' : 'internal';
@@ -50,6 +63,8 @@ async function readPage(
   name: string,
   image: Uint8Array,
   classifier: GlyphClassifier,
+  lines: LineReader | undefined,
+  reader: PageReader,
   progress: (stage: string, fraction: number) => void,
 ): Promise<{ page: Page; crops: Float32Array }> {
   progress('decoding', 0.05);
@@ -67,7 +82,9 @@ async function readPage(
       return outputs;
     },
   };
-  const page = await recognizePage(decoded, capturing, { source: name, decode: { topK: PAGE_TOP_K } });
+  const read = await recognizePage(decoded, capturing, { source: name, decode: { topK: PAGE_TOP_K }, lines, reader });
+  // A line the line recogniser read has no glyphs to correct: its characters are not crops the classifier saw.
+  const page: Page = { ...read, rows: read.rows.map((r) => (r.reader === 'lines' ? { ...r, words: r.words.map((w) => ({ ...w, glyphs: [] })) } : r)) };
   const nodes = page.rows.flatMap((r) => r.words.flatMap((w) => w.glyphs));
   const crops = new Float32Array(nodes.length * GLYPH_VALUES);
   const cropOf = matchCrops(seen, classifier.classes);

@@ -2,7 +2,7 @@
  * The app's side of the page-reading process: one long-lived process, started on first use and
  * again after it ends; requests are matched to answers by id, and progress goes to the caller.
  */
-import { ContractError } from '../contract.ts';
+import { ContractError, type PageReader } from '../contract.ts';
 import type { Page } from '../recognize/document.ts';
 import type { FromRecognizer, LaunchWorker, ToRecognizer, WorkerProcess } from './worker-protocol.ts';
 
@@ -13,7 +13,7 @@ interface Pending {
 }
 
 export type ReadPage = (
-  request: { name: string; image: Uint8Array; modelPath: string },
+  request: { name: string; image: Uint8Array; modelPath: string; reader?: PageReader; lineModelPath?: string },
   progress: (stage: string, fraction: number) => void,
 ) => Promise<{ page: Page; crops: Float32Array }>;
 

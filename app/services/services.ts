@@ -22,6 +22,7 @@ import {
 } from '../contract.ts';
 import { frameGlyph } from '../image/frame.ts';
 import { modelsDir as shippedModelsDir, projectRoot, sharedDataDir } from '../base/paths.ts';
+import { defaultLineModelPath } from '../base/model-files.ts';
 import { topCandidates } from '../recognize/words.ts';
 import { onnxClassifier } from '../recognize/recognizer.ts';
 import { psnrPerImage } from '../train/metrics.ts';
@@ -137,7 +138,10 @@ export function createServices(options: ServicesOptions): Services {
       const progress = (stage: string, fraction: number) => {
         if (req.jobId) emit({ type: 'progress', jobId: req.jobId, stage, fraction });
       };
-      const page = await pages.recognize(req.name, req.image, classifier, progress);
+      const page = await pages.recognize(req.name, req.image, classifier, progress, {
+        reader: req.reader,
+        lineModelPath: defaultLineModelPath(options.modelsDir ?? shippedModelsDir),
+      });
       const glyphs = page.rows.reduce((n, r) => n + r.words.reduce((m, w) => m + w.glyphs.length, 0), 0);
       log('info', `read ${req.name}: ${page.rows.length} rows, ${glyphs} glyphs in ${page.seconds.toFixed(1)} s`);
       return page;

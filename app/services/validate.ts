@@ -5,7 +5,17 @@
  * then trust their arguments. Unknown fields are rejected, so a typo in a
  * client fails loudly instead of being ignored.
  */
-import { ContractError, GLYPH_SIDE, GLYPH_VALUES, LIMITS, TRAIN_OPTIONS, type RequestName, type RequestOf, type TrainRequest } from '../contract.ts';
+import {
+  ContractError,
+  GLYPH_SIDE,
+  GLYPH_VALUES,
+  LIMITS,
+  PAGE_READERS,
+  TRAIN_OPTIONS,
+  type RequestName,
+  type RequestOf,
+  type TrainRequest,
+} from '../contract.ts';
 
 type Checker<K extends RequestName> = (body: Body) => RequestOf<K>;
 
@@ -122,11 +132,12 @@ const TRAIN_FIELDS: readonly (keyof TrainRequest)[] = ['arch', 'dataset', ...TRA
 const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checker<K> } } = {
   appInfo: { fields: [], check: () => ({}) },
   recognizePage: {
-    fields: ['name', 'image', 'jobId'],
+    fields: ['name', 'image', 'jobId', 'reader'],
     check: (b) => ({
       name: b.string('name', LIMITS.nameLength),
       image: b.bytes('image', LIMITS.imageBytes),
       ...(b.has('jobId') ? { jobId: idField(b, 'jobId') } : {}),
+      ...(b.has('reader') ? { reader: b.oneOf('reader', PAGE_READERS) } : {}),
     }),
   },
   classifyGlyphs: {

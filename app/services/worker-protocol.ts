@@ -4,7 +4,7 @@
  * Electron utilityProcess in the desktop app), so the window and the server stay responsive
  * however long a run or however large a photo.
  */
-import type { ErrorCode, PersonalizationReport } from '../contract.ts';
+import type { ErrorCode, PageReader, PersonalizationReport } from '../contract.ts';
 import type { Page } from '../recognize/document.ts';
 import type { PersonalizeOptions } from '../train/personalize.ts';
 import type { TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
@@ -20,7 +20,7 @@ export type FromTrainer =
   | { type: 'finished'; result: TrainResult; personalization?: PersonalizationReport }
   | { type: 'failed'; message: string };
 
-export type ToRecognizer = { type: 'recognize'; id: number; name: string; image: Uint8Array; modelPath: string };
+export type ToRecognizer = { type: 'recognize'; id: number; name: string; image: Uint8Array; modelPath: string; reader?: PageReader; lineModelPath?: string };
 
 export type FromRecognizer =
   | { type: 'progress'; id: number; stage: string; fraction: number }

@@ -130,8 +130,10 @@ describe('services', () => {
   it('reads a page in its own process, reports progress, keeps the crops, applies a correction and exports it', async () => {
     const synthetic = renderPage({ rows: ['AB CD', 'EF'], seed: 3 });
     const image = await encodeImage(synthetic.image, 'png');
-    const page = await services.recognizePage({ name: 'synthetic.png', image, jobId: 'job-1' });
+    // Read glyph by glyph: this test is about the glyphs' crops and their correction.
+    const page = await services.recognizePage({ name: 'synthetic.png', image, jobId: 'job-1', reader: 'glyphs' });
     expect(page.rows).toHaveLength(2);
+    expect(page.rows.map((r) => r.reader)).toEqual(['glyphs', 'glyphs']);
     const glyphs = page.rows.flatMap((r) => r.words.flatMap((w) => w.glyphs));
     expect(glyphs).toHaveLength(6);
     expect(glyphs.every((g) => g.pixels.length === GLYPH_VALUES && g.pixels.some((v) => v > 0.5))).toBe(true);
@@ -149,6 +151,23 @@ describe('services', () => {
       rows: { words: { glyphs: { label: string }[] }[] }[];
     };
     expect(json.rows[0]!.words[0]!.glyphs[0]!.label).toBe('Z');
+  });
+
+  it('reads lines with the line recogniser when asked, and keeps the glyphs where it cannot judge them', async () => {
+    const image = await encodeImage(renderPage({ rows: ['AB CD', 'EF'], seed: 3 }).image, 'png');
+    // This line model writes only 'a' and 'b': it cannot weigh a reading in capitals, so the glyphs stay.
+    const auto = await services.recognizePage({ name: 'auto.png', image });
+    expect(auto.rows.map((r) => r.reader)).toEqual(['glyphs', 'glyphs']);
+    // Asked to, it reads every line it finds: whole lines, with no glyphs to correct.
+    const lines = await services.recognizePage({ name: 'lines.png', image, reader: 'lines' });
+    expect(lines.rows.length).toBeGreaterThan(0);
+    expect(lines.rows.some((r) => r.reader === 'lines')).toBe(true);
+    for (const row of lines.rows.filter((r) => r.reader === 'lines')) {
+      expect(row.text).toMatch(/^[ab ]+$/);
+      expect(row.words.every((w) => w.glyphs.length === 0)).toBe(true);
+    }
+    const text = await services.exportPage({ pageId: lines.id, format: 'text' });
+    expect(text.content.trim()).toBe(lines.text.trim());
   });
 
   it('rejects an unreadable image with a clear error', async () => {

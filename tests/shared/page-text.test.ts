@@ -14,8 +14,8 @@ const page: PageDTO = {
   seconds: 1,
   text: 'DEEP LEARNIN6\n4Z',
   rows: [
-    { box, text: 'DEEP LEARNIN6', words: [word('DEEP', 'a'), word('LEARNIN6', 'b')] },
-    { box, text: '4Z', words: [word('4Z', 'c')] },
+    { box, text: 'DEEP LEARNIN6', reader: 'glyphs', confidence: 0.5, words: [word('DEEP', 'a'), word('LEARNIN6', 'b')] },
+    { box, text: '4Z', reader: 'glyphs', confidence: 0.5, words: [word('4Z', 'c')] },
   ],
 };
 
