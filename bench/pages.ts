@@ -12,8 +12,7 @@ import { defaultLineModelPath } from '../app/base/model-files.ts';
 import { listPages, splitByWriter, writerOf, type LineSample } from '../app/data/lines.ts';
 import { decodeImage, encodeImage } from '../app/image/decode.ts';
 import { halve } from '../app/image/gray.ts';
-import { OCR_DECODE } from '../app/image/segment.ts';
-import { matchLines, pageTextLines } from '../app/image/text-lines.ts';
+import { lineFindingScore } from '../app/image/text-lines.ts';
 import { LineReader } from '../app/recognize/line-reader.ts';
 import { loadDefaultClassifier, recognizeFile } from '../app/recognize/recognizer.ts';
 
@@ -27,25 +26,7 @@ export async function benchPages(): Promise<Figure[]> {
   const pages = listPages(join(data, 'copiste'));
   const held = new Set(splitByWriter(pages.map((p) => ({ writer: writerOf(p.name) }) as LineSample)).validation);
   const chosen = pages.filter((_, i) => held.has(i));
-  let matched = 0;
-  let truthCount = 0;
-  let foundCount = 0;
-  for (const page of chosen) {
-    const found = pageTextLines(await decodeImage(page.imagePath, OCR_DECODE)).map((l) => l.box);
-    const truth = page.page.regions
-      .flatMap((r) => r.lines)
-      .filter((l) => l.text.trim())
-      .map((l) => ({
-        x0: Math.min(...l.polygon.map((p) => p.x)),
-        y0: Math.min(...l.polygon.map((p) => p.y)),
-        x1: Math.max(...l.polygon.map((p) => p.x)),
-        y1: Math.max(...l.polygon.map((p) => p.y)),
-      }));
-    const m = matchLines(found, truth);
-    matched += m.matched;
-    truthCount += truth.length;
-    foundCount += found.length;
-  }
+  const { matched, truth: truthCount, found: foundCount } = await lineFindingScore(chosen);
   const figures: Figure[] = [
     { name: 'line_finding_recall', value: matched / truthCount, unit: `(${matched} of ${truthCount} ALTO lines on ${chosen.length} pages, IoU ≥ 0.5)` },
     { name: 'line_finding_precision', value: matched / foundCount, unit: `(${matched} of ${foundCount} lines found; the printed notice counts against it)` },

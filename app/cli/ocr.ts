@@ -76,33 +76,21 @@ export async function run(args: string[]): Promise<number> {
     if (existsSync(linePath)) lines = await LineReader.load(linePath);
     else if (values['line-model'] || readerMode === 'lines') throw new Error(`no line model at ${linePath}: train one with 'hwr train --arch crnn'`);
   }
-  let failed = problems.length;
   const pages: Page[] = [];
-  // Not over text going to the same terminal.
-  const progressWanted = files.length > 1 && (process.stderr.isTTY || files.length >= PROGRESS_IN_LOGS) && (outputs !== null || !process.stdout.isTTY);
-  const progress = progressWanted ? new ProgressBar('ocr', files.length) : null;
+  let failed = problems.length;
   try {
-    for (const [i, file] of files.entries()) {
-      try {
-        const page = await recognizeFile(file, classifier, { lines, reader: readerMode });
-        // A blank, uniform or tiny image reads as nothing: say so rather than print an empty result.
-        if (page.rows.length === 0) throw new Error(`${file}: no handwriting found in this ${page.width}×${page.height} image (blank, uniform or too small)`);
-        const output = outputs?.get(file);
-        if (output) writeFileAtomic(output, render(page, format));
-        else if (format === 'json' && files.length > 1) pages.push(page);
-        else {
-          const header = files.length > 1 ? `==> ${file} <==\n` : '';
-          process.stdout.write(`${i > 0 && header ? '\n' : ''}${header}${render(page, format)}`);
-        }
-      } catch (err) {
-        failed++;
-        const message = err instanceof Error ? err.message : String(err);
-        // Decode errors already name the file.
-        console.error(`${progress && process.stderr.isTTY ? '\n' : ''}hwr ocr: ${message.includes(file) ? message : `${file}: ${message}`}`);
+    failed += await eachFile(files, outputs !== null, async (file, i) => {
+      const page = await recognizeFile(file, classifier, { lines, reader: readerMode });
+      // A blank, uniform or tiny image reads as nothing: say so rather than print an empty result.
+      if (page.rows.length === 0) throw new Error(noWriting(file, page));
+      const output = outputs?.get(file);
+      if (output) writeFileAtomic(output, render(page, format));
+      else if (format === 'json' && files.length > 1) pages.push(page);
+      else {
+        const header = files.length > 1 ? `==> ${file} <==\n` : '';
+        process.stdout.write(`${i > 0 && header ? '\n' : ''}${header}${render(page, format)}`);
       }
-      progress?.update(i + 1);
-    }
-    progress?.done(failed ? `${failed} failed` : '');
+    });
   } finally {
     await classifier.close();
     await lines?.close();
@@ -110,6 +98,33 @@ export async function run(args: string[]): Promise<number> {
   if (pages.length) process.stdout.write(`[\n${pages.map((p) => pageJson(p).trimEnd()).join(',\n')}\n]\n`);
   if (failed) console.error(`hwr ocr: ${failed} of ${files.length + problems.length} input(s) failed`);
   return failed ? 1 : 0;
+}
+
+const noWriting = (file: string, page: { width: number; height: number }) =>
+  `${file}: no handwriting found in this ${page.width}×${page.height} image (blank, uniform or too small)`;
+
+/**
+ * Reads each file in turn; a file that fails is reported (naming it) and the others still run.
+ * A progress bar is drawn where wanted: on a terminal, or in logs for many files, and not over
+ * text going to the same terminal. Returns how many failed.
+ */
+async function eachFile(files: readonly string[], toFiles: boolean, read: (file: string, i: number) => Promise<void>): Promise<number> {
+  const wanted = files.length > 1 && (process.stderr.isTTY || files.length >= PROGRESS_IN_LOGS) && (toFiles || !process.stdout.isTTY);
+  const progress = wanted ? new ProgressBar('ocr', files.length) : null;
+  let failed = 0;
+  for (const [i, file] of files.entries()) {
+    try {
+      await read(file, i);
+    } catch (err) {
+      failed++;
+      const message = err instanceof Error ? err.message : String(err);
+      // Decode errors already name the file.
+      console.error(`${progress && process.stderr.isTTY ? '\n' : ''}hwr ocr: ${message.includes(file) ? message : `${file}: ${message}`}`);
+    }
+    progress?.update(i + 1);
+  }
+  progress?.done(failed ? `${failed} failed` : '');
+  return failed;
 }
 
 /** `--format alto|page`: each page's lines found, read by the line recogniser, written as ALTO or PAGE XML. */
@@ -122,25 +137,15 @@ async function readLinePages(
 ): Promise<number> {
   const reader = await LineReader.load(modelPath ?? defaultLineModelPath());
   let failed = failedBefore;
-  const progress = files.length > 1 && (process.stderr.isTTY || files.length >= PROGRESS_IN_LOGS) ? new ProgressBar('ocr', files.length) : null;
   try {
-    for (const [i, file] of files.entries()) {
-      try {
-        const page = await transcribePage(file, reader);
-        if (page.regions.length === 0)
-          throw new Error(`${file}: no handwriting found in this ${page.width}×${page.height} image (blank, uniform or too small)`);
-        const xml = pageXml(page, format);
-        const output = outputs?.get(file);
-        if (output) writeFileAtomic(output, xml);
-        else process.stdout.write(xml);
-      } catch (err) {
-        failed++;
-        const message = err instanceof Error ? err.message : String(err);
-        console.error(`${progress && process.stderr.isTTY ? '\n' : ''}hwr ocr: ${message.includes(file) ? message : `${file}: ${message}`}`);
-      }
-      progress?.update(i + 1);
-    }
-    progress?.done(failed ? `${failed} failed` : '');
+    failed += await eachFile(files, outputs !== null, async (file) => {
+      const page = await transcribePage(file, reader);
+      if (page.regions.length === 0) throw new Error(noWriting(file, page));
+      const xml = pageXml(page, format);
+      const output = outputs?.get(file);
+      if (output) writeFileAtomic(output, xml);
+      else process.stdout.write(xml);
+    });
   } finally {
     await reader.close();
   }

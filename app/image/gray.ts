@@ -33,6 +33,19 @@ export function unionBox(a: Box, b: Box): Box {
   return { x0: Math.min(a.x0, b.x0), y0: Math.min(a.y0, b.y0), x1: Math.max(a.x1, b.x1), y1: Math.max(a.y1, b.y1) };
 }
 
+/** The box around some points (an outline). */
+export function pointsBox(ps: readonly Point[]): Box {
+  if (ps.length === 0) throw new Error('pointsBox: no points');
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const p of ps) {
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x);
+    y1 = Math.max(y1, p.y);
+  }
+  return { x0, y0, x1, y1 };
+}
+
 export function boxesUnion(boxes: readonly Box[]): Box {
   if (boxes.length === 0) throw new Error('boxesUnion: no boxes');
   return boxes.reduce(unionBox);

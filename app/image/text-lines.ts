@@ -17,9 +17,10 @@
  * baseline (the foot of its bodies' cores, fitted as a straight line).
  */
 import type { Component, Labelling } from './components.ts';
-import type { Box, GrayImage, Point } from './gray.ts';
+import { pointsBox, type Box, type GrayImage, type Point } from './gray.ts';
 import { median } from './scale.ts';
-import { segmentPage } from './segment.ts';
+import { decodeImage } from './decode.ts';
+import { OCR_DECODE, segmentPage } from './segment.ts';
 
 export interface FoundLine {
   box: Box;
@@ -248,6 +249,29 @@ function fitLine(points: { x: number; y: number; w: number }[], x0: number, x1: 
     { x: x0, y: at(x0) },
     { x: x1, y: at(x1) },
   ];
+}
+
+type Segmented = { regions: readonly { lines: readonly { polygon: readonly Point[]; text: string }[] }[] };
+
+/** The boxes of a page's transcribed lines (those with text), as its ALTO/PAGE outlines give them: what line finding is measured against. */
+export function transcribedLineBoxes(page: Segmented): Box[] {
+  return page.regions
+    .flatMap((r) => r.lines)
+    .filter((l) => l.text.trim() && l.polygon.length > 0)
+    .map((l) => pointsBox(l.polygon));
+}
+
+/** Line finding on page images against their given segmentation: lines paired over all pages (matchLines). */
+export async function lineFindingScore(pages: readonly { imagePath: string; page: Segmented }[]): Promise<{ matched: number; truth: number; found: number }> {
+  const total = { matched: 0, truth: 0, found: 0 };
+  for (const p of pages) {
+    const found = pageTextLines(await decodeImage(p.imagePath, OCR_DECODE)).map((l) => l.box);
+    const truth = transcribedLineBoxes(p.page);
+    total.matched += matchLines(found, truth).matched;
+    total.truth += truth.length;
+    total.found += found.length;
+  }
+  return total;
 }
 
 /** Intersection over union of two boxes. */

@@ -1,10 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listPages, splitByWriter, writerOf, type LineSample } from '../../app/data/lines.ts';
-import { decodeImage } from '../../app/image/decode.ts';
 import type { Box } from '../../app/image/gray.ts';
-import { OCR_DECODE } from '../../app/image/segment.ts';
-import { boxIou, matchLines, pageTextLines } from '../../app/image/text-lines.ts';
+import { boxIou, lineFindingScore, matchLines, pageTextLines } from '../../app/image/text-lines.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
 
 /** Draws a thick polyline of ink (brightness 0) into a white page. */
@@ -128,26 +126,7 @@ describe('text lines on a page', () => {
     async () => {
       const pages = listPages(join(data!, 'copiste'));
       const held = new Set(splitByWriter(pages.map((p) => ({ writer: writerOf(p.name) }) as LineSample)).validation);
-      let matched = 0;
-      let truthCount = 0;
-      let foundCount = 0;
-      for (const page of pages.filter((_, i) => held.has(i)).slice(0, 6)) {
-        const image = await decodeImage(page.imagePath, OCR_DECODE);
-        const found = pageTextLines(image).map((l) => l.box);
-        const truth = page.page.regions
-          .flatMap((r) => r.lines)
-          .filter((l) => l.text.trim())
-          .map((l) => ({
-            x0: Math.min(...l.polygon.map((p) => p.x)),
-            y0: Math.min(...l.polygon.map((p) => p.y)),
-            x1: Math.max(...l.polygon.map((p) => p.x)),
-            y1: Math.max(...l.polygon.map((p) => p.y)),
-          }));
-        const m = matchLines(found, truth);
-        matched += m.matched;
-        truthCount += truth.length;
-        foundCount += found.length;
-      }
+      const { matched, truth: truthCount, found: foundCount } = await lineFindingScore(pages.filter((_, i) => held.has(i)).slice(0, 6));
       // 2026-12-04: recall 0.99, precision 0.93 (the printed notice and the page's name count against it).
       expect(matched / truthCount).toBeGreaterThan(0.95);
       expect(matched / foundCount).toBeGreaterThan(0.85);

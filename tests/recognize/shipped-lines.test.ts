@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../app/cli/main.ts';
 import { readPageXml } from '../../app/data/page-xml.ts';
+import { pointsBox } from '../../app/image/gray.ts';
 import { boxIou } from '../../app/image/text-lines.ts';
 import { defaultLineModelPath } from '../../app/base/model-files.ts';
 import { listPages, pageInk, splitByWriter, writerOf, type LineSample } from '../../app/data/lines.ts';
@@ -53,18 +54,12 @@ describe('the shipped line model (models/lines.onnx)', () => {
         expect(code).toBe(0);
         const found = readPageXml(readFileSync(join(out, `${page.name}.xml`), 'utf8'), 'found.xml').page.regions.flatMap((r) => r.lines);
         const truth = page.page.regions.flatMap((r) => r.lines).filter((l) => l.text.trim());
-        const boxOf = (ps: readonly { x: number; y: number }[]) => ({
-          x0: Math.min(...ps.map((p) => p.x)),
-          y0: Math.min(...ps.map((p) => p.y)),
-          x1: Math.max(...ps.map((p) => p.x)),
-          y1: Math.max(...ps.map((p) => p.y)),
-        });
         // Each true line, read from the found line over it.
         let distance = 0;
         let length = 0;
         let missed = 0;
         for (const t of truth) {
-          const over = found.find((f) => boxIou(boxOf(f.polygon), boxOf(t.polygon)) >= 0.5);
+          const over = found.find((f) => boxIou(pointsBox(f.polygon), pointsBox(t.polygon)) >= 0.5);
           if (!over) missed++;
           const c = lineCounts(over?.text ?? '', t.text).chars;
           distance += c.distance;

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import type * as tfjs from '@tensorflow/tfjs';
 import { paramCount, TfNetwork, type Architecture, type ParamInfo } from './model.ts';
 import { mixSeed, type ImageSet } from '../sampling.ts';
-import { ReplicaPool } from './replica-pool.ts';
+import { ReplicaPool, SharedWeightReplicas } from './replica-pool.ts';
 import { computeLogits, GradientStep } from './step.ts';
 
 export interface GradientEngine {
@@ -112,28 +112,22 @@ export interface ReplicaInit {
   gradient: Float32Array;
 }
 
-class ReplicaEngine implements GradientEngine {
-  private version = 0;
-
+class ReplicaEngine extends SharedWeightReplicas<Extract<ReplicaRequest, { id: number }>, CallReply> implements GradientEngine {
   private constructor(
-    private readonly pool: ReplicaPool<Extract<ReplicaRequest, { id: number }>, CallReply>,
-    private readonly weights: Float32Array,
-    private readonly slots: Float32Array[],
+    pool: ReplicaPool<Extract<ReplicaRequest, { id: number }>, CallReply>,
+    weights: Float32Array,
+    slots: Float32Array[],
     private readonly classes: number,
-  ) {}
-
-  get threads(): number {
-    return this.pool.size;
+  ) {
+    super(pool, weights, slots);
   }
 
   static async start(o: EngineOptions): Promise<ReplicaEngine> {
     if (!(o.train.pixels.buffer instanceof SharedArrayBuffer) || !(o.train.labels.buffer instanceof SharedArrayBuffer)) {
       throw new Error('replica engine: the training images must live in a SharedArrayBuffer (see sharedImageSet)');
     }
-    const p = paramCount(o.layout);
-    const weights = new Float32Array(new SharedArrayBuffer(p * 4));
-    weights.set(o.weights);
-    const slots = Array.from({ length: o.replicas }, () => new Float32Array(new SharedArrayBuffer(p * 4)));
+    if (o.weights.length !== paramCount(o.layout)) throw new RangeError(`replica engine: ${o.weights.length} weights for ${paramCount(o.layout)} parameters`);
+    const { weights, slots } = SharedWeightReplicas.sharedMemory(o.weights, o.replicas);
     const inits = slots.map((gradient): ReplicaInit => ({
       backend: o.backend,
       architecture: o.architecture,
@@ -145,11 +139,6 @@ class ReplicaEngine implements GradientEngine {
     }));
     const pool = await ReplicaPool.start<Extract<ReplicaRequest, { id: number }>, CallReply>(new URL('./replica.mjs', import.meta.url), inits);
     return new ReplicaEngine(pool, weights, slots, o.architecture.classes);
-  }
-
-  setWeights(weights: Float32Array): void {
-    this.weights.set(weights);
-    this.version++;
   }
 
   async gradients(indices: Int32Array, seed: number, augment: boolean, out: Float32Array): Promise<number> {
@@ -168,16 +157,11 @@ class ReplicaEngine implements GradientEngine {
           : null,
       ),
     );
-    out.fill(0);
-    let loss = 0;
-    parts.forEach(([a, b], k) => {
-      const share = (b - a) / indices.length;
-      if (share === 0) return;
-      const g = this.slots[k]!;
-      for (let i = 0; i < out.length; i++) out[i]! += share * g[i]!;
-      loss += share * replies[k]!.loss!;
-    });
-    return loss;
+    return this.average(
+      parts.map(([a, b]) => (b - a) / indices.length),
+      replies.map((r) => r?.loss ?? 0),
+      out,
+    );
   }
 
   async logits(pixels: Float32Array, count: number): Promise<Float32Array> {
@@ -193,10 +177,6 @@ class ReplicaEngine implements GradientEngine {
     const out = new Float32Array(count * classes);
     parts.forEach(([a], k) => out.set(replies[k]!.logits!, a * classes));
     return out;
-  }
-
-  close(): Promise<void> {
-    return this.pool.close();
   }
 }
 

@@ -12,7 +12,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { padLines } from '../../data/lines.ts';
 import { mixSeed } from '../sampling.ts';
-import { ReplicaPool } from './replica-pool.ts';
+import { ReplicaPool, SharedWeightReplicas } from './replica-pool.ts';
 import { ctcLossTf, framesOf, lineLogits, type LineArchitecture, type LineParam } from './line-model.ts';
 
 type Tf = typeof tfjs;
@@ -181,25 +181,18 @@ export interface LineReplicaInit {
   gradient: Float32Array;
 }
 
-class LineReplicas implements LineEngine {
-  private version = 0;
-
+class LineReplicas extends SharedWeightReplicas<Extract<LineReplicaRequest, { id: number }>, LineCallReply> implements LineEngine {
   private constructor(
-    private readonly pool: ReplicaPool<Extract<LineReplicaRequest, { id: number }>, LineCallReply>,
-    private readonly weights: Float32Array,
-    private readonly slots: Float32Array[],
+    pool: ReplicaPool<Extract<LineReplicaRequest, { id: number }>, LineCallReply>,
+    weights: Float32Array,
+    slots: Float32Array[],
     private readonly height: number,
-  ) {}
-
-  get threads(): number {
-    return this.pool.size;
+  ) {
+    super(pool, weights, slots);
   }
 
   static async start(o: LineEngineOptions): Promise<LineReplicas> {
-    const p = o.weights.length;
-    const weights = new Float32Array(new SharedArrayBuffer(p * 4));
-    weights.set(o.weights);
-    const slots = Array.from({ length: o.replicas }, () => new Float32Array(new SharedArrayBuffer(p * 4)));
+    const { weights, slots } = SharedWeightReplicas.sharedMemory(o.weights, o.replicas);
     const inits = slots.map((gradient): LineReplicaInit => ({ backend: o.backend, arch: o.arch, layout: o.layout, weights, gradient }));
     const pool = await ReplicaPool.start<Extract<LineReplicaRequest, { id: number }>, LineCallReply>(new URL('./line-replica.mjs', import.meta.url), inits);
     return new LineReplicas(pool, weights, slots, o.arch.height);
@@ -210,23 +203,14 @@ class LineReplicas implements LineEngine {
     return this.pool.call(k, { ...request, id: this.pool.id(), batch, version: this.version }, [batch.pixels.buffer as ArrayBuffer]);
   }
 
-  setWeights(weights: Float32Array): void {
-    this.weights.set(weights);
-    this.version++;
-  }
-
   async gradients(items: readonly LineItem[], seed: number, out: Float32Array): Promise<number> {
     const parts = dealLines(items, this.pool.size);
     const replies = await Promise.all(parts.map((part, k) => this.send(k, part, { type: 'step', seed: shareSeed(seed, k) })));
-    out.fill(0);
-    let loss = 0;
-    parts.forEach((part, k) => {
-      const share = part.length / items.length;
-      const g = this.slots[k]!;
-      for (let i = 0; i < out.length; i++) out[i]! += share * g[i]!;
-      loss += share * replies[k]!.loss!;
-    });
-    return loss;
+    return this.average(
+      parts.map((part) => part.length / items.length),
+      replies.map((r) => r.loss!),
+      out,
+    );
   }
 
   async read(items: readonly LineItem[]): Promise<LineReading> {
@@ -244,9 +228,5 @@ class LineReplicas implements LineEngine {
       lossSum += reading.lossSum;
     });
     return { probs, frames, lossSum };
-  }
-
-  close(): Promise<void> {
-    return this.pool.close();
   }
 }

@@ -103,3 +103,55 @@ export class ReplicaPool<Request extends { id: number }, Reply extends ReplicaCa
     );
   }
 }
+
+/**
+ * A data-parallel engine's shared memory and replicas: the weights every replica reads before
+ * its next step, one gradient slot per replica, and the pool that computes on them.
+ */
+export abstract class SharedWeightReplicas<Request extends { id: number }, Reply extends ReplicaCallReply> {
+  /** Bumped with each new set of weights; a replica reloads when a request carries a newer one. */
+  protected version = 0;
+
+  protected constructor(
+    protected readonly pool: ReplicaPool<Request, Reply>,
+    protected readonly weights: Float32Array,
+    protected readonly slots: Float32Array[],
+  ) {}
+
+  /** The weights (a copy of `initial`) and `replicas` gradient slots, in shared memory. */
+  protected static sharedMemory(initial: Float32Array, replicas: number): { weights: Float32Array; slots: Float32Array[] } {
+    const weights = new Float32Array(new SharedArrayBuffer(initial.length * 4));
+    weights.set(initial);
+    const slots = Array.from({ length: replicas }, () => new Float32Array(new SharedArrayBuffer(initial.length * 4)));
+    return { weights, slots };
+  }
+
+  get threads(): number {
+    return this.pool.size;
+  }
+
+  setWeights(weights: Float32Array): void {
+    this.weights.set(weights);
+    this.version++;
+  }
+
+  /**
+   * The batch's mean gradient into `out` from the replicas' slots, each weighted by its share
+   * of the batch (replica k took `shares[k]` of it and reported `losses[k]`); returns the mean loss.
+   */
+  protected average(shares: readonly number[], losses: readonly number[], out: Float32Array): number {
+    out.fill(0);
+    let loss = 0;
+    shares.forEach((share, k) => {
+      if (share === 0) return;
+      const g = this.slots[k]!;
+      for (let i = 0; i < out.length; i++) out[i]! += share * g[i]!;
+      loss += share * losses[k]!;
+    });
+    return loss;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
