@@ -4,16 +4,16 @@
  * expand to the images in them; a file that cannot be read, or in which no handwriting is found,
  * is reported and the others are still processed (exit 1 at the end).
  *
- * `--format alto|page` finds the page's text lines and reads each with the line recogniser
- * (models/lines.onnx); `--lines FILE.xml IMAGE` reads the lines of a given segmentation and
- * writes the file back with their text, as eScriptorium and Kraken users do.
+ * `--format alto|page` writes the lines as ALTO v4 or PAGE XML, with outlines, baselines and
+ * confidences; `--lines FILE.xml IMAGE` reads the lines of a given segmentation with the line
+ * recogniser and writes the file back with their text, as eScriptorium and Kraken users do.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { defaultLineModelPath } from '../base/model-files.ts';
 import type { PageFormat } from '../data/page-xml.ts';
 import { LineReader } from '../recognize/line-reader.ts';
-import { pageXml, transcribePage, transcribeSegmentation } from '../recognize/page-lines.ts';
+import { pageDocument, pageXml, transcribeSegmentation } from '../recognize/page-lines.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { pageHocr, pageJson, pageText, type Page } from '../recognize/document.ts';
 import { loadDefaultClassifier, recognizeFile } from '../recognize/recognizer.ts';
@@ -24,7 +24,7 @@ import { ProgressBar } from './progress.ts';
 export const usage =
   'ocr [--format text|json|hocr|alto|page] [--reader auto|glyphs|lines] [--model FILE] [--line-model FILE] [--lines FILE.xml] [--out DIR] IMAGE...   ' +
   'handwriting photos (files, folders, globs) to text, each line read glyph by glyph or by the line recogniser, whichever fits it ' +
-  '(--reader); alto/page: lines found and read by the line recogniser; ' +
+  '(--reader); alto/page: the lines with outlines, baselines and confidences; ' +
   '--lines: fill the text of a given ALTO/PAGE segmentation of one image';
 
 const FORMATS = { text: 'txt', json: 'json', hocr: 'hocr', alto: 'xml', page: 'xml' } as const;
@@ -66,7 +66,6 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`${name} of ${files.length} images needs --out DIR (one document per image)\nusage: hwr ${usage}`);
   }
   const outputs = values.out ? outputNames(files, resolve(values.out), FORMATS[format]) : null;
-  if (format === 'alto' || format === 'page') return readLinePages(files, problems.length, format, outputs, values['line-model']);
 
   const classifier = await loadDefaultClassifier(values.model);
   // The line recogniser reads the lines the glyph classifier cannot (joined-up, lower case); without its model, glyphs only.
@@ -84,11 +83,11 @@ export async function run(args: string[]): Promise<number> {
       // A blank, uniform or tiny image reads as nothing: say so rather than print an empty result.
       if (page.rows.length === 0) throw new Error(noWriting(file, page));
       const output = outputs?.get(file);
-      if (output) writeFileAtomic(output, render(page, format));
+      if (output) writeFileAtomic(output, render(page, format, file));
       else if (format === 'json' && files.length > 1) pages.push(page);
       else {
         const header = files.length > 1 ? `==> ${file} <==\n` : '';
-        process.stdout.write(`${i > 0 && header ? '\n' : ''}${header}${render(page, format)}`);
+        process.stdout.write(`${i > 0 && header ? '\n' : ''}${header}${render(page, format, file)}`);
       }
     });
   } finally {
@@ -127,32 +126,6 @@ async function eachFile(files: readonly string[], toFiles: boolean, read: (file:
   return failed;
 }
 
-/** `--format alto|page`: each page's lines found, read by the line recogniser, written as ALTO or PAGE XML. */
-async function readLinePages(
-  files: string[],
-  failedBefore: number,
-  format: PageFormat,
-  outputs: Map<string, string> | null,
-  modelPath?: string,
-): Promise<number> {
-  const reader = await LineReader.load(modelPath ?? defaultLineModelPath());
-  let failed = failedBefore;
-  try {
-    failed += await eachFile(files, outputs !== null, async (file) => {
-      const page = await transcribePage(file, reader);
-      if (page.regions.length === 0) throw new Error(noWriting(file, page));
-      const xml = pageXml(page, format);
-      const output = outputs?.get(file);
-      if (output) writeFileAtomic(output, xml);
-      else process.stdout.write(xml);
-    });
-  } finally {
-    await reader.close();
-  }
-  if (failed) console.error(`hwr ocr: ${failed} of ${files.length + failedBefore} input(s) failed`);
-  return failed ? 1 : 0;
-}
-
 /** `--lines FILE.xml IMAGE`: the segmentation's lines read, the file written back in its own format (or --format alto|page). */
 async function fillSegmentation(xmlPath: string, images: string[], values: { format?: string; out?: string; 'line-model'?: string }): Promise<number> {
   if (images.length !== 1) throw new UsageError(`--lines reads one image's segmentation: give exactly one image, not ${images.length}\nusage: hwr ${usage}`);
@@ -183,8 +156,11 @@ async function fillSegmentation(xmlPath: string, images: string[], values: { for
   }
 }
 
-function render(page: Page, format: 'text' | 'json' | 'hocr'): string {
+function render(page: Page, format: Format, file: string): string {
   switch (format) {
+    case 'alto':
+    case 'page':
+      return pageXml(pageDocument(page, basename(file)), format);
     case 'text': {
       const text = pageText(page);
       return text ? `${text}\n` : '';

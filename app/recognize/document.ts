@@ -3,7 +3,7 @@
  * the pixels of the image file, upright), label and confidence; glyphs keep the classifier's
  * top-k. Plain text, JSON and hOCR are renderings of the same tree.
  */
-import type { Box } from '../image/gray.ts';
+import type { Box, Point } from '../image/gray.ts';
 import { textOfRows, textOfWords } from '../shared/page-text.ts';
 import type { Candidate, Reading } from './words.ts';
 
@@ -30,6 +30,8 @@ export interface RowNode {
   words: WordNode[];
   /** Which reader's text this is: the glyph classifier's, or the line recogniser's (recognizer.ts readLines). */
   reader?: 'glyphs' | 'lines';
+  /** A line found on the page: its outline and baseline (in the image's pixels), where the line recogniser read it. */
+  outline?: { polygon: Point[]; baseline: Point[] };
 }
 
 export interface Page {

@@ -1,17 +1,14 @@
 /**
- * Whole pages through the line recogniser, in the formats of the field: lines found on the page
- * (image/text-lines.ts) or given by an ALTO/PAGE file, each cut along its baseline and read,
- * the result a PageDocument (data/page-xml.ts) with each line's text and confidence.
+ * Pages in the formats of the field: a page read by `hwr ocr` (lines found, each read by the
+ * glyphs or the line recogniser) as ALTO/PAGE content, and the lines of a given ALTO/PAGE file
+ * read by the line recogniser, each cut along its baseline, with its text and confidence.
  */
 import { basename } from 'node:path';
 import { pageInk, type PageFiles } from '../data/lines.ts';
 import { readPageXml, writeAlto, writePageXml, type PageDocument, type PageFormat, type TextLine } from '../data/page-xml.ts';
-import { inkMap } from '../image/background.ts';
-import { decodeImage } from '../image/decode.ts';
-import type { GrayImage, Point } from '../image/gray.ts';
+import type { GrayImage } from '../image/gray.ts';
 import { cutLine } from '../image/line-image.ts';
-import { OCR_DECODE } from '../image/segment.ts';
-import { pageTextLines } from '../image/text-lines.ts';
+import type { Page } from './document.ts';
 import type { LineDecoding, LineReader } from './line-reader.ts';
 
 /** How a page's lines are decoded: beam search with the model's language model when it has one. */
@@ -34,21 +31,31 @@ export async function readLines(ink: GrayImage, lines: readonly TextLine[], read
   return out;
 }
 
-/** Finds the text lines of a page image and reads them: one region, lines in reading order. */
-export async function transcribePage(imagePath: string, reader: LineReader, decoding = defaultDecoding(reader)): Promise<PageDocument> {
-  const small = await decodeImage(imagePath, { ...OCR_DECODE, name: imagePath });
-  const found = pageTextLines(small);
-  // Lines are cut from the image as large as the decoder gives it (it caps huge photos), in its pixels.
-  const full = small.originalWidth && small.originalWidth !== small.width ? await decodeImage(imagePath, { name: imagePath }) : small;
-  const f = full.width / (small.originalWidth ?? small.width);
-  const scale = (ps: readonly Point[]) => ps.map((p) => ({ x: p.x * f, y: p.y * f }));
-  const lines = found.map((l, i): TextLine => ({ id: `line_${i + 1}`, polygon: scale(l.polygon), baseline: scale(l.baseline), text: '' }));
-  return {
-    imageFile: basename(imagePath),
-    width: full.width,
-    height: full.height,
-    regions: lines.length ? [{ id: 'region_1', polygon: [], lines: await readLines(inkMap(full), lines, reader, decoding) }] : [],
-  };
+/**
+ * A read page (recognizer.ts) as ALTO/PAGE content: one region, a line per row in reading order.
+ * A row the line recogniser read keeps the outline and baseline found on the page; a row read
+ * glyph by glyph gets its box as outline and the box's foot as baseline.
+ */
+export function pageDocument(page: Page, imageFile: string): PageDocument {
+  const lines = page.rows.map((row, i): TextLine => {
+    const b = row.box;
+    return {
+      id: `line_${i + 1}`,
+      polygon: row.outline?.polygon ?? [
+        { x: b.x0, y: b.y0 },
+        { x: b.x1, y: b.y0 },
+        { x: b.x1, y: b.y1 },
+        { x: b.x0, y: b.y1 },
+      ],
+      baseline: row.outline?.baseline ?? [
+        { x: b.x0, y: b.y1 },
+        { x: b.x1, y: b.y1 },
+      ],
+      text: row.text,
+      confidence: row.confidence,
+    };
+  });
+  return { imageFile, width: page.width, height: page.height, regions: lines.length ? [{ id: 'region_1', polygon: [], lines }] : [] };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { cropGlyphs } from '../image/crop.ts';
 import { candidateBlobs, resolveWord, type GlyphBlob } from '../image/glyphs.ts';
-import { boxesUnion, overlap1d, scaleBox, type Box, type GrayImage } from '../image/gray.ts';
+import { boxesUnion, overlap1d, scaleBox, type Box, type GrayImage, type Point } from '../image/gray.ts';
 import { decodeImage } from '../image/decode.ts';
 import { cutLine } from '../image/line-image.ts';
 import { OCR_DECODE, segmentPage, type SegmentedPage, type SegmentOptions } from '../image/segment.ts';
@@ -50,7 +50,8 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
   const outWidth = image.originalWidth ?? image.width;
   const outHeight = image.originalHeight ?? image.height;
   const seg = segmentPage(image, options.segment);
-  const toOut = (b: Box): Box => scaleBox(b, seg.factor * (outWidth / image.width));
+  const outScale = seg.factor * (outWidth / image.width);
+  const toOut = (b: Box): Box => scaleBox(b, outScale);
 
   // Every blob of the page, and the pieces of blobs that might be touching characters.
   const blobs: GlyphBlob[] = [];
@@ -89,7 +90,8 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
     });
     return rowNode(boxesUnion(wordNodes.map((w) => w.box)), wordNodes);
   });
-  const chosen = options.lines && options.reader !== 'glyphs' && seg.scale ? await readLines(seg, rows, toOut, options.lines, options.reader ?? 'auto') : rows;
+  const chosen =
+    options.lines && options.reader !== 'glyphs' && seg.scale ? await readLines(seg, rows, outScale, options.lines, options.reader ?? 'auto') : rows;
   return { source: options.source ?? image.name, width: outWidth, height: outHeight, rows: chosen, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -103,7 +105,9 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
  * (joined-up writing read as capitals: 5 to 15 nats a character on the Copiste pages, against 0
  * to 3 on block capitals), its own reading replaces them.
  */
-async function readLines(seg: SegmentedPage, glyphRows: RowNode[], toOut: (b: Box) => Box, reader: LineReader, mode: 'auto' | 'lines'): Promise<RowNode[]> {
+async function readLines(seg: SegmentedPage, glyphRows: RowNode[], outScale: number, reader: LineReader, mode: 'auto' | 'lines'): Promise<RowNode[]> {
+  const toOut = (b: Box): Box => scaleBox(b, outScale);
+  const pointsOut = (ps: readonly Point[]) => ps.map((p) => ({ x: p.x * outScale, y: p.y * outScale }));
   const found = findTextLines(seg.labelling, seg.scale!.charHeight);
   const owner = glyphRows.map((r) => {
     let best = -1;
@@ -133,7 +137,8 @@ async function readLines(seg: SegmentedPage, glyphRows: RowNode[], toOut: (b: Bo
       rows.length > 0 &&
       (!judged || read.text === '' || reader.score(probs, frames, letters(read.text)) - reader.score(probs, frames, letters(glyphText)) < LINE_MARGIN);
     if (useGlyphs) out.push(...rows.map((r) => ({ ...r, reader: 'glyphs' as const })));
-    else if (read.text) out.push(lineRow(read, frames, toOut(line.box)));
+    else if (read.text)
+      out.push({ ...lineRow(read, frames, toOut(line.box)), outline: { polygon: pointsOut(line.polygon), baseline: pointsOut(line.baseline) } });
   }
   return out.sort((a, b) => (a.box.y0 + a.box.y1) / 2 - (b.box.y0 + b.box.y1) / 2 || a.box.x0 - b.box.x0);
 }
