@@ -67,7 +67,6 @@ export async function run(args: string[]): Promise<number> {
   }
   const outputs = values.out ? outputNames(files, resolve(values.out), FORMATS[format]) : null;
 
-  const classifier = await loadDefaultClassifier(values.model);
   // The line recogniser reads the lines the glyph classifier cannot (joined-up, lower case); without its model, glyphs only.
   const linePath = values['line-model'] ?? defaultLineModelPath();
   let lines: LineReader | undefined;
@@ -75,6 +74,10 @@ export async function run(args: string[]): Promise<number> {
     if (existsSync(linePath)) lines = await LineReader.load(linePath);
     else if (values['line-model'] || readerMode === 'lines') throw new Error(`no line model at ${linePath}: train one with 'hwr train --arch crnn'`);
   }
+  const classifier = await loadDefaultClassifier(values.model).catch(async (err: unknown) => {
+    await lines?.close();
+    throw err;
+  });
   const pages: Page[] = [];
   let failed = problems.length;
   try {
