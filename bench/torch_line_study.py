@@ -14,6 +14,14 @@ charset and per line width/height/text/validation flag, then every line's ink qu
 Each variant writes OUT_DIR/study-NAME.jsonl: one JSON line per evaluation
 ({"epoch", "seconds", "train_loss", "cer", "lr"}) and a last line {"done": true, "params", "best_cer"}.
 Augmentation (on the GPU): random slant, scale and shift (an affine warp) and contrast.
+
+Run on 2026-12-04 (one H200, three variants side by side, 190 s each, batch 16, AdamW 1e-3 with
+cosine decay, no synthetic lines), greedy CER on the 664 lines of the 28 validation writers:
+- current (640k parameters): 33 epochs, best 23.4% (flat from epoch 25);
+- wide_conv (2.1M): 32 epochs, best 18.5% (flat from epoch 23);
+- bilstm (2.1M): 12 epochs, 97.6% (had not started to learn in that time).
+The TF.js run of the current network (with synthetic lines and elastic augmentation) reached
+20.1% at epoch 21. Neither convolutional network comes near 8% on these lines alone.
 """
 import argparse
 import json
