@@ -22,7 +22,7 @@ export const LAYERS: Record<string, readonly string[]> = {
   image: ['base', 'shared', 'contract'],
   data: ['image', 'base', 'shared', 'contract'],
   onnx: ['nn', 'base', 'shared', 'contract'],
-  recognize: ['onnx', 'data', 'image', 'base', 'shared', 'contract'],
+  recognize: ['onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
   train: ['recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
   services: ['train', 'recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
   server: ['services', 'base', 'shared', 'contract'],

@@ -78,7 +78,7 @@ describe('hwr ocr', () => {
   });
 
   it('rejects bad options and missing inputs with usage errors', async () => {
-    await expect(ocr('--format', 'pdf', join(photos, 'note.jpg'))).rejects.toThrow(/--format must be text, json or hocr/);
+    await expect(ocr('--format', 'pdf', join(photos, 'note.jpg'))).rejects.toThrow(/--format must be text, json, hocr, alto or page/);
     await expect(ocr('--frmat', 'text')).rejects.toThrow(/usage: ocr/);
     await expect(ocr()).rejects.toThrow(/no images given/);
     const missing = await ocr(join(dir, 'nothing-here.png'));

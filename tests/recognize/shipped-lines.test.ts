@@ -34,7 +34,7 @@ describe('the shipped line model (models/lines.onnx)', () => {
         length += c.length;
       }
       expect(length).toBeGreaterThan(200);
-      expect(distance / length).toBeLessThan(0.4); // 21% over all 28 held-out writers when it shipped
+      expect(distance / length).toBeLessThan(0.15); // 2026-12-04: 3.4% on this page, 14.8% over all 28 held-out writers
     } finally {
       await reader.close();
     }
@@ -66,7 +66,7 @@ describe('the shipped line model (models/lines.onnx)', () => {
           length += c.length;
         }
         expect(missed).toBeLessThanOrEqual(1);
-        expect(distance / length).toBeLessThan(0.2); // 2026-12-04: 0.090 with the lines it finds, 0.089 with those its ALTO gives
+        expect(distance / length).toBeLessThan(0.2); // 2026-12-04: 0.068 with the lines it finds, 0.034 with those its ALTO gives
       } finally {
         rmSync(out, { recursive: true, force: true });
       }
@@ -96,7 +96,7 @@ describe('the shipped line model (models/lines.onnx)', () => {
         const glyphs = await rate('glyphs');
         const auto = await rate('auto');
         expect(glyphs.cer).toBeGreaterThan(0.8); // capitals read into joined-up French: nonsense
-        // 2026-12-04: 0.37 (the page's printed notice, read as handwriting, is most of what is left).
+        // 2026-12-04: 0.39 (the page's printed notice, read as handwriting, is most of what is left).
         expect(auto.cer).toBeLessThan(0.5);
         expect(auto.lines).toBeGreaterThanOrEqual(auto.rows - 1);
       } finally {
