@@ -34,7 +34,7 @@ export interface RecognizeOptions {
   source?: string;
   /**
    * The line recogniser: each text line of the page is read by it too, and the reading its own
-   * model finds likelier is kept (see chooseReader). Without it, every row is read glyph by glyph.
+   * model finds likelier is kept (see readLines). Without it, every row is read glyph by glyph.
    */
   lines?: LineReader;
   /** Read every line with the line recogniser, or none ('glyphs'); default: the likelier per line. */
