@@ -25,7 +25,7 @@ export async function run(args: string[]): Promise<number> {
   if (pages.length === 0) throw new Error(`${values.data}: no pages with ALTO or PAGE XML`);
   const modelPath = values.model ?? defaultLineModelPath();
   const reader = await LineReader.load(modelPath);
-  const decoder = (values.decoder ?? (reader.beam.lm ? 'beam' : 'greedy')) as 'greedy' | 'beam';
+  const decoder = (values.decoder as 'greedy' | 'beam' | undefined) ?? reader.defaultDecoding.decoder;
   try {
     const how =
       decoder === 'beam' && reader.beam.lm

@@ -8,8 +8,8 @@
  * confidences; `--lines FILE.xml IMAGE` reads the lines of a given segmentation with the line
  * recogniser and writes the file back with their text, as eScriptorium and Kraken users do.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve, sep } from 'node:path';
 import { defaultLineModelPath } from '../base/model-files.ts';
 import type { PageFormat } from '../data/page-xml.ts';
 import { LineReader } from '../recognize/line-reader.ts';
@@ -17,7 +17,7 @@ import { pageDocument, pageXml, transcribeSegmentation } from '../recognize/page
 import { writeFileAtomic } from '../base/atomic.ts';
 import { pageHocr, pageJson, pageText, type Page } from '../recognize/document.ts';
 import { loadDefaultClassifier, recognizeFile } from '../recognize/recognizer.ts';
-import { isOpenableImage } from '../contract.ts';
+import { isOpenableImage, PAGE_READERS, type PageReader } from '../contract.ts';
 import { parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -49,10 +49,8 @@ export async function run(args: string[]): Promise<number> {
   const format = (values.format ?? 'text') as Format;
   if (!(format in FORMATS)) throw new UsageError(`--format must be text, json, hocr, alto or page, got '${values.format}'\nusage: hwr ${usage}`);
   if (positionals.length === 0) throw new UsageError(`no images given\nusage: hwr ${usage}`);
-  const readerMode = values.reader ?? 'auto';
-  if (readerMode !== 'auto' && readerMode !== 'glyphs' && readerMode !== 'lines') {
-    throw new UsageError(`--reader must be auto, glyphs or lines, got '${values.reader}'\nusage: hwr ${usage}`);
-  }
+  const readerMode = (values.reader ?? 'auto') as PageReader;
+  if (!PAGE_READERS.includes(readerMode)) throw new UsageError(`--reader must be ${PAGE_READERS.join(', ')}, got '${values.reader}'\nusage: hwr ${usage}`);
   if (values.lines) return fillSegmentation(values.lines, positionals, values);
 
   const { files, problems } = expandInputs(positionals);
@@ -149,7 +147,6 @@ async function fillSegmentation(xmlPath: string, images: string[], values: { for
     const out = pageXml(done.page, format);
     if (values.out) {
       const path = join(resolve(values.out), `${basename(xmlPath, extname(xmlPath))}.xml`);
-      mkdirSync(dirname(path), { recursive: true });
       writeFileAtomic(path, out);
       console.error(`hwr ocr: ${done.page.regions.reduce((n, r) => n + r.lines.length, 0)} lines read → ${path}`);
     } else process.stdout.write(out);

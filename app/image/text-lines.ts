@@ -17,7 +17,7 @@
  * baseline (the foot of its bodies' cores, fitted as a straight line).
  */
 import type { Component, Labelling } from './components.ts';
-import { pointsBox, type Box, type GrayImage, type Point } from './gray.ts';
+import { boxesUnion, pointsBox, scaleBox, type Box, type GrayImage, type Point } from './gray.ts';
 import { median } from './scale.ts';
 import { decodeImage } from './decode.ts';
 import { OCR_DECODE, segmentPage } from './segment.ts';
@@ -169,7 +169,7 @@ export function pageTextLines(img: GrayImage & { originalWidth?: number }, optio
   const scale = (p: Point): Point => ({ x: p.x * f, y: p.y * f });
   return findTextLines(seg.labelling, seg.scale.charHeight, options).map((l) => ({
     ...l,
-    box: { x0: l.box.x0 * f, y0: l.box.y0 * f, x1: l.box.x1 * f, y1: l.box.y1 * f },
+    box: scaleBox(l.box, f),
     polygon: l.polygon.map(scale),
     baseline: l.baseline.map(scale),
   }));
@@ -186,13 +186,8 @@ function courseAt(line: readonly Body[], x: number): number {
 }
 
 function describeLine(labelling: Labelling, comps: Component[], bodies: readonly Body[], H: number): FoundLine {
-  const box: Box = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
-  for (const c of comps) {
-    box.x0 = Math.min(box.x0, c.x0);
-    box.y0 = Math.min(box.y0, c.y0);
-    box.x1 = Math.max(box.x1, c.x1);
-    box.y1 = Math.max(box.y1, c.y1);
-  }
+  const { x0, y0, x1, y1 } = boxesUnion(comps);
+  const box: Box = { x0, y0, x1, y1 };
   // The outline: per slice of H columns, the highest and lowest ink of the line's components.
   const own = new Set(comps.map((c) => c.label));
   const step = Math.max(4, Math.round(H));

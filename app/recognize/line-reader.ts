@@ -53,6 +53,11 @@ export class LineReader {
     return new LineReader(model, new Charset(model.classes.slice(1)), height!, beam);
   }
 
+  /** How its lines are read unless asked otherwise: beam search with its language model where the file has one, else greedily. */
+  get defaultDecoding(): LineDecoding {
+    return { decoder: this.beam.lm ? 'beam' : 'greedy' };
+  }
+
   /** Per frame, the probabilities of the blank and of each character (frames × charset.size). */
   async probabilities(line: GrayImage): Promise<{ probs: Float32Array; frames: number }> {
     if (line.height !== this.height) throw new RangeError(`line image is ${line.height} rows high, the model reads ${this.height}`);

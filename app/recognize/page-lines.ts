@@ -11,13 +11,8 @@ import { cutLine } from '../image/line-image.ts';
 import type { Page } from './document.ts';
 import type { LineDecoding, LineReader } from './line-reader.ts';
 
-/** How a page's lines are decoded: beam search with the model's language model when it has one. */
-export function defaultDecoding(reader: LineReader): LineDecoding {
-  return { decoder: reader.beam.lm ? 'beam' : 'greedy' };
-}
-
 /** Reads each line of `lines` on the ink map; the text and confidence (its least sure word's) are filled in. */
-export async function readLines(ink: GrayImage, lines: readonly TextLine[], reader: LineReader, decoding = defaultDecoding(reader)): Promise<TextLine[]> {
+async function readLines(ink: GrayImage, lines: readonly TextLine[], reader: LineReader, decoding: LineDecoding): Promise<TextLine[]> {
   const out: TextLine[] = [];
   for (const line of lines) {
     if (line.polygon.length < 3) {
@@ -67,8 +62,8 @@ export async function transcribeSegmentation(
   xml: string,
   imagePath: string,
   reader: LineReader,
-  decoding = defaultDecoding(reader),
-): Promise<{ format: PageFormat; page: PageDocument; xml: string }> {
+  decoding = reader.defaultDecoding,
+): Promise<{ format: PageFormat; page: PageDocument }> {
   const { format, page } = readPageXml(xml, xmlPath);
   const files: PageFiles = { xmlPath, imagePath, name: basename(imagePath), page };
   const { ink, page: scaled } = await pageInk(files);
@@ -78,8 +73,7 @@ export async function transcribeSegmentation(
     // The text goes back into the file's own coordinates.
     regions.push({ ...page.regions[r]!, lines: page.regions[r]!.lines.map((l, k) => ({ ...l, text: read[k]!.text, confidence: read[k]!.confidence })) });
   }
-  const filled: PageDocument = { ...page, regions };
-  return { format, page: filled, xml: pageXml(filled, format) };
+  return { format, page: { ...page, regions } };
 }
 
 /** The page in ALTO v4 or PAGE XML. */

@@ -17,7 +17,7 @@ import { rowNode, type GlyphNode, type Page, type RowNode, type WordNode } from 
 import type { LineReader } from './line-reader.ts';
 import { englishLexicon } from './lexicon.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
-import { CLASSES_36, GLYPH_VALUES } from '../contract.ts';
+import { CLASSES_36, GLYPH_VALUES, type PageReader } from '../contract.ts';
 
 /** Anything that turns n framed 32×32 glyphs (ink = 1) into class probabilities. */
 export interface GlyphClassifier {
@@ -38,7 +38,7 @@ export interface RecognizeOptions {
    */
   lines?: LineReader;
   /** Read every line with the line recogniser, or none ('glyphs'); default: the likelier per line. */
-  reader?: 'auto' | 'glyphs' | 'lines';
+  reader?: PageReader;
 }
 
 /** Image as decoded: boxes are reported in the original file's pixels when its size is known. */
@@ -105,7 +105,13 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
  * (joined-up writing read as capitals: 5 to 15 nats a character on the Copiste pages, against 0
  * to 3 on block capitals), its own reading replaces them.
  */
-async function readLines(seg: SegmentedPage, glyphRows: RowNode[], outScale: number, reader: LineReader, mode: 'auto' | 'lines'): Promise<RowNode[]> {
+async function readLines(
+  seg: SegmentedPage,
+  glyphRows: RowNode[],
+  outScale: number,
+  reader: LineReader,
+  mode: Exclude<PageReader, 'glyphs'>,
+): Promise<RowNode[]> {
   const toOut = (b: Box): Box => scaleBox(b, outScale);
   const pointsOut = (ps: readonly Point[]) => ps.map((p) => ({ x: p.x * outScale, y: p.y * outScale }));
   const found = findTextLines(seg.labelling, seg.scale!.charHeight);
@@ -123,13 +129,13 @@ async function readLines(seg: SegmentedPage, glyphRows: RowNode[], outScale: num
     return best;
   });
   const out: RowNode[] = glyphRows.filter((_, i) => owner[i] === -1).map((r) => ({ ...r, reader: 'glyphs' as const }));
-  const decoding = { decoder: reader.beam.lm ? ('beam' as const) : ('greedy' as const) };
+  const decoding = reader.defaultDecoding;
+  const letters = (t: string) => t.replace(/\s+/g, '');
   for (const [k, line] of found.entries()) {
     const rows = glyphRows.filter((_, i) => owner[i] === k).sort((a, b) => a.box.x0 - b.box.x0);
     const { probs, frames } = await reader.probabilities(cutLine(seg.ink, line, reader.height));
     const read = reader.decode(probs, frames, decoding);
     const glyphText = rows.map((r) => r.text).join(' ');
-    const letters = (t: string) => t.replace(/\s+/g, '');
     // A line model that cannot write the glyphs' characters cannot judge them: the glyphs stay.
     const judged = reader.charset.encode(glyphText).unknown.length === 0;
     const useGlyphs =

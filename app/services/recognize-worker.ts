@@ -20,27 +20,11 @@ import type { FromRecognizer, ToRecognizer, WorkerPort } from './worker-protocol
 const PAGE_TOP_K = 5;
 
 export function serveRecognizer(port: WorkerPort<ToRecognizer, FromRecognizer>): void {
-  const models = new Map<string, { version: string; classifier: Promise<GlyphClassifier> }>();
-  const classifierFor = (path: string): Promise<GlyphClassifier> => {
-    const info = statSync(path);
-    const version = `${info.size}:${info.mtimeMs}`;
-    const cached = models.get(path);
-    if (cached?.version === version) return cached.classifier;
-    const classifier = OnnxModel.load(path).then(onnxClassifier);
-    models.set(path, { version, classifier });
-    classifier.catch(() => models.delete(path));
-    return classifier;
-  };
-  // The line recogniser the services name (the shipped one by default), when there is one; reloaded when its file changes.
-  let lineModel: { version: string; reader: Promise<LineReader | undefined> } | null = null;
-  const lineReader = (path = defaultLineModelPath()): Promise<LineReader | undefined> => {
-    const version = existsSync(path) ? `${path}:${statSync(path).size}:${statSync(path).mtimeMs}` : 'none';
-    if (lineModel?.version !== version) {
-      const reader = version === 'none' ? Promise.resolve(undefined) : LineReader.load(path);
-      lineModel = { version, reader: reader.catch(() => undefined) };
-    }
-    return lineModel.reader;
-  };
+  const classifierFor = reloading((path) => OnnxModel.load(path).then(onnxClassifier));
+  // The line recogniser the services name (the shipped one by default), when there is one: without it, glyphs only.
+  const lineReaderAt = reloading((path) => LineReader.load(path));
+  const lineReader = (path = defaultLineModelPath()): Promise<LineReader | undefined> =>
+    existsSync(path) ? lineReaderAt(path).catch(() => undefined) : Promise.resolve(undefined);
   let queue = Promise.resolve();
   port.onMessage((message) => {
     if (message.type !== 'recognize') return;
@@ -56,6 +40,24 @@ export function serveRecognizer(port: WorkerPort<ToRecognizer, FromRecognizer>):
       }
     });
   });
+}
+
+/**
+ * A model file loaded once and kept, loaded again when the file changes (its size or time); a
+ * load that failed is tried again next time.
+ */
+function reloading<T>(load: (path: string) => Promise<T>): (path: string) => Promise<T> {
+  const loaded = new Map<string, { version: string; model: Promise<T> }>();
+  return (path) => {
+    const info = statSync(path);
+    const version = `${info.size}:${info.mtimeMs}`;
+    const cached = loaded.get(path);
+    if (cached?.version === version) return cached.model;
+    const model = load(path);
+    loaded.set(path, { version, model });
+    model.catch(() => loaded.delete(path));
+    return model;
+  };
 }
 
 /** Reads one page. */
