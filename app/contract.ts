@@ -14,6 +14,12 @@ export const GLYPH_VALUES = GLYPH_SIDE * GLYPH_SIDE;
 /** Labels 0–25 are A–Z and 26–35 the digits 0–9 (the order of the course's NIST36 set). */
 export const CLASSES_36: readonly string[] = Object.freeze('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split(''));
 
+/** The lower-case letters a–z (labels 0–25 of ../shared/data/emnist-lower). */
+export const CLASSES_LOWER: readonly string[] = Object.freeze('abcdefghijklmnopqrstuvwxyz'.split(''));
+
+/** The mixed-case glyph classes: A–Z, a–z, then 0–9. */
+export const CLASSES_62: readonly string[] = Object.freeze([...CLASSES_36.slice(0, 26), ...CLASSES_LOWER, ...CLASSES_36.slice(26)]);
+
 /**
  * The image types hwr opens: the Scan view, the desktop app's file associations (electron-builder.yml),
  * `hwr ocr` folders and image-folder datasets. Only types the bundled sharp decodes (HEIC and BMP it does not).

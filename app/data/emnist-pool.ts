@@ -7,9 +7,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LabelledImages } from './glyphs.ts';
 import { DatasetError, checkLabelRange, readMaybeGzipped } from './files.ts';
-import { bytesToGlyphs, checkGlyphSize, idxImagesOf, idxLabelsOf, parseIdx, type IdxImages } from './idx.ts';
+import { bytesToGlyphs, checkGlyphSize, idxImagesOf, idxLabelsOf, loadIdx, parseIdx, type IdxImages } from './idx.ts';
 import { createRng } from '../base/random.ts';
-import { CLASSES_36, GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
+import { CLASSES_36, CLASSES_LOWER, GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
 
 const PART = /^emnist36-pool-part(\d+)-(images-idx3|labels-idx1)-ubyte(\.gz)?$/;
 
@@ -75,6 +75,28 @@ export function loadEmnistPool(dir: string): LabelledImages {
     at += d.images.count;
   }
   return { count, height: GLYPH_SIDE, width: GLYPH_SIDE, channels: 1, pixels, labels, classes: CLASSES_36, source: dir };
+}
+
+const LOWER = /^emnist-lower-pool-(images-idx3|labels-idx1)-ubyte(\.gz)?$/;
+
+/** The lower-case pool's two files in `dir` (../shared/data/emnist-lower), or null when it holds none. */
+export function findLowerPool(dir: string): { images: string; labels: string } | null {
+  const found: { images?: string; labels?: string } = {};
+  for (const name of readdirSync(dir)) {
+    const m = LOWER.exec(name);
+    if (m) found[m[1] === 'images-idx3' ? 'images' : 'labels'] = join(dir, name);
+  }
+  if (!found.images && !found.labels) return null;
+  if (!found.images) throw new DatasetError(dir, `has the lower-case pool's labels but not its images (emnist-lower-pool-images-idx3-ubyte.gz)`);
+  if (!found.labels) throw new DatasetError(dir, `has the lower-case pool's images but not its labels (emnist-lower-pool-labels-idx1-ubyte.gz)`);
+  return found as { images: string; labels: string };
+}
+
+/** The lower-case pool (labels 0–25 = a–z) as 32×32 glyphs framed like the EMNIST36 pool. */
+export function loadEmnistLower(dir: string): LabelledImages {
+  const files = findLowerPool(dir);
+  if (!files) throw new DatasetError(dir, 'no lower-case pool here (expected emnist-lower-pool-images-idx3-ubyte.gz and its labels)');
+  return { ...loadIdx(files.images, files.labels, { classes: CLASSES_LOWER, glyphs: true }), source: dir };
 }
 
 export interface SplitOptions {

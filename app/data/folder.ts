@@ -58,7 +58,7 @@ export async function loadImageFolder(dir: string, options: FolderOptions): Prom
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, decoder));
   if (failedAt < files.length) throw failure;
-  return { count: files.length, height, width, channels, pixels, labels, classes: classes.map((c) => c.name), source: dir };
+  return { count: files.length, height, width, channels, pixels, labels, classes: classes.map((c) => folderLabel(c.name)), source: dir };
 }
 
 function resolveSize(dir: string, options: FolderOptions): { height: number; width: number; channels: 1 | 3 } {
@@ -81,6 +81,19 @@ function resolveSize(dir: string, options: FolderOptions): { height: number; wid
   }
   if (channels !== 1 && channels !== 3) throw new RangeError(`loadImageFolder ${dir}: channels must be 1 or 3, got ${channels}`);
   return { height, width, channels };
+}
+
+/**
+ * The folder name of a class label: a lower-case letter goes in `_a`, so that `a` and `A` get
+ * two folders where file names ignore case (macOS, Windows). folderLabel reads it back; any
+ * other folder is its own label.
+ */
+export function labelFolder(label: string): string {
+  return /^[a-z]$/.test(label) ? `_${label}` : label;
+}
+
+export function folderLabel(folder: string): string {
+  return /^_[a-z]$/.test(folder) ? folder.slice(1) : folder;
 }
 
 /** Class subfolders, sorted by name, each with its image files sorted by name. */

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { type LabelledImages } from './glyphs.ts';
 import { DatasetError, checkLabelRange, hexHead, readMaybeGzipped } from './files.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
-import { GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
+import { CLASSES_LOWER, GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
 
 export type IdxValues = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -147,7 +147,8 @@ export function loadIdx(imagesPath: string, labelsPath: string, options: LoadIdx
     throw new DatasetError(labelsPath, `count mismatch: ${labels.length} labels for ${images.count} images in ${imagesPath}`);
   }
   checkLabelRange(labelsPath, labels, options.classes.length);
-  const glyphs = options.glyphs ?? (images.height === 28 && images.width === 28 && options.classes.length === 36);
+  const glyphs =
+    options.glyphs ?? (images.height === 28 && images.width === 28 && (options.classes.length === 36 || options.classes.join() === CLASSES_LOWER.join()));
   const transposed = options.transposed ?? false;
   const height = glyphs ? GLYPH_SIDE : transposed ? images.width : images.height;
   const width = glyphs ? GLYPH_SIDE : transposed ? images.height : images.width;

@@ -18,6 +18,7 @@ import type { LineReader } from './line-reader.ts';
 import { englishLexicon } from './lexicon.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { CLASSES_36, GLYPH_VALUES, type PageReader } from '../contract.ts';
+import { caseFolding, chooseCase, foldProbabilities } from './letter-case.ts';
 
 /** Anything that turns n framed 32×32 glyphs (ink = 1) into class probabilities. */
 export interface GlyphClassifier {
@@ -62,10 +63,14 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
   };
   for (const row of seg.rows) for (const word of row.words) for (const b of candidateBlobs(word.glyphs)) add(b);
   const k = classifier.classes.length;
-  const probs = blobs.length
+  const classProbs = blobs.length
     ? await classifyChecked(classifier, cropGlyphs(seg.ink, seg.labelling, blobs, seg.scale?.stroke ?? 1), blobs.length)
     : new Float32Array(0);
-  const probsOf = (b: GlyphBlob) => probs.subarray(indexOf.get(b)! * k, (indexOf.get(b)! + 1) * k);
+  // A mixed-case classifier is read case-free first (letter-case.ts), its case chosen after.
+  const folding = caseFolding(classifier.classes);
+  const keys = folding?.keys ?? classifier.classes;
+  const probs = folding ? foldProbabilities(classProbs, blobs.length, folding) : classProbs;
+  const probsOf = (b: GlyphBlob) => probs.subarray(indexOf.get(b)! * keys.length, (indexOf.get(b)! + 1) * keys.length);
   const score = (b: GlyphBlob) => Math.log(Math.max(1e-6, Math.max(...probsOf(b))));
 
   const decodeOptions: WordDecodeOptions = { lexicon: englishLexicon(), ...options.decode };
@@ -73,7 +78,7 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
   const decoded = seg.rows.map((row, r) =>
     decodeRow(
       layouts[r]!.map((w) => w.map(probsOf)),
-      classifier.classes,
+      keys,
       decodeOptions,
       row.words.map((w) => ({ dotAfter: w.dotAfter })),
     ),
@@ -83,6 +88,23 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
     .map((row, r) => r)
     .filter((r) => seg.rows[r]!.words.length > 1 && seg.rows[r]!.words[0]!.dotAfter && decoded[r]![0]!.reading === 'digits');
   settleListNumbers(listRows.map((r) => decoded[r]![0]!)).forEach((w, k) => (decoded[listRows[k]!]![0] = w));
+  if (folding) {
+    decoded.forEach((words, r) => {
+      const cased = chooseCase(
+        words.map((d, i) =>
+          d.glyphs.map((g, j) => {
+            const b = layouts[r]![i]![j]!;
+            return { label: g.label, probs: classProbs.subarray(indexOf.get(b)! * k, (indexOf.get(b)! + 1) * k), box: b };
+          }),
+        ),
+        classifier.classes,
+      );
+      words.forEach((d, i) => {
+        d.glyphs = d.glyphs.map((g, j) => ({ ...g, label: cased[i]![j]! }));
+        d.text = d.glyphs.map((g) => g.label).join('');
+      });
+    });
+  }
   const rows = decoded.map((words, r) => {
     const wordNodes: WordNode[] = words.map((d, i) => {
       const glyphs: GlyphNode[] = d.glyphs.map((g, j) => ({ ...g, box: toOut(layouts[r]![i]![j]!) }));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GLYPH_VALUES } from '../contract.ts';
 import { SampleStore } from './samples.ts';
+import { loadDataset } from '../data/index.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hwr-samples-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -53,6 +54,19 @@ describe('SampleStore', () => {
     expect(existsSync(join(store.dir, 'O'))).toBe(false);
     expect(files(join(store.dir, '0'))).toEqual([`${id}.json`, `${id}.png`]);
     expect(JSON.parse(readFileSync(join(store.dir, '0', `${id}.json`), 'utf8')).label).toBe('0');
+  });
+
+  it('keeps a and A apart, in folders that differ where file names ignore case, and reads them as an image folder', async () => {
+    const store = fresh();
+    const lower = await store.save('a', bar(4), { source: 'draw' });
+    await store.save('A', bar(6), { source: 'draw' });
+    expect(files(store.dir)).toEqual(['A', '_a']);
+    expect(files(join(store.dir, '_a'))).toEqual([`${lower.id}.json`, `${lower.id}.png`]);
+    expect(store.list().counts).toEqual({ A: 1, a: 1 });
+    expect(store.relabel(lower.id, 'b')).toMatchObject({ label: 'b', relabeledFrom: 'a' });
+    expect(files(store.dir)).toEqual(['A', '_b']);
+    const set = await loadDataset(store.dir);
+    expect(set.classes).toEqual(['A', 'b']);
   });
 
   it('deletes a sample, and says which one is missing', async () => {

@@ -1,8 +1,10 @@
 /**
  * The user's sample store: every glyph saved from the drawing canvas or corrected in a scan, as
  * HWR_HOME/samples/<label>/<id>.png (dark ink on white, as people expect to see it) with
- * <id>.json beside it (label, time, where it came from). The folder stays an image-folder
- * dataset, so training and personalisation read it as it is.
+ * <id>.json beside it; a lower-case letter's folder is `_x` (app/data/folder.ts), so `a` and `A`
+ * stay apart where file names ignore case. The JSON holds the label, the time and where the
+ * sample came from. The folder stays an image-folder dataset, so training and personalisation
+ * read it as it is.
  *
  * Files, not a database: each write is one temp file renamed over its name (app/base/atomic.ts),
  * so a crash leaves a sample whole or absent; the images stay files the user can open and back
@@ -22,6 +24,7 @@ import { basename, extname, join } from 'node:path';
 import { isAtomicTemp, syncFolder, writeFileAtomic } from '../base/atomic.ts';
 import { ContractError, GLYPH_SIDE, GLYPH_VALUES, type SampleInfo, type SampleSource } from '../contract.ts';
 import { frameGlyph } from '../image/frame.ts';
+import { folderLabel, labelFolder } from '../data/folder.ts';
 import { decodeImage, encodeImage } from '../image/decode.ts';
 
 export interface SampleProvenance {
@@ -63,7 +66,7 @@ export class SampleStore {
     const labels = this.labels();
     const jsonsById = new Map<string, string[]>();
     for (const label of labels) {
-      const folder = join(this.dir, label);
+      const folder = join(this.dir, labelFolder(label));
       for (const name of readdirSync(folder)) {
         if (isAtomicTemp(name)) {
           rmSync(join(folder, name), { force: true });
@@ -76,7 +79,7 @@ export class SampleStore {
     }
     const pngLabel = new Map<string, string>();
     for (const label of labels) {
-      for (const name of readdirSync(join(this.dir, label))) {
+      for (const name of readdirSync(join(this.dir, labelFolder(label)))) {
         const id = basename(name, '.png');
         if (!name.endsWith('.png') || !SAMPLE_ID.test(id)) continue;
         pngLabel.set(id, label);
@@ -84,18 +87,18 @@ export class SampleStore {
         if (jsonLabels.includes(label)) continue;
         // A relabel cut short left the JSON in the old folder: carry it over, with the new label.
         const from = jsonLabels[0];
-        const previous = from ? readRecord(join(this.dir, from, `${id}.json`)) : null;
+        const previous = from ? readRecord(join(this.dir, labelFolder(from), `${id}.json`)) : null;
         const record: SampleRecord = previous
           ? { ...previous, label, relabeledFrom: previous.label }
-          : { label, savedAt: statSync(join(this.dir, label, name)).mtime.toISOString(), source: 'unknown' };
-        writeFileAtomic(join(this.dir, label, `${id}.json`), json(record), { durable: true });
+          : { label, savedAt: statSync(join(this.dir, labelFolder(label), name)).mtime.toISOString(), source: 'unknown' };
+        writeFileAtomic(join(this.dir, labelFolder(label), `${id}.json`), json(record), { durable: true });
         report.recovered.push(join(label, name));
       }
     }
     for (const [id, jsonLabels] of jsonsById) {
       for (const label of jsonLabels) {
         if (pngLabel.get(id) === label || !SAMPLE_ID.test(id)) continue;
-        rmSync(join(this.dir, label, `${id}.json`), { force: true });
+        rmSync(join(this.dir, labelFolder(label), `${id}.json`), { force: true });
         report.removed.push(join(label, `${id}.json`));
       }
     }
@@ -104,7 +107,7 @@ export class SampleStore {
 
   async save(label: string, glyph: Float32Array, provenance: SampleProvenance): Promise<{ id: string; path: string; count: number }> {
     const id = newSampleId();
-    const dir = join(this.dir, label);
+    const dir = join(this.dir, labelFolder(label));
     const path = join(dir, `${id}.png`);
     writeFileAtomic(path, await glyphPng(glyph), { durable: true });
     // The label file last: a sample with its JSON is complete.
@@ -130,7 +133,7 @@ export class SampleStore {
   /** The glyphs of the given samples, GLYPH_VALUES values each with ink = 1, in order. */
   async glyphs(samples: readonly SampleInfo[]): Promise<Float32Array> {
     const out = new Float32Array(samples.length * GLYPH_VALUES);
-    for (const [k, s] of samples.entries()) out.set(await readGlyph(join(this.dir, s.label, `${s.id}.png`)), k * GLYPH_VALUES);
+    for (const [k, s] of samples.entries()) out.set(await readGlyph(join(this.dir, labelFolder(s.label), `${s.id}.png`)), k * GLYPH_VALUES);
     return out;
   }
 
@@ -142,38 +145,38 @@ export class SampleStore {
 
   get(id: string): SampleInfo {
     const label = this.labelOf(id);
-    return toInfo(id, label, readRecord(join(this.dir, label, `${id}.json`)) ?? { label, savedAt: '', source: 'unknown' });
+    return toInfo(id, label, readRecord(join(this.dir, labelFolder(label), `${id}.json`)) ?? { label, savedAt: '', source: 'unknown' });
   }
 
   relabel(id: string, label: string): SampleInfo {
     const from = this.labelOf(id);
     if (from === label) return this.get(id);
-    const record = readRecord(join(this.dir, from, `${id}.json`)) ?? { label: from, savedAt: new Date().toISOString(), source: 'unknown' };
-    const target = join(this.dir, label);
+    const record = readRecord(join(this.dir, labelFolder(from), `${id}.json`)) ?? { label: from, savedAt: new Date().toISOString(), source: 'unknown' };
+    const target = join(this.dir, labelFolder(label));
     if (existsSync(join(target, `${id}.png`))) throw new ContractError('busy', `a sample '${id}' is already filed under '${label}'`);
     mkdirSync(target, { recursive: true });
-    renameSync(join(this.dir, from, `${id}.png`), join(target, `${id}.png`));
+    renameSync(join(this.dir, labelFolder(from), `${id}.png`), join(target, `${id}.png`));
     syncFolder(target);
     const updated: SampleRecord = { ...record, label, relabeledFrom: record.label };
     writeFileAtomic(join(target, `${id}.json`), json(updated), { durable: true });
-    rmSync(join(this.dir, from, `${id}.json`), { force: true });
-    syncFolder(join(this.dir, from));
+    rmSync(join(this.dir, labelFolder(from), `${id}.json`), { force: true });
+    syncFolder(join(this.dir, labelFolder(from)));
     this.removeIfEmpty(from);
     return toInfo(id, label, updated);
   }
 
   delete(id: string): void {
     const label = this.labelOf(id);
-    rmSync(join(this.dir, label, `${id}.png`), { force: true });
-    rmSync(join(this.dir, label, `${id}.json`), { force: true });
-    syncFolder(join(this.dir, label));
+    rmSync(join(this.dir, labelFolder(label), `${id}.png`), { force: true });
+    rmSync(join(this.dir, labelFolder(label), `${id}.json`), { force: true });
+    syncFolder(join(this.dir, labelFolder(label)));
     this.removeIfEmpty(label);
   }
 
   /** The label folder holding the sample's image, or not-found. */
   private labelOf(id: string): string {
     if (!SAMPLE_ID.test(id)) throw new ContractError('invalid-request', `'${id}' is not a sample id`);
-    for (const label of this.labels()) if (existsSync(join(this.dir, label, `${id}.png`))) return label;
+    for (const label of this.labels()) if (existsSync(join(this.dir, labelFolder(label), `${id}.png`))) return label;
     throw new ContractError('not-found', `no sample '${id}' (it may have been deleted)`);
   }
 
@@ -181,17 +184,17 @@ export class SampleStore {
     if (!existsSync(this.dir)) return [];
     return readdirSync(this.dir, { withFileTypes: true })
       .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-      .map((e) => e.name)
+      .map((e) => folderLabel(e.name))
       .sort();
   }
 
   private imagesIn(label: string): string[] {
-    return readdirSync(join(this.dir, label)).filter((f) => f.endsWith('.png') && SAMPLE_ID.test(basename(f, '.png')));
+    return readdirSync(join(this.dir, labelFolder(label))).filter((f) => f.endsWith('.png') && SAMPLE_ID.test(basename(f, '.png')));
   }
 
   /** Complete samples only: an image with its JSON. */
   private samplesIn(label: string): SampleInfo[] {
-    const folder = join(this.dir, label);
+    const folder = join(this.dir, labelFolder(label));
     const names = new Set(readdirSync(folder));
     const out: SampleInfo[] = [];
     for (const name of names) {
@@ -206,7 +209,7 @@ export class SampleStore {
 
   private removeIfEmpty(label: string): void {
     try {
-      if (readdirSync(join(this.dir, label)).length === 0) rmdirSync(join(this.dir, label));
+      if (readdirSync(join(this.dir, labelFolder(label))).length === 0) rmdirSync(join(this.dir, labelFolder(label)));
     } catch {
       // Not empty after all, or gone: either is fine.
     }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   CLASSES_36,
+  CLASSES_62,
   ContractError,
   GLYPH_VALUES,
   isOpenableImage,
@@ -270,22 +271,31 @@ export function createServices(options: ServicesOptions): Services {
           'unavailable',
           `the active classifier ${active.id} is a '${active.arch ?? 'unknown'}' model, which cannot be fine-tuned: activate an MLP or a CNN`,
         );
-      if ((active.classes ?? []).join() !== CLASSES_36.join())
-        throw new ContractError('unavailable', `the active classifier ${active.id} does not have the 36 classes A–Z 0–9 that retraining works on`);
-      const usable = Object.entries(samples.list().counts).reduce((n, [label, count]) => n + (CLASSES_36.includes(label) ? count : 0), 0);
+      const classes = active.classes ?? [];
+      const mixed = classes.join() === CLASSES_62.join();
+      if (!mixed && classes.join() !== CLASSES_36.join())
+        throw new ContractError(
+          'unavailable',
+          `the active classifier ${active.id} has neither the 36 classes A–Z 0–9 nor the 62 classes A–Z a–z 0–9 that retraining works on`,
+        );
+      const usable = Object.entries(samples.list().counts).reduce((n, [label, count]) => n + (classes.includes(label) ? count : 0), 0);
       if (usable < MIN_SAMPLES)
         throw new ContractError(
           'unavailable',
-          `retraining needs at least ${MIN_SAMPLES} samples of your handwriting; there ${usable === 1 ? 'is' : 'are'} ${usable}. ` +
-            'Draw and save some in the Draw view, or correct a scan',
+          `retraining needs at least ${MIN_SAMPLES} samples of your handwriting in the model's classes${mixed ? '' : ' (A–Z 0–9)'}; ` +
+            `there ${usable === 1 ? 'is' : 'are'} ${usable}. Draw and save some in the Draw view, or correct a scan`,
         );
-      const pool = sharedData ? join(sharedData, 'emnist36') : null;
-      if (!pool || !existsSync(pool))
+      // The base data the model was trained on: the capitals-and-digits pool, and for 62 classes the lower-case pool.
+      const pools = sharedData ? (mixed ? ['emnist36', 'emnist-lower'] : ['emnist36']).map((p) => join(sharedData, p)) : [];
+      if (pools.length === 0 || !pools.every((p) => existsSync(p)))
         throw new ContractError(
           'unavailable',
           'retraining mixes your samples with the base data so that the model does not forget it, ' +
-            'and the EMNIST pool (../shared/data/emnist36, or $HWR_DATA) is not here',
+            (mixed
+              ? 'and the EMNIST pools (../shared/data/emnist36 and emnist-lower, or $HWR_DATA) are not here'
+              : 'and the EMNIST pool (../shared/data/emnist36, or $HWR_DATA) is not here'),
         );
+      const pool = pools.join(',');
       return training.startPersonalization(req, { modelPath: active.path, modelId: active.id, arch, baseData: pool, samplesDir: home.samples });
     },
 

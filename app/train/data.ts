@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { splitTrainValidation } from '../data/emnist-pool.ts';
 import { classCounts, type LabelledImages } from '../data/glyphs.ts';
-import { detectDatasetKind, loadDataset } from '../data/index.ts';
+import { datasetPaths, detectDatasetKind, loadDataset, mergeDatasets } from '../data/index.ts';
 import { projectRoot, sharedDataDir } from '../base/paths.ts';
 import type { TrainOptions } from './types.ts';
-import { CLASSES_36 } from '../contract.ts';
+import { CLASSES_36, CLASSES_LOWER } from '../contract.ts';
 
 export const EMNIST_CITATION =
   'Cohen, Afshar, Tapson, van Schaik (2017), "EMNIST: an extension of MNIST to handwritten letters", arXiv:1702.05373 — derived from NIST Special Database 19';
@@ -49,9 +49,13 @@ export function defaultDataPath(): string {
  */
 export async function loadTrainingData(opts: Pick<TrainOptions, 'arch' | 'data' | 'labels' | 'limit' | 'seed'>): Promise<TrainingData> {
   const path = opts.data ?? defaultDataPath();
-  const kind = detectDatasetKind(path);
+  const paths = datasetPaths(path);
+  if (paths.length > 1 && opts.labels) throw new Error(`--labels goes with one IDX images file, not with several datasets (${path})`);
+  const kinds = paths.map(detectDatasetKind);
+  const kind = [...new Set(kinds)].join('+');
   // The autoencoder works on 32×32 glyphs: 28×28 IDX images get their 2-pixel border.
-  const set = await loadDataset({ path, labels: opts.labels, glyphs: opts.arch === 'ae' ? true : undefined });
+  const glyphs = opts.arch === 'ae' ? true : undefined;
+  const set = mergeDatasets(await Promise.all(paths.map((p) => loadDataset({ path: p, labels: opts.labels, glyphs }))));
   if (set.count < 2) throw new Error(`${path}: a training set needs at least 2 images, found ${set.count}`);
   const split = splitTrainValidation(set, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
   let train = split.train;
@@ -64,13 +68,20 @@ export async function loadTrainingData(opts: Pick<TrainOptions, 'arch' | 'data' 
   }
   if (train.length === 0) throw new Error(`${path}: no training images after the split`);
   if (split.validation.length === 0) throw new Error(`${path}: too few images for a validation split (${set.count})`);
-  const emnist = kind === 'emnist-pool' || (kind === 'idx' && set.classes.join() === CLASSES_36.join() && /emnist/i.test(path));
+  const emnist = kinds.every(
+    (k) =>
+      k === 'emnist-pool' ||
+      k === 'emnist-lower' ||
+      (k === 'idx' && [CLASSES_36, CLASSES_LOWER].some((c) => set.classes.join() === c.join()) && /emnist/i.test(path)),
+  );
   const counts = classCounts(set);
+  const pools = kinds.map((k) => (k === 'emnist-lower' ? 'lower-case letters' : 'upper-case letters and digits')).join(' and ');
+  const what = emnist ? (paths.length > 1 ? 'EMNIST pools' : kinds[0] === 'emnist-lower' ? 'EMNIST lower-case pool' : 'EMNIST36 pool') : 'Dataset';
   const description = [
-    `${emnist ? 'EMNIST36 pool' : 'Dataset'} at \`${path}\`: ${set.count} images of ${set.height}×${set.width}×${set.channels}, ` +
-      `${set.classes.length} classes (${set.classes.join(' ')}).`,
+    `${what} at ${paths.map((p) => `\`${p}\``).join(' and ')}: ` +
+      `${set.count} images of ${set.height}×${set.width}×${set.channels}, ${set.classes.length} classes (${set.classes.join(' ')}).`,
     `Class sizes from ${Math.min(...counts)} to ${Math.max(...counts)}.`,
-    emnist ? `Source: EMNIST ByClass test split, upper-case letters and digits only. ${EMNIST_CITATION}.` : '',
+    emnist ? `Source: EMNIST ByClass test split, ${pools} only. ${EMNIST_CITATION}.` : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -93,6 +104,7 @@ export function splitDescription(data: TrainingData, limit: number): string {
 
 /** A path as the card and metadata show it: relative to the project when below its parent. */
 export function displayPath(path: string): string {
+  if (path.includes(',') && !existsSync(path)) return datasetPaths(path).map(displayPath).join(',');
   const rel = relative(projectRoot, path);
   return rel.startsWith('../../') || rel === '' ? path : rel;
 }

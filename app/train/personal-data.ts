@@ -3,15 +3,15 @@
  * share of the base data to replay (so fine-tuning does not forget it) and base validation images
  * the model never trained on, all as 32×32 byte glyphs (ink = 255) labelled by the model's classes.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPoolParts, readPoolPart, splitTrainValidation } from '../data/emnist-pool.ts';
-import { subset } from '../data/glyphs.ts';
-import { loadDataset } from '../data/index.ts';
+import { subset, type LabelledImages } from '../data/glyphs.ts';
+import { datasetPaths, loadDataset, mergeDatasets } from '../data/index.ts';
 import { writeIdx } from '../data/idx.ts';
 import { createRng, type Rng } from '../base/random.ts';
 import { SPLIT_SEED, VALIDATION_FRACTION } from './data.ts';
-import { CLASSES_36, GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
+import { CLASSES_36, CLASSES_62, CLASSES_LOWER, GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
 
 /** count glyphs of GLYPH_VALUES bytes, with their labels (indices into the model's classes). */
 export interface ByteGlyphs {
@@ -97,8 +97,10 @@ export function pickGlyphs(g: ByteGlyphs, indices: readonly number[]): ByteGlyph
  */
 export async function loadBaseSubset(path: string, classes: readonly string[], counts: BaseCounts, seed: number): Promise<BaseSubset> {
   const rng = createRng(seed);
-  if (statSync(path).isDirectory() && findPoolParts(path).length > 0) return poolSubset(path, classes, counts, rng);
-  const set = await loadDataset({ path, glyphs: true });
+  const paths = datasetPaths(path);
+  if (paths.length === 1 && statSync(path).isDirectory() && findPoolParts(path).length > 0) return poolSubset(path, classes, counts, rng);
+  // Several datasets are split as one, as a training run on them splits them (data.ts).
+  const set = mergeDatasets(await Promise.all(paths.map((p) => loadDataset({ path: p, glyphs: true }))));
   if (set.height !== GLYPH_SIDE || set.width !== GLYPH_SIDE || set.channels !== 1)
     throw new Error(`${path}: base data must be 32×32 glyphs, got ${set.height}×${set.width}×${set.channels}`);
   const toModel = set.classes.map((c) => classes.indexOf(c));
@@ -171,12 +173,54 @@ function allocate(count: number): ByteGlyphs {
   return { count, pixels: new Uint8Array(count * GLYPH_VALUES), labels: new Int32Array(count) };
 }
 
-/** Writes glyphs as an EMNIST36 pool folder (one part, 32×32 bytes), which every trainer reads with the 36 classes. */
-export function writePoolFolder(dir: string, g: ByteGlyphs): void {
-  writeIdx(join(dir, 'emnist36-pool-part0-labels-idx1-ubyte'), [g.count], Uint8Array.from(g.labels));
-  writeIdx(join(dir, 'emnist36-pool-part0-images-idx3-ubyte'), [g.count, GLYPH_SIDE, GLYPH_SIDE], g.pixels);
+/**
+ * Writes glyphs (labelled by `classes`, the 36 or the 62 glyph classes) as pool files every
+ * trainer reads back with those classes: the capitals and digits as an EMNIST36 pool part; for
+ * 62 classes, in `dir/upper`, with the lower-case letters as the lower-case pool in `dir/lower`
+ * (read together as `dir/upper,dir/lower`: glyphDataPath).
+ */
+export function writePoolFolder(dir: string, g: ByteGlyphs, classes: readonly string[] = CLASSES_36): void {
+  if (!mixedCase(classes)) {
+    writeIdx(join(dir, 'emnist36-pool-part0-labels-idx1-ubyte'), [g.count], Uint8Array.from(g.labels));
+    writeIdx(join(dir, 'emnist36-pool-part0-images-idx3-ubyte'), [g.count, GLYPH_SIDE, GLYPH_SIDE], g.pixels);
+    return;
+  }
+  const upper: number[] = [];
+  const lower: number[] = [];
+  for (let i = 0; i < g.count; i++) (CLASSES_LOWER.includes(classes[g.labels[i]!]!) ? lower : upper).push(i);
+  const write = (sub: string, prefix: string, part: ByteGlyphs, names: readonly string[]) => {
+    mkdirSync(join(dir, sub), { recursive: true });
+    writeIdx(
+      join(dir, sub, `${prefix}-labels-idx1-ubyte`),
+      [part.count],
+      Uint8Array.from(part.labels, (l) => names.indexOf(classes[l]!)),
+    );
+    writeIdx(join(dir, sub, `${prefix}-images-idx3-ubyte`), [part.count, GLYPH_SIDE, GLYPH_SIDE], part.pixels);
+  };
+  write('upper', 'emnist36-pool-part0', pickGlyphs(g, upper), CLASSES_36);
+  write('lower', 'emnist-lower-pool', pickGlyphs(g, lower), CLASSES_LOWER);
+}
+
+/** The classes are the 62 of mixed case (checked: only the 36 and the 62 are written here). */
+function mixedCase(classes: readonly string[]): boolean {
+  if (classes.join() === CLASSES_62.join()) return true;
+  if (classes.join() === CLASSES_36.join()) return false;
+  throw new Error(`only models of the 36 classes A–Z 0–9 or the 62 classes A–Z a–z 0–9 can be retrained here; this one has ${classes.length}`);
+}
+
+/** The `--data` path of a folder writePoolFolder wrote. */
+export function glyphDataPath(dir: string, classes: readonly string[]): string {
+  return mixedCase(classes) ? `${join(dir, 'upper')},${join(dir, 'lower')}` : dir;
+}
+
+/** A folder writePoolFolder wrote, as glyphs labelled by `classes`. */
+export async function loadPoolFolder(dir: string, classes: readonly string[]): Promise<LabelledImages> {
+  const set = mergeDatasets(await Promise.all(datasetPaths(glyphDataPath(dir, classes)).map((p) => loadDataset(p))));
+  if (set.classes.join() !== classes.join()) throw new Error(`${dir}: holds the classes ${set.classes.join('')}, expected ${classes.join('')}`);
+  return set;
 }
 
 export function poolFolderWritten(dir: string): boolean {
-  return existsSync(join(dir, 'emnist36-pool-part0-images-idx3-ubyte')) && existsSync(join(dir, 'emnist36-pool-part0-labels-idx1-ubyte'));
+  const pool = (d: string) => existsSync(join(d, 'emnist36-pool-part0-images-idx3-ubyte')) && existsSync(join(d, 'emnist36-pool-part0-labels-idx1-ubyte'));
+  return pool(dir) || (pool(join(dir, 'upper')) && existsSync(join(dir, 'lower', 'emnist-lower-pool-labels-idx1-ubyte')));
 }

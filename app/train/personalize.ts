@@ -17,8 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../base/atomic.ts';
-import { LIMITS, type AccuracyPair, type PersonalizationReport, CLASSES_36, GLYPH_VALUES } from '../contract.ts';
-import { loadEmnistPool } from '../data/emnist-pool.ts';
+import { LIMITS, type AccuracyPair, type PersonalizationReport, CLASSES_36, CLASSES_62, GLYPH_VALUES } from '../contract.ts';
 import { createRng } from '../base/random.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { writeOnnx } from '../onnx/export.ts';
@@ -27,9 +26,11 @@ import type { LayerSpec, NetworkSpec } from '../nn/spec.ts';
 import { argmaxRows } from './metrics.ts';
 import {
   concatGlyphs,
+  glyphDataPath,
   glyphsToBytes,
   holdOut,
   loadBaseSubset,
+  loadPoolFolder,
   pickGlyphs,
   poolFolderWritten,
   repeatGlyphs,
@@ -133,9 +134,10 @@ export async function retrainOnSamples(samples: UserSamples | null, o: Personali
     if (!samples) throw new Error(`${o.outDir}: nothing to resume from, and no samples given`);
     prepared = await prepare(samples, o, dirs, log);
   }
-  const heldOut = loadEmnistPool(dirs.heldOut);
-  const base = loadEmnistPool(dirs.base);
-  const check = loadEmnistPool(dirs.check);
+  const classes = modelClasses(o.modelPath);
+  const heldOut = await loadPoolFolder(dirs.heldOut, classes);
+  const base = await loadPoolFolder(dirs.base, classes);
+  const check = await loadPoolFolder(dirs.check, classes);
   let state: RunState;
   if (prepared) {
     // The model as it is, measured on the sets just written.
@@ -150,7 +152,7 @@ export async function retrainOnSamples(samples: UserSamples | null, o: Personali
   const train = await trainModel(
     {
       arch: state.arch,
-      data: dirs.train,
+      data: glyphDataPath(dirs.train, classes),
       initFrom: o.modelPath,
       freezeFeatures: o.freezeFeatures,
       epochs: o.epochs,
@@ -184,6 +186,20 @@ export async function retrainOnSamples(samples: UserSamples | null, o: Personali
   writeFileAtomic(join(o.outDir, REPORT_FILE), JSON.stringify(report, null, 1) + '\n');
   log(report.verdict);
   return { train, report };
+}
+
+/**
+ * The classes of a model that can be retrained: the 36 (A–Z 0–9) or the 62 (A–Z a–z 0–9), which
+ * the run's data folders are written in (personal-data.ts: writePoolFolder).
+ */
+export function modelClasses(modelPath: string): readonly string[] {
+  const classes = readOnnxInfo(readFileSync(modelPath)).classes;
+  if (!classes) throw new Error(`${modelPath} is not a classifier (it names no classes)`);
+  if (![CLASSES_36, CLASSES_62].some((c) => c.join() === classes.join()))
+    throw new Error(
+      `${modelPath}: only models of the 36 classes A–Z 0–9 or the 62 classes A–Z a–z 0–9 can be retrained on your handwriting; this one has ${classes.length}`,
+    );
+  return classes;
 }
 
 interface DataDirs {
@@ -262,11 +278,7 @@ async function prepare(samples: UserSamples, o: PersonalizeOptions, dirs: DataDi
   const kind = info.metadata.arch ?? info.name ?? '';
   const arch = fineTunableArch(kind);
   if (!arch) throw new Error(`${o.modelPath}: a '${kind || 'unknown'}' model cannot be fine-tuned here (one of ${Object.keys(FINE_TUNABLE).join(', ')})`);
-  const classes = info.classes;
-  if (!classes) throw new Error(`${o.modelPath} is not a classifier (it names no classes)`);
-  // The run's data is written as an EMNIST36 pool, which trainers read with these classes.
-  if (classes.join() !== CLASSES_36.join())
-    throw new Error(`${o.modelPath}: only models of the 36 classes A–Z 0–9 can be retrained on your handwriting; this one has ${classes.length}`);
+  const classes = modelClasses(o.modelPath);
 
   const known = samples.labels.map((l) => classes.indexOf(l));
   const usable = known.flatMap((c, i) => (c >= 0 ? [i] : []));
@@ -291,10 +303,10 @@ async function prepare(samples: UserSamples, o: PersonalizeOptions, dirs: DataDi
   const share = o.userShare ?? 0.25;
   const copies = Math.max(1, Math.round((share * baseSubset.replay.count) / ((1 - share) * Math.max(1, userTrain.count))));
   const mix = concatGlyphs([baseSubset.replay, repeatGlyphs(userTrain, copies)]);
-  writePoolFolder(dirs.heldOut, userHeldOut);
-  writePoolFolder(dirs.base, baseSubset.validation);
-  writePoolFolder(dirs.check, baseSubset.check);
-  writePoolFolder(dirs.train, mix);
+  writePoolFolder(dirs.heldOut, userHeldOut, classes);
+  writePoolFolder(dirs.base, baseSubset.validation, classes);
+  writePoolFolder(dirs.check, baseSubset.check, classes);
+  writePoolFolder(dirs.train, mix, classes);
   log(
     `personalisation data: ${userTrain.count} of your samples (×${copies}) and ${baseSubset.replay.count} base images to train on; ` +
       `${userHeldOut.count} of yours and ${baseSubset.validation.count} base images held back (${baseSubset.description})`,

@@ -6,7 +6,9 @@ import { sharedDataForTests } from '../helpers/shared-data.ts';
 import { findPoolParts, loadEmnistPool, splitTrainValidation } from '../../app/data/emnist-pool.ts';
 import { classCounts, type LabelledImages } from '../../app/data/glyphs.ts';
 import { readIdxImages, writeIdx } from '../../app/data/idx.ts';
-import { CLASSES_36 } from '../../app/contract.ts';
+import { detectDatasetKind, loadDataset, mergeDatasets } from '../../app/data/index.ts';
+import { loadTrainingData } from '../../app/train/data.ts';
+import { CLASSES_36, CLASSES_62 } from '../../app/contract.ts';
 
 const shared = sharedDataForTests();
 const tmp = mkdtempSync(join(tmpdir(), 'hwr-pool-'));
@@ -166,5 +168,45 @@ describe.skipIf(!shared)('the real EMNIST36 pool', () => {
     const validationCounts = new Int32Array(36);
     for (const i of a.validation) validationCounts[pool.labels[i]!]!++;
     for (let c = 0; c < 36; c++) expect(validationCounts[c]).toBe(Math.round(counts[c]! * 0.1));
+  });
+});
+
+describe('the 62 mixed-case classes from the two pools (--data A,B)', () => {
+  function lowerPool(name: string, labels: number[]): string {
+    const dir = join(tmp, name);
+    writeIdx(join(dir, 'emnist-lower-pool-images-idx3-ubyte.gz'), [labels.length, 28, 28], new Uint8Array(labels.length * 784).fill(200));
+    writeIdx(join(dir, 'emnist-lower-pool-labels-idx1-ubyte.gz'), [labels.length], Uint8Array.from(labels));
+    return dir;
+  }
+
+  it('reads the lower-case pool as a–z and merges it with the capitals and digits in the order A–Z a–z 0–9', async () => {
+    const upper = fixturePool('upper62', [180], (_, i) => i % 36);
+    const lower = lowerPool(
+      'lower62',
+      Array.from({ length: 130 }, (_, i) => i % 26),
+    );
+    expect(detectDatasetKind(lower)).toBe('emnist-lower');
+    const data = await loadTrainingData({ arch: 'cnn', data: `${upper},${lower}`, limit: 0, seed: 1 });
+    expect(data.set.classes).toEqual(CLASSES_62);
+    expect(data.set.count).toBe(310);
+    // The pool's 'A' (0) stays A, its '0' (26) becomes class 52; the lower pool's 'a' (0) is class 26.
+    expect(data.set.classes[data.set.labels[0]!]).toBe('A');
+    expect(data.set.classes[data.set.labels[26]!]).toBe('0');
+    expect(data.set.classes[data.set.labels[180]!]).toBe('a');
+    expect(data.set.classes[data.set.labels[180 + 25]!]).toBe('z');
+    // Lower-case images are framed as glyphs like the pool's (28×28 in a 32×32 frame).
+    expect(data.set.pixels[180 * 1024]).toBe(0);
+    expect(data.set.pixels[180 * 1024 + 2 * 32 + 2]).toBeCloseTo(200 / 255);
+    expect(data.description).toMatch(/EMNIST pools .* 62 classes .*lower-case letters/);
+  });
+
+  it('refuses to merge datasets of different image sizes, naming both', async () => {
+    const lower = lowerPool('lower-mix', [0, 1, 2]);
+    const other = join(tmp, 'other-size');
+    writeIdx(join(other, 'x-images-idx3-ubyte'), [3, 20, 20], new Uint8Array(3 * 400));
+    writeIdx(join(other, 'x-labels-idx1-ubyte'), [3], Uint8Array.from([0, 1, 2]));
+    const a = await loadDataset(lower);
+    const b = await loadDataset({ path: join(other, 'x-images-idx3-ubyte'), labels: join(other, 'x-labels-idx1-ubyte') });
+    expect(() => mergeDatasets([a, b])).toThrow(/20×20×1, but .*lower-mix has 32×32×1/);
   });
 });

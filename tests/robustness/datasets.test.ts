@@ -215,7 +215,7 @@ const folderCases: DataCase[] = [
   folder(
     'folder: no class subfolders',
     (dir) => writeFileSync(join(dir, 'a.png'), 'x'),
-    /holds no dataset: expected emnist36-pool-part\* IDX files, CIFAR-10 data_batch_\*\.bin files, or one subfolder of images per class/,
+    /holds no dataset: expected emnist36-pool-part\* or emnist-lower-pool-\* IDX files, CIFAR-10 data_batch_\*\.bin files, or one subfolder of images per class/,
   ),
   folder(
     'folder: a class with no images',

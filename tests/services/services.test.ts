@@ -245,7 +245,7 @@ describe('services', () => {
   it('refuses to retrain on too few samples, or without base data, saying what is missing', async () => {
     await expect(services.startPersonalization({ epochs: 2, seed: 1 })).rejects.toMatchObject({
       code: 'unavailable',
-      message: expect.stringMatching(/at least 10 samples of your handwriting; there are \d/),
+      message: expect.stringMatching(/at least 10 samples of your handwriting in the model's classes.*; there are \d/),
     });
     const glyph = new Float32Array(GLYPH_VALUES).fill(0.5);
     for (let i = 0; i < 10; i++) await services.saveSample({ label: 'A', glyph, source: 'draw' });

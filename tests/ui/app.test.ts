@@ -61,7 +61,7 @@ describe('hwr in a browser', () => {
 
     // The G that ends the first row, corrected to Q: the text follows and a sample is saved.
     await page.locator('rect.glyph').nth(11).click();
-    await page.getByLabel('Correct label').fill('q');
+    await page.getByLabel('Correct label').fill('Q');
     await page.getByRole('button', { name: 'Save sample' }).click();
     await expect.poll(async () => (await page.getByTestId('row').first().innerText()).replace(/^\d+\s*/, '')).toBe('DEEP LEARNINQ');
     const saved = readdirSync(join(served.home, 'samples', 'Q'));
