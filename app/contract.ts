@@ -73,6 +73,9 @@ export const LIMITS = {
   idLength: 128,
   /** Samples per listSamples page. */
   samplesPerPage: 200,
+  /** Rows of a page, and characters of a row's text, the user may edit. */
+  rowsPerPage: 10_000,
+  rowText: 4096,
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -374,8 +377,10 @@ export interface RowDTO {
    * recogniser (joined-up and lower-case writing: the whole line at once, no glyphs).
    */
   reader: 'glyphs' | 'lines';
-  /** How sure the reader was (0..1). */
+  /** How sure the reader was (0..1); 1 once the user typed the text. */
   confidence: number;
+  /** The user typed its text (editRow). */
+  edited?: boolean;
 }
 
 export interface PageDTO {
@@ -533,7 +538,8 @@ export interface RunDetails {
   weights?: { width: number; height: number; pixels: Uint8Array };
 }
 
-export type ExportFormat = 'text' | 'json' | 'hocr';
+export type ExportFormat = 'text' | 'json' | 'hocr' | 'alto' | 'page';
+export const EXPORT_FORMATS: readonly ExportFormat[] = Object.freeze(['text', 'json', 'hocr', 'alto', 'page']);
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -651,6 +657,10 @@ const REQUESTS = {
   /** Images the desktop app was asked to open (file associations, the command line) since the last call. */
   takeOpenedFiles: endpoint<Record<string, never>, { files: { name: string; image: Uint8Array }[] }>(),
   exportPage: endpoint<{ pageId: string; format: ExportFormat }, { filename: string; mimeType: string; content: string }>(),
+  /** A glyph of a read page relabelled (its word's and row's text follow); no sample is saved. */
+  correctGlyph: endpoint<{ pageId: string; glyphId: string; label: string }, PageDTO>(),
+  /** A row of a read page given the text the user typed (empty: the row reads nothing). */
+  editRow: endpoint<{ pageId: string; row: number; text: string }, PageDTO>(),
 };
 
 export type HwrRequests = typeof REQUESTS;

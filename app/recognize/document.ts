@@ -4,7 +4,7 @@
  * top-k. Plain text, JSON and hOCR are renderings of the same tree.
  */
 import type { Box, Point } from '../image/gray.ts';
-import { textOfRows, textOfWords } from '../shared/page-text.ts';
+import { textOfGlyphs, textOfRows, textOfWords } from '../shared/page-text.ts';
 import type { Candidate, Reading } from './words.ts';
 
 export interface GlyphNode {
@@ -32,6 +32,8 @@ export interface RowNode {
   reader?: 'glyphs' | 'lines';
   /** A line found on the page: its outline and baseline (in the image's pixels), where the line recogniser read it. */
   outline?: { polygon: Point[]; baseline: Point[] };
+  /** The user typed its text. */
+  edited?: boolean;
 }
 
 export interface Page {
@@ -59,6 +61,32 @@ export function pageText(page: Page): string {
 const round = (v: number, digits = 4): number => Number(v.toFixed(digits));
 const intBox = (b: Box) => ({ x0: Math.round(b.x0), y0: Math.round(b.y0), x1: Math.round(b.x1), y1: Math.round(b.y1) });
 
+/**
+ * The row with the text the user typed (runs of white space are one space). Where it has as
+ * many words as the row, each word keeps its box, and its glyphs where the word still reads
+ * them; otherwise the words are laid over the row's box by their share of its characters. The
+ * typed words are sure (confidence 1, reading 'typed'), and the row is marked edited.
+ */
+export function editedRow(row: RowNode, text: string): RowNode {
+  const tokens = text.replace(/\s+/g, ' ').trim().split(' ').filter(Boolean);
+  const typed = (w: Omit<WordNode, 'reading' | 'confidence'>): WordNode =>
+    w.text === textOfGlyphs(w.glyphs) && w.glyphs.length ? { ...w, reading: 'typed', confidence: 1 } : { ...w, glyphs: [], reading: 'typed', confidence: 1 };
+  let words: WordNode[];
+  if (tokens.length === row.words.length) {
+    words = row.words.map((w, i) => (w.text === tokens[i] ? w : typed({ box: w.box, text: tokens[i]!, glyphs: w.glyphs })));
+  } else {
+    const chars = tokens.join(' ').length;
+    const { x0, x1, y0, y1 } = row.box;
+    let at = 0;
+    words = tokens.map((t) => {
+      const box = { x0: x0 + ((x1 - x0) * at) / chars, x1: x0 + ((x1 - x0) * (at + t.length)) / chars, y0, y1 };
+      at += t.length + 1;
+      return typed({ box, text: t, glyphs: [] });
+    });
+  }
+  return { ...row, words, text: textOfWords(words), confidence: 1, edited: true };
+}
+
 /** JSON export: the whole tree with integer boxes and rounded confidences. */
 export function pageJson(page: Page): string {
   const doc = {
@@ -71,6 +99,7 @@ export function pageJson(page: Page): string {
       box: intBox(r.box),
       confidence: round(r.confidence),
       reader: r.reader ?? 'glyphs',
+      ...(r.edited ? { edited: true } : {}),
       words: r.words.map((w) => ({
         text: w.text,
         box: intBox(w.box),

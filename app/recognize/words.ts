@@ -22,8 +22,8 @@ export interface DecodedGlyph {
   topK: Candidate[];
 }
 
-/** How a word was read: glyph by glyph as letters, digits or a mix, as a lexicon word, or whole by the line recogniser. */
-export type Reading = 'letters' | 'digits' | 'mixed' | 'lexicon' | 'line';
+/** How a word was read: glyph by glyph as letters, digits or a mix, as a lexicon word, whole by the line recogniser, or typed by the user. */
+export type Reading = 'letters' | 'digits' | 'mixed' | 'lexicon' | 'line' | 'typed';
 
 export interface DecodedWord {
   text: string;

@@ -7,8 +7,9 @@
 import { basename, extname } from 'node:path';
 import { ContractError, GLYPH_VALUES, type BoxDTO, type ExportFormat, type GlyphDTO, type PageDTO, type PageReader, type RowDTO } from '../contract.ts';
 import type { Box } from '../image/gray.ts';
-import { pageHocr, pageJson, pageText, type GlyphNode, type Page } from '../recognize/document.ts';
-import { relabelPage, relabelRows } from '../shared/page-text.ts';
+import { editedRow, pageHocr, pageJson, pageText, type GlyphNode, type Page } from '../recognize/document.ts';
+import { pageDocument, pageXml } from '../recognize/page-lines.ts';
+import { relabelPage, relabelRows, textOfRows } from '../shared/page-text.ts';
 import type { ReadPage } from './recognizer-client.ts';
 
 /** Pages kept for corrections and export. */
@@ -18,6 +19,8 @@ interface KeptPage {
   page: Page;
   dto: PageDTO;
   nodes: Map<string, GlyphNode>;
+  /** Each glyph's label as it was read. */
+  readAs: Map<string, string>;
 }
 
 export type ProgressReporter = (stage: string, fraction: number) => void;
@@ -52,8 +55,25 @@ export class PageStore {
     const relabelled: GlyphNode = { ...node, label };
     kept.nodes.set(glyphId, relabelled);
     kept.page = { ...kept.page, rows: relabelRows(kept.page.rows, (g) => (g === node ? relabelled : g)) };
-    kept.dto = relabelPage(kept.dto, glyphId, label);
+    kept.dto = relabelPage(kept.dto, glyphId, label, label !== kept.readAs.get(glyphId));
     return this.glyph(pageId, glyphId);
+  }
+
+  /** The user's text for row `r`: the page's text and exports follow (document.ts editedRow). */
+  editRow(pageId: string, r: number, text: string): PageDTO {
+    const kept = this.get(pageId);
+    const row = kept.page.rows[r];
+    if (!row) throw new ContractError('not-found', `page ${pageId} has ${kept.page.rows.length} rows, no row ${r}`);
+    const edited = editedRow(row, text);
+    kept.page = { ...kept.page, rows: kept.page.rows.map((x, i) => (i === r ? edited : x)) };
+    // The DTO's words: those that kept their glyphs keep their glyph DTOs (ids, crops).
+    const dtoRow = kept.dto.rows[r]!;
+    const byNode = new Map<GlyphNode, GlyphDTO>();
+    for (const word of dtoRow.words) for (const g of word.glyphs) byNode.set(kept.nodes.get(g.id)!, g);
+    const words = edited.words.map((w) => ({ box: toBoxDTO(w.box), text: w.text, glyphs: w.glyphs.flatMap((g) => byNode.get(g) ?? []) }));
+    const rows = kept.dto.rows.map((x, i) => (i === r ? { ...dtoRow, text: edited.text, words, confidence: 1, edited: true } : x));
+    kept.dto = { ...kept.dto, rows, text: textOfRows(rows) };
+    return kept.dto;
   }
 
   glyph(pageId: string, glyphId: string): { page: PageDTO; glyph: GlyphDTO } {
@@ -72,6 +92,13 @@ export class PageStore {
         return { filename: `${stem}.json`, mimeType: 'application/json', content: pageJson(page) };
       case 'hocr':
         return { filename: `${stem}.hocr`, mimeType: 'application/xhtml+xml', content: pageHocr(page) };
+      case 'alto':
+      case 'page':
+        return {
+          filename: `${stem}.${format === 'alto' ? 'alto' : 'page'}.xml`,
+          mimeType: 'application/xml',
+          content: pageXml(pageDocument(page, dto.name), format),
+        };
     }
   }
 
@@ -114,5 +141,5 @@ function toDTO(id: string, name: string, page: Page, model: string, crops: Float
     })),
   }));
   const dto: PageDTO = { id, name, width: page.width, height: page.height, rows, text: pageText(page), model, seconds: page.seconds ?? 0 };
-  return { page, dto, nodes };
+  return { page, dto, nodes, readAs: new Map([...nodes].map(([id, node]) => [id, node.label])) };
 }

@@ -321,6 +321,14 @@ export function createServices(options: ServicesOptions): Services {
       emit({ type: 'files-opened', count: opened.length });
     },
 
+    async correctGlyph(req) {
+      return pages.correct(req.pageId, req.glyphId, req.label).page;
+    },
+
+    async editRow(req) {
+      return pages.editRow(req.pageId, req.row, req.text);
+    },
+
     async exportPage(req: RequestOf<'exportPage'>) {
       return pages.export(req.pageId, req.format);
     },

@@ -7,6 +7,7 @@
  */
 import {
   ContractError,
+  EXPORT_FORMATS,
   GLYPH_SIDE,
   GLYPH_VALUES,
   LIMITS,
@@ -45,11 +46,11 @@ class Body {
     return this.record[field] !== undefined;
   }
 
-  string(field: string, max: number, opts: { optional?: boolean; pattern?: RegExp; what?: string } = {}): string {
+  string(field: string, max: number, opts: { optional?: boolean; pattern?: RegExp; what?: string; empty?: boolean } = {}): string {
     const v = this.record[field];
     if (v === undefined && opts.optional) return undefined as unknown as string;
     if (typeof v !== 'string') throw invalid(`${this.name(field)} must be a string`);
-    if (v.length === 0) throw invalid(`${this.name(field)} must not be empty`);
+    if (v.length === 0 && !opts.empty) throw invalid(`${this.name(field)} must not be empty`);
     if (v.length > max) throw new ContractError('too-large', `${this.name(field)} is ${v.length} characters long, more than ${max}`);
     if (opts.pattern && !opts.pattern.test(v)) throw invalid(`${this.name(field)} must be ${opts.what ?? `like ${opts.pattern}`}, got '${v}'`);
     return v;
@@ -203,7 +204,20 @@ const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checke
   takeOpenedFiles: { fields: [], check: () => ({}) },
   exportPage: {
     fields: ['pageId', 'format'],
-    check: (b) => ({ pageId: idField(b, 'pageId'), format: b.oneOf('format', ['text', 'json', 'hocr'] as const) }),
+    check: (b) => ({ pageId: idField(b, 'pageId'), format: b.oneOf('format', EXPORT_FORMATS) }),
+  },
+  correctGlyph: {
+    fields: ['pageId', 'glyphId', 'label'],
+    check: (b) => ({ pageId: idField(b, 'pageId'), glyphId: idField(b, 'glyphId'), label: labelField(b, 'label') }),
+  },
+  editRow: {
+    fields: ['pageId', 'row', 'text'],
+    check: (b) => ({
+      pageId: idField(b, 'pageId'),
+      row: b.number('row', 0, LIMITS.rowsPerPage, { integer: true }),
+      // Empty is a row's text too (the user deleted it).
+      text: b.string('text', LIMITS.rowText, { empty: true }),
+    }),
   },
 };
 

@@ -25,6 +25,7 @@ export const textOfRows = (rows: readonly { text: string }[]): string => rows.ma
 export function relabelRows<R extends TextRow>(rows: readonly R[], replace: (glyph: GlyphOf<R>) => GlyphOf<R>): R[] {
   return rows.map((row) => {
     const words = row.words.map((word) => {
+      if (word.glyphs.length === 0) return word; // read whole by the line recogniser, or typed
       const glyphs = word.glyphs.map((g) => replace(g as GlyphOf<R>));
       return { ...word, glyphs, text: textOfGlyphs(glyphs) };
     });
@@ -32,8 +33,8 @@ export function relabelRows<R extends TextRow>(rows: readonly R[], replace: (gly
   });
 }
 
-/** The page with the user's label on one glyph (marked corrected) and its text redone. */
-export function relabelPage(page: PageDTO, glyphId: string, label: string): PageDTO {
-  const rows = relabelRows(page.rows, (g) => (g.id === glyphId ? { ...g, label, corrected: true } : g));
+/** The page with the user's label on one glyph (marked corrected, unless it is back to what was read) and its text redone. */
+export function relabelPage(page: PageDTO, glyphId: string, label: string, corrected = true): PageDTO {
+  const rows = relabelRows(page.rows, (g) => (g.id === glyphId ? { ...g, label, corrected } : g));
   return { ...page, rows, text: textOfRows(rows) };
 }

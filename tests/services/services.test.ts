@@ -153,6 +153,46 @@ describe('services', () => {
     expect(json.rows[0]!.words[0]!.glyphs[0]!.label).toBe('Z');
   });
 
+  it('edits a row as text, corrects a glyph without saving a sample, and exports the edits as ALTO and PAGE', async () => {
+    const image = await encodeImage(renderPage({ rows: ['AB CD', 'EF'], seed: 3 }).image, 'png');
+    const page = await services.recognizePage({ name: 'edit.png', image, reader: 'glyphs' });
+    const before = (await services.listSamples({})).total;
+
+    // A glyph relabelled: the text follows, and no sample is saved behind the user's back.
+    const first = page.rows[0]!.words[0]!.glyphs[0]!;
+    const corrected = await services.correctGlyph({ pageId: page.id, glyphId: first.id, label: 'X' });
+    expect(corrected.rows[0]!.text.startsWith('X')).toBe(true);
+    expect((await services.listSamples({})).total).toBe(before);
+
+    // Row 2 retyped with a word more: the words are laid over the row, sure, and marked typed.
+    const edited = await services.editRow({ pageId: page.id, row: 1, text: '  EF   GH ' });
+    expect(edited.rows[1]).toMatchObject({ text: 'EF GH', edited: true, confidence: 1 });
+    expect(edited.rows[1]!.words.map((w) => w.text)).toEqual(['EF', 'GH']);
+    expect(edited.text).toBe(`${corrected.rows[0]!.text}\nEF GH`);
+    // Row 1 retyped with as many words: the word that still reads its glyphs keeps them.
+    const same = await services.editRow({ pageId: page.id, row: 0, text: `${corrected.rows[0]!.words[0]!.text} QQ` });
+    expect(same.rows[0]!.words[0]!.glyphs).toHaveLength(corrected.rows[0]!.words[0]!.glyphs.length);
+    expect(same.rows[0]!.words[1]!.glyphs).toHaveLength(0);
+    // A correction of a kept glyph still reaches the text; the typed word stays.
+    const again = await services.correctGlyph({ pageId: page.id, glyphId: first.id, label: 'Y' });
+    expect(again.rows[0]!.text).toMatch(/^Y\S* QQ$/);
+
+    const alto = await services.exportPage({ pageId: page.id, format: 'alto' });
+    expect(alto.filename).toBe('edit.alto.xml');
+    expect(alto.content).toMatch(/CONTENT="Y\S* QQ"/);
+    expect(alto.content).toContain('CONTENT="EF GH"');
+    const pageXml = await services.exportPage({ pageId: page.id, format: 'page' });
+    expect(pageXml.content).toMatch(/<Unicode>EF GH<\/Unicode>/);
+    const json = JSON.parse((await services.exportPage({ pageId: page.id, format: 'json' })).content) as { rows: { edited?: boolean }[] };
+    expect(json.rows.map((r) => r.edited ?? false)).toEqual([true, true]);
+
+    await expect(services.editRow({ pageId: page.id, row: 5, text: 'x' })).rejects.toMatchObject({
+      code: 'not-found',
+      message: expect.stringMatching(/no row 5/),
+    });
+    expect((await services.editRow({ pageId: page.id, row: 1, text: '' })).rows[1]!.text).toBe('');
+  });
+
   it('reads lines with the line recogniser when asked, and keeps the glyphs where it cannot judge them', async () => {
     const image = await encodeImage(renderPage({ rows: ['AB CD', 'EF'], seed: 3 }).image, 'png');
     // This line model writes only 'a' and 'b': it cannot weigh a reading in capitals, so the glyphs stay.

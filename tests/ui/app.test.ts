@@ -2,13 +2,17 @@
  * The app in Chromium against `hwr serve`: read a photo, draw, reconstruct, train and cancel.
  * Screenshots go to test-results/ui/ (git-ignored).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
 import { autoencoderShipped, drawStrokes, dropFiles, openBrowser, screenshot, serveForUi, uiModels as models, type Browser, type Served } from './harness.ts';
 
 const shared = sharedDataForTests();
+
+/** The text of each row in the Scan view's text pane (each an editable line). */
+const rowTexts = (page: Browser['page']) =>
+  page.locator('[data-testid=row] input.text').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
 
 let served: Served;
 let browser: Browser;
@@ -38,7 +42,7 @@ describe('hwr in a browser', () => {
     await dropFiles(page, 'section.scan', [{ name: '04_deep.jpg', type: 'image/jpeg', base64: photo }]);
     const rows = page.getByTestId('row');
     await rows.first().waitFor({ timeout: 90_000 });
-    const texts = (await rows.allInnerTexts()).map((t) => t.replace(/^\d+\s*/, '').trim());
+    const texts = await rowTexts(page);
     await screenshot(page, '02-scan-deep');
     expect(texts[0]).toBe('DEEP LEARNING');
     expect(await page.locator('rect.glyph').count()).toBeGreaterThanOrEqual(12);
@@ -59,12 +63,28 @@ describe('hwr in a browser', () => {
     expect(download.suggestedFilename()).toBe('04_deep.txt');
     expect(readFileSync((await download.path())!, 'utf8').split('\n')[0]).toBe('DEEP LEARNING');
 
-    // The G that ends the first row, corrected to Q: the text follows and a sample is saved.
+    // The G that ends the first row, corrected to Q: the text follows; a sample is saved only
+    // once the user says corrections are to be kept.
+    const samplesDir = join(served.home, 'samples', 'Q');
     await page.locator('rect.glyph').nth(11).click();
     await page.getByLabel('Correct label').fill('Q');
-    await page.getByRole('button', { name: 'Save sample' }).click();
-    await expect.poll(async () => (await page.getByTestId('row').first().innerText()).replace(/^\d+\s*/, '')).toBe('DEEP LEARNINQ');
-    const saved = readdirSync(join(served.home, 'samples', 'Q'));
+    await page.getByRole('button', { name: 'Correct', exact: true }).click();
+    await expect.poll(async () => (await rowTexts(page))[0]).toBe('DEEP LEARNINQ');
+    expect(existsSync(samplesDir)).toBe(false);
+    // Undone (Ctrl+Z): the text is as read; redone: corrected again.
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(async () => (await rowTexts(page))[0]).toBe('DEEP LEARNING');
+    await page.getByRole('button', { name: 'Redo' }).click();
+    await expect.poll(async () => (await rowTexts(page))[0]).toBe('DEEP LEARNINQ');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(async () => (await rowTexts(page))[0]).toBe('DEEP LEARNING');
+
+    await page.getByLabel('Keep corrected letters as training samples').check();
+    await page.locator('rect.glyph').nth(11).click();
+    await page.getByLabel('Correct label').fill('Q');
+    await page.getByRole('button', { name: 'Correct', exact: true }).click();
+    await expect.poll(async () => (await rowTexts(page))[0]).toBe('DEEP LEARNINQ');
+    const saved = readdirSync(samplesDir);
     expect(saved.filter((f) => f.endsWith('.png'))).toHaveLength(1);
     expect(
       JSON.parse(
@@ -80,6 +100,34 @@ describe('hwr in a browser', () => {
       ),
     ).toMatchObject({ label: 'Q', source: 'scan', predicted: 'G', page: { name: '04_deep.jpg' } });
     await screenshot(page, '04b-scan-corrected');
+
+    // Undoing a kept correction takes its sample back too.
+    await page.keyboard.press('Control+z');
+    await expect.poll(async () => (await rowTexts(page))[0]).toBe('DEEP LEARNING');
+    await expect.poll(() => existsSync(samplesDir) && readdirSync(samplesDir).some((f) => f.endsWith('.png'))).toBe(false);
+  });
+
+  it.skipIf(!shared)('edits a line as text (click it on the photo), and exports the edit as ALTO', async () => {
+    const { page } = browser;
+    // Clicking the second row's box on the photo opens its text.
+    const box = (await page.locator('rect.row-box').nth(1).boundingBox())!;
+    await page.mouse.click(box.x + 2, box.y + 2);
+    const line = page.getByLabel('Line 2', { exact: true });
+    await expect.poll(() => page.evaluate("document.activeElement?.getAttribute('aria-label')")).toBe('Line 2');
+    await line.fill('Deep learning, typed');
+    await line.press('Enter');
+    await expect.poll(async () => (await rowTexts(page))[1]).toBe('Deep learning, typed');
+    await expect.poll(() => page.getByTestId('row').nth(1).innerText()).toContain('edited');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'ALTO' }).click()]);
+    expect(download.suggestedFilename()).toBe('04_deep.alto.xml');
+    const alto = readFileSync((await download.path())!, 'utf8');
+    expect(alto).toContain('<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"');
+    expect(alto).toContain('CONTENT="Deep learning, typed"');
+    await screenshot(page, '04c-scan-line-edited');
+    // Undo puts the line as it was read.
+    await page.evaluate('document.activeElement?.blur()');
+    await page.keyboard.press('Control+z');
+    await expect.poll(async () => (await rowTexts(page))[1]).not.toBe('Deep learning, typed');
   });
 
   it('predicts a character drawn with the mouse, as it is drawn', async () => {

@@ -4,6 +4,17 @@ import { relabelPage } from '../../../app/shared/page-text.ts';
 import type { AppState } from './app.svelte.ts';
 import { downloadText } from './download.ts';
 
+/** One change to a read page, as undo and redo replay it. */
+export type PageEdit =
+  | { kind: 'row'; row: number; before: string; after: string }
+  /** `keep`: the correction is also a training sample (`sampleId` while it is saved). */
+  | { kind: 'glyph'; glyph: GlyphDTO; before: string; after: string; keep: boolean; sampleId?: string };
+
+/** Below this a row is marked as one hwr could not read well. */
+export const UNSURE_BELOW = 0.6;
+
+const KEEP_SAMPLES_KEY = 'hwr.keepCorrectionsAsSamples';
+
 export interface ScanEntry {
   key: string;
   name: string;
@@ -14,6 +25,9 @@ export interface ScanEntry {
   progress: number;
   page: PageDTO | null;
   error?: string;
+  /** Edits made, last last; and edits undone, to redo. */
+  done: PageEdit[];
+  undone: PageEdit[];
 }
 
 export class ScanState {
@@ -22,6 +36,10 @@ export class ScanState {
   hovered = $state.raw<GlyphDTO | null>(null);
   selected = $state.raw<GlyphDTO | null>(null);
   current = $derived(this.entries.find((e) => e.key === this.currentKey) ?? null);
+  /** The row whose text is being edited (highlighted on the image). */
+  focusedRow = $state<number | null>(null);
+  /** Corrections are saved as training samples only when the user turns this on. */
+  keepSamples = $state(typeof localStorage !== 'undefined' && localStorage.getItem(KEEP_SAMPLES_KEY) === 'true');
   private queue: Promise<void> = Promise.resolve();
   private counter = 0;
 
@@ -63,7 +81,17 @@ export class ScanState {
         continue;
       }
       const key = `scan-${++this.counter}`;
-      const entry: ScanEntry = { key, name: file.name, url: URL.createObjectURL(file), status: 'waiting', stage: 'waiting', progress: 0, page: null };
+      const entry: ScanEntry = {
+        key,
+        name: file.name,
+        url: URL.createObjectURL(file),
+        status: 'waiting',
+        stage: 'waiting',
+        progress: 0,
+        page: null,
+        done: [],
+        undone: [],
+      };
       added.push(entry);
       this.queue = this.queue.then(() => this.read(entry.key, file));
     }
@@ -93,6 +121,7 @@ export class ScanState {
     this.currentKey = key;
     this.hovered = null;
     this.selected = null;
+    this.focusedRow = null;
   }
 
   remove(key: string): void {
@@ -102,19 +131,102 @@ export class ScanState {
     if (this.currentKey === key) this.currentKey = this.entries.at(-1)?.key ?? null;
   }
 
-  /** Corrects a glyph: saved as a labelled sample, and the page's text follows. */
+  setKeepSamples(on: boolean): void {
+    this.keepSamples = on;
+    localStorage.setItem(KEEP_SAMPLES_KEY, String(on));
+  }
+
+  /** Corrects a glyph: the page's text follows; kept as a training sample only if the user said so. */
   async correct(glyph: GlyphDTO, label: string): Promise<boolean> {
     const entry = this.current;
-    if (!entry?.page) return false;
+    if (!entry?.page || label === glyph.label) return false;
     try {
-      await this.api.saveSample({ label, glyph: glyph.pixels, source: 'scan', pageId: entry.page.id, glyphId: glyph.id, predicted: glyph.label });
+      const edit: PageEdit = { kind: 'glyph', glyph, before: glyph.label, after: label, keep: this.keepSamples };
+      await this.apply(entry, edit, 'after');
+      this.record(entry.key, edit);
     } catch (err) {
       this.app.report(err);
       return false;
     }
-    this.patch(entry.key, { page: relabelPage(entry.page, glyph.id, label) });
     this.selected = null;
     return true;
+  }
+
+  /** Gives row `row` the text the user typed; the page's text and exports follow. */
+  async editRow(row: number, text: string): Promise<boolean> {
+    const entry = this.current;
+    const before = entry?.page?.rows[row]?.text;
+    if (!entry || before === undefined || text.replace(/\s+/g, ' ').trim() === before) return false;
+    try {
+      const edit: PageEdit = { kind: 'row', row, before, after: text };
+      await this.apply(entry, edit, 'after');
+      this.record(entry.key, edit);
+      return true;
+    } catch (err) {
+      this.app.report(err);
+      return false;
+    }
+  }
+
+  get canUndo(): boolean {
+    return (this.current?.done.length ?? 0) > 0;
+  }
+
+  get canRedo(): boolean {
+    return (this.current?.undone.length ?? 0) > 0;
+  }
+
+  /** Takes back the last edit of the current page (a sample it saved is deleted too). */
+  async undo(): Promise<void> {
+    const entry = this.current;
+    const edit = entry?.done.at(-1);
+    if (!entry || !edit) return;
+    try {
+      await this.apply(entry, edit, 'before');
+      this.patch(entry.key, { done: entry.done.slice(0, -1), undone: [...entry.undone, edit] });
+    } catch (err) {
+      this.app.report(err);
+    }
+  }
+
+  async redo(): Promise<void> {
+    const entry = this.current;
+    const edit = entry?.undone.at(-1);
+    if (!entry || !edit) return;
+    try {
+      await this.apply(entry, edit, 'after');
+      this.patch(entry.key, { done: [...entry.done, edit], undone: entry.undone.slice(0, -1) });
+    } catch (err) {
+      this.app.report(err);
+    }
+  }
+
+  private record(key: string, edit: PageEdit): void {
+    const entry = this.entries.find((e) => e.key === key);
+    if (entry) this.patch(key, { done: [...entry.done, edit], undone: [] });
+  }
+
+  /** Puts the `side` text of `edit` on the page; a glyph's correction kept as a sample is saved (after) or deleted (before). */
+  private async apply(entry: ScanEntry, edit: PageEdit, side: 'before' | 'after'): Promise<void> {
+    const pageId = entry.page!.id;
+    const text = edit[side];
+    if (edit.kind === 'row') {
+      this.patch(entry.key, { page: await this.api.editRow({ pageId, row: edit.row, text }) });
+      return;
+    }
+    const g = edit.glyph;
+    if (side === 'before' && edit.sampleId) {
+      await this.api.deleteSample({ id: edit.sampleId });
+      edit.sampleId = undefined;
+    }
+    if (side === 'after' && edit.keep) {
+      const saved = await this.api.saveSample({ label: text, glyph: g.pixels, source: 'scan', pageId, glyphId: g.id, predicted: g.label });
+      edit.sampleId = saved.id;
+      const current = this.entries.find((e) => e.key === entry.key)?.page ?? entry.page!;
+      this.patch(entry.key, { page: relabelPage(current, g.id, text) });
+    } else {
+      this.patch(entry.key, { page: await this.api.correctGlyph({ pageId, glyphId: g.id, label: text }) });
+    }
   }
 
   async exportAs(format: ExportFormat): Promise<void> {
