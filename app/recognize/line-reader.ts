@@ -2,6 +2,7 @@
  * Reads text lines with an exported line model: each line image (ink, the model's height, any
  * width) through onnxruntime, then CTC decoding, greedy or by beam search with a language model.
  */
+import { settleLineCase } from './line-case.ts';
 import type { GrayImage } from '../image/gray.ts';
 import { ctcLoss } from '../nn/ctc.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
@@ -68,7 +69,12 @@ export class LineReader {
   /** The text of one line image (ink 0..1, `height` rows). */
   async read(line: GrayImage, decoding: LineDecoding = { decoder: 'greedy' }): Promise<DecodedLine> {
     const { probs, frames } = await this.probabilities(line);
-    return this.decode(probs, frames, decoding);
+    return this.settleCase(line, this.decode(probs, frames, decoding), frames);
+  }
+
+  /** A word-initial c o s u v w x z read as a capital, in lower case where its ink is only x-height tall (line-case.ts). */
+  settleCase(line: GrayImage, read: DecodedLine, frames: number): DecodedLine {
+    return frames > 0 ? settleLineCase(line, read, Math.round(line.width / frames)) : read;
   }
 
   decode(probs: Float32Array, frames: number, decoding: LineDecoding = { decoder: 'greedy' }): DecodedLine {

@@ -155,8 +155,9 @@ async function readLines(
   const letters = (t: string) => t.replace(/\s+/g, '');
   for (const [k, line] of found.entries()) {
     const rows = glyphRows.filter((_, i) => owner[i] === k).sort((a, b) => a.box.x0 - b.box.x0);
-    const { probs, frames } = await reader.probabilities(cutLine(seg.ink, line, reader.height));
-    const read = reader.decode(probs, frames, decoding);
+    const image = cutLine(seg.ink, line, reader.height);
+    const { probs, frames } = await reader.probabilities(image);
+    const read = reader.settleCase(image, reader.decode(probs, frames, decoding), frames);
     const glyphText = rows.map((r) => r.text).join(' ');
     // A line model that cannot write the glyphs' characters cannot judge them: the glyphs stay.
     const judged = reader.charset.encode(glyphText).unknown.length === 0;

@@ -6,7 +6,19 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
-import { autoencoderShipped, drawStrokes, dropFiles, openBrowser, screenshot, serveForUi, uiModels as models, type Browser, type Served } from './harness.ts';
+import { penWrite } from '../helpers/pen-font.ts';
+import {
+  autoencoderShipped,
+  drawStrokes,
+  dropFiles,
+  writeOnPad,
+  openBrowser,
+  screenshot,
+  serveForUi,
+  uiModels as models,
+  type Browser,
+  type Served,
+} from './harness.ts';
 
 const shared = sharedDataForTests();
 
@@ -177,6 +189,32 @@ describe('hwr in a browser', () => {
     expect(await page.getByLabel(/^reconstruction of /).count()).toBe(1);
     if (shared) await page.getByText('Samples per class').waitFor();
     await screenshot(page, '06-autoencoder');
+  });
+
+  it('reads words written on the pad as the pen lifts, and erases a scribbled-out word', async () => {
+    const { page } = browser;
+    await page.keyboard.press('2');
+    await page.getByRole('radio', { name: 'Words and lines' }).click();
+    await writeOnPad(page, penWrite(['hello world']));
+    const lines = page.getByTestId('pad-line');
+    const texts = () => page.locator('[data-testid=pad-line] .mono').allInnerTexts();
+    await expect.poll(texts, { timeout: 30_000 }).toEqual(['hello world']);
+    await screenshot(page, '05b-draw-lines');
+    // A second line, then a scribble over it: it goes, and the reading follows.
+    await writeOnPad(page, penWrite(['', 'the end']));
+    await expect.poll(() => lines.count(), { timeout: 30_000 }).toBe(2);
+    const scribble = Array.from({ length: 9 }, (_, i) => ({ x: i % 2 ? 220 : 25, y: 125 + i * 5 }));
+    await writeOnPad(page, [scribble]);
+    await expect
+      .poll(() =>
+        page
+          .getByRole('status')
+          .filter({ hasText: /Erased \d+ strokes/ })
+          .count(),
+      )
+      .toBe(1);
+    await expect.poll(texts, { timeout: 30_000 }).toEqual(['hello world']);
+    await page.getByRole('radio', { name: 'One character' }).click();
   });
 
   it.skipIf(!shared)('trains with live curves, cancels, and keeps the previous model active', async () => {

@@ -96,13 +96,25 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** Draws straight strokes on the drawing pad with the mouse (coordinates in pad pixels). */
 export async function drawStrokes(page: Page, strokes: [number, number][][]): Promise<void> {
-  const pad = await page.getByLabel('Drawing area: write one capital letter or digit').boundingBox();
+  const pad = await page.getByLabel('Drawing area: write one character').boundingBox();
   if (!pad) throw new Error('drawing pad not visible');
   for (const stroke of strokes) {
     const [first, ...rest] = stroke;
     await page.mouse.move(pad.x + first![0], pad.y + first![1]);
     await page.mouse.down();
     for (const [x, y] of rest) await page.mouse.move(pad.x + x, pad.y + y, { steps: 10 });
+    await page.mouse.up();
+  }
+}
+
+/** Writes pen strokes (pad pixels, as tests/helpers/pen-font.ts makes them) on the Draw view's writing pad. */
+export async function writeOnPad(page: Page, strokes: readonly (readonly { x: number; y: number }[])[]): Promise<void> {
+  const pad = await page.getByLabel('Writing area: write words and lines').boundingBox();
+  if (!pad) throw new Error('writing pad not visible');
+  for (const stroke of strokes) {
+    await page.mouse.move(pad.x + stroke[0]!.x, pad.y + stroke[0]!.y);
+    await page.mouse.down();
+    for (const p of stroke.slice(1)) await page.mouse.move(pad.x + p.x, pad.y + p.y);
     await page.mouse.up();
   }
 }

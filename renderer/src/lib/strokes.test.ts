@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { pressureWidth, rasterBytes, rasterizeStrokes, type Stroke } from './strokes.ts';
+import { addStroke, isScratch, pressureWidth, rasterBytes, rasterizeInk, rasterizeStrokes, type Stroke } from './strokes.ts';
 
 const line = (x0: number, y0: number, x1: number, y1: number, pressure = 0.5): Stroke =>
   Array.from({ length: 11 }, (_, i) => ({ x: x0 + ((x1 - x0) * i) / 10, y: y0 + ((y1 - y0) * i) / 10, pressure }));
@@ -44,5 +44,37 @@ describe('rasterizeStrokes', () => {
     const bytes = rasterBytes(r);
     expect(bytes.length).toBe(r.width * r.height);
     expect(Math.max(...bytes)).toBe(255);
+  });
+});
+
+describe('the writing pad', () => {
+  const zigzag = (x0: number, x1: number, y: number, turns: number): Stroke =>
+    Array.from({ length: turns + 2 }, (_, i) => ({ x: i % 2 ? x1 : x0, y: y + (i % 3), pressure: 0.5 }));
+  const circle = (cx: number, cy: number, r: number): Stroke =>
+    Array.from({ length: 40 }, (_, i) => ({ x: cx + r * Math.cos((i / 39) * 2 * Math.PI), y: cy + r * Math.sin((i / 39) * 2 * Math.PI), pressure: 0.5 }));
+
+  it('draws lines of writing at the pad’s scale, with paper around', () => {
+    const r = rasterizeInk([line(100, 50, 300, 50)], 4, 10)!;
+    expect(r.width).toBe(220);
+    expect(r.height).toBe(20);
+    expect(widthOnRow(r, 10)).toBeGreaterThan(190);
+    expect(rasterizeInk([])).toBeNull();
+  });
+
+  it('tells a scratch-out from letters: o, e and w are not scratches', () => {
+    expect(isScratch(zigzag(0, 60, 20, 6))).toBe(true);
+    expect(isScratch(circle(50, 50, 20))).toBe(false);
+    const w: Stroke = [0, 10, 20, 30, 40].map((x, i) => ({ x, y: i % 2 ? 40 : 0, pressure: 0.5 }));
+    expect(isScratch(w)).toBe(false);
+  });
+
+  it('erases the strokes a scratch-out runs over, and keeps the rest', () => {
+    const word = [circle(30, 30, 10), line(50, 20, 50, 40)];
+    const other = circle(200, 30, 10);
+    const { strokes, erased } = addStroke([...word, other], zigzag(15, 60, 25, 6));
+    expect(erased).toBe(2);
+    expect(strokes).toEqual([other]);
+    // Over nothing, a zigzag is ink.
+    expect(addStroke([other], zigzag(400, 450, 25, 6)).strokes).toHaveLength(2);
   });
 });

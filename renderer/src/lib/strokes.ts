@@ -93,3 +93,80 @@ export function rasterBytes(raster: Raster): Uint8Array {
   for (let i = 0; i < out.length; i++) out[i] = Math.round(raster.data[i]! * 255);
   return out;
 }
+
+/** Pen width (CSS px) of the writing pad: a line of writing is read as a page (the Scan view's pipeline). */
+export const LINE_PEN = 4;
+
+/**
+ * Lines of writing as ink at the pad's own scale (1 raster px per CSS px), `margin` px of paper
+ * around the writing, the pen `pen` px wide; null when nothing is drawn.
+ */
+export function rasterizeInk(strokes: readonly Stroke[], pen = LINE_PEN, margin = 24): Raster | null {
+  const points = strokes.flat();
+  if (points.length === 0) return null;
+  const minX = Math.min(...points.map((p) => p.x)) - margin;
+  const minY = Math.min(...points.map((p) => p.y)) - margin;
+  const width = Math.ceil(Math.max(...points.map((p) => p.x)) - minX + margin);
+  const height = Math.ceil(Math.max(...points.map((p) => p.y)) - minY + margin);
+  const data = new Float32Array(width * height);
+  for (const stroke of strokes) {
+    const placed = stroke.map((p) => ({ x: p.x - minX, y: p.y - minY, r: (pen * pressureWidth(p.pressure)) / 2 }));
+    if (placed.length === 1) segment(data, width, height, placed[0]!, placed[0]!);
+    for (let i = 1; i < placed.length; i++) segment(data, width, height, placed[i - 1]!, placed[i]!);
+  }
+  return { width, height, data };
+}
+
+interface Bounds {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+function bounds(stroke: Stroke): Bounds {
+  return {
+    x0: Math.min(...stroke.map((p) => p.x)),
+    y0: Math.min(...stroke.map((p) => p.y)),
+    x1: Math.max(...stroke.map((p) => p.x)),
+    y1: Math.max(...stroke.map((p) => p.y)),
+  };
+}
+
+/**
+ * Whether a stroke is a scratch-out: a zigzag back and forth along the line (at least four turns
+ * of direction, each after `step` px). Letters turn at most twice that way (o, e, s); w and m go
+ * one way.
+ */
+export function isScratch(stroke: Stroke, step = 8): boolean {
+  if (stroke.length < 5) return false;
+  let turns = 0;
+  let direction = 0;
+  let anchor = stroke[0]!.x;
+  for (const p of stroke) {
+    const dx = p.x - anchor;
+    if (Math.abs(dx) < step) continue;
+    const d = Math.sign(dx);
+    if (direction !== 0 && d !== direction) turns++;
+    direction = d;
+    anchor = p.x;
+  }
+  return turns >= 4;
+}
+
+/**
+ * What a new stroke leaves of the writing: a scratch-out deletes the strokes it runs over and
+ * itself; any other stroke, or a scratch over nothing, is ink.
+ */
+export function addStroke(strokes: readonly Stroke[], stroke: Stroke): { strokes: Stroke[]; erased: number } {
+  if (!isScratch(stroke)) return { strokes: [...strokes, stroke], erased: 0 };
+  const b = bounds(stroke);
+  // Run over: most of the stroke lies within the scratch's width, and the scratch crosses its height.
+  const runOver = (s: Stroke) => {
+    const sb = bounds(s);
+    return s.filter((p) => p.x >= b.x0 && p.x <= b.x1).length >= s.length / 2 && sb.y0 <= b.y1 + 4 && sb.y1 >= b.y0 - 4;
+  };
+  const kept = strokes.filter((s) => !runOver(s));
+  if (kept.length === strokes.length) return { strokes: [...strokes, stroke], erased: 0 };
+  return { strokes: kept, erased: strokes.length - kept.length };
+}
