@@ -8,6 +8,14 @@ import { modelsDir } from './paths.ts';
  */
 export const RECOGNIZER_FILES = ['cnn.onnx', 'mlp.onnx'] as const;
 export const AUTOENCODER_FILE = 'ae.onnx';
+/** The mixed-case glyph classifier (A–Z a–z 0–9): what reads lower case glyph by glyph (see models/cnn62.md). */
+export const MIXED_CASE_FILE = 'cnn62.onnx';
+
+/** The shipped mixed-case classifier, or null where it is not there. */
+export function mixedCaseRecognizerPath(dir = modelsDir): string | null {
+  const path = join(dir, MIXED_CASE_FILE);
+  return existsSync(path) ? path : null;
+}
 
 export function defaultRecognizerPath(dir = modelsDir): string {
   for (const name of RECOGNIZER_FILES) {

@@ -1,5 +1,5 @@
 import { loadIdx } from '../data/idx.ts';
-import { defaultRecognizerPath } from '../base/model-files.ts';
+import { defaultRecognizerPath, mixedCaseRecognizerPath } from '../base/model-files.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { classificationReport, formatReport } from '../train/metrics.ts';
 import { runBatched } from '../train/predict.ts';
@@ -8,7 +8,8 @@ import { CLASSES_36, GLYPH_VALUES } from '../contract.ts';
 
 export const usage =
   'eval [--model FILE] --images IDX --labels IDX [--charset CHARS]   per-class accuracy, confused pairs; last line "accuracy 0.xxxx" ' +
-  '(with --charset: "accuracy" case-sensitive, then "accuracy_caseless 0.xxxx")';
+  '(with --charset, label k is its k-th character, a-z a range: "accuracy" case-sensitive, then "accuracy_caseless 0.xxxx"; ' +
+  'lower-case letters are read by models/cnn62.onnx unless --model says otherwise)';
 
 /**
  * The characters `spec` names, in order: each character as it is, `x-y` or `x…y` a run of
@@ -79,7 +80,8 @@ export async function run(args: string[]): Promise<number> {
   const { values } = parseCli(args, { model: { type: 'string' }, images: { type: 'string' }, labels: { type: 'string' }, charset: { type: 'string' } }, usage);
   if (!values.images || !values.labels) throw new UsageError(`--images and --labels are required\nusage: hwr ${usage}`);
   const charset = values.charset === undefined ? [...CLASSES_36] : parseCharset(values.charset);
-  const modelPath = values.model ?? defaultRecognizerPath();
+  // Lower-case letters to judge: the mixed-case classifier, where it has shipped, reads them.
+  const modelPath = values.model ?? ((charset.some((c) => /^[a-z]$/.test(c)) && mixedCaseRecognizerPath()) || defaultRecognizerPath());
   const model = await OnnxModel.load(modelPath);
   try {
     const modelClasses = model.classes ?? [...CLASSES_36];

@@ -120,6 +120,10 @@ export function chooseCase(words: readonly (readonly CasedGlyphInput[])[], class
     return null;
   };
   const vote = (l: Letter): boolean | null => (l.sameShape ? looksLower(l) : l.lowerShare > 0.5);
+  // A row whose letters of known case are capitals, all but a few, is block capitals throughout.
+  const sureUpper = all.filter((l) => sure(l, false)).length;
+  const sureLower = all.filter((l) => sure(l, true)).length;
+  if (sureUpper >= 3 && sureUpper >= 4 * sureLower) return words.map((word, w) => word.map((g, i) => letters[w]![i]?.upper ?? g.label));
 
   return words.map((word, w) => {
     const ls = letters[w]!;

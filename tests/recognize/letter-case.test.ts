@@ -79,3 +79,16 @@ describe('letter case in glyph rows', () => {
     expect(chooseCase([[glyph('O', 0.5, 0, 20, 0)]], CLASSES_62)).toEqual([['O']]);
   });
 });
+
+describe('block capitals rows', () => {
+  it('stay capitals where a letter of the same shape is written smaller (TODO, not Todo)', () => {
+    const words = written('MAKE A TODO LIST');
+    // The O's of TODO a little smaller than the rest, as hurried capitals are.
+    for (const g of words[2]!) if (g.label === 'O') g.box = { ...g.box, y0: 14 };
+    expect(
+      chooseCase(words, CLASSES_62)
+        .map((w) => w.join(''))
+        .join(' '),
+    ).toBe('MAKE A TODO LIST');
+  });
+});

@@ -86,6 +86,32 @@ describe.skipIf(!shared)('retrainOnSamples', () => {
     expect(readOnnxInfo(readFileSync(train.modelPath)).inputShape).toEqual([32, 32, 1]);
   });
 
+  it.runIf(existsSync(join(modelsDir, 'cnn62.onnx')))('fine-tunes the mixed-case CNN on samples labelled in both cases, the pools as base data', async () => {
+    await storedSamples(join(root, 'samples-62'), 'ABCDE01234'.split(''), 5);
+    // The same hand's o and x, labelled in lower case (the sample store keeps them apart from O and X).
+    const { glyphs, labels: stored } = await storedSamples(join(root, 'samples-62'), ['O', 'X'], 5);
+    const labels = stored.map((l) => (l === 'O' || l === 'X' ? l.toLowerCase() : l));
+    expect(labels.filter((l) => l === 'o')).toHaveLength(5);
+    const { train, report } = await retrainOnSamples(
+      { glyphs, labels },
+      {
+        modelPath: join(modelsDir, 'cnn62.onnx'),
+        modelId: 'shipped:cnn62',
+        baseData: `${join(shared!, 'emnist36')},${join(shared!, 'emnist-lower')}`,
+        outDir: join(root, 'run-cnn62'),
+        epochs: 2,
+        seed: 1,
+        baseValidation: 1000,
+      },
+    );
+    expect(report.userTrain + report.userHeldOut).toBe(60);
+    expect(report.after).not.toBeNull();
+    const info = readOnnxInfo(readFileSync(train.modelPath));
+    expect(info.classes).toHaveLength(62);
+    // The run's data: capitals and digits, and the lower-case samples in the lower-case pool's files.
+    expect(existsSync(join(root, 'run-cnn62', 'data', 'train', 'lower', 'emnist-lower-pool-labels-idx1-ubyte'))).toBe(true);
+  });
+
   it('stops at once when cancelled, keeping no model and saying so', async () => {
     const samples = await storedSamples(join(root, 'samples-cancel'), ['7', '1'], 6);
     const controller = new AbortController();
