@@ -4,7 +4,7 @@ import { OnnxModel } from '../onnx/runtime.ts';
 import { classificationReport, formatReport } from '../train/metrics.ts';
 import { runBatched } from '../train/predict.ts';
 import { parseCli, UsageError } from './args.ts';
-import { CLASSES_36, GLYPH_VALUES } from '../contract.ts';
+import { CLASSES_36, CLASSES_62, GLYPH_VALUES } from '../contract.ts';
 
 export const usage =
   'eval [--model FILE] --images IDX --labels IDX [--charset CHARS]   per-class accuracy, confused pairs; last line "accuracy 0.xxxx" ' +
@@ -44,8 +44,9 @@ const fold = (c: string) => c.toLocaleLowerCase('en-US');
 
 /**
  * The model's readings of labelled glyphs, when label k is the k-th character of `charset`: each
- * glyph is read as the model's most probable class among those that are, up to case, in the
- * charset (a model of 62 classes reading lower-case letters does not answer with a digit).
+ * glyph is read as the model's most probable class among the charset's characters (as a reader
+ * told what to expect does: lower-case letters are not read as digits or capitals), a character
+ * the model lacks standing for its other case (a model of capitals reads a–z as A–Z).
  * `accuracy` counts case; `caseless` does not (c and C, alone, are often the same shape).
  */
 export function charsetReadings(
@@ -54,13 +55,15 @@ export function charsetReadings(
   modelClasses: readonly string[],
   charset: readonly string[],
 ): { predicted: string[]; truth: string[]; accuracy: number; caseless: number; candidates: string[] } {
-  const wanted = new Set(charset.map(fold));
-  const allowed = modelClasses.map((c, k) => (wanted.has(fold(c)) ? k : -1)).filter((k) => k >= 0);
+  // The charset's characters the model has; for one it lacks, its other case (a model of capitals reads a–z as A–Z).
+  const has = new Set(charset.filter((c) => modelClasses.includes(c)));
+  const wanted = new Set(charset.filter((c) => !has.has(c)).map(fold));
+  const allowed = modelClasses.map((c, k) => (has.has(c) || wanted.has(fold(c)) ? k : -1)).filter((k) => k >= 0);
   if (allowed.length === 0) throw new Error(`the model reads none of the charset's characters (it reads ${modelClasses.join('')})`);
   const k = modelClasses.length;
   const predicted: string[] = [];
   const truth: string[] = [];
-  let exact = 0;
+  let right = 0;
   let caseless = 0;
   for (let n = 0; n < labels.length; n++) {
     let best = allowed[0]!;
@@ -69,22 +72,24 @@ export function charsetReadings(
     const t = charset[labels[n]!]!;
     predicted.push(p);
     truth.push(t);
-    if (p === t) exact++;
+    if (p === t) right++;
     if (fold(p) === fold(t)) caseless++;
   }
   const count = Math.max(1, labels.length);
-  return { predicted, truth, accuracy: exact / count, caseless: caseless / count, candidates: allowed.map((j) => modelClasses[j]!) };
+  return { predicted, truth, accuracy: right / count, caseless: caseless / count, candidates: allowed.map((j) => modelClasses[j]!) };
 }
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCli(args, { model: { type: 'string' }, images: { type: 'string' }, labels: { type: 'string' }, charset: { type: 'string' } }, usage);
   if (!values.images || !values.labels) throw new UsageError(`--images and --labels are required\nusage: hwr ${usage}`);
-  const charset = values.charset === undefined ? [...CLASSES_36] : parseCharset(values.charset);
+  let charset = values.charset === undefined ? [...CLASSES_36] : parseCharset(values.charset);
   // Lower-case letters to judge: the mixed-case classifier, where it has shipped, reads them.
   const modelPath = values.model ?? ((charset.some((c) => /^[a-z]$/.test(c)) && mixedCaseRecognizerPath()) || defaultRecognizerPath());
   const model = await OnnxModel.load(modelPath);
   try {
     const modelClasses = model.classes ?? [...CLASSES_36];
+    // Without --charset, labels are the 36 glyph classes for a glyph classifier (36 or 62 classes), else the model's own.
+    if (values.charset === undefined && ![CLASSES_36, CLASSES_62].some((c) => c.join() === modelClasses.join())) charset = modelClasses;
     const set = loadIdx(values.images, values.labels, { classes: charset, glyphs: model.inputSize === GLYPH_VALUES });
     if (set.count === 0) throw new Error(`${values.images}: holds no images, so there is nothing to evaluate`);
     if (set.height * set.width * set.channels !== model.inputSize) {

@@ -184,7 +184,7 @@ const requestCases: [string, string, unknown, string, RegExp][] = [
     'startPersonalization',
     { epochs: 3, seed: 1 },
     'unavailable',
-    /retraining needs at least 10 samples of your handwriting; there are 0/,
+    /retraining needs at least 10 samples of your handwriting in the model's classes \(A–Z 0–9\); there are 0/,
   ],
   ['resuming a run that is not there', 'resumeTraining', { runId: 'run-20260101-000000-zzzz' }, 'not-found', /no training run 'run-20260101-000000-zzzz'/],
   ['a run id with a path in it', 'resumeTraining', { runId: '../../etc' }, 'invalid-request', /resumeTraining\.runId must be an id/],

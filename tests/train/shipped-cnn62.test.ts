@@ -22,7 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'hwr-shipped-cnn62-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!shared || !existsSync(model))('the shipped mixed-case CNN', () => {
-  it('hwr eval --charset a-z picks it and reads unseen lower-case letters at 93% or better, case aside', async () => {
+  it('hwr eval --charset a-z picks it and reads unseen lower-case letters at 94% or better, case aside', async () => {
     const data = await loadTrainingData({ arch: 'cnn', data: `${join(shared!, 'emnist36')},${join(shared!, 'emnist-lower')}`, limit: 0, seed: 1 });
     const lower = Array.from(data.validation).filter((i) => CLASSES_LOWER.includes(data.set.classes[data.set.labels[i]!]!));
     const images = new Uint8Array(lower.length * 784);
@@ -49,8 +49,8 @@ describe.skipIf(!shared || !existsSync(model))('the shipped mixed-case CNN', () 
     expect(lines.at(-1)).toMatch(/^accuracy_caseless 0\.\d{4}$/);
     const caseless = Number(lines.at(-1)!.split(' ')[1]);
     console.log(`cnn62 on ${lower.length} unseen lower-case letters: ${lines.at(-2)}, ${lines.at(-1)}`);
-    expect(caseless).toBeGreaterThanOrEqual(0.93); // 2026-12-04: 0.9400
-    expect(Number(lines.at(-2)!.split(' ')[1])).toBeLessThan(caseless);
+    expect(caseless).toBeGreaterThanOrEqual(0.94); // 2026-12-04: 0.9526
+    expect(Number(lines.at(-2)!.split(' ')[1])).toBeLessThanOrEqual(caseless);
   }, 120_000);
 
   it('reads a photo of block capitals in capitals', async () => {

@@ -56,7 +56,7 @@ describe('the Samples view', () => {
       .poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id))
       .toBe('relabel');
     const target = before === 'Z' ? 'Y' : 'Z';
-    await page.keyboard.type(target.toLowerCase());
+    await page.keyboard.type(target);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('combobox').first().innerText()).toContain(`${target} (1)`);
     await screenshot(page, '21-samples-relabelled');
