@@ -9,7 +9,7 @@ import { boxesUnion, overlap1d, scaleBox, type Box, type GrayImage, type Point }
 import { decodeImage } from '../image/decode.ts';
 import { cutLine } from '../image/line-image.ts';
 import { OCR_DECODE, segmentPage, type SegmentedPage, type SegmentOptions } from '../image/segment.ts';
-import { findTextLines } from '../image/text-lines.ts';
+import { findTextLines, looksPrinted, type FoundLine } from '../image/text-lines.ts';
 import { defaultRecognizerPath } from '../base/model-files.ts';
 import { decodeRow, settleListNumbers, type WordDecodeOptions } from './words.ts';
 import type { DecodedLine } from './ctc-decode.ts';
@@ -125,7 +125,8 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
  * letters nearly as likely as its own (within LINE_MARGIN a character, in log-probability), the
  * glyph rows stay: they read isolated capitals best. Where it finds them far less likely
  * (joined-up writing read as capitals: 5 to 15 nats a character on the Copiste pages, against 0
- * to 3 on block capitals), its own reading replaces them.
+ * to 3 on block capitals), its own reading replaces them. Lines of print (text-lines.ts
+ * looksPrinted) are left out, with the glyph rows over them.
  */
 async function readLines(
   seg: SegmentedPage,
@@ -150,11 +151,32 @@ async function readLines(
     });
     return best;
   });
-  const out: RowNode[] = glyphRows.filter((_, i) => owner[i] === -1).map((r) => ({ ...r, reader: 'glyphs' as const }));
+  // Print (a notice above a handwritten page) is not what either reader reads: its lines are left out.
+  const charHeight = seg.scale!.charHeight * outScale;
+  const printedRow = (r: RowNode) =>
+    looksPrinted(
+      r.words.flatMap((w) => w.glyphs.map((g) => g.box)),
+      charHeight,
+    );
+  // Each line found with the glyph rows over it; a glyph row over no line found is a line of its own (its box).
+  const groups: { line: Pick<FoundLine, 'box' | 'polygon' | 'baseline'>; rows: RowNode[] }[] = found
+    .map((line, k) => ({ line, rows: glyphRows.filter((_, i) => owner[i] === k).sort((a, b) => a.box.x0 - b.box.x0) }))
+    .filter((g) => !g.line.printed);
+  glyphRows.forEach((r, i) => {
+    if (owner[i] !== -1 || printedRow(r)) return;
+    const b = scaleBox(r.box, 1 / outScale);
+    const corners = [
+      { x: b.x0, y: b.y0 },
+      { x: b.x1, y: b.y0 },
+      { x: b.x1, y: b.y1 },
+      { x: b.x0, y: b.y1 },
+    ];
+    groups.push({ line: { box: b, polygon: corners, baseline: [corners[3]!, corners[2]!] }, rows: [r] });
+  });
+  const out: RowNode[] = [];
   const decoding = reader.defaultDecoding;
   const letters = (t: string) => t.replace(/\s+/g, '');
-  for (const [k, line] of found.entries()) {
-    const rows = glyphRows.filter((_, i) => owner[i] === k).sort((a, b) => a.box.x0 - b.box.x0);
+  for (const { line, rows } of groups) {
     const image = cutLine(seg.ink, line, reader.height);
     const { probs, frames } = await reader.probabilities(image);
     const read = reader.settleCase(image, reader.decode(probs, frames, decoding), frames);
