@@ -125,8 +125,10 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
  * letters nearly as likely as its own (within LINE_MARGIN a character, in log-probability), the
  * glyph rows stay: they read isolated capitals best. Where it finds them far less likely
  * (joined-up writing read as capitals: 5 to 15 nats a character on the Copiste pages, against 0
- * to 3 on block capitals), its own reading replaces them. Lines of print (text-lines.ts
- * looksPrinted) are left out, with the glyph rows over them.
+ * to 3 on block capitals), its own reading replaces them; on a page where it does so for two
+ * lines in three and more, a page of joined-up writing, only where it finds the glyphs' letters
+ * no likelier than its own. Lines of print (text-lines.ts looksPrinted) are left out, with the
+ * glyph rows over them.
  */
 async function readLines(
   seg: SegmentedPage,
@@ -173,20 +175,28 @@ async function readLines(
     ];
     groups.push({ line: { box: b, polygon: corners, baseline: [corners[3]!, corners[2]!] }, rows: [r] });
   });
-  const out: RowNode[] = [];
   const decoding = reader.defaultDecoding;
   const letters = (t: string) => t.replace(/\s+/g, '');
+  const readings = [];
   for (const { line, rows } of groups) {
     const image = cutLine(seg.ink, line, reader.height);
     const { probs, frames } = await reader.probabilities(image);
     const read = reader.settleCase(image, reader.decode(probs, frames, decoding), frames);
     const glyphText = rows.map((r) => r.text).join(' ');
-    // A line model that cannot write the glyphs' characters cannot judge them: the glyphs stay.
-    const judged = reader.charset.encode(glyphText).unknown.length === 0;
-    const useGlyphs =
-      mode === 'auto' &&
-      rows.length > 0 &&
-      (!judged || read.text === '' || reader.score(probs, frames, letters(read.text)) - reader.score(probs, frames, letters(glyphText)) < LINE_MARGIN);
+    // How much likelier the line model finds its own reading than the glyphs' (nats a letter);
+    // -Infinity where it cannot judge (it cannot write the glyphs' characters): the glyphs stay.
+    const judged = rows.length > 0 && read.text !== '' && reader.charset.encode(glyphText).unknown.length === 0;
+    const margin = judged ? reader.score(probs, frames, letters(read.text)) - reader.score(probs, frames, letters(glyphText)) : -Infinity;
+    readings.push({ line, rows, read, frames, margin });
+  }
+  // A page the line model reads best nearly throughout (two thirds of its lines and more) is
+  // handwriting of its kind: a line there stays with the glyphs only if the line model itself
+  // finds their letters at least as likely.
+  const judgedLines = readings.filter((r) => r.rows.length > 0);
+  const lineKind = judgedLines.filter((r) => r.margin >= LINE_MARGIN).length >= (2 / 3) * judgedLines.length;
+  const out: RowNode[] = [];
+  for (const { line, rows, read, frames, margin } of readings) {
+    const useGlyphs = mode === 'auto' && rows.length > 0 && margin < (lineKind ? 0 : LINE_MARGIN);
     if (useGlyphs) out.push(...rows.map((r) => ({ ...r, reader: 'glyphs' as const })));
     else if (read.text)
       out.push({ ...lineRow(read, frames, toOut(line.box)), outline: { polygon: pointsOut(line.polygon), baseline: pointsOut(line.baseline) } });
