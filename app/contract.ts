@@ -396,6 +396,8 @@ export interface PageDTO {
   /** Id of the model that read it. */
   model: string;
   seconds: number;
+  /** The writing ran sideways or upside down: the image was turned this far clockwise (90, 180, 270); width, height and boxes are the turned page's. */
+  turned?: number;
 }
 
 export type ModelKind = 'classifier' | 'autoencoder';

@@ -83,6 +83,8 @@ export async function run(args: string[]): Promise<number> {
       const page = await recognizeFile(file, classifier, { lines, reader: readerMode });
       // A blank, uniform or tiny image reads as nothing: say so rather than print an empty result.
       if (page.rows.length === 0) throw new Error(noWriting(file, page));
+      if (page.turned)
+        console.error(`hwr ocr: ${file}: the writing ran ${page.turned === 180 ? 'upside down' : 'sideways'}; turned ${page.turned}° clockwise to read it`);
       const output = outputs?.get(file);
       if (output) writeFileAtomic(output, render(page, format, file));
       else if (format === 'json' && files.length > 1) pages.push(page);

@@ -45,6 +45,8 @@ export interface Page {
   rows: RowNode[];
   /** Seconds spent, for reports. */
   seconds?: number;
+  /** The writing ran sideways or upside down: the page was turned this far clockwise (90, 180, 270) to read it; boxes are on the turned page. */
+  turned?: number;
 }
 
 /** The text of a row node from its words. */
@@ -93,6 +95,7 @@ export function pageJson(page: Page): string {
     source: page.source,
     width: page.width,
     height: page.height,
+    ...(page.turned ? { turned: page.turned } : {}),
     text: pageText(page),
     rows: page.rows.map((r) => ({
       text: r.text,

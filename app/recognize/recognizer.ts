@@ -10,6 +10,8 @@ import { decodeImage } from '../image/decode.ts';
 import { cutLine } from '../image/line-image.ts';
 import { OCR_DECODE, segmentPage, type SegmentedPage, type SegmentOptions } from '../image/segment.ts';
 import { findTextLines, looksPrinted, type FoundLine } from '../image/text-lines.ts';
+import { turnImage, writingRunsVertically } from '../image/orientation.ts';
+import { lineWordList } from './word-list.ts';
 import { defaultRecognizerPath } from '../base/model-files.ts';
 import { decodeRow, settleListNumbers, type WordDecodeOptions } from './words.ts';
 import type { DecodedLine } from './ctc-decode.ts';
@@ -40,17 +42,30 @@ export interface RecognizeOptions {
   lines?: LineReader;
   /** Read every line with the line recogniser, or none ('glyphs'); default: the likelier per line. */
   reader?: PageReader;
+  /** Turn a page whose writing runs sideways or upside down (default true). */
+  orient?: boolean;
+  /** Internal: the page was turned this far (degrees clockwise) already, and is not turned again. */
+  turned?: number;
 }
 
 /** Image as decoded: boxes are reported in the original file's pixels when its size is known. */
 export type PageImage = GrayImage & { originalWidth?: number; originalHeight?: number; name?: string };
 
 /** Recognises a brightness image (0 black .. 1 white): rows of words of glyphs. */
-export async function recognizePage(image: PageImage, classifier: GlyphClassifier, options: RecognizeOptions = {}): Promise<Page> {
+export async function recognizePage(input: PageImage, classifier: GlyphClassifier, options: RecognizeOptions = {}): Promise<Page> {
   const started = performance.now();
+  const orient = options.orient !== false && options.turned === undefined;
+  let image = input;
+  let seg = segmentPage(image, options.segment);
+  let turned = options.turned ?? 0;
+  // Writing that runs up or down the page: a page on its side, turned a quarter (upside down is settled below).
+  if (orient && seg.scale && writingRunsVertically(seg.labelling.components, seg.scale.charHeight)) {
+    image = turnImage(image, 1);
+    turned = 90;
+    seg = segmentPage(image, options.segment);
+  }
   const outWidth = image.originalWidth ?? image.width;
   const outHeight = image.originalHeight ?? image.height;
-  const seg = segmentPage(image, options.segment);
   const outScale = seg.factor * (outWidth / image.width);
   const toOut = (b: Box): Box => scaleBox(b, outScale);
 
@@ -114,7 +129,38 @@ export async function recognizePage(image: PageImage, classifier: GlyphClassifie
   });
   const chosen =
     options.lines && options.reader !== 'glyphs' && seg.scale ? await readLines(seg, rows, outScale, options.lines, options.reader ?? 'auto') : rows;
-  return { source: options.source ?? image.name, width: outWidth, height: outHeight, rows: chosen, seconds: (performance.now() - started) / 1000 };
+  const page: Page = {
+    source: options.source ?? image.name,
+    width: outWidth,
+    height: outHeight,
+    rows: chosen,
+    seconds: (performance.now() - started) / 1000,
+    ...(turned ? { turned } : {}),
+  };
+  // Upside down, letters still read as letters (E as 3, L as 7), but not as words: where too few
+  // of the page's letters make words, the page turned half round is read too, and kept if far
+  // more of its letters do.
+  if (orient) {
+    const upright = wordShare(page);
+    if (upright !== null && upright < 0.5) {
+      const half = await recognizePage(turnImage(image, 2), classifier, { ...options, turned: (turned + 180) % 360 });
+      const other = wordShare(half);
+      if (other !== null && other >= upright + 0.25) return { ...half, seconds: (performance.now() - started) / 1000 };
+    }
+  }
+  return page;
+}
+
+/**
+ * The share of a page's letters that are in words of the word list (French and English, three
+ * letters and more), or null for a page of fewer than three such words.
+ */
+function wordShare(page: Page): number | null {
+  const words = page.rows.flatMap((r) => r.words.map((w) => w.text.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, ''))).filter((w) => w.length >= 3);
+  if (words.length < 3) return null;
+  const list = lineWordList();
+  const letters = words.reduce((n, w) => n + w.length, 0);
+  return words.reduce((n, w) => n + (list.has(w.toLowerCase()) ? w.length : 0), 0) / letters;
 }
 
 /**

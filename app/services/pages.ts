@@ -140,6 +140,16 @@ function toDTO(id: string, name: string, page: Page, model: string, crops: Float
       }),
     })),
   }));
-  const dto: PageDTO = { id, name, width: page.width, height: page.height, rows, text: pageText(page), model, seconds: page.seconds ?? 0 };
+  const dto: PageDTO = {
+    id,
+    name,
+    width: page.width,
+    height: page.height,
+    rows,
+    text: pageText(page),
+    model,
+    seconds: page.seconds ?? 0,
+    ...(page.turned ? { turned: page.turned } : {}),
+  };
   return { page, dto, nodes, readAs: new Map([...nodes].map(([id, node]) => [id, node.label])) };
 }
