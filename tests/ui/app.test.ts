@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
 import { penWrite } from '../helpers/pen-font.ts';
@@ -140,6 +141,28 @@ describe('hwr in a browser', () => {
     await page.evaluate('document.activeElement?.blur()');
     await page.keyboard.press('Control+z');
     await expect.poll(async () => (await rowTexts(page))[1]).not.toBe('Deep learning, typed');
+  });
+
+  it.skipIf(!shared)('reads a photo that came on its side, turned, with the boxes over the writing', async () => {
+    const { page } = browser;
+    // The pixels turned a quarter counter-clockwise, no EXIF tag: as some scanners and messaging apps deliver a page.
+    const sideways = (
+      await sharp(join(shared!, 'photos', '04_deep.jpg'))
+        .rotate()
+        .rotate(270)
+        .jpeg()
+        .toBuffer()
+    ).toString('base64');
+    await dropFiles(page, 'section.scan', [{ name: 'sideways.jpg', type: 'image/jpeg', base64: sideways }]);
+    await expect.poll(() => page.getByText('turned 90° to read it').count(), { timeout: 90_000 }).toBe(1);
+    expect((await rowTexts(page))[0]).toBe('DEEP LEARNING');
+    // The photo is shown turned, so the boxes sit over the letters: the first glyph box holds dark ink.
+    const box = (await page.locator('rect.glyph').first().boundingBox())!;
+    const shot = await page.screenshot({ clip: { x: box.x + box.width * 0.1, y: box.y + box.height * 0.1, width: box.width * 0.8, height: box.height * 0.8 } });
+    const { data, info } = await sharp(shot).greyscale().raw().toBuffer({ resolveWithObject: true });
+    expect(Math.min(...data)).toBeLessThan(120);
+    expect(info.width).toBeGreaterThan(3);
+    await screenshot(page, '04d-scan-turned');
   });
 
   it('predicts a character drawn with the mouse, as it is drawn', async () => {
