@@ -12,6 +12,7 @@ import {
   autoencoderShipped,
   drawStrokes,
   dropFiles,
+  pasteImage,
   writeOnPad,
   openBrowser,
   screenshot,
@@ -165,6 +166,14 @@ describe('hwr in a browser', () => {
     await screenshot(page, '04d-scan-turned');
   });
 
+  it.skipIf(!shared)('reads an image pasted from the clipboard (Ctrl+V), in a tab of its own', async () => {
+    const { page } = browser;
+    const photo = readFileSync(join(shared!, 'photos', '03_haiku.jpg')).toString('base64');
+    await pasteImage(page, { name: 'image.jpeg', type: 'image/jpeg', base64: photo });
+    await expect.poll(() => page.getByRole('tab', { name: /^pasted-.*\.jpeg$/ }).count()).toBe(1);
+    await expect.poll(async () => (await rowTexts(page)).at(-1), { timeout: 90_000 }).toBe('REFRIGERATOR');
+  });
+
   it('predicts a character drawn with the mouse, as it is drawn', async () => {
     const { page } = browser;
     await page.keyboard.press('2');
@@ -212,6 +221,36 @@ describe('hwr in a browser', () => {
     expect(await page.getByLabel(/^reconstruction of /).count()).toBe(1);
     if (shared) await page.getByText('Samples per class').waitFor();
     await screenshot(page, '06-autoencoder');
+  });
+
+  it('clears the pad and the label when a sample is saved, and on Esc in the label field', async () => {
+    const { page } = browser;
+    await page.keyboard.press('2');
+    const label = page.getByLabel('Label');
+    const drawn = () => page.getByRole('button', { name: 'Clear' }).isEnabled();
+    await drawStrokes(page, [
+      [
+        [100, 60],
+        [100, 260],
+      ],
+    ]);
+    await expect.poll(drawn).toBe(true);
+    await label.fill('I');
+    await label.press('Enter');
+    await expect.poll(() => page.getByRole('status').filter({ hasText: "Saved as 'I'" }).count()).toBe(1);
+    expect(await drawn()).toBe(false);
+    expect(await label.inputValue()).toBe('');
+
+    await drawStrokes(page, [
+      [
+        [100, 60],
+        [100, 260],
+      ],
+    ]);
+    await label.fill('l');
+    await label.press('Escape');
+    await expect.poll(drawn).toBe(false);
+    expect(await label.inputValue()).toBe('');
   });
 
   it('reads words written on the pad as the pen lifts, and erases a scribbled-out word', async () => {

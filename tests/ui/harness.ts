@@ -73,7 +73,7 @@ export async function openBrowser(url: string): Promise<Browser> {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/favicon/.test(m.location().url)) errors.push(m.text());
+    if (m.type() === 'error') errors.push(m.text());
   });
   await page.goto(url);
   return {
@@ -117,6 +117,21 @@ export async function writeOnPad(page: Page, strokes: readonly (readonly { x: nu
     for (const p of stroke.slice(1)) await page.mouse.move(pad.x + p.x, pad.y + p.y);
     await page.mouse.up();
   }
+}
+
+/** Pastes an image into the page the way Ctrl+V with an image on the clipboard does. */
+export async function pasteImage(page: Page, file: { name: string; type: string; base64: string }): Promise<void> {
+  await page.evaluate((f) => {
+    // Runs in the page (DOM types are not in this project's lib).
+    const g = globalThis as unknown as {
+      DataTransfer: new () => { items: { add(file: File): void } };
+      ClipboardEvent: new (type: string, init: object) => Event;
+      dispatchEvent(e: Event): boolean;
+    };
+    const dt = new g.DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
+    g.dispatchEvent(new g.ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+  }, file);
 }
 
 /** Drops files on an element the way a user's drag and drop does. */
