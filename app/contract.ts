@@ -368,6 +368,9 @@ export interface WordDTO {
   glyphs: GlyphDTO[];
 }
 
+/** Below this confidence a line is marked as one hwr could not read well (the Scan view's `?`, `unsure` in JSON). */
+export const UNSURE_BELOW = 0.6;
+
 export interface RowDTO {
   box: BoxDTO;
   text: string;

@@ -4,6 +4,7 @@
  * top-k. Plain text, JSON and hOCR are renderings of the same tree.
  */
 import type { Box, Point } from '../image/gray.ts';
+import { UNSURE_BELOW } from '../contract.ts';
 import { textOfGlyphs, textOfRows, textOfWords } from '../shared/page-text.ts';
 import type { Candidate, Reading } from './words.ts';
 
@@ -103,6 +104,8 @@ export function pageJson(page: Page): string {
       confidence: round(r.confidence),
       reader: r.reader ?? 'glyphs',
       ...(r.edited ? { edited: true } : {}),
+      // Said in words, not only as a number: this line was not read well.
+      ...(!r.edited && r.confidence < UNSURE_BELOW ? { unsure: true } : {}),
       words: r.words.map((w) => ({
         text: w.text,
         box: intBox(w.box),

@@ -143,3 +143,19 @@ describe('document renderings', () => {
     expect(doc.getElementsByTagName('title')[0]!.textContent).toBe('notes & <drafts>.jpg');
   });
 });
+
+describe('what hwr could not read', () => {
+  it('is marked unsure in JSON, in words as well as by its confidence; a line the user typed is not', () => {
+    const box = { x0: 0, y0: 0, x1: 10, y1: 10 };
+    const row = (text: string, confidence: number, edited = false) => ({
+      box,
+      text,
+      confidence,
+      ...(edited ? { edited } : {}),
+      words: [{ box, text, confidence, reading: 'line' as const, glyphs: [] }],
+    });
+    const page: Page = { width: 10, height: 30, rows: [row('xqzt', 0.3), row('hello', 0.9), row('typed', 0.2, true)] };
+    const json = JSON.parse(pageJson(page)) as { rows: { unsure?: boolean }[] };
+    expect(json.rows.map((r) => r.unsure ?? false)).toEqual([true, false, false]);
+  });
+});

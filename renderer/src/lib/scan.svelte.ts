@@ -10,8 +10,7 @@ export type PageEdit =
   /** `keep`: the correction is also a training sample (`sampleId` while it is saved). */
   | { kind: 'glyph'; glyph: GlyphDTO; before: string; after: string; keep: boolean; sampleId?: string };
 
-/** Below this a row is marked as one hwr could not read well. */
-export const UNSURE_BELOW = 0.6;
+export { UNSURE_BELOW } from '../../../app/contract.ts';
 
 const KEEP_SAMPLES_KEY = 'hwr.keepCorrectionsAsSamples';
 
