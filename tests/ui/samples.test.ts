@@ -42,9 +42,10 @@ describe('the Samples view', () => {
     const { page } = browser;
     await page.keyboard.press('6');
     const grid = page.getByRole('list', { name: 'Samples' });
-    await expect.poll(() => grid.getByRole('button').count()).toBe(shared ? 50 : 12);
+    // The store is listed (and its PNGs read) on entering the view: on a loaded machine that takes seconds.
+    await expect.poll(() => grid.getByRole('button').count(), { timeout: 30_000 }).toBe(shared ? 50 : 12);
     const total = shared ? 50 : 12;
-    await expect.poll(() => page.locator('h2', { hasText: 'My samples' }).textContent()).toContain(`(${total})`);
+    await expect.poll(() => page.locator('h2', { hasText: 'My samples' }).textContent(), { timeout: 15_000 }).toContain(`(${total})`);
     await screenshot(page, '20-samples');
 
     // Enter on a tile opens it with the label field focused; type, Enter relabels.
@@ -58,14 +59,14 @@ describe('the Samples view', () => {
     const target = before === 'Z' ? 'Y' : 'Z';
     await page.keyboard.type(target);
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByRole('combobox').first().innerText()).toContain(`${target} (1)`);
+    await expect.poll(() => page.getByRole('combobox').first().innerText(), { timeout: 15_000 }).toContain(`${target} (1)`);
     await screenshot(page, '21-samples-relabelled');
 
     // Del on a focused tile deletes it.
     await page.keyboard.press('Escape');
     await grid.getByRole('button').last().focus();
     await page.keyboard.press('Delete');
-    await expect.poll(() => grid.getByRole('button').count()).toBe(total - 1);
+    await expect.poll(() => grid.getByRole('button').count(), { timeout: 15_000 }).toBe(total - 1);
     expect(browser.errors).toEqual([]);
   });
 
