@@ -1,5 +1,47 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/**
+ * `mkdir -p` that fails instead of hanging: Node 20's recursive mkdirSync loops for ever under
+ * /proc (`hwr ocr --out /proc/x` sat at 100% CPU). Makes each missing folder from the nearest one
+ * that exists, one at a time; an Error names the folder it could not make, and why.
+ */
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at)) {
+    missing.push(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (existsSync(at) && !statSync(at).isDirectory()) throw new Error(`cannot make the folder ${resolve(dir)}: ${at} is a file`);
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new Error(`cannot make the folder ${d} (${code ?? (err as Error).message})`, { cause: err });
+    }
+  }
+}
+
+/**
+ * Checks, before any work, that files can be written in `dir` (made if missing): makes it and
+ * writes and removes a small file there. An Error says which folder and why.
+ */
+export function checkWritableFolder(dir: string): void {
+  makeDirectory(dir);
+  const probe = join(dir, `${TEMP_PREFIX}hwr-write-check.${process.pid}${TEMP_SUFFIX}`);
+  try {
+    closeSync(openSync(probe, 'w'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`cannot write in the folder ${resolve(dir)} (${code ?? (err as Error).message})`, { cause: err });
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
 
 export interface AtomicOptions {
   /**
@@ -20,7 +62,7 @@ export const TEMP_SUFFIX = '.tmp';
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicOptions = {}): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const tmp = join(dir, `${TEMP_PREFIX}${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}${TEMP_SUFFIX}`);
   try {
     const fd = openSync(tmp, 'w');

@@ -8,6 +8,7 @@
  * confidences; `--lines FILE.xml IMAGE` reads the lines of a given segmentation with the line
  * recogniser and writes the file back with their text, as eScriptorium and Kraken users do.
  */
+import { checkWritableFolder } from '../base/atomic.ts';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { defaultLineModelPath } from '../base/model-files.ts';
@@ -63,6 +64,8 @@ export async function run(args: string[]): Promise<number> {
     const name = { hocr: 'hOCR', alto: 'ALTO', page: 'PAGE XML' }[format];
     throw new UsageError(`${name} of ${files.length} images needs --out DIR (one document per image)\nusage: hwr ${usage}`);
   }
+  // The output folder is made and checked before any page is read.
+  if (values.out) checkWritableFolder(resolve(values.out));
   const outputs = values.out ? outputNames(files, resolve(values.out), FORMATS[format]) : null;
 
   // The line recogniser reads the lines the glyph classifier cannot (joined-up, lower case); without its model, glyphs only.

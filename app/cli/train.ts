@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { checkWritableFolder } from '../base/atomic.ts';
+import { dirname, join, resolve } from 'node:path';
 import { readOnnxInfo } from '../onnx/import.ts';
 import { rangeText, trainDefault, TRAIN_OPTIONS, type TrainOptionName, type TrainOptionSpec } from '../contract.ts';
 import { trainModel } from '../train/train.ts';
@@ -128,6 +129,9 @@ export async function run(args: string[]): Promise<number> {
     }
     base.initFrom = from;
   }
+  // Where the run and the model go is checked before any work: a run of hours must not end in a folder it cannot write.
+  checkWritableFolder(dirname(base.outDir));
+  if (base.save) checkWritableFolder(dirname(base.save));
 
   const controller = new AbortController();
   const onSignal = () => {

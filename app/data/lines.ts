@@ -4,9 +4,9 @@
  * transcription beside each. Lines are kept as 8-bit ink of a fixed height, so the 5,684 lines of
  * the Copiste pages take about 160 MB, not four times that.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { writeFileAtomic } from '../base/atomic.ts';
+import { makeDirectory, writeFileAtomic } from '../base/atomic.ts';
 import { inkMap } from '../image/background.ts';
 import { decodeImage, ImageDecodeError } from '../image/decode.ts';
 import type { GrayImage } from '../image/gray.ts';
@@ -80,7 +80,7 @@ function writeCache(path: string, signature: string, set: LineDataset): void {
   const header = Buffer.from(JSON.stringify({ signature, description: set.description, lines: set.lines.map(({ ink: _, ...rest }) => rest) }));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirectory(dirname(path));
   writeFileAtomic(path, Buffer.concat([length, header, ...set.lines.map((l) => l.ink)]));
 }
 

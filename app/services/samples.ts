@@ -19,9 +19,9 @@
  * - delete:  PNG, then JSON. A JSON without any PNG is what a delete leaves: removed.
  * - temp files of writes that were cut short are removed.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { isAtomicTemp, syncFolder, writeFileAtomic } from '../base/atomic.ts';
+import { isAtomicTemp, makeDirectory, syncFolder, writeFileAtomic } from '../base/atomic.ts';
 import { ContractError, GLYPH_SIDE, GLYPH_VALUES, type SampleInfo, type SampleSource } from '../contract.ts';
 import { frameGlyph } from '../image/frame.ts';
 import { folderLabel, labelFolder } from '../data/folder.ts';
@@ -154,7 +154,7 @@ export class SampleStore {
     const record = readRecord(join(this.dir, labelFolder(from), `${id}.json`)) ?? { label: from, savedAt: new Date().toISOString(), source: 'unknown' };
     const target = join(this.dir, labelFolder(label));
     if (existsSync(join(target, `${id}.png`))) throw new ContractError('busy', `a sample '${id}' is already filed under '${label}'`);
-    mkdirSync(target, { recursive: true });
+    makeDirectory(target);
     renameSync(join(this.dir, labelFolder(from), `${id}.png`), join(target, `${id}.png`));
     syncFolder(target);
     const updated: SampleRecord = { ...record, label, relabeledFrom: record.label };

@@ -3,7 +3,8 @@
  * `hwr serve` both wrap an instance of this; neither adds behaviour of its own. Requests reaching
  * these methods have been validated (app/services/validate.ts).
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { makeDirectory } from '../base/atomic.ts';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   CLASSES_36,
@@ -66,7 +67,7 @@ export type Services = HwrApi & {
 
 export function createServices(options: ServicesOptions): Services {
   const home = homeLayout(options.home ?? defaultHome());
-  for (const dir of [home.root, home.samples, home.runs]) mkdirSync(dir, { recursive: true });
+  for (const dir of [home.root, home.samples, home.runs]) makeDirectory(dir);
   const sharedData = options.sharedData === undefined ? sharedDataDir() : options.sharedData;
   const listeners = new Set<EventListener>();
   const emit = (event: HwrEvent) => {

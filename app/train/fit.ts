@@ -9,9 +9,9 @@
  * holds the weights, the optimiser state, the best weights and the schedule, so a run resumed
  * from it continues exactly as the uninterrupted run would have.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../base/atomic.ts';
+import { makeDirectory, writeFileAtomic } from '../base/atomic.ts';
 import { commandOf } from './card.ts';
 import { checkpointExists, readCheckpoint, runMismatch, writeCheckpoint, type RunKey } from './checkpoint.ts';
 import { checkTrainOptions } from './options.ts';
@@ -66,7 +66,7 @@ async function loop(
   emit: (e: TrainEvent) => void,
   log: (m: string) => void,
 ): Promise<TrainResult> {
-  mkdirSync(o.outDir, { recursive: true });
+  makeDirectory(o.outDir);
   const modelPath = join(o.outDir, 'model.onnx');
   const ckptPath = checkpointPath(o.outDir);
   const run: RunKey = { ...Object.fromEntries(RUN_OPTIONS.map((k) => [k, o[k] ?? null])), ...backend.run };
@@ -191,7 +191,7 @@ async function loop(
 
 /** --save: the model and its card beside it, each written atomically (never after a cancel). */
 function install(modelPath: string, card: string, save: string, artefacts: Record<string, string>): void {
-  mkdirSync(dirname(save), { recursive: true });
+  makeDirectory(dirname(save));
   const cardPath = save.replace(/\.onnx$/i, '') + '.md';
   writeFileAtomic(cardPath, card);
   writeFileAtomic(save, readFileSync(modelPath));

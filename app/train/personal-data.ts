@@ -3,7 +3,8 @@
  * share of the base data to replay (so fine-tuning does not forget it) and base validation images
  * the model never trained on, all as 32×32 byte glyphs (ink = 255) labelled by the model's classes.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { makeDirectory } from '../base/atomic.ts';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPoolParts, readPoolPart, splitTrainValidation } from '../data/emnist-pool.ts';
 import { subset, type LabelledImages } from '../data/glyphs.ts';
@@ -189,7 +190,7 @@ export function writePoolFolder(dir: string, g: ByteGlyphs, classes: readonly st
   const lower: number[] = [];
   for (let i = 0; i < g.count; i++) (CLASSES_LOWER.includes(classes[g.labels[i]!]!) ? lower : upper).push(i);
   const write = (sub: string, prefix: string, part: ByteGlyphs, names: readonly string[]) => {
-    mkdirSync(join(dir, sub), { recursive: true });
+    makeDirectory(join(dir, sub));
     writeIdx(
       join(dir, sub, `${prefix}-labels-idx1-ubyte`),
       [part.count],

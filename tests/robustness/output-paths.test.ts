@@ -1,0 +1,51 @@
+/**
+ * Where output goes is checked before the work (issue 14): a folder that cannot be made — under
+ * /proc, where Node's own recursive mkdir loops for ever — or a file in the way gets a clear error
+ * naming it, at once, instead of a run of hours that ends in a hang.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkWritableFolder, makeDirectory } from '../../app/base/atomic.ts';
+import { projectRoot } from '../../app/base/paths.ts';
+import { runHwr } from '../helpers/fixtures.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'hwr-out-paths-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const run = promisify(execFile);
+
+describe('output folders', () => {
+  it('are made folder by folder, and a folder that cannot be made is named at once', () => {
+    makeDirectory(join(root, 'a', 'b', 'c'));
+    expect(existsSync(join(root, 'a', 'b', 'c'))).toBe(true);
+    const t = performance.now();
+    expect(() => makeDirectory('/proc/hwr-test/x')).toThrow(/cannot make the folder \/proc\/hwr-test/);
+    expect(performance.now() - t).toBeLessThan(1000);
+    writeFileSync(join(root, 'file'), 'x');
+    expect(() => checkWritableFolder(join(root, 'file', 'inside'))).toThrow(/is a file/);
+    checkWritableFolder(join(root, 'ok'));
+    expect(existsSync(join(root, 'ok'))).toBe(true);
+  });
+
+  it.each([
+    ['train --save', ['train', '--arch', 'mlp', '--epochs', '1', '--save', '/proc/hwr-test/m.onnx']],
+    ['train --out', ['train', '--arch', 'mlp', '--epochs', '1', '--out', '/proc/hwr-test/run']],
+    ['ocr --out', ['ocr', '--out', '/proc/hwr-test', join(projectRoot, 'assets', 'icon.png')]],
+  ])('hwr %s to a folder it cannot make fails before any work, naming the folder', async (_, args) => {
+    const t = performance.now();
+    const r = await runHwr(args);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/cannot make the folder \/proc\/hwr-test/);
+    expect(performance.now() - t).toBeLessThan(10_000);
+  });
+
+  it('hwr serve with a data folder it cannot make says so and exits', async () => {
+    const err = await run(process.execPath, [join(projectRoot, 'bin', 'hwr.mjs'), 'serve', '--home', '/proc/hwr-test', '--port', '0'], {
+      timeout: 30_000,
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 1, stderr: expect.stringMatching(/cannot make the folder \/proc\/hwr-test/) });
+  });
+});
