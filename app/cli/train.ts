@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { checkpointPath } from '../train/fit.ts';
 import { checkWritableFolder } from '../base/atomic.ts';
 import { dirname, join, resolve } from 'node:path';
 import { readOnnxInfo } from '../onnx/import.ts';
@@ -129,6 +130,14 @@ export async function run(args: string[]): Promise<number> {
     }
     base.initFrom = from;
   }
+  if (base.resume && textFrom(values, 'outDir') === undefined) {
+    // Without --out there is no run to continue: say which could be meant rather than start afresh.
+    const runs = resumableRuns(resolve('runs'));
+    throw new UsageError(
+      `--resume continues the run in --out DIR, and none was given` +
+        (runs.length ? `; runs in runs/ that can be resumed, newest first: ${runs.slice(0, 3).join(', ')}` : '; runs/ holds no run to resume'),
+    );
+  }
   // Where the run and the model go is checked before any work: a run of hours must not end in a folder it cannot write.
   checkWritableFolder(dirname(base.outDir));
   if (base.save) checkWritableFolder(dirname(base.save));
@@ -231,4 +240,14 @@ async function trainOnce(opts: TrainOptions, signal: AbortSignal, quiet = false)
   for (const [role, path] of Object.entries(result.artefacts)) console.log(`  ${role}: ${path}`);
   if (opts.save && !result.cancelled && result.bestEpoch > 0) console.log(`  installed: ${opts.save}`);
   return result;
+}
+
+/** Run folders under `dir` with a checkpoint, newest first (for the hint when --resume lacks --out). */
+function resumableRuns(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(checkpointPath(join(dir, e.name))))
+    .map((e) => ({ name: join('runs', e.name), time: statSync(checkpointPath(join(dir, e.name))).mtimeMs }))
+    .sort((a, b) => b.time - a.time)
+    .map((r) => r.name);
 }

@@ -42,6 +42,12 @@ describe('output folders', () => {
     expect(performance.now() - t).toBeLessThan(10_000);
   });
 
+  it('hwr train --resume without --out refuses, rather than start a new run', async () => {
+    const r = await runHwr(['train', '--arch', 'mlp', '--epochs', '1', '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--resume continues the run in --out DIR, and none was given; (runs in runs\/ that can be resumed|runs\/ holds no run)/);
+  });
+
   it('hwr serve with a data folder it cannot make says so and exits', async () => {
     const err = await run(process.execPath, [join(projectRoot, 'bin', 'hwr.mjs'), 'serve', '--home', '/proc/hwr-test', '--port', '0'], {
       timeout: 30_000,
