@@ -1,4 +1,4 @@
-import { bytesToGlyphs, readIdxImages } from '../data/idx.ts';
+import { bytesToGlyphs, checkGlyphSize, readIdxImages } from '../data/idx.ts';
 import { defaultAutoencoderPath } from '../base/model-files.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { mean, psnrPerImage } from '../train/metrics.ts';
@@ -16,6 +16,9 @@ export async function run(args: string[]): Promise<number> {
   try {
     if (model.inputSize !== GLYPH_VALUES) throw new Error(`${modelPath} takes ${model.inputShape.join('×')} inputs, not 32×32 glyphs: is it an autoencoder?`);
     const images = readIdxImages(values.images);
+    // The autoencoder judges 32×32 glyphs (28×28 EMNIST ones framed as 32×32): other shapes, or none, it cannot judge.
+    checkGlyphSize(values.images, images);
+    if (images.count === 0) throw new Error(`${values.images}: holds no images, so there is nothing to evaluate`);
     const glyphs = new Float32Array(images.count * GLYPH_VALUES);
     bytesToGlyphs(images, false, glyphs, 0);
     const out = await runBatched(model, glyphs, images.count);

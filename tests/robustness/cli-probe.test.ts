@@ -1,7 +1,9 @@
 /**
- * Where output goes is checked before the work (issue 14): a folder that cannot be made — under
- * /proc, where Node's own recursive mkdir loops for ever — or a file in the way gets a clear error
- * naming it, at once, instead of a run of hours that ends in a hang.
+ * Wrong answers and hangs found by a probe (issue 14): where output goes is checked before the
+ * work (a folder that cannot be made — under /proc, where Node's own recursive mkdir loops for
+ * ever — or a file in the way gets a clear error naming it, at once, instead of a run of hours
+ * that ends in a hang); `--resume` without a run to continue is refused; `hwr eval-ae` refuses
+ * images it cannot judge instead of printing a PSNR.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkWritableFolder, makeDirectory } from '../../app/base/atomic.ts';
+import { writeIdx } from '../../app/data/idx.ts';
 import { projectRoot } from '../../app/base/paths.ts';
 import { runHwr } from '../helpers/fixtures.ts';
 
@@ -53,5 +56,29 @@ describe('output folders', () => {
       timeout: 30_000,
     }).catch((e: { code: number; stderr: string }) => e);
     expect(err).toMatchObject({ code: 1, stderr: expect.stringMatching(/cannot make the folder \/proc\/hwr-test/) });
+  });
+});
+
+describe('hwr eval-ae', () => {
+  it.each([
+    [5, 7],
+    [20, 20],
+    [64, 64],
+  ])('refuses %i×%i images, which it cannot judge, instead of printing a PSNR', async (h, w) => {
+    const path = join(root, `ae-${h}x${w}-images-idx3-ubyte`);
+    writeIdx(path, [3, h, w], new Uint8Array(3 * h * w).fill(200));
+    const r = await runHwr(['eval-ae', '--images', path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`images are ${h}×${w}, expected 28×28`));
+    expect(r.stdout).not.toMatch(/psnr/);
+  });
+
+  it('says an IDX of no images holds nothing to evaluate', async () => {
+    const path = join(root, 'ae-empty-images-idx3-ubyte');
+    writeIdx(path, [0, 28, 28], new Uint8Array(0));
+    const r = await runHwr(['eval-ae', '--images', path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/holds no images, so there is nothing to evaluate/);
+    expect(r.stdout).toBe('');
   });
 });
