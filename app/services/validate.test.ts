@@ -79,6 +79,12 @@ describe('validateRequest', () => {
       expect(fail(() => validateRequest('saveSample', { label, glyph, source: 'draw' })).code).toBe('invalid-request');
     }
     expect(validateRequest('saveSample', { label: 'Q', glyph, source: 'draw' }).label).toBe('Q');
+    // Labels become folder names on every platform the app ships to.
+    for (const label of ['A\n', '\u202eA', 'A\u0000', 'A:b', 'A*', 'a?', '<', 'A.', 'A ', ' A', 'CON', 'nul', 'Com1', 'LPT9.txt']) {
+      expect(fail(() => validateRequest('saveSample', { label, glyph, source: 'draw' })).code, JSON.stringify(label)).toBe('invalid-request');
+    }
+    for (const label of ['a', 'é', 'ß', '7', 'cat_dog', 'CONE', 'A.b'])
+      expect(validateRequest('saveSample', { label, glyph, source: 'draw' }).label).toBe(label);
     expect(fail(() => validateRequest('saveSample', { label: 'Q', glyph, source: 'scan', pageId: 'p1' })).message).toContain('both pageId and glyphId');
   });
 

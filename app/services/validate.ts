@@ -121,9 +121,21 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const idField = (b: Body, field: string) => b.string(field, LIMITS.idLength, { pattern: ID, what: 'an id (letters, digits, . _ : -)' });
-/** A class label: one visible character or a short name (image-folder classes), no path separators. */
-const LABEL = /^[^\s/\\.][^/\\]{0,31}$/u;
-const labelField = (b: Body, field: string) => b.string(field, 32, { pattern: LABEL, what: 'a class label (no spaces, dots first or slashes)' });
+/**
+ * A class label: one visible character or a short name (image-folder classes), which becomes a
+ * folder name on every platform the app ships to: no path separators, no control or format
+ * characters (a newline, a right-to-left override), none of : * ? " < > | (Windows; `A:b` would
+ * be an NTFS stream), not a Windows device name (CON, NUL, COM1…), no leading dot or space, no
+ * trailing dot or space.
+ */
+const LABEL = /^(?![\s.])(?!.*[\s.]$)[^/\\:*?"<>|\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{1,32}$/u;
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+const labelField = (b: Body, field: string) => {
+  const what = 'a class label: letters, digits or a short name, no slashes, controls, : * ? " < > |, no dot or space first or last';
+  const label = b.string(field, 32, { pattern: LABEL, what });
+  if (WINDOWS_DEVICE.test(label)) throw invalid(`${field} '${label}' is a device name on Windows, which no file or folder may have: choose another label`);
+  return label;
+};
 
 /** The request's fields named as in TRAIN_OPTIONS (the dataset is the `data` option); ranges from there. */
 const TRAIN_NUMBERS = ['epochs', 'learningRate', 'batchSize', 'momentum', 'limit', 'patience', 'seed'] as const;
