@@ -40,7 +40,7 @@ export async function benchCnn(): Promise<Figure[]> {
   figures.push({ name: 'cnn_epoch_s', value: epoch.seconds, unit: `s (${EPOCH_GLYPHS} glyphs, batch ${EPOCH_BATCH}, ${epoch.label})` });
   const torch = torchEpoch(architecture);
   if (torch) {
-    figures.push({ name: 'torch_cnn_epoch_s', value: torch.seconds, unit: `s (PyTorch ${torch.version}, ${torch.threads} threads)` });
+    figures.push({ name: 'torch_cnn_epoch_s', value: torch.seconds, unit: `s (PyTorch ${torch.version}, ${torch.threads} threads, ${torch.python})` });
     figures.push({ name: 'cnn_epoch_ratio_vs_torch', value: epoch.seconds / torch.seconds, unit: '× (goal ≤ 1.5)' });
   }
   if (epoch.backend === 'wasm') {
@@ -113,7 +113,7 @@ export async function tfjsEpoch(
 }
 
 /** The same network and epoch in PyTorch, or null where torch is not installed. */
-export function torchEpoch(architecture: Architecture): { seconds: number; threads: number; version: string } | null {
+export function torchEpoch(architecture: Architecture): { seconds: number; threads: number; version: string; python: string } | null {
   const python = pythonWithTorch();
   if (!python) return null;
   const script = join(fileURLToPath(new URL('.', import.meta.url)), 'torch_cnn_epoch.py');
@@ -128,7 +128,7 @@ export function torchEpoch(architecture: Architecture): { seconds: number; threa
   };
   const out = execFileSync(python, [script, JSON.stringify(arch)], { encoding: 'utf8' });
   const line = JSON.parse(out.trim().split('\n').pop()!) as { seconds: number; threads: number; torch: string };
-  return { seconds: line.seconds, threads: line.threads, version: line.torch };
+  return { seconds: line.seconds, threads: line.threads, version: line.torch, python };
 }
 
 /** onnxruntime-node on models/cnn.onnx (or, before one is shipped, a freshly initialised export). */

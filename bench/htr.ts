@@ -72,7 +72,7 @@ export async function benchHtr(): Promise<Figure[]> {
 
   const torch = torchEpoch(arch, lines, charset);
   if (torch) {
-    figures.push({ name: 'torch_crnn_epoch_s', value: torch.seconds, unit: `s (PyTorch ${torch.version}, ${torch.threads} threads)` });
+    figures.push({ name: 'torch_crnn_epoch_s', value: torch.seconds, unit: `s (PyTorch ${torch.version}, ${torch.threads} threads, ${torch.python})` });
     figures.push({ name: 'crnn_epoch_ratio_vs_torch', value: seconds / torch.seconds, unit: '× (goal ≤ 1.5)' });
   }
 
@@ -131,7 +131,11 @@ function batchesOf(lines: readonly LineSample[], charset: Charset): LineItem[][]
   return out;
 }
 
-function torchEpoch(arch: LineArchitecture, lines: readonly LineSample[], charset: Charset): { seconds: number; threads: number; version: string } | null {
+function torchEpoch(
+  arch: LineArchitecture,
+  lines: readonly LineSample[],
+  charset: Charset,
+): { seconds: number; threads: number; version: string; python: string } | null {
   const python = pythonWithTorch();
   if (!python) return null;
   const script = fileURLToPath(new URL('./torch_crnn_epoch.py', import.meta.url));
@@ -144,7 +148,7 @@ function torchEpoch(arch: LineArchitecture, lines: readonly LineSample[], charse
       maxBuffer: 1 << 20,
     });
     const r = JSON.parse(out.trim().split('\n').pop()!) as { seconds: number; threads: number; torch: string };
-    return { seconds: r.seconds, threads: r.threads, version: r.torch };
+    return { seconds: r.seconds, threads: r.threads, version: r.torch, python };
   } catch {
     return null; // no PyTorch here
   }

@@ -8,6 +8,7 @@
  *
  * Run alone: `npx tsx bench/mlp-epoch.ts`.
  */
+import { pythonWith } from './python.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRng } from '../app/base/random.ts';
@@ -47,6 +48,8 @@ interface NumpyResult {
   numpy: string;
   /** OPENBLAS_NUM_THREADS for this run, or 'default'. */
   blasThreads: string;
+  /** The interpreter that ran it. */
+  python: string;
 }
 
 /**
@@ -55,15 +58,15 @@ interface NumpyResult {
  */
 function numpyEpoch(): NumpyResult | null {
   const script = fileURLToPath(new URL('./numpy_mlp_epoch.py', import.meta.url));
-  const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-  if (probe.status !== 0) return null;
+  const python = pythonWith('numpy');
+  if (!python) return null;
   const runs = ['default', '1'].map((threads): NumpyResult => {
     const env = { ...process.env };
     if (threads === 'default') delete env.OPENBLAS_NUM_THREADS;
     else env.OPENBLAS_NUM_THREADS = env.OMP_NUM_THREADS = threads;
-    const run = spawnSync('python3', [script], { encoding: 'utf8', timeout: 300_000, env });
+    const run = spawnSync(python, [script], { encoding: 'utf8', timeout: 300_000, env });
     if (run.status !== 0) throw new Error(`numpy_mlp_epoch.py failed: ${run.stderr.trim().split('\n').pop()}`);
-    return { ...(JSON.parse(run.stdout.trim().split('\n').pop()!) as Omit<NumpyResult, 'blasThreads'>), blasThreads: threads };
+    return { ...(JSON.parse(run.stdout.trim().split('\n').pop()!) as Omit<NumpyResult, 'blasThreads' | 'python'>), blasThreads: threads, python };
   });
   return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 }
@@ -83,7 +86,11 @@ export async function benchMlpEpoch(): Promise<Figure[]> {
   const numpy = numpyEpoch();
   if (numpy) {
     const threads = numpy.blasThreads === 'default' ? 'default threads' : `${numpy.blasThreads} thread`;
-    figures.push({ name: 'numpy_mlp_epoch_s', value: numpy.seconds, unit: `s (numpy ${numpy.numpy} float32, BLAS: ${numpy.blas}, ${threads})` });
+    figures.push({
+      name: 'numpy_mlp_epoch_s',
+      value: numpy.seconds,
+      unit: `s (numpy ${numpy.numpy} float32, BLAS: ${numpy.blas}, ${threads}, ${numpy.python})`,
+    });
     figures.push({ name: 'mlp_epoch_ratio_vs_numpy', value: seconds / numpy.seconds, unit: '× (engine time / numpy time; ≤ 1 is as fast)' });
   }
   return figures;

@@ -6,7 +6,7 @@ model's definition), so both sides always train the same network:
    "batch": 64, "count": 10800, "lr": 0.001}
 Each conv is 'same' padding, ReLU, then 2×2 max-pool; dense layers are ReLU; the output layer is
 linear with softmax cross-entropy; Adam. Data: random glyph-shaped float32 images and labels
-(speed does not depend on the values). Threads: torch's default (all cores).
+(speed does not depend on the values). Threads: every core (torch_timing.py sets them).
 Prints one JSON line: {"seconds": median of 3 epochs after a warm-up, "threads": ..., "torch": ...}.
 """
 import json

@@ -1,8 +1,15 @@
-"""The timing both PyTorch references use: a warm-up epoch, then the median of three."""
+"""The timing both PyTorch references use: every core, a warm-up epoch, then the median of three.
+
+Debian's PyTorch starts with one thread on some machines; the reference runs on all cores, as
+hwr does, and says how many it used.
+"""
 import json
+import os
 import time
 
 import torch
+
+torch.set_num_threads(os.cpu_count() or 1)
 
 
 def report_epoch_time(model, epoch):
