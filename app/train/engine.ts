@@ -5,6 +5,7 @@
  * gives its weights and SGD velocity as arrays for checkpoints, and at the end writes its
  * pictures (engine-artefacts.ts) and model card.
  */
+import { namingModel } from './init-from.ts';
 import { readFileSync } from 'node:fs';
 import { createRng } from '../base/random.ts';
 import { imageSize } from '../data/glyphs.ts';
@@ -29,12 +30,16 @@ const TRAIN_ACCURACY_SAMPLE = 4096;
 function buildNetwork(o: TrainOptions, data: TrainingData): Network {
   const inputs = imageSize(data.set);
   const rng = createRng(o.seed);
-  if (o.initFrom) {
-    const spec = importOnnx(readFileSync(o.initFrom));
-    // New classes get a new output layer; the features carry over.
-    const sameClasses = o.arch !== 'mlp' || (spec.classes ?? []).join() === data.set.classes.join();
-    return Network.fromSpec(sameClasses ? spec : replaceOutputLayer(spec, data.set.classes.length, rng));
-  }
+  const from = o.initFrom;
+  if (from)
+    return namingModel(from, () => {
+      const spec = importOnnx(readFileSync(from));
+      // New classes get a new output layer; the features carry over.
+      const sameClasses = o.arch !== 'mlp' || (spec.classes ?? []).join() === data.set.classes.join();
+      const net = Network.fromSpec(sameClasses ? spec : replaceOutputLayer(spec, data.set.classes.length, rng));
+      if (net.inputSize !== inputs) throw new Error(`the model takes ${net.inputSize} values an image, the data's images have ${inputs}`);
+      return net;
+    });
   return o.arch === 'ae' ? autoencoder(rng, { sizes: [inputs, 32, 32, 32, inputs] }) : mlp([inputs, MLP_HIDDEN, data.set.classes.length], 'sigmoid', rng);
 }
 

@@ -15,6 +15,7 @@ import { checkWritableFolder, makeDirectory } from '../../app/base/atomic.ts';
 import { writeIdx } from '../../app/data/idx.ts';
 import { projectRoot } from '../../app/base/paths.ts';
 import { runHwr } from '../helpers/fixtures.ts';
+import { sharedDataForTests } from '../helpers/shared-data.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hwr-out-paths-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -49,6 +50,15 @@ describe('output folders', () => {
     const r = await runHwr(['train', '--arch', 'mlp', '--epochs', '1', '--resume']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--resume continues the run in --out DIR, and none was given; (runs in runs\/ that can be resumed|runs\/ holds no run)/);
+  });
+
+  it.skipIf(!sharedDataForTests())('hwr train --init-from a model it cannot fine-tune names the file and leaves no run folder', async () => {
+    const out = join(root, 'init-from-run');
+    const model = join(projectRoot, 'models', 'ae.onnx');
+    const r = await runHwr(['train', '--arch', 'cnn', '--epochs', '1', '--limit', '100', '--init-from', model, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--init-from ${model}:`);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('hwr serve with a data folder it cannot make says so and exits', async () => {

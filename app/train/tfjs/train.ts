@@ -6,6 +6,7 @@
  * (finish.ts) the best epoch's network is calibrated, exported to model.onnx and described in
  * model.md, with curves.json, curves.png and confusion.png beside it.
  */
+import { namingModel } from '../init-from.ts';
 import * as tf from '@tensorflow/tfjs';
 import { subset } from '../../data/glyphs.ts';
 import { displayPath, loadTrainingData } from '../data.ts';
@@ -51,12 +52,8 @@ export async function tfjsBackend(opts: TrainOptions, log: (message: string) => 
   let weights: Float32Array = initialWeights(architecture, layout, opts.seed);
   let trainable = layout.map(() => true);
   if (opts.initFrom)
-    ({ architecture, layout, weights, trainable } = fineTuneStart(
-      opts.initFrom,
-      { arch, seed: opts.seed, freezeFeatures: opts.freezeFeatures },
-      architecture,
-      classes,
-      log,
+    ({ architecture, layout, weights, trainable } = namingModel(opts.initFrom, () =>
+      fineTuneStart(opts.initFrom!, { arch, seed: opts.seed, freezeFeatures: opts.freezeFeatures }, architecture, classes, log),
     ));
 
   const replicas = settings.replicas ?? defaultReplicas(backend);
