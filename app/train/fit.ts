@@ -189,12 +189,16 @@ async function loop(
   return result;
 }
 
-/** --save: the model and its card beside it, each written atomically (never after a cancel). */
+/**
+ * --save: the model, then its card beside it, each written atomically and flushed to the disk
+ * (never after a cancel). Model first: a crash between the two leaves the new model with the old
+ * card, never a card describing a model that is not there.
+ */
 function install(modelPath: string, card: string, save: string, artefacts: Record<string, string>): void {
   makeDirectory(dirname(save));
   const cardPath = save.replace(/\.onnx$/i, '') + '.md';
-  writeFileAtomic(cardPath, card);
-  writeFileAtomic(save, readFileSync(modelPath));
+  writeFileAtomic(save, readFileSync(modelPath), { durable: true });
+  writeFileAtomic(cardPath, card, { durable: true });
   artefacts.installed = save;
   artefacts.installedCard = cardPath;
 }
