@@ -72,9 +72,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
    */
   const loopback = isLoopback(options.host);
   const hostAllowed = (host: string | undefined) => !loopback || allowedHosts.has((host ?? '').toLowerCase());
-  /** A browser's Origin must be the page's own: this server, by the name it was reached at. */
+  /**
+   * A browser's Origin must be the page's own: this server, by the name it was reached at (the UI
+   * opened as http://localhost:PORT calls its API with that Origin), a name the Host check allows.
+   */
   const originAllowed = (req: IncomingMessage) =>
-    req.headers.origin === undefined || req.headers.origin === origin || (!loopback && req.headers.origin === `http://${req.headers.host}`);
+    req.headers.origin === undefined ||
+    req.headers.origin === origin ||
+    (hostAllowed(req.headers.host) && req.headers.origin.toLowerCase() === `http://${req.headers.host ?? ''}`.toLowerCase());
 
   const sockets = new Set<WebSocket>();
   const unsubscribe = api.onEvent((event) => {

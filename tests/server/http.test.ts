@@ -95,6 +95,14 @@ describe('hwr serve HTTP API', () => {
     expect((await post('listModels', {}, { origin: `http://127.0.0.1:${server.port}` })).status).toBe(200);
   });
 
+  it('lets the UI opened as http://localhost:PORT call its own API, and nothing posing as it', async () => {
+    const host = `localhost:${server.port}`;
+    expect((await post('listModels', {}, { host, origin: `http://${host}` })).status).toBe(200);
+    // The Origin must be the name the page was reached at, and one the Host check allows.
+    expect((await post('listModels', {}, { host, origin: `http://127.0.0.1:${server.port + 1}` })).status).toBe(403);
+    expect((await post('listModels', {}, { host: 'evil.example:80', origin: 'http://evil.example:80' })).status).toBe(421);
+  });
+
   it('refuses a foreign Host header (DNS rebinding)', async () => {
     expect((await post('listModels', {}, { host: 'evil.example:80' })).status).toBe(421);
     expect((await send('GET', '/', { host: 'rebind.example' })).status).toBe(421);
