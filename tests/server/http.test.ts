@@ -1,4 +1,5 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +102,26 @@ describe('hwr serve HTTP API', () => {
     // The Origin must be the name the page was reached at, and one the Host check allows.
     expect((await post('listModels', {}, { host, origin: `http://127.0.0.1:${server.port + 1}` })).status).toBe(403);
     expect((await post('listModels', {}, { host: 'evil.example:80', origin: 'http://evil.example:80' })).status).toBe(421);
+  });
+
+  it('closes the connection of a refused request whose body is still coming, at once', async () => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let reply = '';
+    socket.on('data', (d: Buffer) => (reply += d.toString()));
+    const closed = new Promise<number>((resolve) => {
+      const t = performance.now();
+      socket.once('close', () => resolve(performance.now() - t));
+    });
+    // No token, and a body that trickles: 10 bytes of the 100,000 it announces.
+    socket.write(
+      `POST /api/listModels HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a": 1234`,
+    );
+    const ms = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 5000))]);
+    socket.destroy();
+    expect(reply).toMatch(/^HTTP\/1\.1 401/);
+    expect(reply.toLowerCase()).toContain('connection: close');
+    expect(ms).toBeLessThan(5000);
   });
 
   it('refuses a foreign Host header (DNS rebinding)', async () => {
