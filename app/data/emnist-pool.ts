@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LabelledImages } from './glyphs.ts';
 import { DatasetError, checkLabelRange, readMaybeGzipped } from './files.ts';
-import { bytesToGlyphs, checkGlyphSize, idxImagesOf, idxLabelsOf, loadIdx, parseIdx, type IdxImages } from './idx.ts';
+import { bytesToGlyphs, checkGlyphSize, idxImagesOf, idxLabelsOf, idxPromisedBytes, loadIdx, parseIdx, type IdxImages } from './idx.ts';
 import { createRng } from '../base/random.ts';
 import { CLASSES_36, CLASSES_LOWER, GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
 
@@ -50,9 +50,9 @@ export function findPoolParts(dir: string): PoolPart[] {
 /** Loads all parts, concatenated in part order, as 32×32 glyphs with CLASSES_36. */
 /** One pool part as bytes, checked: glyph-sized images, one label each, labels in 0..35. */
 export function readPoolPart(part: PoolPart): { images: IdxImages; labels: Int32Array } {
-  const images = idxImagesOf(part.images, parseIdx(part.images, readMaybeGzipped(part.images)));
+  const images = idxImagesOf(part.images, parseIdx(part.images, readMaybeGzipped(part.images, idxPromisedBytes)));
   checkGlyphSize(part.images, images);
-  const labels = idxLabelsOf(part.labels, parseIdx(part.labels, readMaybeGzipped(part.labels)));
+  const labels = idxLabelsOf(part.labels, parseIdx(part.labels, readMaybeGzipped(part.labels, idxPromisedBytes)));
   if (labels.length !== images.count) {
     throw new DatasetError(part.labels, `count mismatch: ${labels.length} labels for ${images.count} images in ${part.images}`);
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 
 /**
  * A dataset file (or folder) that cannot be read as what it claims to be. The message always
@@ -39,20 +39,36 @@ export function readWholeFile(path: string): Buffer {
  * name; but a file named `.gz` that is not gzip is rejected, since it is surely not what the
  * user meant to give.
  */
-export function readMaybeGzipped(path: string): Buffer {
+/**
+ * The file's bytes, gunzipped where it is gzip. `promised`, given the first bytes of the content,
+ * says how long the whole content must be (an IDX header does): the inflation stops past that,
+ * so a small file that inflates to gigabytes (a zip bomb, a corrupt header) is refused before it
+ * fills the memory.
+ */
+export function readMaybeGzipped(path: string, promised?: (head: Uint8Array) => number | null): Buffer {
   const raw = readWholeFile(path);
   if (!isGzip(raw)) {
     if (/\.gz$/i.test(path)) throw new DatasetError(path, `is named .gz but is not gzip (starts with ${hexHead(raw)}, expected 1f 8b)`);
     return raw;
   }
-  return gunzipOrExplain(path, raw);
+  let limit: number | null = null;
+  if (promised) {
+    try {
+      limit = promised(gunzipSync(raw.subarray(0, 4096), { finishFlush: constants.Z_SYNC_FLUSH }));
+    } catch {
+      limit = null; // the prefix does not inflate: gunzipOrExplain says why
+    }
+  }
+  return gunzipOrExplain(path, raw, limit);
 }
 
-export function gunzipOrExplain(path: string, raw: Uint8Array): Buffer {
+export function gunzipOrExplain(path: string, raw: Uint8Array, limit: number | null = null): Buffer {
   try {
-    return gunzipSync(raw);
+    return limit === null ? gunzipSync(raw) : gunzipSync(raw, { maxOutputLength: Math.max(1, limit + 1) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_BUFFER_TOO_LARGE')
+      throw new DatasetError(path, `inflates to more than the ${limit!.toLocaleString('en-US')} bytes its header promises (stopped there)`, { cause: err });
     const problem = e.code === 'Z_BUF_ERROR' ? 'gzip data is truncated' : 'gzip data is corrupt';
     throw new DatasetError(path, `${problem} (${e.message})`, { cause: err });
   }

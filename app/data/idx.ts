@@ -63,9 +63,21 @@ function typeOfArray(data: IdxValues): IdxType {
   return typeOfCode(code)!;
 }
 
-/** Reads any IDX file. */
+/** Reads any IDX file (gzipped or not: inflated no further than its header promises). */
 export function readIdx(path: string): IdxArray {
-  return parseIdx(path, readMaybeGzipped(path));
+  return parseIdx(path, readMaybeGzipped(path, idxPromisedBytes));
+}
+
+/** How many bytes an IDX file whose content starts with `head` holds, by its header; null where the head is no IDX header. */
+export function idxPromisedBytes(head: Uint8Array): number | null {
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0) return null;
+  const type = typeOfCode(head[2]!);
+  const ndims = head[3]!;
+  if (!type || ndims === 0 || head.length < 4 + 4 * ndims) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let i = 0; i < ndims; i++) count *= view.getUint32(4 + 4 * i);
+  return 4 + 4 * ndims + count * type.bytes;
 }
 
 /** Parses the (already decompressed) bytes of an IDX file; `path` is for messages only. */

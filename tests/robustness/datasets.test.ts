@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeIdx } from '../../app/data/idx.ts';
+import { encodeIdx, readIdxImages } from '../../app/data/idx.ts';
 import { encodeMat } from '../helpers/mat-writer.ts';
 import { runHwr } from '../helpers/fixtures.ts';
 import { randomBytes, scramble, validImage } from './corpus.ts';
@@ -341,5 +341,27 @@ describe('malformed datasets', () => {
       },
       CASE_TIMEOUT,
     );
+  });
+});
+
+describe('a gzipped IDX that inflates past what its header promises (a zip bomb)', () => {
+  it('is refused as soon as the inflation passes the promised size, naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwr-bomb-'));
+    try {
+      // A header for 10 images of 28×28 (7,856 bytes in all), then 64 MB of zeros: 64 KB gzipped.
+      const header = encodeIdx([10, 28, 28], new Uint8Array(10 * 784)).subarray(0, 16);
+      const content = new Uint8Array(16 + 64 * 1024 * 1024);
+      content.set(header);
+      const path = join(dir, 'bomb-images-idx3-ubyte.gz');
+      writeFileSync(path, gzipSync(content, { level: 1 }));
+      const before = process.memoryUsage().arrayBuffers;
+      const t = performance.now();
+      expect(() => readIdxImages(path)).toThrow(/bomb-images-idx3-ubyte\.gz.*inflates to more than the 7,856 bytes its header promises/);
+      expect(performance.now() - t).toBeLessThan(2000);
+      // It stopped there: no 64 MB buffer was made.
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 1024 * 1024);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
