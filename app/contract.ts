@@ -598,6 +598,8 @@ export interface SampleInfo {
   pageName?: string;
   /** Set when the user relabelled it. */
   relabeledFrom?: string;
+  /** Its image cannot be read (a damaged file): shown blank, to be deleted. */
+  damaged?: boolean;
 }
 
 export interface SampleListRequest {

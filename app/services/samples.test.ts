@@ -28,8 +28,25 @@ describe('SampleStore', () => {
     const list = store.list();
     expect(list).toMatchObject({ total: 1, counts: { '7': 1 } });
     expect(list.samples[0]).toMatchObject({ id: saved.id, label: '7', source: 'draw', predicted: '1', model: 'shipped:mlp' });
-    const [glyph] = [await store.glyphs(list.samples)];
-    expect(Array.from(glyph!)).toEqual(Array.from(bar(10)));
+    const { glyphs, damaged } = await store.glyphs(list.samples);
+    expect(Array.from(glyphs)).toEqual(Array.from(bar(10)));
+    expect(damaged.size).toBe(0);
+  });
+
+  it('lists a sample whose image is damaged as damaged, beside the others, and leaves it out of training', async () => {
+    const store = fresh();
+    const good = await store.save('A', bar(3), { source: 'draw' });
+    const bad = await store.save('A', bar(5), { source: 'draw' });
+    writeFileSync(join(store.dir, 'A', `${bad.id}.png`), 'not a png at all');
+    const list = store.list();
+    const { glyphs, damaged } = await store.glyphs(list.samples);
+    expect([...damaged]).toEqual([bad.id]);
+    const k = list.samples.findIndex((s) => s.id === good.id);
+    expect(Array.from(glyphs.subarray(k * GLYPH_VALUES, (k + 1) * GLYPH_VALUES))).toEqual(Array.from(bar(3)));
+    expect((await store.readAll()).samples.map((s) => s.id)).toEqual([good.id]);
+    // And it can be deleted like any other.
+    store.delete(bad.id);
+    expect(store.list().total).toBe(1);
   });
 
   it('lists newest first, by label, a page at a time', async () => {

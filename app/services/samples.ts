@@ -130,17 +130,32 @@ export class SampleStore {
     return { total: all.length, counts, samples };
   }
 
-  /** The glyphs of the given samples, GLYPH_VALUES values each with ink = 1, in order. */
-  async glyphs(samples: readonly SampleInfo[]): Promise<Float32Array> {
+  /**
+   * The glyphs of the given samples, GLYPH_VALUES values each with ink = 1, in order. A sample
+   * whose image cannot be read (a damaged PNG) is blank here, and named in `damaged`: one bad
+   * file does not hide the others.
+   */
+  async glyphs(samples: readonly SampleInfo[]): Promise<{ glyphs: Float32Array; damaged: Set<string> }> {
     const out = new Float32Array(samples.length * GLYPH_VALUES);
-    for (const [k, s] of samples.entries()) out.set(await readGlyph(join(this.dir, labelFolder(s.label), `${s.id}.png`)), k * GLYPH_VALUES);
-    return out;
+    const damaged = new Set<string>();
+    for (const [k, s] of samples.entries()) {
+      try {
+        out.set(await readGlyph(join(this.dir, labelFolder(s.label), `${s.id}.png`)), k * GLYPH_VALUES);
+      } catch {
+        damaged.add(s.id);
+      }
+    }
+    return { glyphs: out, damaged };
   }
 
-  /** Every sample with its glyph, oldest first. */
+  /** Every sample with its glyph, oldest first; damaged ones (see glyphs) left out. */
   async readAll(): Promise<{ samples: SampleInfo[]; glyphs: Float32Array }> {
-    const samples = this.list().samples.reverse();
-    return { samples, glyphs: await this.glyphs(samples) };
+    const all = this.list().samples.reverse();
+    const { glyphs, damaged } = await this.glyphs(all);
+    const kept = all.flatMap((s, k) => (damaged.has(s.id) ? [] : [k]));
+    const out = new Float32Array(kept.length * GLYPH_VALUES);
+    kept.forEach((k, i) => out.set(glyphs.subarray(k * GLYPH_VALUES, (k + 1) * GLYPH_VALUES), i * GLYPH_VALUES));
+    return { samples: kept.map((k) => all[k]!), glyphs: out };
   }
 
   get(id: string): SampleInfo {

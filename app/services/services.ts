@@ -250,7 +250,8 @@ export function createServices(options: ServicesOptions): Services {
 
     async listSamples(req) {
       const page = samples.list({ label: req.label, offset: req.offset, limit: req.limit ?? 100 });
-      return { ...page, glyphs: await samples.glyphs(page.samples) };
+      const { glyphs, damaged } = await samples.glyphs(page.samples);
+      return { ...page, samples: page.samples.map((s) => (damaged.has(s.id) ? { ...s, damaged: true } : s)), glyphs };
     },
 
     async relabelSample(req) {

@@ -229,6 +229,16 @@ describe('services', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('lists a damaged sample as damaged instead of failing the whole page, and deletes it', async () => {
+    const glyph = new Float32Array(GLYPH_VALUES).fill(1, 300, 500);
+    const saved = await services.saveSample({ label: 'D', glyph, source: 'draw' });
+    writeFileSync(saved.path, 'damaged');
+    const page = await services.listSamples({ label: 'D' });
+    expect(page.samples).toEqual([expect.objectContaining({ id: saved.id, damaged: true })]);
+    await services.deleteSample({ id: saved.id });
+    expect((await services.listSamples({ label: 'D' })).total).toBe(0);
+  });
+
   it('keeps the previous model active after training, until the new one is activated', async () => {
     const status = await services.startTraining({
       arch: 'mlp',
