@@ -3,6 +3,7 @@
  * `hwr serve` both wrap an instance of this; neither adds behaviour of its own. Requests reaching
  * these methods have been validated (app/services/validate.ts).
  */
+import { WorkQueue } from './work-queue.ts';
 import { makeDirectory } from '../base/atomic.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -128,6 +129,9 @@ export function createServices(options: ServicesOptions): Services {
     }
   };
 
+  // Pages are read two at a time, six more waiting at most (WorkQueue).
+  const pageWork = new WorkQueue(2, 6, 'pages are being read');
+
   const api: Services = {
     home,
 
@@ -136,17 +140,19 @@ export function createServices(options: ServicesOptions): Services {
     },
 
     async recognizePage(req) {
-      const classifier = models.activeEntry('classifier');
-      const progress = (stage: string, fraction: number) => {
-        if (req.jobId) emit({ type: 'progress', jobId: req.jobId, stage, fraction });
-      };
-      const page = await pages.recognize(req.name, req.image, classifier, progress, {
-        reader: req.reader,
-        lineModelPath: defaultLineModelPath(options.modelsDir ?? shippedModelsDir),
+      return pageWork.run(async () => {
+        const classifier = models.activeEntry('classifier');
+        const progress = (stage: string, fraction: number) => {
+          if (req.jobId) emit({ type: 'progress', jobId: req.jobId, stage, fraction });
+        };
+        const page = await pages.recognize(req.name, req.image, classifier, progress, {
+          reader: req.reader,
+          lineModelPath: defaultLineModelPath(options.modelsDir ?? shippedModelsDir),
+        });
+        const glyphs = page.rows.reduce((n, r) => n + r.words.reduce((m, w) => m + w.glyphs.length, 0), 0);
+        log('info', `read ${req.name}: ${page.rows.length} rows, ${glyphs} glyphs in ${page.seconds.toFixed(1)} s`);
+        return page;
       });
-      const glyphs = page.rows.reduce((n, r) => n + r.words.reduce((m, w) => m + w.glyphs.length, 0), 0);
-      log('info', `read ${req.name}: ${page.rows.length} rows, ${glyphs} glyphs in ${page.seconds.toFixed(1)} s`);
-      return page;
     },
 
     async classifyGlyphs(req) {

@@ -210,6 +210,16 @@ describe('services', () => {
     expect(text.content.trim()).toBe(lines.text.trim());
   });
 
+  it('reads pages two at a time, queues six, and turns a flood away as busy, with a hint to retry', async () => {
+    const image = await encodeImage(renderPage({ rows: ['AB'], seed: 5 }).image, 'png');
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => services.recognizePage({ name: `flood-${i}.png`, image, reader: 'glyphs' })));
+    const read = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(read).toHaveLength(8);
+    expect(refused).toHaveLength(4);
+    for (const r of refused) expect(r.reason).toMatchObject({ code: 'busy', message: expect.stringMatching(/pages are being read .* try again/) });
+  });
+
   it('rejects an unreadable image with a clear error', async () => {
     await expect(services.recognizePage({ name: 'junk.jpg', image: new Uint8Array([1, 2, 3, 4]) })).rejects.toMatchObject({
       code: 'unprocessable',
