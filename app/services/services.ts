@@ -32,7 +32,7 @@ import { psnrPerImage } from '../train/metrics.ts';
 import { importOnnx } from '../onnx/import.ts';
 import { tileGrid, weightTiles } from '../train/plots.ts';
 import { Datasets } from './datasets.ts';
-import { defaultHome, homeLayout, type HomeLayout } from './home.ts';
+import { defaultHome, homeLayout, lockHome, type HomeLayout } from './home.ts';
 import { ModelRegistry } from './models.ts';
 import { PageStore } from './pages.ts';
 import { readRun, runModelPath } from './runs.ts';
@@ -56,6 +56,8 @@ export interface ServicesOptions {
   launchWorker: LaunchWorker;
   transport: AppInfo['transport'];
   cancelGraceMs?: number;
+  /** Who holds the data folder, for the message a second program gets (default from the transport). */
+  program?: string;
 }
 
 /** The contract's API plus shutdown and file opening, for the process that hosts it. */
@@ -69,6 +71,8 @@ export type Services = HwrApi & {
 export function createServices(options: ServicesOptions): Services {
   const home = homeLayout(options.home ?? defaultHome());
   for (const dir of [home.root, home.samples, home.runs]) makeDirectory(dir);
+  // One program at a time on a data folder: before anything is read or repaired.
+  const unlock = lockHome(home.root, options.program ?? (options.transport === 'ipc' ? 'the hwr desktop app' : 'hwr serve'));
   const sharedData = options.sharedData === undefined ? sharedDataDir() : options.sharedData;
   const listeners = new Set<EventListener>();
   const emit = (event: HwrEvent) => {
@@ -351,6 +355,7 @@ export function createServices(options: ServicesOptions): Services {
       recognizer.close();
       listeners.clear();
       await models.close();
+      unlock();
     },
   };
   return api;
