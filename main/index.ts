@@ -3,7 +3,7 @@
  * process to app/services. No behaviour of its own; everything it adapts is tested without
  * Electron (main/*.test.ts mock it).
  */
-import { app, BrowserWindow, ipcMain, session, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, utilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -39,17 +39,25 @@ void app.whenReady().then(() => {
     ? { url: process.env.ELECTRON_RENDERER_URL }
     : { file: join(here, '..', 'renderer', 'index.html') };
   const sharedData = [process.env.HWR_DATA, join(appRoot, '..', 'shared', 'data')].find((d): d is string => !!d && existsSync(d)) ?? null;
-  const services = createServices({
-    transport: 'ipc',
-    modelsDir: join(appRoot, 'models'),
-    sharedData,
-    launchWorker: utilityWorkers(
-      (path, args, options) => utilityProcess.fork(path, args, options),
-      join(here, 'worker-process.js'),
-      appRoot,
-      packagedWorkerEnv(appRoot, (from, id) => createRequire(from).resolve(id)),
-    ),
-  });
+  let services: ReturnType<typeof createServices>;
+  try {
+    services = createServices({
+      transport: 'ipc',
+      modelsDir: join(appRoot, 'models'),
+      sharedData,
+      launchWorker: utilityWorkers(
+        (path, args, options) => utilityProcess.fork(path, args, options),
+        join(here, 'worker-process.js'),
+        appRoot,
+        packagedWorkerEnv(appRoot, (from, id) => createRequire(from).resolve(id)),
+      ),
+    });
+  } catch (err) {
+    // The data folder in use by hwr serve, or not writable: say so in a window, not a silent exit.
+    dialog.showErrorBox('hwr cannot start', (err as Error).message);
+    app.quit();
+    return;
+  }
   openFiles = (paths) => services.openFiles(paths);
   services.openFiles(early);
   hardenSession(session.defaultSession);
