@@ -17,12 +17,26 @@ export async function handleRequest(api: HwrApi, name: unknown, payload: unknown
   }
 }
 
-/** Any thrown value as an ErrorDTO; unexpected errors keep their message (it names the file or value). */
+/**
+ * Any thrown value as an ErrorDTO; unexpected errors keep their message (it names the file or
+ * value), with every absolute path cut to its last part: a client (a browser, maybe on another
+ * machine with --allow-remote) learns which file, not where this machine keeps it.
+ */
 export function toErrorDTO(err: unknown, request?: unknown): ErrorDTO {
-  if (err instanceof ContractError) return err.toDTO();
-  const message = err instanceof Error ? err.message : String(err);
   if (process.env.HWR_DEBUG) console.error(`hwr: ${String(request)} failed:`, err);
-  return { code: 'internal', message: message || 'unexpected error' };
+  if (err instanceof ContractError) {
+    const dto = err.toDTO();
+    return { ...dto, message: withoutPaths(dto.message) };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'internal', message: withoutPaths(message) || 'unexpected error' };
+}
+
+/** `text` with each absolute path (POSIX or Windows) shortened to …/its last part. */
+export function withoutPaths(text: string): string {
+  return text
+    .replace(/(?<![\w.:/~])\/(?:[^\s/'"`()<>,;]+\/)+([^\s/'"`()<>,;]*)/g, '…/$1')
+    .replace(/\b[A-Za-z]:\\(?:[^\s\\'"`()<>,;]+\\)+([^\s\\'"`()<>,;]*)/g, '…\\$1');
 }
 
 export type { RequestName };
