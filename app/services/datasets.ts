@@ -3,8 +3,8 @@
  * pages for the line recogniser, the user's own samples) and glyphs drawn from the pool for the
  * autoencoder view.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { ContractError, GLYPH_VALUES, type DatasetInfo, CLASSES_36 } from '../contract.ts';
 import { findPoolParts } from '../data/emnist-pool.ts';
 import { bytesToGlyphs, readIdxImages, readIdxLabels, type IdxImages } from '../data/idx.ts';
@@ -17,6 +17,8 @@ export class Datasets {
   constructor(
     private readonly sharedData: string | null,
     private readonly samplesDir: string,
+    /** Where else datasets may be read from (the data folder and the shared data always). */
+    private readonly extraRoots: readonly string[] = [],
   ) {}
 
   list(): DatasetInfo[] {
@@ -65,6 +67,17 @@ export class Datasets {
       return { data: known.path };
     }
     const path = isAbsolute(dataset) ? dataset : resolve(dataset);
+    // A request names a dataset, not any path on the machine: it must lie in the data folder, the
+    // shared data or a folder the user named (HWR_DATASETS, the app's options), links resolved.
+    const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
+    const roots = [this.sharedData, dirname(this.samplesDir), ...this.extraRoots].filter((r): r is string => !!r).map(real);
+    const where = real(path);
+    if (!roots.some((r) => where === r || where.startsWith(r.endsWith(sep) ? r : r + sep)))
+      throw new ContractError(
+        'invalid-request',
+        `the dataset '${dataset}' is outside the folders datasets are read from (the data folder, ../shared/data, HWR_DATASETS): ` +
+          'put it (or a link to it) in the data folder, or train on it with hwr train --data DIR',
+      );
     if (!existsSync(path))
       throw new ContractError(
         'not-found',

@@ -6,7 +6,7 @@
 import { WorkQueue } from './work-queue.ts';
 import { makeDirectory } from '../base/atomic.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import {
   CLASSES_36,
   CLASSES_62,
@@ -58,6 +58,8 @@ export interface ServicesOptions {
   cancelGraceMs?: number;
   /** Who holds the data folder, for the message a second program gets (default from the transport). */
   program?: string;
+  /** Folders training may read datasets from besides the data folder and the shared data (also $HWR_DATASETS, ':'-separated). */
+  datasetRoots?: readonly string[];
 }
 
 /** The contract's API plus shutdown and file opening, for the process that hosts it. */
@@ -90,7 +92,10 @@ export function createServices(options: ServicesOptions): Services {
   const samples = new SampleStore(home.samples);
   // Settle what a crash between the two writes of a sample left behind.
   const repaired = samples.repair();
-  const datasets = new Datasets(sharedData, home.samples);
+  const datasets = new Datasets(sharedData, home.samples, [
+    ...(options.datasetRoots ?? []),
+    ...(process.env.HWR_DATASETS ?? '').split(delimiter).filter(Boolean),
+  ]);
   const recognizer = new RecognizerClient(options.launchWorker);
   const pages = new PageStore(recognizer.read);
   const training = new TrainingManager({

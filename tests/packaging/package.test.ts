@@ -180,6 +180,7 @@ beforeAll(async () => {
   writeFileSync(join(appRoot, 'package.json'), readFileSync(join(projectRoot, 'package.json')));
   electron.state.appPath = appRoot;
   process.env.HWR_HOME = join(root, 'home');
+  process.env.HWR_DATASETS = root; // the test's own dataset folder
   // Which native libraries the built main process loads, and from where.
   const dlopen = process.dlopen.bind(process);
   process.dlopen = ((...args: Parameters<typeof process.dlopen>) => {

@@ -50,7 +50,14 @@ const TOKEN = 'boundary-token-0123456789abcdefgh';
 beforeAll(async () => {
   mkdirSync(join(root, 'ui'));
   writeFileSync(join(root, 'ui', 'index.html'), '<!doctype html>');
-  services = createServices({ transport: 'http', home, modelsDir: join(root, 'models'), sharedData: null, launchWorker: launchNodeWorker });
+  services = createServices({
+    transport: 'http',
+    home,
+    modelsDir: join(root, 'models'),
+    sharedData: null,
+    datasetRoots: [root],
+    launchWorker: launchNodeWorker,
+  });
   server = await startServer({ api: services, host: '127.0.0.1', port: 0, token: TOKEN, staticDir: join(root, 'ui') });
 });
 afterAll(async () => {
@@ -173,6 +180,13 @@ const requestCases: [string, string, unknown, string, RegExp][] = [
     /startTraining\.dataset is 2000 characters long, more than 1024/,
   ],
   ['a dataset that does not exist', 'startTraining', { ...train, dataset: join(root, 'nowhere') }, 'not-found', /no dataset '.*nowhere': give a dataset id/],
+  [
+    'a dataset outside the folders datasets come from',
+    'startTraining',
+    { ...train, dataset: '../../../../etc' },
+    'invalid-request',
+    /the dataset '\.\.\/\.\.\/\.\.\/\.\.\/etc' is outside the folders datasets are read from/,
+  ],
   ['a dataset that is unavailable here', 'startTraining', { ...train, dataset: 'emnist36' }, 'unavailable', /EMNIST36 pool is not available here/],
   ['a missing field', 'startTraining', { ...train, seed: undefined }, 'invalid-request', /startTraining\.seed must be a number, got nothing/],
   ['an extra field', 'startTraining', { ...train, save: '/usr/lib/x.onnx' }, 'invalid-request', /startTraining: unknown field 'save'/],

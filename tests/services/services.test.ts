@@ -73,6 +73,7 @@ beforeAll(() => {
     home: join(root, 'home'),
     modelsDir: join(root, 'models'),
     sharedData: null,
+    datasetRoots: [root],
     launchWorker: ((kind) => (kind === 'train' ? instantTrainer() : launchNodeWorker(kind))) as LaunchWorker,
   });
   services.onEvent((e) => events.push(e));
