@@ -5,7 +5,13 @@ import { defineConfig } from 'vitest/config';
  * fresh process. The rest share their workers' module cache: loading TensorFlow.js, sharp and
  * onnxruntime once per worker rather than once per file saves about a quarter of the run.
  */
-const ISOLATED = ['main/**/*.test.ts', 'tests/packaging/**/*.test.ts', 'tests/robustness/boundary.test.ts', 'renderer/src/lib/api.test.ts'];
+const ISOLATED = [
+  'main/**/*.test.ts',
+  'tests/packaging/**/*.test.ts',
+  'tests/robustness/boundary.test.ts',
+  'renderer/src/lib/api.test.ts',
+  'tests/train/install.test.ts',
+];
 
 export default defineConfig({
   test: {

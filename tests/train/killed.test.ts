@@ -66,7 +66,7 @@ describe('training killed mid-epoch', () => {
       if (kind === 'train') trainers.push(w as WorkerProcess<unknown, unknown>);
       return w;
     }) as LaunchWorker;
-    const services = createServices({ transport: 'http', home, modelsDir, sharedData: null, launchWorker });
+    const services = createServices({ transport: 'http', home, modelsDir, sharedData: null, datasetRoots: [root], launchWorker });
     try {
       for (const c of [8, 12, 16]) await services.saveSample({ label: '1', glyph: glyph(c), source: 'draw' });
       await services.activateModel({ id: 'shipped:mlp' });
@@ -131,7 +131,7 @@ describe('training killed mid-epoch', () => {
     // The worker notices its parent is gone and stops: wait until it has.
     await expect.poll(() => serve.workers().some(alive), { timeout: 20_000, interval: 50 }).toBe(false);
 
-    const services = createServices({ transport: 'http', home, modelsDir, sharedData: null, launchWorker: launchNodeWorker });
+    const services = createServices({ transport: 'http', home, modelsDir, sharedData: null, datasetRoots: [root], launchWorker: launchNodeWorker });
     try {
       const status = await services.trainingStatus({});
       expect(status).toMatchObject({ state: 'failed', runId, resumable: true });
@@ -177,7 +177,7 @@ function alive(pid: number): boolean {
 
 /** `hwr serve` in its own process, and a typed client for its API. */
 async function startServe(home: string, ui: string) {
-  const served = await spawnServe(['--home', home, '--models', modelsDir, '--ui', ui], { HWR_DATA: join(root, 'no-shared-data') }, 60_000);
+  const served = await spawnServe(['--home', home, '--models', modelsDir, '--ui', ui], { HWR_DATA: join(root, 'no-shared-data'), HWR_DATASETS: root }, 60_000);
   const child = served.child;
   const url = new URL(served.url);
   const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
