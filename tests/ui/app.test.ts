@@ -251,6 +251,22 @@ describe('hwr in a browser', () => {
     await label.press('Escape');
     await expect.poll(drawn).toBe(false);
     expect(await label.inputValue()).toBe('');
+
+    // Two strokes far apart are two characters: not a sample, and it says why.
+    await drawStrokes(page, [
+      [
+        [60, 60],
+        [60, 260],
+      ],
+      [
+        [260, 60],
+        [260, 260],
+      ],
+    ]);
+    await label.fill('I');
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'several characters' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled()).toBe(true);
+    await label.press('Escape');
   });
 
   it('reads words written on the pad as the pen lifts, and erases a scribbled-out word', async () => {

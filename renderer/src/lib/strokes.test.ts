@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { addStroke, isScratch, pressureWidth, rasterBytes, rasterizeInk, rasterizeStrokes, type Stroke } from './strokes.ts';
+import { addStroke, isScratch, looksLikeSeveral, pressureWidth, rasterBytes, rasterizeInk, rasterizeStrokes, type Stroke } from './strokes.ts';
 
 const line = (x0: number, y0: number, x1: number, y1: number, pressure = 0.5): Stroke =>
   Array.from({ length: 11 }, (_, i) => ({ x: x0 + ((x1 - x0) * i) / 10, y: y0 + ((y1 - y0) * i) / 10, pressure }));
@@ -76,5 +76,17 @@ describe('the writing pad', () => {
     expect(strokes).toEqual([other]);
     // Over nothing, a zigzag is ink.
     expect(addStroke([other], zigzag(400, 450, 25, 6)).strokes).toHaveLength(2);
+  });
+});
+
+describe('a sample is one character', () => {
+  it('takes strokes side by side with a wide gap for several characters, and marks above each other for one', () => {
+    const bar = (x: number, y0 = 0, y1 = 100) => line(x, y0, x, y1);
+    expect(looksLikeSeveral([bar(0)])).toBe(false);
+    expect(looksLikeSeveral([line(0, 100, 40, 0), line(40, 0, 80, 100), line(20, 50, 60, 50)])).toBe(false); // A
+    expect(looksLikeSeveral([bar(0, 30, 100), bar(0, 0, 8)])).toBe(false); // i
+    expect(looksLikeSeveral([line(0, 40, 60, 40), line(0, 60, 60, 60)])).toBe(false); // =
+    expect(looksLikeSeveral([bar(0), bar(100)])).toBe(true); // I I
+    expect(looksLikeSeveral([line(0, 100, 40, 0), line(40, 0, 80, 100), bar(160)])).toBe(true); // A and a 1
   });
 });

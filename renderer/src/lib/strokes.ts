@@ -170,3 +170,22 @@ export function addStroke(strokes: readonly Stroke[], stroke: Stroke): { strokes
   if (kept.length === strokes.length) return { strokes: [...strokes, stroke], erased: 0 };
   return { strokes: kept, erased: strokes.length - kept.length };
 }
+
+/**
+ * Whether a drawing looks like several characters side by side (a sample must be one): its
+ * strokes fall into groups along the line with gaps wider than 0.4 of the drawing's height
+ * between them. Marks above or below each other (i, j, =, ;) are one group.
+ */
+export function looksLikeSeveral(strokes: readonly Stroke[]): boolean {
+  const spans = strokes.filter((s) => s.length > 0).map(bounds);
+  if (spans.length < 2) return false;
+  const height = Math.max(...spans.map((b) => b.y1)) - Math.min(...spans.map((b) => b.y0));
+  const gap = 0.4 * Math.max(height, 1);
+  const sorted = [...spans].sort((a, b) => a.x0 - b.x0);
+  let right = sorted[0]!.x1;
+  for (const b of sorted.slice(1)) {
+    if (b.x0 - right > gap) return true;
+    right = Math.max(right, b.x1);
+  }
+  return false;
+}
