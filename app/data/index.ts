@@ -103,6 +103,11 @@ export function mergeDatasets(sets: readonly LabelledImages[]): LabelledImages {
   return { count, height: first.height, width: first.width, channels: first.channels, pixels, labels, classes, source: sets.map((s) => s.source).join(',') };
 }
 
+/** Every dataset `path` names (datasetPaths), loaded with `spec` and merged (mergeDatasets). */
+export async function loadDatasets(path: string, spec: Omit<DatasetSpec, 'path'> = {}): Promise<LabelledImages> {
+  return mergeDatasets(await Promise.all(datasetPaths(path).map((p) => loadDataset({ ...spec, path: p }))));
+}
+
 /**
  * The datasets `path` names: one path, or several joined by commas (a path that exists as it is,
  * commas and all, is one path).

@@ -40,12 +40,12 @@ export const LOCK_FILE = 'hwr.lock';
 /** Lock files this process holds (a second services object in one process is refused too). */
 const lockedHere = new Set<string>();
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, it is only not ours to signal). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    // EPERM: the process exists, it is only not ours to signal.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
@@ -87,7 +87,7 @@ export function lockHome(root: string, program: string): () => void {
     } catch {
       owner = null; // unreadable: a lock cut short while written
     }
-    const held = owner !== null && (owner.pid === process.pid ? lockedHere.has(path) : alive(owner.pid));
+    const held = owner !== null && (owner.pid === process.pid ? lockedHere.has(path) : processAlive(owner.pid));
     if (owner && held)
       throw new Error(
         `the data folder ${root} is in use by ${owner.program} (process ${owner.pid}, since ${owner.started}): ` +

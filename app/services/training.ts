@@ -8,6 +8,7 @@
  * A run whose record still says it is going when the manager starts was interrupted (the app or
  * the machine stopped): it is marked failed and, when it has a checkpoint, offered for resuming.
  */
+import { processAlive } from './home.ts';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContractError, type HwrEvent, type PersonalizationReport, type PersonalizeRequest, type TrainRequest, type TrainingStatus } from '../contract.ts';
@@ -411,15 +412,6 @@ export class TrainingManager {
 
 /** When this process started (ms): with the pid, tells this process from an earlier one that had the same pid. */
 const PROCESS_STARTED = Math.round(Date.now() - process.uptime() * 1000);
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Keeps the trace under TRACE_POINTS by dropping every other point of the older half. */
 function thin<T>(points: T[]): T[] {

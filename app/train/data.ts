@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { splitTrainValidation } from '../data/emnist-pool.ts';
 import { classCounts, type LabelledImages } from '../data/glyphs.ts';
-import { datasetPaths, detectDatasetKind, loadDataset, mergeDatasets } from '../data/index.ts';
+import { datasetPaths, detectDatasetKind, loadDatasets } from '../data/index.ts';
 import { projectRoot, sharedDataDir } from '../base/paths.ts';
 import type { TrainOptions } from './types.ts';
 import { CLASSES_36, CLASSES_LOWER } from '../contract.ts';
@@ -55,7 +55,7 @@ export async function loadTrainingData(opts: Pick<TrainOptions, 'arch' | 'data' 
   const kind = [...new Set(kinds)].join('+');
   // The autoencoder works on 32×32 glyphs: 28×28 IDX images get their 2-pixel border.
   const glyphs = opts.arch === 'ae' ? true : undefined;
-  const set = mergeDatasets(await Promise.all(paths.map((p) => loadDataset({ path: p, labels: opts.labels, glyphs }))));
+  const set = await loadDatasets(path, { labels: opts.labels, glyphs });
   if (set.count < 2) throw new Error(`${path}: a training set needs at least 2 images, found ${set.count}`);
   const split = splitTrainValidation(set, { validationFraction: VALIDATION_FRACTION, seed: SPLIT_SEED });
   let train = split.train;

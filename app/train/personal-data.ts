@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPoolParts, readPoolPart, splitTrainValidation } from '../data/emnist-pool.ts';
 import { subset, type LabelledImages } from '../data/glyphs.ts';
-import { datasetPaths, loadDataset, mergeDatasets } from '../data/index.ts';
+import { datasetPaths, loadDatasets } from '../data/index.ts';
 import { writeIdx } from '../data/idx.ts';
 import { createRng, type Rng } from '../base/random.ts';
 import { SPLIT_SEED, VALIDATION_FRACTION } from './data.ts';
@@ -101,7 +101,7 @@ export async function loadBaseSubset(path: string, classes: readonly string[], c
   const paths = datasetPaths(path);
   if (paths.length === 1 && statSync(path).isDirectory() && findPoolParts(path).length > 0) return poolSubset(path, classes, counts, rng);
   // Several datasets are split as one, as a training run on them splits them (data.ts).
-  const set = mergeDatasets(await Promise.all(paths.map((p) => loadDataset({ path: p, glyphs: true }))));
+  const set = await loadDatasets(path, { glyphs: true });
   if (set.height !== GLYPH_SIDE || set.width !== GLYPH_SIDE || set.channels !== 1)
     throw new Error(`${path}: base data must be 32×32 glyphs, got ${set.height}×${set.width}×${set.channels}`);
   const toModel = set.classes.map((c) => classes.indexOf(c));
@@ -216,7 +216,7 @@ export function glyphDataPath(dir: string, classes: readonly string[]): string {
 
 /** A folder writePoolFolder wrote, as glyphs labelled by `classes`. */
 export async function loadPoolFolder(dir: string, classes: readonly string[]): Promise<LabelledImages> {
-  const set = mergeDatasets(await Promise.all(datasetPaths(glyphDataPath(dir, classes)).map((p) => loadDataset(p))));
+  const set = await loadDatasets(glyphDataPath(dir, classes));
   if (set.classes.join() !== classes.join()) throw new Error(`${dir}: holds the classes ${set.classes.join('')}, expected ${classes.join('')}`);
   return set;
 }
