@@ -94,6 +94,7 @@ export async function run(args: string[]): Promise<number> {
     batchSize: numberFrom(values, 'batchSize', arch)!,
     momentum: numberFrom(values, 'momentum', arch)!,
     width: numberFrom(values, 'width', arch),
+    depth: numberFrom(values, 'depth', arch),
     floor: numberFrom(values, 'floor', arch),
     augment: booleanFrom(values, 'augment', arch),
     balance: booleanFrom(values, 'balance', arch),

@@ -45,19 +45,37 @@ export function importOnnx(bytes: Uint8Array): NetworkSpec {
     layers.push(layer);
   };
 
-  for (const node of graph.node ?? []) {
-    const label = `node "${node.name ?? ''}" (${node.opType})`;
+  const nodes = graph.node ?? [];
+  const labelOf = (node: NodeProto) => `node "${node.name ?? ''}" (${node.opType})`;
+  const paramOf = (node: NodeProto, k: number): TensorProto => {
+    const name = node.input?.[k];
+    const t = name === undefined ? undefined : weights.get(name);
+    if (!t) throw new Error(`${labelOf(node)}: input ${k} ("${name ?? ''}") is not an initializer`);
+    return t;
+  };
+  /** The next node of the chain, if it is a `type` continuing from `from`; it is then consumed. */
+  let at = 0;
+  const next = (type: string, from: string): NodeProto | undefined => {
+    const n = nodes[at];
+    if (!n || n.opType !== type || n.domain || n.input?.[0] !== from || n.output?.length !== 1) return undefined;
+    at++;
+    return n;
+  };
+  const expectNext = (type: string, from: string, after: NodeProto): NodeProto => {
+    const n = next(type, from);
+    if (!n) throw new Error(`${labelOf(after)} is not followed by the ${type} hwr writes after it`);
+    return n;
+  };
+
+  while (at < nodes.length) {
+    const node = nodes[at++]!;
+    const label = labelOf(node);
     if (node.domain) throw new Error(`${label}: unsupported domain "${node.domain}"`);
     if ((node.input ?? [])[0] !== current || (node.output ?? []).length !== 1) {
       throw new Error(`${label} does not continue the single chain from "${current}"; not a file exported by hwr`);
     }
     const attrs = readAttributes(node);
-    const param = (k: number): TensorProto => {
-      const name = node.input?.[k];
-      const t = name === undefined ? undefined : weights.get(name);
-      if (!t) throw new Error(`${label}: input ${k} ("${name ?? ''}") is not an initializer`);
-      return t;
-    };
+    const param = (k: number): TensorProto => paramOf(node, k);
     const expectArity = (n: number): void => {
       if (node.input!.length !== n) throw new Error(`${label}: expected ${n} inputs, found ${node.input!.length}`);
     };
@@ -71,8 +89,59 @@ export function importOnnx(bytes: Uint8Array): NetworkSpec {
         const perm = (attrs.get('perm')?.ints ?? []).map(toNumber).join();
         if (perm === TO_NCHW.join() && !nchw && shape.length === 3) nchw = true;
         else if (perm === TO_NHWC.join() && nchw) nchw = false;
-        else throw new Error(`${label}: perm [${perm}] is not one of hwr's layout transposes here`);
+        else if (perm === (nchw ? '0,3,2,1' : '0,2,1,3') && shape.length === 3) {
+          // columns: each column of the feature map becomes one frame (Transpose, then Reshape to N × W × H·C).
+          const reshape = expectNext('Reshape', node.output![0]!, node);
+          const to = Array.from(intValues(paramOf(reshape, 1)));
+          if (to.join() !== '0,0,-1') throw new Error(`${labelOf(reshape)}: shape [${to.join(', ')}] is not the frames reshape [0, 0, -1]`);
+          nchw = false;
+          add({ kind: 'columns' });
+          current = reshape.output![0]!;
+          continue;
+        } else if (perm === '0,2,1' && shape.length === 2) {
+          // conv1d: frames × features → features × frames, 1-D Conv, Relu?, Add (residual)?, and back.
+          const conv = expectNext('Conv', node.output![0]!, node);
+          const w = paramOf(conv, 1);
+          const d = (w.dims ?? []).map(toNumber);
+          if (d.length !== 3) throw new Error(`${labelOf(conv)}: initializer "${w.name}" has rank ${d.length}, expected 3`);
+          const [outChannels, inChannels, kernel] = d as [number, number, number];
+          const convAttrs = readAttributes(conv);
+          checkInts(convAttrs, 'strides', [1], labelOf(conv));
+          checkInts(convAttrs, 'dilations', [1], labelOf(conv));
+          checkInts(convAttrs, 'pads', [(kernel - 1) / 2, (kernel - 1) / 2], labelOf(conv));
+          if (toNumber(convAttrs.get('group')?.i ?? 1) !== 1) throw new Error(`${labelOf(conv)}: grouped convolution is not supported`);
+          let end = conv.output![0]!;
+          const relu = next('Relu', end);
+          if (relu) end = relu.output![0]!;
+          const sum = nodes[at]?.opType === 'Add' && nodes[at]!.input?.[1] === node.output![0] ? next('Add', end) : undefined;
+          if (sum) end = sum.output![0]!;
+          const back = expectNext('Transpose', end, sum ?? relu ?? conv);
+          if ((readAttributes(back).get('perm')?.ints ?? []).map(toNumber).join() !== '0,2,1') throw new Error(`${labelOf(back)}: expected perm [0, 2, 1]`);
+          add({
+            kind: 'conv1d',
+            kernel,
+            inChannels,
+            outChannels,
+            weights: oikToKio(tensorFloats(w), kernel, inChannels, outChannels),
+            bias: tensorFloats(paramOf(conv, 2)),
+            activation: relu ? 'relu' : 'identity',
+            residual: sum !== undefined,
+          });
+          current = back.output![0]!;
+          continue;
+        } else throw new Error(`${label}: perm [${perm}] is not one of hwr's layout transposes here`);
         break;
+      }
+      case 'MatMul': {
+        // dense on every frame of a sequence: MatMul, then Add of the bias.
+        expectArity(2);
+        requireLayout(false);
+        const w = param(1);
+        const [inputs, outs] = dims(w, 2, label);
+        const bias = expectNext('Add', node.output![0]!, node);
+        add({ kind: 'dense', inputs, outputs: outs, weights: tensorFloats(w), bias: tensorFloats(paramOf(bias, 1)) });
+        current = bias.output![0]!;
+        continue;
       }
       case 'Gemm': {
         expectArity(3);
@@ -218,6 +287,24 @@ function convPadding(node: NodeProto, layer: Pick<Conv2dSpec, 'kernel' | 'stride
   if (matches.valid) return 'valid';
   if (matches.same) return 'same';
   throw new Error(`${label}: pads [${pads.join(', ')}] are neither 'valid' nor 'same' for a ${h}×${w} input`);
+}
+
+/** ONNX 1-D conv weights out × in × kernel → the spec's kernel × in × out. */
+function oikToKio(oik: Float32Array, kernel: number, inChannels: number, outChannels: number): Float32Array {
+  const out = new Float32Array(oik.length);
+  for (let o = 0; o < outChannels; o++)
+    for (let i = 0; i < inChannels; i++) for (let k = 0; k < kernel; k++) out[(k * inChannels + i) * outChannels + o] = oik[(o * inChannels + i) * kernel + k]!;
+  return out;
+}
+
+/** The values of an int64 initializer (a Reshape's shape). */
+function intValues(t: TensorProto): number[] {
+  if (t.dataType !== onnx.TensorProto.DataType.INT64) throw new Error(`initializer "${t.name}" is not int64 (data type ${t.dataType})`);
+  if (t.rawData && t.rawData.length > 0) {
+    const view = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
+    return Array.from({ length: t.rawData.length / 8 }, (_, i) => Number(view.getBigInt64(i * 8, true)));
+  }
+  return (t.int64Data ?? []).map(toNumber);
 }
 
 /** ONNX conv weights out × in × kernelH × kernelW → the spec's kernelH × kernelW × in × out. */

@@ -38,6 +38,7 @@ const RUN_OPTIONS = [
   'initFrom',
   'freezeFeatures',
   'width',
+  'depth',
 ] as const;
 
 export function checkpointPath(outDir: string): string {

@@ -19,7 +19,8 @@ describe('checkTrainOptions', () => {
   });
 
   it('refuses an option the architecture has no use for', () => {
-    expect(() => checkTrainOptions({ ...ok, width: 2 })).toThrow(/width \(--width\) applies to arch cnn, not mlp/);
+    expect(() => checkTrainOptions({ ...ok, width: 2 })).toThrow(/width \(--width\) applies to arch cnn or crnn, not mlp/);
+    expect(() => checkTrainOptions({ ...ok, arch: 'cnn', depth: 4 })).toThrow(/depth \(--depth\) applies to arch crnn, not cnn/);
     expect(() => checkTrainOptions({ ...ok, arch: 'cnn', width: 2, floor: 0.5 })).not.toThrow();
     expect(() => checkTrainOptions({ ...ok, arch: 'ae', floor: 0.5 })).toThrow(/floor \(--floor\) applies to arch cnn or tfmlp, not ae/);
     expect(() => checkTrainOptions({ ...ok, freezeFeatures: true })).toThrow(/needs initFrom/);

@@ -35,8 +35,10 @@ export interface TrainOptions {
   resume?: boolean;
   /** Also install the best model here (e.g. models/mlp.onnx) with its model card beside it. */
   save?: string;
-  /** CNN: multiplier of the convolution filter counts (1 = 16, 32, 64). */
+  /** CNN: multiplier of the convolution filter counts (1 = 16, 32, 64); line model: of its 1-D convolutions' (1 = 192). */
   width?: number;
+  /** Line model: how many 1-D convolutions read along the line (default 3). */
+  depth?: number;
   /**
    * TensorFlow.js trainer: per-class accuracy floor for decision offsets (app/train/tfjs/decision.ts):
    * classes below it on validation get an offset towards an even split with their look-alike

@@ -27,14 +27,14 @@ export function blockBank(): GlyphBank {
   return new GlyphBank([set]);
 }
 
-/** A page with the given lines written on it, and its ALTO. */
-export async function writePage(dir: string, name: string, texts: string[]): Promise<void> {
+/** A page with the given lines written on it, and its ALTO (whose text may say otherwise: `shown` is what is drawn). */
+export async function writePage(dir: string, name: string, texts: string[], shown: string[] = texts): Promise<void> {
   const [width, height] = [420, 60 * texts.length + 20];
   const page = new Float32Array(width * height).fill(1);
   const style = { slant: 0, letterGap: 0.4, wordGap: 1.2, stroke: 0, ruled: false, blur: false, noise: 0, xHeight: 1 } as const;
   const doc: PageDocument = { imageFile: `${name}.png`, width, height, regions: [{ id: 'r', polygon: [], lines: [] }] };
   texts.forEach((text, i) => {
-    const line = renderLine(text, blockBank(), createRng(i), { ...style }, 40);
+    const line = renderLine(shown[i]!, blockBank(), createRng(i), { ...style }, 40);
     const [x0, y0] = [20, 10 + 60 * i];
     for (let y = 0; y < line.height; y++) for (let x = 0; x < line.width; x++) page[(y0 + y) * width + x0 + x] = 1 - line.data[y * line.width + x]!;
     const base = y0 + Math.round((47 / 64) * 40);

@@ -124,6 +124,28 @@ describe('training the line recogniser with fit', () => {
     await reader.close();
   });
 
+  it('--init-from fine-tunes a trained line model, grown wider and deeper, on lines with a new character', async () => {
+    const more = join(root, 'more');
+    mkdirSync(more);
+    // The same writers, and a transcription with a character the model has never had an output for.
+    for (let w = 0; w < 8; w++) await writePage(more, `writer${w}`, [texts[w]!, `${texts[(w + 3) % 8]!} ¤`], [texts[w]!, texts[(w + 3) % 8]!]);
+    const o: TrainOptions = { ...options(join(root, 'tuned'), 1), data: more, initFrom: full.modelPath, width: 0.25, depth: 2, learningRate: 0.002 };
+    const logs: string[] = [];
+    const tuned = await fit(o, (log) => lineBackend(o, (m) => (logs.push(m), log(m)), { ...settings, architecture: undefined }), {});
+    expect(logs.join('\n')).toMatch(/fine-tuning .*model\.onnx, grown to 2 1-D convolutions of 48 filters, 1 new character/);
+    // It starts from what the model knows: after one epoch it reads the validation lines far better
+    // than the same epoch started afresh.
+    const fresh = { ...o, initFrom: undefined, width: undefined, depth: undefined, outDir: join(root, 'fresh') };
+    const afresh = await fit(fresh, (log) => lineBackend(fresh, log, settings), {});
+    expect(tuned.history[0]!.cer).toBeLessThan(afresh.history[0]!.cer! - 0.2);
+    // The model's characters keep their outputs; the new one comes after them.
+    const [before, after] = await Promise.all([LineReader.load(full.modelPath), LineReader.load(tuned.modelPath)]);
+    expect(after.charset.chars).toEqual([...before.charset.chars, '¤']);
+    await Promise.all([before.close(), after.close()]);
+    const card = readFileSync(tuned.artefacts.card!, 'utf8');
+    expect(card).toContain('Fine-tuned from');
+  }, 300_000);
+
   it('a run stopped after two epochs and resumed ends exactly where the uninterrupted run did', async () => {
     const out = join(root, 'resumed');
     const stopped = await train(options(out, 4), 2);

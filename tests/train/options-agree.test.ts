@@ -24,15 +24,17 @@ describe('one table of training options', () => {
       { name, spec, value: spec.min - 1 },
     ]),
   )('$name = $value is refused everywhere with its range', async ({ name, spec, value }) => {
-    const cli = await runHwr(['train', '--arch', 'cnn', `--${spec.flag}=${value}`]);
+    // Each option is tried on an architecture it applies to.
+    const arch = spec.archs?.[0] ?? 'cnn';
+    const cli = await runHwr(['train', '--arch', arch, `--${spec.flag}=${value}`]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toContain(
       `--${spec.flag} must be ${spec.kind === 'integer' ? 'an integer' : 'a number'} ≥ ${spec.min} and ≤ ${spec.max}, got '${value}'`,
     );
 
     const range = `within ${spec.min}..${spec.max}`;
-    expect(() => checkTrainOptions({ ...options, [name]: value })).toThrow(`${name} (--${spec.flag}) must be`);
-    expect(() => checkTrainOptions({ ...options, [name]: value })).toThrow(range);
+    expect(() => checkTrainOptions({ ...options, arch, [name]: value })).toThrow(`${name} (--${spec.flag}) must be`);
+    expect(() => checkTrainOptions({ ...options, arch, [name]: value })).toThrow(range);
     if (name in request)
       expect(() => validateRequest('startTraining', { ...request, [name]: value })).toThrow(`startTraining.${name} must be ${range}, got ${value}`);
   });
@@ -47,6 +49,7 @@ describe('one table of training options', () => {
     expect(help.code).toBe(0);
     for (const { spec } of numbers) expect(help.stdout).toMatch(new RegExp(`--${spec.flag} .*within ${spec.min}\\.\\.${spec.max}`.replace(/\+/g, '\\+')));
     expect(help.stdout).toMatch(/--epochs N .*default mlp 40, ae 80, cnn 30, tfmlp 40/);
-    expect(help.stdout).toMatch(/--width W .*--arch cnn only/);
+    expect(help.stdout).toMatch(/--width W .*--arch cnn\|crnn only/);
+    expect(help.stdout).toMatch(/--depth N .*--arch crnn only/);
   });
 });

@@ -22,6 +22,7 @@ import { greedyDecode } from '../../recognize/ctc-decode.ts';
 import { lineWordList } from '../../recognize/word-list.ts';
 import type { TrainBackend } from '../backend.ts';
 import { displayPath } from '../data.ts';
+import { namingModel } from '../init-from.ts';
 import { mixSeed } from '../sampling.ts';
 import type { TrainOptions } from '../types.ts';
 import { selectBackend } from './backend.ts';
@@ -29,6 +30,7 @@ import { lineCard } from './line-card.ts';
 import { defaultReplicas } from './engine.ts';
 import { createLineEngine, type LineItem } from './line-engine.ts';
 import { defaultLineArchitecture, initialLineWeights, lineParamLayout, lineToNetworkSpec, type LineArchitecture } from './line-model.ts';
+import { extendChars, growLineModel, readLineModel, seqLayers } from './line-start.ts';
 import { applyUpdate, createOptimizerState, flatState, restoreFlatState, type OptimizerSettings } from './optimizer.ts';
 
 export interface LineSettings {
@@ -56,7 +58,8 @@ const LM_BEAM = 8;
 const WORD_BONUSES = [0.5, 1, 2, 4];
 
 export async function lineBackend(opts: TrainOptions, log: (message: string) => void, settings: LineSettings = {}): Promise<TrainBackend> {
-  if (opts.initFrom) throw new Error('--init-from: fine-tuning a line model is not supported yet; train it from the start, or --resume a run');
+  // Read first, so a file that is no line model is named before any page is read.
+  const start = opts.initFrom ? namingModel(opts.initFrom, () => readLineModel(opts.initFrom!)) : undefined;
   const tfBackend = await selectBackend({ start: settings.backend });
   const dataDir = opts.data ?? defaultLineData();
   const data = await loadLineDataset(dataDir, {
@@ -77,8 +80,18 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
       .sort((a, b) => a - b);
   const train = trainIds.map((i) => data.lines[i]!);
   const validation = split.validation.map((i) => data.lines[i]!);
-  const charset = Charset.fromTexts(data.lines.map((l) => l.text));
-  const arch = (settings.architecture ?? defaultLineArchitecture)(charset.size);
+  const dataCharset = Charset.fromTexts(data.lines.map((l) => l.text));
+  // Fine-tuning keeps the model's characters where they were; the data's others come after.
+  const charset = start ? new Charset(extendChars(start.chars, dataCharset.chars)) : dataCharset;
+  const arch: LineArchitecture = settings.architecture
+    ? settings.architecture(charset.size)
+    : start
+      ? {
+          ...start.arch,
+          seq: opts.width === undefined && opts.depth === undefined ? start.arch.seq : grownSeq(start.arch, opts.width, opts.depth),
+          classes: charset.size,
+        }
+      : { ...defaultLineArchitecture(charset.size), seq: seqLayers(opts.width, opts.depth) };
   if (train.some((l) => l.height !== arch.height)) throw new Error(`line images are ${train[0]!.height} rows high, the network reads ${arch.height}`);
 
   const bank = settings.glyphs !== undefined ? settings.glyphs : defaultGlyphs(log);
@@ -88,7 +101,16 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
   const words = [...new Set(texts.flatMap((t) => t.split(' ')).filter((w) => w.length > 1))];
 
   const layout = lineParamLayout(arch);
-  const weights = initialLineWeights(layout, opts.seed);
+  const weights = start ? namingModel(opts.initFrom!, () => growLineModel(start, arch, charset.chars, opts.seed)) : initialLineWeights(layout, opts.seed);
+  if (start) {
+    const added = charset.chars.length - start.chars.length;
+    const grown = JSON.stringify(arch.seq) !== JSON.stringify(start.arch.seq);
+    log(
+      `fine-tuning ${displayPath(opts.initFrom!)}` +
+        (grown ? `, grown to ${arch.seq.length} 1-D convolutions of ${arch.seq[0]!.filters} filters` : '') +
+        (added ? `, ${added} new character${added === 1 ? '' : 's'}` : ''),
+    );
+  }
   const replicas = settings.replicas ?? defaultReplicas(tfBackend);
   const engine = await createLineEngine({ tf, backend: tfBackend.name, arch, layout, weights, replicas });
   const flatLayout = layout.map((p) => ({ ...p, output: p.name.startsWith('output') }));
@@ -296,6 +318,16 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
 
     close: () => engine.close(),
   };
+}
+
+/**
+ * A trained model's 1-D convolutions made as wide (--width) and as deep (--depth) as asked; what
+ * is not asked stays the model's. New layers take the last layer's kernel.
+ */
+function grownSeq(from: LineArchitecture, width?: number, depth?: number): LineArchitecture['seq'] {
+  const filters = width === undefined ? from.seq[0]!.filters : seqLayers(width, 1)[0]!.filters;
+  const count = depth ?? from.seq.length;
+  return Array.from({ length: count }, (_, i) => ({ filters, kernel: (from.seq[i] ?? from.seq[from.seq.length - 1]!).kernel }));
 }
 
 function defaultLineData(): string {
