@@ -86,6 +86,12 @@ export async function run(args: string[]): Promise<number> {
       const page = await recognizeFile(file, classifier, { lines, reader: readerMode });
       // A blank, uniform or tiny image reads as nothing: say so rather than print an empty result.
       if (page.rows.length === 0) throw new Error(noWriting(file, page));
+      if (page.sheet)
+        console.error(
+          `hwr ocr: ${file}: found the sheet (corners ${page.sheet.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`).join(' ')}); read it flattened`,
+        );
+      if (page.skew)
+        console.error(`hwr ocr: ${file}: the lines sloped ${Math.abs(page.skew)}° ${page.skew > 0 ? 'down' : 'up'} to the right; turned straight to read them`);
       if (page.turned)
         console.error(`hwr ocr: ${file}: the writing ran ${page.turned === 180 ? 'upside down' : 'sideways'}; turned ${page.turned}° clockwise to read it`);
       const output = outputs?.get(file);

@@ -6,7 +6,7 @@
  */
 import { frameGlyph, GLYPH_BOX } from './frame.ts';
 import type { Labelling } from './components.ts';
-import type { GrayImage } from './gray.ts';
+import { downscale, type GrayImage } from './gray.ts';
 import type { GlyphBlob } from './glyphs.ts';
 import { GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
 
@@ -15,6 +15,8 @@ import { GLYPH_VALUES, GLYPH_SIDE } from '../contract.ts';
  * strokes with soft edges measure 3.3).
  */
 export const GLYPH_STROKE = 3.3;
+/** Crops are shaped at no more than this many pixels per glyph pixel (a blob up to ~130 px across is shaped as it is). */
+const MAX_PER_GLYPH_PIXEL = 6;
 
 /** Ink of one glyph's own pixels (and their 1-pixel fringe) in its box, padded by `pad`. */
 export function glyphInk(ink: GrayImage, lab: Labelling, blob: GlyphBlob, pad: number): GrayImage {
@@ -164,10 +166,18 @@ export function measureStroke(data: ArrayLike<number>, w: number, h: number): nu
  */
 export function cropGlyph(ink: GrayImage, lab: Labelling, blob: GlyphBlob, stroke: number): Float32Array {
   const longer = Math.max(blob.x1 - blob.x0, blob.y1 - blob.y0);
-  const perGlyphPixel = longer / GLYPH_BOX;
+  let perGlyphPixel = longer / GLYPH_BOX;
   // Room for the widest stroke the correction below can ask for.
   const pad = Math.ceil(GLYPH_STROKE * perGlyphPixel) + 2;
-  const crop = stretchContrast(glyphInk(ink, lab, blob, pad));
+  let crop = stretchContrast(glyphInk(ink, lab, blob, pad));
+  // A blob far larger than a glyph (a dark desk, a photo's shadow) is shrunk first: the stroke
+  // shaping below costs the crop's ink times the stroke's area, which would take minutes there.
+  if (perGlyphPixel > MAX_PER_GLYPH_PIXEL) {
+    const f = perGlyphPixel / MAX_PER_GLYPH_PIXEL;
+    crop = downscale(crop, f);
+    stroke /= f;
+    perGlyphPixel = MAX_PER_GLYPH_PIXEL;
+  }
   const render = (radius: number): Float32Array => {
     const shaped = radius < 0 ? stretchContrast(softMorph(crop, radius), 0.8) : softMorph(crop, radius);
     return frameGlyph(shaped.data, shaped.width, shaped.height);

@@ -48,6 +48,18 @@ export interface Page {
   seconds?: number;
   /** The writing ran sideways or upside down: the page was turned this far clockwise (90, 180, 270) to read it; boxes are on the turned page. */
   turned?: number;
+  /**
+   * A photo of a sheet on a desk: the sheet's corners in the photo (top-left, top-right,
+   * bottom-right, bottom-left, original pixels). The page is the sheet flattened: width, height
+   * and boxes are the flattened sheet's (before any turn).
+   */
+  sheet?: Point[];
+  /**
+   * The lines sloped this many degrees clockwise (right end lower): the page was turned straight
+   * about its centre onto a canvas that holds it all; width, height and boxes are that canvas's
+   * (after the sheet was flattened, before any quarter or half turn).
+   */
+  skew?: number;
 }
 
 /** The text of a row node from its words. */
@@ -97,6 +109,8 @@ export function pageJson(page: Page): string {
     width: page.width,
     height: page.height,
     ...(page.turned ? { turned: page.turned } : {}),
+    ...(page.sheet ? { sheet: page.sheet } : {}),
+    ...(page.skew ? { skew: page.skew } : {}),
     text: pageText(page),
     rows: page.rows.map((r) => ({
       text: r.text,

@@ -11,6 +11,8 @@ import { cutLine } from '../image/line-image.ts';
 import { OCR_DECODE, segmentPage, type SegmentedPage, type SegmentOptions } from '../image/segment.ts';
 import { findTextLines, looksPrinted, type FoundLine } from '../image/text-lines.ts';
 import { turnImage, writingRunsVertically } from '../image/orientation.ts';
+import { findSheet, warpQuad } from '../image/perspective.ts';
+import { MIN_SKEW, rotateImage, skewAngle } from '../image/skew.ts';
 import { lineWordList } from './word-list.ts';
 import { defaultRecognizerPath } from '../base/model-files.ts';
 import { decodeRow, settleListNumbers, type WordDecodeOptions } from './words.ts';
@@ -44,6 +46,14 @@ export interface RecognizeOptions {
   reader?: PageReader;
   /** Turn a page whose writing runs sideways or upside down (default true). */
   orient?: boolean;
+  /**
+   * A photo of a sheet on a desk: find the sheet and flatten it (default true), or flatten the
+   * sheet at these corners (top-left, top-right, bottom-right, bottom-left, in the original
+   * image's pixels, as Page.sheet gives them).
+   */
+  sheet?: boolean | readonly Point[];
+  /** Turn a page whose lines slope (up to ±20°) straight (default true). */
+  straighten?: boolean;
   /** Internal: the page was turned this far (degrees clockwise) already, and is not turned again. */
   turned?: number;
 }
@@ -55,7 +65,9 @@ export type PageImage = GrayImage & { originalWidth?: number; originalHeight?: n
 export async function recognizePage(input: PageImage, classifier: GlyphClassifier, options: RecognizeOptions = {}): Promise<Page> {
   const started = performance.now();
   const orient = options.orient !== false && options.turned === undefined;
-  let image = input;
+  // A sheet on a desk is flattened first: what follows reads the sheet alone, and boxes are on it.
+  const flat = options.turned === undefined ? flattenSheet(input, options.sheet) : null;
+  let image = flat?.image ?? input;
   let seg = segmentPage(image, options.segment);
   let turned = options.turned ?? 0;
   // Writing that runs up or down the page: a page on its side, turned a quarter (upside down is settled below).
@@ -63,6 +75,19 @@ export async function recognizePage(input: PageImage, classifier: GlyphClassifie
     image = turnImage(image, 1);
     turned = 90;
     seg = segmentPage(image, options.segment);
+  }
+  // Lines of writing that slope (a page scanned or photographed at a slant): the page is turned straight.
+  let skew = 0;
+  if (options.turned === undefined && options.straighten !== false && seg.scale) {
+    const angle = skewAngle(seg.labelling.components, seg.scale.charHeight);
+    if (Math.abs(angle) >= MIN_SKEW) {
+      const toOriginal = (image.originalWidth ?? image.width) / image.width;
+      // The corners the turn adds continue the page's border, so that they make no edge of their own.
+      const straight = rotateImage(image, -angle, 'edge');
+      image = { ...image, ...straight, originalWidth: Math.round(straight.width * toOriginal), originalHeight: Math.round(straight.height * toOriginal) };
+      skew = angle;
+      seg = segmentPage(image, options.segment);
+    }
   }
   const outWidth = image.originalWidth ?? image.width;
   const outHeight = image.originalHeight ?? image.height;
@@ -136,19 +161,41 @@ export async function recognizePage(input: PageImage, classifier: GlyphClassifie
     rows: chosen,
     seconds: (performance.now() - started) / 1000,
     ...(turned ? { turned } : {}),
+    ...(flat ? { sheet: flat.corners } : {}),
+    ...(skew ? { skew } : {}),
   };
-  // Upside down, letters still read as letters (E as 3, L as 7), but not as words: where too few
-  // of the page's letters make words, the page turned half round is read too, and kept if far
-  // more of its letters do.
+  // Upside down, letters still read as letters (E as 3, L as 7), but not as words, and less
+  // surely: where too few of the page's letters make words, the page turned half round is read
+  // too, and kept if far more of its letters do and they read no less surely. A page with no words
+  // to tell either way (an alphabet, a list of numbers) is kept turned where its glyphs read far
+  // more surely.
   if (orient) {
     const upright = wordShare(page);
-    if (upright !== null && upright < 0.5) {
+    const sure = glyphSureness(page);
+    if ((upright !== null && upright < 0.5) || (upright === null && sure !== null)) {
       const half = await recognizePage(turnImage(image, 2), classifier, { ...options, turned: (turned + 180) % 360 });
       const other = wordShare(half);
-      if (other !== null && other >= upright + 0.25) return { ...half, seconds: (performance.now() - started) / 1000 };
+      const gain = sure === null ? null : (glyphSureness(half) ?? -Infinity) - sure;
+      const wordier = upright !== null && other !== null && other >= upright + 0.25 && (gain === null || gain >= 0);
+      // Neither way makes words (an alphabet, numbers, names): the surer way up, by a clear margin.
+      const surer = Math.max(upright ?? 0, other ?? 0) < 0.25 && gain !== null && gain >= SURER_TURNED;
+      if (wordier || surer)
+        return { ...half, ...(flat ? { sheet: flat.corners } : {}), ...(skew ? { skew } : {}), seconds: (performance.now() - started) / 1000 };
     }
   }
   return page;
+}
+
+/** Mean log confidence of the glyphs a page turned half round must gain to be kept turned without words to tell. */
+const SURER_TURNED = 0.1;
+/** Glyphs a page needs for their sureness to say which way up it is. */
+const SURENESS_GLYPHS = 20;
+
+/** The mean log confidence of a page's glyphs (upside-down letters read less surely), or null for a page of few glyphs. */
+function glyphSureness(page: Page): number | null {
+  const glyphs = page.rows.flatMap((r) => r.words.flatMap((w) => w.glyphs));
+  if (glyphs.length < SURENESS_GLYPHS) return null;
+  return glyphs.reduce((s, g) => s + Math.log(Math.max(1e-6, g.confidence)), 0) / glyphs.length;
 }
 
 /**
@@ -192,8 +239,10 @@ async function readLines(
     found.forEach((l, k) => {
       const box = toOut(l.box);
       const v = overlap1d(r.box.y0, r.box.y1, box.y0, box.y1);
-      if (v >= 0.5 * (r.box.y1 - r.box.y0) && overlap1d(r.box.x0, r.box.x1, box.x0, box.x1) > 0 && v > bestOverlap) {
-        bestOverlap = v;
+      // Shared height over joint height: a line as tall as the row beats one that spans the page.
+      const share = v / (Math.max(r.box.y1, box.y1) - Math.min(r.box.y0, box.y0));
+      if (v >= 0.5 * (r.box.y1 - r.box.y0) && overlap1d(r.box.x0, r.box.x1, box.x0, box.x1) > 0 && share > bestOverlap) {
+        bestOverlap = share;
         best = k;
       }
     });
@@ -287,6 +336,27 @@ function lineRow(read: DecodedLine, frames: number, box: Box): RowNode {
  * Reads and recognises an image file (or its bytes): large JPEGs are decoded coarse to fine, at
  * the size their writing needs.
  */
+/**
+ * The sheet of paper in a photo flattened (perspective undone, desk cropped), with its corners in
+ * the original image's pixels; null where no sheet stands out from its background (a scan, a page
+ * that fills the photo) or `sheet` is false. Given corners are used as they are.
+ */
+export function flattenSheet(input: PageImage, sheet: RecognizeOptions['sheet'] = true): { image: PageImage; corners: Point[] } | null {
+  if (sheet === false) return null;
+  const toOriginal = (input.originalWidth ?? input.width) / input.width;
+  const corners = sheet === true ? findSheet(input)?.corners : sheet.map((p) => ({ x: p.x / toOriginal, y: p.y / toOriginal }));
+  if (!corners) return null;
+  if (corners.length !== 4) throw new RangeError(`a sheet has 4 corners, got ${corners.length}`);
+  const flat = warpQuad(input, corners);
+  const image: PageImage = {
+    ...flat,
+    originalWidth: Math.round(flat.width * toOriginal),
+    originalHeight: Math.round(flat.height * toOriginal),
+    ...(input.name !== undefined ? { name: input.name } : {}),
+  };
+  return { image, corners: corners.map((p) => ({ x: Math.round(p.x * toOriginal * 10) / 10, y: Math.round(p.y * toOriginal * 10) / 10 })) };
+}
+
 export async function recognizeFile(input: string | Buffer, classifier: GlyphClassifier, options: RecognizeOptions & { name?: string } = {}): Promise<Page> {
   const name = options.name ?? (typeof input === 'string' ? input : undefined);
   const image = await decodeImage(input, { ...OCR_DECODE, name });
