@@ -411,6 +411,12 @@ export interface PageDTO {
   seconds: number;
   /** The writing ran sideways or upside down: the image was turned this far clockwise (90, 180, 270); width, height and boxes are the turned page's. */
   turned?: number;
+  /** A photo of a sheet on a desk: the sheet's corners in the photo (top-left, top-right, bottom-right, bottom-left); the page is the sheet flattened. */
+  sheet?: { x: number; y: number }[];
+  /** The lines sloped this many degrees clockwise: the page was turned straight to read it. */
+  skew?: number;
+  /** The image as read (a data: URL), where it is not the image as given (flattened, straightened or turned): boxes are on it. */
+  view?: string;
 }
 
 export type ModelKind = 'classifier' | 'autoencoder';

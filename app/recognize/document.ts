@@ -3,7 +3,7 @@
  * the pixels of the image file, upright), label and confidence; glyphs keep the classifier's
  * top-k. Plain text, JSON and hOCR are renderings of the same tree.
  */
-import type { Box, Point } from '../image/gray.ts';
+import type { Box, GrayImage, Point } from '../image/gray.ts';
 import { UNSURE_BELOW } from '../contract.ts';
 import { textOfGlyphs, textOfRows, textOfWords } from '../shared/page-text.ts';
 import type { Candidate, Reading } from './words.ts';
@@ -60,6 +60,12 @@ export interface Page {
    * (after the sheet was flattened, before any quarter or half turn).
    */
   skew?: number;
+  /**
+   * The image as read (brightness, 0 black .. 1 white), where it is not the image as given: the
+   * sheet flattened, the page turned straight or turned round. Width × height in its own pixels;
+   * boxes scale to it by view.width / width. Not part of any export.
+   */
+  view?: GrayImage;
 }
 
 /** The text of a row node from its words. */

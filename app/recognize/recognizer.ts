@@ -163,6 +163,7 @@ export async function recognizePage(input: PageImage, classifier: GlyphClassifie
     ...(turned ? { turned } : {}),
     ...(flat ? { sheet: flat.corners } : {}),
     ...(skew ? { skew } : {}),
+    ...(flat || skew || turned ? { view: { width: image.width, height: image.height, data: image.data } } : {}),
   };
   // Upside down, letters still read as letters (E as 3, L as 7), but not as words, and less
   // surely: where too few of the page's letters make words, the page turned half round is read

@@ -39,9 +39,9 @@ export class PageStore {
     progress: ProgressReporter,
     lines: { reader?: PageReader; lineModelPath?: string } = {},
   ): Promise<PageDTO> {
-    const { page, crops } = await this.read({ name, image, modelPath: model.path, ...lines }, progress);
+    const { page, crops, view } = await this.read({ name, image, modelPath: model.path, ...lines }, progress);
     const id = `page-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
-    const kept = toDTO(id, name, page, model.id, crops);
+    const kept = toDTO(id, name, page, model.id, crops, view);
     this.pages.set(id, kept);
     while (this.pages.size > KEPT_PAGES) this.pages.delete(this.pages.keys().next().value!);
     return kept.dto;
@@ -114,7 +114,7 @@ function toBoxDTO(b: Box): BoxDTO {
 }
 
 /** The DTO of a page: ids for its glyphs and, with each, the crop the classifier saw (`crops`, reading order). */
-function toDTO(id: string, name: string, page: Page, model: string, crops: Float32Array): KeptPage {
+function toDTO(id: string, name: string, page: Page, model: string, crops: Float32Array, view?: Uint8Array): KeptPage {
   const nodes = new Map<string, GlyphNode>();
   let g = 0;
   const rows: RowDTO[] = page.rows.map((row) => ({
@@ -150,6 +150,9 @@ function toDTO(id: string, name: string, page: Page, model: string, crops: Float
     model,
     seconds: page.seconds ?? 0,
     ...(page.turned ? { turned: page.turned } : {}),
+    ...(page.sheet ? { sheet: page.sheet.map((p) => ({ x: p.x, y: p.y })) } : {}),
+    ...(page.skew ? { skew: page.skew } : {}),
+    ...(view ? { view: `data:image/jpeg;base64,${Buffer.from(view).toString('base64')}` } : {}),
   };
   return { page, dto, nodes, readAs: new Map([...nodes].map(([id, node]) => [id, node.label])) };
 }

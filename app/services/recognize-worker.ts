@@ -8,9 +8,9 @@ import { defaultLineModelPath } from '../base/model-files.ts';
 import { LineReader } from '../recognize/line-reader.ts';
 import { GLYPH_VALUES, type PageReader } from '../contract.ts';
 import { frameGlyph } from '../image/frame.ts';
-import { decodeImage, ImageDecodeError, type DecodedImage } from '../image/decode.ts';
+import { decodeImage, encodeImage, ImageDecodeError } from '../image/decode.ts';
 import { OCR_DECODE } from '../image/segment.ts';
-import type { Box } from '../image/gray.ts';
+import { downscale, type Box, type GrayImage } from '../image/gray.ts';
 import type { GlyphNode, Page } from '../recognize/document.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { onnxClassifier, recognizePage, type GlyphClassifier } from '../recognize/recognizer.ts';
@@ -32,8 +32,15 @@ export function serveRecognizer(port: WorkerPort<ToRecognizer, FromRecognizer>):
       const progress = (stage: string, fraction: number) => port.post({ type: 'progress', id: message.id, stage, fraction });
       try {
         const lines = message.reader === 'glyphs' ? undefined : await lineReader(message.lineModelPath);
-        const { page, crops } = await readPage(message.name, message.image, await classifierFor(message.modelPath), lines, message.reader ?? 'auto', progress);
-        port.post({ type: 'page', id: message.id, page, crops });
+        const { page, crops, view } = await readPage(
+          message.name,
+          message.image,
+          await classifierFor(message.modelPath),
+          lines,
+          message.reader ?? 'auto',
+          progress,
+        );
+        port.post({ type: 'page', id: message.id, page, crops, ...(view ? { view } : {}) });
       } catch (err) {
         const code = err instanceof ImageDecodeError ? 'unprocessable' : 'internal';
         port.post({ type: 'error', id: message.id, code, message: err instanceof Error ? err.message : String(err) });
@@ -68,7 +75,7 @@ async function readPage(
   lines: LineReader | undefined,
   reader: PageReader,
   progress: (stage: string, fraction: number) => void,
-): Promise<{ page: Page; crops: Float32Array }> {
+): Promise<{ page: Page; crops: Float32Array; view?: Uint8Array }> {
   progress('decoding', 0.05);
   // Large photos are decoded small first, then at the size the writing needs (as hwr ocr does).
   const decoded = await decodeImage(Buffer.from(image.buffer, image.byteOffset, image.byteLength), { ...OCR_DECODE, name });
@@ -90,10 +97,17 @@ async function readPage(
   const nodes = page.rows.flatMap((r) => r.words.flatMap((w) => w.glyphs));
   const crops = new Float32Array(nodes.length * GLYPH_VALUES);
   const cropOf = matchCrops(seen, classifier.classes);
-  nodes.forEach((node, i) => crops.set(cropOf(node) ?? cropFromImage(decoded, node.box, page.width), i * GLYPH_VALUES));
+  const source = read.view ?? decoded;
+  nodes.forEach((node, i) => crops.set(cropOf(node) ?? cropFromImage(source, node.box, page.width), i * GLYPH_VALUES));
+  // The image as read, when it is not the file as given, goes to the UI as a JPEG (not as floats).
+  const { view, ...rest } = page;
+  const viewJpeg = view ? await encodeImage(downscale(view, Math.max(1, Math.max(view.width, view.height) / VIEW_SIDE)), 'jpeg', 82) : undefined;
   progress('done', 1);
-  return { page, crops };
+  return { page: rest, crops, ...(viewJpeg ? { view: new Uint8Array(viewJpeg) } : {}) };
 }
+
+/** Longer side of the image as read that the UI is sent. */
+const VIEW_SIDE = 1600;
 
 /**
  * The crop a glyph node came from: the recogniser classifies blobs in reading order (split
@@ -121,7 +135,7 @@ function matchCrops(
 }
 
 /** A plain crop of the decoded image, framed like a glyph: only when the recogniser's own crop cannot be found. */
-function cropFromImage(image: DecodedImage, box: Box, pageWidth: number): Float32Array {
+function cropFromImage(image: GrayImage, box: Box, pageWidth: number): Float32Array {
   const s = image.width / pageWidth;
   const x0 = Math.max(0, Math.floor(box.x0 * s));
   const y0 = Math.max(0, Math.floor(box.y0 * s));

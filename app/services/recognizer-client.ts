@@ -7,7 +7,7 @@ import type { Page } from '../recognize/document.ts';
 import type { FromRecognizer, LaunchWorker, ToRecognizer, WorkerProcess } from './worker-protocol.ts';
 
 interface Pending {
-  resolve(result: { page: Page; crops: Float32Array }): void;
+  resolve(result: { page: Page; crops: Float32Array; view?: Uint8Array }): void;
   reject(err: Error): void;
   progress(stage: string, fraction: number): void;
 }
@@ -15,7 +15,7 @@ interface Pending {
 export type ReadPage = (
   request: { name: string; image: Uint8Array; modelPath: string; reader?: PageReader; lineModelPath?: string },
   progress: (stage: string, fraction: number) => void,
-) => Promise<{ page: Page; crops: Float32Array }>;
+) => Promise<{ page: Page; crops: Float32Array; view?: Uint8Array }>;
 
 export class RecognizerClient {
   private process: WorkerProcess<ToRecognizer, FromRecognizer> | null = null;
@@ -45,7 +45,7 @@ export class RecognizerClient {
       if (!pending) return;
       if (message.type === 'progress') return pending.progress(message.stage, message.fraction);
       this.pending.delete(message.id);
-      if (message.type === 'page') pending.resolve({ page: message.page, crops: message.crops });
+      if (message.type === 'page') pending.resolve({ page: message.page, crops: message.crops, ...(message.view ? { view: message.view } : {}) });
       else pending.reject(new ContractError(message.code, message.message));
     });
     proc.onExit((code, output) => {

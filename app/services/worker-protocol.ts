@@ -24,8 +24,11 @@ export type ToRecognizer = { type: 'recognize'; id: number; name: string; image:
 
 export type FromRecognizer =
   | { type: 'progress'; id: number; stage: string; fraction: number }
-  /** The page, and the 32×32 crop the classifier saw for each of its glyphs in reading order. */
-  | { type: 'page'; id: number; page: Page; crops: Float32Array }
+  /**
+   * The page, and the 32×32 crop the classifier saw for each of its glyphs in reading order; `view`:
+   * the image as read (JPEG), where it is not the image as given (a sheet flattened, a page turned).
+   */
+  | { type: 'page'; id: number; page: Page; crops: Float32Array; view?: Uint8Array }
   | { type: 'error'; id: number; code: ErrorCode; message: string };
 
 export interface ToWorker {

@@ -8,6 +8,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
 import { penWrite } from '../helpers/pen-font.ts';
+import { onDesk } from '../helpers/capture.ts';
+import { decodeImage, encodeImage } from '../../app/image/decode.ts';
 import {
   autoencoderShipped,
   drawStrokes,
@@ -164,6 +166,22 @@ describe('hwr in a browser', () => {
     expect(Math.min(...data)).toBeLessThan(120);
     expect(info.width).toBeGreaterThan(3);
     await screenshot(page, '04d-scan-turned');
+  });
+
+  it.skipIf(!shared)('reads a sheet photographed on a desk, and shows it flattened under its boxes', async () => {
+    const { page } = browser;
+    const sheet = await decodeImage(join(shared!, 'photos', '04_deep.jpg'), { maxSide: 1200 });
+    const photo = (await encodeImage(onDesk(sheet), 'jpeg', 85)).toString('base64');
+    await dropFiles(page, 'section.scan', [{ name: 'desk.jpg', type: 'image/jpeg', base64: photo }]);
+    await expect.poll(() => page.getByText(/sheet found and flattened/).count(), { timeout: 90_000 }).toBe(1);
+    expect(await rowTexts(page)).toEqual(['DEEP LEARNING', 'DEEPER LEARNING', 'DEEPEST LEARNING']);
+    // The sheet is shown as it was read, so the boxes sit over the letters: the first glyph box holds dark ink.
+    expect(await page.locator('section.scan svg image').first().getAttribute('href')).toMatch(/^data:image\/jpeg;base64,/);
+    const box = (await page.locator('rect.glyph').first().boundingBox())!;
+    const shot = await page.screenshot({ clip: { x: box.x + box.width * 0.1, y: box.y + box.height * 0.1, width: box.width * 0.8, height: box.height * 0.8 } });
+    const { data } = await sharp(shot).greyscale().raw().toBuffer({ resolveWithObject: true });
+    expect(Math.min(...data)).toBeLessThan(120);
+    await screenshot(page, '04e-scan-desk');
   });
 
   it.skipIf(!shared)('reads an image pasted from the clipboard (Ctrl+V), in a tab of its own', async () => {
