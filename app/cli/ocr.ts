@@ -19,16 +19,18 @@ import { writeFileAtomic } from '../base/atomic.ts';
 import { pageHocr, pageJson, pageText, type Page } from '../recognize/document.ts';
 import { loadDefaultClassifier, recognizeFile } from '../recognize/recognizer.ts';
 import { isOpenableImage, PAGE_READERS, type PageReader } from '../contract.ts';
+import { encodeImage } from '../image/decode.ts';
+import { pdfPageImages, searchablePdf, type PdfPage } from '../image/pdf.ts';
 import { parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
 
 export const usage =
-  'ocr [--format text|json|hocr|alto|page] [--reader auto|glyphs|lines] [--model FILE] [--line-model FILE] [--lines FILE.xml] [--out DIR] IMAGE...   ' +
+  'ocr [--format text|json|hocr|alto|page|pdf] [--reader auto|glyphs|lines] [--model FILE] [--line-model FILE] [--lines FILE.xml] [--out DIR] IMAGE...   ' +
   'handwriting photos (files, folders, globs) to text, each line read glyph by glyph or by the line recogniser, whichever fits it ' +
-  '(--reader); alto/page: the lines with outlines, baselines and confidences; ' +
+  '(--reader); alto/page: the lines with outlines, baselines and confidences; pdf: a searchable PDF (needs --out); scanned PDFs are read page by page; ' +
   '--lines: fill the text of a given ALTO/PAGE segmentation of one image';
 
-const FORMATS = { text: 'txt', json: 'json', hocr: 'hocr', alto: 'xml', page: 'xml' } as const;
+const FORMATS = { text: 'txt', json: 'json', hocr: 'hocr', alto: 'xml', page: 'xml', pdf: 'pdf' } as const;
 type Format = keyof typeof FORMATS;
 
 /** A progress bar is drawn on a terminal, or in logs when there are at least this many files. */
@@ -48,7 +50,8 @@ export async function run(args: string[]): Promise<number> {
     usage,
   );
   const format = (values.format ?? 'text') as Format;
-  if (!(format in FORMATS)) throw new UsageError(`--format must be text, json, hocr, alto or page, got '${values.format}'\nusage: hwr ${usage}`);
+  if (!(format in FORMATS)) throw new UsageError(`--format must be text, json, hocr, alto, page or pdf, got '${values.format}'\nusage: hwr ${usage}`);
+  if (format === 'pdf' && !values.out) throw new UsageError(`--format pdf writes a PDF per input: give --out DIR\nusage: hwr ${usage}`);
   if (positionals.length === 0) throw new UsageError(`no images given\nusage: hwr ${usage}`);
   const readerMode = (values.reader ?? 'auto') as PageReader;
   if (!PAGE_READERS.includes(readerMode)) throw new UsageError(`--reader must be ${PAGE_READERS.join(', ')}, got '${values.reader}'\nusage: hwr ${usage}`);
@@ -83,6 +86,21 @@ export async function run(args: string[]): Promise<number> {
   let failed = problems.length;
   try {
     failed += await eachFile(files, outputs !== null, async (file, i) => {
+      if (isPdfName(file)) {
+        // A scanned PDF: each page's image read in turn; a blank page is a page without text.
+        const images = await pdfPageImages(readFileSync(file), file);
+        const read: PdfPage[] = [];
+        for (const [n, image] of images.entries()) {
+          const page = await recognizeFile(image, classifier, { lines, reader: readerMode, name: `${file} page ${n + 1}` });
+          read.push({ page, image: await imageAsRead(page, image) });
+        }
+        if (read.every((r) => r.page.rows.length === 0)) throw new Error(`${file}: no handwriting found on its ${read.length} page(s)`);
+        const output = outputs?.get(file);
+        const rendered = await renderPdfPages(read, format, file);
+        if (output) writeFileAtomic(output, rendered);
+        else process.stdout.write(`${i > 0 && files.length > 1 ? '\n' : ''}${files.length > 1 ? `==> ${file} <==\n` : ''}${rendered.toString()}`);
+        return;
+      }
       const page = await recognizeFile(file, classifier, { lines, reader: readerMode });
       // A blank, uniform or tiny image reads as nothing: say so rather than print an empty result.
       if (page.rows.length === 0) throw new Error(noWriting(file, page));
@@ -95,7 +113,9 @@ export async function run(args: string[]): Promise<number> {
       if (page.turned)
         console.error(`hwr ocr: ${file}: the writing ran ${page.turned === 180 ? 'upside down' : 'sideways'}; turned ${page.turned}° clockwise to read it`);
       const output = outputs?.get(file);
-      if (output) writeFileAtomic(output, render(page, format, file));
+      if (output && format === 'pdf')
+        writeFileAtomic(output, await searchablePdf([{ page, image: await imageAsRead(page, readFileSync(file)) }], basename(file)));
+      else if (output) writeFileAtomic(output, render(page, format, file));
       else if (format === 'json' && files.length > 1) pages.push(page);
       else {
         const header = files.length > 1 ? `==> ${file} <==\n` : '';
@@ -167,8 +187,33 @@ async function fillSegmentation(xmlPath: string, images: string[], values: { for
   }
 }
 
-function render(page: Page, format: Format, file: string): string {
+/** The image the page's boxes are on: the file as given, or the image as read (a sheet flattened, a page turned). */
+async function imageAsRead(page: Page, file: Buffer): Promise<Buffer> {
+  return page.view ? encodeImage(page.view, 'jpeg', 85) : file;
+}
+
+const isPdfName = (file: string) => extname(file).toLowerCase() === '.pdf';
+
+/** A PDF's pages as one output: a searchable PDF, their texts (pages apart by a form feed), JSON with a page list, or one page's XML. */
+async function renderPdfPages(read: readonly PdfPage[], format: Format, file: string): Promise<Buffer> {
   switch (format) {
+    case 'pdf':
+      return Buffer.from(await searchablePdf(read, basename(file)));
+    case 'text':
+      return Buffer.from(read.map((r) => render(r.page, 'text', file)).join('\f'));
+    case 'json':
+      return Buffer.from(`{\n"source": ${JSON.stringify(file)},\n"pages": [\n${read.map((r) => pageJson(r.page).trimEnd()).join(',\n')}\n]\n}\n`);
+    default:
+      if (read.length > 1)
+        throw new Error(`${file}: ${format} of a ${read.length}-page PDF is not written (one page a document); use --format text, json or pdf`);
+      return Buffer.from(render(read[0]!.page, format, file));
+  }
+}
+
+function render(page: Page, format: Exclude<Format, 'pdf'> | Format, file: string): string {
+  switch (format) {
+    case 'pdf':
+      throw new Error('render: a PDF is written by searchablePdf');
     case 'alto':
     case 'page':
       return pageXml(pageDocument(page, basename(file)), format);
@@ -236,7 +281,7 @@ export function expandInputs(inputs: readonly string[]): { files: string[]; prob
       }
       continue;
     }
-    const matches = glob(input).filter((f) => isOpenableImage(f));
+    const matches = glob(input).filter((f) => isOpenableImage(f) || isPdfName(f));
     if (matches.length === 0) problems.push(`${input}: no images match`);
     matches.forEach(add);
   }
@@ -245,7 +290,7 @@ export function expandInputs(inputs: readonly string[]): { files: string[]; prob
 
 function listImages(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && isOpenableImage(e.name) && !e.name.startsWith('.'))
+    .filter((e) => e.isFile() && (isOpenableImage(e.name) || isPdfName(e.name)) && !e.name.startsWith('.'))
     .map((e) => join(dir, e.name))
     .sort();
 }

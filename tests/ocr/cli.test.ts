@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expandInputs, glob, outputNames, run } from '../../app/cli/ocr.ts';
 import { encodeImage } from '../../app/image/decode.ts';
@@ -11,6 +13,12 @@ import { TEMPLATE_CLASSES, templateMatrix } from './templates.ts';
 import { GLYPH_VALUES } from '../../app/contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwr-ocr-cli-'));
+/** poppler-utils' pdftotext reads a PDF's text layer back; CI installs it (.ci/run), where its absence is a failure. */
+const pdftotext = spawnSync('pdftotext', ['-v']).error === undefined;
+if (!pdftotext) {
+  if (process.env.CI) throw new Error('pdftotext (Debian poppler-utils) is missing; .ci/run installs it');
+  console.warn('skipping the searchable-PDF check: pdftotext (Debian poppler-utils) is not installed');
+}
 const photos = join(dir, 'photos');
 const model = join(dir, 'templates.onnx');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,6 +77,59 @@ describe('hwr ocr', () => {
     expect(existsSync(join(out, 'broken.json'))).toBe(false);
   });
 
+  describe('PDFs', () => {
+    const scanned = join(dir, 'scanned.pdf');
+    beforeAll(async () => {
+      // Two scanned pages, one stored as JPEG (DCT), one as Flate-compressed pixels (as a PNG embeds).
+      const doc = await PDFDocument.create();
+      for (const image of [await doc.embedJpg(readFileSync(join(photos, 'note.jpg'))), await doc.embedPng(readFileSync(join(photos, 'list.png')))]) {
+        const page = doc.addPage([image.width / 2, image.height / 2]);
+        page.drawImage(image, { x: 0, y: 0, width: image.width / 2, height: image.height / 2 });
+      }
+      writeFileSync(scanned, await doc.save());
+    });
+
+    it('reads a scanned PDF page by page (text: pages apart by a form feed; JSON: a page list)', async () => {
+      const r = await ocr(scanned);
+      expect(r).toMatchObject({ code: 0, out: 'HELLO\n\fTO DO\nBUY 42 EGGS\n' });
+      const out = join(dir, 'out-pdf-json');
+      expect((await ocr('--format', 'json', '--out', out, scanned)).code).toBe(0);
+      const json = JSON.parse(readFileSync(join(out, 'scanned.json'), 'utf8'));
+      expect(json.pages.map((p: { text: string }) => p.text)).toEqual(['HELLO', 'TO DO\nBUY 42 EGGS']);
+    });
+
+    it.skipIf(!pdftotext)('writes a searchable PDF whose text layer pdftotext reads back, page by page', async () => {
+      const out = join(dir, 'out-pdf');
+      expect((await ocr('--format', 'pdf', '--out', out, scanned, join(photos, 'list.png'))).code).toBe(0);
+      const text = (f: string) => execFileSync('pdftotext', ['-layout', join(out, f), '-'], { encoding: 'utf8' });
+      const pages = text('scanned.pdf').split('\f');
+      expect(pages[0]!.trim()).toBe('HELLO');
+      expect(
+        pages[1]!
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      ).toEqual(['TO DO', 'BUY 42 EGGS']);
+      expect(
+        text('list.pdf')
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      ).toEqual(['TO DO', 'BUY 42 EGGS']);
+    });
+
+    it('says which page of a PDF it cannot read, and why', async () => {
+      const typed = await PDFDocument.create();
+      typed.addPage().drawText('typed, not scanned');
+      writeFileSync(join(dir, 'typed.pdf'), await typed.save());
+      writeFileSync(join(dir, 'broken.pdf'), '%PDF-1.7 and then nothing');
+      const r = await ocr(join(dir, 'typed.pdf'), join(dir, 'broken.pdf'));
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/typed\.pdf: page 1 has no scanned image/);
+      expect(r.err).toMatch(/broken\.pdf: not a PDF hwr can read/);
+    });
+  });
+
   it('writes hOCR and text files', async () => {
     const out = join(dir, 'out-hocr');
     expect((await ocr('--format', 'hocr', '--out', out, join(photos, 'note.jpg'))).code).toBe(0);
@@ -78,7 +139,8 @@ describe('hwr ocr', () => {
   });
 
   it('rejects bad options and missing inputs with usage errors', async () => {
-    await expect(ocr('--format', 'pdf', join(photos, 'note.jpg'))).rejects.toThrow(/--format must be text, json, hocr, alto or page/);
+    await expect(ocr('--format', 'tiff', join(photos, 'note.jpg'))).rejects.toThrow(/--format must be text, json, hocr, alto, page or pdf/);
+    await expect(ocr('--format', 'pdf', join(photos, 'note.jpg'))).rejects.toThrow(/--format pdf writes a PDF per input: give --out DIR/);
     await expect(ocr('--frmat', 'text')).rejects.toThrow(/usage: ocr/);
     await expect(ocr()).rejects.toThrow(/no images given/);
     const missing = await ocr(join(dir, 'nothing-here.png'));
