@@ -559,8 +559,19 @@ export interface RunDetails {
   weights?: { width: number; height: number; pixels: Uint8Array };
 }
 
-export type ExportFormat = 'text' | 'json' | 'hocr' | 'alto' | 'page';
-export const EXPORT_FORMATS: readonly ExportFormat[] = Object.freeze(['text', 'json', 'hocr', 'alto', 'page']);
+export type ExportFormat = 'text' | 'json' | 'hocr' | 'alto' | 'page' | 'pdf';
+export const EXPORT_FORMATS: readonly ExportFormat[] = Object.freeze(['text', 'json', 'hocr', 'alto', 'page', 'pdf']);
+
+/** An exported page: text, or (PDF) bytes in base64. */
+export interface ExportedFile {
+  filename: string;
+  mimeType: string;
+  content: string;
+  encoding?: 'base64';
+}
+
+/** A PDF file's name: the Scan view takes a scanned PDF apart into its pages. */
+export const isPdfFile = (name: string, mimeType = ''): boolean => name.toLowerCase().endsWith('.pdf') || mimeType.toLowerCase() === 'application/pdf';
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -679,7 +690,9 @@ const REQUESTS = {
   startPersonalization: endpoint<PersonalizeRequest, TrainingStatus>(),
   /** Images the desktop app was asked to open (file associations, the command line) since the last call. */
   takeOpenedFiles: endpoint<Record<string, never>, { files: { name: string; image: Uint8Array }[] }>(),
-  exportPage: endpoint<{ pageId: string; format: ExportFormat }, { filename: string; mimeType: string; content: string }>(),
+  exportPage: endpoint<{ pageId: string; format: ExportFormat }, ExportedFile>(),
+  /** A scanned PDF taken apart: each page's image as an image file, named after the PDF and the page. */
+  splitPdf: endpoint<{ name: string; image: Uint8Array }, { pages: { name: string; image: Uint8Array }[] }>(),
   /** A glyph of a read page relabelled (its word's and row's text follow); no sample is saved. */
   correctGlyph: endpoint<{ pageId: string; glyphId: string; label: string }, PageDTO>(),
   /** A row of a read page given the text the user typed (empty: the row reads nothing). */

@@ -176,8 +176,11 @@ export async function searchablePdf(pages: readonly PdfPage[], title?: string): 
   const encodable = new Set(font.getCharacterSet());
   for (const { page, image } of pages) {
     const meta = await sharp(image).metadata();
+    // pdf-lib reads an image from the start of its ArrayBuffer: bytes that are a view into a
+    // larger one (a Buffer from the pool, a message from the page-reading process) are copied first.
+    const own = (bytes: Uint8Array) => new Uint8Array(bytes);
     const embedded =
-      meta.format === 'jpeg' ? await doc.embedJpg(image) : await doc.embedPng(meta.format === 'png' ? image : await sharp(image).png().toBuffer());
+      meta.format === 'jpeg' ? await doc.embedJpg(own(image)) : await doc.embedPng(own(meta.format === 'png' ? image : await sharp(image).png().toBuffer()));
     const width = (meta.width ?? page.width) / PIXELS_PER_POINT;
     const height = (meta.height ?? page.height) / PIXELS_PER_POINT;
     const pdfPage = doc.addPage([width, height]);

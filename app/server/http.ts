@@ -111,7 +111,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (!(header(req, 'content-type') ?? '').startsWith('application/json'))
         return sendError(res, 'invalid-request', 'send the request as application/json', 415);
       const name = url.pathname.slice('/api/'.length);
-      const limit = name === 'recognizePage' ? RECOGNIZE_BODY_LIMIT : DEFAULT_BODY_LIMIT;
+      const limit = name === 'recognizePage' || name === 'splitPdf' ? RECOGNIZE_BODY_LIMIT : DEFAULT_BODY_LIMIT;
       const body = await readBody(req, limit);
       if (body === null) return sendError(res, 'too-large', `the request is larger than ${(limit / 1024 / 1024).toFixed(0)} MB`);
       let payload: unknown;

@@ -5,8 +5,19 @@
  * 32×32 glyph the classifier saw).
  */
 import { basename, extname } from 'node:path';
-import { ContractError, GLYPH_VALUES, type BoxDTO, type ExportFormat, type GlyphDTO, type PageDTO, type PageReader, type RowDTO } from '../contract.ts';
+import {
+  ContractError,
+  GLYPH_VALUES,
+  type BoxDTO,
+  type ExportedFile,
+  type ExportFormat,
+  type GlyphDTO,
+  type PageDTO,
+  type PageReader,
+  type RowDTO,
+} from '../contract.ts';
 import type { Box } from '../image/gray.ts';
+import { searchablePdf } from '../image/pdf.ts';
 import { editedRow, pageHocr, pageJson, pageText, type GlyphNode, type Page } from '../recognize/document.ts';
 import { pageDocument, pageXml } from '../recognize/page-lines.ts';
 import { relabelPage, relabelRows, textOfRows } from '../shared/page-text.ts';
@@ -21,6 +32,8 @@ interface KeptPage {
   nodes: Map<string, GlyphNode>;
   /** Each glyph's label as it was read. */
   readAs: Map<string, string>;
+  /** The image the boxes are on (the file as given, or as read): the searchable PDF's page. */
+  image: Uint8Array;
 }
 
 export type ProgressReporter = (stage: string, fraction: number) => void;
@@ -39,9 +52,11 @@ export class PageStore {
     progress: ProgressReporter,
     lines: { reader?: PageReader; lineModelPath?: string } = {},
   ): Promise<PageDTO> {
+    // Kept for the searchable PDF: a copy, as the bytes may be handed over to the page-reading process.
+    const given = new Uint8Array(image); // a copy (a Buffer's slice would share its memory)
     const { page, crops, view } = await this.read({ name, image, modelPath: model.path, ...lines }, progress);
     const id = `page-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
-    const kept = toDTO(id, name, page, model.id, crops, view);
+    const kept = { ...toDTO(id, name, page, model.id, crops, view), image: view ?? given };
     this.pages.set(id, kept);
     while (this.pages.size > KEPT_PAGES) this.pages.delete(this.pages.keys().next().value!);
     return kept.dto;
@@ -82,10 +97,14 @@ export class PageStore {
     throw new ContractError('not-found', `page ${pageId} has no glyph '${glyphId}'`);
   }
 
-  export(pageId: string, format: ExportFormat): { filename: string; mimeType: string; content: string } {
-    const { page, dto } = this.get(pageId);
+  async export(pageId: string, format: ExportFormat): Promise<ExportedFile> {
+    const { page, dto, image } = this.get(pageId);
     const stem = basename(dto.name, extname(dto.name)) || 'page';
     switch (format) {
+      case 'pdf': {
+        const pdf = await searchablePdf([{ page, image: Buffer.from(image.buffer, image.byteOffset, image.byteLength) }], dto.name);
+        return { filename: `${stem}.pdf`, mimeType: 'application/pdf', content: Buffer.from(pdf).toString('base64'), encoding: 'base64' };
+      }
       case 'text':
         return { filename: `${stem}.txt`, mimeType: 'text/plain', content: `${pageText(page)}\n` };
       case 'json':
@@ -114,7 +133,7 @@ function toBoxDTO(b: Box): BoxDTO {
 }
 
 /** The DTO of a page: ids for its glyphs and, with each, the crop the classifier saw (`crops`, reading order). */
-function toDTO(id: string, name: string, page: Page, model: string, crops: Float32Array, view?: Uint8Array): KeptPage {
+function toDTO(id: string, name: string, page: Page, model: string, crops: Float32Array, view?: Uint8Array): Omit<KeptPage, 'image'> {
   const nodes = new Map<string, GlyphNode>();
   let g = 0;
   const rows: RowDTO[] = page.rows.map((row) => ({

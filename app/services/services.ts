@@ -24,6 +24,7 @@ import {
   type RunDetails,
 } from '../contract.ts';
 import { frameGlyph } from '../image/frame.ts';
+import { pdfPageImages } from '../image/pdf.ts';
 import { modelsDir as shippedModelsDir, projectRoot, sharedDataDir } from '../base/paths.ts';
 import { defaultLineModelPath } from '../base/model-files.ts';
 import { topCandidates } from '../recognize/words.ts';
@@ -348,6 +349,16 @@ export function createServices(options: ServicesOptions): Services {
 
     async exportPage(req: RequestOf<'exportPage'>) {
       return pages.export(req.pageId, req.format);
+    },
+
+    async splitPdf(req) {
+      const stem = req.name.replace(/\.pdf$/i, '') || 'document';
+      try {
+        const images = await pdfPageImages(req.image, req.name);
+        return { pages: images.map((image, i) => ({ name: `${stem} p${i + 1}.${image[0] === 0xff ? 'jpg' : 'png'}`, image: new Uint8Array(image) })) };
+      } catch (err) {
+        throw new ContractError('unprocessable', (err as Error).message);
+      }
     },
 
     onEvent(listener) {

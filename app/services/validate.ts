@@ -214,6 +214,10 @@ const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checke
     check: (b) => ({ epochs: b.number('epochs', 1, 200, { integer: true }), seed: b.number('seed', 0, 2 ** 31 - 1, { integer: true }) }),
   },
   takeOpenedFiles: { fields: [], check: () => ({}) },
+  splitPdf: {
+    fields: ['name', 'image'],
+    check: (b) => ({ name: b.string('name', LIMITS.nameLength), image: b.bytes('image', LIMITS.imageBytes) }),
+  },
   exportPage: {
     fields: ['pageId', 'format'],
     check: (b) => ({ pageId: idField(b, 'pageId'), format: b.oneOf('format', EXPORT_FORMATS) }),

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoencoderSpec, mlpSpec } from '../onnx/specs.ts';
 import { renderPage } from '../ocr/synthetic.ts';
@@ -152,6 +153,24 @@ describe('services', () => {
       rows: { words: { glyphs: { label: string }[] }[] }[];
     };
     expect(json.rows[0]!.words[0]!.glyphs[0]!.label).toBe('Z');
+  });
+
+  it('takes a scanned PDF apart into its pages, and exports a page read as a searchable PDF', async () => {
+    const doc = await PDFDocument.create();
+    const jpeg = await encodeImage(renderPage({ rows: ['PDF ONE'], seed: 4 }).image, 'jpeg', 90);
+    const png = await encodeImage(renderPage({ rows: ['PDF TWO'], seed: 5 }).image, 'png');
+    for (const image of [await doc.embedJpg(jpeg), await doc.embedPng(png)]) doc.addPage([image.width, image.height]).drawImage(image, { x: 0, y: 0 });
+    const { pages } = await services.splitPdf({ name: 'scans.pdf', image: await doc.save() });
+    expect(pages.map((p) => p.name)).toEqual(['scans p1.jpg', 'scans p2.png']);
+    const page = await services.recognizePage({ name: pages[1]!.name, image: pages[1]!.image, reader: 'glyphs' });
+    expect(page.rows.length).toBe(1);
+    const pdf = await services.exportPage({ pageId: page.id, format: 'pdf' });
+    expect(pdf).toMatchObject({ filename: 'scans p2.pdf', mimeType: 'application/pdf', encoding: 'base64' });
+    const back = await PDFDocument.load(Buffer.from(pdf.content, 'base64'));
+    expect(back.getPageCount()).toBe(1);
+    await expect(services.splitPdf({ name: 'notes.pdf', image: new TextEncoder().encode('%PDF-1.7 and nothing') })).rejects.toThrow(
+      /notes\.pdf: not a PDF hwr can read/,
+    );
   });
 
   it('edits a row as text, corrects a glyph without saving a sample, and exports the edits as ALTO and PAGE', async () => {

@@ -4,6 +4,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
@@ -42,6 +44,9 @@ afterAll(async () => {
   await browser?.close();
   await served?.stop();
 });
+
+/** poppler-utils' pdftotext reads an exported PDF's text layer back (CI installs it). */
+const pdftotext = spawnSync('pdftotext', ['-v']).error === undefined;
 
 describe('hwr in a browser', () => {
   it('opens on the Scan view with the token taken out of the address', async () => {
@@ -182,6 +187,26 @@ describe('hwr in a browser', () => {
     const { data } = await sharp(shot).greyscale().raw().toBuffer({ resolveWithObject: true });
     expect(Math.min(...data)).toBeLessThan(120);
     await screenshot(page, '04e-scan-desk');
+  });
+
+  it.skipIf(!shared)('reads a two-page scanned PDF page by page, and exports a page as a searchable PDF', async () => {
+    const { page } = browser;
+    const doc = await PDFDocument.create();
+    for (const f of ['03_haiku.jpg', '04_deep.jpg']) {
+      const image = await doc.embedJpg(readFileSync(join(shared!, 'photos', f)));
+      doc.addPage([image.width / 4, image.height / 4]).drawImage(image, { x: 0, y: 0, width: image.width / 4, height: image.height / 4 });
+    }
+    const pdf = Buffer.from(await doc.save()).toString('base64');
+    await dropFiles(page, 'section.scan', [{ name: 'scans.pdf', type: 'application/pdf', base64: pdf }]);
+    await expect.poll(() => page.getByRole('tab', { name: /^scans p[12]\.jpg$/ }).count(), { timeout: 30_000 }).toBe(2);
+    await page.getByRole('tab', { name: 'scans p2.jpg' }).click();
+    await expect.poll(async () => (await rowTexts(page))[0], { timeout: 90_000 }).toBe('DEEP LEARNING');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PDF', exact: true }).click()]);
+    expect(download.suggestedFilename()).toBe('scans p2.pdf');
+    if (pdftotext) {
+      const text = execFileSync('pdftotext', [(await download.path())!, '-'], { encoding: 'utf8' });
+      expect(text.split('\n').filter((l) => l.trim())).toEqual(['DEEP LEARNING', 'DEEPER LEARNING', 'DEEPEST LEARNING']);
+    }
   });
 
   it.skipIf(!shared)('reads an image pasted from the clipboard (Ctrl+V), in a tab of its own', async () => {

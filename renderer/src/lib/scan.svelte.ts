@@ -1,8 +1,8 @@
 /** The Scan view's state: the images dropped, their recognised pages, and corrections. */
-import { IMAGE_TYPE_NAMES, isOpenableImage, LIMITS, type ExportFormat, type GlyphDTO, type HwrApi, type PageDTO } from '../../../app/contract.ts';
+import { IMAGE_TYPE_NAMES, isOpenableImage, isPdfFile, LIMITS, type ExportFormat, type GlyphDTO, type HwrApi, type PageDTO } from '../../../app/contract.ts';
 import { relabelPage } from '../../../app/shared/page-text.ts';
 import type { AppState } from './app.svelte.ts';
-import { downloadText } from './download.ts';
+import { downloadBytes, downloadText } from './download.ts';
 
 /** One change to a read page, as undo and redo replay it. */
 export type PageEdit =
@@ -71,8 +71,13 @@ export class ScanState {
   addFiles(files: Iterable<File>): void {
     const added: ScanEntry[] = [];
     for (const file of files) {
+      if (isPdfFile(file.name, file.type) && file.size <= LIMITS.imageBytes) {
+        // A scanned PDF: taken apart into its pages, each read in a tab of its own.
+        void this.splitPdf(file);
+        continue;
+      }
       if (!isOpenableImage(file.name, file.type)) {
-        this.app.report(new Error(`${file.name} is not an image hwr reads: drop ${IMAGE_TYPE_NAMES} files`));
+        this.app.report(new Error(`${file.name} is not an image hwr reads: drop ${IMAGE_TYPE_NAMES} files, or a scanned PDF`));
         continue;
       }
       if (file.size > LIMITS.imageBytes) {
@@ -97,6 +102,15 @@ export class ScanState {
     if (added.length === 0) return;
     this.entries = [...this.entries, ...added];
     this.currentKey = added[0]!.key;
+  }
+
+  private async splitPdf(file: File): Promise<void> {
+    try {
+      const { pages } = await this.api.splitPdf({ name: file.name, image: new Uint8Array(await file.arrayBuffer()) });
+      this.addFiles(pages.map((p) => new File([p.image as Uint8Array<ArrayBuffer>], p.name, { type: p.name.endsWith('.png') ? 'image/png' : 'image/jpeg' })));
+    } catch (err) {
+      this.app.report(err);
+    }
   }
 
   private async read(key: string, file: File): Promise<void> {
@@ -233,7 +247,13 @@ export class ScanState {
     if (!page) return;
     try {
       const file = await this.api.exportPage({ pageId: page.id, format });
-      downloadText(file.filename, file.mimeType, file.content);
+      if (file.encoding === 'base64')
+        downloadBytes(
+          file.filename,
+          file.mimeType,
+          Uint8Array.from(atob(file.content), (c) => c.charCodeAt(0)),
+        );
+      else downloadText(file.filename, file.mimeType, file.content);
     } catch (err) {
       this.app.report(err);
     }
