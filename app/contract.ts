@@ -588,6 +588,12 @@ export interface RecognizePageRequest {
    * line the one whose reading the line model finds likelier.
    */
   reader?: PageReader;
+  /**
+   * The sheet's corners in the image (top-left, top-right, bottom-right, bottom-left, in its
+   * pixels, EXIF orientation applied), as the user placed them: the sheet is flattened from
+   * these instead of the corners hwr finds. An empty list: no sheet, read the image as it is.
+   */
+  sheet?: { x: number; y: number }[];
 }
 
 export const PAGE_READERS = ['auto', 'glyphs', 'lines'] as const;

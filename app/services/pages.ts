@@ -50,7 +50,7 @@ export class PageStore {
     image: Uint8Array,
     model: { id: string; path: string },
     progress: ProgressReporter,
-    lines: { reader?: PageReader; lineModelPath?: string } = {},
+    lines: { reader?: PageReader; lineModelPath?: string; sheet?: { x: number; y: number }[] } = {},
   ): Promise<PageDTO> {
     // Kept for the searchable PDF: a copy, as the bytes may be handed over to the page-reading process.
     const given = new Uint8Array(image); // a copy (a Buffer's slice would share its memory)

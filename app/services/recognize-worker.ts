@@ -39,6 +39,7 @@ export function serveRecognizer(port: WorkerPort<ToRecognizer, FromRecognizer>):
           lines,
           message.reader ?? 'auto',
           progress,
+          message.sheet,
         );
         port.post({ type: 'page', id: message.id, page, crops, ...(view ? { view } : {}) });
       } catch (err) {
@@ -75,6 +76,7 @@ async function readPage(
   lines: LineReader | undefined,
   reader: PageReader,
   progress: (stage: string, fraction: number) => void,
+  sheet?: { x: number; y: number }[],
 ): Promise<{ page: Page; crops: Float32Array; view?: Uint8Array }> {
   progress('decoding', 0.05);
   // Large photos are decoded small first, then at the size the writing needs (as hwr ocr does).
@@ -91,7 +93,13 @@ async function readPage(
       return outputs;
     },
   };
-  const read = await recognizePage(decoded, capturing, { source: name, decode: { topK: PAGE_TOP_K }, lines, reader });
+  const read = await recognizePage(decoded, capturing, {
+    source: name,
+    decode: { topK: PAGE_TOP_K },
+    lines,
+    reader,
+    ...(sheet ? { sheet: sheet.length === 4 ? sheet : false } : {}),
+  });
   // A line the line recogniser read has no glyphs to correct: its characters are not crops the classifier saw.
   const page: Page = { ...read, rows: read.rows.map((r) => (r.reader === 'lines' ? { ...r, words: r.words.map((w) => ({ ...w, glyphs: [] })) } : r)) };
   const nodes = page.rows.flatMap((r) => r.words.flatMap((w) => w.glyphs));

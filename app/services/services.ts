@@ -157,6 +157,7 @@ export function createServices(options: ServicesOptions): Services {
         };
         const page = await pages.recognize(req.name, req.image, classifier, progress, {
           reader: req.reader,
+          ...(req.sheet ? { sheet: req.sheet } : {}),
           lineModelPath: defaultLineModelPath(options.modelsDir ?? shippedModelsDir),
         });
         const glyphs = page.rows.reduce((n, r) => n + r.words.reduce((m, w) => m + w.glyphs.length, 0), 0);

@@ -50,6 +50,13 @@ describe('validateRequest', () => {
     expect(fail(() => validateRequest('startTraining', { ...train, arch: 'rnn' })).message).toContain('one of mlp, ae, cnn, tfmlp, crnn');
     expect(fail(() => validateRequest('startTraining', { ...train, learningRate: NaN })).code).toBe('invalid-request');
     expect(fail(() => validateRequest('recognizePage', 'a string')).message).toContain('must be an object');
+    const image = new Uint8Array(3);
+    const corner = { x: 1, y: 2 };
+    expect(fail(() => validateRequest('recognizePage', { name: 'a.jpg', image, sheet: [corner, corner, corner] })).message).toContain('list of 4 corners');
+    expect(fail(() => validateRequest('recognizePage', { name: 'a.jpg', image, sheet: [corner, corner, corner, { x: -1, y: 0 }] })).message).toContain(
+      'recognizePage.sheet[3] must be a point',
+    );
+    expect(validateRequest('recognizePage', { name: 'a.jpg', image, sheet: [] })).toMatchObject({ sheet: [] });
   });
 
   it('refuses oversized payloads with too-large', () => {

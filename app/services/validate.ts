@@ -79,6 +79,19 @@ class Body {
     return v;
   }
 
+  /** Four corners of a sheet (points with finite x, y ≥ 0), or none. */
+  corners(field: string): { x: number; y: number }[] {
+    const v = this.record[field];
+    if (!Array.isArray(v) || (v.length !== 4 && v.length !== 0)) throw invalid(`${this.name(field)} must be a list of 4 corners (or none), got ${describe(v)}`);
+    return v.map((p: unknown, i) => {
+      const q = p as { x?: unknown; y?: unknown } | null;
+      const ok = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 1e6;
+      if (!q || typeof q !== 'object' || !ok(q.x) || !ok(q.y) || Object.keys(q).length !== 2)
+        throw invalid(`${this.name(field)}[${i}] must be a point {x, y} of the image, got ${describe(p)}`);
+      return { x: q.x as number, y: q.y as number };
+    });
+  }
+
   bytes(field: string, maxBytes: number): Uint8Array {
     const v = this.record[field];
     if (!(v instanceof Uint8Array)) throw invalid(`${this.name(field)} must be binary data (Uint8Array), got ${describe(v)}`);
@@ -145,12 +158,13 @@ const TRAIN_FIELDS: readonly (keyof TrainRequest)[] = ['arch', 'dataset', ...TRA
 const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checker<K> } } = {
   appInfo: { fields: [], check: () => ({}) },
   recognizePage: {
-    fields: ['name', 'image', 'jobId', 'reader'],
+    fields: ['name', 'image', 'jobId', 'reader', 'sheet'],
     check: (b) => ({
       name: b.string('name', LIMITS.nameLength),
       image: b.bytes('image', LIMITS.imageBytes),
       ...(b.has('jobId') ? { jobId: idField(b, 'jobId') } : {}),
       ...(b.has('reader') ? { reader: b.oneOf('reader', PAGE_READERS) } : {}),
+      ...(b.has('sheet') ? { sheet: b.corners('sheet') } : {}),
     }),
   },
   classifyGlyphs: {

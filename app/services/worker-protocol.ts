@@ -20,7 +20,17 @@ export type FromTrainer =
   | { type: 'finished'; result: TrainResult; personalization?: PersonalizationReport }
   | { type: 'failed'; message: string };
 
-export type ToRecognizer = { type: 'recognize'; id: number; name: string; image: Uint8Array; modelPath: string; reader?: PageReader; lineModelPath?: string };
+export type ToRecognizer = {
+  type: 'recognize';
+  id: number;
+  name: string;
+  image: Uint8Array;
+  modelPath: string;
+  reader?: PageReader;
+  lineModelPath?: string;
+  /** The sheet's corners as the user placed them (none: no sheet). */
+  sheet?: { x: number; y: number }[];
+};
 
 export type FromRecognizer =
   | { type: 'progress'; id: number; stage: string; fraction: number }

@@ -19,6 +19,8 @@ export interface ScanEntry {
   name: string;
   /** Object URL of the image as dropped (the browser applies EXIF orientation, as the back end does). */
   url: string;
+  /** The image as dropped, to read it again (with other sheet corners). */
+  file: File;
   status: 'waiting' | 'reading' | 'done' | 'failed';
   stage: string;
   progress: number;
@@ -89,6 +91,7 @@ export class ScanState {
         key,
         name: file.name,
         url: URL.createObjectURL(file),
+        file,
         status: 'waiting',
         stage: 'waiting',
         progress: 0,
@@ -113,11 +116,19 @@ export class ScanState {
     }
   }
 
-  private async read(key: string, file: File): Promise<void> {
+  /** Reads the current page again, its sheet flattened from these corners (none: the whole photo). */
+  async readSheet(corners: { x: number; y: number }[]): Promise<void> {
+    const entry = this.current;
+    if (!entry) return;
+    this.patch(entry.key, { page: null, done: [], undone: [] });
+    await this.read(entry.key, entry.file, corners);
+  }
+
+  private async read(key: string, file: File, sheet?: { x: number; y: number }[]): Promise<void> {
     this.patch(key, { status: 'reading', stage: 'uploading', progress: 0.02 });
     try {
       const image = new Uint8Array(await file.arrayBuffer());
-      const page = await this.api.recognizePage({ name: file.name, image, jobId: key });
+      const page = await this.api.recognizePage({ name: file.name, image, jobId: key, ...(sheet ? { sheet } : {}) });
       this.patch(key, { status: 'done', stage: 'done', progress: 1, page });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
