@@ -227,32 +227,23 @@ function shrink(img: GrayImage, w: number, h: number): Float32Array {
   return out;
 }
 
+/** Mean over a (2r+1) × (2r+1) box, shrunk at the edges. */
 function boxBlur(data: Float32Array, w: number, h: number, r: number): Float32Array {
-  const tmp = new Float32Array(w * h);
+  return blurAlong(blurAlong(data, w, h, r, true), w, h, r, false);
+}
+
+/** Mean over 2r+1 pixels along rows (`across`) or columns. */
+function blurAlong(data: Float32Array, w: number, h: number, r: number, across: boolean): Float32Array {
   const out = new Float32Array(w * h);
+  const [step, length] = across ? [1, w] : [w, h];
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
+      const at = across ? x : y;
       let s = 0;
       let n = 0;
-      for (let d = -r; d <= r; d++) {
-        const xx = x + d;
-        if (xx >= 0 && xx < w) {
-          s += data[y * w + xx]!;
-          n++;
-        }
-      }
-      tmp[y * w + x] = s / n;
-    }
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      let n = 0;
-      for (let d = -r; d <= r; d++) {
-        const yy = y + d;
-        if (yy >= 0 && yy < h) {
-          s += tmp[yy * w + x]!;
-          n++;
-        }
+      for (let d = Math.max(-r, -at); d <= Math.min(r, length - 1 - at); d++) {
+        s += data[y * w + x + d * step]!;
+        n++;
       }
       out[y * w + x] = s / n;
     }
