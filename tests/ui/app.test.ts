@@ -2,7 +2,8 @@
  * The app in Chromium against `hwr serve`: read a photo, draw, reconstruct, train and cancel.
  * Screenshots go to test-results/ui/ (git-ignored).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { PDFDocument } from 'pdf-lib';
@@ -230,6 +231,26 @@ describe('hwr in a browser', () => {
     await pasteImage(page, { name: 'image.jpeg', type: 'image/jpeg', base64: photo });
     await expect.poll(() => page.getByRole('tab', { name: /^pasted-.*\.jpeg$/ }).count()).toBe(1);
     await expect.poll(async () => (await rowTexts(page)).at(-1), { timeout: 90_000 }).toBe('REFRIGERATOR');
+  });
+
+  it.skipIf(!shared)('opens a folder: its images, each in a tab, its other files passed over', async () => {
+    const { page } = browser;
+    const folder = mkdtempSync(join(tmpdir(), 'hwr-ui-folder-'));
+    try {
+      copyFileSync(join(shared!, 'photos', '04_deep.jpg'), join(folder, 'b-deep.jpg'));
+      copyFileSync(join(shared!, 'photos', '03_haiku.jpg'), join(folder, 'a-haiku.jpg'));
+      writeFileSync(join(folder, 'notes.txt'), 'not an image');
+      const tabs = await page.getByRole('tab').count();
+      await page.getByTestId('folder-input').setInputFiles(folder);
+      await expect.poll(() => page.getByRole('tab').count()).toBe(tabs + 2);
+      expect(await page.getByRole('tab', { name: 'a-haiku.jpg' }).count()).toBe(1);
+      expect(await page.getByRole('tab', { name: 'notes.txt' }).count()).toBe(0);
+      // Read in name order; the files stay until both are read.
+      await page.getByRole('tab', { name: 'b-deep.jpg' }).click();
+      await expect.poll(async () => (await rowTexts(page))[0], { timeout: 90_000 }).toBe('DEEP LEARNING');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('predicts a character drawn with the mouse, as it is drawn', async () => {

@@ -65,6 +65,11 @@ export class ScanState {
     }
   }
 
+  /** Shows an error in the app's banner. */
+  report(err: unknown): void {
+    this.app.report(err);
+  }
+
   private get api(): HwrApi {
     return this.app.api;
   }
