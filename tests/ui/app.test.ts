@@ -253,6 +253,53 @@ describe('hwr in a browser', () => {
     }
   });
 
+  it('at 800×600 every view fits the width of the window (no horizontal scrolling)', async () => {
+    const { page } = browser;
+    const size = page.viewportSize()!;
+    await page.setViewportSize({ width: 800, height: 600 });
+    try {
+      const overflow: string[] = [];
+      for (const [key, view] of [
+        ['1', 'Scan'],
+        ['2', 'Draw'],
+        ['3', 'Autoencoder'],
+        ['4', 'Train'],
+        ['5', 'Models'],
+        ['6', 'Samples'],
+      ] as const) {
+        await page.evaluate('document.activeElement?.blur()');
+        await page.keyboard.press(key);
+        await page.waitForTimeout(300);
+        // The page itself, and any element that reaches past the window's right edge, unless a box of
+        // its own that fits the window scrolls it (a wide table of a model card scrolls in its frame).
+        const past = (await page.evaluate(`(() => {
+          const out = [];
+          const root = document.documentElement;
+          if (root.scrollWidth > root.clientWidth) out.push('the page, ' + root.scrollWidth + ' px');
+          const framed = (el) => {
+            for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+              const o = getComputedStyle(a).overflowX;
+              if ((o === 'auto' || o === 'scroll' || o === 'hidden') && a.getBoundingClientRect().right <= innerWidth + 1) return true;
+            }
+            return false;
+          };
+          for (const el of document.querySelectorAll('body *')) {
+            const r = el.getBoundingClientRect();
+            if (framed(el)) continue;
+            const shown = r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden' && !el.closest('.sr-only');
+            const name = el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className.split(' ')[0] : '');
+            if (shown && r.right > innerWidth + 1) out.push(name + ' to ' + Math.round(r.right) + ' px');
+          }
+          return out.slice(0, 5);
+        })()`)) as string[];
+        for (const p of past) overflow.push(`${view}: ${p}`);
+      }
+      expect(overflow).toEqual([]);
+    } finally {
+      await page.setViewportSize(size);
+    }
+  });
+
   it('predicts a character drawn with the mouse, as it is drawn', async () => {
     const { page } = browser;
     await page.keyboard.press('2');
