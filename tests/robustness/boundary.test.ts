@@ -104,7 +104,7 @@ const cliCases: [string, string[], RegExp][] = [
   ['--arch empty', ['--arch', ''], /--arch must be one of mlp, ae, cnn, tfmlp, crnn, got ''/],
   ['--floor 1.5', ['--floor', '1.5'], /--floor must be a number ≥ 0 and ≤ 1, got '1.5'/],
   ['--floor for the from-scratch MLP', ['--floor', '0.7'], /--floor applies to --arch cnn or tfmlp, not --arch mlp/],
-  ['--width for the MLP', ['--width', '2'], /--width applies to --arch cnn, not --arch mlp/],
+  ['--width for the MLP', ['--width', '2'], /--width applies to --arch cnn or crnn, not --arch mlp/],
   ['--freeze without --init-from', ['--freeze'], /--freeze needs --init-from MODEL/],
   ['--init-from a missing file', ['--init-from', join(root, 'missing.onnx')], /--init-from .*missing\.onnx: no such file/],
   ['--init-from a file that is no model', ['--init-from', join(root, 'garbage.onnx')], /--init-from .*garbage\.onnx: not a model this program reads/],
