@@ -20,7 +20,7 @@ import { pageHocr, pageJson, pageText, type Page } from '../recognize/document.t
 import { loadDefaultClassifier, recognizeFile } from '../recognize/recognizer.ts';
 import { isOpenableImage, PAGE_READERS, type PageReader } from '../contract.ts';
 import { encodeImage } from '../image/decode.ts';
-import { pdfPageImages, searchablePdf, type PdfPage } from '../image/pdf.ts';
+import { pdfPageImages, searchablePdf, type PdfPage } from '../recognize/pdf.ts';
 import { parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
 

@@ -217,3 +217,16 @@ export async function encodeImage(img: RawImage | GrayImage, format: EncodeForma
       return s.avif({ quality }).toBuffer();
   }
 }
+
+/**
+ * An image file as a PDF page takes it: JPEG or PNG, upright (EXIF orientation applied, which PDF
+ * viewers ignore), with its size. A JPEG or PNG that needs no turning is kept as it is.
+ */
+export async function pdfReadyImage(bytes: Uint8Array): Promise<{ bytes: Uint8Array; format: 'jpeg' | 'png'; width: number; height: number }> {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const meta = await sharp(buffer).metadata();
+  const turned = (meta.orientation ?? 1) !== 1;
+  if ((meta.format === 'jpeg' || meta.format === 'png') && !turned) return { bytes, format: meta.format, width: meta.width ?? 0, height: meta.height ?? 0 };
+  const { data, info } = await sharp(buffer).rotate().jpeg({ quality: 90 }).toBuffer({ resolveWithObject: true });
+  return { bytes: data, format: 'jpeg', width: info.width, height: info.height };
+}

@@ -17,7 +17,7 @@ import {
   type RowDTO,
 } from '../contract.ts';
 import type { Box } from '../image/gray.ts';
-import { searchablePdf } from '../image/pdf.ts';
+import { searchablePdf } from '../recognize/pdf.ts';
 import { editedRow, pageHocr, pageJson, pageText, type GlyphNode, type Page } from '../recognize/document.ts';
 import { pageDocument, pageXml } from '../recognize/page-lines.ts';
 import { relabelPage, relabelRows, textOfRows } from '../shared/page-text.ts';

@@ -24,7 +24,7 @@ import {
   type RunDetails,
 } from '../contract.ts';
 import { frameGlyph } from '../image/frame.ts';
-import { pdfPageImages } from '../image/pdf.ts';
+import { pdfPageImages } from '../recognize/pdf.ts';
 import { modelsDir as shippedModelsDir, projectRoot, sharedDataDir } from '../base/paths.ts';
 import { defaultLineModelPath } from '../base/model-files.ts';
 import { topCandidates } from '../recognize/words.ts';

@@ -27,8 +27,8 @@ import {
   type PDFFont,
   type PDFRef,
 } from 'pdf-lib';
-import sharp from 'sharp';
-import type { Page } from '../recognize/document.ts';
+import { encodeImage, pdfReadyImage } from '../image/decode.ts';
+import type { Page } from './document.ts';
 
 /** Pages read from one PDF at most: a longer document is refused rather than read for hours. */
 export const MAX_PDF_PAGES = 500;
@@ -130,11 +130,17 @@ async function imageFile(stream: PDFRawStream, where: string): Promise<Buffer> {
   } else throw new Error(`${where}: its image has ${bits} bits a sample; hwr reads 1 and 8`);
   const decodeArray = dict.lookupMaybe(PDFName.of('Decode'), PDFArray);
   if (decodeArray && decodeArray.size() >= 2 && numberOf0(decodeArray, 0) === 1) pixels = pixels.map((v) => 255 - v); // inverted (1 = black)
-  const image =
-    channels === 4
-      ? sharp(Buffer.from(pixels.subarray(0, width * height * 4)), { raw: { width, height, channels: 4 } }).toColourspace('srgb')
-      : sharp(Buffer.from(pixels.subarray(0, width * height * channels)), { raw: { width, height, channels: channels as 1 | 3 } });
-  return image.png({ compressionLevel: 1 }).toBuffer();
+  if (channels === 4) {
+    // CMYK to RGB, plainly (no colour profile): enough to read the writing.
+    const rgb = new Uint8Array(width * height * 3);
+    for (let i = 0; i < width * height; i++) {
+      const k = 1 - pixels[i * 4 + 3]! / 255;
+      for (let c = 0; c < 3; c++) rgb[i * 3 + c] = Math.round((255 - pixels[i * 4 + c]!) * k);
+    }
+    pixels = rgb;
+  }
+  const out = channels === 1 ? 1 : 3;
+  return encodeImage({ width, height, channels: out, data: pixels.subarray(0, width * height * out) }, 'png');
 }
 
 function numberOf0(array: PDFArray, i: number): number {
@@ -175,14 +181,13 @@ export async function searchablePdf(pages: readonly PdfPage[], title?: string): 
   const font = await doc.embedFont(StandardFonts.Helvetica);
   const encodable = new Set(font.getCharacterSet());
   for (const { page, image } of pages) {
-    const meta = await sharp(image).metadata();
+    const ready = await pdfReadyImage(image);
     // pdf-lib reads an image from the start of its ArrayBuffer: bytes that are a view into a
     // larger one (a Buffer from the pool, a message from the page-reading process) are copied first.
-    const own = (bytes: Uint8Array) => new Uint8Array(bytes);
-    const embedded =
-      meta.format === 'jpeg' ? await doc.embedJpg(own(image)) : await doc.embedPng(own(meta.format === 'png' ? image : await sharp(image).png().toBuffer()));
-    const width = (meta.width ?? page.width) / PIXELS_PER_POINT;
-    const height = (meta.height ?? page.height) / PIXELS_PER_POINT;
+    const bytes = new Uint8Array(ready.bytes);
+    const embedded = ready.format === 'jpeg' ? await doc.embedJpg(bytes) : await doc.embedPng(bytes);
+    const width = (ready.width || page.width) / PIXELS_PER_POINT;
+    const height = (ready.height || page.height) / PIXELS_PER_POINT;
     const pdfPage = doc.addPage([width, height]);
     pdfPage.drawImage(embedded, { x: 0, y: 0, width, height });
     const s = width / page.width;
