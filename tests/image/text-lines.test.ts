@@ -143,7 +143,8 @@ describe('text lines on a page', () => {
       expect(printed).toBeGreaterThanOrEqual(6);
       expect(printed).toBeLessThanOrEqual(12);
     },
-    120_000,
+    // About 25 s of work: the margin is for a machine busy with other work (a training).
+    300_000,
   );
 });
 
