@@ -30,7 +30,11 @@ async function main(): Promise<void> {
   const browser = await openBrowser(served.url);
   const { page } = browser;
   try {
-    await page.getByRole('tab', { name: /Scan/ }).first().waitFor({ timeout: 60_000 }).catch(() => {});
+    await page
+      .getByRole('tab', { name: /Scan/ })
+      .first()
+      .waitFor({ timeout: 60_000 })
+      .catch(() => {});
     const shared = sharedDataDir();
     if (shared) {
       const photo = readFileSync(join(shared, 'photos', '01_list.jpg')).toString('base64');
