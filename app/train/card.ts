@@ -106,7 +106,7 @@ function trainingLines(f: CardFacts): string[] {
   lines.push(
     `- Epochs: ${r.epochsRun} of ${o.epochs} planned${stop}${r.cancelled ? ' (cancelled)' : ''}; best epoch ${r.bestEpoch} (by ${f.selection}) is the model.`,
   );
-  if (o.initFrom) lines.push(`- Fine-tuned from \`${o.initFrom}\`${o.freezeFeatures ? ' with the feature layers frozen' : ''}.`);
+  if (o.initFrom) lines.push(`- Fine-tuned from \`${displayPath(o.initFrom)}\`${o.freezeFeatures ? ' with the feature layers frozen' : ''}.`);
   if (r.resumedFrom) lines.push(`- Resumed from the checkpoint after epoch ${r.resumedFrom}.`);
   lines.push(`- Wall time: ${formatDuration(r.seconds)} (${r.date}).`, '- Command:', '', '```', r.command, '```');
   return lines;

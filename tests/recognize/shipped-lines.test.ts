@@ -34,7 +34,7 @@ describe('the shipped line model (models/lines.onnx)', () => {
         length += c.length;
       }
       expect(length).toBeGreaterThan(200);
-      expect(distance / length).toBeLessThan(0.15); // 2026-12-04: 3.4% on this page, 14.8% over all 28 held-out writers
+      expect(distance / length).toBeLessThan(0.15); // 2026-12-04: 14.8% over all 28 held-out writers, 13.9% since the model grew
     } finally {
       await reader.close();
     }
