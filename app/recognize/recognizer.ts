@@ -334,10 +334,6 @@ function lineRow(read: DecodedLine, frames: number, box: Box): RowNode {
 }
 
 /**
- * Reads and recognises an image file (or its bytes): large JPEGs are decoded coarse to fine, at
- * the size their writing needs.
- */
-/**
  * The sheet of paper in a photo flattened (perspective undone, desk cropped), with its corners in
  * the original image's pixels; null where no sheet stands out from its background (a scan, a page
  * that fills the photo) or `sheet` is false. Given corners are used as they are.
@@ -358,6 +354,10 @@ export function flattenSheet(input: PageImage, sheet: RecognizeOptions['sheet'] 
   return { image, corners: corners.map((p) => ({ x: Math.round(p.x * toOriginal * 10) / 10, y: Math.round(p.y * toOriginal * 10) / 10 })) };
 }
 
+/**
+ * Reads and recognises an image file (or its bytes): large JPEGs are decoded coarse to fine, at
+ * the size their writing needs.
+ */
 export async function recognizeFile(input: string | Buffer, classifier: GlyphClassifier, options: RecognizeOptions & { name?: string } = {}): Promise<Page> {
   const name = options.name ?? (typeof input === 'string' ? input : undefined);
   const image = await decodeImage(input, { ...OCR_DECODE, name });
