@@ -13,7 +13,9 @@
  * longer horizontal side and as high as its longer vertical side; each pixel of the rectangle is
  * sampled from the photo (bilinear).
  */
-import type { GrayImage, Point } from './gray.ts';
+import { connectedComponents } from './components.ts';
+import { downscale, type GrayImage, type Point } from './gray.ts';
+import { otsuThreshold } from './threshold.ts';
 import { sampleBilinear } from './resample.ts';
 
 /** A 3×3 projective map, row-major: (x, y) → ((h0 x + h1 y + h2) / w, (h3 x + h4 y + h5) / w), w = h6 x + h7 y + h8. */
@@ -112,16 +114,17 @@ const SHARP_EDGE = 0.15;
  */
 export function findSheet(img: GrayImage): Sheet | null {
   const f = Math.max(1, Math.max(img.width, img.height) / SEARCH_SIDE);
-  const w = Math.max(8, Math.round(img.width / f));
-  const h = Math.max(8, Math.round(img.height / f));
-  const small = shrink(img, w, h);
+  const { width: w, height: h, data: small } = downscale(img, f);
   const blurred = boxBlur(small, w, h, 2);
-  const t = otsu(blurred);
+  const t = otsuThreshold(blurred);
   // The bright region that touches most of the image's middle: the largest bright component.
   const bright = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) bright[i] = blurred[i]! > t ? 1 : 0;
-  const region = largestComponent(bright, w, h);
-  if (!region) return null;
+  const { labels, components } = connectedComponents(bright, w, h);
+  if (components.length === 0) return null;
+  const largest = components.reduce((a, b) => (b.area > a.area ? b : a)).label;
+  const region = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) region[i] = labels[i] === largest ? 1 : 0;
   fillHoles(region, w, h);
   let area = 0;
   let paperSum = 0;
@@ -211,22 +214,6 @@ function edgesAtFullSize(img: GrayImage, corners: readonly Point[], searchPixel:
   return convex(out) ? (out as [Point, Point, Point, Point]) : null;
 }
 
-/** Area-averaged copy of `img` at w × h. */
-function shrink(img: GrayImage, w: number, h: number): Float32Array {
-  const out = new Float32Array(w * h);
-  const count = new Float32Array(w * h);
-  for (let y = 0; y < img.height; y++) {
-    const ty = Math.min(h - 1, Math.floor((y * h) / img.height));
-    for (let x = 0; x < img.width; x++) {
-      const k = ty * w + Math.min(w - 1, Math.floor((x * w) / img.width));
-      out[k]! += img.data[y * img.width + x]!;
-      count[k]!++;
-    }
-  }
-  for (let i = 0; i < out.length; i++) out[i] = count[i] ? out[i]! / count[i]! : 1;
-  return out;
-}
-
 /** Mean over a (2r+1) × (2r+1) box, shrunk at the edges. */
 function boxBlur(data: Float32Array, w: number, h: number, r: number): Float32Array {
   return blurAlong(blurAlong(data, w, h, r, true), w, h, r, false);
@@ -247,67 +234,6 @@ function blurAlong(data: Float32Array, w: number, h: number, r: number, across: 
       }
       out[y * w + x] = s / n;
     }
-  return out;
-}
-
-/** Otsu's threshold of values in [0, 1]. */
-function otsu(data: Float32Array): number {
-  const bins = new Float64Array(256);
-  for (const v of data) bins[Math.min(255, Math.max(0, Math.round(v * 255)))]!++;
-  const total = data.length;
-  let sum = 0;
-  for (let i = 0; i < 256; i++) sum += i * bins[i]!;
-  let sumB = 0;
-  let wB = 0;
-  let best = 0;
-  let at = 128;
-  for (let i = 0; i < 256; i++) {
-    wB += bins[i]!;
-    if (wB === 0) continue;
-    const wF = total - wB;
-    if (wF === 0) break;
-    sumB += i * bins[i]!;
-    const between = wB * wF * (sumB / wB - (sum - sumB) / wF) ** 2;
-    if (between > best) {
-      best = between;
-      at = i;
-    }
-  }
-  return (at + 0.5) / 255;
-}
-
-/** The largest 4-connected component of the set pixels, as a mask; null when none is set. */
-function largestComponent(mask: Uint8Array, w: number, h: number): Uint8Array | null {
-  const label = new Int32Array(w * h).fill(-1);
-  const stack: number[] = [];
-  let best = -1;
-  let bestSize = 0;
-  let next = 0;
-  for (let s = 0; s < w * h; s++) {
-    if (!mask[s] || label[s] !== -1) continue;
-    let size = 0;
-    label[s] = next;
-    stack.push(s);
-    while (stack.length) {
-      const i = stack.pop()!;
-      size++;
-      const x = i % w;
-      for (const j of [i - w, i + w, x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1]) {
-        if (j >= 0 && j < w * h && mask[j] && label[j] === -1) {
-          label[j] = next;
-          stack.push(j);
-        }
-      }
-    }
-    if (size > bestSize) {
-      bestSize = size;
-      best = next;
-    }
-    next++;
-  }
-  if (best < 0) return null;
-  const out = new Uint8Array(w * h);
-  for (let i = 0; i < w * h; i++) out[i] = label[i] === best ? 1 : 0;
   return out;
 }
 
