@@ -199,7 +199,7 @@ export const TRAIN_OPTIONS = {
     kind: 'boolean',
     flag: 'no-balance',
     set: false,
-    default: { mlp: true, ae: false, cnn: true, tfmlp: true, crnn: false },
+    default: { mlp: true, ae: true, cnn: true, tfmlp: true, crnn: false },
     help: 'classes as they come (the pool is digit-heavy)',
   },
   patience: {
@@ -265,7 +265,7 @@ export interface EpochRecord {
   trainAccuracy?: number;
   validationLoss: number;
   validationAccuracy?: number;
-  /** autoencoder: mean validation PSNR in dB */
+  /** autoencoder: mean validation PSNR in dB (class-balanced, the mean of per-class means, when training balanced) */
   validationPsnr?: number;
   /** line recogniser: character and word error rates on the validation writers */
   cer?: number;
@@ -417,6 +417,24 @@ export interface PageDTO {
   skew?: number;
   /** The image as read (a data: URL), where it is not the image as given (flattened, straightened or turned): boxes are on it. */
   view?: string;
+}
+
+/** A page in the history (HWR_HOME/pages), as the list shows it. */
+export interface PageSummary {
+  id: string;
+  name: string;
+  /** ISO times: first read, last changed (read again, corrected, renamed). */
+  savedAt: string;
+  modifiedAt: string;
+  rows: number;
+  /** Characters of text, spaces left out. */
+  characters: number;
+  /** Rows typed and glyphs corrected by the user. */
+  edits: number;
+  /** The start of its text. */
+  preview: string;
+  /** Its files cannot be read: it can only be deleted. */
+  damaged?: true;
 }
 
 export type ModelKind = 'classifier' | 'autoencoder';
@@ -703,6 +721,12 @@ const REQUESTS = {
   correctGlyph: endpoint<{ pageId: string; glyphId: string; label: string }, PageDTO>(),
   /** A row of a read page given the text the user typed (empty: the row reads nothing). */
   editRow: endpoint<{ pageId: string; row: number; text: string }, PageDTO>(),
+  /** The pages read before (this session or an earlier one), most recently changed first. */
+  listPages: endpoint<Record<string, never>, { pages: PageSummary[] }>(),
+  /** A page from the history, as it was left (corrections included), with the image as given. */
+  openPage: endpoint<{ pageId: string }, { page: PageDTO; image: Uint8Array }>(),
+  renamePage: endpoint<{ pageId: string; name: string }, PageSummary>(),
+  deletePage: endpoint<{ pageId: string }, { pages: number }>(),
 };
 
 export type HwrRequests = typeof REQUESTS;

@@ -21,10 +21,12 @@ export interface HomeLayout {
   /** One folder per training run (its model, checkpoint, pictures, log). */
   runs: string;
   settings: string;
+  /** One folder per page read: its images, text and corrections (page-history.ts). */
+  pages: string;
 }
 
 export function homeLayout(root: string): HomeLayout {
-  return { root, samples: join(root, 'samples'), runs: join(root, 'runs'), settings: join(root, 'settings.json') };
+  return { root, samples: join(root, 'samples'), runs: join(root, 'runs'), settings: join(root, 'settings.json'), pages: join(root, 'pages') };
 }
 
 /** What the lock file in HWR_HOME says about the process that holds it. */

@@ -1,6 +1,7 @@
 /**
- * Pages read by the recogniser, kept (a few, most recent) so the UI can correct glyphs and
- * export the page without sending it back. The document tree of app/recognize stays the one
+ * Pages read by the recogniser, kept (a few, most recent, in memory; all of them in the history
+ * on disk when there is one) so the UI can correct glyphs and export the page without sending
+ * it back, after a reload or a restart too. The document tree of app/recognize stays the one
  * source of the text/JSON/hOCR renderings; the DTO adds what the UI needs to show (ids, and the
  * 32×32 glyph the classifier saw).
  */
@@ -14,6 +15,7 @@ import {
   type GlyphDTO,
   type PageDTO,
   type PageReader,
+  type PageSummary,
   type RowDTO,
 } from '../contract.ts';
 import type { Box } from '../image/gray.ts';
@@ -22,28 +24,32 @@ import { editedRow, pageHocr, pageJson, pageText, type GlyphNode, type Page } fr
 import { pageDocument, pageXml } from '../recognize/page-lines.ts';
 import { relabelPage, relabelRows, textOfRows } from '../shared/page-text.ts';
 import type { ReadPage } from './recognizer-client.ts';
+import { newPageId, summary, withGlyphIds, type PageHistory, type StoredPage } from './page-history.ts';
 
-/** Pages kept for corrections and export. */
+/** Pages kept in memory for corrections and export (the history on disk keeps them all). */
 const KEPT_PAGES = 16;
 
-interface KeptPage {
-  page: Page;
-  dto: PageDTO;
-  nodes: Map<string, GlyphNode>;
+interface KeptPage extends StoredPage {
   /** Each glyph's label as it was read. */
   readAs: Map<string, string>;
-  /** The image the boxes are on (the file as given, or as read): the searchable PDF's page. */
-  image: Uint8Array;
 }
+
+/** The image the boxes are on (the file as given, or as read): the searchable PDF's page. */
+const pageImage = (kept: KeptPage) => kept.view ?? kept.source;
 
 export type ProgressReporter = (stage: string, fraction: number) => void;
 
 export class PageStore {
   private readonly pages = new Map<string, KeptPage>();
-  private counter = 0;
 
-  /** `read` does the work (in the page-reading process); this keeps the result and makes the DTO. */
-  constructor(private readonly read: ReadPage) {}
+  /**
+   * `read` does the work (in the page-reading process); this keeps the result and makes the DTO.
+   * With a history, every page read and every change to it is saved there.
+   */
+  constructor(
+    private readonly read: ReadPage,
+    private readonly history?: PageHistory,
+  ) {}
 
   async recognize(
     name: string,
@@ -52,14 +58,52 @@ export class PageStore {
     progress: ProgressReporter,
     lines: { reader?: PageReader; lineModelPath?: string; sheet?: { x: number; y: number }[] } = {},
   ): Promise<PageDTO> {
-    // Kept for the searchable PDF: a copy, as the bytes may be handed over to the page-reading process.
+    // Kept for the searchable PDF and the history: a copy, as the bytes may be handed over to the page-reading process.
     const given = new Uint8Array(image); // a copy (a Buffer's slice would share its memory)
     const { page, crops, view } = await this.read({ name, image, modelPath: model.path, ...lines }, progress);
-    const id = `page-${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
-    const kept = { ...toDTO(id, name, page, model.id, crops, view), image: view ?? given };
-    this.pages.set(id, kept);
-    while (this.pages.size > KEPT_PAGES) this.pages.delete(this.pages.keys().next().value!);
+    const now = new Date().toISOString();
+    const kept: KeptPage = {
+      ...toDTO(newPageId(), name, page, model.id, crops, view),
+      source: given,
+      ...(view ? { view } : {}),
+      savedAt: now,
+      modifiedAt: now,
+    };
+    this.keep(kept);
+    this.history?.save(kept);
     return kept.dto;
+  }
+
+  /** The history's pages, most recently changed first (none without a history). */
+  list(): PageSummary[] {
+    return this.history?.list() ?? [];
+  }
+
+  /** A page of the history (or of this session), as it was left, with the image as given. */
+  open(pageId: string): { page: PageDTO; image: Uint8Array } {
+    const kept = this.get(pageId);
+    return { page: kept.dto, image: kept.source };
+  }
+
+  rename(pageId: string, name: string): PageSummary {
+    const kept = this.get(pageId);
+    if (!name.trim()) throw new ContractError('invalid-request', 'a page needs a name with something besides spaces');
+    kept.dto = { ...kept.dto, name: name.trim() };
+    this.changed(kept);
+    return this.summary(kept);
+  }
+
+  /** Forgets the page, in memory and in the history; returns how many pages the history still holds. */
+  delete(pageId: string): number {
+    const inMemory = this.pages.delete(pageId);
+    if (this.history) {
+      try {
+        this.history.delete(pageId);
+      } catch (err) {
+        if (!inMemory) throw err;
+      }
+    } else if (!inMemory) throw new ContractError('not-found', `no page '${pageId}'`);
+    return this.history?.list().length ?? this.pages.size;
   }
 
   /** The user's label for a glyph: updates the page (its text and exports) and returns the glyph. */
@@ -71,6 +115,7 @@ export class PageStore {
     kept.nodes.set(glyphId, relabelled);
     kept.page = { ...kept.page, rows: relabelRows(kept.page.rows, (g) => (g === node ? relabelled : g)) };
     kept.dto = relabelPage(kept.dto, glyphId, label, label !== kept.readAs.get(glyphId));
+    this.changed(kept);
     return this.glyph(pageId, glyphId);
   }
 
@@ -88,6 +133,7 @@ export class PageStore {
     const words = edited.words.map((w) => ({ box: toBoxDTO(w.box), text: w.text, glyphs: w.glyphs.flatMap((g) => byNode.get(g) ?? []) }));
     const rows = kept.dto.rows.map((x, i) => (i === r ? { ...dtoRow, text: edited.text, words, confidence: 1, edited: true } : x));
     kept.dto = { ...kept.dto, rows, text: textOfRows(rows) };
+    this.changed(kept);
     return kept.dto;
   }
 
@@ -98,7 +144,9 @@ export class PageStore {
   }
 
   async export(pageId: string, format: ExportFormat): Promise<ExportedFile> {
-    const { page, dto, image } = this.get(pageId);
+    const kept = this.get(pageId);
+    const { page, dto } = kept;
+    const image = pageImage(kept);
     const stem = basename(dto.name, extname(dto.name)) || 'page';
     switch (format) {
       case 'pdf': {
@@ -122,9 +170,27 @@ export class PageStore {
   }
 
   private get(pageId: string): KeptPage {
-    const kept = this.pages.get(pageId);
-    if (!kept) throw new ContractError('not-found', `page ${pageId} is no longer kept: recognise the image again`);
+    const kept = this.pages.get(pageId) ?? this.history?.load(pageId);
+    if (!kept) throw new ContractError('not-found', `page ${pageId} is no longer kept: read the image again`);
+    this.keep(kept);
     return kept;
+  }
+
+  /** In memory, most recently used last; the oldest go (the history still has them). */
+  private keep(kept: KeptPage): void {
+    this.pages.delete(kept.dto.id);
+    this.pages.set(kept.dto.id, kept);
+    while (this.pages.size > KEPT_PAGES) this.pages.delete(this.pages.keys().next().value!);
+  }
+
+  /** A change by the user: saved at once (the page's text only; its images are there already). */
+  private changed(kept: KeptPage): void {
+    kept.modifiedAt = new Date().toISOString();
+    this.history?.save(kept, false);
+  }
+
+  private summary(kept: KeptPage): PageSummary {
+    return summary({ ...kept, page: withGlyphIds(kept.page, kept.nodes), readAs: Object.fromEntries(kept.readAs) });
   }
 }
 
@@ -133,7 +199,14 @@ function toBoxDTO(b: Box): BoxDTO {
 }
 
 /** The DTO of a page: ids for its glyphs and, with each, the crop the classifier saw (`crops`, reading order). */
-function toDTO(id: string, name: string, page: Page, model: string, crops: Float32Array, view?: Uint8Array): Omit<KeptPage, 'image'> {
+function toDTO(
+  id: string,
+  name: string,
+  page: Page,
+  model: string,
+  crops: Float32Array,
+  view?: Uint8Array,
+): Pick<KeptPage, 'page' | 'dto' | 'nodes' | 'readAs'> {
   const nodes = new Map<string, GlyphNode>();
   let g = 0;
   const rows: RowDTO[] = page.rows.map((row) => ({

@@ -36,6 +36,7 @@ import { Datasets } from './datasets.ts';
 import { defaultHome, homeLayout, lockHome, type HomeLayout } from './home.ts';
 import { ModelRegistry } from './models.ts';
 import { PageStore } from './pages.ts';
+import { PageHistory } from './page-history.ts';
 import { readRun, runModelPath } from './runs.ts';
 import { SampleStore } from './samples.ts';
 import { fineTunableArch, MIN_SAMPLES } from '../train/personalize.ts';
@@ -73,7 +74,7 @@ export type Services = HwrApi & {
 
 export function createServices(options: ServicesOptions): Services {
   const home = homeLayout(options.home ?? defaultHome());
-  for (const dir of [home.root, home.samples, home.runs]) makeDirectory(dir);
+  for (const dir of [home.root, home.samples, home.runs, home.pages]) makeDirectory(dir);
   // One program at a time on a data folder: before anything is read or repaired.
   const unlock = lockHome(home.root, options.program ?? (options.transport === 'ipc' ? 'the hwr desktop app' : 'hwr serve'));
   const sharedData = options.sharedData === undefined ? sharedDataDir() : options.sharedData;
@@ -98,7 +99,7 @@ export function createServices(options: ServicesOptions): Services {
     ...(process.env.HWR_DATASETS ?? '').split(delimiter).filter(Boolean),
   ]);
   const recognizer = new RecognizerClient(options.launchWorker);
-  const pages = new PageStore(recognizer.read);
+  const pages = new PageStore(recognizer.read, new PageHistory(home.pages));
   const training = new TrainingManager({
     runsDir: home.runs,
     launch: () => options.launchWorker('train'),
@@ -350,6 +351,22 @@ export function createServices(options: ServicesOptions): Services {
 
     async exportPage(req: RequestOf<'exportPage'>) {
       return pages.export(req.pageId, req.format);
+    },
+
+    async listPages() {
+      return { pages: pages.list() };
+    },
+
+    async openPage(req) {
+      return pages.open(req.pageId);
+    },
+
+    async renamePage(req) {
+      return pages.rename(req.pageId, req.name);
+    },
+
+    async deletePage(req) {
+      return { pages: pages.delete(req.pageId) };
     },
 
     async splitPdf(req) {

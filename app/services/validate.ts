@@ -141,6 +141,7 @@ const idField = (b: Body, field: string) => b.string(field, LIMITS.idLength, { p
  * be an NTFS stream), not a Windows device name (CON, NUL, COM1…), no leading dot or space, no
  * trailing dot or space.
  */
+const PAGE_NAME = /^(?=.*\S)[^/\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u;
 const LABEL = /^(?![\s.])(?!.*[\s.]$)[^/\\:*?"<>|\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{1,32}$/u;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 const labelField = (b: Body, field: string) => {
@@ -240,6 +241,17 @@ const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checke
     fields: ['pageId', 'glyphId', 'label'],
     check: (b) => ({ pageId: idField(b, 'pageId'), glyphId: idField(b, 'glyphId'), label: labelField(b, 'label') }),
   },
+  listPages: { fields: [], check: () => ({}) },
+  openPage: { fields: ['pageId'], check: (b) => ({ pageId: idField(b, 'pageId') }) },
+  renamePage: {
+    fields: ['pageId', 'name'],
+    check: (b) => ({
+      pageId: idField(b, 'pageId'),
+      // A page's name becomes its export files' names: no control characters, no path, not blank.
+      name: b.string('name', LIMITS.nameLength, { pattern: PAGE_NAME, what: 'a name with something besides spaces, and no / \\ or control characters' }).trim(),
+    }),
+  },
+  deletePage: { fields: ['pageId'], check: (b) => ({ pageId: idField(b, 'pageId') }) },
   editRow: {
     fields: ['pageId', 'row', 'text'],
     check: (b) => ({

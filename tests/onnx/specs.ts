@@ -1,4 +1,5 @@
 import type { Activation, LayerSpec, NetworkSpec } from '../../app/nn/spec.ts';
+import { initialLineWeights, lineParamLayout, lineToNetworkSpec, type LineArchitecture } from '../../app/train/tfjs/line-model.ts';
 
 /**
  * Small NetworkSpecs with seeded random weights for the ONNX, reference and layout tests. The
@@ -133,6 +134,13 @@ export function oddConvSpec(seed = 4): NetworkSpec {
       act('softmax'),
     ],
   };
+}
+
+/** A small line model that writes only 'a' and 'b': it reads whole lines, so it is no classifier for the glyph pipeline. */
+export function lineSpec(): NetworkSpec {
+  const arch: LineArchitecture = { height: 16, convs: [{ filters: 2, pool: [2, 2] }], seq: [{ filters: 4, kernel: 3 }], classes: 3, dropout: 0 };
+  const layout = lineParamLayout(arch);
+  return lineToNetworkSpec(arch, layout, initialLineWeights(layout, 1), ['a', 'b']);
 }
 
 export function randomInputs(spec: NetworkSpec, batch: number, seed = 99): Float32Array {

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { autoencoderSpec, mlpSpec } from '../onnx/specs.ts';
+import { autoencoderSpec, lineSpec, mlpSpec } from '../onnx/specs.ts';
 import { renderPage } from '../ocr/synthetic.ts';
 import { GLYPH_VALUES, type HwrEvent } from '../../app/contract.ts';
 import { encodeImage } from '../../app/image/decode.ts';
 import { writeOnnx } from '../../app/onnx/export.ts';
-import { initialLineWeights, lineParamLayout, lineToNetworkSpec, type LineArchitecture } from '../../app/train/tfjs/line-model.ts';
 import { createServices, type Services } from '../../app/services/services.ts';
 import { launchNodeWorker } from '../../app/services/node-worker.ts';
 import type { FromTrainer, LaunchTrainer, LaunchWorker, ToTrainer } from '../../app/services/worker-protocol.ts';
@@ -56,13 +55,6 @@ const instantTrainer: LaunchTrainer = () => {
     onExit: (l) => (onExit = l),
   };
 };
-
-/** A small line model: it reads whole lines, so it is no classifier for the glyph pipeline. */
-function lineSpec() {
-  const arch: LineArchitecture = { height: 16, convs: [{ filters: 2, pool: [2, 2] }], seq: [{ filters: 4, kernel: 3 }], classes: 3, dropout: 0 };
-  const layout = lineParamLayout(arch);
-  return lineToNetworkSpec(arch, layout, initialLineWeights(layout, 1), ['a', 'b']);
-}
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'hwr-services-'));

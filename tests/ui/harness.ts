@@ -25,9 +25,11 @@ export async function ensureUi(): Promise<void> {
 }
 
 /** `hwr serve --port 0` with its own HWR_HOME; resolves with the address it prints (token included). */
-export async function startServe(options: { models?: string } = {}): Promise<Served> {
-  const home = mkdtempSync(join(tmpdir(), 'hwr-ui-home-'));
-  const { child, url } = await spawnServe(['--home', home, '--models', options.models ?? modelsDir], { HWR_HOME: home });
+export async function startServe(options: { models?: string; home?: string; port?: number } = {}): Promise<Served> {
+  // A data folder given is the caller's (a restart on it): kept at stop.
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'hwr-ui-home-'));
+  const port = options.port === undefined ? [] : ['--port', String(options.port)];
+  const { child, url } = await spawnServe(['--home', home, '--models', options.models ?? modelsDir, ...port], { HWR_HOME: home });
   return {
     url,
     home,
@@ -38,7 +40,7 @@ export async function startServe(options: { models?: string } = {}): Promise<Ser
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      rmSync(home, { recursive: true, force: true });
+      if (!options.home) rmSync(home, { recursive: true, force: true });
     },
   };
 }
@@ -163,9 +165,9 @@ export function autoencoderShipped(dir = modelsDir): boolean {
  */
 export const uiModels = process.env.HWR_UI_MODELS ?? modelsDir;
 
-export async function serveForUi(): Promise<Served> {
+export async function serveForUi(options: { home?: string; port?: number } = {}): Promise<Served> {
   const models = uiModels;
   if (!classifierShipped(models)) throw new Error(`the UI tests need a classifier (cnn.onnx or mlp.onnx) in ${models}`);
   await ensureUi();
-  return startServe({ models });
+  return startServe({ models, ...options });
 }

@@ -1,5 +1,17 @@
 /** The Scan view's state: the images dropped, their recognised pages, and corrections. */
-import { IMAGE_TYPE_NAMES, isOpenableImage, isPdfFile, LIMITS, type ExportFormat, type GlyphDTO, type HwrApi, type PageDTO } from '../../../app/contract.ts';
+import { zipSync } from 'fflate';
+import {
+  IMAGE_TYPE_NAMES,
+  isOpenableImage,
+  isPdfFile,
+  LIMITS,
+  type ExportedFile,
+  type ExportFormat,
+  type GlyphDTO,
+  type HwrApi,
+  type PageDTO,
+  type PageSummary,
+} from '../../../app/contract.ts';
 import { relabelPage } from '../../../app/shared/page-text.ts';
 import type { AppState } from './app.svelte.ts';
 import { downloadBytes, downloadText } from './download.ts';
@@ -13,6 +25,10 @@ export type PageEdit =
 export { UNSURE_BELOW } from '../../../app/contract.ts';
 
 const KEEP_SAMPLES_KEY = 'hwr.keepCorrectionsAsSamples';
+/** The pages open in tabs (ids in the history), to open them again after a reload or a restart. */
+const OPEN_PAGES_KEY = 'hwr.openPages';
+/** What "Export all" writes for every open page. */
+export const EXPORT_ALL_FORMATS: readonly ExportFormat[] = ['text', 'json', 'alto', 'pdf'];
 
 export interface ScanEntry {
   key: string;
@@ -41,6 +57,8 @@ export class ScanState {
   focusedRow = $state<number | null>(null);
   /** Corrections are saved as training samples only when the user turns this on. */
   keepSamples = $state(typeof localStorage !== 'undefined' && localStorage.getItem(KEEP_SAMPLES_KEY) === 'true');
+  /** The pages read before, most recently changed first (the history on disk). */
+  history = $state.raw<PageSummary[]>([]);
   private queue: Promise<void> = Promise.resolve();
   private counter = 0;
 
@@ -49,8 +67,90 @@ export class ScanState {
       if (event.type === 'progress') this.patch(event.jobId, { stage: event.stage, progress: Math.max(0.15, event.fraction) });
       if (event.type === 'files-opened') void this.takeOpened();
     });
-    // Images the app was opened with (an image's "Open with hwr", the command line).
-    void this.takeOpened();
+    // The tabs open before a reload or a restart, then images the app was opened with (an image's "Open with hwr", the command line).
+    void this.restoreTabs().then(() => this.takeOpened());
+  }
+
+  /** Opens again the pages that were open in tabs (those still in the history), and lists the history. */
+  private async restoreTabs(): Promise<void> {
+    let ids: string[] = [];
+    try {
+      ids = JSON.parse(localStorage.getItem(OPEN_PAGES_KEY) ?? '[]') as string[];
+    } catch {
+      // A damaged setting: start with no tabs.
+    }
+    await this.refreshHistory();
+    const kept = this.history.filter((p) => !p.damaged).map((p) => p.id);
+    for (const id of Array.isArray(ids) ? ids : []) if (typeof id === 'string' && kept.includes(id)) await this.openSaved(id, false);
+  }
+
+  async refreshHistory(): Promise<void> {
+    try {
+      this.history = (await this.api.listPages({})).pages;
+    } catch (err) {
+      this.app.report(err);
+    }
+  }
+
+  /** A page from the history in a tab (the tab it is in already, if it is open). */
+  async openSaved(pageId: string, show = true): Promise<void> {
+    const open = this.entries.find((e) => e.page?.id === pageId);
+    if (open) {
+      if (show) this.show(open.key);
+      return;
+    }
+    try {
+      const { page, image } = await this.api.openPage({ pageId });
+      const file = new File([image as Uint8Array<ArrayBuffer>], page.name);
+      const entry: ScanEntry = {
+        key: `scan-${++this.counter}`,
+        name: page.name,
+        url: URL.createObjectURL(file),
+        file,
+        status: 'done',
+        stage: 'done',
+        progress: 1,
+        page,
+        done: [],
+        undone: [],
+      };
+      this.entries = [...this.entries, entry];
+      if (show || this.currentKey === null) this.currentKey = entry.key;
+      this.rememberTabs();
+    } catch (err) {
+      this.app.report(err);
+    }
+  }
+
+  async renameSaved(pageId: string, name: string): Promise<boolean> {
+    try {
+      const renamed = await this.api.renamePage({ pageId, name });
+      this.entries = this.entries.map((e) => (e.page?.id === pageId ? { ...e, name: renamed.name, page: { ...e.page, name: renamed.name } } : e));
+      this.history = this.history.map((p) => (p.id === pageId ? renamed : p));
+      return true;
+    } catch (err) {
+      this.app.report(err);
+      return false;
+    }
+  }
+
+  /** Deletes a page from the history, and closes its tab. */
+  async deleteSaved(pageId: string): Promise<void> {
+    try {
+      await this.api.deletePage({ pageId });
+      for (const e of this.entries) if (e.page?.id === pageId) this.remove(e.key);
+      this.history = this.history.filter((p) => p.id !== pageId);
+    } catch (err) {
+      this.app.report(err);
+    }
+  }
+
+  private rememberTabs(): void {
+    try {
+      localStorage.setItem(OPEN_PAGES_KEY, JSON.stringify(this.entries.flatMap((e) => (e.page ? [e.page.id] : []))));
+    } catch {
+      // Storage full or off: the tabs are not reopened after a restart, the pages stay in the history.
+    }
   }
 
   /** Reads the images the desktop app was asked to open, in the Scan view. */
@@ -125,8 +225,14 @@ export class ScanState {
   async readSheet(corners: { x: number; y: number }[]): Promise<void> {
     const entry = this.current;
     if (!entry) return;
+    const before = entry.page?.id;
     this.patch(entry.key, { page: null, done: [], undone: [] });
     await this.read(entry.key, entry.file, corners);
+    // Read again: the new reading takes the old one's place in the history.
+    if (before && this.entries.find((e) => e.key === entry.key)?.page) {
+      await this.api.deletePage({ pageId: before }).catch(() => undefined);
+      await this.refreshHistory();
+    }
   }
 
   private async read(key: string, file: File, sheet?: { x: number; y: number }[]): Promise<void> {
@@ -135,6 +241,8 @@ export class ScanState {
       const image = new Uint8Array(await file.arrayBuffer());
       const page = await this.api.recognizePage({ name: file.name, image, jobId: key, ...(sheet ? { sheet } : {}) });
       this.patch(key, { status: 'done', stage: 'done', progress: 1, page });
+      this.rememberTabs();
+      void this.refreshHistory();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.patch(key, { status: 'failed', stage: 'failed', error: message });
@@ -156,8 +264,11 @@ export class ScanState {
   remove(key: string): void {
     const entry = this.entries.find((e) => e.key === key);
     if (entry) URL.revokeObjectURL(entry.url);
+    const at = this.entries.findIndex((e) => e.key === key);
     this.entries = this.entries.filter((e) => e.key !== key);
-    if (this.currentKey === key) this.currentKey = this.entries.at(-1)?.key ?? null;
+    // The neighbour that took its place (the one before, at the end), as a browser's tabs do.
+    if (this.currentKey === key) this.currentKey = (this.entries[at] ?? this.entries.at(-1))?.key ?? null;
+    this.rememberTabs();
   }
 
   setKeepSamples(on: boolean): void {
@@ -233,6 +344,7 @@ export class ScanState {
   private record(key: string, edit: PageEdit): void {
     const entry = this.entries.find((e) => e.key === key);
     if (entry) this.patch(key, { done: [...entry.done, edit], undone: [] });
+    void this.refreshHistory();
   }
 
   /** Puts the `side` text of `edit` on the page; a glyph's correction kept as a sample is saved (after) or deleted (before). */
@@ -275,6 +387,28 @@ export class ScanState {
     }
   }
 
+  /** Every open page that was read, in every format of EXPORT_ALL_FORMATS, in one zip file. */
+  async exportAll(): Promise<number> {
+    const pages = this.entries.flatMap((e) => (e.page ? [e.page] : []));
+    if (pages.length === 0) return 0;
+    try {
+      const files: Record<string, Uint8Array> = {};
+      for (const page of pages) {
+        for (const format of EXPORT_ALL_FORMATS) {
+          const file: ExportedFile = await this.api.exportPage({ pageId: page.id, format });
+          files[uniqueName(files, file.filename)] =
+            file.encoding === 'base64' ? Uint8Array.from(atob(file.content), (c) => c.charCodeAt(0)) : new TextEncoder().encode(file.content);
+        }
+      }
+      const day = new Date(Date.now()).toISOString().slice(0, 10); // eslint-disable-line svelte/prefer-svelte-reactivity -- a file name, not state
+      downloadBytes(`hwr-pages-${day}.zip`, 'application/zip', zipSync(files, { level: 6 }));
+      return pages.length;
+    } catch (err) {
+      this.app.report(err);
+      return 0;
+    }
+  }
+
   async copyText(): Promise<boolean> {
     const page = this.current?.page;
     if (!page) return false;
@@ -290,5 +424,15 @@ export class ScanState {
   /** Every glyph of every read page, for the autoencoder view. */
   allGlyphs(): { page: string; glyph: GlyphDTO }[] {
     return this.entries.flatMap((e) => (e.page ? e.page.rows.flatMap((r) => r.words.flatMap((w) => w.glyphs.map((glyph) => ({ page: e.name, glyph })))) : []));
+  }
+}
+
+/** `name`, or `name (2)`, `name (3)`… before its extension, whichever `taken` does not hold yet (two pages may share a name). */
+export function uniqueName(taken: Record<string, unknown>, name: string): string {
+  if (!(name in taken)) return name;
+  const dot = name.indexOf('.') > 0 ? name.indexOf('.') : name.length;
+  for (let n = 2; ; n++) {
+    const candidate = `${name.slice(0, dot)} (${n})${name.slice(dot)}`;
+    if (!(candidate in taken)) return candidate;
   }
 }
