@@ -454,9 +454,27 @@ export interface ModelInfo {
   modified: string;
   /** The model card (markdown), when there is one. */
   card?: string;
-  /** Headline figures from the file's metadata or the run (validation accuracy, PSNR). */
-  metrics: Record<string, string>;
+  /** Headline figures from the file's metadata, its run or its model card; the UI words them. */
+  figures: ModelFigures;
   active: boolean;
+}
+
+/** What is known of a model's quality and making (each field only where its source says). */
+export interface ModelFigures {
+  /** Classifiers: share of the validation images read right, natural class mix (0..1). */
+  accuracy?: number;
+  /** Classifiers: the mean of per-class accuracies, what a test set with as many of each class measures (0..1). */
+  balancedAccuracy?: number;
+  /** Autoencoders: mean validation PSNR in dB. */
+  psnr?: number;
+  /** ISO time the training finished. */
+  trained?: string;
+  bestEpoch?: number;
+  /** What trained it, as the trainer wrote it (library, kernels, threads). */
+  backend?: string;
+  /** Retrained on the user's handwriting: accuracy on their held-back samples (0..1), and the retraining's verdict. */
+  yourSamples?: number;
+  verdict?: string;
 }
 
 export interface ModelList {
@@ -797,22 +815,37 @@ export function bytesToBase64(bytes: Uint8Array): string {
 }
 
 export function base64ToBytes(text: string): Uint8Array {
-  if (text.length % 4 !== 0) throw new ContractError('invalid-request', 'base64 data has a length that is not a multiple of 4');
-  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  return decodeBase64(0, text.length, (i) => text.charCodeAt(i));
+}
+
+/**
+ * Base64 in `length` characters (read by `code`, from `start`) to bytes: one allocation, the
+ * result's own buffer (offset 0, so a Float32Array can view it).
+ */
+function decodeBase64(start: number, end: number, code: (i: number) => number): Uint8Array {
+  const length = end - start;
+  if (length % 4 !== 0) throw new ContractError('invalid-request', 'base64 data has a length that is not a multiple of 4');
+  const pad = length > 0 && code(end - 1) === 61 ? (code(end - 2) === 61 ? 2 : 1) : 0;
+  const out = new Uint8Array((length / 4) * 3 - pad);
+  const digit = (i: number) => {
+    const ch = code(i);
+    const d = ch < 128 ? B64_INDEX[ch]! : -1;
+    if (d < 0) throw new ContractError('invalid-request', `base64 data has a bad character at ${i - start}`);
+    return d;
+  };
+  const whole = pad ? length - 4 : length;
   let o = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    const v = [0, 1, 2, 3].map((k) => {
-      const ch = text.charCodeAt(i + k);
-      if (ch === 61 && i + k >= text.length - pad) return 0; // '=' padding
-      const d = ch < 128 ? B64_INDEX[ch]! : -1;
-      if (d < 0) throw new ContractError('invalid-request', `base64 data has a bad character at ${i + k}`);
-      return d;
-    });
-    const n = (v[0]! << 18) | (v[1]! << 12) | (v[2]! << 6) | v[3]!;
-    if (o < out.length) out[o++] = (n >> 16) & 255;
-    if (o < out.length) out[o++] = (n >> 8) & 255;
-    if (o < out.length) out[o++] = n & 255;
+  for (let i = start; i < start + whole; i += 4) {
+    const n = (digit(i) << 18) | (digit(i + 1) << 12) | (digit(i + 2) << 6) | digit(i + 3);
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 255;
+    out[o++] = n & 255;
+  }
+  if (pad) {
+    const i = start + whole;
+    const n = (digit(i) << 18) | (digit(i + 1) << 12) | (pad === 1 ? digit(i + 2) << 6 : 0);
+    out[o] = n >> 16;
+    if (pad === 1) out[o + 1] = (n >> 8) & 255;
   }
   return out;
 }
@@ -828,19 +861,91 @@ export function encodeWire(value: unknown): string {
   });
 }
 
-export function decodeWire(text: string): unknown {
-  return JSON.parse(text, (_key, v: unknown) => {
+function asFloat32(bytes: Uint8Array): Float32Array {
+  if (bytes.length % 4 !== 0) throw new ContractError('invalid-request', 'float32 data is not a whole number of values');
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+}
+
+function wireReviver(blobs: readonly (Uint8Array | Float32Array)[] = [], marker = '') {
+  return (_key: string, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       const keys = Object.keys(v);
-      if (keys.length === 1 && typeof (v as { $u8?: unknown }).$u8 === 'string') return base64ToBytes((v as { $u8: string }).$u8);
-      if (keys.length === 1 && typeof (v as { $f32?: unknown }).$f32 === 'string') {
-        const bytes = base64ToBytes((v as { $f32: string }).$f32);
-        if (bytes.length % 4 !== 0) throw new ContractError('invalid-request', 'float32 data is not a whole number of values');
-        return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-      }
+      if (keys.length !== 1) return v;
+      const value = (v as Record<string, unknown>)[keys[0]!];
+      if (keys[0] === '$u8' && typeof value === 'string') return base64ToBytes(value);
+      if (keys[0] === '$f32' && typeof value === 'string') return asFloat32(base64ToBytes(value));
+      if (marker && keys[0] === marker && typeof value === 'number') return blobs[value];
     }
     return v;
-  });
+  };
+}
+
+export function decodeWire(text: string): unknown {
+  return JSON.parse(text, wireReviver());
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const isSpace = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * decodeWire on the body's bytes as they came in, for large requests (a 38 MB photo is 51 MB of
+ * base64): each {"$u8": …} or {"$f32": …} is decoded straight from the body into its array, and
+ * only the JSON around them (names, numbers: a few hundred bytes) becomes a string. Parsing the
+ * whole body as text would hold it three more times (the text, the base64 string, a copy per
+ * decode). Anything unusual (an escaped character in the base64, another key beside it) is left
+ * in the text, for JSON.parse and decodeWire's rules: the result is the same either way.
+ */
+export function decodeWireBody(bytes: Uint8Array): unknown {
+  const blobs: (Uint8Array | Float32Array)[] = [];
+  // A key no sender can know, for the placeholders (a client's own "$blob" keys stay plain data).
+  const marker = `$hwr-blob-${Math.random().toString(36).slice(2)}`;
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const n = bytes.length;
+  let text = '';
+  let from = 0;
+  let at = 0;
+  // Between strings the scan is at the JSON's structure, so a string starting after '{' is a key.
+  for (;;) {
+    const open = bytes.indexOf(QUOTE, at);
+    if (open < 0) break;
+    let close = open;
+    do {
+      close = bytes.indexOf(QUOTE, close + 1);
+      if (close < 0) break;
+      let slashes = 0;
+      for (let k = close - 1; bytes[k] === BACKSLASH; k--) slashes++;
+      if (slashes % 2 === 0) break;
+    } while (close >= 0);
+    if (close < 0) break; // unterminated: JSON.parse says so
+    at = close + 1;
+    const keyLength = close - open - 1;
+    if ((keyLength !== 3 && keyLength !== 4) || bytes[open + 1] !== 0x24) continue;
+    const key = String.fromCharCode(...bytes.subarray(open + 1, close));
+    if (key !== '$u8' && key !== '$f32') continue;
+    let before = open - 1;
+    while (isSpace(bytes[before])) before--;
+    let c = close + 1;
+    while (isSpace(bytes[c])) c++;
+    if (bytes[before] !== 0x7b || bytes[c] !== 0x3a) continue;
+    c++;
+    while (isSpace(bytes[c])) c++;
+    if (bytes[c] !== QUOTE) continue;
+    const valueEnd = bytes.indexOf(QUOTE, c + 1);
+    if (valueEnd < 0) continue;
+    const slash = bytes.indexOf(BACKSLASH, c + 1);
+    if (slash >= 0 && slash < valueEnd) continue;
+    let after = valueEnd + 1;
+    while (isSpace(bytes[after])) after++;
+    if (bytes[after] !== 0x7d) continue;
+    const decoded = decodeBase64(c + 1, valueEnd, (i) => bytes[i]!);
+    blobs.push(key === '$f32' ? asFloat32(decoded) : decoded);
+    text += utf8.decode(bytes.subarray(from, before)) + `{"${marker}":${blobs.length - 1}}`;
+    from = after + 1;
+    at = from;
+  }
+  text += utf8.decode(bytes.subarray(from, n));
+  return JSON.parse(text, wireReviver(blobs, marker));
 }
 
 /** HTTP: the header carrying the session token, and the WebSocket subprotocol prefix that carries it. */

@@ -9,7 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decodeWire, encodeWire, LIMITS, TOKEN_HEADER, WS_PROTOCOL, WS_TOKEN_PREFIX, type ErrorCode, type ErrorDTO, type HwrApi } from '../contract.ts';
+import { decodeWireBody, encodeWire, LIMITS, TOKEN_HEADER, WS_PROTOCOL, WS_TOKEN_PREFIX, type ErrorCode, type ErrorDTO, type HwrApi } from '../contract.ts';
 import { handleRequest } from '../services/dispatch.ts';
 import { SECURITY_HEADERS, serveStatic } from './static.ts';
 
@@ -36,6 +36,12 @@ export interface RunningServer {
 
 /** Base64 of the largest image, plus room for the JSON around it. */
 const RECOGNIZE_BODY_LIMIT = Math.ceil((LIMITS.imageBytes * 4) / 3) + 64 * 1024;
+/**
+ * Pages and PDFs taken over HTTP at a time: two being read and two waiting (the services would
+ * queue six, but each waiting page holds its body and its image here, 90 MB for a 38 MB photo).
+ * More are refused before their bodies are read, with a hint to retry.
+ */
+const HEAVY_IN_FLIGHT = 4;
 /** Every other request: 512 glyphs of 4 KB as base64 is under 3 MB. */
 const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 
@@ -81,6 +87,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     req.headers.origin === origin ||
     (hostAllowed(req.headers.host) && req.headers.origin.toLowerCase() === `http://${req.headers.host ?? ''}`.toLowerCase());
 
+  /** Large requests (a page, a PDF) being received, decoded, read or waiting: as many as the services queue takes. */
+  let heavyInFlight = 0;
   const sockets = new Set<WebSocket>();
   const unsubscribe = api.onEvent((event) => {
     if (sockets.size === 0) return;
@@ -111,22 +119,41 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (!(header(req, 'content-type') ?? '').startsWith('application/json'))
         return sendError(res, 'invalid-request', 'send the request as application/json', 415);
       const name = url.pathname.slice('/api/'.length);
-      const limit = name === 'recognizePage' || name === 'splitPdf' ? RECOGNIZE_BODY_LIMIT : DEFAULT_BODY_LIMIT;
-      const body = await readBody(req, limit);
-      if (body === null) return sendError(res, 'too-large', `the request is larger than ${(limit / 1024 / 1024).toFixed(0)} MB`);
-      let payload: unknown;
-      try {
-        payload = body.length ? decodeWire(body.toString('utf8')) : {};
-      } catch (err) {
-        // The reviver recurses: a body nested thousands deep overflows the stack, which is its problem.
-        const why = err instanceof RangeError && /call stack/.test(err.message) ? 'it is nested too deeply' : (err as Error).message;
-        return sendError(res, 'invalid-request', `the body is not valid JSON: ${why}`);
+      const heavy = name === 'recognizePage' || name === 'splitPdf';
+      if (heavy && heavyInFlight >= HEAVY_IN_FLIGHT) {
+        // Refused before its body is read: a flood of large pages never sits in memory at once.
+        res.setHeader('retry-after', '5');
+        res.setHeader('connection', 'close');
+        return sendError(res, 'busy', `pages are being read (${HEAVY_IN_FLIGHT} at most at a time, running or waiting): try again in a few seconds`);
       }
-      const outcome = await handleRequest(api, name, payload);
-      const status = outcome.ok ? 200 : STATUS[outcome.error.code];
-      res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(encodeWire(outcome));
-      return;
+      if (heavy) heavyInFlight++;
+      try {
+        const limit = heavy ? RECOGNIZE_BODY_LIMIT : DEFAULT_BODY_LIMIT;
+        let body = await readBody(req, limit);
+        if (body === null) return sendError(res, 'too-large', `the request is larger than ${(limit / 1024 / 1024).toFixed(0)} MB`);
+        let payload: unknown;
+        try {
+          payload = body.length ? decodeWireBody(body) : {};
+        } catch (err) {
+          // The reviver recurses: a body nested thousands deep overflows the stack, which is its problem.
+          const why = err instanceof RangeError && /call stack/.test(err.message) ? 'it is nested too deeply' : (err as Error).message;
+          return sendError(res, 'invalid-request', `the body is not valid JSON: ${why}`);
+        }
+        body = null; // decoded: the raw body can go while the page waits its turn
+        const outcome = await handleRequest(api, name, payload);
+        const status = outcome.ok ? 200 : STATUS[outcome.error.code];
+        res.writeHead(status, {
+          ...SECURITY_HEADERS,
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+          // Busy (pages queued, a training running): when to ask again.
+          ...(!outcome.ok && outcome.error.code === 'busy' ? { 'retry-after': '5' } : {}),
+        });
+        res.end(encodeWire(outcome));
+        return;
+      } finally {
+        if (heavy) heavyInFlight--;
+      }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'invalid-request', 'method not allowed', 405);
     await serveStatic(options.staticDir, url.pathname, req, res);
@@ -213,22 +240,26 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
     return Promise.resolve(null);
   }
   return new Promise((resolve, reject) => {
+    // With a declared length, the body goes straight into one buffer of that size as it arrives.
+    let whole: Buffer | null = Number.isFinite(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : null;
     const chunks: Buffer[] = [];
     let size = 0;
     let over = false;
     req.on('data', (chunk: Buffer) => {
       if (over) return;
-      size += chunk.length;
-      if (size > limit) {
+      if (size + chunk.length > limit || (whole && size + chunk.length > whole.length)) {
         over = true;
         chunks.length = 0;
+        whole = null;
         resolve(null);
         return;
       }
-      chunks.push(chunk);
+      if (whole) chunk.copy(whole, size);
+      else chunks.push(chunk);
+      size += chunk.length;
     });
     req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks));
+      if (!over) resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks));
     });
     req.on('error', reject);
   });

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ContractError, type ModelInfo, type ModelKind, type ModelList } from '../contract.ts';
+import { ContractError, type EpochRecord, type ModelFigures, type ModelInfo, type ModelKind, type ModelList } from '../contract.ts';
 import { RECOGNIZER_FILES, AUTOENCODER_FILE } from '../base/model-files.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { readOnnxInfo } from '../onnx/import.ts';
@@ -150,11 +150,25 @@ export class ModelRegistry {
         `${run.request.arch.toUpperCase()} ${verb} ${when}${run.state === 'cancelled' ? ' (cancelled)' : ''}`,
       );
       if (!entry) continue;
-      const best = run.result;
-      if (best?.validationAccuracy !== undefined) entry.metrics['validation accuracy'] = `${(best.validationAccuracy * 100).toFixed(2)}%`;
-      if (best?.validationPsnr !== undefined) entry.metrics['validation PSNR'] = `${best.validationPsnr.toFixed(2)} dB`;
-      const card = best?.artefacts?.card;
+      const result = run.result;
+      const card = result?.artefacts?.card;
       if (!entry.card && card && existsSync(card)) entry.card = readFileSync(card, 'utf8');
+      // The run's own figures: what its Train view showed (a card's or metadata's say less).
+      const best = result?.history.find((h) => h.epoch === result.bestEpoch) as (EpochRecord & { balancedAccuracy?: number }) | undefined;
+      entry.figures = {
+        ...figuresFromCard(entry.card),
+        ...entry.figures,
+        ...(result?.validationAccuracy !== undefined ? { accuracy: result.validationAccuracy } : {}),
+        ...(best?.balancedAccuracy !== undefined ? { balancedAccuracy: best.balancedAccuracy } : {}),
+        ...(result?.validationPsnr !== undefined ? { psnr: result.validationPsnr } : {}),
+        ...(result ? { bestEpoch: result.bestEpoch, backend: result.backend } : {}),
+      };
+      // Retrained on the user's handwriting: the figures its verdict gave, so the two never disagree.
+      const report = run.personalization;
+      if (report?.after) {
+        delete entry.figures.balancedAccuracy;
+        Object.assign(entry.figures, { accuracy: report.after.base, yourSamples: report.after.user, verdict: report.verdict });
+      }
       out.push(entry);
     }
     return out;
@@ -191,10 +205,7 @@ function describeModel(id: string, path: string, origin: ModelInfo['origin'], na
   if (!info || info.inputShape.includes(VARIABLE)) return null;
   const cardPath = path.replace(/\.onnx$/, '.md');
   const kind: ModelKind = info.classes ? 'classifier' : 'autoencoder';
-  const metrics: Record<string, string> = {};
-  for (const [key, value] of Object.entries(info.metadata)) {
-    if (/accuracy|psnr|cer|loss|epochs|backend|trained/i.test(key) && value.length < 80) metrics[key] = value;
-  }
+  const card = existsSync(cardPath) ? readFileSync(cardPath, 'utf8') : undefined;
   const entry: ModelEntry = {
     id,
     name,
@@ -203,11 +214,54 @@ function describeModel(id: string, path: string, origin: ModelInfo['origin'], na
     path,
     sizeBytes: stat.size,
     modified: stat.mtime.toISOString(),
-    metrics,
+    figures: { ...(info.metadata.trainer ? { backend: info.metadata.trainer } : {}), ...figuresFromCard(card), ...figuresFromMetadata(info.metadata) },
   };
   const arch = info.metadata.arch ?? info.name;
   if (arch) entry.arch = arch;
   if (info.classes) entry.classes = info.classes;
-  if (existsSync(cardPath)) entry.card = readFileSync(cardPath, 'utf8');
+  if (card) entry.card = card;
   return entry;
+}
+
+const fraction = (value: string | undefined) => {
+  const v = Number(value);
+  return value !== undefined && Number.isFinite(v) && v >= 0 && v <= 1 ? v : undefined;
+};
+
+/** Figures the trainer wrote into the ONNX file (TF.js models: accuracies, when, on what). */
+function figuresFromMetadata(m: Record<string, string>): ModelFigures {
+  const out: ModelFigures = {};
+  const accuracy = fraction(m.validation_accuracy);
+  const balanced = fraction(m.validation_balanced_accuracy);
+  if (accuracy !== undefined) out.accuracy = accuracy;
+  if (balanced !== undefined) out.balancedAccuracy = balanced;
+  if (m.trained && !Number.isNaN(Date.parse(m.trained))) out.trained = new Date(m.trained).toISOString();
+  if (m.best_epoch && /^\d+$/.test(m.best_epoch)) out.bestEpoch = Number(m.best_epoch);
+  if (m.backend) out.backend = m.backend;
+  return out;
+}
+
+/**
+ * Figures from a model card written by `hwr train` (card.ts and the backends' validation lines),
+ * for models whose file carries none (the from-scratch engine's).
+ */
+export function figuresFromCard(card: string | undefined): ModelFigures {
+  if (!card) return {};
+  const out: ModelFigures = {};
+  const percent = (re: RegExp) => {
+    const m = re.exec(card);
+    return m ? Number(m[1]) / 100 : undefined;
+  };
+  const accuracy = percent(/^- Accuracy ([\d.]+)%/m);
+  const balanced = percent(/balanced accuracy[^\n]*? ([\d.]+)%/);
+  if (accuracy !== undefined) out.accuracy = accuracy;
+  if (balanced !== undefined) out.balancedAccuracy = balanced;
+  // The class-balanced PSNR where the card gives one (what a balanced test set measures), else the plain mean.
+  const psnr = /^- Class-balanced PSNR[^\n]*? ([\d.]+) dB/m.exec(card) ?? /^- Mean per-image PSNR ([\d.]+) dB/m.exec(card);
+  if (psnr) out.psnr = Number(psnr[1]);
+  const backend = /^- Backend: (.+)$/m.exec(card);
+  if (backend) out.backend = backend[1]!.trim();
+  const best = /best epoch (\d+)/.exec(card);
+  if (best) out.bestEpoch = Number(best[1]);
+  return out;
 }

@@ -59,6 +59,12 @@ const instantTrainer: LaunchTrainer = () => {
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'hwr-services-'));
   writeOnnx(join(root, 'models', 'mlp.onnx'), mlpSpec());
+  // Its card, in the lines card.ts writes (the from-scratch engine puts no figures in the file itself).
+  writeFileSync(
+    join(root, 'models', 'mlp.md'),
+    '# Course MLP\n\n- Backend: from-scratch engine, wasm-relaxed-simd kernels, 2 threads\n\n## Validation\n\n' +
+      '- Accuracy 84.97%; balanced accuracy (mean of per-class accuracies, what a balanced test set measures) 87.85%.\n',
+  );
   writeOnnx(join(root, 'models', 'ae.onnx'), autoencoderSpec());
   writeOnnx(join(root, 'models', 'lines.onnx'), lineSpec());
   services = createServices({
@@ -85,6 +91,12 @@ describe('services', () => {
       ['shipped:mlp', 'classifier'],
     ]);
     expect(list.models.find((m) => m.id === 'shipped:mlp')?.classes).toHaveLength(36);
+    // Its figures, as numbers the UI words: from its model card.
+    expect(list.models.find((m) => m.id === 'shipped:mlp')?.figures).toEqual({
+      accuracy: 0.8497,
+      balancedAccuracy: 0.8785,
+      backend: 'from-scratch engine, wasm-relaxed-simd kernels, 2 threads',
+    });
   });
 
   it('classifies glyphs into top-k probabilities', async () => {
@@ -280,6 +292,8 @@ describe('services', () => {
     let list = await services.listModels({});
     expect(list.active.classifier).toBe('shipped:mlp');
     expect(list.models.some((m) => m.id === `run:${runId}` && m.origin === 'trained')).toBe(true);
+    // The Models view says what the Train view said of the run: its best epoch's figures.
+    expect(list.models.find((m) => m.id === `run:${runId}`)?.figures).toMatchObject({ accuracy: 0.4, bestEpoch: 1, backend: 'fake' });
 
     const details = await services.runDetails({ runId });
     expect(details.weights?.width).toBeGreaterThan(32);

@@ -448,6 +448,16 @@ describe('hwr in a browser', () => {
     await page.keyboard.press('5');
     const activeCard = page.getByRole('listitem', { name: /\(active\)$/ }).filter({ hasText: 'classifier' });
     await expect.poll(() => activeCard.innerText()).toContain(before);
+    // Figures in words and dates as dates, not metadata keys; a much weaker model is marked before anyone activates it.
+    const models = page.getByRole('region', { name: 'Models' });
+    const text = await models.innerText();
+    expect(text).toMatch(/Validation accuracy\s+\d+\.\d%/);
+    expect(text).not.toMatch(/validation_accuracy|\d{4}-\d\d-\d\dT/);
+    if (before === 'shipped:cnn') {
+      const mlp = page.getByRole('listitem', { name: 'mlp', exact: true });
+      expect(await mlp.getByRole('note').innerText()).toMatch(/^⚠ Much weaker than the active classifier: \d+\.\d% of characters right against \d+\.\d%\.$/);
+      expect(await mlp.getByRole('button', { name: 'Activate anyway' }).count()).toBe(1);
+    }
     await screenshot(page, '09-models');
   });
 

@@ -1,6 +1,7 @@
 /** App-wide state: the connection, which view is open, the theme, models, errors and the log. */
-import { ContractError, type AppInfo, type HwrApi, type HwrEvent, type ModelList } from '../../../app/contract.ts';
+import type { AppInfo, HwrApi, HwrEvent, ModelList } from '../../../app/contract.ts';
 import type { Transport } from './api.ts';
+import { forPeople } from './people-words.ts';
 
 export type View = 'scan' | 'draw' | 'autoencoder' | 'train' | 'models' | 'samples';
 export const VIEWS: { id: View; label: string; key: string }[] = [
@@ -14,8 +15,10 @@ export const VIEWS: { id: View; label: string; key: string }[] = [
 
 export interface Banner {
   id: number;
+  /** In the user's words (people-words.ts). */
   message: string;
-  code?: string;
+  /** The message as the back end gave it, with its code: on hover. */
+  detail?: string;
 }
 
 export interface LogLine {
@@ -25,6 +28,7 @@ export interface LogLine {
 }
 
 const THEME_KEY = 'hwr.theme';
+const MAX_BANNERS = 3;
 const MAX_LOG = 300;
 
 export class AppState {
@@ -71,12 +75,20 @@ export class AppState {
     }
   }
 
-  /** Shows an error in a banner; returns nothing so it can end a catch. */
-  report(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    const code = err instanceof ContractError ? err.code : undefined;
+  /**
+   * Shows an error in a banner, in people's words (`context`: what it happened to, e.g. a file's
+   * name); returns nothing so it can end a catch. The same message twice is one banner, and at
+   * most three are shown: the newest.
+   */
+  report(err: unknown, context?: string): void {
+    const { message, detail } = forPeople(err, context);
     if (this.banners.some((b) => b.message === message)) return;
-    this.banners = [...this.banners, { id: this.nextBanner++, message, code }].slice(-4);
+    this.banners = [...this.banners, { id: this.nextBanner++, message, ...(detail ? { detail } : {}) }].slice(-MAX_BANNERS);
+  }
+
+  /** Dismisses every banner (Esc with no dialog open). */
+  dismissAll(): void {
+    this.banners = [];
   }
 
   dismiss(id: number): void {

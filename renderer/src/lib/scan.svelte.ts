@@ -15,6 +15,7 @@ import {
 import { relabelPage } from '../../../app/shared/page-text.ts';
 import type { AppState } from './app.svelte.ts';
 import { downloadBytes, downloadText } from './download.ts';
+import { forPeople } from './people-words.ts';
 
 /** One change to a read page, as undo and redo replay it. */
 export type PageEdit =
@@ -244,9 +245,8 @@ export class ScanState {
       this.rememberTabs();
       void this.refreshHistory();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.patch(key, { status: 'failed', stage: 'failed', error: message });
-      this.app.report(err);
+      this.patch(key, { status: 'failed', stage: 'failed', error: forPeople(err).message });
+      this.app.report(err, file.name);
     }
   }
 
