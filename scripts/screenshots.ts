@@ -1,6 +1,6 @@
 /**
  * `npm run screenshots`: every view of the app at 1280×800 and 800×600, light and dark, into
- * assets/screenshots/<view>-<width>x<height>-<theme>.png. The app runs as `hwr serve` (with a home
+ * assets/screenshots/<view>-<width>x<height>-<theme>.png, and the Scan view's History list. The app runs as `hwr serve` (with a home
  * of its own) in Debian's Chromium (HWR_CHROMIUM to use another). The Scan view shows a shared
  * photo read, when ../shared/data is there; the Draw view a letter drawn.
  */
@@ -53,6 +53,14 @@ async function main(): Promise<void> {
           await page.screenshot({ path: join(OUT, `${view}-${width}x${height}-${theme}.png`) });
           written++;
         }
+        // The Scan view's history of pages read, open over the page.
+        await page.keyboard.press('1');
+        const history = page.getByRole('button', { name: /^History/ });
+        await history.click();
+        await page.waitForTimeout(400);
+        await page.screenshot({ path: join(OUT, `scan-history-${width}x${height}-${theme}.png`) });
+        await history.click();
+        written++;
       }
     }
     console.log(`screenshots: ${written} written to ${OUT}`);

@@ -1,9 +1,10 @@
 /**
  * Illumination normalisation: phone photos of paper are lit unevenly (vignetting, shadows, a
  * dim corner), so a global threshold on brightness fails. The paper's own brightness is
- * estimated on a coarse grid (a high percentile per cell, then the brightest of each cell's
- * neighbours, so cells filled by a stroke take their neighbours' paper), smoothed and
- * interpolated back; ink is how much darker a pixel is than the paper under it.
+ * estimated on a coarse grid (a high percentile per cell), closed (the brightest of each cell's
+ * neighbours, so cells filled by a stroke take their neighbours' paper, then the darkest of
+ * those, so a shadow larger than a cell keeps its edge instead of being lit up around it),
+ * smoothed and interpolated back; ink is how much darker a pixel is than the paper under it.
  */
 import type { GrayImage } from './gray.ts';
 
@@ -44,7 +45,8 @@ export function estimateBackground(img: GrayImage, options: BackgroundOptions = 
       grid[gy * gw + gx] = (bin + 0.5) / 64;
     }
   }
-  const paper = neighbourhood3(neighbourhood3(grid, gw, gh, 'max'), gw, gh, 'mean');
+  const closed = neighbourhood3(neighbourhood3(grid, gw, gh, 'max'), gw, gh, 'min');
+  const paper = neighbourhood3(closed, gw, gh, 'mean');
   return upsampleBilinear(paper, gw, gh, cell, w, h);
 }
 
@@ -63,23 +65,25 @@ export function inkMap(img: GrayImage, background = estimateBackground(img)): Gr
   return { width: img.width, height: img.height, data: out };
 }
 
-/** Each cell from its 3×3 neighbourhood (the cells that exist): their maximum, or their mean. */
-function neighbourhood3(g: Float32Array, w: number, h: number, reduce: 'max' | 'mean'): Float32Array {
+/** Each cell from its 3×3 neighbourhood (the cells that exist): their maximum, minimum or mean. */
+function neighbourhood3(g: Float32Array, w: number, h: number, reduce: 'max' | 'min' | 'mean'): Float32Array {
   const out = new Float32Array(g.length);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let m = 0;
+      let lo = Infinity;
       let s = 0;
       let n = 0;
       for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
         for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
           const v = g[yy * w + xx]!;
           m = Math.max(m, v);
+          lo = Math.min(lo, v);
           s += v;
           n++;
         }
       }
-      out[y * w + x] = reduce === 'max' ? m : s / n;
+      out[y * w + x] = reduce === 'max' ? m : reduce === 'min' ? lo : s / n;
     }
   }
   return out;
