@@ -12,7 +12,8 @@ import { pythonWith } from './python.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRng } from '../app/base/random.ts';
-import { backendInfo, dispose, mlp, ready, setThreads, SGD, toEngine, trainEpoch } from '../app/nn/index.ts';
+import { allocate, backendInfo, dispose, mlp, ready, setThreads, SGD, toEngine, trainEpoch } from '../app/nn/index.ts';
+import { kernels } from '../app/nn/backend.ts';
 
 type Figure = { name: string; value: number; unit: string };
 
@@ -20,6 +21,42 @@ const COUNT = 10_800;
 const INPUTS = 1024;
 const CLASSES = 36;
 const BATCH = 32;
+
+/**
+ * Floating-point operations of one epoch (2 per multiply-add). Per sample: the first layer's
+ * forward product and its weight gradient (no input gradient: neither side computes one), and
+ * the small second layer's forward, weight gradient and the hidden delta.
+ */
+const FIRST_LAYER_FLOP = COUNT * 2 * 2 * INPUTS * 64;
+export const EPOCH_FLOP = FIRST_LAYER_FLOP + COUNT * 3 * 2 * 64 * CLASSES;
+
+/** GEMM shapes (m × k by k × n) whose speed bounds the epoch: its own, and a large one that shows the kernels' best. */
+const GEMMS = { mlp: [32, 1024, 64, false], mlp_grad: [1024, 32, 64, true], large: [256, 1024, 256, false] } as const;
+
+/** GFLOP/s of the engine's GEMM kernels on each shape, best of 5 (the roofline the epoch runs under). */
+function gemmRates(): Record<keyof typeof GEMMS, number> {
+  const k = kernels();
+  const out = {} as Record<keyof typeof GEMMS, number>;
+  for (const [name, [m, inner, n, transposed]] of Object.entries(GEMMS) as [keyof typeof GEMMS, (typeof GEMMS)[keyof typeof GEMMS]][]) {
+    const a = allocate(m * inner);
+    const b = allocate(inner * n);
+    const c = allocate(m * n);
+    a.fill(0.5);
+    b.fill(0.25);
+    const reps = Math.max(1, Math.floor(2e9 / (2 * m * n * inner)));
+    let best = Infinity;
+    for (let r = 0; r < 5; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) {
+        if (transposed) k.gemmTN(m, n, inner, a, b, c);
+        else k.gemmNN(m, n, inner, a, b, c, null);
+      }
+      best = Math.min(best, (performance.now() - t0) / 1000);
+    }
+    out[name] = (2 * m * n * inner * reps) / best / 1e9;
+  }
+  return out;
+}
 
 function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -50,6 +87,8 @@ interface NumpyResult {
   blasThreads: string;
   /** The interpreter that ran it. */
   python: string;
+  /** GFLOP/s of numpy's matrix products on the epoch's shapes and a large one. */
+  gemm_gflops: Record<keyof typeof GEMMS, number>;
 }
 
 /**
@@ -77,6 +116,7 @@ export async function benchMlpEpoch(): Promise<Figure[]> {
   await ready();
   const seconds = timeEpochs(info.threads);
   figures.push({ name: 'mlp_epoch_s', value: seconds, unit: `s (${info.kind}, ${info.threads} threads)` });
+  const gemm = gemmRates();
   if (info.threads > 1) {
     await setThreads(1);
     figures.push({ name: 'mlp_epoch_1thread_s', value: timeEpochs(1), unit: `s (${info.kind}, 1 thread)` });
@@ -92,6 +132,28 @@ export async function benchMlpEpoch(): Promise<Figure[]> {
       unit: `s (numpy ${numpy.numpy} float32, BLAS: ${numpy.blas}, ${threads}, ${numpy.python})`,
     });
     figures.push({ name: 'mlp_epoch_ratio_vs_numpy', value: seconds / numpy.seconds, unit: '× (engine time / numpy time; ≤ 1 is as fast)' });
+    // The roofline: the epoch's GEMMs at the best speed each side's kernels reach on those shapes.
+    // If even that floor is slower than numpy's whole epoch, no scheduling of this engine closes the gap on this CPU.
+    const gflop = EPOCH_FLOP / 1e9;
+    // The first layer's two products (95% of the work) at the kernels' speed on their shapes; the rest counted as free.
+    const floor = (rates: Record<keyof typeof GEMMS, number>) => FIRST_LAYER_FLOP / 2e9 / rates.mlp + FIRST_LAYER_FLOP / 2e9 / rates.mlp_grad;
+    figures.push({ name: 'mlp_epoch_gflop', value: gflop, unit: 'GFLOP (forward, weight gradients, hidden delta)' });
+    figures.push({
+      name: 'engine_gemm_gflops',
+      value: gemm.mlp,
+      unit: `GFLOP/s (${info.kind}, ${info.threads} threads, 32×1024 by 1024×64; large 256×1024×256: ${gemm.large.toFixed(0)})`,
+    });
+    figures.push({
+      name: 'numpy_gemm_gflops',
+      value: numpy.gemm_gflops.mlp,
+      unit: `GFLOP/s (same shape; large: ${numpy.gemm_gflops.large.toFixed(0)}; ${threads})`,
+    });
+    figures.push({ name: 'achieved_gflops', value: gflop / seconds, unit: `GFLOP/s (engine epoch; numpy epoch ${(gflop / numpy.seconds).toFixed(1)})` });
+    figures.push({
+      name: 'mlp_epoch_floor_ratio_vs_numpy',
+      value: floor(gemm) / numpy.seconds,
+      unit: "× (the engine epoch if it were nothing but its GEMMs at their measured speed, over numpy's whole epoch: above 1, ≤ 1.0× is out of reach here)",
+    });
   }
   return figures;
 }

@@ -18,7 +18,7 @@ import { modelCard } from './card.ts';
 import { firstDense, toSpec, writeArtefacts } from './engine-artefacts.ts';
 import { dataLines, loadTrainingData, splitDescription, type TrainingData } from './data.ts';
 import type { BackendState, TrainBackend } from './backend.ts';
-import { argmaxRows, classificationReport, mean, psnrPerImage } from './metrics.ts';
+import { argmaxRows, classBalancedMean, classificationReport, mean, psnrPerImage } from './metrics.ts';
 import { fillBatch, mixSeed } from './sampling.ts';
 import { describeSchedule } from './schedule.ts';
 import type { TrainOptions } from './types.ts';
@@ -92,7 +92,8 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
       // Same units as the training loss: squared error summed over a glyph's pixels, mean over glyphs.
       let se = 0;
       for (let i = 0; i < count * size; i++) se += (out[i]! - inputs[i]!) ** 2;
-      return { loss: se / count, psnr: mean(psnrPerImage(inputs, out, count, size)) };
+      const psnr = psnrPerImage(inputs, out, count, size);
+      return { loss: se / count, psnr: mean(psnr), balancedPsnr: classBalancedMean(psnr, labels, set.classes.length) };
     }
     const k = set.classes.length;
     let nll = 0;
@@ -120,7 +121,7 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
     schedule: 'plateau',
     trainLabels: Int32Array.from(data.train, (i) => set.labels[i]!),
     classCount: set.classes.length,
-    balanced: o.balance && !isAe,
+    balanced: o.balance,
     validationCount: valCount,
     batchSize: o.batchSize,
     run: {
@@ -156,7 +157,11 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
 
     async evaluate() {
       const val = evaluate(valInputs, valLabels, valCount);
-      if (!val.report) return { score: val.psnr!, validationLoss: val.loss, record: { validationPsnr: val.psnr } };
+      // Selection, balanced or not, as sampled: a balanced test set weighs every class equally (letters are rarer than digits in the pool).
+      if (!val.report) {
+        const psnr = o.balance ? val.balancedPsnr! : val.psnr!;
+        return { score: psnr, validationLoss: val.loss, record: { validationPsnr: psnr, naturalPsnr: val.psnr } };
+      }
       // Model selection: balanced accuracy (a balanced test set weighs every class equally).
       const trainAccuracy = evaluate(sampleInputs, sampleLabels, trainSample.length).report?.accuracy;
       return { score: val.report.balancedAccuracy, validationLoss: val.loss, record: { trainAccuracy, validationAccuracy: val.report.accuracy } };
@@ -198,15 +203,18 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
         backend: label,
         optimizer: `mini-batch SGD with momentum ${o.momentum}`,
         schedule: describeSchedule('plateau', o.learningRate, o.epochs),
-        selection: isAe ? 'validation PSNR' : 'balanced validation accuracy',
+        selection: isAe ? (o.balance ? 'class-balanced validation PSNR' : 'validation PSNR') : 'balanced validation accuracy',
         run: s.run,
         validation: isAe
-          ? [`- Mean per-image PSNR ${val.psnr!.toFixed(2)} dB (peak 1), validation loss ${best?.validationLoss.toFixed(5)}`]
+          ? [
+              `- Mean per-image PSNR ${val.psnr!.toFixed(2)} dB (peak 1), validation loss ${best?.validationLoss.toFixed(5)}`,
+              `- Class-balanced PSNR (mean of the per-class means, what a test set with as many of each class measures) ${val.balancedPsnr!.toFixed(2)} dB`,
+            ]
           : [`- Validation loss ${best?.validationLoss.toFixed(4)}`],
         report: val.report,
         history: s.history,
       });
-      return { artefacts, validationAccuracy: val.report?.accuracy, validationPsnr: val.psnr, card };
+      return { artefacts, validationAccuracy: val.report?.accuracy, validationPsnr: o.balance ? val.balancedPsnr : val.psnr, card };
     },
 
     async close() {},

@@ -81,6 +81,25 @@ export function psnrPerImage(original: Float32Array, reconstructed: Float32Array
   return out;
 }
 
+/** The mean of each class's mean (classes with no value left out): what a test set holding as many of each class measures. */
+export function classBalancedMean(values: ArrayLike<number>, labels: ArrayLike<number>, classCount: number): number {
+  const sums = new Float64Array(classCount);
+  const counts = new Float64Array(classCount);
+  for (let i = 0; i < values.length; i++) {
+    sums[labels[i]!]! += values[i]!;
+    counts[labels[i]!]!++;
+  }
+  let total = 0;
+  let present = 0;
+  for (let c = 0; c < classCount; c++) {
+    if (counts[c]! > 0) {
+      total += sums[c]! / counts[c]!;
+      present++;
+    }
+  }
+  return present ? total / present : NaN;
+}
+
 export function mean(values: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i]!;
