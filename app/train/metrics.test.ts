@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, classificationReport, psnrPerImage } from './metrics.ts';
+import { argmaxRows, classBalancedMean, classificationReport, psnrPerImage } from './metrics.ts';
 
 describe('classification report', () => {
   it('counts accuracy, per-class accuracy and the most confused pair', () => {
@@ -26,5 +26,13 @@ describe('psnr', () => {
     const p = psnrPerImage(a, b, 2, 2);
     expect(p[0]).toBeCloseTo(20, 4);
     expect(p[1]).toBe(100);
+  });
+});
+
+describe('class-balanced mean', () => {
+  it('weighs every class the same, however many values each has, and skips absent classes', () => {
+    // Class 0: four values of 10, class 1: one of 20, class 2: none.
+    expect(classBalancedMean([10, 10, 10, 10, 20], [0, 0, 0, 0, 1], 3)).toBe(15);
+    expect(classBalancedMean([], [], 2)).toBeNaN();
   });
 });

@@ -164,6 +164,11 @@ describe('hwr train --arch ae', () => {
     expect(history.at(-1)!.validationPsnr!).toBeGreaterThan(history[0]!.validationPsnr! - 1e-9);
     expect(history.at(-1)!.validationLoss).toBeLessThan(history[0]!.trainLoss);
     expect((await sharp(join(out, 'reconstructions.png')).metadata()).format).toBe('png');
+    // Sampled and chosen class-balanced, as a test set with as many of each class judges it; the card says so.
+    const card = readFileSync(join(out, 'card.md'), 'utf8');
+    expect(card).toMatch(/^- Class-balanced PSNR .* \d+\.\d\d dB$/m);
+    expect(card).toContain('(by class-balanced validation PSNR)');
+    expect(card).toContain('Class balance: balanced sampling');
     const ev = await runHwr(['eval-ae', '--model', join(out, 'model.onnx'), '--images', shapes.images]);
     expect(ev.code, ev.stderr).toBe(0);
     const last = ev.stdout.trim().split('\n').at(-1)!;
