@@ -1,6 +1,6 @@
 /**
  * Capture conditions made from a page image, as phones and scanners deliver pages: a sheet on a
- * desk in perspective, a skewed scan, a hand's shadow, ruled paper, a small over-compressed
+ * desk in perspective, a skewed scan, a hand's shadow, ruled or squared paper, a small over-compressed
  * photo, a page turned with and without EXIF. Each is deterministic (seeded), and written as the
  * file a person would drop on hwr.
  */
@@ -12,8 +12,8 @@ import { sampleBilinear } from '../../app/image/resample.ts';
 import { rotateImage } from '../../app/image/skew.ts';
 import { encodeImage } from '../../app/image/decode.ts';
 
-export type Condition = 'desk' | 'skewed' | 'shadow' | 'ruled' | 'small' | 'turned' | 'turned-exif';
-export const CONDITIONS: readonly Condition[] = ['desk', 'skewed', 'shadow', 'ruled', 'small', 'turned', 'turned-exif'];
+export type Condition = 'desk' | 'skewed' | 'shadow' | 'ruled' | 'squared' | 'small' | 'turned' | 'turned-exif';
+export const CONDITIONS: readonly Condition[] = ['desk', 'skewed', 'shadow', 'ruled', 'squared', 'small', 'turned', 'turned-exif'];
 
 /** The page (brightness 0..1, paper white) as a file under `condition`. */
 export async function capture(page: GrayImage, condition: Condition, seed = 1): Promise<Buffer> {
@@ -28,6 +28,8 @@ export async function capture(page: GrayImage, condition: Condition, seed = 1): 
       return encodeImage(shadow(page, rng), 'jpeg', 85);
     case 'ruled':
       return encodeImage(ruled(page), 'png');
+    case 'squared':
+      return encodeImage(ruled(page, true), 'png');
     case 'small': {
       const png = await encodeImage(page, 'png');
       const side = 700;
@@ -95,13 +97,15 @@ export function shadow(page: GrayImage, rng = createRng(1)): GrayImage {
   return { width: w, height: h, data: out };
 }
 
-/** Ruled paper: a pale line every 1/24 of the page's height, behind the writing. */
-export function ruled(page: GrayImage): GrayImage {
+/** Ruled paper: a pale line every 1/24 of the page's height, behind the writing (squared: down too, a grid). */
+export function ruled(page: GrayImage, squared = false): GrayImage {
   const { width: w, height: h } = page;
   const gap = Math.max(12, Math.round(h / 24));
   const out = page.data.slice();
   const thick = Math.max(1, Math.round(h / 900));
-  for (let y = gap; y + thick <= h; y += gap)
-    for (let dy = 0; dy < thick; dy++) for (let x = 0; x < w; x++) out[(y + dy) * w + x] = Math.min(out[(y + dy) * w + x]!, 0.72);
+  const darken = (i: number) => (out[i] = Math.min(out[i]!, 0.72));
+  for (let y = gap; y + thick <= h; y += gap) for (let dy = 0; dy < thick; dy++) for (let x = 0; x < w; x++) darken((y + dy) * w + x);
+  // Squared paper: the same lines across, as a grid of squares.
+  if (squared) for (let x = gap; x + thick <= w; x += gap) for (let dx = 0; dx < thick; dx++) for (let y = 0; y < h; y++) darken(y * w + x + dx);
   return { width: w, height: h, data: out };
 }

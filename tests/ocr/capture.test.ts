@@ -1,7 +1,7 @@
 /**
  * Capture conditions, end to end with the shipped models as `hwr ocr` reads them: the shared
  * photos made into what phones and scanners deliver (tests/helpers/capture.ts) — a sheet on a desk
- * in perspective, a page photographed at a slant, a hand's shadow, a small over-compressed photo, ruled paper, a page
+ * in perspective, a page photographed at a slant, a hand's shadow, a small over-compressed photo, ruled and squared paper, a page
  * turned a quarter with and without EXIF — each read back at ≤ 3% CER with the right row count.
  * The CER of each condition is printed. Skips, saying why, without the data or a model.
  */
@@ -19,7 +19,7 @@ import { sharedDataForTests } from '../helpers/shared-data.ts';
 
 const data = sharedDataForTests();
 const PHOTOS = ['01_list.jpg', '02_letters.jpg', '03_haiku.jpg'];
-const CONDITIONS: Condition[] = ['desk', 'skewed', 'shadow', 'small', 'ruled', 'turned', 'turned-exif'];
+const CONDITIONS: Condition[] = ['desk', 'skewed', 'shadow', 'small', 'ruled', 'squared', 'turned', 'turned-exif'];
 
 describe.skipIf(!data)('reading pages as phones and scanners deliver them', () => {
   let classifier: Awaited<ReturnType<typeof loadDefaultClassifier>>;
