@@ -3,8 +3,8 @@
  * text and corrections survive a reload and a restart, and can be reopened, renamed and deleted.
  *
  * A page's folder holds the image as given (`source`), the image as read where it differs (the
- * sheet flattened, the page turned: `view.jpg`), and `page.json`: the document tree, the DTO the UI
- * shows, and each glyph's label as first read. The images are written first and `page.json` last,
+ * sheet flattened, the page turned: `view.jpg`), `page.json`: the document tree, the DTO the UI
+ * shows, and each glyph's label as first read, and `summary.json`: what the list shows of it. The images are written first and `page.json` last,
  * each atomically, so a folder without `page.json` is an interrupted save (cleared at start-up,
  * which only the holder of HWR_HOME's lock runs). A deleted page's folder is renamed aside first,
  * so a crash mid-delete never leaves half a page in the list.
@@ -20,6 +20,7 @@ export interface StoredPage {
   page: Page;
   dto: PageDTO;
   nodes: Map<string, GlyphNode>;
+  /** Each glyph's label as it was read. */
   readAs: Map<string, string>;
   /** The image as given (re-reading with other sheet corners starts from it). */
   source: Uint8Array;
@@ -30,6 +31,8 @@ export interface StoredPage {
 }
 
 const RECORD = 'page.json';
+/** What the list shows, written beside the record: listing reads these, not every page's glyphs. */
+const SUMMARY = 'summary.json';
 const SOURCE = 'source';
 const VIEW = 'view.jpg';
 const FORMAT = 'hwr-page';
@@ -80,7 +83,9 @@ export class PageHistory {
       writeFileAtomic(join(folder, SOURCE), p.source);
       if (p.view) writeFileAtomic(join(folder, VIEW), p.view);
     }
-    writeFileAtomic(join(folder, RECORD), JSON.stringify(toRecord(p)), { durable: true });
+    const record = toRecord(p);
+    writeFileAtomic(join(folder, RECORD), JSON.stringify(record), { durable: true });
+    writeFileAtomic(join(folder, SUMMARY), JSON.stringify(summary(record)));
   }
 
   /** The page with this id, or null when there is none; a ContractError when its files are damaged. */
@@ -104,8 +109,7 @@ export class PageHistory {
     for (const id of readdirSync(this.dir)) {
       if (!isPageId(id) || !existsSync(join(this.dir, id, RECORD))) continue;
       try {
-        const record = JSON.parse(readFileSync(join(this.dir, id, RECORD), 'utf8')) as PageRecord;
-        out.push(summary(record));
+        out.push(this.summaryOf(id));
       } catch {
         const at = statSync(join(this.dir, id, RECORD)).mtime.toISOString();
         out.push({ id, name: id, savedAt: at, modifiedAt: at, rows: 0, characters: 0, edits: 0, preview: '', damaged: true });
@@ -119,6 +123,17 @@ export class PageHistory {
     const aside = join(this.dir, `.${id}.deleted`);
     renameSync(join(this.dir, id), aside);
     rmSync(aside, { recursive: true, force: true });
+  }
+
+  /** The page's summary file, or (missing or unreadable) one made from its record. */
+  private summaryOf(id: string): PageSummary {
+    try {
+      const saved = JSON.parse(readFileSync(join(this.dir, id, SUMMARY), 'utf8')) as PageSummary;
+      if (saved.id === id && typeof saved.name === 'string' && typeof saved.modifiedAt === 'string') return saved;
+    } catch {
+      // Made again from the record below.
+    }
+    return summary(JSON.parse(readFileSync(join(this.dir, id, RECORD), 'utf8')) as PageRecord);
   }
 
   private folder(id: string): string {

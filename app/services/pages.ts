@@ -29,10 +29,7 @@ import { newPageId, summary, withGlyphIds, type PageHistory, type StoredPage } f
 /** Pages kept in memory for corrections and export (the history on disk keeps them all). */
 const KEPT_PAGES = 16;
 
-interface KeptPage extends StoredPage {
-  /** Each glyph's label as it was read. */
-  readAs: Map<string, string>;
-}
+type KeptPage = StoredPage;
 
 /** The image the boxes are on (the file as given, or as read): the searchable PDF's page. */
 const pageImage = (kept: KeptPage) => kept.view ?? kept.source;
@@ -70,7 +67,7 @@ export class PageStore {
       modifiedAt: now,
     };
     this.keep(kept);
-    this.history?.save(kept);
+    this.save(kept, true);
     return kept.dto;
   }
 
@@ -186,7 +183,16 @@ export class PageStore {
   /** A change by the user: saved at once (the page's text only; its images are there already). */
   private changed(kept: KeptPage): void {
     kept.modifiedAt = new Date().toISOString();
-    this.history?.save(kept, false);
+    this.save(kept, false);
+  }
+
+  /** Into the history; a page that cannot be saved there (a full disk) is still read and kept in memory. */
+  private save(kept: KeptPage, images: boolean): void {
+    try {
+      this.history?.save(kept, images);
+    } catch (err) {
+      console.warn(`hwr: page ${kept.dto.id} (${kept.dto.name}) could not be saved in the history: ${(err as Error).message}`);
+    }
   }
 
   private summary(kept: KeptPage): PageSummary {

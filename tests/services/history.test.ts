@@ -105,7 +105,9 @@ describe('the page history', () => {
     const page = await services.recognizePage({ name: 'soon-damaged.png', image, reader: 'glyphs' });
     await stop(services);
     const dir = join(root, 'home-2', 'pages');
+    // Damaged from outside (writes are atomic): both its record and its summary cut short.
     writeFileSync(join(dir, page.id, 'page.json'), '{"format":"hwr-page","vers');
+    writeFileSync(join(dir, page.id, 'summary.json'), '{"id":');
     // A save cut short by a crash: images, no record.
     mkdirSync(join(dir, 'page-zz-half'));
     writeFileSync(join(dir, 'page-zz-half', 'source'), image);
