@@ -87,7 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     req.headers.origin === origin ||
     (hostAllowed(req.headers.host) && req.headers.origin.toLowerCase() === `http://${req.headers.host ?? ''}`.toLowerCase());
 
-  /** Large requests (a page, a PDF) being received, decoded, read or waiting: as many as the services queue takes. */
+  /** Large requests (a page, a PDF) being received, decoded, read or waiting: at most HEAVY_IN_FLIGHT. */
   let heavyInFlight = 0;
   const sockets = new Set<WebSocket>();
   const unsubscribe = api.onEvent((event) => {
@@ -121,10 +121,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const name = url.pathname.slice('/api/'.length);
       const heavy = name === 'recognizePage' || name === 'splitPdf';
       if (heavy && heavyInFlight >= HEAVY_IN_FLIGHT) {
-        // Refused before its body is read: a flood of large pages never sits in memory at once.
+        // Refused before its body is read: a flood of large pages never sits in memory at once. The body is
+        // drained, not kept (closing the connection mid-upload would reach most clients as a broken pipe, not as this answer).
+        req.resume();
         res.setHeader('retry-after', '5');
-        res.setHeader('connection', 'close');
-        return sendError(res, 'busy', `pages are being read (${HEAVY_IN_FLIGHT} at most at a time, running or waiting): try again in a few seconds`);
+        return sendError(
+          res,
+          'busy',
+          `pages are being read (${HEAVY_IN_FLIGHT} at most at a time, running or waiting): try again in a few seconds`,
+          STATUS.busy,
+          true,
+        );
       }
       if (heavy) heavyInFlight++;
       try {
@@ -213,9 +220,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
    * Origin, too large) closes the connection once sent, so that a slow body cannot hold the
    * socket open after its answer.
    */
-  function sendError(res: ServerResponse, code: ErrorCode, message: string, status = STATUS[code]): void {
+  /** An error answer; one sent before the body is in closes the connection, unless `drained` (the body is being read and dropped). */
+  function sendError(res: ServerResponse, code: ErrorCode, message: string, status = STATUS[code], drained = false): void {
     const error: ErrorDTO = { code, message };
-    const early = code === 'too-large' || !res.req.complete;
+    const early = !drained && (code === 'too-large' || !res.req.complete);
     const close = early ? { connection: 'close' } : {};
     res.writeHead(status, { ...SECURITY_HEADERS, ...close, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     if (early) res.once('finish', () => res.req.socket.destroySoon());
@@ -259,7 +267,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
       size += chunk.length;
     });
     req.on('end', () => {
-      if (!over) resolve(whole ? whole.subarray(0, size) : Buffer.concat(chunks));
+      if (over) return;
+      const body = whole ? whole.subarray(0, size) : Buffer.concat(chunks);
+      // The listeners live as long as the request: they must not keep the body once it is handed over.
+      whole = null;
+      chunks.length = 0;
+      resolve(body);
     });
     req.on('error', reject);
   });
