@@ -30,8 +30,8 @@ export const usage =
   '(--reader); alto/page: the lines with outlines, baselines and confidences; pdf: a searchable PDF (needs --out); scanned PDFs are read page by page; ' +
   '--lines: fill the text of a given ALTO/PAGE segmentation of one image';
 
-const FORMATS = { text: 'txt', json: 'json', hocr: 'hocr', alto: 'xml', page: 'xml', pdf: 'pdf' } as const;
-type Format = keyof typeof FORMATS;
+export const FORMATS = { text: 'txt', json: 'json', hocr: 'hocr', alto: 'xml', page: 'xml', pdf: 'pdf' } as const;
+export type Format = keyof typeof FORMATS;
 
 /** A progress bar is drawn on a terminal, or in logs when there are at least this many files. */
 const PROGRESS_IN_LOGS = 20;
@@ -86,40 +86,17 @@ export async function run(args: string[]): Promise<number> {
   let failed = problems.length;
   try {
     failed += await eachFile(files, outputs !== null, async (file, i) => {
-      if (isPdfName(file)) {
-        // A scanned PDF: each page's image read in turn; a blank page is a page without text.
-        const images = await pdfPageImages(readFileSync(file), file);
-        const read: PdfPage[] = [];
-        for (const [n, image] of images.entries()) {
-          const page = await recognizeFile(image, classifier, { lines, reader: readerMode, name: `${file} page ${n + 1}` });
-          read.push({ page, image: await imageAsRead(page, image) });
-        }
-        if (read.every((r) => r.page.rows.length === 0)) throw new Error(`${file}: no handwriting found on its ${read.length} page(s)`);
-        const output = outputs?.get(file);
-        const rendered = await renderPdfPages(read, format, file);
-        if (output) writeFileAtomic(output, rendered);
-        else process.stdout.write(`${i > 0 && files.length > 1 ? '\n' : ''}${files.length > 1 ? `==> ${file} <==\n` : ''}${rendered.toString()}`);
+      const output = outputs?.get(file);
+      if (!output && format === 'json' && files.length > 1 && !isPdfName(file)) {
+        // Many images' JSON to standard output: one list of pages.
+        pages.push((await readDocument(file, file, format, { classifier, lines, reader: readerMode }, (note) => console.error(`hwr ocr: ${note}`))).pages[0]!);
         return;
       }
-      const page = await recognizeFile(file, classifier, { lines, reader: readerMode });
-      // A blank, uniform or tiny image reads as nothing: say so rather than print an empty result.
-      if (page.rows.length === 0) throw new Error(noWriting(file, page));
-      if (page.sheet)
-        console.error(
-          `hwr ocr: ${file}: found the sheet (corners ${page.sheet.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`).join(' ')}); read it flattened`,
-        );
-      if (page.skew)
-        console.error(`hwr ocr: ${file}: the lines sloped ${Math.abs(page.skew)}° ${page.skew > 0 ? 'down' : 'up'} to the right; turned straight to read them`);
-      if (page.turned)
-        console.error(`hwr ocr: ${file}: the writing ran ${page.turned === 180 ? 'upside down' : 'sideways'}; turned ${page.turned}° clockwise to read it`);
-      const output = outputs?.get(file);
-      if (output && format === 'pdf')
-        writeFileAtomic(output, await searchablePdf([{ page, image: await imageAsRead(page, readFileSync(file)) }], basename(file)));
-      else if (output) writeFileAtomic(output, render(page, format, file));
-      else if (format === 'json' && files.length > 1) pages.push(page);
+      const { bytes } = await readDocument(file, file, format, { classifier, lines, reader: readerMode }, (note) => console.error(`hwr ocr: ${note}`));
+      if (output) writeFileAtomic(output, bytes);
       else {
         const header = files.length > 1 ? `==> ${file} <==\n` : '';
-        process.stdout.write(`${i > 0 && header ? '\n' : ''}${header}${render(page, format, file)}`);
+        process.stdout.write(`${i > 0 && header ? '\n' : ''}${header}${bytes.toString()}`);
       }
     });
   } finally {
@@ -129,6 +106,52 @@ export async function run(args: string[]): Promise<number> {
   if (pages.length) process.stdout.write(`[\n${pages.map((p) => pageJson(p).trimEnd()).join(',\n')}\n]\n`);
   if (failed) console.error(`hwr ocr: ${failed} of ${files.length + problems.length} input(s) failed`);
   return failed ? 1 : 0;
+}
+
+export interface Readers {
+  classifier: Awaited<ReturnType<typeof loadDefaultClassifier>>;
+  lines?: LineReader;
+  reader?: PageReader;
+}
+
+/**
+ * One document read into one output in `format`, as `hwr ocr --out` writes it: an image's page,
+ * or a scanned PDF's pages (text with a form feed between pages, JSON with a page list, one
+ * searchable PDF). `input` is a path or the file's bytes; `file` names it (messages, XML). Throws,
+ * naming the file, when no handwriting is found. `note` hears what was done to read it (a sheet
+ * flattened, a page turned). Used by `hwr ocr` and by `hwr worker`.
+ */
+export async function readDocument(
+  input: string | Buffer,
+  file: string,
+  format: Format,
+  readers: Readers,
+  note: (message: string) => void = () => {},
+): Promise<{ bytes: Buffer; pages: Page[] }> {
+  const bytes = typeof input === 'string' ? () => readFileSync(input) : () => input;
+  const options = { lines: readers.lines, reader: readers.reader ?? 'auto' };
+  if (isPdfName(file)) {
+    // A scanned PDF: each page's image read in turn; a blank page is a page without text.
+    const images = await pdfPageImages(bytes(), file);
+    const read: PdfPage[] = [];
+    for (const [n, image] of images.entries()) {
+      const page = await recognizeFile(image, readers.classifier, { ...options, name: `${file} page ${n + 1}` });
+      read.push({ page, image: await imageAsRead(page, image) });
+    }
+    if (read.every((r) => r.page.rows.length === 0)) throw new Error(`${file}: no handwriting found on its ${read.length} page(s)`);
+    return { bytes: await renderPdfPages(read, format, file), pages: read.map((r) => r.page) };
+  }
+  const page = await recognizeFile(input, readers.classifier, { ...options, name: file });
+  // A blank, uniform or tiny image reads as nothing: say so rather than give an empty result.
+  if (page.rows.length === 0) throw new Error(noWriting(file, page));
+  if (page.sheet) note(`${file}: found the sheet (corners ${page.sheet.map((p) => `${Math.round(p.x)},${Math.round(p.y)}`).join(' ')}); read it flattened`);
+  if (page.skew) note(`${file}: the lines sloped ${Math.abs(page.skew)}° ${page.skew > 0 ? 'down' : 'up'} to the right; turned straight to read them`);
+  if (page.turned) note(`${file}: the writing ran ${page.turned === 180 ? 'upside down' : 'sideways'}; turned ${page.turned}° clockwise to read it`);
+  const out =
+    format === 'pdf'
+      ? Buffer.from(await searchablePdf([{ page, image: await imageAsRead(page, bytes()) }], basename(file)))
+      : Buffer.from(render(page, format, file));
+  return { bytes: out, pages: [page] };
 }
 
 const noWriting = (file: string, page: { width: number; height: number }) =>
