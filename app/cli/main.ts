@@ -16,6 +16,8 @@ const commands: Record<string, () => Promise<Command>> = {
   'eval-lines': () => import('./eval-lines.ts'),
   ocr: () => import('./ocr.ts'),
   serve: () => import('./serve.ts'),
+  queue: () => import('./queue.ts'),
+  worker: () => import('./worker.ts'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -20,6 +20,7 @@ import { pageHocr, pageJson, pageText, type Page } from '../recognize/document.t
 import { loadDefaultClassifier, recognizeFile } from '../recognize/recognizer.ts';
 import { isOpenableImage, PAGE_READERS, type PageReader } from '../contract.ts';
 import { encodeImage } from '../image/decode.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from '../recognize/output-formats.ts';
 import { pdfPageImages, searchablePdf, type PdfPage } from '../recognize/pdf.ts';
 import { parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
@@ -30,8 +31,8 @@ export const usage =
   '(--reader); alto/page: the lines with outlines, baselines and confidences; pdf: a searchable PDF (needs --out); scanned PDFs are read page by page; ' +
   '--lines: fill the text of a given ALTO/PAGE segmentation of one image';
 
-export const FORMATS = { text: 'txt', json: 'json', hocr: 'hocr', alto: 'xml', page: 'xml', pdf: 'pdf' } as const;
-export type Format = keyof typeof FORMATS;
+const FORMATS = OUTPUT_FORMATS;
+type Format = OutputFormat;
 
 /** A progress bar is drawn on a terminal, or in logs when there are at least this many files. */
 const PROGRESS_IN_LOGS = 20;

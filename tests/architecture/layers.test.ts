@@ -26,7 +26,8 @@ export const LAYERS: Record<string, readonly string[]> = {
   train: ['recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
   services: ['train', 'recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
   server: ['services', 'base', 'shared', 'contract'],
-  cli: ['server', 'services', 'train', 'recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
+  queue: ['recognize', 'base', 'shared', 'contract'],
+  cli: ['queue', 'server', 'services', 'train', 'recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
   main: ['services', 'base', 'shared', 'contract'],
   renderer: ['shared', 'contract'],
 };
@@ -37,6 +38,8 @@ const ADAPTERS: Record<string, (file: string) => boolean> = {
   'onnxruntime-node': (f) => f === 'app/onnx/runtime.ts',
   electron: (f) => f.startsWith('main/'),
   '@tensorflow/': (f) => f.startsWith('app/train/tfjs/'),
+  bullmq: (f) => f.startsWith('app/queue/'),
+  ioredis: (f) => f.startsWith('app/queue/'),
 };
 
 export function layerOf(file: string): string | null {

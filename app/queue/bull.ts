@@ -1,0 +1,162 @@
+/**
+ * The one adapter over BullMQ: a batch of page jobs added (each with its own id, so adding again
+ * adds nothing twice), a worker started on them, a batch's progress counted and its failures
+ * retried. Retries with backoff, locks and stalled-job recovery (a worker killed mid-page: the
+ * page goes back to the queue) are BullMQ's own.
+ */
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ATTEMPTS, JobRefused, OCR_QUEUE, redisOptions, type OcrJob } from './jobs.ts';
+
+export interface BatchInfo {
+  batch: string;
+  total: number;
+  /** ISO time the batch was added. */
+  added: string;
+  format: string;
+  /** The results' folder, relative to the storage root. */
+  out: string;
+}
+
+export interface BatchStatus extends BatchInfo {
+  done: number;
+  failed: number;
+  active: number;
+  waiting: number;
+  /** Pages finished per minute, from the first page started to the last finished; null before two are done. */
+  perMinute: number | null;
+  /** Seconds to go at that pace; null when unknown. */
+  etaSeconds: number | null;
+  /** Each failed page, and why. */
+  failures: { name: string; reason: string }[];
+}
+
+const jobId = (batch: string, i: number) => `${batch}-${i}`;
+const nameOf = (job: Job) => String((job.data as Partial<OcrJob>).name ?? job.id);
+const batchKey = (batch: string) => `hwr:batch:${batch}`;
+
+/** The page queue, and a connection of its own for the batches' records. */
+export interface PageQueue {
+  queue: Queue;
+  records: Redis;
+  close(): Promise<void>;
+}
+
+export function openQueue(url: string): PageQueue {
+  const queue = new Queue(OCR_QUEUE, { connection: redisOptions(url) });
+  const records = new Redis(redisOptions(url));
+  return {
+    queue,
+    records,
+    close: async () => {
+      await queue.close();
+      records.disconnect();
+    },
+  };
+}
+
+/** Adds the batch's pages (and its record, for status); a page already there keeps its place. */
+export async function addBatch({ queue, records }: PageQueue, info: BatchInfo, jobs: readonly OcrJob[]): Promise<void> {
+  await records.hset(batchKey(info.batch), { ...info, total: String(info.total) });
+  const CHUNK = 500;
+  for (let start = 0; start < jobs.length; start += CHUNK) {
+    await queue.addBulk(
+      jobs.slice(start, start + CHUNK).map((data, k) => ({
+        name: 'ocr',
+        data,
+        opts: {
+          jobId: jobId(info.batch, start + k),
+          attempts: ATTEMPTS,
+          backoff: { type: 'exponential', delay: 2000 },
+          removeOnComplete: false,
+          removeOnFail: false,
+        },
+      })),
+    );
+  }
+}
+
+export async function batchInfo({ records }: PageQueue, batch: string): Promise<BatchInfo | null> {
+  const record = await records.hgetall(batchKey(batch));
+  if (!record || !record.total) return null;
+  return { batch, total: Number(record.total), added: record.added ?? '', format: record.format ?? '', out: record.out ?? '' };
+}
+
+async function batchJobs(queue: Queue, info: BatchInfo): Promise<(Job | undefined)[]> {
+  const jobs: (Job | undefined)[] = [];
+  const CHUNK = 500;
+  for (let start = 0; start < info.total; start += CHUNK) {
+    const ids = Array.from({ length: Math.min(CHUNK, info.total - start) }, (_, k) => jobId(info.batch, start + k));
+    jobs.push(...(await Promise.all(ids.map((id) => queue.getJob(id)))));
+  }
+  return jobs;
+}
+
+export async function batchStatus(pages: PageQueue, batch: string): Promise<BatchStatus | null> {
+  const info = await batchInfo(pages, batch);
+  if (!info) return null;
+  const jobs = await batchJobs(pages.queue, info);
+  const states = await Promise.all(jobs.map((j) => j?.getState() ?? 'unknown'));
+  const count = (...wanted: string[]) => states.filter((s) => wanted.includes(s)).length;
+  const done = jobs.filter((j, i) => states[i] === 'completed' && j);
+  const started = Math.min(...done.map((j) => j!.processedOn ?? Infinity));
+  const finished = Math.max(...done.map((j) => j!.finishedOn ?? 0));
+  const perMinute = done.length >= 2 && finished > started ? (done.length / (finished - started)) * 60_000 : null;
+  const left = count('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+  return {
+    ...info,
+    done: done.length,
+    failed: count('failed'),
+    active: count('active'),
+    waiting: count('waiting', 'delayed', 'prioritized', 'waiting-children'),
+    perMinute,
+    etaSeconds: perMinute ? Math.round((left / perMinute) * 60) : null,
+    failures: jobs.flatMap((j, i) => (j && states[i] === 'failed' ? [{ name: nameOf(j), reason: j.failedReason }] : [])),
+  };
+}
+
+/** Sends the batch's failed pages round again; returns how many. */
+export async function retryFailed(pages: PageQueue, batch: string): Promise<number> {
+  const info = await batchInfo(pages, batch);
+  if (!info) return 0;
+  const jobs = await batchJobs(pages.queue, info);
+  let retried = 0;
+  for (const job of jobs) {
+    if (job && (await job.getState()) === 'failed') {
+      await job.retry('failed');
+      retried++;
+    }
+  }
+  return retried;
+}
+
+export interface WorkerOptions {
+  concurrency: number;
+  /**
+   * How long a page's lock lasts without renewal, and how often stalled pages are looked for
+   * (ms): a killed worker's page is taken up again after about this long.
+   */
+  lockMs?: number;
+  stalledMs?: number;
+}
+
+/** A worker on the page queue; `read` does one page and returns what to keep as its result. */
+export function startWorker(url: string, read: (job: Job) => Promise<unknown>, options: WorkerOptions): Worker {
+  const run = async (job: Job) => {
+    try {
+      return await read(job);
+    } catch (err) {
+      // A job that will never run (outside the storage, not a page job) fails at once, not after its retries.
+      if (err instanceof JobRefused) throw new UnrecoverableError(`refused: ${err.message}`);
+      throw err;
+    }
+  };
+  return new Worker(OCR_QUEUE, run, {
+    connection: redisOptions(url),
+    concurrency: options.concurrency,
+    ...(options.lockMs ? { lockDuration: options.lockMs } : {}),
+    ...(options.stalledMs ? { stalledInterval: options.stalledMs } : {}),
+    // A page whose worker died mid-page goes back to the queue (up to this many times), then fails.
+    maxStalledCount: 2,
+  });
+}
