@@ -68,8 +68,8 @@ describe('the Samples view', () => {
     await page.keyboard.press('Delete');
     await expect.poll(() => grid.getByRole('button').count(), { timeout: 15_000 }).toBe(total - 1);
     // Focus lands on the sample that is last now (the one before the deleted), so Del can go on deleting.
-    const focusedLabel = () =>
-      page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('aria-label'));
+    type Doc = { document: { activeElement: { getAttribute(n: string): string | null } | null } };
+    const focusedLabel = () => page.evaluate(() => (globalThis as unknown as Doc).document.activeElement?.getAttribute('aria-label'));
     await expect.poll(focusedLabel).toBe(await grid.getByRole('button').last().getAttribute('aria-label'));
     expect(browser.errors).toEqual([]);
   });
