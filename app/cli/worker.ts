@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { makeDirectory, writeFileAtomic } from '../base/atomic.ts';
+import { applyImageThreads } from '../image/decode.ts';
 import { defaultLineModelPath } from '../base/model-files.ts';
 import { startWorker } from '../queue/bull.ts';
 import { checkJob, DEFAULT_REDIS, showRedis, underRoot } from '../queue/jobs.ts';
@@ -32,6 +33,10 @@ export async function run(args: string[]): Promise<number> {
   const root = resolve(storage);
   if (!existsSync(root)) throw new UsageError(`the shared storage ${root} does not exist`);
   const url = values.redis ?? process.env.HWR_REDIS ?? DEFAULT_REDIS;
+  // One core a worker (run as many workers as cores): ONNX Runtime and libvips on one thread each, unless told otherwise.
+  process.env.HWR_ORT_THREADS ??= '1';
+  process.env.HWR_IMAGE_THREADS ??= '1';
+  applyImageThreads();
   // The models once, for every page this worker reads.
   const linePath = values['line-model'] ?? defaultLineModelPath();
   const lines = existsSync(linePath) ? await LineReader.load(linePath) : undefined;

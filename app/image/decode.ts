@@ -3,6 +3,13 @@
  * debugging overlays and sample pages). Everything after this file is framework-free.
  */
 import sharp, { type Metadata } from 'sharp';
+
+/** HWR_IMAGE_THREADS: libvips threads for this process (a queue worker decodes on one core; by default, every core). */
+export function applyImageThreads(): void {
+  const threads = Number(process.env.HWR_IMAGE_THREADS);
+  if (Number.isInteger(threads) && threads >= 1) sharp.concurrency(threads);
+}
+applyImageThreads();
 import { readFile } from 'node:fs/promises';
 import type { GrayImage } from './gray.ts';
 import { tiffExtent } from './tiff-extent.ts';

@@ -52,7 +52,9 @@ export class OnnxModel {
     } catch (err) {
       throw fail((err as Error).message);
     }
-    const threads = options.intraOpThreads ?? Math.min(2, availableParallelism());
+    // HWR_ORT_THREADS: a queue worker runs one thread, so that N workers use N cores without fighting.
+    const fromEnv = process.env.HWR_ORT_THREADS ? Number(process.env.HWR_ORT_THREADS) : undefined;
+    const threads = options.intraOpThreads ?? fromEnv ?? Math.min(2, availableParallelism());
     if (!Number.isInteger(threads) || threads < 1) throw fail(`intraOpThreads must be a positive integer, got ${threads}`);
     let session: ort.InferenceSession;
     try {

@@ -82,36 +82,40 @@ export async function batchInfo({ records }: PageQueue, batch: string): Promise<
   return { batch, total: Number(record.total), added: record.added ?? '', format: record.format ?? '', out: record.out ?? '' };
 }
 
-async function batchJobs(queue: Queue, info: BatchInfo): Promise<(Job | undefined)[]> {
-  const jobs: (Job | undefined)[] = [];
+const batchIds = (info: BatchInfo) => Array.from({ length: info.total }, (_, i) => jobId(info.batch, i));
+
+/** Each page's state, asked by id (the jobs' data, images included, stay in Redis). */
+async function batchStates(queue: Queue, info: BatchInfo): Promise<string[]> {
+  const states: string[] = [];
+  const ids = batchIds(info);
   const CHUNK = 500;
-  for (let start = 0; start < info.total; start += CHUNK) {
-    const ids = Array.from({ length: Math.min(CHUNK, info.total - start) }, (_, k) => jobId(info.batch, start + k));
-    jobs.push(...(await Promise.all(ids.map((id) => queue.getJob(id)))));
-  }
-  return jobs;
+  for (let start = 0; start < ids.length; start += CHUNK)
+    states.push(...(await Promise.all(ids.slice(start, start + CHUNK).map((id) => queue.getJobState(id)))));
+  return states;
 }
 
 export async function batchStatus(pages: PageQueue, batch: string): Promise<BatchStatus | null> {
   const info = await batchInfo(pages, batch);
   if (!info) return null;
-  const jobs = await batchJobs(pages.queue, info);
-  const states = await Promise.all(jobs.map((j) => j?.getState() ?? 'unknown'));
+  const states = await batchStates(pages.queue, info);
   const count = (...wanted: string[]) => states.filter((s) => wanted.includes(s)).length;
-  const done = jobs.filter((j, i) => states[i] === 'completed' && j);
-  const started = Math.min(...done.map((j) => j!.processedOn ?? Infinity));
-  const finished = Math.max(...done.map((j) => j!.finishedOn ?? 0));
-  const perMinute = done.length >= 2 && finished > started ? (done.length / (finished - started)) * 60_000 : null;
+  const done = count('completed');
+  // The pace from the first page started to the last finished, as the workers noted them.
+  const times = await pages.records.hmget(batchKey(batch), 'started', 'finished');
+  const [started, finished] = times.map(Number) as [number, number];
+  const perMinute = done >= 2 && finished > started ? (done / (finished - started)) * 60_000 : null;
   const left = count('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+  const failedIds = batchIds(info).filter((_, i) => states[i] === 'failed');
+  const failed = await Promise.all(failedIds.map((id) => pages.queue.getJob(id)));
   return {
     ...info,
-    done: done.length,
-    failed: count('failed'),
+    done,
+    failed: failedIds.length,
     active: count('active'),
     waiting: count('waiting', 'delayed', 'prioritized', 'waiting-children'),
     perMinute,
     etaSeconds: perMinute ? Math.round((left / perMinute) * 60) : null,
-    failures: jobs.flatMap((j, i) => (j && states[i] === 'failed' ? [{ name: nameOf(j), reason: j.failedReason }] : [])),
+    failures: failed.flatMap((j) => (j ? [{ name: nameOf(j), reason: j.failedReason }] : [])),
   };
 }
 
@@ -119,10 +123,11 @@ export async function batchStatus(pages: PageQueue, batch: string): Promise<Batc
 export async function retryFailed(pages: PageQueue, batch: string): Promise<number> {
   const info = await batchInfo(pages, batch);
   if (!info) return 0;
-  const jobs = await batchJobs(pages.queue, info);
+  const states = await batchStates(pages.queue, info);
   let retried = 0;
-  for (const job of jobs) {
-    if (job && (await job.getState()) === 'failed') {
+  for (const [i, id] of batchIds(info).entries()) {
+    const job = states[i] === 'failed' ? await pages.queue.getJob(id) : undefined;
+    if (job) {
       await job.retry('failed');
       retried++;
     }
@@ -142,16 +147,26 @@ export interface WorkerOptions {
 
 /** A worker on the page queue; `read` does one page and returns what to keep as its result. */
 export function startWorker(url: string, read: (job: Job) => Promise<unknown>, options: WorkerOptions): Worker {
+  const records = new Redis(redisOptions(url));
   const run = async (job: Job) => {
     try {
-      return await read(job);
+      const result = await read(job);
+      // The batch's pace, for status: when its first page started and its last finished.
+      const batch = (job.data as Partial<OcrJob>).batch;
+      if (batch)
+        await records
+          .multi()
+          .hsetnx(batchKey(batch), 'started', String(job.processedOn ?? Date.now()))
+          .hset(batchKey(batch), 'finished', String(Date.now()))
+          .exec();
+      return result;
     } catch (err) {
       // A job that will never run (outside the storage, not a page job) fails at once, not after its retries.
       if (err instanceof JobRefused) throw new UnrecoverableError(`refused: ${err.message}`);
       throw err;
     }
   };
-  return new Worker(OCR_QUEUE, run, {
+  const worker = new Worker(OCR_QUEUE, run, {
     connection: redisOptions(url),
     concurrency: options.concurrency,
     ...(options.lockMs ? { lockDuration: options.lockMs } : {}),
@@ -159,4 +174,6 @@ export function startWorker(url: string, read: (job: Job) => Promise<unknown>, o
     // A page whose worker died mid-page goes back to the queue (up to this many times), then fails.
     maxStalledCount: 2,
   });
+  worker.on('closed', () => records.disconnect());
+  return worker;
 }

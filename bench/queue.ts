@@ -1,0 +1,88 @@
+/**
+ * `npm run bench -- queue`: pages a second through BullMQ on a local redis-server with one and
+ * with two `hwr worker` processes (the same generated pages each time), and the queue's own cost
+ * per page: one worker's time per page less `hwr ocr`'s time per page on the same files, measured
+ * in this run. Needs Debian's redis-server.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../app/base/paths.ts';
+import { batchStatus, openQueue } from '../app/queue/bull.ts';
+import { applyImageThreads, encodeImage } from '../app/image/decode.ts';
+import { renderPage } from '../tests/ocr/synthetic.ts';
+import { runHwr } from '../tests/helpers/fixtures.ts';
+import { startRedis } from '../tests/helpers/redis.ts';
+
+type Figure = { name: string; value: number; unit: string };
+const PAGES = 80;
+const HWR = join(projectRoot, 'bin', 'hwr.mjs');
+
+async function pagesPerSecond(redis: string, storage: string, workers: number): Promise<number> {
+  const procs: ChildProcess[] = [];
+  try {
+    for (let i = 0; i < workers; i++) {
+      const child = spawn(process.execPath, [HWR, 'worker', '--redis', redis, '--storage', storage], { stdio: ['ignore', 'ignore', 'pipe'] });
+      procs.push(child);
+      // Ready when it says so: model loading is not the queue's time.
+      await new Promise<void>((resolve) => child.stderr!.on('data', (c: Buffer) => /reading pages from/.test(c.toString()) && resolve()));
+    }
+    const added = await runHwr(['queue', 'add', '--redis', redis, '--storage', storage, '--out', join(storage, `out-${workers}`), join(storage, 'in')]);
+    if (added.code !== 0) throw new Error(added.stderr);
+    const batch = added.stdout.trim();
+    const t0 = performance.now();
+    // Done when every result is written: counted in the folder, so that watching costs Redis nothing.
+    const out = join(storage, `out-${workers}`);
+    while (readdirSync(out).filter((f) => f.endsWith('.txt')).length < PAGES) await new Promise((r) => setTimeout(r, 20));
+    const pages = openQueue(redis);
+    try {
+      const s = (await batchStatus(pages, batch))!;
+      if (s.failed || s.done !== PAGES) throw new Error(`queue bench: ${s.done} of ${PAGES} done, ${s.failed} failed: ${s.failures[0]?.reason ?? ''}`);
+    } finally {
+      await pages.close();
+    }
+    return PAGES / ((performance.now() - t0) / 1000);
+  } finally {
+    for (const p of procs) p.kill('SIGKILL');
+  }
+}
+
+export async function benchQueue(): Promise<Figure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'hwr-bench-queue-'));
+  const redis = await startRedis(dir);
+  try {
+    const storage = join(dir, 'store');
+    mkdirSync(join(storage, 'in'), { recursive: true });
+    const files: string[] = [];
+    for (let i = 0; i < PAGES; i++) {
+      const file = join(storage, 'in', `p${i}.png`);
+      writeFileSync(file, await encodeImage(renderPage({ rows: ['TO DO LIST', 'MAKE A TODO'], seed: i + 1, charHeight: 48 }).image, 'png'));
+      files.push(file);
+    }
+    // The same pages read in this process, models loaded once, one thread as a worker runs: the work without the queue.
+    process.env.HWR_ORT_THREADS = '1';
+    process.env.HWR_IMAGE_THREADS = '1';
+    applyImageThreads();
+    await runHwr(['ocr', '--out', join(dir, 'warm'), files[0]!]);
+    const t0 = performance.now();
+    const local = await runHwr(['ocr', '--out', join(dir, 'local'), ...files]);
+    if (local.code !== 0) throw new Error(local.stderr);
+    const localPerPage = (performance.now() - t0) / PAGES;
+    const one = await pagesPerSecond(redis.url, storage, 1);
+    const two = await pagesPerSecond(redis.url, storage, 2);
+    return [
+      { name: 'queue_pages_per_s_1_worker', value: one, unit: `pages/s (${PAGES} generated pages, redis-server on loopback)` },
+      { name: 'queue_pages_per_s_2_workers', value: two, unit: 'pages/s (two worker processes, this machine)' },
+      { name: 'queue_workers_ratio', value: two / one, unit: '× (2 workers over 1; goal ≥ 1.7 on two cores)' },
+      {
+        name: 'queue_overhead_ms_per_page',
+        value: 1000 / one - localPerPage,
+        unit: `ms (one worker's time per page less hwr ocr's ${localPerPage.toFixed(1)} ms; goal ≤ 5)`,
+      },
+    ];
+  } finally {
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
