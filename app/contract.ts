@@ -437,6 +437,27 @@ export interface PageSummary {
   damaged?: true;
 }
 
+/** A batch of pages on the queue (hwr queue add), as hwr queue status and the Scan view show it. */
+export interface BatchProgress {
+  batch: string;
+  total: number;
+  /** ISO time it was added. */
+  added: string;
+  format: string;
+  /** The results' folder, relative to the shared storage. */
+  out: string;
+  done: number;
+  failed: number;
+  active: number;
+  waiting: number;
+  /** Pages finished per minute, from the first started to the last finished; null before two are done. */
+  perMinute: number | null;
+  /** Seconds to go at that pace; null when unknown. */
+  etaSeconds: number | null;
+  /** Each failed page, and why. */
+  failures: { name: string; reason: string }[];
+}
+
 export type ModelKind = 'classifier' | 'autoencoder';
 
 export interface ModelInfo {
@@ -745,6 +766,8 @@ const REQUESTS = {
   openPage: endpoint<{ pageId: string }, { page: PageDTO; image: Uint8Array }>(),
   renamePage: endpoint<{ pageId: string; name: string }, PageSummary>(),
   deletePage: endpoint<{ pageId: string }, { pages: number }>(),
+  /** A batch's progress on the queue the server is told of (HWR_REDIS), as `hwr queue status` shows it. */
+  queueStatus: endpoint<{ batch: string }, BatchProgress>(),
 };
 
 export type HwrRequests = typeof REQUESTS;

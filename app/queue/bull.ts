@@ -6,6 +6,7 @@
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { BatchProgress } from '../contract.ts';
 import { ATTEMPTS, JobRefused, OCR_QUEUE, redisOptions, type OcrJob } from './jobs.ts';
 
 export interface BatchInfo {
@@ -18,18 +19,7 @@ export interface BatchInfo {
   out: string;
 }
 
-export interface BatchStatus extends BatchInfo {
-  done: number;
-  failed: number;
-  active: number;
-  waiting: number;
-  /** Pages finished per minute, from the first page started to the last finished; null before two are done. */
-  perMinute: number | null;
-  /** Seconds to go at that pace; null when unknown. */
-  etaSeconds: number | null;
-  /** Each failed page, and why. */
-  failures: { name: string; reason: string }[];
-}
+export type BatchStatus = BatchProgress;
 
 const jobId = (batch: string, i: number) => `${batch}-${i}`;
 const nameOf = (job: Job) => String((job.data as Partial<OcrJob>).name ?? job.id);
@@ -42,9 +32,19 @@ export interface PageQueue {
   close(): Promise<void>;
 }
 
-export function openQueue(url: string): PageQueue {
-  const queue = new Queue(OCR_QUEUE, { connection: redisOptions(url) });
-  const records = new Redis(redisOptions(url));
+/** `failFast`: for a status asked by the app, an unreachable Redis is an error at once, not a wait for it to come back. */
+export function openQueue(url: string, options: { failFast?: boolean } = {}): PageQueue {
+  const connection = {
+    ...redisOptions(url),
+    ...(options.failFast ? { maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null, enableOfflineQueue: true } : {}),
+  };
+  const queue = new Queue(OCR_QUEUE, { connection });
+  const records = new Redis(connection);
+  if (options.failFast) {
+    // The failed command says what went wrong; the connections' own error events would only repeat it on stderr.
+    queue.on('error', () => {});
+    records.on('error', () => {});
+  }
   return {
     queue,
     records,

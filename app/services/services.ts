@@ -37,6 +37,8 @@ import { defaultHome, homeLayout, lockHome, type HomeLayout } from './home.ts';
 import { ModelRegistry } from './models.ts';
 import { PageStore } from './pages.ts';
 import { PageHistory } from './page-history.ts';
+import { batchStatus, openQueue } from '../queue/bull.ts';
+import { DEFAULT_REDIS, showRedis } from '../queue/jobs.ts';
 import { readRun, runModelPath } from './runs.ts';
 import { SampleStore } from './samples.ts';
 import { fineTunableArch, MIN_SAMPLES } from '../train/personalize.ts';
@@ -60,6 +62,8 @@ export interface ServicesOptions {
   cancelGraceMs?: number;
   /** Who holds the data folder, for the message a second program gets (default from the transport). */
   program?: string;
+  /** The queue's Redis for batch progress (default: $HWR_REDIS, else the local one). */
+  redis?: string;
   /** Folders training may read datasets from besides the data folder and the shared data (also $HWR_DATASETS, ':'-separated). */
   datasetRoots?: readonly string[];
 }
@@ -367,6 +371,21 @@ export function createServices(options: ServicesOptions): Services {
 
     async deletePage(req) {
       return { pages: pages.delete(req.pageId) };
+    },
+
+    async queueStatus(req) {
+      const url = options.redis ?? process.env.HWR_REDIS ?? DEFAULT_REDIS;
+      const queue = openQueue(url, { failFast: true });
+      try {
+        const status = await batchStatus(queue, req.batch);
+        if (!status) throw new ContractError('not-found', `no batch '${req.batch}' on ${showRedis(url)}`);
+        return status;
+      } catch (err) {
+        if (err instanceof ContractError) throw err;
+        throw new ContractError('unavailable', `cannot reach the queue at ${showRedis(url)} (${(err as Error).message}): is Redis running, and HWR_REDIS set?`);
+      } finally {
+        await queue.close().catch(() => undefined);
+      }
     },
 
     async splitPdf(req) {

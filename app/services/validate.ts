@@ -252,6 +252,10 @@ const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checke
     }),
   },
   deletePage: { fields: ['pageId'], check: (b) => ({ pageId: idField(b, 'pageId') }) },
+  queueStatus: {
+    fields: ['batch'],
+    check: (b) => ({ batch: b.string('batch', 64, { pattern: /^b[0-9a-z]+$/, what: 'a batch id as hwr queue add prints it (b…, letters and digits)' }) }),
+  },
   editRow: {
     fields: ['pageId', 'row', 'text'],
     check: (b) => ({

@@ -24,7 +24,7 @@ export const LAYERS: Record<string, readonly string[]> = {
   onnx: ['nn', 'base', 'shared', 'contract'],
   recognize: ['onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
   train: ['recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
-  services: ['train', 'recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
+  services: ['queue', 'train', 'recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],
   server: ['services', 'base', 'shared', 'contract'],
   queue: ['recognize', 'base', 'shared', 'contract'],
   cli: ['queue', 'server', 'services', 'train', 'recognize', 'onnx', 'data', 'nn', 'image', 'base', 'shared', 'contract'],

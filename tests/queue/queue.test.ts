@@ -13,6 +13,9 @@ import { checkJob, JobRefused, redisOptions, underRoot, type OcrJob } from '../.
 import { encodeImage } from '../../app/image/decode.ts';
 import { renderPage } from '../ocr/synthetic.ts';
 import { runHwr } from '../helpers/fixtures.ts';
+import { createServices } from '../../app/services/services.ts';
+import { launchNodeWorker } from '../../app/services/node-worker.ts';
+import type { LaunchWorker } from '../../app/services/worker-protocol.ts';
 import { redisAvailable, startRedis, type RedisServer } from '../helpers/redis.ts';
 
 const HWR = join(projectRoot, 'bin', 'hwr.mjs');
@@ -195,6 +198,35 @@ describe.skipIf(!available)('hwr queue and hwr worker on Redis', () => {
       expect.stringMatching(/^refused: the job's output '\/tmp\/x.txt' leaves the shared storage/),
     ]);
     expect(existsSync('/tmp/owned')).toBe(false);
+    // The app asks the server for the same progress (the Scan view's Batch panel).
+    const services = createServices({
+      transport: 'http',
+      home: join(dir, 'home'),
+      sharedData: null,
+      redis: redis.url,
+      launchWorker: launchNodeWorker as LaunchWorker,
+    });
+    try {
+      expect(await services.queueStatus({ batch: 'bad1' })).toMatchObject({ total: 3, failed: 3, failures: s.failures });
+      await expect(services.queueStatus({ batch: 'bnone' })).rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/no batch 'bnone'/) });
+    } finally {
+      await services.close();
+    }
+    const away = createServices({
+      transport: 'http',
+      home: join(dir, 'home-away'),
+      sharedData: null,
+      redis: 'redis://127.0.0.1:1',
+      launchWorker: launchNodeWorker as LaunchWorker,
+    });
+    try {
+      await expect(away.queueStatus({ batch: 'bad1' })).rejects.toMatchObject({
+        code: 'unavailable',
+        message: expect.stringMatching(/cannot reach the queue/),
+      });
+    } finally {
+      await away.close();
+    }
     // Up front: results outside the storage, or no storage at all.
     const outside = await runHwr(['queue', 'add', '--redis', redis.url, '--storage', storage, '--out', join(dir, 'elsewhere'), storage]);
     expect(outside.code).toBe(2);

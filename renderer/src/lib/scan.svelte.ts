@@ -171,7 +171,7 @@ export class ScanState {
     this.app.report(err);
   }
 
-  private get api(): HwrApi {
+  get api(): HwrApi {
     return this.app.api;
   }
 
