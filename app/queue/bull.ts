@@ -151,8 +151,11 @@ export function startWorker(url: string, read: (job: Job) => Promise<unknown>, o
   const run = async (job: Job) => {
     try {
       const result = await read(job);
+      const data = job.data as Partial<OcrJob>;
+      // Read and written: an image that travelled in the job need not stay in Redis with the finished job.
+      if (data.image !== undefined) await job.updateData({ ...data, image: undefined, imageDropped: true });
       // The batch's pace, for status: when its first page started and its last finished.
-      const batch = (job.data as Partial<OcrJob>).batch;
+      const batch = data.batch;
       if (batch)
         await records
           .multi()

@@ -70,6 +70,7 @@ export function lockHome(root: string, program: string): () => void {
       const release = () => {
         if (released) return;
         released = true;
+        process.off('exit', release);
         lockedHere.delete(path);
         try {
           const held = JSON.parse(readFileSync(path, 'utf8')) as HomeLockOwner;

@@ -133,6 +133,15 @@ describe.skipIf(!available)('hwr queue and hwr worker on Redis', () => {
     const s = await until(redis.url, batch, (x) => x.done + x.failed === 200, 540_000);
     expect(s).toMatchObject({ done: 200, failed: 0, total: 200 });
     expect(s.perMinute).toBeGreaterThan(0);
+    // A finished page's image does not stay in Redis.
+    const held = openQueue(redis.url);
+    try {
+      const job = await held.queue.getJob(`${batch}-0`);
+      expect(job?.data).toMatchObject({ name: 'page-000.png', imageDropped: true });
+      expect((job?.data as { image?: string }).image).toBeUndefined();
+    } finally {
+      await held.close();
+    }
     expect(results(out)).toEqual(files.map((f) => f.replace(/^.*\//, '').replace('.png', '.txt')).sort());
     // As `hwr ocr` reads the same files.
     const sample = [0, 57, 123, 199].map((i) => files[i]!);
