@@ -9,10 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { checkWritableFolder } from '../base/atomic.ts';
-import { addBatch, batchStatus, openQueue, retryFailed, type BatchStatus } from '../queue/bull.ts';
+import { addBatch, batchStatus, openQueue, retryFailed } from '../queue/bull.ts';
+import type { BatchProgress } from '../contract.ts';
 import { DEFAULT_REDIS, INLINE_IMAGE_BYTES, JobRefused, relativeToRoot, showRedis, type OcrJob } from '../queue/jobs.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../recognize/output-formats.ts';
 import { parseCli, UsageError } from './args.ts';
+import { formatSeconds } from './progress.ts';
 import { expandInputs, outputNames } from './ocr.ts';
 
 export const usage =
@@ -98,17 +100,11 @@ function refuse<T>(check: () => T, message?: string): T {
   }
 }
 
-export function describe(s: BatchStatus): string {
+export function describe(s: BatchProgress): string {
   const lines = [
     `batch ${s.batch}: ${s.done} done, ${s.failed} failed, ${s.active} reading, ${s.waiting} waiting, of ${s.total}`,
-    s.perMinute ? `${s.perMinute.toFixed(1)} pages a minute${s.etaSeconds ? `, about ${formatEta(s.etaSeconds)} to go` : ''}` : 'pace: not yet known',
+    s.perMinute ? `${s.perMinute.toFixed(1)} pages a minute${s.etaSeconds ? `, about ${formatSeconds(s.etaSeconds)} to go` : ''}` : 'pace: not yet known',
     ...s.failures.map((f) => `  failed: ${f.name}: ${f.reason}`),
   ];
   return lines.join('\n');
-}
-
-function formatEta(seconds: number): string {
-  if (seconds < 90) return `${seconds} s`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
 }

@@ -9,17 +9,8 @@ import { Redis } from 'ioredis';
 import type { BatchProgress } from '../contract.ts';
 import { ATTEMPTS, JobRefused, OCR_QUEUE, redisOptions, type OcrJob } from './jobs.ts';
 
-export interface BatchInfo {
-  batch: string;
-  total: number;
-  /** ISO time the batch was added. */
-  added: string;
-  format: string;
-  /** The results' folder, relative to the storage root. */
-  out: string;
-}
-
-export type BatchStatus = BatchProgress;
+/** What a batch's record in Redis holds (its progress is counted from its jobs). */
+export type BatchInfo = Pick<BatchProgress, 'batch' | 'total' | 'added' | 'format' | 'out'>;
 
 const jobId = (batch: string, i: number) => `${batch}-${i}`;
 const nameOf = (job: Job) => String((job.data as Partial<OcrJob>).name ?? job.id);
@@ -94,7 +85,7 @@ async function batchStates(queue: Queue, info: BatchInfo): Promise<string[]> {
   return states;
 }
 
-export async function batchStatus(pages: PageQueue, batch: string): Promise<BatchStatus | null> {
+export async function batchStatus(pages: PageQueue, batch: string): Promise<BatchProgress | null> {
   const info = await batchInfo(pages, batch);
   if (!info) return null;
   const states = await batchStates(pages.queue, info);

@@ -93,7 +93,10 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
       let se = 0;
       for (let i = 0; i < count * size; i++) se += (out[i]! - inputs[i]!) ** 2;
       const psnr = psnrPerImage(inputs, out, count, size);
-      return { loss: se / count, psnr: mean(psnr), balancedPsnr: classBalancedMean(psnr, labels, set.classes.length) };
+      const natural = mean(psnr);
+      const balancedPsnr = classBalancedMean(psnr, labels, set.classes.length);
+      // The PSNR that picks the epoch, balanced or not as sampled: a balanced test set weighs every class equally.
+      return { loss: se / count, psnr: natural, balancedPsnr, selectedPsnr: o.balance ? balancedPsnr : natural };
     }
     const k = set.classes.length;
     let nll = 0;
@@ -157,11 +160,7 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
 
     async evaluate() {
       const val = evaluate(valInputs, valLabels, valCount);
-      // Selection, balanced or not, as sampled: a balanced test set weighs every class equally (letters are rarer than digits in the pool).
-      if (!val.report) {
-        const psnr = o.balance ? val.balancedPsnr! : val.psnr!;
-        return { score: psnr, validationLoss: val.loss, record: { validationPsnr: psnr, naturalPsnr: val.psnr } };
-      }
+      if (!val.report) return { score: val.selectedPsnr!, validationLoss: val.loss, record: { validationPsnr: val.selectedPsnr, naturalPsnr: val.psnr } };
       // Model selection: balanced accuracy (a balanced test set weighs every class equally).
       const trainAccuracy = evaluate(sampleInputs, sampleLabels, trainSample.length).report?.accuracy;
       return { score: val.report.balancedAccuracy, validationLoss: val.loss, record: { trainAccuracy, validationAccuracy: val.report.accuracy } };
@@ -214,7 +213,7 @@ export async function engineBackend(o: TrainOptions): Promise<TrainBackend> {
         report: val.report,
         history: s.history,
       });
-      return { artefacts, validationAccuracy: val.report?.accuracy, validationPsnr: o.balance ? val.balancedPsnr : val.psnr, card };
+      return { artefacts, validationAccuracy: val.report?.accuracy, validationPsnr: val.selectedPsnr, card };
     },
 
     async close() {},

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../app/base/paths.ts';
-import { addBatch, batchStatus, openQueue, type BatchStatus } from '../../app/queue/bull.ts';
+import { addBatch, batchStatus, openQueue } from '../../app/queue/bull.ts';
+import type { BatchProgress } from '../../app/contract.ts';
 import { checkJob, JobRefused, redisOptions, underRoot, type OcrJob } from '../../app/queue/jobs.ts';
 import { encodeImage } from '../../app/image/decode.ts';
 import { renderPage } from '../ocr/synthetic.ts';
@@ -64,7 +65,7 @@ async function add(redis: string, storage: string, out: string, inputs: string[]
   return r.stdout.trim();
 }
 
-async function status(redis: string, batch: string): Promise<BatchStatus> {
+async function status(redis: string, batch: string): Promise<BatchProgress> {
   const pages = openQueue(redis);
   try {
     return (await batchStatus(pages, batch))!;
@@ -73,7 +74,7 @@ async function status(redis: string, batch: string): Promise<BatchStatus> {
   }
 }
 
-async function until(redis: string, batch: string, done: (s: BatchStatus) => boolean, timeoutMs: number): Promise<BatchStatus> {
+async function until(redis: string, batch: string, done: (s: BatchProgress) => boolean, timeoutMs: number): Promise<BatchProgress> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await status(redis, batch);
