@@ -523,6 +523,8 @@ export interface AppInfo {
   sharedData: string | null;
   /** Which front end serves the contract. */
   transport: 'ipc' | 'http';
+  /** The Redis of the training queue (password hidden) when HWR_REDIS names one: retraining can be sent to its GPU workers. */
+  trainQueue: string | null;
 }
 
 export interface TrainRequest {
@@ -545,6 +547,8 @@ export interface TrainRequest {
 export interface PersonalizeRequest {
   epochs: number;
   seed: number;
+  /** Train on a worker of the training queue (AppInfo.trainQueue, `hwr worker --train`) instead of this machine. */
+  onQueue?: boolean;
 }
 
 /** Accuracy (0–1) on the user's held-back samples and on the base data's validation images. */

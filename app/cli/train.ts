@@ -6,7 +6,7 @@ import { readOnnxInfo } from '../onnx/import.ts';
 import { rangeText, trainDefault, TRAIN_OPTIONS, type TrainOptionName, type TrainOptionSpec } from '../contract.ts';
 import { trainModel } from '../train/train.ts';
 import { lineChartSvg, writeSvgPng } from '../train/plots.ts';
-import type { Arch, TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
+import type { Arch, TrainEvent, TrainHooks, TrainOptions, TrainResult } from '../train/types.ts';
 import { writeFileAtomic } from '../base/atomic.ts';
 import { numberOption, parseCli, UsageError } from './args.ts';
 import { ProgressBar } from './progress.ts';
@@ -69,7 +69,11 @@ function textFrom(values: CliValues, name: TrainOptionName): string | undefined 
   return typeof value === 'string' ? value : undefined;
 }
 
-export async function run(args: string[]): Promise<number> {
+/** Runs one training: here (trainModel), or on a queue worker (`hwr queue train`). */
+export type Trainer = (opts: TrainOptions, hooks: TrainHooks) => Promise<TrainResult>;
+
+/** `name`: the command as the model card records it. */
+export async function run(args: string[], trainer: Trainer = trainModel, name = 'train'): Promise<number> {
   const config = Object.fromEntries([
     ...OPTION_NAMES.map((n) => [TRAIN_OPTIONS[n].flag, { type: TRAIN_OPTIONS[n].kind === 'boolean' ? 'boolean' : 'string' }] as const),
     ...Object.keys(RUN_FLAGS).map((flag) => [flag, { type: 'boolean' }] as const),
@@ -106,7 +110,7 @@ export async function run(args: string[]): Promise<number> {
     outDir: resolve(textFrom(values, 'outDir') ?? join('runs', `${arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`)),
     resume: booleanFrom(values, 'resume', arch),
     save: save && resolve(save),
-    command: `hwr train ${args.join(' ')}`,
+    command: `hwr ${name} ${args.join(' ')}`,
   };
   for (const name of OPTION_NAMES) {
     const spec: TrainOptionSpec = TRAIN_OPTIONS[name];
@@ -156,7 +160,7 @@ export async function run(args: string[]): Promise<number> {
     const rates = values.sweep ? SWEEP : lr === undefined ? [base.learningRate] : lr.split(',').map((s) => numberFrom(values, 'learningRate', arch, s.trim())!);
     if (rates.length === 1) {
       base.learningRate = rates[0]!;
-      const result = await trainOnce(base, controller.signal, values.quiet === true);
+      const result = await trainOnce(base, controller.signal, values.quiet === true, trainer);
       return result.cancelled ? 130 : 0;
     }
     const results: { lr: number; result: TrainResult }[] = [];
@@ -166,6 +170,7 @@ export async function run(args: string[]): Promise<number> {
         { ...base, learningRate: lr, outDir: join(base.outDir, `lr-${lr}`), save: undefined },
         controller.signal,
         values.quiet === true,
+        trainer,
       );
       results.push({ lr, result });
       if (result.cancelled) return 130;
@@ -194,7 +199,7 @@ export async function run(args: string[]): Promise<number> {
     if (base.save) {
       // Re-run the winner with --save so the shipped model and its card come from one run.
       console.log(`training the best learning rate again into ${base.save}`);
-      await trainOnce({ ...base, learningRate: best.lr, outDir: join(base.outDir, 'best') }, controller.signal, values.quiet === true);
+      await trainOnce({ ...base, learningRate: best.lr, outDir: join(base.outDir, 'best') }, controller.signal, values.quiet === true, trainer);
     }
     return 0;
   } finally {
@@ -202,7 +207,7 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
-async function trainOnce(opts: TrainOptions, signal: AbortSignal, quiet = false): Promise<TrainResult> {
+async function trainOnce(opts: TrainOptions, signal: AbortSignal, quiet: boolean, trainer: Trainer): Promise<TrainResult> {
   let bar: ProgressBar | null = null;
   let epochsTotal = opts.epochs;
   const onEvent = (e: TrainEvent) => {
@@ -227,7 +232,7 @@ async function trainOnce(opts: TrainOptions, signal: AbortSignal, quiet = false)
         break;
     }
   };
-  const result = await trainModel(opts, { onEvent, signal });
+  const result = await trainer(opts, { onEvent, signal });
   const best = result.history.find((h) => h.epoch === result.bestEpoch);
   const figure =
     result.validationAccuracy !== undefined
@@ -239,7 +244,6 @@ async function trainOnce(opts: TrainOptions, signal: AbortSignal, quiet = false)
           : 'no epoch finished';
   console.log(`${result.cancelled ? 'cancelled' : 'done'} in ${result.seconds.toFixed(0)} s: best epoch ${result.bestEpoch}, ${figure}`);
   for (const [role, path] of Object.entries(result.artefacts)) console.log(`  ${role}: ${path}`);
-  if (opts.save && !result.cancelled && result.bestEpoch > 0) console.log(`  installed: ${opts.save}`);
   return result;
 }
 

@@ -6,11 +6,15 @@
  * gives its page to another worker once its lock runs out.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { makeDirectory, writeFileAtomic } from '../base/atomic.ts';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { checkWritableFolder, makeDirectory, writeFileAtomic } from '../base/atomic.ts';
 import { applyImageThreads } from '../image/decode.ts';
 import { defaultLineModelPath } from '../base/model-files.ts';
-import { startWorker } from '../queue/bull.ts';
+import { startTrainWorker, startWorker } from '../queue/bull.ts';
+import { launchNodeWorker } from '../services/node-worker.ts';
+import { runTrainJob } from '../services/queue-training.ts';
+import type { LaunchWorker } from '../services/worker-protocol.ts';
 import { checkJob, DEFAULT_REDIS, showRedis, underRoot } from '../queue/jobs.ts';
 import { LineReader } from '../recognize/line-reader.ts';
 import { loadDefaultClassifier } from '../recognize/recognizer.ts';
@@ -18,21 +22,46 @@ import { numberOption, parseCli, UsageError } from './args.ts';
 import { readDocument, type Readers } from './ocr.ts';
 
 export const usage =
-  'worker [--concurrency N] [--redis URL] [--storage DIR] [--model FILE] [--line-model FILE]   reads the pages of hwr queue add, ' +
-  'writing each result under the shared storage (--storage or HWR_STORAGE); SIGTERM finishes the pages in hand first';
+  'worker [--concurrency N] [--redis URL] [--storage DIR] [--model FILE] [--line-model FILE] [--train|--train-only] [--train-on-cpu] [--scratch DIR]   ' +
+  'reads the pages of hwr queue add, writing each result under the shared storage (--storage or HWR_STORAGE); SIGTERM finishes the pages in hand first. ' +
+  '--train: also runs the training jobs of hwr queue train (one at a time; needs @tensorflow/tfjs-node-gpu, or --train-on-cpu), ' +
+  'in --scratch (default: the system temporary folder); SIGTERM gives a run in hand back to the queue';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCli(
     args,
-    { concurrency: { type: 'string' }, redis: { type: 'string' }, storage: { type: 'string' }, model: { type: 'string' }, 'line-model': { type: 'string' } },
+    {
+      concurrency: { type: 'string' },
+      redis: { type: 'string' },
+      storage: { type: 'string' },
+      model: { type: 'string' },
+      'line-model': { type: 'string' },
+      train: { type: 'boolean' },
+      'train-only': { type: 'boolean' },
+      'train-on-cpu': { type: 'boolean' },
+      scratch: { type: 'string' },
+    },
     usage,
   );
   const concurrency = numberOption(values.concurrency, '--concurrency', { min: 1, max: 64, integer: true }) ?? 1;
+  const trains = values.train === true || values['train-only'] === true;
+  const reads = values['train-only'] !== true;
   const storage = values.storage ?? process.env.HWR_STORAGE;
-  if (!storage) throw new UsageError('say which folder the workers share (--storage DIR or HWR_STORAGE): pages are read and written only there');
-  const root = resolve(storage);
-  if (!existsSync(root)) throw new UsageError(`the shared storage ${root} does not exist`);
+  if (!storage && reads) throw new UsageError('say which folder the workers share (--storage DIR or HWR_STORAGE): pages are read and written only there');
+  const root = storage ? resolve(storage) : undefined;
+  if (root && !existsSync(root)) throw new UsageError(`the shared storage ${root} does not exist`);
   const url = values.redis ?? process.env.HWR_REDIS ?? DEFAULT_REDIS;
+  const lockMs = numberOption(process.env.HWR_QUEUE_LOCK_MS, 'HWR_QUEUE_LOCK_MS', { min: 500, integer: true });
+  const stalledMs = numberOption(process.env.HWR_QUEUE_STALLED_MS, 'HWR_QUEUE_STALLED_MS', { min: 500, integer: true });
+  const trainer = trains ? await startTraining(url, root, values.scratch, values['train-on-cpu'] === true, { lockMs, stalledMs }) : undefined;
+  if (!reads) {
+    await untilStopped(async (signal) => {
+      console.error(`hwr worker: ${signal}: giving the run in hand back to the queue, then stopping`);
+      await trainer!.stop();
+    });
+    console.error('hwr worker: stopped');
+    return 0;
+  }
   // One core a worker (run as many workers as cores): ONNX Runtime and libvips on one thread each, unless told otherwise.
   process.env.HWR_ORT_THREADS ??= '1';
   process.env.HWR_IMAGE_THREADS ??= '1';
@@ -41,16 +70,13 @@ export async function run(args: string[]): Promise<number> {
   const linePath = values['line-model'] ?? defaultLineModelPath();
   const lines = existsSync(linePath) ? await LineReader.load(linePath) : undefined;
   const readers: Readers = { classifier: await loadDefaultClassifier(values.model), lines };
-  // For tests and impatient operators: how soon a killed worker's page is taken up again.
-  const lockMs = numberOption(process.env.HWR_QUEUE_LOCK_MS, 'HWR_QUEUE_LOCK_MS', { min: 500, integer: true });
-  const stalledMs = numberOption(process.env.HWR_QUEUE_STALLED_MS, 'HWR_QUEUE_STALLED_MS', { min: 500, integer: true });
 
   const worker = startWorker(
     url,
     async (job) => {
       const page = checkJob(job.data);
-      const input = page.image !== undefined ? Buffer.from(page.image, 'base64') : readFileSync(underRoot(root, page.path, 'path'));
-      const output = underRoot(root, page.output, 'output');
+      const input = page.image !== undefined ? Buffer.from(page.image, 'base64') : readFileSync(underRoot(root!, page.path, 'path'));
+      const output = underRoot(root!, page.output, 'output');
       const started = performance.now();
       const { bytes, pages } = await readDocument(input, page.name, page.format, readers, (note) => console.error(`hwr worker: ${note}`));
       makeDirectory(dirname(output));
@@ -66,16 +92,70 @@ export async function run(args: string[]): Promise<number> {
   await worker.waitUntilReady();
   console.error(`hwr worker: reading pages from ${showRedis(url)} (${concurrency} at a time), storage ${root}`);
 
-  await new Promise<void>((done) => {
-    const stop = (signal: string) => {
-      console.error(`hwr worker: ${signal}: finishing the pages in hand, then stopping`);
-      void worker.close().then(done, done);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+  await untilStopped(async (signal) => {
+    console.error(`hwr worker: ${signal}: finishing the pages in hand${trainer ? ' (and giving a run in hand back)' : ''}, then stopping`);
+    await Promise.all([worker.close(), trainer?.stop()]);
   });
   await readers.classifier.close();
   await lines?.close();
   console.error('hwr worker: stopped');
   return 0;
+}
+
+/** Waits for SIGTERM or Ctrl+C, then runs `stop` (errors or not) before returning. */
+async function untilStopped(stop: (signal: string) => Promise<unknown>): Promise<void> {
+  await new Promise<void>((done) => {
+    const once = (signal: string) =>
+      void stop(signal).then(
+        () => done(),
+        () => done(),
+      );
+    process.once('SIGTERM', () => once('SIGTERM'));
+    process.once('SIGINT', () => once('SIGINT'));
+  });
+}
+
+/**
+ * The training side of a worker: checks that it has a GPU (or was told to train without one),
+ * then takes training jobs one at a time. `stop` ends the run in hand at once and leaves its job
+ * to the queue, which gives it to the next worker when its lock runs out (or to this one, which
+ * resumes it from its checkpoint in --scratch).
+ */
+async function startTraining(
+  url: string,
+  storage: string | undefined,
+  scratchOption: string | undefined,
+  cpuOk: boolean,
+  timing: { lockMs?: number; stalledMs?: number },
+): Promise<{ stop(): Promise<void> }> {
+  const { selectBackend } = await import('../train/tfjs/backend.ts');
+  const backend = await selectBackend();
+  const gpu = backend.package === '@tensorflow/tfjs-node-gpu';
+  if (!gpu && !cpuOk)
+    throw new UsageError(
+      `--train: this machine has no GPU backend for TensorFlow.js: it would train on ${backend.label}` +
+        `${backend.skipped.length ? ` (${backend.skipped.join('; ')})` : ''}. Install @tensorflow/tfjs-node-gpu with CUDA, or pass --train-on-cpu`,
+    );
+  const scratch = resolve(scratchOption ?? join(tmpdir(), 'hwr-worker'));
+  makeDirectory(scratch);
+  checkWritableFolder(scratch);
+  const children = new Set<{ kill(): void }>();
+  const launch: LaunchWorker = (kind) => {
+    const child = launchNodeWorker(kind);
+    children.add(child);
+    child.onExit(() => children.delete(child));
+    return child;
+  };
+  const worker = startTrainWorker(url, (work) => runTrainJob(work, { storage, scratch, launch, log: (m) => console.error(`hwr worker: ${m}`) }), timing);
+  worker.on('failed', (job, err) => console.error(`hwr worker: training job ${job?.id} failed: ${err.message}`));
+  worker.on('error', (err) => console.error(`hwr worker: ${err.message}`));
+  await worker.waitUntilReady();
+  console.error(`hwr worker: taking training jobs from ${showRedis(url)} on ${backend.label}, runs in ${scratch}`);
+  return {
+    stop: async () => {
+      // Closed first, so the run's end is not recorded as a failure: its lock runs out and the queue gives it to the next worker.
+      await worker.close(true);
+      for (const child of children) child.kill();
+    },
+  };
 }

@@ -6,8 +6,9 @@
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { BatchProgress } from '../contract.ts';
-import { ATTEMPTS, JobRefused, OCR_QUEUE, redisOptions, type OcrJob } from './jobs.ts';
+import { randomBytes } from 'node:crypto';
+import type { BatchProgress, TrainEvent } from '../contract.ts';
+import { ATTEMPTS, JobRefused, OCR_QUEUE, redisOptions, TRAIN_QUEUE, type OcrJob, type TrainJob, type TrainJobResult } from './jobs.ts';
 
 /** What a batch's record in Redis holds (its progress is counted from its jobs). */
 export type BatchInfo = Pick<BatchProgress, 'batch' | 'total' | 'added' | 'format' | 'out'>;
@@ -24,12 +25,12 @@ export interface PageQueue {
 }
 
 /** `failFast`: for a status asked by the app, an unreachable Redis is an error at once, not a wait for it to come back. */
-export function openQueue(url: string, options: { failFast?: boolean } = {}): PageQueue {
+export function openQueue(url: string, options: { failFast?: boolean; name?: string } = {}): PageQueue {
   const connection = {
     ...redisOptions(url),
     ...(options.failFast ? { maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null, enableOfflineQueue: true } : {}),
   };
-  const queue = new Queue(OCR_QUEUE, { connection });
+  const queue = new Queue(options.name ?? OCR_QUEUE, { connection });
   const records = new Redis(connection);
   if (options.failFast) {
     // The failed command says what went wrong; the connections' own error events would only repeat it on stderr.
@@ -166,6 +167,104 @@ export function startWorker(url: string, read: (job: Job) => Promise<unknown>, o
     ...(options.lockMs ? { lockDuration: options.lockMs } : {}),
     ...(options.stalledMs ? { stalledInterval: options.stalledMs } : {}),
     // A page whose worker died mid-page goes back to the queue (up to this many times), then fails.
+    maxStalledCount: 2,
+  });
+  worker.on('closed', () => records.disconnect());
+  return worker;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training runs: one job each on TRAIN_QUEUE, taken by workers started with --train.
+
+/** A training job's progress, as its worker last reported it: its events, numbered, the oldest dropped past a few hundred. */
+export interface TrainProgress {
+  events: { n: number; event: TrainEvent }[];
+}
+
+/** Where a training job stands, as `hwr queue` and the app follow it. */
+export interface TrainJobState {
+  id: string;
+  state: string;
+  progress: TrainProgress;
+  result?: TrainJobResult;
+  failedReason?: string;
+  /** A waiting job: how many runs wait (itself included) and how many are training. */
+  queued?: { waiting: number; active: number };
+}
+
+const cancelKey = (id: string) => `hwr:train-cancel:${id}`;
+
+export const openTrainQueue = (url: string, options: { failFast?: boolean } = {}) => openQueue(url, { ...options, name: TRAIN_QUEUE });
+
+/** Adds one training run; returns its job id (t…). A run that failed is tried once more; a killed worker's run is taken up again by another. */
+export async function addTrainJob({ queue }: PageQueue, job: TrainJob): Promise<string> {
+  const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  await queue.add('train', job, { jobId: id, attempts: 2, backoff: { type: 'fixed', delay: 5000 }, removeOnComplete: false, removeOnFail: false });
+  return id;
+}
+
+export async function trainJobState({ queue }: PageQueue, id: string): Promise<TrainJobState | null> {
+  const job = await queue.getJob(id);
+  if (!job) return null;
+  const state = await job.getState();
+  const progress = (typeof job.progress === 'object' && job.progress !== null && 'events' in job.progress ? job.progress : { events: [] }) as TrainProgress;
+  // Counted, not listed: a waiting job's data may hold many megabytes of training files.
+  const queued = state === 'waiting' ? ((await queue.getJobCounts('waiting', 'active')) as { waiting: number; active: number }) : undefined;
+  return {
+    id,
+    state,
+    progress,
+    ...(state === 'completed' ? { result: job.returnvalue as TrainJobResult } : {}),
+    ...(state === 'failed' ? { failedReason: job.failedReason } : {}),
+    ...(queued ? { queued } : {}),
+  };
+}
+
+/** Stops a run: a waiting one leaves the queue; a running one stops after its batch, bringing back its best model so far. */
+export async function cancelTrainJob({ queue, records }: PageQueue, id: string): Promise<'removed' | 'stopping' | 'finished' | 'unknown'> {
+  const job = await queue.getJob(id);
+  if (!job) return 'unknown';
+  const state = await job.getState();
+  if (state === 'completed' || state === 'failed') return 'finished';
+  if (state !== 'active') {
+    try {
+      await job.remove();
+      return 'removed';
+    } catch {
+      // Taken by a worker meanwhile: stop it as a running one.
+    }
+  }
+  await records.set(cancelKey(id), '1', 'EX', 7 * 24 * 3600);
+  return 'stopping';
+}
+
+/** What a training worker is given for each run: the job, a way to report events, and whether it was asked to stop. */
+export interface TrainWork {
+  job: Job;
+  report(progress: TrainProgress): Promise<void>;
+  cancelled(): Promise<boolean>;
+}
+
+/** A worker on the training queue, one run at a time. */
+export function startTrainWorker(url: string, train: (work: TrainWork) => Promise<TrainJobResult>, options: Omit<WorkerOptions, 'concurrency'>): Worker {
+  const records = new Redis(redisOptions(url));
+  const run = async (job: Job) => {
+    try {
+      return await train({
+        job,
+        report: (progress) => job.updateProgress(progress as unknown as object),
+        cancelled: async () => (await records.exists(cancelKey(String(job.id)))) === 1,
+      });
+    } catch (err) {
+      if (err instanceof JobRefused) throw new UnrecoverableError(`refused: ${err.message}`);
+      throw err;
+    }
+  };
+  const worker = new Worker(TRAIN_QUEUE, run, {
+    connection: redisOptions(url),
+    concurrency: 1,
+    ...(options.lockMs ? { lockDuration: options.lockMs } : {}),
+    ...(options.stalledMs ? { stalledInterval: options.stalledMs } : {}),
     maxStalledCount: 2,
   });
   worker.on('closed', () => records.disconnect());

@@ -7,9 +7,14 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { TRAIN_OPTIONS, type Arch, type TrainOptionName } from '../contract.ts';
 import { OUTPUT_FORMATS as FORMATS, type OutputFormat as Format } from '../recognize/output-formats.ts';
 
 export const OCR_QUEUE = 'hwr-ocr';
+/** Training runs go on a queue of their own: only workers started with --train (on a GPU) take them. */
+export const TRAIN_QUEUE = 'hwr-train';
+/** A training job's files (dataset, model to start from) travel in it up to this size in all; larger ones go by a path on the shared storage. */
+export const INLINE_TRAIN_BYTES = 64 * 1024 * 1024;
 /** Redis when neither --redis nor HWR_REDIS names one. */
 export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
 /** An image travels inside its job up to this size; larger ones go by a path on the shared storage. */
@@ -30,6 +35,55 @@ export interface OcrJob {
   image?: string;
   /** ... or its path relative to the storage root. */
   path?: string;
+}
+
+/** Where a training job's dataset (or model to start from) is: among the files it carries, or on the shared storage. */
+export interface JobPath {
+  in: 'job' | 'storage';
+  /** Relative to the job's files, or to the storage root; several datasets are joined by commas, as `hwr train --data` takes them. */
+  path: string;
+}
+
+/** The options of `hwr train` a job may set: numbers and switches only. Paths are JobPaths; where the run goes is the worker's. */
+export const TRAIN_JOB_OPTIONS = (Object.keys(TRAIN_OPTIONS) as TrainOptionName[]).filter((name) => {
+  const kind = TRAIN_OPTIONS[name].kind;
+  return name !== 'resume' && (kind === 'integer' || kind === 'number' || kind === 'boolean');
+});
+
+/** One `hwr train` run on a worker with a GPU; its model and card come back in the job's result (TrainJobResult). */
+export interface TrainJob {
+  kind: 'train';
+  /** What the run is called in messages (the command that sent it). */
+  command: string;
+  arch: Arch;
+  /** Values of TRAIN_JOB_OPTIONS; ranges are checked by the trainer, as for `hwr train`. */
+  options: Partial<Record<TrainOptionName, number | boolean>>;
+  /** Files carried in the job, base64 by relative name. */
+  files?: Record<string, string>;
+  /** Absent: the worker's default data for the architecture. */
+  data?: JobPath;
+  labels?: JobPath;
+  initFrom?: JobPath;
+}
+
+/** What a finished training job brings back. */
+export interface TrainJobResult {
+  /** The best model (ONNX), base64; absent when no epoch finished. */
+  model?: string;
+  /** The run's pictures and card, by file name (base64), as the trainer wrote them. */
+  files: Record<string, string>;
+  /** Role → file name in `files` (card, curves, confusion, ...). */
+  artefacts: Record<string, string>;
+  /** The trainer's result, paths left out. */
+  bestEpoch: number;
+  cancelled: boolean;
+  seconds: number;
+  backend: string;
+  history: unknown[];
+  validationAccuracy?: number;
+  validationPsnr?: number;
+  /** The machine that trained. */
+  host: string;
 }
 
 /** A job a worker will not run, with why (a path outside the storage, data that is not a job). */
@@ -96,10 +150,7 @@ export function relativeToRoot(root: string, path: string): string {
 
 /** A job's relative path as a path under the root; refuses absolute paths, `..` and links that leave it. */
 export function underRoot(root: string, rel: unknown, what: string): string {
-  if (typeof rel !== 'string' || rel === '' || rel.includes('\0')) throw new JobRefused(`the job's ${what} is not a path`);
-  if (isAbsolute(rel) || /^[a-zA-Z]:/.test(rel) || rel.split(/[\\/]/).includes('..'))
-    throw new JobRefused(`the job's ${what} '${rel}' leaves the shared storage (absolute, or with ..)`);
-  const path = resolve(root, rel);
+  const path = resolve(root, relativeName(rel, what, 'the shared storage'));
   relativeToRoot(root, existsSync(path) ? path : resolve(path, '..'));
   return path;
 }
@@ -123,4 +174,75 @@ export function checkJob(data: unknown): OcrJob {
     job.image = d.image;
   } else job.path = text('path');
   return job;
+}
+
+/** A relative path a job names (no absolute path, no `..`, no NUL): refused otherwise. */
+function relativeName(value: unknown, what: string, folder = 'its folder'): string {
+  if (typeof value !== 'string' || value === '' || value.length > 1024 || value.includes('\0')) throw new JobRefused(`the job's ${what} is not a path`);
+  if (isAbsolute(value) || /^[a-zA-Z]:/.test(value) || value.split(/[\\/]/).includes('..'))
+    throw new JobRefused(`the job's ${what} '${value}' leaves ${folder} (absolute, or with ..)`);
+  return value;
+}
+
+function jobPath(value: unknown, what: string, files: Record<string, string> | undefined): JobPath | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) throw new JobRefused(`the job's ${what} must be { in: 'job' | 'storage', path }`);
+  const v = value as Record<string, unknown>;
+  if (v.in !== 'job' && v.in !== 'storage') throw new JobRefused(`the job's ${what} must be in 'job' or 'storage', not ${JSON.stringify(v.in)}`);
+  if (typeof v.path !== 'string') throw new JobRefused(`the job's ${what} is not a path`);
+  const path = v.path
+    .split(',')
+    .map((part) => relativeName(part, what))
+    .join(',');
+  if (v.in === 'job') {
+    const names = Object.keys(files ?? {});
+    for (const part of path.split(','))
+      if (!names.some((n) => n === part || n.startsWith(`${part}/`))) throw new JobRefused(`the job's ${what} '${part}' is not among the files it carries`);
+  }
+  return { in: v.in, path };
+}
+
+/** A training job's data checked field by field, as checkJob does for pages; the options' ranges are the trainer's to check. */
+export function checkTrainJob(data: unknown): TrainJob {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new JobRefused('the job holds no data object');
+  const d = data as Record<string, unknown>;
+  if (d.kind !== 'train') throw new JobRefused(`unknown job kind ${JSON.stringify(d.kind)}: the training queue takes training runs ('train') and nothing else`);
+  if (!(TRAIN_OPTIONS.arch.values as readonly unknown[]).includes(d.arch))
+    throw new JobRefused(`the job's arch must be one of ${TRAIN_OPTIONS.arch.values.join(', ')}, not ${JSON.stringify(d.arch)}`);
+  if (typeof d.command !== 'string' || d.command.length > 4096) throw new JobRefused("the job's command must be a string of at most 4096 characters");
+  const options: TrainJob['options'] = {};
+  if (typeof d.options !== 'object' || d.options === null || Array.isArray(d.options)) throw new JobRefused("the job's options must be an object");
+  for (const [name, value] of Object.entries(d.options)) {
+    if (!(TRAIN_JOB_OPTIONS as string[]).includes(name))
+      throw new JobRefused(`the job sets '${name}', which is not a training option it may set (${TRAIN_JOB_OPTIONS.join(', ')})`);
+    const wanted = TRAIN_OPTIONS[name as TrainOptionName].kind === 'boolean' ? 'boolean' : 'number';
+    if (typeof value !== wanted || (wanted === 'number' && !Number.isFinite(value))) throw new JobRefused(`the job's option ${name} must be a ${wanted}`);
+    options[name as TrainOptionName] = value as number | boolean;
+  }
+  let files: Record<string, string> | undefined;
+  if (d.files !== undefined) {
+    if (typeof d.files !== 'object' || d.files === null || Array.isArray(d.files)) throw new JobRefused("the job's files must be an object of base64 by name");
+    files = {};
+    let bytes = 0;
+    for (const [name, content] of Object.entries(d.files)) {
+      relativeName(name, `file name`);
+      if (typeof content !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(content)) throw new JobRefused(`the job's file ${name} is not base64`);
+      bytes += (content.length * 3) / 4;
+      files[name] = content;
+    }
+    if (bytes > INLINE_TRAIN_BYTES * 1.01) throw new JobRefused(`the job's files are larger than ${INLINE_TRAIN_BYTES / 1048576} MB in all`);
+  }
+  return {
+    kind: 'train',
+    command: d.command,
+    arch: d.arch as Arch,
+    options,
+    ...(files ? { files } : {}),
+    ...Object.fromEntries(
+      (['data', 'labels', 'initFrom'] as const).flatMap((k) => {
+        const p = jobPath(d[k], k, files);
+        return p ? [[k, p]] : [];
+      }),
+    ),
+  };
 }

@@ -16,7 +16,8 @@ export interface RunRecord {
   request: TrainRequest;
   options: TrainOptions;
   /** Personalisation runs: what the worker was given (resume sends it again). */
-  personalize?: { options: PersonalizeOptions; samplesDir: string };
+  /** `queue`: the run trains on a worker of the queue on this Redis. */
+  personalize?: { options: PersonalizeOptions; samplesDir: string; queue?: string };
   personalization?: PersonalizationReport;
   /** The process that follows the run (pid, start time in ms); a run left 'running' by a process that is gone was interrupted. */
   owner?: { pid: number; started: number };

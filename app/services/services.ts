@@ -133,6 +133,8 @@ export function createServices(options: ServicesOptions): Services {
     queueMicrotask(() => log('warn', notice));
   }
   const version = readVersion();
+  /** The training queue's Redis, when one is named (retraining is sent there only on request, never by default). */
+  const trainQueue = () => options.redis ?? process.env.HWR_REDIS;
   let opened: string[] = [];
 
   const activeClassifier = async () => {
@@ -151,7 +153,8 @@ export function createServices(options: ServicesOptions): Services {
     home,
 
     async appInfo(): Promise<AppInfo> {
-      return { version, dataDir: home.root, sharedData, transport: options.transport };
+      const queue = trainQueue();
+      return { version, dataDir: home.root, sharedData, transport: options.transport, trainQueue: queue ? showRedis(queue) : null };
     },
 
     async recognizePage(req) {
@@ -320,7 +323,20 @@ export function createServices(options: ServicesOptions): Services {
               : 'and the EMNIST pool (../shared/data/emnist36, or $HWR_DATA) is not here'),
         );
       const pool = pools.join(',');
-      return training.startPersonalization(req, { modelPath: active.path, modelId: active.id, arch, baseData: pool, samplesDir: home.samples });
+      const queue = req.onQueue ? trainQueue() : undefined;
+      if (req.onQueue && !queue)
+        throw new ContractError(
+          'unavailable',
+          'no training queue is set: start hwr with HWR_REDIS=redis://HOST:PORT, and a worker there with hwr worker --train',
+        );
+      return training.startPersonalization(req, {
+        modelPath: active.path,
+        modelId: active.id,
+        arch,
+        baseData: pool,
+        samplesDir: home.samples,
+        ...(queue ? { queue } : {}),
+      });
     },
 
     async takeOpenedFiles() {

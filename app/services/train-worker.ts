@@ -16,6 +16,7 @@ export type PersonalizeFunction = (
   options: PersonalizeOptions,
   samplesDir: string,
   hooks: TrainHooks,
+  queue?: string,
 ) => Promise<{ train: TrainResult; report: PersonalizationReport }>;
 
 const BATCH_EVENT_INTERVAL_MS = 100;
@@ -49,7 +50,7 @@ export function serveTrainer(
       try {
         const hooks = { onEvent, signal: controller.signal };
         if (message.type === 'personalize') {
-          const { train, report } = await (await loadPersonalize())(message.options, message.samplesDir, hooks);
+          const { train, report } = await (await loadPersonalize())(message.options, message.samplesDir, hooks, message.queue);
           port.post({ type: 'finished', result: train, personalization: report });
         } else {
           const result = await (await loadTrain())(message.options, hooks);
@@ -67,12 +68,22 @@ export function serveTrainer(
 /** trainModel from app/train, loaded when the first run starts (it pulls in TensorFlow.js). */
 export const loadTrainModel = async (): Promise<TrainFunction> => (await import('../train/train.ts')).trainModel;
 
-/** retrainOnSamples over the sample store as it is now (a resumed run uses the data its folder keeps, if it got that far). */
+/**
+ * retrainOnSamples over the sample store as it is now (a resumed run uses the data its folder keeps,
+ * if it got that far); with `queue`, its training step runs on a worker of that queue.
+ */
 async function loadRetrain(): Promise<PersonalizeFunction> {
-  const [{ retrainOnSamples }, { SampleStore }] = await Promise.all([import('../train/personalize.ts'), import('./samples.ts')]);
-  return async (options, samplesDir, hooks) => {
+  const [{ retrainOnSamples }, { SampleStore }, { trainOnQueue }] = await Promise.all([
+    import('../train/personalize.ts'),
+    import('./samples.ts'),
+    import('./queue-training.ts'),
+  ]);
+  return async (options, samplesDir, hooks, queue) => {
     // Read even to resume: a run killed before its data was written starts over from them.
     const all = await new SampleStore(samplesDir).readAll();
-    return retrainOnSamples({ glyphs: all.glyphs, labels: all.samples.map((s) => s.label) }, options, hooks);
+    const remote = queue
+      ? (opts: TrainOptions, h: TrainHooks) => trainOnQueue(queue, opts, h, { onQueued: (message) => h.onEvent?.({ type: 'log', message }) })
+      : undefined;
+    return retrainOnSamples({ glyphs: all.glyphs, labels: all.samples.map((s) => s.label) }, options, hooks, remote);
   };
 }

@@ -24,6 +24,8 @@ export interface PersonalizeContext {
   arch: Arch;
   baseData: string;
   samplesDir: string;
+  /** Train on a worker of the queue on this Redis (the data and the model go there; the judging stays here). */
+  queue?: string;
 }
 
 export interface TrainingDeps {
@@ -154,12 +156,12 @@ export class TrainingManager {
       kind: 'personalize',
       request: trainRequest,
       options,
-      personalize: { options: personalize, samplesDir: ctx.samplesDir },
+      personalize: { options: personalize, samplesDir: ctx.samplesDir, ...(ctx.queue ? { queue: ctx.queue } : {}) },
       state: 'starting',
       startedAt: new Date().toISOString(),
       history: [],
     };
-    this.launch(record, { type: 'personalize', options: personalize, samplesDir: ctx.samplesDir });
+    this.launch(record, { type: 'personalize', options: personalize, samplesDir: ctx.samplesDir, ...(ctx.queue ? { queue: ctx.queue } : {}) });
     return this.current();
   }
 
@@ -173,7 +175,7 @@ export class TrainingManager {
     this.launch(
       next,
       record.kind === 'personalize' && record.personalize
-        ? { type: 'personalize', options: { ...record.personalize.options, resume: true }, samplesDir: record.personalize.samplesDir }
+        ? { ...record.personalize, type: 'personalize', options: { ...record.personalize.options, resume: true } }
         : { type: 'start', options: { ...record.options, resume: true } },
     );
     return this.current();
@@ -185,10 +187,12 @@ export class TrainingManager {
       this.update({ state: 'cancelling' });
       this.process.send({ type: 'cancel' });
       const proc = this.process;
+      // A run on a queue worker brings its model back after its batch: it gets the time of a few round trips more.
+      const grace = (this.deps.cancelGraceMs ?? 5000) * (this.record?.personalize?.queue ? 6 : 1);
       this.killTimer = setTimeout(() => {
         this.log('warn', 'the training process did not stop in time; ending it (the best model so far stays on disk)');
         proc.kill();
-      }, this.deps.cancelGraceMs ?? 5000);
+      }, grace);
     }
     return this.current();
   }

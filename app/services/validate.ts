@@ -225,8 +225,12 @@ const checkers: { [K in RequestName]: { fields: readonly string[]; check: Checke
   relabelSample: { fields: ['id', 'label'], check: (b) => ({ id: idField(b, 'id'), label: labelField(b, 'label') }) },
   deleteSample: { fields: ['id'], check: (b) => ({ id: idField(b, 'id') }) },
   startPersonalization: {
-    fields: ['epochs', 'seed'],
-    check: (b) => ({ epochs: b.number('epochs', 1, 200, { integer: true }), seed: b.number('seed', 0, 2 ** 31 - 1, { integer: true }) }),
+    fields: ['epochs', 'seed', 'onQueue'],
+    check: (b) => ({
+      epochs: b.number('epochs', 1, 200, { integer: true }),
+      seed: b.number('seed', 0, 2 ** 31 - 1, { integer: true }),
+      ...(b.has('onQueue') ? { onQueue: b.boolean('onQueue') } : {}),
+    }),
   },
   takeOpenedFiles: { fields: [], check: () => ({}) },
   splitPdf: {

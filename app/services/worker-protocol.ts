@@ -12,7 +12,7 @@ import type { TrainEvent, TrainOptions, TrainResult } from '../train/types.ts';
 export type ToTrainer =
   | { type: 'start'; options: TrainOptions }
   /** Retrain the model on the samples in samplesDir (read by the worker; not needed to resume). */
-  | { type: 'personalize'; options: PersonalizeOptions; samplesDir: string }
+  | { type: 'personalize'; options: PersonalizeOptions; samplesDir: string; queue?: string }
   | { type: 'cancel' };
 
 export type FromTrainer =

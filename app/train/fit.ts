@@ -183,7 +183,7 @@ async function loop(
     result.validationPsnr = done.validationPsnr;
     result.artefacts.card = join(o.outDir, backend.cardName);
     writeFileAtomic(result.artefacts.card, done.card);
-    if (o.save && !cancelled) install(modelPath, done.card, o.save, result.artefacts);
+    if (o.save && !cancelled) installModel(modelPath, done.card, o.save, result.artefacts);
   }
   result.seconds = seconds();
   emit({ type: 'done', result });
@@ -195,7 +195,7 @@ async function loop(
  * (never after a cancel). Model first: a crash between the two leaves the new model with the old
  * card, never a card describing a model that is not there.
  */
-function install(modelPath: string, card: string, save: string, artefacts: Record<string, string>): void {
+export function installModel(modelPath: string, card: string, save: string, artefacts: Record<string, string>): void {
   makeDirectory(dirname(save));
   const cardPath = save.replace(/\.onnx$/i, '') + '.md';
   writeFileAtomic(save, readFileSync(modelPath), { durable: true });

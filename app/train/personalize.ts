@@ -39,7 +39,7 @@ import {
 } from './personal-data.ts';
 import { runBatched } from './predict.ts';
 import { ARCH_DEFAULTS, trainModel } from './train.ts';
-import type { Arch, TrainHooks, TrainResult } from './types.ts';
+import type { Arch, TrainHooks, TrainOptions, TrainResult } from './types.ts';
 
 export interface UserSamples {
   /** count × GLYPH_VALUES values in [0, 1], ink = 1. */
@@ -117,7 +117,13 @@ type Prepared = Omit<RunState, 'before' | 'beforeCheck'>;
 const STATE_FILE = 'personalization-state.json';
 const REPORT_FILE = 'personalization.json';
 
-export async function retrainOnSamples(samples: UserSamples | null, o: PersonalizeOptions, hooks: TrainHooks = {}): Promise<PersonalizeResult> {
+/** `trainer`: what runs the fine-tuning itself (default here; the app may send it to a queue worker). */
+export async function retrainOnSamples(
+  samples: UserSamples | null,
+  o: PersonalizeOptions,
+  hooks: TrainHooks = {},
+  trainer: (opts: TrainOptions, hooks: TrainHooks) => Promise<TrainResult> = trainModel,
+): Promise<PersonalizeResult> {
   const log = (message: string) => hooks.onEvent?.({ type: 'log', message });
   const dirs: DataDirs = {
     train: join(o.outDir, 'data', 'train'),
@@ -149,7 +155,7 @@ export async function retrainOnSamples(samples: UserSamples | null, o: Personali
     state = JSON.parse(readFileSync(statePath, 'utf8')) as RunState;
   }
 
-  const train = await trainModel(
+  const train = await trainer(
     {
       arch: state.arch,
       data: glyphDataPath(dirs.train, classes),

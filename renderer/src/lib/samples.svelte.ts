@@ -15,6 +15,8 @@ export class SamplesState {
   offset = $state(0);
   selected = $state<string | null>(null);
   epochs = $state(5);
+  /** Retrain on a worker of the training queue (offered when the server names one). */
+  onQueue = $state(false);
   loading = $state(false);
   total = $derived(Object.values(this.page?.counts ?? {}).reduce((a, b) => a + b, 0));
 
@@ -94,6 +96,6 @@ export class SamplesState {
   }
 
   async retrain(): Promise<void> {
-    await this.train.personalize(this.epochs);
+    await this.train.personalize(this.epochs, this.onQueue && Boolean(this.app.info?.trainQueue));
   }
 }

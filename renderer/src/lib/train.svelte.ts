@@ -83,10 +83,10 @@ export class TrainState {
     await this.act(() => this.api.startTraining({ ...this.form }));
   }
 
-  /** "Retrain on my handwriting": fine-tunes the active classifier on the sample store. */
-  async personalize(epochs: number): Promise<void> {
+  /** "Retrain on my handwriting": fine-tunes the active classifier on the sample store (here, or on a worker of the training queue). */
+  async personalize(epochs: number, onQueue = false): Promise<void> {
     this.details = null;
-    await this.act(() => this.api.startPersonalization({ epochs, seed: 1 }));
+    await this.act(() => this.api.startPersonalization({ epochs, seed: 1, ...(onQueue ? { onQueue } : {}) }));
   }
 
   async cancel(): Promise<void> {
