@@ -25,11 +25,11 @@ export async function ensureUi(): Promise<void> {
 }
 
 /** `hwr serve --port 0` with its own HWR_HOME; resolves with the address it prints (token included). */
-export async function startServe(options: { models?: string; home?: string; port?: number } = {}): Promise<Served> {
+export async function startServe(options: { models?: string; home?: string; port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
   // A data folder given is the caller's (a restart on it): kept at stop.
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'hwr-ui-home-'));
   const port = options.port === undefined ? [] : ['--port', String(options.port)];
-  const { child, url } = await spawnServe(['--home', home, '--models', options.models ?? modelsDir, ...port], { HWR_HOME: home });
+  const { child, url } = await spawnServe(['--home', home, '--models', options.models ?? modelsDir, ...port], { ...options.env, HWR_HOME: home });
   return {
     url,
     home,
@@ -165,7 +165,7 @@ export function autoencoderShipped(dir = modelsDir): boolean {
  */
 export const uiModels = process.env.HWR_UI_MODELS ?? modelsDir;
 
-export async function serveForUi(options: { home?: string; port?: number } = {}): Promise<Served> {
+export async function serveForUi(options: { home?: string; port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
   const models = uiModels;
   if (!classifierShipped(models)) throw new Error(`the UI tests need a classifier (cnn.onnx or mlp.onnx) in ${models}`);
   await ensureUi();
