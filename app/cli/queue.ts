@@ -9,7 +9,17 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { checkWritableFolder } from '../base/atomic.ts';
-import { addBatch, batchStatus, cancelTrainJob, openQueue, openTrainQueue, retryFailed, trainJobState, type TrainJobState } from '../queue/bull.ts';
+import {
+  addBatch,
+  batchStatus,
+  type PageToAdd,
+  cancelTrainJob,
+  openQueue,
+  openTrainQueue,
+  retryFailed,
+  trainJobState,
+  type TrainJobState,
+} from '../queue/bull.ts';
 import { trainOnQueue } from '../services/queue-training.ts';
 import { run as trainCli, usage as trainUsage } from './train.ts';
 import type { BatchProgress, EpochRecord } from '../contract.ts';
@@ -75,18 +85,20 @@ async function add(url: string, values: { format?: string; storage?: string; out
   if (files.length === 0) return 1;
   const batch = `b${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const names = outputNames(files, resolve(values.out), OUTPUT_FORMATS[format]);
-  const jobs: OcrJob[] = files.map((file) => {
+  const jobs: PageToAdd[] = files.map((file) => {
     const output = refuse(() => relativeToRoot(root, names.get(file)!));
     const job: OcrJob = { kind: 'ocr', batch, name: basename(file), format, output };
     const size = statSync(file).size;
-    if (size <= INLINE_IMAGE_BYTES) job.image = readFileSync(file).toString('base64');
-    else
-      job.path = refuse(
-        () => relativeToRoot(root, file),
-        `${file} is ${(size / 1048576).toFixed(1)} MB, more than travels in a job (${INLINE_IMAGE_BYTES / 1048576} MB): ` +
-          `put it inside the shared storage ${root}`,
-      );
-    return job;
+    if (size <= INLINE_IMAGE_BYTES) {
+      job.inline = true;
+      return { job, image: () => readFileSync(file) };
+    }
+    job.path = refuse(
+      () => relativeToRoot(root, file),
+      `${file} is ${(size / 1048576).toFixed(1)} MB, more than travels in a job (${INLINE_IMAGE_BYTES / 1048576} MB): ` +
+        `put it inside the shared storage ${root}`,
+    );
+    return { job };
   });
   const pages = openQueue(url);
   try {

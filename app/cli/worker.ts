@@ -5,10 +5,13 @@
  * Ctrl+C finishes the pages in hand, then exits; a worker killed outright loses nothing: BullMQ
  * gives its page to another worker once its lock runs out.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { checkWritableFolder, makeDirectory, writeFileAtomic } from '../base/atomic.ts';
+import { projectRoot } from '../base/paths.ts';
 import { applyImageThreads } from '../image/decode.ts';
 import { defaultLineModelPath } from '../base/model-files.ts';
 import { startTrainWorker, startWorker } from '../queue/bull.ts';
@@ -53,6 +56,8 @@ export async function run(args: string[]): Promise<number> {
   const url = values.redis ?? process.env.HWR_REDIS ?? DEFAULT_REDIS;
   const lockMs = numberOption(process.env.HWR_QUEUE_LOCK_MS, 'HWR_QUEUE_LOCK_MS', { min: 500, integer: true });
   const stalledMs = numberOption(process.env.HWR_QUEUE_STALLED_MS, 'HWR_QUEUE_STALLED_MS', { min: 500, integer: true });
+  if (reads && !process.execArgv.includes(ONE_CORE)) return onOneCore(args);
+  followSupervisor();
   const trainer = trains ? await startTraining(url, root, values.scratch, values['train-on-cpu'] === true, { lockMs, stalledMs }) : undefined;
   if (!reads) {
     await untilStopped(async (signal) => {
@@ -73,9 +78,9 @@ export async function run(args: string[]): Promise<number> {
 
   const worker = startWorker(
     url,
-    async (job) => {
+    async (job, image) => {
       const page = checkJob(job.data);
-      const input = page.image !== undefined ? Buffer.from(page.image, 'base64') : readFileSync(underRoot(root!, page.path, 'path'));
+      const input = page.inline ? await image() : readFileSync(underRoot(root!, page.path, 'path'));
       const output = underRoot(root!, page.output, 'output');
       const started = performance.now();
       const { bytes, pages } = await readDocument(input, page.name, page.format, readers, (note) => console.error(`hwr worker: ${note}`));
@@ -90,7 +95,7 @@ export async function run(args: string[]): Promise<number> {
   worker.on('failed', (job, err) => console.error(`hwr worker: ${nameOf(job)} failed: ${err.message}`));
   worker.on('error', (err) => console.error(`hwr worker: ${err.message}`));
   await worker.waitUntilReady();
-  console.error(`hwr worker: reading pages from ${showRedis(url)} (${concurrency} at a time), storage ${root}`);
+  console.error(`hwr worker: reading pages from ${showRedis(url)} (${concurrency} at a time, on one core: pid ${process.pid}), storage ${root}`);
 
   await untilStopped(async (signal) => {
     console.error(`hwr worker: ${signal}: finishing the pages in hand${trainer ? ' (and giving a run in hand back)' : ''}, then stopping`);
@@ -100,6 +105,37 @@ export async function run(args: string[]): Promise<number> {
   await lines?.close();
   console.error('hwr worker: stopped');
   return 0;
+}
+
+/**
+ * A page worker keeps to one core: Node's own helpers (the garbage collector's threads, the
+ * compiler's) otherwise take a tenth of a second core, which a second worker on that core then
+ * lacks (two workers read 1.6× the pages of one on this two-core machine with them, 1.85× without;
+ * `npm run bench -- queue`). The flag must be given when Node starts, so the worker runs itself
+ * again with it, and passes signals on; the process that started it dying ends it too.
+ */
+const ONE_CORE = '--single-threaded';
+const SUPERVISED = 'HWR_WORKER_SUPERVISED';
+
+async function onOneCore(args: string[]): Promise<number> {
+  const child = spawn(process.execPath, [ONE_CORE, ...process.execArgv, join(projectRoot, 'bin', 'hwr.mjs'), 'worker', ...args], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    // A process group of its own: Ctrl+C reaches it once, passed on from here.
+    detached: true,
+    env: { ...process.env, [SUPERVISED]: '1' },
+  });
+  const pass = (signal: NodeJS.Signals) => () => child.kill(signal);
+  process.on('SIGTERM', pass('SIGTERM'));
+  process.on('SIGINT', pass('SIGINT'));
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  return code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+}
+
+/** In the worker run by onOneCore: when the process that started it is gone (even killed outright), stop at once, as it did. */
+function followSupervisor(): void {
+  if (process.env[SUPERVISED] !== '1' || !process.connected) return;
+  process.channel?.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 }
 
 /** Waits for SIGTERM or Ctrl+C, then runs `stop` (errors or not) before returning. */

@@ -8,7 +8,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { BatchProgress, TrainEvent } from '../contract.ts';
-import { ATTEMPTS, JobRefused, OCR_QUEUE, redisOptions, TRAIN_QUEUE, type OcrJob, type TrainJob, type TrainJobResult } from './jobs.ts';
+import { ATTEMPTS, imageKey, JobRefused, OCR_QUEUE, redisOptions, TRAIN_QUEUE, type OcrJob, type TrainJob, type TrainJobResult } from './jobs.ts';
 
 /** What a batch's record in Redis holds (its progress is counted from its jobs). */
 export type BatchInfo = Pick<BatchProgress, 'batch' | 'total' | 'added' | 'format' | 'out'>;
@@ -47,13 +47,31 @@ export function openQueue(url: string, options: { failFast?: boolean; name?: str
   };
 }
 
-/** Adds the batch's pages (and its record, for status); a page already there keeps its place. */
-export async function addBatch({ queue, records }: PageQueue, info: BatchInfo, jobs: readonly OcrJob[]): Promise<void> {
+/** A page to add: its job, and its image where it travels with the job (job.inline), read when its chunk is added. */
+export interface PageToAdd {
+  job: OcrJob;
+  image?: () => Uint8Array;
+}
+
+/**
+ * Adds the batch's pages (and its record, for status); a page already there keeps its place.
+ * Pages go in chunks, each chunk's images before its jobs, so workers start on the first pages
+ * while the rest are added.
+ */
+export async function addBatch({ queue, records }: PageQueue, info: BatchInfo, pages: readonly PageToAdd[]): Promise<void> {
   await records.hset(batchKey(info.batch), { ...info, total: String(info.total) });
-  const CHUNK = 500;
-  for (let start = 0; start < jobs.length; start += CHUNK) {
+  const CHUNK = 16;
+  for (let start = 0; start < pages.length; start += CHUNK) {
+    const chunk = pages.slice(start, start + CHUNK);
+    const images = records.pipeline();
+    for (const [k, page] of chunk.entries()) {
+      if (page.job.inline && !page.image) throw new Error(`${page.job.name}: an inline page needs its image`);
+      const bytes = page.image?.();
+      if (bytes) images.set(imageKey(jobId(info.batch, start + k)), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
+    await images.exec();
     await queue.addBulk(
-      jobs.slice(start, start + CHUNK).map((data, k) => ({
+      chunk.map(({ job: data }, k) => ({
         name: 'ocr',
         data,
         opts: {
@@ -137,23 +155,30 @@ export interface WorkerOptions {
   stalledMs?: number;
 }
 
-/** A worker on the page queue; `read` does one page and returns what to keep as its result. */
-export function startWorker(url: string, read: (job: Job) => Promise<unknown>, options: WorkerOptions): Worker {
+/**
+ * A worker on the page queue; `read` does one page (fetching its image with `image` where the image
+ * travels with the job) and returns what to keep as its result.
+ */
+export function startWorker(url: string, read: (job: Job, image: () => Promise<Buffer>) => Promise<unknown>, options: WorkerOptions): Worker {
   const records = new Redis(redisOptions(url));
   const run = async (job: Job) => {
     try {
-      const result = await read(job);
       const data = job.data as Partial<OcrJob>;
-      // Read and written: an image that travelled in the job need not stay in Redis with the finished job.
-      if (data.image !== undefined) await job.updateData({ ...data, image: undefined, imageDropped: true });
-      // The batch's pace, for status: when its first page started and its last finished.
-      const batch = data.batch;
-      if (batch)
-        await records
-          .multi()
-          .hsetnx(batchKey(batch), 'started', String(job.processedOn ?? Date.now()))
-          .hset(batchKey(batch), 'finished', String(Date.now()))
-          .exec();
+      const key = imageKey(String(job.id));
+      let loaded = false;
+      const image = async () => {
+        const bytes = await records.getBuffer(key);
+        if (bytes === null) throw new UnrecoverableError("the page's image is no longer on the queue (its batch was cleared?): add the page again");
+        loaded = true;
+        return bytes;
+      };
+      const result = await read(job, image);
+      // Read and written: the image goes; the batch's pace, for status, is when its first page started and its last finished.
+      const done = records.multi();
+      if (loaded) done.del(key);
+      if (data.batch)
+        done.hsetnx(batchKey(data.batch), 'started', String(job.processedOn ?? Date.now())).hset(batchKey(data.batch), 'finished', String(Date.now()));
+      await done.exec();
       return result;
     } catch (err) {
       // A job that will never run (outside the storage, not a page job) fails at once, not after its retries.

@@ -11,13 +11,19 @@ import { TRAIN_OPTIONS, type Arch, type TrainOptionName } from '../contract.ts';
 import { OUTPUT_FORMATS as FORMATS, type OutputFormat as Format } from '../recognize/output-formats.ts';
 
 export const OCR_QUEUE = 'hwr-ocr';
+/** Where the image of a page job that carries one is kept: named by the job's id, never by its data. */
+export const imageKey = (jobId: string) => `hwr:image:${jobId}`;
 /** Training runs go on a queue of their own: only workers started with --train (on a GPU) take them. */
 export const TRAIN_QUEUE = 'hwr-train';
 /** A training job's files (dataset, model to start from) travel in it up to this size in all; larger ones go by a path on the shared storage. */
 export const INLINE_TRAIN_BYTES = 64 * 1024 * 1024;
 /** Redis when neither --redis nor HWR_REDIS names one. */
 export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
-/** An image travels inside its job up to this size; larger ones go by a path on the shared storage. */
+/**
+ * An image travels with its job, on Redis, up to this size; larger ones go by a path on the shared
+ * storage. It is kept as bytes under a key of its own (imageKey), not in the job's JSON: a worker
+ * then reads it without decoding text, and deletes it once its page is read.
+ */
 export const INLINE_IMAGE_BYTES = 4 * 1024 * 1024;
 /** Tries per page before it is listed as failed (a worker killed mid-page is not a try: BullMQ moves it back). */
 export const ATTEMPTS = 3;
@@ -31,8 +37,8 @@ export interface OcrJob {
   format: Format;
   /** The result's path, relative to the storage root. */
   output: string;
-  /** The image, base64, when it travels in the job ... */
-  image?: string;
+  /** The image travels with the job (under imageKey(the job's id)) ... */
+  inline?: true;
   /** ... or its path relative to the storage root. */
   path?: string;
 }
@@ -167,11 +173,10 @@ export function checkJob(data: unknown): OcrJob {
   };
   const job: OcrJob = { kind: 'ocr', batch: text('batch', 64), name: text('name'), format: d.format as Format, output: text('output') };
   if (!(typeof d.format === 'string' && d.format in FORMATS)) throw new JobRefused(`the job's format must be one of ${Object.keys(FORMATS).join(', ')}`);
-  if ((d.image === undefined) === (d.path === undefined)) throw new JobRefused('the job must carry its image, or a path to it, and not both');
-  if (d.image !== undefined) {
-    if (typeof d.image !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(d.image)) throw new JobRefused("the job's image is not base64");
-    if ((d.image.length * 3) / 4 > INLINE_IMAGE_BYTES * 1.01) throw new JobRefused(`the job's image is larger than ${INLINE_IMAGE_BYTES / 1048576} MB`);
-    job.image = d.image;
+  if ((d.inline === undefined) === (d.path === undefined)) throw new JobRefused('the job must carry its image, or a path to it, and not both');
+  if (d.inline !== undefined) {
+    if (d.inline !== true) throw new JobRefused("the job's inline must be true (its image travels with it) or absent");
+    job.inline = true;
   } else job.path = text('path');
   return job;
 }

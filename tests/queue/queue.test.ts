@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../app/base/paths.ts';
 import { addBatch, batchStatus, openQueue } from '../../app/queue/bull.ts';
 import type { BatchProgress } from '../../app/contract.ts';
-import { checkJob, JobRefused, redisOptions, underRoot, type OcrJob } from '../../app/queue/jobs.ts';
+import { checkJob, imageKey, JobRefused, redisOptions, underRoot, type OcrJob } from '../../app/queue/jobs.ts';
 import { encodeImage } from '../../app/image/decode.ts';
 import { renderPage } from '../ocr/synthetic.ts';
 import { runHwr } from '../helpers/fixtures.ts';
@@ -33,6 +33,16 @@ afterEach(async () => {
   for (const w of workers.splice(0)) if (w.exitCode === null) w.kill('SIGKILL');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Whether a process is still there. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** `count` small generated pages in `folder`; returns their paths. */
 async function writePages(folder: string, count: number, rows = 1): Promise<string[]> {
@@ -95,12 +105,12 @@ describe('job checks (no Redis needed)', () => {
   it('keep jobs to pages inside the shared storage, and to the one job kind', () => {
     expect(underRoot(root, 'out/a.txt', 'output')).toBe('/srv/store/out/a.txt');
     for (const bad of ['../etc/passwd', '/etc/passwd', 'out/../../x', 'C:\\x']) expect(() => underRoot(root, bad, 'path')).toThrow(JobRefused);
-    const ok = { kind: 'ocr', batch: 'b1', name: 'a.png', format: 'text', output: 'out/a.txt', image: 'AAAA' };
+    const ok = { kind: 'ocr', batch: 'b1', name: 'a.png', format: 'text', output: 'out/a.txt', inline: true };
     expect(checkJob(ok)).toEqual(ok);
     expect(() => checkJob({ ...ok, kind: 'shell', cmd: 'rm -rf /' })).toThrow(/unknown job kind "shell": a worker reads pages/);
     expect(() => checkJob({ ...ok, format: 'exe' })).toThrow(/format must be one of/);
     expect(() => checkJob({ ...ok, path: 'in/a.png' })).toThrow(/its image, or a path to it, and not both/);
-    expect(() => checkJob({ ...ok, image: 'not base64!' })).toThrow(/not base64/);
+    expect(() => checkJob({ ...ok, inline: 'rm -rf /' })).toThrow(/inline must be true/);
     expect(() => checkJob('hello')).toThrow(/no data object/);
   });
 
@@ -138,8 +148,8 @@ describe.skipIf(!available)('hwr queue and hwr worker on Redis', () => {
     const held = openQueue(redis.url);
     try {
       const job = await held.queue.getJob(`${batch}-0`);
-      expect(job?.data).toMatchObject({ name: 'page-000.png', imageDropped: true });
-      expect((job?.data as { image?: string }).image).toBeUndefined();
+      expect(job?.data).toMatchObject({ name: 'page-000.png', inline: true });
+      expect(await held.records.exists(imageKey(`${batch}-0`), imageKey(`${batch}-199`))).toBe(0);
     } finally {
       await held.close();
     }
@@ -163,11 +173,30 @@ describe.skipIf(!available)('hwr queue and hwr worker on Redis', () => {
     const first = startWorker(redis.url, storage, fast);
     await until(redis.url, batch, (x) => x.active > 0, 60_000);
     first.kill('SIGKILL');
+    // The worker it runs on one core goes with it.
+    const reader = Number(/on one core: pid (\d+)/.exec(first.log())![1]);
+    await expect.poll(() => alive(reader), { timeout: 5000 }).toBe(false);
     const second = startWorker(redis.url, storage, fast);
     const s = await until(redis.url, batch, (x) => x.done + x.failed === files.length, 180_000);
     expect(s).toMatchObject({ done: files.length, failed: 0 });
     expect(results(out)).toEqual(files.map((f) => f.replace(/^.*\//, '').replace('.png', '.txt')).sort());
     expect(second.log()).toMatch(/read \(/);
+  });
+
+  it('SIGTERM: the page in hand is finished and written, then the worker stops; the rest wait', { timeout: 240_000 }, async () => {
+    const storage = join(dir, 'stopped');
+    const files = await writePages(join(storage, 'in'), 3, 12);
+    const out = join(storage, 'out');
+    const batch = await add(redis.url, storage, out, [join(storage, 'in')]);
+    const worker = startWorker(redis.url, storage);
+    await until(redis.url, batch, (x) => x.active > 0, 60_000);
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(worker.log()).toMatch(/SIGTERM: finishing the pages in hand, then stopping\n(.*\n)*hwr worker: stopped/);
+    const s = await status(redis.url, batch);
+    expect(s).toMatchObject({ done: 1, failed: 0, active: 0, waiting: files.length - 1 });
+    expect(results(out)).toHaveLength(1);
   });
 
   it('Redis restarted mid-batch (append-only file on): the batch completes', { timeout: 300_000 }, async () => {
@@ -192,8 +221,8 @@ describe.skipIf(!available)('hwr queue and hwr worker on Redis', () => {
     const jobs = [
       { kind: 'shell', batch: 'bad1', cmd: 'touch /tmp/owned' },
       { kind: 'ocr', batch: 'bad1', name: 'passwd', format: 'text', output: 'out/p.txt', path: '../../../../etc/passwd' },
-      { kind: 'ocr', batch: 'bad1', name: 'x.png', format: 'text', output: '/tmp/x.txt', image: 'AAAA' },
-    ] as unknown as OcrJob[];
+      { kind: 'ocr', batch: 'bad1', name: 'x.png', format: 'text', output: '/tmp/x.txt', inline: true },
+    ].map((job) => ({ job: job as unknown as OcrJob, ...('inline' in job ? { image: () => new Uint8Array(4) } : {}) }));
     const pages = openQueue(redis.url);
     try {
       await addBatch(pages, { batch: 'bad1', total: jobs.length, added: new Date().toISOString(), format: 'text', out: 'out' }, jobs);
