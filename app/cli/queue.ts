@@ -12,6 +12,7 @@ import { checkWritableFolder } from '../base/atomic.ts';
 import {
   addBatch,
   batchStatus,
+  checkRedis,
   type PageToAdd,
   cancelTrainJob,
   openQueue,
@@ -51,9 +52,10 @@ export async function run(args: string[]): Promise<number> {
   const [batch] = positionals;
   if (!batch || positionals.length > 1)
     throw new UsageError(`queue ${action} takes one batch id (printed by queue add) or training job id\nusage: hwr ${usage}`);
+  if (action === 'cancel' && !isTrainJobId(batch)) throw new UsageError(`queue cancel takes a training job id (t…), not '${batch}'`);
+  await checkRedis(url);
   if (isTrainJobId(batch)) return trainJobAction(url, action, batch, values.json === true);
-  if (action === 'cancel') throw new UsageError(`queue cancel takes a training job id (t…), not '${batch}'`);
-  const pages = openQueue(url);
+  const pages = openQueue(url, { onError: say });
   try {
     if (action === 'retry') {
       const n = await retryFailed(pages, batch);
@@ -100,7 +102,8 @@ async function add(url: string, values: { format?: string; storage?: string; out
     );
     return { job };
   });
-  const pages = openQueue(url);
+  await checkRedis(url);
+  const pages = openQueue(url, { onError: say });
   try {
     await addBatch(pages, { batch, total: jobs.length, added: new Date().toISOString(), format, out }, jobs);
   } finally {
@@ -110,6 +113,9 @@ async function add(url: string, values: { format?: string; storage?: string; out
   console.log(batch);
   return problems.length ? 1 : 0;
 }
+
+/** A problem with Redis met while working, said once. */
+const say = (message: string) => console.error(`hwr queue: ${message}`);
 
 /** Training job ids start with t (addTrainJob); batch ids with b. */
 const isTrainJobId = (id: string) => /^t[a-z0-9]+$/.test(id);
@@ -153,7 +159,7 @@ async function train(args: string[]): Promise<number> {
 }
 
 async function trainJobAction(url: string, action: 'status' | 'retry' | 'cancel', id: string, json: boolean): Promise<number> {
-  const queue = openTrainQueue(url);
+  const queue = openTrainQueue(url, { onError: say });
   try {
     if (action === 'cancel') {
       const outcome = await cancelTrainJob(queue, id);

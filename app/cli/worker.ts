@@ -14,11 +14,11 @@ import { checkWritableFolder, makeDirectory, writeFileAtomic } from '../base/ato
 import { projectRoot } from '../base/paths.ts';
 import { applyImageThreads } from '../image/decode.ts';
 import { defaultLineModelPath } from '../base/model-files.ts';
-import { startTrainWorker, startWorker } from '../queue/bull.ts';
+import { checkRedis, startTrainWorker, startWorker } from '../queue/bull.ts';
 import { launchNodeWorker } from '../services/node-worker.ts';
 import { runTrainJob } from '../services/queue-training.ts';
 import type { LaunchWorker } from '../services/worker-protocol.ts';
-import { checkJob, DEFAULT_REDIS, showRedis, underRoot } from '../queue/jobs.ts';
+import { checkJob, DEFAULT_REDIS, redisProblem, showRedis, underRoot } from '../queue/jobs.ts';
 import { LineReader } from '../recognize/line-reader.ts';
 import { loadDefaultClassifier } from '../recognize/recognizer.ts';
 import { numberOption, parseCli, UsageError } from './args.ts';
@@ -56,6 +56,7 @@ export async function run(args: string[]): Promise<number> {
   const url = values.redis ?? process.env.HWR_REDIS ?? DEFAULT_REDIS;
   const lockMs = numberOption(process.env.HWR_QUEUE_LOCK_MS, 'HWR_QUEUE_LOCK_MS', { min: 500, integer: true });
   const stalledMs = numberOption(process.env.HWR_QUEUE_STALLED_MS, 'HWR_QUEUE_STALLED_MS', { min: 500, integer: true });
+  await checkRedis(url);
   if (reads && !process.execArgv.includes(ONE_CORE)) return onOneCore(args);
   followSupervisor();
   const trainer = trains ? await startTraining(url, root, values.scratch, values['train-on-cpu'] === true, { lockMs, stalledMs }) : undefined;
@@ -93,7 +94,7 @@ export async function run(args: string[]): Promise<number> {
   worker.on('completed', (job) => console.error(`hwr worker: ${nameOf(job)} read (${job.id})`));
   const nameOf = (job: { id?: string; data: unknown } | undefined) => String((job?.data as { name?: string } | undefined)?.name ?? job?.id);
   worker.on('failed', (job, err) => console.error(`hwr worker: ${nameOf(job)} failed: ${err.message}`));
-  worker.on('error', (err) => console.error(`hwr worker: ${err.message}`));
+  worker.on('error', (err) => sayOnce(redisProblem(err, url)));
   await worker.waitUntilReady();
   console.error(`hwr worker: reading pages from ${showRedis(url)} (${concurrency} at a time, on one core: pid ${process.pid}), storage ${root}`);
 
@@ -136,6 +137,12 @@ function followSupervisor(): void {
   if (process.env[SUPERVISED] !== '1' || !process.connected) return;
   process.channel?.unref();
   process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+}
+
+/** Says a problem once, not at every reconnection attempt (a new problem, or the same after others, is said again). */
+let lastSaid = '';
+function sayOnce(message: string): void {
+  if (message !== lastSaid) console.error(`hwr worker: ${(lastSaid = message)}`);
 }
 
 /** Waits for SIGTERM or Ctrl+C, then runs `stop` (errors or not) before returning. */
@@ -184,7 +191,7 @@ async function startTraining(
   };
   const worker = startTrainWorker(url, (work) => runTrainJob(work, { storage, scratch, launch, log: (m) => console.error(`hwr worker: ${m}`) }), timing);
   worker.on('failed', (job, err) => console.error(`hwr worker: training job ${job?.id} failed: ${err.message}`));
-  worker.on('error', (err) => console.error(`hwr worker: ${err.message}`));
+  worker.on('error', (err) => sayOnce(redisProblem(err, url)));
   await worker.waitUntilReady();
   console.error(`hwr worker: taking training jobs from ${showRedis(url)} on ${backend.label}, runs in ${scratch}`);
   return {

@@ -8,7 +8,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { BatchProgress, TrainEvent } from '../contract.ts';
-import { ATTEMPTS, imageKey, JobRefused, OCR_QUEUE, redisOptions, TRAIN_QUEUE, type OcrJob, type TrainJob, type TrainJobResult } from './jobs.ts';
+import { ATTEMPTS, imageKey, JobRefused, OCR_QUEUE, redisOptions, redisProblem, TRAIN_QUEUE, type OcrJob, type TrainJob, type TrainJobResult } from './jobs.ts';
 
 /** What a batch's record in Redis holds (its progress is counted from its jobs). */
 export type BatchInfo = Pick<BatchProgress, 'batch' | 'total' | 'added' | 'format' | 'out'>;
@@ -24,19 +24,46 @@ export interface PageQueue {
   close(): Promise<void>;
 }
 
-/** `failFast`: for a status asked by the app, an unreachable Redis is an error at once, not a wait for it to come back. */
-export function openQueue(url: string, options: { failFast?: boolean; name?: string } = {}): PageQueue {
+/**
+ * Whether Redis answers at `url`, logged in: an Error in words (redisProblem) if not, within a few
+ * seconds. Commands check first, so a wrong address or password is said at once, not waited on.
+ */
+export async function checkRedis(url: string): Promise<void> {
+  const probe = new Redis({ ...redisOptions(url), maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null, lazyConnect: true });
+  // The connection's own error says more (refused, wrong password) than the closed connection that follows it.
+  let first: unknown;
+  probe.on('error', (err) => (first ??= err));
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    throw new Error(redisProblem(first ?? err, url), { cause: first ?? err });
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/**
+ * `failFast`: for a status asked by the app, an unreachable Redis is an error at once, not a wait
+ * for it to come back. Otherwise the connections wait for Redis to come back; `onError` hears
+ * each problem once, in words, until the connection is back.
+ */
+export function openQueue(url: string, options: { failFast?: boolean; name?: string; onError?: (message: string) => void } = {}): PageQueue {
   const connection = {
     ...redisOptions(url),
     ...(options.failFast ? { maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null, enableOfflineQueue: true } : {}),
   };
   const queue = new Queue(options.name ?? OCR_QUEUE, { connection });
   const records = new Redis(connection);
-  if (options.failFast) {
-    // The failed command says what went wrong; the connections' own error events would only repeat it on stderr.
-    queue.on('error', () => {});
-    records.on('error', () => {});
-  }
+  // A failed command says what went wrong; the connections' own error events would only repeat it (with stacks) on stderr.
+  let said = '';
+  const heard = (err: unknown) => {
+    const message = redisProblem(err, url);
+    if (message !== said) options.onError?.((said = message));
+  };
+  queue.on('error', heard);
+  records.on('error', heard);
+  records.on('ready', () => (said = ''));
   return {
     queue,
     records,
@@ -161,6 +188,8 @@ export interface WorkerOptions {
  */
 export function startWorker(url: string, read: (job: Job, image: () => Promise<Buffer>) => Promise<unknown>, options: WorkerOptions): Worker {
   const records = new Redis(redisOptions(url));
+  // The worker's own 'error' event says what is wrong with Redis; this connection would only repeat it.
+  records.on('error', () => {});
   const run = async (job: Job) => {
     try {
       const data = job.data as Partial<OcrJob>;
@@ -219,7 +248,8 @@ export interface TrainJobState {
 
 const cancelKey = (id: string) => `hwr:train-cancel:${id}`;
 
-export const openTrainQueue = (url: string, options: { failFast?: boolean } = {}) => openQueue(url, { ...options, name: TRAIN_QUEUE });
+export const openTrainQueue = (url: string, options: { failFast?: boolean; onError?: (message: string) => void } = {}) =>
+  openQueue(url, { ...options, name: TRAIN_QUEUE });
 
 /** Adds one training run; returns its job id (t…). A run that failed is tried once more; a killed worker's run is taken up again by another. */
 export async function addTrainJob({ queue }: PageQueue, job: TrainJob): Promise<string> {
@@ -273,6 +303,7 @@ export interface TrainWork {
 /** A worker on the training queue, one run at a time. */
 export function startTrainWorker(url: string, train: (work: TrainWork) => Promise<TrainJobResult>, options: Omit<WorkerOptions, 'concurrency'>): Worker {
   const records = new Redis(redisOptions(url));
+  records.on('error', () => {});
   const run = async (job: Job) => {
     try {
       return await train({

@@ -129,6 +129,17 @@ export function redisOptions(url: string): RedisConnection {
   };
 }
 
+/** What went wrong reaching Redis, in a sentence that says what to check. */
+export function redisProblem(err: unknown, url: string): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string } | null)?.code ?? '';
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(text))
+    return `Redis at ${showRedis(url)} refused the login (${text.split('\n')[0]}): check the user and password in the URL (redis://user:password@host:port)`;
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ECONNRESET|connect/i.test(`${code} ${text}`))
+    return `cannot reach Redis at ${showRedis(url)} (${code || text.split('\n')[0]}): is it running there, and are --redis or HWR_REDIS right?`;
+  return `Redis at ${showRedis(url)}: ${text.split('\n')[0]}`;
+}
+
 /** The URL with its password hidden, for messages and logs. */
 export function showRedis(url: string): string {
   try {

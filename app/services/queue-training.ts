@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { makeDirectory, writeFileAtomic } from '../base/atomic.ts';
 import { trainDefault, type TrainOptionName } from '../contract.ts';
-import { addTrainJob, cancelTrainJob, openTrainQueue, trainJobState, type TrainProgress, type TrainWork } from '../queue/bull.ts';
+import { addTrainJob, cancelTrainJob, checkRedis, openTrainQueue, trainJobState, type TrainProgress, type TrainWork } from '../queue/bull.ts';
 import {
   checkTrainJob,
   INLINE_TRAIN_BYTES,
@@ -133,7 +133,9 @@ function plainName(name: string): string {
  */
 export async function trainOnQueue(url: string, opts: TrainOptions, hooks: TrainHooks = {}, options: QueueTrainingOptions = {}): Promise<TrainResult> {
   const job = trainJobFor(opts, options.storage);
-  const queue = openTrainQueue(url);
+  await checkRedis(url);
+  // Once added, the run goes on whatever happens to this connection: a Redis that goes away is waited for.
+  const queue = openTrainQueue(url, { onError: (message) => options.onQueued?.(`${message}; waiting for it to come back`) });
   const emit = (event: TrainEvent) => hooks.onEvent?.(event);
   try {
     const id = await addTrainJob(queue, job);

@@ -38,7 +38,7 @@ import { ModelRegistry } from './models.ts';
 import { PageStore } from './pages.ts';
 import { PageHistory } from './page-history.ts';
 import { batchStatus, openQueue } from '../queue/bull.ts';
-import { DEFAULT_REDIS, showRedis } from '../queue/jobs.ts';
+import { DEFAULT_REDIS, redisProblem, showRedis } from '../queue/jobs.ts';
 import { readRun, runModelPath } from './runs.ts';
 import { SampleStore } from './samples.ts';
 import { fineTunableArch, MIN_SAMPLES } from '../train/personalize.ts';
@@ -398,7 +398,7 @@ export function createServices(options: ServicesOptions): Services {
         return status;
       } catch (err) {
         if (err instanceof ContractError) throw err;
-        throw new ContractError('unavailable', `cannot reach the queue at ${showRedis(url)} (${(err as Error).message}): is Redis running, and HWR_REDIS set?`);
+        throw new ContractError('unavailable', redisProblem(err, url));
       } finally {
         await queue.close().catch(() => undefined);
       }

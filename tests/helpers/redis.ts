@@ -31,12 +31,14 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
-export async function startRedis(dir: string, options: { appendOnly?: boolean } = {}): Promise<RedisServer> {
+/** `password`: Redis asks for it (requirepass), and the URL carries it. */
+export async function startRedis(dir: string, options: { appendOnly?: boolean; password?: string } = {}): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const start = () =>
     new Promise<void>((resolve, reject) => {
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', options.appendOnly ? 'yes' : 'no'];
+      if (options.password) args.push('--requirepass', options.password);
       const proc = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;
       let out = '';
@@ -61,5 +63,5 @@ export async function startRedis(dir: string, options: { appendOnly?: boolean } 
     await exited;
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, stop, start };
+  return { url: `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}`, stop, start };
 }

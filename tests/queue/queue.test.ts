@@ -215,6 +215,34 @@ describe.skipIf(!available)('hwr queue and hwr worker on Redis', () => {
     expect(results(out)).toHaveLength(files.length);
   });
 
+  it('a Redis with a password: the right one works; a wrong one, or no Redis there, is said at once in one line', { timeout: 120_000 }, async () => {
+    const guarded = await startRedis(mkdtempSync(join(dir, 'redis-pw-')), { password: 's3cret/pw' });
+    try {
+      const storage = join(dir, 'guarded');
+      const [file] = await writePages(join(storage, 'in'), 1);
+      const batch = await add(guarded.url, storage, join(storage, 'out'), [file!]);
+      const worker = startWorker(guarded.url, storage);
+      expect(await until(guarded.url, batch, (x) => x.done === 1, 60_000)).toMatchObject({ done: 1, failed: 0 });
+      worker.kill('SIGTERM');
+      const wrong = guarded.url.replace('s3cret%2Fpw', 'guess');
+      const refused = await runHwr(['queue', 'add', '--redis', wrong, '--storage', storage, '--out', join(storage, 'out'), file!]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        /^hwr queue: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? refused the login \(WRONGPASS[^\n]*\): check the user and password in the URL \(redis:\/\/user:password@host:port\)$/,
+      );
+      const started = Date.now();
+      const away = await runHwr(['queue', 'status', '--redis', 'redis://127.0.0.1:1', batch]);
+      expect(away.code).toBe(1);
+      expect(away.stderr).toMatch(/^hwr queue: cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/? \(ECONNREFUSED\): is it running there/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const lost = startWorker(wrong, storage);
+      expect(await new Promise((resolve) => lost.once('exit', resolve))).toBe(1);
+      expect(lost.log().trim()).toMatch(/^hwr worker: Redis at .* refused the login \(WRONGPASS[^\n]*$/);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('refuses malformed jobs and paths outside the storage, saying why; queue add refuses them up front', { timeout: 120_000 }, async () => {
     const storage = join(dir, 'refused');
     mkdirSync(storage, { recursive: true });
@@ -261,7 +289,7 @@ describe.skipIf(!available)('hwr queue and hwr worker on Redis', () => {
     try {
       await expect(away.queueStatus({ batch: 'bad1' })).rejects.toMatchObject({
         code: 'unavailable',
-        message: expect.stringMatching(/cannot reach the queue/),
+        message: expect.stringMatching(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/? \(.+\): is it running there/),
       });
     } finally {
       await away.close();
