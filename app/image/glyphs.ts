@@ -18,13 +18,27 @@ export interface GlyphBlob extends Box {
    * the cut at the least ink), and its width in typical character widths. Whether and where to
    * cut is decided later, by the classifier's confidence when there is one (see chooseSplit).
    */
-  split?: { options: GlyphBlob[][]; widths: number };
+  split?: { options: GlyphBlob[][]; widths: number; lattice?: SplitLattice };
   /**
    * For a blob close beside the next one in its word, with one of them narrow: the two as one
    * character (a stem and the bars of an E the pen did not join), with whatever small pieces lie
    * between them; `likely` is the guess from geometry alone. Decided by chooseJoin.
    */
   join?: { blob: GlyphBlob; likely: boolean };
+}
+
+/**
+ * Every way to cut a blob of touching characters at candidate columns (where the ink is least,
+ * and on a grid for characters that overlap): `pieces[i][j]` is the ink between cuts i and j,
+ * where that is as wide as a character may be. The classifier's scores then choose the path of
+ * pieces through it (segmentation by recognition; chooseSplit).
+ */
+export interface SplitLattice {
+  /** Cut columns relative to the blob, first 0 and last its width. */
+  cuts: number[];
+  pieces: (GlyphBlob | null)[][];
+  /** The blob's height: the measure of a character's width here. */
+  height: number;
 }
 
 export interface FoundGlyphs {
@@ -92,12 +106,13 @@ export function findGlyphs(lab: Labelling, scale: WritingScale, options: GlyphOp
 
   // 5. Touching characters: a typical width ignores narrow ones (I, 1), which would make every
   // wide letter look like two.
-  const typical = Math.max(0.5 * H, median(blobs.map(boxWidth).filter((w) => w >= 0.4 * H)));
+  // Capped at the height: on a page where every word's letters touch, the median blob is a word.
+  const typical = Math.min(H, Math.max(0.5 * H, median(blobs.map(boxWidth).filter((w) => w >= 0.4 * H))));
   for (const b of blobs) {
     const widths = boxWidth(b) / typical;
     if (widths >= o.splitWidth && boxWidth(b) >= 1.1 * boxHeight(b)) {
       const options = splitOptions(lab, b, Math.max(2, Math.round(widths)));
-      if (options.length > 0) b.split = { options, widths };
+      if (options.length > 0) b.split = { options, widths, lattice: splitLattice(lab, b, H) };
     }
   }
   return { glyphs: blobs, small };
@@ -136,6 +151,8 @@ export function proposeJoins(word: readonly GlyphBlob[], small: readonly GlyphBl
 
 /** Mean log-probability of the classifier's best class for a blob (higher is a clearer character). */
 export type BlobScore = (blob: GlyphBlob) => number;
+/** Whether the classifier reads a blob as a letter that may be wider than tall (W, M). */
+export type WideReading = (blob: GlyphBlob) => boolean;
 
 /**
  * Whether a blob's join with the next is one character: by the classifier when there is one
@@ -149,7 +166,7 @@ export function chooseJoin(a: GlyphBlob, b: GlyphBlob, score?: BlobScore): boole
 }
 
 /** A word's final glyphs: proposed joins and splits resolved (by the classifier's scores when given). */
-export function resolveWord(word: readonly GlyphBlob[], score?: BlobScore): GlyphBlob[] {
+export function resolveWord(word: readonly GlyphBlob[], score?: BlobScore, wide?: WideReading): GlyphBlob[] {
   const out: GlyphBlob[] = [];
   for (let i = 0; i < word.length; i++) {
     const g = word[i]!;
@@ -158,14 +175,19 @@ export function resolveWord(word: readonly GlyphBlob[], score?: BlobScore): Glyp
       i++;
       continue;
     }
-    out.push(...(chooseSplit(g, score) ?? [g]));
+    out.push(...(chooseSplit(g, score, wide) ?? [g]));
   }
   return out;
 }
 
 /** Every blob a word's resolution may need scored: its glyphs, their pieces and their joins. */
 export function candidateBlobs(word: readonly GlyphBlob[]): GlyphBlob[] {
-  return word.flatMap((g) => [g, ...(g.split?.options.flat() ?? []), ...(g.join ? [g.join.blob] : [])]);
+  return word.flatMap((g) => [
+    g,
+    ...(g.split?.options.flat() ?? []),
+    ...(g.split?.lattice?.pieces.flat().filter((p): p is GlyphBlob => p !== null) ?? []),
+    ...(g.join ? [g.join.blob] : []),
+  ]);
 }
 
 /**
@@ -174,14 +196,88 @@ export function candidateBlobs(word: readonly GlyphBlob[]): GlyphBlob[] {
  * blobs not much wider than a wide letter; without them, width decides and the least-ink cut is
  * taken.
  */
-export function chooseSplit(blob: GlyphBlob, score?: BlobScore): GlyphBlob[] | null {
+export function chooseSplit(blob: GlyphBlob, score?: BlobScore, wide: WideReading = () => false): GlyphBlob[] | null {
   if (!blob.split) return null;
-  const { widths, options } = blob.split;
+  const { widths, options, lattice } = blob.split;
   if (!score) return widths >= SPLIT_WITHOUT_CLASSIFIER ? options[0]! : null;
+  if (lattice) {
+    // Tilted towards the whole for blobs not much wider than a wide letter, as below.
+    const path = bestPath(lattice, score, wide, Math.max(0, 0.5 * (SPLIT_WITHOUT_CLASSIFIER - widths)));
+    return path.length > 1 ? path : null;
+  }
   const mean = (pieces: GlyphBlob[]) => pieces.reduce((s, p) => s + score(p), 0) / pieces.length;
   let best = options[0]!;
   for (const o of options) if (mean(o) > mean(best)) best = o;
   return mean(best) - score(blob) > 0.5 * (SPLIT_WITHOUT_CLASSIFIER - widths) ? best : null;
+}
+
+/**
+ * A piece's width against a character's, in log-probability: wider than a capital (W and M may
+ * be wider, when read as such) or thinner than a stroke costs.
+ */
+function widthCost(width: number, height: number, wideLetter: boolean): number {
+  const r = width / height;
+  const wide = Math.max(0, r - (wideLetter ? 1.6 : 1.15)) / 0.15;
+  const thin = Math.max(0, 0.12 - r) / 0.04;
+  return wide * wide + thin * thin;
+}
+
+/**
+ * The cuts through the lattice whose pieces read best: the sum of their scores less their width
+ * costs and `cutCost` a cut (the whole blob is one path).
+ */
+function bestPath(lattice: SplitLattice, score: BlobScore, wide: WideReading, cutCost: number): GlyphBlob[] {
+  const n = lattice.cuts.length;
+  const best = new Float64Array(n).fill(-Infinity);
+  const from = new Int32Array(n).fill(-1);
+  best[0] = 0;
+  for (let j = 1; j < n; j++) {
+    for (let i = 0; i < j; i++) {
+      const piece = lattice.pieces[i]![j];
+      if (!piece || best[i] === -Infinity) continue;
+      const value = best[i]! + score(piece) - widthCost(boxWidth(piece), lattice.height, wide(piece)) - (i > 0 ? cutCost : 0);
+      if (value > best[j]!) {
+        best[j] = value;
+        from[j] = i;
+      }
+    }
+  }
+  const path: GlyphBlob[] = [];
+  for (let j = n - 1; j > 0 && from[j]! >= 0; j = from[j]!) path.unshift(lattice.pieces[from[j]!]![j]!);
+  return path;
+}
+
+/** The candidate cuts of a blob and the pieces between them (see SplitLattice). */
+export function splitLattice(lab: Labelling, b: GlyphBlob, charHeight: number): SplitLattice {
+  const w = boxWidth(b);
+  // A short wide letter (M, W) is measured against the writing's height, not its own.
+  const height = Math.max(boxHeight(b), charHeight);
+  const ink = columnInk(lab, b);
+  const margin = Math.max(1, Math.round(0.12 * height));
+  const candidates: number[] = [];
+  // Where the ink is least (characters touching at a point) ...
+  for (let x = margin; x <= w - margin; x++) {
+    let lowest = true;
+    for (let d = -2; d <= 2 && lowest; d++) if (d !== 0 && x + d >= 0 && x + d < w && ink[x + d]! < ink[x]!) lowest = false;
+    if (lowest) candidates.push(x);
+  }
+  // ... and every so often (characters overlapping along a stroke, with no gap in the ink).
+  const step = Math.max(1, Math.round(0.15 * height));
+  for (let x = margin; x <= w - margin; x += step) candidates.push(x);
+  candidates.sort((p, q) => p - q);
+  const near = Math.max(1, Math.round(0.04 * height));
+  const cuts = [0];
+  for (const x of candidates) if (x - cuts.at(-1)! >= near) cuts.push(x);
+  if (w - cuts.at(-1)! < near) cuts.pop();
+  cuts.push(w);
+  const pieces = cuts.map((ci, i) =>
+    cuts.map((cj, j) => {
+      if (j <= i || (cj - ci) / height > 1.5 || (cj - ci) / height < 0.1) return null;
+      if (i === 0 && j === cuts.length - 1) return b;
+      return piecesAt(lab, b, [ci, cj])[0] ?? null;
+    }),
+  );
+  return { cuts, pieces, height };
 }
 
 function mergeStacked(blobs: GlyphBlob[], scale: WritingScale): GlyphBlob[] {

@@ -138,7 +138,8 @@ export function wordGapThreshold(gaps: readonly number[], neverGap: number, alwa
   const hiMean = mean(hi);
   // Two classes only when the wide gaps are clearly wider than the narrow ones.
   const separated = hiMean - loMean > 0.25 * alwaysGap && hiBottom > 1.4 * Math.max(loTop, neverGap / 2);
-  if (!separated) return s[s.length - 1]! >= alwaysGap ? alwaysGap : Math.max(fallback, s[s.length - 1]! + 1);
+  // One class: all word gaps when even the narrowest is as wide as a word gap (letters that touch leave only those), else none.
+  if (!separated) return s[s.length - 1]! >= alwaysGap ? alwaysGap : s[0]! >= fallback ? fallback : Math.max(fallback, s[s.length - 1]! + 1);
   const t = (loTop + hiBottom) / 2;
   return Math.min(alwaysGap, Math.max(neverGap, t));
 }

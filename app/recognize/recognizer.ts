@@ -114,7 +114,14 @@ export async function recognizePage(input: PageImage, classifier: GlyphClassifie
   const score = (b: GlyphBlob) => Math.log(Math.max(1e-6, Math.max(...probsOf(b))));
 
   const decodeOptions: WordDecodeOptions = { lexicon: englishLexicon(), ...options.decode };
-  const layouts = seg.rows.map((row) => row.words.map((word) => resolveWord(word.glyphs, score)));
+  const wideKeys = new Set(['W', 'M', 'w', 'm'].map((c) => keys.indexOf(c)).filter((i) => i >= 0));
+  const wide = (b: GlyphBlob) => {
+    const p = probsOf(b);
+    let best = 0;
+    for (let i = 1; i < p.length; i++) if (p[i]! > p[best]!) best = i;
+    return wideKeys.has(best);
+  };
+  const layouts = seg.rows.map((row) => row.words.map((word) => resolveWord(word.glyphs, score, wide)));
   const decoded = seg.rows.map((row, r) =>
     decodeRow(
       layouts[r]!.map((w) => w.map(probsOf)),
