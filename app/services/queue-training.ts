@@ -158,7 +158,7 @@ export async function trainOnQueue(url: string, opts: TrainOptions, hooks: Train
       const q = state.queued;
       const waiting = q ? `waiting for a worker: ${q.waiting} run(s) waiting, ${q.active} training` : '';
       if (waiting && waiting !== said) options.onQueued?.((said = waiting));
-      if (state.state === 'completed' && state.result) return bringBack(opts, state.result, emit);
+      if (state.state === 'completed' && state.result) return bringBack(opts, state.result, emit, (card) => cardHere(card, job, opts));
       if (state.state === 'failed') throw new Error(`training job ${id} failed on its worker: ${state.failedReason ?? 'no reason given'}`);
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
@@ -182,14 +182,17 @@ function emptyResult(opts: TrainOptions, why: string): TrainResult {
 }
 
 /** The worker's model, card and pictures written into the run's folder here (and the model installed at --save). */
-function bringBack(opts: TrainOptions, r: TrainJobResult, emit: (e: TrainEvent) => void): TrainResult {
+function bringBack(opts: TrainOptions, r: TrainJobResult, emit: (e: TrainEvent) => void, card: (text: string) => string): TrainResult {
   makeDirectory(opts.outDir);
   const artefacts: Record<string, string> = {};
-  for (const [name, b64] of Object.entries(r.files)) writeFileAtomic(join(opts.outDir, plainName(name)), Buffer.from(b64, 'base64'));
+  for (const [name, b64] of Object.entries(r.files)) {
+    const bytes = Buffer.from(b64, 'base64');
+    writeFileAtomic(join(opts.outDir, plainName(name)), name === r.artefacts.card ? card(bytes.toString('utf8')) : bytes);
+  }
   for (const [role, name] of Object.entries(r.artefacts)) if (name in r.files) artefacts[role] = join(opts.outDir, plainName(name));
   let modelPath = '';
   if (r.model) {
-    modelPath = artefacts.model ?? join(opts.outDir, 'model.onnx');
+    modelPath = join(opts.outDir, plainName(r.artefacts.model ?? 'model.onnx'));
     writeFileAtomic(modelPath, Buffer.from(r.model, 'base64'), { durable: true });
     artefacts.model = modelPath;
     if (opts.save && !r.cancelled && artefacts.card) installModel(modelPath, readFileSync(artefacts.card, 'utf8'), opts.save, artefacts);
@@ -213,6 +216,31 @@ function bringBack(opts: TrainOptions, r: TrainJobResult, emit: (e: TrainEvent) 
 
 // ---------------------------------------------------------------------------------------------
 // The worker: one job run in a training process, its events reported, its files sent back.
+
+/** A run's card as it goes back: paths relative to the job's files or the storage, the backend with this machine's name. */
+function cardFromWorker(card: string, backend: string, filesDir: string, storage: string | undefined): string {
+  let out = card.replaceAll(`${filesDir}${sep}`, '');
+  if (storage) out = out.replaceAll(`${resolve(storage)}${sep}`, '');
+  return out.replaceAll(backend, `${backend}, on ${hostname()} (a queue worker)`);
+}
+
+/** The card as written here: the data the job carried named by the paths it was sent from. */
+function cardHere(card: string, job: TrainJob, opts: TrainOptions): string {
+  let out = card;
+  for (const [key, local] of [
+    ['data', opts.data],
+    ['labels', opts.labels],
+    ['initFrom', opts.initFrom],
+  ] as const) {
+    const sent = job[key];
+    if (!sent || sent.in !== 'job' || !local) continue;
+    const localParts = local.split(',');
+    sent.path.split(',').forEach((part, i) => {
+      if (localParts[i]) out = out.replaceAll(part, resolve(localParts[i]!));
+    });
+  }
+  return out;
+}
 
 export interface TrainJobContext {
   /** The shared storage, if this worker has one: data named there is read from it. */
@@ -330,13 +358,15 @@ export async function runTrainJob(work: TrainWork, ctx: TrainJobContext): Promis
 
   const files: Record<string, string> = {};
   const artefacts: Record<string, string> = {};
-  let bytes = 0;
+  let total = 0;
   for (const [role, path] of Object.entries(result.artefacts)) {
     if (role === 'model' || !path || !existsSync(path) || !statSync(path).isFile()) continue;
     const size = statSync(path).size;
-    if (bytes + size > ARTEFACT_BYTES) continue;
-    bytes += size;
-    files[basename(path)] = readFileSync(path).toString('base64');
+    if (total + size > ARTEFACT_BYTES) continue;
+    total += size;
+    // The card names the data as the job named it, not by this worker's folders, and says which machine trained.
+    const bytes = role === 'card' ? Buffer.from(cardFromWorker(readFileSync(path, 'utf8'), result.backend, filesDir, ctx.storage)) : readFileSync(path);
+    files[basename(path)] = bytes.toString('base64');
     artefacts[role] = basename(path);
   }
   const model = result.bestEpoch > 0 && result.modelPath && existsSync(result.modelPath) ? readFileSync(result.modelPath) : undefined;

@@ -15,6 +15,7 @@ import { encodeImage } from '../../app/image/decode.ts';
 import { renderPage } from '../ocr/synthetic.ts';
 import { runHwr } from '../helpers/fixtures.ts';
 import { createServices } from '../../app/services/services.ts';
+import { processAlive } from '../../app/services/home.ts';
 import { launchNodeWorker } from '../../app/services/node-worker.ts';
 import type { LaunchWorker } from '../../app/services/worker-protocol.ts';
 import { redisAvailable, startRedis, type RedisServer } from '../helpers/redis.ts';
@@ -33,16 +34,6 @@ afterEach(async () => {
   for (const w of workers.splice(0)) if (w.exitCode === null) w.kill('SIGKILL');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Whether a process is still there. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `count` small generated pages in `folder`; returns their paths. */
 async function writePages(folder: string, count: number, rows = 1): Promise<string[]> {
@@ -175,7 +166,7 @@ describe.skipIf(!available)('hwr queue and hwr worker on Redis', () => {
     first.kill('SIGKILL');
     // The worker it runs on one core goes with it.
     const reader = Number(/on one core: pid (\d+)/.exec(first.log())![1]);
-    await expect.poll(() => alive(reader), { timeout: 5000 }).toBe(false);
+    await expect.poll(() => processAlive(reader), { timeout: 5000 }).toBe(false);
     const second = startWorker(redis.url, storage, fast);
     const s = await until(redis.url, batch, (x) => x.done + x.failed === files.length, 180_000);
     expect(s).toMatchObject({ done: files.length, failed: 0 });

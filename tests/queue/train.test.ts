@@ -164,6 +164,10 @@ describe.skipIf(!available)('hwr queue train and hwr worker --train on Redis', (
     expect(info.classes).toEqual(shapes.classes);
     const card = readFileSync(save.replace(/\.onnx$/, '.md'), 'utf8');
     expect(card).toMatch(/hwr queue train --arch mlp/);
+    // It names the data by the path it was sent from, and the machine that trained; nothing of the worker's folders.
+    expect(card).toContain(`\`${shapes.images}\``);
+    expect(card).toMatch(/Backend: .*, on \S+ \(a queue worker\)/);
+    expect(card).not.toContain(join(dir, 'scratch'));
     for (const f of ['model.onnx', 'card.md', 'curves-loss.png', 'confusion.png']) expect(existsSync(join(run, f)), f).toBe(true);
     expect(readFileSync(join(run, 'model.onnx'))).toEqual(readFileSync(save));
     // The worker keeps nothing of a run it sent back.

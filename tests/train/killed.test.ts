@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeWire, encodeWire, GLYPH_VALUES, type RequestName, type RequestOf, type ResponseOf, type TrainRequest } from '../../app/contract.ts';
 import { createServices } from '../../app/services/services.ts';
+import { processAlive } from '../../app/services/home.ts';
 import { launchNodeWorker } from '../../app/services/node-worker.ts';
 import type { LaunchWorker, WorkerProcess } from '../../app/services/worker-protocol.ts';
 import { importOnnx } from '../../app/onnx/import.ts';
@@ -129,7 +130,7 @@ describe('training killed mid-epoch', () => {
     }
     await serve.exited;
     // The worker notices its parent is gone and stops: wait until it has.
-    await expect.poll(() => serve.workers().some(alive), { timeout: 20_000, interval: 50 }).toBe(false);
+    await expect.poll(() => serve.workers().some(processAlive), { timeout: 20_000, interval: 50 }).toBe(false);
 
     const services = createServices({ transport: 'http', home, modelsDir, sharedData: null, datasetRoots: [root], launchWorker: launchNodeWorker });
     try {
@@ -164,15 +165,6 @@ function childrenOf(pid: number): number[] {
     }
   }
   return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** `hwr serve` in its own process, and a typed client for its API. */
