@@ -85,9 +85,8 @@ export async function benchQueue(): Promise<Figure[]> {
       const one = await pagesPerSecond(redis.url, storage, 1, files, round);
       const two = await pagesPerSecond(redis.url, storage, 2, files, round);
       rounds.push({ local: localPerPage, one, two });
-      console.error(
-        `  round ${round + 1}: hwr ocr ${localPerPage.toFixed(1)} ms/page; 1 worker ${one.toFixed(2)} pages/s, 2 workers ${two.toFixed(2)} (${(two / one).toFixed(2)}×)`,
-      );
+      const workers = `1 worker ${one.toFixed(2)} pages/s, 2 workers ${two.toFixed(2)} (${(two / one).toFixed(2)}×)`;
+      console.error(`  round ${round + 1}: hwr ocr ${localPerPage.toFixed(1)} ms/page; ${workers}`);
     }
     const one = median(rounds.map((r) => r.one));
     const two = median(rounds.map((r) => r.two));

@@ -37,7 +37,7 @@ export async function checkRedis(url: string): Promise<void> {
     await probe.connect();
     await probe.ping();
   } catch (err) {
-    throw new Error(redisProblem(first ?? err, url), { cause: first ?? err });
+    throw new Error(redisProblem(first ?? err, url), { cause: err });
   } finally {
     probe.disconnect();
   }
