@@ -165,8 +165,8 @@ export function chooseJoin(a: GlyphBlob, b: GlyphBlob, score?: BlobScore): boole
   return score(a.join.blob) - separate > (a.join.likely ? -0.2 : 0.3);
 }
 
-/** A word's final glyphs: proposed joins and splits resolved (by the classifier's scores when given). */
-export function resolveWord(word: readonly GlyphBlob[], score?: BlobScore, wide?: WideReading): GlyphBlob[] {
+/** A word's final glyphs: proposed joins and splits resolved (by the classifier's scores when given; `cuts` overrides the splits of some blobs). */
+export function resolveWord(word: readonly GlyphBlob[], score?: BlobScore, wide?: WideReading, cuts?: ReadonlyMap<GlyphBlob, GlyphBlob[]>): GlyphBlob[] {
   const out: GlyphBlob[] = [];
   for (let i = 0; i < word.length; i++) {
     const g = word[i]!;
@@ -175,7 +175,7 @@ export function resolveWord(word: readonly GlyphBlob[], score?: BlobScore, wide?
       i++;
       continue;
     }
-    out.push(...(chooseSplit(g, score, wide) ?? [g]));
+    out.push(...(cuts?.get(g) ?? chooseSplit(g, score, wide) ?? [g]));
   }
   return out;
 }
@@ -227,24 +227,64 @@ function widthCost(width: number, height: number, wideLetter: boolean): number {
  * costs and `cutCost` a cut (the whole blob is one path).
  */
 function bestPath(lattice: SplitLattice, score: BlobScore, wide: WideReading, cutCost: number): GlyphBlob[] {
+  const paths = latticePaths(lattice, score, wide, cutCost);
+  return paths.reduce((a, b) => (b.value > a.value ? b : a), { pieces: [] as GlyphBlob[], value: -Infinity }).pieces;
+}
+
+/** At most this many pieces a path: a blob wider than this many letters is not cut finer. */
+const MAX_PIECES = 10;
+
+/** The best path through the lattice for each number of pieces, with its value (see bestPath). */
+function latticePaths(lattice: SplitLattice, score: BlobScore, wide: WideReading, cutCost: number): { pieces: GlyphBlob[]; value: number }[] {
   const n = lattice.cuts.length;
-  const best = new Float64Array(n).fill(-Infinity);
-  const from = new Int32Array(n).fill(-1);
-  best[0] = 0;
+  // best[j][m]: the best value reaching cut j with m pieces; from[j][m] the cut before.
+  const best = Array.from({ length: n }, () => new Float64Array(MAX_PIECES + 1).fill(-Infinity));
+  const from = Array.from({ length: n }, () => new Int32Array(MAX_PIECES + 1).fill(-1));
+  best[0]![0] = 0;
   for (let j = 1; j < n; j++) {
     for (let i = 0; i < j; i++) {
       const piece = lattice.pieces[i]![j];
-      if (!piece || best[i] === -Infinity) continue;
-      const value = best[i]! + score(piece) - widthCost(boxWidth(piece), lattice.height, wide(piece)) - (i > 0 ? cutCost : 0);
-      if (value > best[j]!) {
-        best[j] = value;
-        from[j] = i;
+      if (!piece) continue;
+      const gain = score(piece) - widthCost(boxWidth(piece), lattice.height, wide(piece)) - (i > 0 ? cutCost : 0);
+      for (let m = 0; m < MAX_PIECES; m++) {
+        if (best[i]![m] === -Infinity) continue;
+        const value = best[i]![m]! + gain;
+        if (value > best[j]![m + 1]!) {
+          best[j]![m + 1] = value;
+          from[j]![m + 1] = i;
+        }
       }
     }
   }
-  const path: GlyphBlob[] = [];
-  for (let j = n - 1; j > 0 && from[j]! >= 0; j = from[j]!) path.unshift(lattice.pieces[from[j]!]![j]!);
-  return path;
+  const paths: { pieces: GlyphBlob[]; value: number }[] = [];
+  for (let m = 1; m <= MAX_PIECES; m++) {
+    if (best[n - 1]![m] === -Infinity) continue;
+    const pieces: GlyphBlob[] = [];
+    for (let j = n - 1, k = m; j > 0; k--) {
+      const i = from[j]![k]!;
+      pieces.unshift(lattice.pieces[i]![j]!);
+      j = i;
+    }
+    paths.push({ pieces, value: best[n - 1]![m]! });
+  }
+  return paths;
+}
+
+/**
+ * Other ways to cut a blob than chooseSplit's, for a reader that knows words: the best path for
+ * each larger number of pieces, within `margin` of the best path's value, best first (none for a
+ * blob without a lattice).
+ */
+export function splitAlternatives(blob: GlyphBlob, score: BlobScore, wide: WideReading, margin: number): GlyphBlob[][] {
+  const lattice = blob.split?.lattice;
+  if (!lattice) return [];
+  const paths = latticePaths(lattice, score, wide, Math.max(0, 0.5 * (SPLIT_WITHOUT_CLASSIFIER - blob.split!.widths)));
+  const best = paths.reduce((a, b) => (b.value > a.value ? b : a));
+  // More pieces only: letters that touch are read as too few far more often than as too many.
+  return paths
+    .filter((p) => p.pieces.length > best.pieces.length && p.value >= best.value - margin)
+    .sort((a, b) => b.value - a.value)
+    .map((p) => p.pieces);
 }
 
 /** The candidate cuts of a blob and the pieces between them (see SplitLattice). */

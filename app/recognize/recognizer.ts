@@ -4,7 +4,7 @@
  * with context, and builds the document tree.
  */
 import { cropGlyphs } from '../image/crop.ts';
-import { candidateBlobs, resolveWord, type GlyphBlob } from '../image/glyphs.ts';
+import { candidateBlobs, resolveWord, splitAlternatives, type GlyphBlob } from '../image/glyphs.ts';
 import { boxesUnion, overlap1d, scaleBox, type Box, type GrayImage, type Point } from '../image/gray.ts';
 import { decodeImage } from '../image/decode.ts';
 import { cutLine } from '../image/line-image.ts';
@@ -121,7 +121,26 @@ export async function recognizePage(input: PageImage, classifier: GlyphClassifie
     for (let i = 1; i < p.length; i++) if (p[i]! > p[best]!) best = i;
     return wideKeys.has(best);
   };
-  const layouts = seg.rows.map((row) => row.words.map((word) => resolveWord(word.glyphs, score, wide)));
+  // Touching letters cut another way, where the cut read best makes no word and another one does.
+  const lexicon = decodeOptions.lexicon;
+  const readAlone = (layout: GlyphBlob[]) => decodeRow([layout.map(probsOf)], keys, decodeOptions)[0]!.text;
+  const preferWord = (glyphs: readonly GlyphBlob[], chosen: GlyphBlob[]): GlyphBlob[] => {
+    const cut = glyphs.filter((g) => g.split?.lattice);
+    if (!lexicon || cut.length === 0 || cut.length > 2 || lexicon.has(readAlone(chosen))) return chosen;
+    let overrides: Map<GlyphBlob, GlyphBlob[]>[] = [new Map()];
+    for (const g of cut)
+      overrides = overrides.flatMap((o) =>
+        splitAlternatives(g, score, wide, 1.5)
+          .slice(0, 3)
+          .map((a) => new Map([...o, [g, a]])),
+      );
+    for (const o of overrides) {
+      const layout = resolveWord(glyphs, score, wide, o);
+      if (lexicon.has(readAlone(layout))) return layout;
+    }
+    return chosen;
+  };
+  const layouts = seg.rows.map((row) => row.words.map((word) => preferWord(word.glyphs, resolveWord(word.glyphs, score, wide))));
   const decoded = seg.rows.map((row, r) =>
     decodeRow(
       layouts[r]!.map((w) => w.map(probsOf)),

@@ -2,7 +2,8 @@
  * Block capitals whose letters touch, as many people write them: pages composed of real EMNIST
  * capitals (pool part 5) set with no gap between letters, read as `hwr ocr` reads them. A blob of
  * several letters is cut where the classifier reads its pieces best (segmentation by
- * recognition: app/image/glyphs.ts, splitLattice); on such a page every gap left is a word gap.
+ * recognition: app/image/glyphs.ts, splitLattice), or into more pieces where those make a word;
+ * on such a page every gap left is a word gap.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
