@@ -112,7 +112,9 @@ export function findGlyphs(lab: Labelling, scale: WritingScale, options: GlyphOp
     const widths = boxWidth(b) / typical;
     if (widths >= o.splitWidth && boxWidth(b) >= 1.1 * boxHeight(b)) {
       const options = splitOptions(lab, b, Math.max(2, Math.round(widths)));
-      if (options.length > 0) b.split = { options, widths, lattice: splitLattice(lab, b, H) };
+      // A lattice only for what could be a few letters: no path cuts a desk-sized blob into at most MAX_PIECES.
+      const lattice = boxWidth(b) <= MAX_PIECES * 1.5 * Math.max(boxHeight(b), H) ? splitLattice(lab, b, H) : undefined;
+      if (options.length > 0) b.split = { options, widths, ...(lattice ? { lattice } : {}) };
     }
   }
   return { glyphs: blobs, small };
@@ -279,6 +281,7 @@ export function splitAlternatives(blob: GlyphBlob, score: BlobScore, wide: WideR
   const lattice = blob.split?.lattice;
   if (!lattice) return [];
   const paths = latticePaths(lattice, score, wide, Math.max(0, 0.5 * (SPLIT_WITHOUT_CLASSIFIER - blob.split!.widths)));
+  if (paths.length === 0) return [];
   const best = paths.reduce((a, b) => (b.value > a.value ? b : a));
   // More pieces only: letters that touch are read as too few far more often than as too many.
   return paths

@@ -11,11 +11,12 @@ import { defaultLineModelPath } from '../../app/base/model-files.ts';
 import { readDocument } from '../../app/cli/ocr.ts';
 import { CLASSES_36 } from '../../app/contract.ts';
 import { loadIdx } from '../../app/data/idx.ts';
-import { encodeImage } from '../../app/image/decode.ts';
 import { splitWords } from '../../app/image/rows.ts';
 import { cer, cerCount, type CerCount } from '../../app/recognize/cer.ts';
 import { LineReader } from '../../app/recognize/line-reader.ts';
-import { loadDefaultClassifier } from '../../app/recognize/recognizer.ts';
+import { loadDefaultClassifier, recognizeFile } from '../../app/recognize/recognizer.ts';
+import { decodeImage, encodeImage } from '../../app/image/decode.ts';
+import { onDesk } from '../helpers/capture.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
 import { emnistRaster, renderPage, rng } from './synthetic.ts';
 
@@ -81,4 +82,16 @@ describe('words whose letters touch', () => {
       }
     },
   );
+
+  it.skipIf(!shared)('a photo read whole, desk and all, is still read: blobs no path cuts into letters stay whole', { timeout: 60_000 }, async () => {
+    // The desk around the sheet is one blob of ink as wide as the photo: no lattice path cuts it (this threw once).
+    const sheet = await decodeImage(join(shared!, 'photos', '04_deep.jpg'), { maxSide: 1200 });
+    const classifier = await loadDefaultClassifier();
+    try {
+      const page = await recognizeFile(await encodeImage(onDesk(sheet), 'jpeg', 85), classifier, { sheet: false });
+      expect(page.rows.length).toBeGreaterThan(0);
+    } finally {
+      await classifier.close();
+    }
+  });
 });
