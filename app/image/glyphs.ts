@@ -203,8 +203,7 @@ export function chooseSplit(blob: GlyphBlob, score?: BlobScore, wide: WideReadin
   const { widths, options, lattice } = blob.split;
   if (!score) return widths >= SPLIT_WITHOUT_CLASSIFIER ? options[0]! : null;
   if (lattice) {
-    // Tilted towards the whole for blobs not much wider than a wide letter, as below.
-    const path = bestPath(lattice, score, wide, Math.max(0, 0.5 * (SPLIT_WITHOUT_CLASSIFIER - widths)));
+    const path = bestOf(blobPaths(blob, score, wide)).pieces;
     return path.length > 1 ? path : null;
   }
   const mean = (pieces: GlyphBlob[]) => pieces.reduce((s, p) => s + score(p), 0) / pieces.length;
@@ -224,20 +223,29 @@ function widthCost(width: number, height: number, wideLetter: boolean): number {
   return wide * wide + thin * thin;
 }
 
+/** The path through a lattice whose pieces read best: the most value (none for no paths). */
+const bestOf = (paths: readonly LatticePath[]): LatticePath => paths.reduce((a, b) => (b.value > a.value ? b : a), { pieces: [], value: -Infinity });
+
 /**
- * The cuts through the lattice whose pieces read best: the sum of their scores less their width
- * costs and `cutCost` a cut (the whole blob is one path).
+ * A blob's paths through its lattice; a cut costs more the less wider the blob is than a wide
+ * letter (tilted towards the whole, as chooseSplit is without a lattice).
  */
-function bestPath(lattice: SplitLattice, score: BlobScore, wide: WideReading, cutCost: number): GlyphBlob[] {
-  const paths = latticePaths(lattice, score, wide, cutCost);
-  return paths.reduce((a, b) => (b.value > a.value ? b : a), { pieces: [] as GlyphBlob[], value: -Infinity }).pieces;
+function blobPaths(blob: GlyphBlob, score: BlobScore, wide: WideReading): LatticePath[] {
+  const { lattice, widths } = blob.split!;
+  return latticePaths(lattice!, score, wide, Math.max(0, 0.5 * (SPLIT_WITHOUT_CLASSIFIER - widths)));
+}
+
+/** Pieces side by side through a lattice, and their value: the sum of their scores less their width costs and a cost a cut. */
+interface LatticePath {
+  pieces: GlyphBlob[];
+  value: number;
 }
 
 /** At most this many pieces a path: a blob wider than this many letters is not cut finer. */
 const MAX_PIECES = 10;
 
-/** The best path through the lattice for each number of pieces, with its value (see bestPath). */
-function latticePaths(lattice: SplitLattice, score: BlobScore, wide: WideReading, cutCost: number): { pieces: GlyphBlob[]; value: number }[] {
+/** The best path through the lattice for each number of pieces. */
+function latticePaths(lattice: SplitLattice, score: BlobScore, wide: WideReading, cutCost: number): LatticePath[] {
   const n = lattice.cuts.length;
   // best[j][m]: the best value reaching cut j with m pieces; from[j][m] the cut before.
   const best = Array.from({ length: n }, () => new Float64Array(MAX_PIECES + 1).fill(-Infinity));
@@ -258,7 +266,7 @@ function latticePaths(lattice: SplitLattice, score: BlobScore, wide: WideReading
       }
     }
   }
-  const paths: { pieces: GlyphBlob[]; value: number }[] = [];
+  const paths: LatticePath[] = [];
   for (let m = 1; m <= MAX_PIECES; m++) {
     if (best[n - 1]![m] === -Infinity) continue;
     const pieces: GlyphBlob[] = [];
@@ -278,11 +286,9 @@ function latticePaths(lattice: SplitLattice, score: BlobScore, wide: WideReading
  * blob without a lattice).
  */
 export function splitAlternatives(blob: GlyphBlob, score: BlobScore, wide: WideReading, margin: number): GlyphBlob[][] {
-  const lattice = blob.split?.lattice;
-  if (!lattice) return [];
-  const paths = latticePaths(lattice, score, wide, Math.max(0, 0.5 * (SPLIT_WITHOUT_CLASSIFIER - blob.split!.widths)));
-  if (paths.length === 0) return [];
-  const best = paths.reduce((a, b) => (b.value > a.value ? b : a));
+  if (!blob.split?.lattice) return [];
+  const paths = blobPaths(blob, score, wide);
+  const best = bestOf(paths);
   // More pieces only: letters that touch are read as too few far more often than as too many.
   return paths
     .filter((p) => p.pieces.length > best.pieces.length && p.value >= best.value - margin)

@@ -258,19 +258,21 @@ export async function addTrainJob({ queue }: PageQueue, job: TrainJob): Promise<
   return id;
 }
 
-export async function trainJobState({ queue }: PageQueue, id: string): Promise<TrainJobState | null> {
-  const job = await queue.getJob(id);
-  if (!job) return null;
-  const state = await job.getState();
-  const progress = (typeof job.progress === 'object' && job.progress !== null && 'events' in job.progress ? job.progress : { events: [] }) as TrainProgress;
-  // Counted, not listed: a waiting job's data may hold many megabytes of training files.
+export async function trainJobState({ queue, records }: PageQueue, id: string): Promise<TrainJobState | null> {
+  const state = await queue.getJobState(id);
+  if (state === 'unknown') return null;
+  // The fields followed, not the whole job: a job's data may hold many megabytes of training files, and this is asked every second.
+  const [progressText, resultText, failedReason] = await records.hmget(queue.toKey(id), 'progress', 'returnvalue', 'failedReason');
+  const reported: unknown = progressText ? JSON.parse(progressText) : null;
+  const progress = (typeof reported === 'object' && reported !== null && 'events' in reported ? reported : { events: [] }) as TrainProgress;
+  // Counted, not listed, for the same reason.
   const queued = state === 'waiting' ? ((await queue.getJobCounts('waiting', 'active')) as { waiting: number; active: number }) : undefined;
   return {
     id,
     state,
     progress,
-    ...(state === 'completed' ? { result: job.returnvalue as TrainJobResult } : {}),
-    ...(state === 'failed' ? { failedReason: job.failedReason } : {}),
+    ...(state === 'completed' && resultText ? { result: JSON.parse(resultText) as TrainJobResult } : {}),
+    ...(state === 'failed' ? { failedReason: failedReason ?? undefined } : {}),
     ...(queued ? { queued } : {}),
   };
 }
@@ -306,11 +308,15 @@ export function startTrainWorker(url: string, train: (work: TrainWork) => Promis
   records.on('error', () => {});
   const run = async (job: Job) => {
     try {
-      return await train({
+      const result = await train({
         job,
         report: (progress) => job.updateProgress(progress as unknown as object),
         cancelled: async () => (await records.exists(cancelKey(String(job.id)))) === 1,
       });
+      // Trained: the files the job carried need not stay in Redis with the finished job.
+      const data = job.data as Partial<TrainJob>;
+      if (data.files) await job.updateData({ ...data, files: undefined });
+      return result;
     } catch (err) {
       if (err instanceof JobRefused) throw new UnrecoverableError(`refused: ${err.message}`);
       throw err;

@@ -174,8 +174,7 @@ export function underRoot(root: string, rel: unknown, what: string): string {
 
 /** The job's data checked field by field: a JobRefused says what is wrong; nothing else is ever run. */
 export function checkJob(data: unknown): OcrJob {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new JobRefused('the job holds no data object');
-  const d = data as Record<string, unknown>;
+  const d = record(data, 'the job holds no data object');
   if (d.kind !== 'ocr') throw new JobRefused(`unknown job kind ${JSON.stringify(d.kind)}: a worker reads pages ('ocr') and nothing else`);
   const text = (field: string, max = 1024) => {
     const v = d[field];
@@ -192,6 +191,12 @@ export function checkJob(data: unknown): OcrJob {
   return job;
 }
 
+/** `value` as an object of fields, or a JobRefused saying `refusal`. */
+function record(value: unknown, refusal: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new JobRefused(refusal);
+  return value as Record<string, unknown>;
+}
+
 /** A relative path a job names (no absolute path, no `..`, no NUL): refused otherwise. */
 function relativeName(value: unknown, what: string, folder = 'its folder'): string {
   if (typeof value !== 'string' || value === '' || value.length > 1024 || value.includes('\0')) throw new JobRefused(`the job's ${what} is not a path`);
@@ -202,8 +207,7 @@ function relativeName(value: unknown, what: string, folder = 'its folder'): stri
 
 function jobPath(value: unknown, what: string, files: Record<string, string> | undefined): JobPath | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null) throw new JobRefused(`the job's ${what} must be { in: 'job' | 'storage', path }`);
-  const v = value as Record<string, unknown>;
+  const v = record(value, `the job's ${what} must be { in: 'job' | 'storage', path }`);
   if (v.in !== 'job' && v.in !== 'storage') throw new JobRefused(`the job's ${what} must be in 'job' or 'storage', not ${JSON.stringify(v.in)}`);
   if (typeof v.path !== 'string') throw new JobRefused(`the job's ${what} is not a path`);
   const path = v.path
@@ -220,15 +224,13 @@ function jobPath(value: unknown, what: string, files: Record<string, string> | u
 
 /** A training job's data checked field by field, as checkJob does for pages; the options' ranges are the trainer's to check. */
 export function checkTrainJob(data: unknown): TrainJob {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new JobRefused('the job holds no data object');
-  const d = data as Record<string, unknown>;
+  const d = record(data, 'the job holds no data object');
   if (d.kind !== 'train') throw new JobRefused(`unknown job kind ${JSON.stringify(d.kind)}: the training queue takes training runs ('train') and nothing else`);
   if (!(TRAIN_OPTIONS.arch.values as readonly unknown[]).includes(d.arch))
     throw new JobRefused(`the job's arch must be one of ${TRAIN_OPTIONS.arch.values.join(', ')}, not ${JSON.stringify(d.arch)}`);
   if (typeof d.command !== 'string' || d.command.length > 4096) throw new JobRefused("the job's command must be a string of at most 4096 characters");
   const options: TrainJob['options'] = {};
-  if (typeof d.options !== 'object' || d.options === null || Array.isArray(d.options)) throw new JobRefused("the job's options must be an object");
-  for (const [name, value] of Object.entries(d.options)) {
+  for (const [name, value] of Object.entries(record(d.options, "the job's options must be an object"))) {
     if (!(TRAIN_JOB_OPTIONS as string[]).includes(name))
       throw new JobRefused(`the job sets '${name}', which is not a training option it may set (${TRAIN_JOB_OPTIONS.join(', ')})`);
     const wanted = TRAIN_OPTIONS[name as TrainOptionName].kind === 'boolean' ? 'boolean' : 'number';
@@ -237,10 +239,9 @@ export function checkTrainJob(data: unknown): TrainJob {
   }
   let files: Record<string, string> | undefined;
   if (d.files !== undefined) {
-    if (typeof d.files !== 'object' || d.files === null || Array.isArray(d.files)) throw new JobRefused("the job's files must be an object of base64 by name");
     files = {};
     let bytes = 0;
-    for (const [name, content] of Object.entries(d.files)) {
+    for (const [name, content] of Object.entries(record(d.files, "the job's files must be an object of base64 by name"))) {
       relativeName(name, `file name`);
       if (typeof content !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(content)) throw new JobRefused(`the job's file ${name} is not base64`);
       bytes += (content.length * 3) / 4;

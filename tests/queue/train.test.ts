@@ -176,6 +176,15 @@ describe.skipIf(!available)('hwr queue train and hwr worker --train on Redis', (
     const status = await runHwr(['queue', 'status', '--redis', redis.url, id]);
     expect(status.stdout).toMatch(new RegExp(`training job ${id}: completed, mlp on .*\\n.*\\ndone on \\S+: best epoch ${done![1]}, val acc`));
     expect(worker.out()).toMatch(new RegExp(`training job ${id}: done`));
+    // The data it carried does not stay in Redis with the finished job.
+    const held = openTrainQueue(redis.url);
+    try {
+      const job = await held.queue.getJob(id);
+      expect(job?.data).toMatchObject({ kind: 'train', data: { in: 'job' } });
+      expect((job?.data as TrainJob).files).toBeUndefined();
+    } finally {
+      await held.close();
+    }
   });
 
   it('Ctrl+C stops the run on its worker, and its best model so far comes back', { timeout: 180_000 }, async () => {
