@@ -5,6 +5,7 @@
  * components → character blobs → rows and words. The result keeps the working ink map and
  * labels, from which the glyph crops are cut.
  */
+import { dropPrintedLabels } from './form-labels.ts';
 import { inkMap } from './background.ts';
 import { connectedComponents, type Labelling } from './components.ts';
 import { cropGlyphs } from './crop.ts';
@@ -42,6 +43,8 @@ export interface SegmentedPage {
   labelling: Labelling;
   /** Rows top to bottom, words and glyphs left to right, in working pixels. */
   rows: RowLayout<GlyphBlob>[];
+  /** Printed field labels left out before reading (`NOM :` beside a name: form-labels.ts), in working pixels. */
+  labels?: Box[];
 }
 
 /**
@@ -93,7 +96,8 @@ export function segmentPage(img: GrayImage, options: SegmentOptions = {}): Segme
   const rows = layoutRows(glyphs, scale.charHeight, options.rows, options.words);
   for (const row of rows) for (const word of row.words) proposeJoins(word.glyphs, small, scale);
   markDots(rows, small, scale.charHeight);
-  return { width: img.width, height: img.height, factor: realFactor, scale, ink, labelling, rows };
+  const labels = dropPrintedLabels(rows, small, labelling, ink);
+  return { width: img.width, height: img.height, factor: realFactor, scale, ink, labelling, rows, ...(labels.length ? { labels } : {}) };
 }
 
 /** Writing is first measured on a pyramid level at most this long (when its characters come out at least PREVIEW_MIN_CHAR tall there). */

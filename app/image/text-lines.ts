@@ -52,9 +52,9 @@ interface Body {
   cy: number;
 }
 
-/** Mean row of each component's ink (indexed by label). */
+/** Mean row of each component's ink (indexed by label; labels may have gaps where components were left out). */
 function inkRows(l: Labelling): Float64Array {
-  const sum = new Float64Array(l.components.length + 2);
+  const sum = new Float64Array(l.components.reduce((m, c) => Math.max(m, c.label), 0) + 2);
   for (let y = 0, i = 0; y < l.height; y++) for (let x = 0; x < l.width; x++, i++) if (l.labels[i]) sum[l.labels[i]!]! += y;
   const out = new Float64Array(sum.length);
   for (const c of l.components) out[c.label] = sum[c.label]! / Math.max(1, c.area);

@@ -1,0 +1,122 @@
+/**
+ * Printed field labels beside handwriting on a form (`NOM :`, `Name`, `Nom de famille :`): found
+ * at the start of a row and left out, as lines of print are (text-lines.ts looksPrinted), so that
+ * neither reader reads them into the name.
+ *
+ * A row's first word is such a label where its letters are print: at least three separate letters
+ * standing on one level baseline to within a pixel or two (a hand is never that even), their
+ * capitals and ascenders of one height, and smaller than the handwriting after them, which must
+ * follow (two letters at least). A handwritten word, however neat, wanders off a straight line by
+ * more than that; a word in joined-up writing is one or two pieces, not letters.
+ */
+import type { Labelling } from './components.ts';
+import { boxesUnion, type Box, type GrayImage } from './gray.ts';
+import type { RowLayout } from './rows.ts';
+
+type Piece = Box & { parts: number[] };
+
+/** How far (share of the label's capital height, and at least in pixels) a printed letter may stand off the label's baseline or its letters' heights. */
+const EVEN_SHARE = 0.05;
+const EVEN_PIXELS = 1.2;
+/** The label's letters are at most this share of the handwriting's height. */
+const SMALLER = 0.85;
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** How far the farthest of these values lies from their median. */
+const worstOffMedian = (xs: readonly number[]): number => Math.max(...xs.map((x) => Math.abs(x - median(xs))));
+
+/** The label's letters on its baseline, and their capital height; null where they are not print. */
+function printedLetters(letters: readonly Box[]): { onBase: Box[]; cap: number; tolerance: number } | null {
+  if (letters.length < 3) return null;
+  const tallest = Math.max(...letters.map((b) => b.y1 - b.y0));
+  // Letters proper: not dots, commas or the bar of a colon.
+  const body = letters.filter((b) => b.y1 - b.y0 > 0.4 * tallest);
+  if (body.length < 3) return null;
+  const baseline = median(body.map((b) => b.y1));
+  // Descenders (p, g, y) leave the baseline: the rest must sit on it.
+  const onBase = body.filter((b) => b.y1 <= baseline + 0.15 * median(body.map((c) => c.y1 - c.y0)));
+  if (onBase.length < 3 || onBase.length < 0.7 * body.length) return null;
+  const cap = Math.max(...onBase.map((b) => b.y1 - b.y0));
+  const tolerance = Math.max(EVEN_PIXELS, EVEN_SHARE * cap);
+  // Separate letters, each at most one and a half capitals wide (print's serifs may join two; joined-up writing's pieces are wider) ...
+  if (body.some((b) => b.x1 - b.x0 > 1.6 * cap)) return null;
+  // ... standing on one level line ...
+  if (worstOffMedian(onBase.map((b) => b.y1)) > tolerance) return null;
+  // ... and of two heights (capitals and ascenders, x-height), one letter between at most (a t).
+  const heights = onBase.map((b) => b.y1 - b.y0);
+  const low = Math.min(...heights);
+  const between = heights.filter((h) => h > low + 2 * tolerance && h < cap - 2 * tolerance).length;
+  return between <= 1 ? { onBase, cap, tolerance } : null;
+}
+
+/** Whether these letter boxes are print, smaller than the handwriting whose median letter height is `handHeight`. */
+export function looksLikeLabel(letters: readonly Box[], handHeight: number): boolean {
+  const print = printedLetters(letters);
+  return !!print && print.cap <= SMALLER * handHeight;
+}
+
+/**
+ * A colon right after the label, before `until`: two dots of a size, one straight above the other,
+ * the lower on the label's baseline, the upper below its cap line.
+ */
+function colonAfter(label: readonly Box[], pieces: readonly Box[], until: number): boolean {
+  const print = printedLetters(label);
+  if (!print) return false;
+  const { cap, onBase } = print;
+  const baseline = median(onBase.map((b) => b.y1));
+  const after = Math.max(...onBase.map((b) => b.x1)) - 0.1 * cap;
+  const side = (d: Box) => Math.max(d.x1 - d.x0, d.y1 - d.y0);
+  const dots = pieces.filter((d) => d.x0 >= after && d.x1 <= until && side(d) <= 0.4 * cap && side(d) <= 2.5 * Math.max(1, Math.min(d.x1 - d.x0, d.y1 - d.y0)));
+  const centre = (d: Box) => (d.x0 + d.x1) / 2;
+  return dots.some(
+    (lower) =>
+      Math.abs(lower.y1 - baseline) <= 0.15 * cap &&
+      dots.some(
+        (upper) =>
+          upper !== lower &&
+          Math.abs(centre(upper) - centre(lower)) <= 0.5 * Math.max(upper.x1 - upper.x0, lower.x1 - lower.x0) &&
+          Math.max(side(upper), side(lower)) <= 2 * Math.min(side(upper), side(lower)) &&
+          upper.y1 <= lower.y0 - 0.1 * cap &&
+          upper.y0 >= baseline - 0.9 * cap,
+      ),
+  );
+}
+
+/**
+ * Leaves out each row's printed label (see above): the word goes from the row, and its ink, with
+ * the colon or dot beside it, from the labelling and the ink map, so the line reader does not see
+ * it either. Returns the boxes of the labels left out.
+ */
+export function dropPrintedLabels(rows: RowLayout<Piece>[], small: readonly Piece[], labelling: Labelling, ink: GrayImage): Box[] {
+  const dropped: Box[] = [];
+  for (const row of rows) {
+    // A label of several words ("Last name:") goes word by word.
+    for (;;) {
+      const [label, ...rest] = row.words;
+      const hand = rest.flatMap((w) => w.glyphs);
+      if (!label || hand.length < 2 || !looksLikeLabel(label.glyphs, median(hand.map((g) => g.y1 - g.y0)))) break;
+      // On a page of several rows (where a line on ruled paper can be as even as print), only a label with its colon.
+      if (rows.length > 1 && !colonAfter(label.glyphs, [...small, ...label.glyphs], hand[0]!.x0)) break;
+      // The label's letters, and the colon's dots between it and the handwriting.
+      const near = small.filter((s) => s.x0 >= label.box.x0 && s.x1 <= hand[0]!.x0 && s.y0 >= label.box.y0 - 2 && s.y1 <= label.box.y1 + 2);
+      const gone = new Set([...label.glyphs, ...near].flatMap((g) => g.parts));
+      for (const c of labelling.components) {
+        if (!gone.has(c.label)) continue;
+        for (let y = c.y0; y < c.y1; y++) {
+          for (let x = c.x0; x < c.x1; x++) {
+            const i = y * labelling.width + x;
+            if (labelling.labels[i] !== c.label) continue;
+            labelling.labels[i] = 0;
+            if (ink.width === labelling.width && ink.height === labelling.height) ink.data[i] = 0;
+          }
+        }
+      }
+      labelling.components = labelling.components.filter((c) => !gone.has(c.label));
+      row.words = rest;
+      row.box = boxesUnion(hand);
+      dropped.push(boxesUnion([...label.glyphs, ...near]));
+    }
+  }
+  return dropped;
+}
