@@ -178,6 +178,16 @@ export const TRAIN_OPTIONS = {
     archs: ['crnn'],
     help: 'how many 1-D convolutions read along the line',
   },
+  synthetic: {
+    kind: 'number',
+    flag: 'synthetic',
+    meta: 'F',
+    min: 0,
+    max: 4,
+    default: 0.25,
+    archs: ['crnn'],
+    help: 'synthetic lines (EMNIST glyphs composed into words, a third of them block capitals) per epoch, as a share of the real lines',
+  },
   floor: {
     kind: 'number',
     flag: 'floor',

@@ -99,6 +99,7 @@ export async function run(args: string[], trainer: Trainer = trainModel, name = 
     momentum: numberFrom(values, 'momentum', arch)!,
     width: numberFrom(values, 'width', arch),
     depth: numberFrom(values, 'depth', arch),
+    synthetic: numberFrom(values, 'synthetic', arch),
     floor: numberFrom(values, 'floor', arch),
     augment: booleanFrom(values, 'augment', arch),
     balance: booleanFrom(values, 'balance', arch),

@@ -39,6 +39,7 @@ const RUN_OPTIONS = [
   'freezeFeatures',
   'width',
   'depth',
+  'synthetic',
 ] as const;
 
 export function checkpointPath(outDir: string): string {

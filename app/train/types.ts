@@ -39,6 +39,8 @@ export interface TrainOptions {
   width?: number;
   /** Line model: how many 1-D convolutions read along the line (default 3). */
   depth?: number;
+  /** Line model: synthetic lines per epoch as a share of the real training lines (default 0.25; 0 = none). */
+  synthetic?: number;
   /**
    * TensorFlow.js trainer: per-class accuracy floor for decision offsets (app/train/tfjs/decision.ts):
    * classes below it on validation get an offset towards an even split with their look-alike

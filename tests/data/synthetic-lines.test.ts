@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../app/base/random.ts';
 import type { LabelledImages } from '../../app/data/glyphs.ts';
-import { canRender, GlyphBank, loadGlyphBank, randomStyle, randomText, renderLine, type SyntheticStyle } from '../../app/data/synthetic-lines.ts';
+import {
+  canRender,
+  capitalsStyle,
+  GlyphBank,
+  inCapitals,
+  loadGlyphBank,
+  randomStyle,
+  randomText,
+  renderLine,
+  type SyntheticStyle,
+} from '../../app/data/synthetic-lines.ts';
 import type { GrayImage } from '../../app/image/gray.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
 
@@ -68,6 +78,16 @@ describe('synthetic lines', () => {
     expect(styles.some((s) => s.letterGap < 0)).toBe(true);
     expect(styles.some((s) => s.slant > 10) && styles.some((s) => s.slant < -5)).toBe(true);
     expect(styles.filter((s) => s.ruled).length).toBeGreaterThan(30);
+  });
+
+  it('block capitals: upper case without accents, their letters touching or overlapping in about half the lines', () => {
+    expect(inCapitals("Société d'Émile à Québec")).toBe("SOCIETE D'EMILE A QUEBEC");
+    const styles = Array.from({ length: 200 }, (_, i) => capitalsStyle(createRng(i)));
+    const touching = styles.filter((s) => s.letterGap <= 0).length;
+    expect(touching).toBeGreaterThan(70);
+    expect(touching).toBeLessThan(130);
+    // Overlapping by a fifth of an x-height and more, which randomStyle never draws.
+    expect(styles.some((s) => s.letterGap < -0.25)).toBe(true);
   });
 
   it('random text mixes words, capitals, numbers and punctuation within the length', () => {

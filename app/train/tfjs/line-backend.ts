@@ -12,7 +12,7 @@ import { createRng } from '../../base/random.ts';
 import { toUnitFloats } from '../../data/idx.ts';
 import { augmentLine } from '../../data/line-augment.ts';
 import { loadLineDataset, splitByWriter, type LineSample } from '../../data/lines.ts';
-import { canRender, loadGlyphBank, randomStyle, randomText, renderLine, type GlyphBank } from '../../data/synthetic-lines.ts';
+import { canRender, capitalsStyle, inCapitals, loadGlyphBank, randomStyle, randomText, renderLine, type GlyphBank } from '../../data/synthetic-lines.ts';
 import { writeOnnx } from '../../onnx/export.ts';
 import { cer, lineCounts, type CerCount } from '../../recognize/cer.ts';
 import { Charset } from '../../recognize/charset.ts';
@@ -36,7 +36,7 @@ import { applyUpdate, createOptimizerState, flatState, restoreFlatState, type Op
 export interface LineSettings {
   /** Start the TF.js backend chain here (tests); default $HWR_TF_BACKEND or the whole chain. */
   backend?: string;
-  /** Synthetic lines per epoch as a share of the real training lines (0 = none). Default 0.25. */
+  /** Synthetic lines per epoch as a share of the real training lines (0 = none); over opts.synthetic (--synthetic), default 0.25. */
   synthetic?: number;
   /** Where the synthetic lines' glyphs come from; default the shared data's EMNIST, when present. */
   glyphs?: GlyphBank | null;
@@ -48,6 +48,8 @@ export interface LineSettings {
   replicas?: number;
 }
 
+/** Share of the synthetic lines written in block capitals, touching and overlapping (the real pages have few). */
+const CAPITALS_SHARE = 1 / 3;
 /** Lines drawn and sorted by width together, so a batch pads little. */
 const SORT_WINDOW = 8;
 /** The language model for beam search: a character n-gram of this order, weights tried on validation. */
@@ -95,7 +97,7 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
   if (train.some((l) => l.height !== arch.height)) throw new Error(`line images are ${train[0]!.height} rows high, the network reads ${arch.height}`);
 
   const bank = settings.glyphs !== undefined ? settings.glyphs : defaultGlyphs(log);
-  const syntheticShare = bank ? (settings.synthetic ?? 0.25) : 0;
+  const syntheticShare = bank ? (settings.synthetic ?? opts.synthetic ?? 0.25) : 0;
   const syntheticCount = Math.round(syntheticShare * train.length);
   const texts = train.map((l) => l.text).filter((t) => bank && canRender(t, bank));
   const words = [...new Set(texts.flatMap((t) => t.split(' ')).filter((w) => w.length > 1))];
@@ -137,15 +139,16 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
       return { ink: toUnitFloats(l.ink), width: l.width, text: l.text };
     }
     const rng = createRng(mixSeed(opts.seed, epoch, p, 7));
+    const capitals = rng.next() < CAPITALS_SHARE;
     const drawn = texts.length && rng.next() < 0.5 ? texts[Math.floor(rng.next() * texts.length)]! : randomText(rng, words.length ? words : ['ligne']);
     // Characters the glyphs cannot draw (digits, say, in a bank of letters) are left out of the text.
     const text =
-      [...drawn]
+      [...(capitals ? inCapitals(drawn) : drawn)]
         .filter((c) => canRender(c, bank!))
         .join('')
         .replace(/ +/g, ' ')
         .trim() || 'a';
-    const img = renderLine(text, bank!, rng, randomStyle(rng), arch.height);
+    const img = renderLine(text, bank!, rng, capitals ? capitalsStyle(rng) : randomStyle(rng), arch.height);
     return { ink: img.data, width: img.width, text };
   };
 
