@@ -91,32 +91,53 @@ function colonAfter(label: readonly Box[], pieces: readonly Box[], until: number
 export function dropPrintedLabels(rows: RowLayout<Piece>[], small: readonly Piece[], labelling: Labelling, ink: GrayImage): Box[] {
   const dropped: Box[] = [];
   for (const row of rows) {
-    // A label of several words ("Last name:") goes word by word.
-    for (;;) {
-      const [label, ...rest] = row.words;
-      const hand = rest.flatMap((w) => w.glyphs);
-      if (!label || hand.length < 2 || !looksLikeLabel(label.glyphs, median(hand.map((g) => g.y1 - g.y0)))) break;
-      // On a page of several rows (where a line on ruled paper can be as even as print), only a label with its colon.
-      if (rows.length > 1 && !colonAfter(label.glyphs, [...small, ...label.glyphs], hand[0]!.x0)) break;
-      // The label's letters, and the colon's dots between it and the handwriting.
-      const near = small.filter((s) => s.x0 >= label.box.x0 && s.x1 <= hand[0]!.x0 && s.y0 >= label.box.y0 - 2 && s.y1 <= label.box.y1 + 2);
-      const gone = new Set([...label.glyphs, ...near].flatMap((g) => g.parts));
-      for (const c of labelling.components) {
-        if (!gone.has(c.label)) continue;
-        for (let y = c.y0; y < c.y1; y++) {
-          for (let x = c.x0; x < c.x1; x++) {
-            const i = y * labelling.width + x;
-            if (labelling.labels[i] !== c.label) continue;
-            labelling.labels[i] = 0;
-            if (ink.width === labelling.width && ink.height === labelling.height) ink.data[i] = 0;
-          }
+    const glyphs = row.words.flatMap((w) => w.glyphs);
+    const k = labelLength(row, rows.length > 1 ? small : null);
+    if (k === 0) continue;
+    const label = glyphs.slice(0, k);
+    const hand = glyphs.slice(k);
+    // The label's letters, and the colon's dots between it and the handwriting.
+    const box = boxesUnion(label);
+    const near = small.filter((s) => s.x0 >= box.x0 && s.x1 <= hand[0]!.x0 && s.y0 >= box.y0 - 2 && s.y1 <= box.y1 + 2);
+    const gone = new Set([...label, ...near].flatMap((g) => g.parts));
+    for (const c of labelling.components) {
+      if (!gone.has(c.label)) continue;
+      for (let y = c.y0; y < c.y1; y++) {
+        for (let x = c.x0; x < c.x1; x++) {
+          const i = y * labelling.width + x;
+          if (labelling.labels[i] !== c.label) continue;
+          labelling.labels[i] = 0;
+          if (ink.width === labelling.width && ink.height === labelling.height) ink.data[i] = 0;
         }
       }
-      labelling.components = labelling.components.filter((c) => !gone.has(c.label));
-      row.words = rest;
-      row.box = boxesUnion(hand);
-      dropped.push(boxesUnion([...label.glyphs, ...near]));
     }
+    labelling.components = labelling.components.filter((c) => !gone.has(c.label));
+    const kept = new Set(hand);
+    row.words = row.words.map((w) => ({ ...w, glyphs: w.glyphs.filter((g) => kept.has(g)) })).filter((w) => w.glyphs.length > 0);
+    for (const w of row.words) w.box = boxesUnion(w.glyphs);
+    row.box = boxesUnion(hand);
+    dropped.push(boxesUnion([...label, ...near]));
   }
   return dropped;
+}
+
+/**
+ * How many of a row's first glyphs are a printed label (0: none): the most that look like print
+ * (looksLikeLabel) with handwriting after them, ending where a word ends; else, for a label set as
+ * close to the name as its letters are to each other ("Name" beside the first cell of a comb),
+ * ending where a letter clearly taller than its capitals starts the handwriting. With `small` (on
+ * a page of several rows), the label must end in a colon too.
+ */
+function labelLength(row: RowLayout<Piece>, small: readonly Piece[] | null): number {
+  const glyphs = row.words.flatMap((w) => w.glyphs);
+  const wordEnds = new Set(row.words.map((w) => glyphs.indexOf(w.glyphs[w.glyphs.length - 1]!) + 1));
+  const fits = (k: number, inWord: boolean) => {
+    const label = glyphs.slice(0, k);
+    const hand = glyphs.slice(k);
+    if (!looksLikeLabel(label, median(hand.map((g) => g.y1 - g.y0)))) return false;
+    if (inWord && glyphs[k]!.y1 - glyphs[k]!.y0 < printedLetters(label)!.cap / SMALLER) return false;
+    return !small || colonAfter(label, [...small, ...label], hand[0]!.x0);
+  };
+  for (const inWord of [false, true]) for (let k = glyphs.length - 2; k >= 3; k--) if (wordEnds.has(k) !== inWord && fits(k, inWord)) return k;
+  return 0;
 }

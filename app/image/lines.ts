@@ -13,16 +13,20 @@ export interface LineOptions {
   minLength: number;
   /** Line ink is at most this thick (px) across the line. */
   maxThickness: number;
+  /** The writing's character height (px), where known: the walls of boxes and combs are looked for only then, at least this tall. */
+  charHeight?: number;
 }
 
 /**
  * Removes lines from `mask` (in place); returns the number of pixels removed. Lines are traced
  * in `faint` when given (a lower threshold of the same image): a faint printed line is whole
- * there, while the mask holds only its pieces that touch characters.
+ * there, while the mask holds only its pieces that touch characters. The pixels of the walls of
+ * boxes and combs (markWalls) are also set in `walls` when given.
  */
-export function removeLines(mask: Uint8Array, width: number, height: number, options: LineOptions, faint: Uint8Array = mask): number {
+export function removeLines(mask: Uint8Array, width: number, height: number, options: LineOptions, faint: Uint8Array = mask, walls?: Uint8Array): number {
   const remove = new Uint8Array(mask.length);
   markLines(faint, width, height, options, true, remove);
+  if (options.charHeight) markWalls(faint, width, height, options.maxThickness, options.charHeight, remove, walls);
   markLines(faint, width, height, options, false, remove);
   let n = 0;
   for (let i = 0; i < mask.length; i++) {
@@ -215,6 +219,72 @@ function removeAlongCourse(
   };
   extend(a0 - 1, -1);
   extend(a1, 1);
+}
+
+/**
+ * The walls of a form's boxes and combs (a cell per letter): upright strokes, thin and straight,
+ * that run from one printed line (already marked in `remove`) to another at least a character
+ * height below, too short to be lines themselves. A wall stands with at least one other between the same two lines (a box has two, a
+ * comb one per letter and one more), so a letter's stem that happens to touch the ruled lines
+ * above and below it stays. Marked in `remove` (and `out`).
+ */
+function markWalls(ink: Uint8Array, w: number, h: number, maxThickness: number, charHeight: number, remove: Uint8Array, out?: Uint8Array): void {
+  const onLine = remove.slice();
+  // Width of the run along its row that each inked pixel is in.
+  const runAlong = new Uint16Array(ink.length);
+  forEachRun(ink, w, h, true, (y, from, to) => runAlong.fill(Math.min(65535, to - from), y * w + from, y * w + to));
+  const t = Math.ceil(maxThickness);
+  // A cell holds a letter: its walls are as tall as one, and more.
+  const minLength = Math.max(12, 2 * t, 0.9 * charHeight);
+  // How thick the line is where the wall meets it (onLine rows in the columns beside it; a wall
+  // two pixels wide holds the line's pixels in both its columns).
+  const lineThickness = (x: number, y0: number, y1: number) => {
+    let most = 0;
+    for (let xx = Math.max(0, x - 2); xx <= Math.min(w - 1, x + 2); xx++) {
+      let n = 0;
+      for (let y = Math.max(0, y0); y <= Math.min(h - 1, y1); y++) n += onLine[y * w + xx]!;
+      most = Math.max(most, n);
+    }
+    return most;
+  };
+  const walls: { x: number; y0: number; y1: number; thin: number }[] = [];
+  forEachRun(ink, w, h, false, (x, y0, y1) => {
+    if (y1 - y0 < minLength) return;
+    const top = lineThickness(x, y0 - 1, y0 + t);
+    const bottom = lineThickness(x, y1 - 1 - t, y1);
+    if (!top || !bottom) return;
+    // Between the lines, as thin as they are (a pen's stroke is thicker), but where a letter touches it.
+    const thin = Math.max(2, Math.max(top, bottom) + 1);
+    let count = 0;
+    for (let y = y0 + t; y < y1 - t; y++) if (runAlong[y * w + x]! <= thin) count++;
+    if (count >= 0.8 * (y1 - y0 - 2 * t)) walls.push({ x, y0, y1, thin });
+  });
+  // Walls between the same two lines: a comb's (three and more), or a box's two at the lines' ends.
+  const lineEndsAt = (x: number, y: number) => {
+    let left = 0;
+    let right = 0;
+    for (let d = 2; d <= t + 2; d++) {
+      for (let yy = Math.max(0, y - t); yy <= Math.min(h - 1, y + t); yy++) {
+        if (x - d >= 0 && onLine[yy * w + x - d]) left++;
+        if (x + d < w && onLine[yy * w + x + d]) right++;
+      }
+    }
+    return left === 0 || right === 0;
+  };
+  for (const wall of walls) {
+    const xs = walls
+      .filter((o) => Math.abs(o.y0 - wall.y0) <= t && Math.abs(o.y1 - wall.y1) <= t)
+      .map((o) => o.x)
+      .sort((a, b) => a - b);
+    const distinct = xs.filter((x, i) => i === 0 || x - xs[i - 1]! > 2).length;
+    if (distinct < 3 && !(distinct === 2 && lineEndsAt(wall.x, wall.y0) && lineEndsAt(wall.x, wall.y1 - 1))) continue;
+    for (let y = wall.y0; y < wall.y1; y++) {
+      const i = y * w + wall.x;
+      if (runAlong[i]! > wall.thin) continue;
+      remove[i] = 1;
+      if (out) out[i] = 1;
+    }
+  }
 }
 
 /** Share of a line's length along which its course is inked. */

@@ -49,7 +49,8 @@ export interface SegmentedPage {
 
 /**
  * Binarises an ink map: Otsu's threshold (at least MIN_INK_CONTRAST), hysteresis down to 60% of
- * it, then ruled and grid lines removed.
+ * it, then ruled and grid lines removed. The walls of a form's boxes and combs are wiped from the
+ * ink map too (in place), as the line reader cuts its lines from it and would read them as I and /.
  */
 export function binarize(ink: GrayImage, lines: LineOptions): Uint8Array {
   const t = Math.max(MIN_INK_CONTRAST, otsuThreshold(ink.data));
@@ -58,7 +59,16 @@ export function binarize(ink: GrayImage, lines: LineOptions): Uint8Array {
   const faint = new Uint8Array(mask.length);
   const low = Math.max(0.5 * MIN_INK_CONTRAST, 0.3 * t);
   for (let i = 0; i < faint.length; i++) faint[i] = ink.data[i]! >= low ? 1 : 0;
-  removeLines(mask, ink.width, ink.height, lines, faint);
+  const walls = new Uint8Array(mask.length);
+  removeLines(mask, ink.width, ink.height, lines, faint, walls);
+  // With the soft edge beside each wall pixel, where no writing is.
+  for (let i = 0; i < walls.length; i++) {
+    if (!walls[i]) continue;
+    ink.data[i] = 0;
+    const x = i % ink.width;
+    if (x > 0 && !mask[i - 1]) ink.data[i - 1] = 0;
+    if (x + 1 < ink.width && !mask[i + 1]) ink.data[i + 1] = 0;
+  }
   return mask;
 }
 
@@ -88,7 +98,7 @@ export function segmentPage(img: GrayImage, options: SegmentOptions = {}): Segme
   const realFactor = img.width / ink.width;
   const H = measured.charHeight / realFactor;
   const lineLength = Math.min(LINE_LENGTH * H, 0.5 * Math.max(ink.width, ink.height));
-  const mask = binarize(ink, { minLength: lineLength, maxThickness: Math.max(6, 0.25 * H) });
+  const mask = binarize(ink, { minLength: lineLength, maxThickness: Math.max(6, 0.25 * H), charHeight: H });
   const labelling = connectedComponents(mask, ink.width, ink.height);
   const scale = estimateScale(labelling.components, ink.width, ink.height);
   if (!scale) return { width: img.width, height: img.height, factor: realFactor, scale: null, ink, labelling, rows: [] };

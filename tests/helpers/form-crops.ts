@@ -19,8 +19,8 @@ export interface NameCropSpec {
   font?: string;
   /** Space between letters in character heights; 0 touching. */
   letterGap: number;
-  /** The form's printed line under the name. */
-  line: 'none' | 'solid' | 'dotted';
+  /** The form's printed line under the name, or its comb: a box of one cell per letter. */
+  line: 'none' | 'solid' | 'dotted' | 'comb';
 }
 
 /** The label as ink (0 paper .. 1 ink), cropped to its ink; `capHeight` px is its capitals' height. */
@@ -51,7 +51,8 @@ export async function nameCrop(spec: NameCropSpec): Promise<Buffer> {
     charHeight: H,
     left,
     top: margin,
-    letterGap: spec.letterGap,
+    // A comb's cells hold a letter each, with room around it.
+    letterGap: spec.line === 'comb' ? Math.max(spec.letterGap, 0.35) : spec.letterGap,
     wordGap: u(0.7, 1.2),
     slope: u(-0.015, 0.015),
     shear: u(-0.05, 0.1),
@@ -75,8 +76,26 @@ export async function nameCrop(spec: NameCropSpec): Promise<Buffer> {
       }
     }
   }
+  const rule = (x0: number, y0: number, x1: number, y1: number) => {
+    for (let y = Math.max(0, y0); y <= Math.min(page.image.height - 1, y1); y++)
+      for (let x = Math.max(0, x0); x <= Math.min(width - 1, x1); x++) data[y * width + x] = Math.min(data[y * width + x]!, 0.35);
+  };
+  // The comb: a cell per letter (and per space), its walls midway between the letters.
+  if (spec.line === 'comb') {
+    const glyphs = page.rows.flat();
+    const top = Math.round(margin - 0.2 * H);
+    const bottom = Math.round(baseline + 0.2 * H);
+    const walls = [
+      glyphs[0]!.box.x0 - 0.15 * H,
+      ...glyphs.slice(1).map((g, i) => (glyphs[i]!.box.x1 + g.box.x0) / 2),
+      glyphs[glyphs.length - 1]!.box.x1 + 0.15 * H,
+    ];
+    rule(Math.round(walls[0]!), top, Math.round(walls[walls.length - 1]!), top);
+    rule(Math.round(walls[0]!), bottom, Math.round(walls[walls.length - 1]!), bottom);
+    for (const x of walls) rule(Math.round(x), top, Math.round(x), bottom);
+  }
   // The form's line under the name, from past the label to the crop's end.
-  if (spec.line !== 'none') {
+  if (spec.line === 'solid' || spec.line === 'dotted') {
     const y = Math.min(page.image.height - 1, Math.round(baseline + u(0.08, 0.25) * H));
     for (let x = label ? left - Math.round(0.2 * H) : 0; x < width; x++) {
       if (spec.line === 'dotted' && x % 6 > 1) continue;
