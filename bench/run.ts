@@ -11,6 +11,7 @@ const benches: Bench[] = [
   { name: 'ocr', load: async () => (await import('./ocr.ts')).benchOcr },
   { name: 'htr', load: async () => (await import('./htr.ts')).benchHtr },
   { name: 'pages', load: async () => (await import('./pages.ts')).benchPages },
+  { name: 'capitals', load: async () => (await import('./capitals.ts')).benchCapitals },
   { name: 'queue', load: async () => (await import('./queue.ts')).benchQueue },
 ];
 

@@ -67,3 +67,71 @@ export function settleLineCase(line: GrayImage, read: DecodedLine, frameWidth: n
   });
   return out.some((c, i) => c.char !== chars[i]!.char) ? lineOf(out) : read;
 }
+
+/** Whether a reading is block capitals: three letters or more, three in five of them capitals. */
+export function writtenInCapitals(text: string): boolean {
+  const letters = [...text].filter((c) => c.toLowerCase() !== c.toUpperCase());
+  return letters.length >= 3 && letters.filter((c) => c === c.toUpperCase()).length >= 0.6 * letters.length;
+}
+
+/**
+ * Per-frame probabilities (frames × classes, class k+1 = chars[k]) with each small letter's
+ * probability given to its capital, where the model has that capital: a line of block capitals
+ * read case-free, so a capital the model took for its small letter (the l of "UlLLITMS", a small
+ * s for an S) comes out as the capital it is.
+ */
+export function foldToCapitals(probs: Float32Array, frames: number, chars: readonly string[]): Float32Array {
+  const pairs: [number, number][] = [];
+  chars.forEach((c, i) => {
+    const upper = c.toUpperCase();
+    const j = upper !== c ? chars.indexOf(upper) : -1;
+    if (j >= 0) pairs.push([i + 1, j + 1]);
+  });
+  const classes = chars.length + 1;
+  const out = Float32Array.from(probs);
+  for (let f = 0; f < frames; f++) {
+    const row = f * classes;
+    for (const [lower, capital] of pairs) {
+      out[row + capital] = out[row + capital]! + out[row + lower]!;
+      out[row + lower] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Per-frame probabilities where each word of `read` is all letters or all digits, as block
+ * capitals are written (LEROY, 1987), never LER04: in the frames of a word read mostly as letters
+ * (half and more), the digits are taken out (the rest made to sum to one again), so those frames
+ * are read as the likeliest letter; in a word of mostly digits, the letters are. Other characters stay.
+ */
+export function oneClassPerWord(probs: Float32Array, frames: number, chars: readonly string[], read: DecodedLine): Float32Array {
+  const classes = chars.length + 1;
+  const digits = chars.flatMap((c, i) => (/^[0-9]$/.test(c) ? [i + 1] : []));
+  const letters = chars.flatMap((c, i) => (c.toLowerCase() !== c.toUpperCase() ? [i + 1] : []));
+  const out = Float32Array.from(probs);
+  let word: DecodedChar[] = [];
+  const settle = () => {
+    const nLetters = word.filter((c) => c.char.toLowerCase() !== c.char.toUpperCase()).length;
+    const nDigits = word.filter((c) => /^[0-9]$/.test(c.char)).length;
+    if (nLetters > 0 && nDigits > 0) {
+      const drop = nLetters >= nDigits ? digits : letters;
+      for (let f = word[0]!.frames[0]; f <= word[word.length - 1]!.frames[1] && f < frames; f++) {
+        const row = f * classes;
+        let kept = 1;
+        for (const k of drop) {
+          kept -= out[row + k]!;
+          out[row + k] = 0;
+        }
+        if (kept > 1e-6) for (let k = 0; k < classes; k++) out[row + k] = out[row + k]! / kept;
+      }
+    }
+    word = [];
+  };
+  for (const c of read.chars) {
+    if (c.char === ' ') settle();
+    else word.push(c);
+  }
+  settle();
+  return out;
+}

@@ -2,6 +2,7 @@
  * Reads text lines with an exported line model: each line image (ink, the model's height, any
  * width) through onnxruntime, then CTC decoding, greedy or by beam search with a language model.
  */
+import { existsSync } from 'node:fs';
 import { settleLineCase } from './line-case.ts';
 import type { GrayImage } from '../image/gray.ts';
 import { ctcLoss } from '../nn/ctc.ts';
@@ -12,6 +13,9 @@ import { CharLm } from './char-lm.ts';
 import { beamDecode } from './ctc-beam.ts';
 import { greedyDecode, type DecodedLine } from './ctc-decode.ts';
 import { lineWordList } from './word-list.ts';
+
+/** The file of the capitals line model beside a line model: `lines.onnx` → `lines-caps.onnx`. */
+export const CAPITALS_SUFFIX = '-caps.onnx';
 
 export interface LineDecoding {
   decoder: 'greedy' | 'beam';
@@ -32,7 +36,29 @@ export class LineReader {
     readonly beam: Omit<LineDecoding, 'decoder'>,
   ) {}
 
-  static async load(path: string): Promise<LineReader> {
+  /**
+   * The line model for block capitals beside this one, when its file is there (`lines-caps.onnx`
+   * beside `lines.onnx`): the lines both readers find in capitals are read with it
+   * (recognizer.ts readLines). Trained for capitals that touch and overlap, it reads running
+   * lower-case writing a little worse, so it does not read the rest.
+   */
+  capitals: LineReader | null = null;
+
+  static async load(path: string, { companion = true }: { companion?: boolean } = {}): Promise<LineReader> {
+    const reader = await LineReader.loadOne(path);
+    const capsPath = path.replace(/\.onnx$/, '') + CAPITALS_SUFFIX;
+    if (companion && !path.endsWith(CAPITALS_SUFFIX) && existsSync(capsPath)) {
+      try {
+        reader.capitals = await LineReader.loadOne(capsPath);
+      } catch (err) {
+        await reader.close();
+        throw err;
+      }
+    }
+    return reader;
+  }
+
+  private static async loadOne(path: string): Promise<LineReader> {
     const model = await OnnxModel.load(path);
     const [height, width, channels] = model.inputShape;
     if (model.inputShape.length !== 3 || width !== VARIABLE || channels !== 1 || model.classes?.[0] !== BLANK_CLASS) {
@@ -96,6 +122,7 @@ export class LineReader {
   }
 
   async close(): Promise<void> {
+    await this.capitals?.close();
     await this.model.close();
   }
 }
