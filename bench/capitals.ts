@@ -1,7 +1,7 @@
 /**
  * Block capitals as `hwr ocr` reads them, with the shipped models: pages whose letters touch,
  * overlap or stand apart (ten pages each, composed of EMNIST pool part 5 on seeds the tests do not
- * use), and names cut from forms (40 crops each: bare, beside a printed label, in a comb of one
+ * use: tests/ocr/synthetic.ts capitalsPage), and names cut from forms (40 crops each: bare, beside a printed label, in a comb of one
  * cell per letter; tests/helpers/form-crops.ts). The goals (issue 12): 5% CER on touching
  * capitals; 5% CER and 80% of the names exactly right on form crops.
  *
@@ -18,14 +18,10 @@ import { cer, cerCount, type CerCount } from '../app/recognize/cer.ts';
 import { LineReader } from '../app/recognize/line-reader.ts';
 import { loadDefaultClassifier } from '../app/recognize/recognizer.ts';
 import { FORM_LABELS, LABEL_FONTS, nameCrop } from '../tests/helpers/form-crops.ts';
-import { emnistRaster, renderPage, rng } from '../tests/ocr/synthetic.ts';
+import { capitalsPage, emnistRaster, rng } from '../tests/ocr/synthetic.ts';
 
 type Figure = { name: string; value: number; unit: string };
 
-const WORDS = (
-  'THE OF AND TO IN IS YOU THAT IT HE WAS FOR ON ARE AS WITH HIS THEY AT BE THIS HAVE FROM OR ONE BY WORD BUT NOT WHAT ALL WERE WE ' +
-  'WHEN YOUR CAN SAID LIST NOTE BUY MILK EGGS BREAD'
-).split(' ');
 const SURNAMES = (
   'MARTIN BERNARD DUBOIS THOMAS ROBERT RICHARD PETIT DURAND LEROY MOREAU SIMON LAURENT LEFEBVRE MICHEL GARCIA DAVID BERTRAND ROUX ' +
   'VINCENT FOURNIER SMITH JOHNSON WILLIAMS BROWN JONES MILLER DAVIS WILSON ANDERSON TAYLOR TREMBLAY GAGNON ROY COTE BOUCHARD ' +
@@ -58,23 +54,8 @@ export async function benchCapitals(): Promise<Figure[]> {
     ] as const) {
       const counts: CerCount[] = [];
       for (let p = 0; p < PAGES; p++) {
-        const random = rng(2000 + p);
-        const u = (a: number, b: number) => a + (b - a) * random();
-        const rows = Array.from({ length: 4 }, () => Array.from({ length: 3 }, () => WORDS[Math.floor(random() * WORDS.length)]!).join(' '));
-        const page = renderPage({
-          rows,
-          raster,
-          charHeight: Math.round(u(40, 80)),
-          slope: u(-0.02, 0.02),
-          shear: u(-0.05, 0.1),
-          letterGap: gap,
-          wordGap: u(0.9, 1.4),
-          rowPitch: 2,
-          jitter: 0.04,
-          ink: 0.8,
-          seed: p,
-        });
-        counts.push(cerCount(await read(Buffer.from(await encodeImage(page.image, 'png')), `${name}-${p}.png`), rows.join('\n')));
+        const page = capitalsPage(raster, gap, 2000 + p, p);
+        counts.push(cerCount(await read(Buffer.from(await encodeImage(page.image, 'png')), `${name}-${p}.png`), page.rows.join('\n')));
       }
       figures.push({ name: `capitals_${name}_cer`, value: cer(counts), unit: `(${PAGES} pages of EMNIST capitals, letters ${gap} character heights apart)` });
     }

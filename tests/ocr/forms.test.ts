@@ -23,12 +23,17 @@ import { emnistRaster, rng } from './synthetic.ts';
 const shared = sharedDataForTests();
 const NAMES = 'MARTIN BERNARD DUBOIS THOMAS ROBERT PETIT DURAND LEROY MOREAU SIMON SMITH JONES MILLER DAVIS WILSON TAYLOR GAGNON ROY COTE MORIN'.split(' ');
 
+/** Capitals of EMNIST pool part 5 (the line models never trained on them), and the shipped readers. */
+async function capitalsAndReaders() {
+  const part = join(shared!, 'emnist36', 'emnist36-pool-part5');
+  const set = loadIdx(`${part}-images-idx3-ubyte.gz`, `${part}-labels-idx1-ubyte.gz`, { classes: CLASSES_36 });
+  const raster = emnistRaster(set.pixels, set.labels, CLASSES_36);
+  return { raster, readers: { classifier: await loadDefaultClassifier(), lines: await LineReader.load(defaultLineModelPath()) } };
+}
+
 describe('names on forms', () => {
   it.skipIf(!shared)('printed field labels beside the name are left out, and the name is read alone', { timeout: 120_000 }, async () => {
-    const part = join(shared!, 'emnist36', 'emnist36-pool-part5');
-    const set = loadIdx(`${part}-images-idx3-ubyte.gz`, `${part}-labels-idx1-ubyte.gz`, { classes: CLASSES_36 });
-    const raster = emnistRaster(set.pixels, set.labels, CLASSES_36);
-    const readers = { classifier: await loadDefaultClassifier(), lines: await LineReader.load(defaultLineModelPath()) };
+    const { raster, readers } = await capitalsAndReaders();
     const counts: CerCount[] = [];
     const leftIn: string[] = [];
     try {
@@ -62,10 +67,7 @@ describe('names on forms', () => {
   });
 
   it.skipIf(!shared)('in a comb of one cell per letter, the walls are not read: the name is', { timeout: 120_000 }, async () => {
-    const part = join(shared!, 'emnist36', 'emnist36-pool-part5');
-    const set = loadIdx(`${part}-images-idx3-ubyte.gz`, `${part}-labels-idx1-ubyte.gz`, { classes: CLASSES_36 });
-    const raster = emnistRaster(set.pixels, set.labels, CLASSES_36);
-    const readers = { classifier: await loadDefaultClassifier(), lines: await LineReader.load(defaultLineModelPath()) };
+    const { raster, readers } = await capitalsAndReaders();
     const counts: CerCount[] = [];
     let exact = 0;
     try {

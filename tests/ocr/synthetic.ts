@@ -758,3 +758,34 @@ export function iou(a: Box, b: Box): number {
   const area = (c: Box) => (c.x1 - c.x0) * (c.y1 - c.y0);
   return inter / (area(a) + area(b) - inter);
 }
+
+/** Words of the pages of block capitals (capitalsPage): common English words, a shopping list. */
+export const CAPITALS_WORDS = (
+  'THE OF AND TO IN IS YOU THAT IT HE WAS FOR ON ARE AS WITH HIS THEY AT BE THIS HAVE FROM OR ONE BY WORD BUT NOT WHAT ALL WERE WE ' +
+  'WHEN YOUR CAN SAID LIST NOTE BUY MILK EGGS BREAD'
+).split(' ');
+
+/**
+ * A page of block capitals in `raster`'s handwriting: four rows of three CAPITALS_WORDS, letters
+ * `letterGap` character heights apart (0: touching, below: overlapping), its size, slope, slant
+ * and word gaps drawn from the seed `seed` (the page's grain from `pageSeed`).
+ */
+export function capitalsPage(raster: NonNullable<PageSpec['raster']>, letterGap: number, seed: number, pageSeed: number): { image: GrayImage; rows: string[] } {
+  const random = rng(seed);
+  const u = (a: number, b: number) => a + (b - a) * random();
+  const rows = Array.from({ length: 4 }, () => Array.from({ length: 3 }, () => CAPITALS_WORDS[Math.floor(random() * CAPITALS_WORDS.length)]!).join(' '));
+  const page = renderPage({
+    rows,
+    raster,
+    charHeight: Math.round(u(40, 80)),
+    slope: u(-0.02, 0.02),
+    shear: u(-0.05, 0.1),
+    letterGap,
+    wordGap: u(0.9, 1.4),
+    rowPitch: 2,
+    jitter: 0.04,
+    ink: 0.8,
+    seed: pageSeed,
+  });
+  return { image: page.image, rows };
+}

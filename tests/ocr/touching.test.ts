@@ -20,13 +20,9 @@ import { loadDefaultClassifier, recognizeFile } from '../../app/recognize/recogn
 import { decodeImage, encodeImage } from '../../app/image/decode.ts';
 import { onDesk } from '../helpers/capture.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
-import { emnistRaster, renderPage, rng } from './synthetic.ts';
+import { capitalsPage, emnistRaster } from './synthetic.ts';
 
 const shared = sharedDataForTests();
-const WORDS = (
-  'THE OF AND TO IN IS YOU THAT IT HE WAS FOR ON ARE AS WITH HIS THEY AT BE THIS HAVE FROM OR ONE BY WORD BUT NOT WHAT ALL WERE WE ' +
-  'WHEN YOUR CAN SAID LIST NOTE BUY MILK EGGS BREAD'
-).split(' ');
 
 describe('words whose letters touch', () => {
   it('are told apart by their gaps alone when every letter touches', () => {
@@ -52,24 +48,9 @@ describe('words whose letters touch', () => {
       const read = async (gap: number): Promise<number> => {
         const counts: CerCount[] = [];
         for (let p = 0; p < 8; p++) {
-          const random = rng(900 + p);
-          const u = (a: number, b: number) => a + (b - a) * random();
-          const rows = Array.from({ length: 4 }, () => Array.from({ length: 3 }, () => WORDS[Math.floor(random() * WORDS.length)]!).join(' '));
-          const page = renderPage({
-            rows,
-            raster,
-            charHeight: Math.round(u(40, 80)),
-            slope: u(-0.02, 0.02),
-            shear: u(-0.05, 0.1),
-            letterGap: gap,
-            wordGap: u(0.9, 1.4),
-            rowPitch: 2,
-            jitter: 0.04,
-            ink: 0.8,
-            seed: p,
-          });
+          const page = capitalsPage(raster, gap, 900 + p, p);
           const { bytes } = await readDocument(Buffer.from(await encodeImage(page.image, 'png')), `touching-${p}.png`, 'text', readers, () => {});
-          counts.push(cerCount(Buffer.from(bytes).toString('utf8'), rows.join('\n')));
+          counts.push(cerCount(Buffer.from(bytes).toString('utf8'), page.rows.join('\n')));
         }
         return cer(counts);
       };
