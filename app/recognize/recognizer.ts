@@ -309,12 +309,12 @@ async function readLines(
     let { frames } = raw;
     let probs = raw.probs;
     let read = reader.settleCase(image, reader.decode(probs, frames, decoding), frames);
-    // Who judges the line: the capitals model (line-reader.ts) where both readers find capitals.
-    let judge = reader;
-    // A line of block capitals (so both readers find) is read again case-free, and judged so (line-case.ts).
-    // Greedily: the language model knows running text, not capitals (it cost a fifth more errors
-    // on them); with its word gaps where the glyph rows have theirs, each word letters or digits.
     const glyphText = rows.map((r) => r.text).join(' ');
+    // A line of block capitals (so both readers find) is read again by the capitals model
+    // (line-reader.ts), which then judges it: case-free (line-case.ts), greedily (the language
+    // model knows running text, not capitals: it cost a fifth more errors on them), with its word
+    // gaps where the glyph rows have theirs, and each word letters or digits.
+    let judge = reader;
     const capitals = writtenInCapitals(read.text) && (rows.length === 0 || writtenInCapitals(glyphText));
     if (capitals) {
       if (reader.capitals && reader.capitals.height === reader.height) {
@@ -406,9 +406,10 @@ function fuseWords(rows: RowNode[], other: readonly RowNode[], words: ReadonlySe
 export const LINE_MARGIN = 4;
 /**
  * The same where the line model reads block capitals that touch (glyph rows with blobs to cut):
- * it reads them better than the glyphs' cuts do, case-free and spaced as the glyph rows are
- * (touching EMNIST capitals, ten pages the tests do not use: 10.2% CER at LINE_MARGIN, 7.9% at
- * 1). Capitals set apart are the glyphs' to read, as before.
+ * the capitals model reads them better than the glyphs' cuts do (touching EMNIST capitals, ten
+ * pages the tests do not use, read by it alone: 10.2% CER at LINE_MARGIN, 7.9% at 1, 7.4% at
+ * 0.5). Capitals set apart are the glyphs' to read, as before (below 1, the line model's spaces
+ * between letters set apart made 1.5% of them wrong and more).
  */
 const CAPITALS_MARGIN = 1;
 
