@@ -141,3 +141,48 @@ function labelLength(row: RowLayout<Piece>, small: readonly Piece[] | null): num
   for (const inWord of [false, true]) for (let k = glyphs.length - 2; k >= 3; k--) if (wordEnds.has(k) !== inWord && fits(k, inWord)) return k;
   return 0;
 }
+
+/**
+ * A form's dotted line (the dots a name is written on): eight and more small dots of a size in a
+ * level row, evenly spaced, no further apart than half a character height. Wiped from the
+ * labelling and the ink map, as ruled lines are, so that the line reader does not read its first
+ * dot as a full stop after the name. Returns how many dots went.
+ */
+export function dropDottedLines(small: readonly Piece[], labelling: Labelling, ink: GrayImage, charHeight: number): number {
+  const dots = small.filter((d) => Math.max(d.x1 - d.x0, d.y1 - d.y0) <= 0.2 * charHeight).sort((a, b) => a.x0 - b.x0);
+  const gone = new Set<number>();
+  const used = new Set<Piece>();
+  for (const first of dots) {
+    if (used.has(first)) continue;
+    const cy = (first.y0 + first.y1) / 2;
+    const run = [first];
+    for (const d of dots) {
+      const last = run[run.length - 1]!;
+      if (d.x0 <= last.x0 || Math.abs((d.y0 + d.y1) / 2 - cy) > 1.5) continue;
+      if (d.x0 - last.x1 > 0.5 * charHeight) break;
+      run.push(d);
+    }
+    if (run.length < 8) continue;
+    const steps = run.slice(1).map((d, i) => d.x0 - run[i]!.x0);
+    const mean = steps.reduce((s, v) => s + v, 0) / steps.length;
+    if (steps.some((v) => Math.abs(v - mean) > Math.max(1.5, 0.25 * mean))) continue;
+    for (const d of run) {
+      used.add(d);
+      for (const p of d.parts) gone.add(p);
+    }
+  }
+  if (gone.size === 0) return 0;
+  for (const c of labelling.components) {
+    if (!gone.has(c.label)) continue;
+    for (let y = c.y0; y < c.y1; y++) {
+      for (let x = c.x0; x < c.x1; x++) {
+        const i = y * labelling.width + x;
+        if (labelling.labels[i] !== c.label) continue;
+        labelling.labels[i] = 0;
+        if (ink.width === labelling.width && ink.height === labelling.height) ink.data[i] = 0;
+      }
+    }
+  }
+  labelling.components = labelling.components.filter((c) => !gone.has(c.label));
+  return used.size;
+}

@@ -5,7 +5,7 @@
  * components → character blobs → rows and words. The result keeps the working ink map and
  * labels, from which the glyph crops are cut.
  */
-import { dropPrintedLabels } from './form-labels.ts';
+import { dropDottedLines, dropPrintedLabels } from './form-labels.ts';
 import { inkMap } from './background.ts';
 import { connectedComponents, type Labelling } from './components.ts';
 import { cropGlyphs } from './crop.ts';
@@ -107,6 +107,7 @@ export function segmentPage(img: GrayImage, options: SegmentOptions = {}): Segme
   for (const row of rows) for (const word of row.words) proposeJoins(word.glyphs, small, scale);
   markDots(rows, small, scale.charHeight);
   const labels = dropPrintedLabels(rows, small, labelling, ink);
+  dropDottedLines(small, labelling, ink, scale.charHeight);
   return { width: img.width, height: img.height, factor: realFactor, scale, ink, labelling, rows, ...(labels.length ? { labels } : {}) };
 }
 
