@@ -100,18 +100,7 @@ export function dropPrintedLabels(rows: RowLayout<Piece>[], small: readonly Piec
     const box = boxesUnion(label);
     const near = small.filter((s) => s.x0 >= box.x0 && s.x1 <= hand[0]!.x0 && s.y0 >= box.y0 - 2 && s.y1 <= box.y1 + 2);
     const gone = new Set([...label, ...near].flatMap((g) => g.parts));
-    for (const c of labelling.components) {
-      if (!gone.has(c.label)) continue;
-      for (let y = c.y0; y < c.y1; y++) {
-        for (let x = c.x0; x < c.x1; x++) {
-          const i = y * labelling.width + x;
-          if (labelling.labels[i] !== c.label) continue;
-          labelling.labels[i] = 0;
-          if (ink.width === labelling.width && ink.height === labelling.height) ink.data[i] = 0;
-        }
-      }
-    }
-    labelling.components = labelling.components.filter((c) => !gone.has(c.label));
+    eraseComponents(gone, labelling, ink);
     const kept = new Set(hand);
     row.words = row.words.map((w) => ({ ...w, glyphs: w.glyphs.filter((g) => kept.has(g)) })).filter((w) => w.glyphs.length > 0);
     for (const w of row.words) w.box = boxesUnion(w.glyphs);
@@ -172,6 +161,12 @@ export function dropDottedLines(small: readonly Piece[], labelling: Labelling, i
     }
   }
   if (gone.size === 0) return 0;
+  eraseComponents(gone, labelling, ink);
+  return used.size;
+}
+
+/** Takes the components whose labels are in `gone` out of the labelling, and their pixels out of the ink map. */
+function eraseComponents(gone: ReadonlySet<number>, labelling: Labelling, ink: GrayImage): void {
   for (const c of labelling.components) {
     if (!gone.has(c.label)) continue;
     for (let y = c.y0; y < c.y1; y++) {
@@ -184,5 +179,4 @@ export function dropDottedLines(small: readonly Piece[], labelling: Labelling, i
     }
   }
   labelling.components = labelling.components.filter((c) => !gone.has(c.label));
-  return used.size;
 }
