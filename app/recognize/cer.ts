@@ -75,3 +75,23 @@ export function parseGroundTruth(text: string): Map<string, string[]> {
   }
   return pages;
 }
+
+/**
+ * A whole page read with its own segmentation, as the Copiste README judges it: the page's lines
+ * (in reading order) joined by one space against the recognised rows joined likewise, whitespace
+ * runs as one space, case and accents kept; recognised text before the first line of the truth
+ * costs nothing (a printed notice above the handwriting, which the truth leaves out).
+ */
+export function pageCounts(recognisedRows: readonly string[], truthLines: readonly string[]): CerCount {
+  const r = [...lineText(recognisedRows.join(' '))];
+  const t = [...lineText(truthLines.join(' '))];
+  // Edit distance where any prefix of the recognised text may be dropped for free.
+  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
+  let cur = new Array<number>(t.length + 1);
+  for (let i = 1; i <= r.length; i++) {
+    cur[0] = 0;
+    for (let j = 1; j <= t.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (r[i - 1] === t[j - 1] ? 0 : 1));
+    [prev, cur] = [cur, prev];
+  }
+  return { distance: prev[t.length]!, length: t.length };
+}

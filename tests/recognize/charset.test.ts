@@ -57,4 +57,14 @@ describe('line CER and WER', () => {
     expect(lineCounts('e\u0301te\u0301', 'été').chars.distance).toBe(0);
     expect(lineCounts('', 'deux mots')).toEqual({ chars: { distance: 9, length: 9 }, words: { distance: 2, length: 2 } });
   });
+
+  it('a page: lines joined by a space, a printed notice read above the first line costs nothing, text after it does', async () => {
+    const { pageCounts } = await import('../../app/recognize/cer.ts');
+    const truth = ['Né le 9 juin', 'à Québec.'];
+    expect(pageCounts(['Né le 9 juin', 'à Québec.'], truth)).toEqual({ distance: 0, length: 22 });
+    expect(pageCounts(['J’ai lu les conditions', 'Né le 9 juin à', ' Québec.'], truth)).toEqual({ distance: 0, length: 22 });
+    expect(pageCounts(['Né le 9 juin', 'à Québec.', 'fin'], truth)).toEqual({ distance: 4, length: 22 });
+    expect(pageCounts(['à Québec.', 'Né le 9 juin'], truth).distance).toBeGreaterThan(8); // lines out of order
+    expect(pageCounts([], truth)).toEqual({ distance: 22, length: 22 });
+  });
 });
