@@ -9,8 +9,9 @@ import { basename, dirname, extname, join } from 'node:path';
 import { makeDirectory, writeFileAtomic } from '../base/atomic.ts';
 import { inkMap } from '../image/background.ts';
 import { decodeImage, ImageDecodeError } from '../image/decode.ts';
-import type { GrayImage } from '../image/gray.ts';
+import { pointsBox, type GrayImage } from '../image/gray.ts';
 import { cutLine, LINE_HEIGHT } from '../image/line-image.ts';
+import { matchedLines, pageTextLines } from '../image/text-lines.ts';
 import { DatasetError } from './files.ts';
 import { readPageXml, type PageDocument, type Point } from './page-xml.ts';
 
@@ -24,6 +25,11 @@ export interface LineSample {
   writer: string;
   /** Page file and line id, or the line image's file, for messages and reports. */
   source: string;
+  /**
+   * The same line cut along the outline hwr's own line finding gives it (image/text-lines.ts), where
+   * it finds the line (a found line over it, IoU ≥ 0.5): what the model reads in `hwr ocr`.
+   */
+  found?: { ink: Uint8Array; width: number };
 }
 
 export interface LineDataset {
@@ -60,7 +66,7 @@ export async function loadLineDataset(dir: string, options: LineDatasetOptions =
     const st = statSync(f);
     return [f, st.size, st.mtimeMs];
   });
-  const signature = JSON.stringify({ version: 1, height: options.height ?? LINE_HEIGHT, files: stamps });
+  const signature = JSON.stringify({ version: 2, height: options.height ?? LINE_HEIGHT, files: stamps });
   if (options.cache) {
     const cached = readCache(options.cache, signature);
     if (cached) return cached;
@@ -77,24 +83,35 @@ export async function loadLineDataset(dir: string, options: LineDatasetOptions =
 
 /** Cache file: a 4-byte length, a JSON header (signature, description, lines without ink), then every line's ink. */
 function writeCache(path: string, signature: string, set: LineDataset): void {
-  const header = Buffer.from(JSON.stringify({ signature, description: set.description, lines: set.lines.map(({ ink: _, ...rest }) => rest) }));
+  const header = Buffer.from(
+    JSON.stringify({
+      signature,
+      description: set.description,
+      lines: set.lines.map(({ ink: _, found, ...rest }) => ({ ...rest, ...(found ? { foundWidth: found.width } : {}) })),
+    }),
+  );
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
   makeDirectory(dirname(path));
-  writeFileAtomic(path, Buffer.concat([length, header, ...set.lines.map((l) => l.ink)]));
+  writeFileAtomic(path, Buffer.concat([length, header, ...set.lines.flatMap((l) => (l.found ? [l.ink, l.found.ink] : [l.ink]))]));
 }
 
 function readCache(path: string, signature: string): LineDataset | null {
   try {
     const bytes = readFileSync(path);
     const size = bytes.readUInt32LE(0);
-    const header = JSON.parse(bytes.subarray(4, 4 + size).toString('utf8')) as { signature: string; description: string; lines: Omit<LineSample, 'ink'>[] };
+    type Stored = Omit<LineSample, 'ink' | 'found'> & { foundWidth?: number };
+    const header = JSON.parse(bytes.subarray(4, 4 + size).toString('utf8')) as { signature: string; description: string; lines: Stored[] };
     if (header.signature !== signature) return null;
     let at = 4 + size;
-    const lines = header.lines.map((l) => {
-      const ink = new Uint8Array(bytes.subarray(at, at + l.width * l.height));
-      at += l.width * l.height;
-      return { ...l, ink };
+    const take = (n: number) => {
+      const ink = new Uint8Array(bytes.subarray(at, at + n));
+      at += n;
+      return ink;
+    };
+    const lines = header.lines.map(({ foundWidth, ...l }): LineSample => {
+      const ink = take(l.width * l.height);
+      return foundWidth === undefined ? { ...l, ink } : { ...l, ink, found: { ink: take(foundWidth * l.height), width: foundWidth } };
     });
     return at === bytes.length ? { lines, description: header.description } : null;
   } catch {
@@ -146,7 +163,7 @@ export function listPages(dir: string): PageFiles[] {
  * twice the resolution of the segmentation), has its coordinates scaled to it; one whose shape
  * differs is refused.
  */
-export async function pageInk(files: PageFiles): Promise<{ ink: GrayImage; page: PageDocument }> {
+export async function pageInk(files: PageFiles): Promise<{ ink: GrayImage; page: PageDocument; image: GrayImage }> {
   const image = await decodeForDataset(files.imagePath);
   const { page } = files;
   const [sx, sy] = [image.width / page.width, image.height / page.height];
@@ -157,7 +174,7 @@ export async function pageInk(files: PageFiles): Promise<{ ink: GrayImage; page:
     );
   }
   const scaled = sx === 1 && sy === 1 ? page : scalePage(page, sx, sy);
-  return { ink: inkMap(image), page: scaled };
+  return { ink: inkMap(image), page: scaled, image };
 }
 
 function scalePage(page: PageDocument, sx: number, sy: number): PageDocument {
@@ -180,12 +197,23 @@ async function loadPages(dir: string, options: LineDatasetOptions): Promise<Line
   const lines: LineSample[] = [];
   const writers = new Set<string>();
   for (const [i, files] of pages.entries()) {
-    const { ink, page } = await pageInk(files);
+    const { ink, page, image } = await pageInk(files);
     const writer = writerOf(files.name);
     writers.add(writer);
-    for (const line of page.regions.flatMap((r) => r.lines)) {
-      if (!line.text.trim()) continue;
-      lines.push({ ...toBytes(cutLine(ink, line, height)), text: line.text, writer, source: `${basename(files.xmlPath)}#${line.id}` });
+    const given = page.regions.flatMap((r) => r.lines).filter((line) => line.text.trim());
+    const found = pageTextLines(image).filter((l) => !l.printed);
+    const over = matchedLines(
+      found.map((l) => l.box),
+      given.map((l) => pointsBox(l.polygon)),
+    );
+    for (const [k, line] of given.entries()) {
+      const sample: LineSample = { ...toBytes(cutLine(ink, line, height)), text: line.text, writer, source: `${basename(files.xmlPath)}#${line.id}` };
+      const f = over.get(k);
+      if (f !== undefined) {
+        const cut = toBytes(cutLine(ink, found[f]!, height));
+        sample.found = { ink: cut.ink, width: cut.width };
+      }
+      lines.push(sample);
     }
     options.onProgress?.(i + 1, pages.length);
   }

@@ -53,6 +53,11 @@ describe('line datasets', () => {
       expect(l.ink.length).toBe(l.width * l.height);
       const inked = l.ink.filter((v) => v > 128).length / l.ink.length;
       expect(inked).toBeGreaterThan(0.1);
+      // The same line as `hwr ocr` cuts it, along the outline its own line finding gives: the same strokes.
+      expect(l.found!.ink.length).toBe(l.found!.width * 32);
+      expect(Math.abs(l.found!.ink.filter((v) => v > 128).length - l.ink.filter((v) => v > 128).length)).toBeLessThan(
+        0.35 * l.ink.filter((v) => v > 128).length,
+      );
     }
     expect(set.description).toMatch(/2 pages with ALTO\/PAGE XML, 4 lines, 1 writers/);
   });
@@ -86,6 +91,7 @@ describe('line datasets', () => {
     await page(dir, 'c', 'alto');
     const cache = join(root, 'cache', 'lines.cache');
     const first = await loadLineDataset(dir, { height: 32, cache });
+    expect(first.lines.every((l) => l.found)).toBe(true);
     expect(existsSync(cache)).toBe(true);
     let pagesRead = 0;
     const again = await loadLineDataset(dir, { height: 32, cache, onProgress: () => pagesRead++ });
@@ -154,6 +160,8 @@ describe('the Copiste pages as lines', () => {
     const set = await loadLineDataset(dir);
     expect(new Set(set.lines.map((l) => l.writer))).toEqual(new Set(['imp_wikitexte_0051', 'imp_wikitexte_0022']));
     expect(set.lines.length).toBeGreaterThan(40);
+    // Nearly every line is also found by hwr's own line finding, and cut along its outline too.
+    expect(set.lines.filter((l) => l.found).length).toBeGreaterThan(0.85 * set.lines.length);
     expect(set.lines.find((l) => l.source.startsWith('imp_wikitexte_0022'))!.text).toBe('imp_wikitexte_0022');
   });
 });

@@ -20,6 +20,8 @@ export interface LineCardFacts {
   data: string;
   dataDir: string;
   train: number;
+  /** Of the training lines, how many hwr's own line finding also found (read half the time cut along that outline). */
+  found?: number;
   synthetic: number;
   validation: number;
   backend: string;
@@ -70,6 +72,12 @@ export function lineCard(f: LineCardFacts): string {
     data: [
       `- ${f.data}.`,
       `- Training: ${f.train} real lines${synthetic}; validation: ${f.validation} lines.`,
+      ...(f.found
+        ? [
+            `- ${f.found} of the real lines are also found by hwr's own line finding (app/image/text-lines.ts); each epoch, ` +
+              'half of them are read cut along that outline, as `hwr ocr` cuts them, the rest along their given one.',
+          ]
+        : []),
       ...(/copiste/i.test(f.dataDir) ? [`- ${COPISTE_CREDIT}`] : []),
     ],
     options: f.opts,
