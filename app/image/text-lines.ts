@@ -24,8 +24,10 @@ import { OCR_DECODE, segmentPage } from './segment.ts';
 
 export interface FoundLine {
   box: Box;
-  /** Clockwise outline: the top edge left to right, then the bottom edge right to left. */
+  /** Clockwise outline: the top edge left to right, then the bottom edge right to left; with room around the ink (OUTLINE_PAD). */
   polygon: Point[];
+  /** The same outline hugging the ink. */
+  inkOutline: Point[];
   /** Left to right along the foot of the letters. */
   baseline: Point[];
   /** Components of the line (labels of the labelling). */
@@ -201,6 +203,7 @@ export function pageTextLines(img: GrayImage & { originalWidth?: number }, optio
     ...l,
     box: scaleBox(l.box, f),
     polygon: l.polygon.map(scale),
+    inkOutline: l.inkOutline.map(scale),
     baseline: l.baseline.map(scale),
   }));
 }
@@ -236,6 +239,8 @@ function describeLine(labelling: Labelling, comps: Component[], bodies: readonly
   const step = Math.max(4, Math.round(H));
   const top: Point[] = [];
   const bottom: Point[] = [];
+  const inkTop: Point[] = [];
+  const inkBottom: Point[] = [];
   for (let x0 = box.x0; x0 < box.x1; x0 += step) {
     const x1 = Math.min(box.x1, x0 + step);
     let lo = Infinity;
@@ -256,11 +261,19 @@ function describeLine(labelling: Labelling, comps: Component[], bodies: readonly
     const down = hi + roomTo(labelling, own, x0, x1, hi, 1, OUTLINE_PAD.below * H);
     top.push({ x: x0, y: up }, { x: x1, y: up });
     bottom.push({ x: x0, y: down }, { x: x1, y: down });
+    inkTop.push({ x: x0, y: lo }, { x: x1, y: lo });
+    inkBottom.push({ x: x0, y: hi }, { x: x1, y: hi });
   }
   // Baseline: the foot of each body's core (mean ink row + H/2 reaches about the baseline), a least-squares line.
   const feet = bodies.map((b) => ({ x: (b.c.x0 + b.c.x1) / 2, y: Math.min(b.c.y1, b.cy + 0.45 * H), w: b.c.x1 - b.c.x0 }));
   const baseline = fitLine(feet, box.x0, box.x1, median(feet.map((f) => f.y)));
-  return { box, polygon: [...top, ...bottom.reverse()], baseline, labels: comps.map((c) => c.label) };
+  return {
+    box,
+    polygon: [...top, ...bottom.reverse()],
+    inkOutline: [...inkTop, ...inkBottom.reverse()],
+    baseline,
+    labels: comps.map((c) => c.label),
+  };
 }
 
 /**
