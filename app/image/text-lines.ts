@@ -162,6 +162,9 @@ export function findTextLines(labelling: Labelling, charHeight: number, options:
     return looksPrinted(members[k]!, H) ? { ...line, printed: true } : line;
   });
   // Reading order: top to bottom by where each line's course crosses the page's middle.
+  // A lone line (the writing pad, a crop of one line) keeps the outline that hugs its ink: with room, the pad's
+  // "hello world" read as "hollo world".
+  if (found.filter((l) => !l.printed).length === 1) return found.map((l) => (l.printed ? l : { ...l, polygon: l.inkOutline }));
   return found.sort((a, b) => midY(a) - midY(b));
 }
 
