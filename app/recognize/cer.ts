@@ -10,12 +10,15 @@ export function cerText(text: string): string {
   return text.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
 
-/** Edit distance (insertions, deletions, substitutions, each 1), two rows of memory; strings or word lists. */
-export function levenshtein<T>(a: string | readonly T[], b: string | readonly T[]): number {
+/**
+ * Edit distance (insertions, deletions, substitutions, each 1), two rows of memory; strings or
+ * word lists. With `freePrefix`, any leading part of `a` may be dropped at no cost.
+ */
+export function levenshtein<T>(a: string | readonly T[], b: string | readonly T[], { freePrefix = false } = {}): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   let cur = new Array<number>(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
+    cur[0] = freePrefix ? 0 : i;
     for (let j = 1; j <= b.length; j++) {
       cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
@@ -85,13 +88,5 @@ export function parseGroundTruth(text: string): Map<string, string[]> {
 export function pageCounts(recognisedRows: readonly string[], truthLines: readonly string[]): CerCount {
   const r = [...lineText(recognisedRows.join(' '))];
   const t = [...lineText(truthLines.join(' '))];
-  // Edit distance where any prefix of the recognised text may be dropped for free.
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
-  let cur = new Array<number>(t.length + 1);
-  for (let i = 1; i <= r.length; i++) {
-    cur[0] = 0;
-    for (let j = 1; j <= t.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (r[i - 1] === t[j - 1] ? 0 : 1));
-    [prev, cur] = [cur, prev];
-  }
-  return { distance: prev[t.length]!, length: t.length };
+  return { distance: levenshtein(r, t, { freePrefix: true }), length: t.length };
 }
