@@ -319,7 +319,8 @@ async function readLines(
   for (const [i, { line, rows }] of groups.entries()) {
     const glyphText = rows.map((r) => r.text).join(' ');
     let cut = cuts[i]!;
-    if (line.inkOutline && (partly[i] || (capitalsPage && inCapitals[i]))) {
+    // (A lone line is cut along its ink already: text-lines.ts.)
+    if (line.inkOutline && line.inkOutline !== line.polygon && (partly[i] || (capitalsPage && inCapitals[i]))) {
       cut = await readCut(cutLine(seg.ink, { polygon: line.inkOutline, baseline: line.baseline }, reader.height));
     }
     const { image } = cut;
