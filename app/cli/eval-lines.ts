@@ -30,6 +30,7 @@ export async function run(args: string[]): Promise<number> {
     const how =
       decoder === 'beam' && reader.beam.lm
         ? `beam decoding (width ${reader.beam.beam}) with the model's language model at weight ${reader.beam.lmWeight}` +
+          (reader.beam.charBonus ? `, a bonus of ${reader.beam.charBonus} a character` : '') +
           (reader.beam.wordBonus ? ` and the French and English word list at bonus ${reader.beam.wordBonus}` : '')
         : `${decoder} decoding`;
     console.log(`model ${modelPath}, ${how}, ${pages.length} pages from ${values.data}`);

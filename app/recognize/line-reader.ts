@@ -22,6 +22,8 @@ export interface LineDecoding {
   beam?: number;
   lm?: CharLm;
   lmWeight?: number;
+  /** Added for each character read (log probability): offsets the n-gram's cost per character. */
+  charBonus?: number;
   lexicon?: ReadonlySet<string>;
   wordBonus?: number;
 }
@@ -73,6 +75,7 @@ export class LineReader {
       ? {
           lm: CharLm.deserialize(m.lm),
           lmWeight: Number(m.lm_weight ?? 0.5),
+          charBonus: Number(m.char_bonus ?? 0),
           beam: Number(m.beam ?? 8),
           ...(wordBonus > 0 ? { lexicon: lineWordList(), wordBonus } : {}),
         }

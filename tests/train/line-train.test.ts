@@ -100,7 +100,10 @@ describe('training the line recogniser with fit', () => {
     expect(card).toContain('Characters: `ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz .,;:');
     expect(card).toMatch(/hwr train --arch crnn --data /);
     expect(card).not.toMatch(/BAnQ/); // not trained on the Copiste pages
-    expect(card).toMatch(/Beam search \(width 8\) with a character 5-gram .* weight [\d.]+, CER [\d.]+% \(tried: 0 → [\d.]+%, 0\.25 → /);
+    expect(card).toMatch(/Beam search \(width 32\) with a character 5-gram .* weight [\d.]+, character bonus [\d.]+, CER [\d.]+%\. Tried/);
+    // Every n-gram weight against every character bonus, as a table of CER.
+    expect(card).toMatch(/\| n-gram weight \| character bonus 0 \| character bonus 0\.5 \|/);
+    expect(card).toMatch(/\| 0\.75 \| [\d.]+% \| [\d.]+% \| [\d.]+% \| [\d.]+% \| [\d.]+% \|/);
   });
 
   it('the model it writes reads through onnxruntime what the trainer read, and carries its n-gram', async () => {
@@ -114,7 +117,9 @@ describe('training the line recogniser with fit', () => {
     expect(row[0]).toBe(`| ${first.text}`);
     expect(read.text).toBe(row[1]!.replace(/ \|$/, ''));
     expect(reader.beam.lm).toBeDefined(); // the n-gram chosen on validation travels in the file
-    expect([0, 0.25, 0.5, 1]).toContain(reader.beam.lmWeight);
+    expect([0, 0.25, 0.5, 0.75, 1]).toContain(reader.beam.lmWeight);
+    expect([0, 0.5, 1, 1.5, 2]).toContain(reader.beam.charBonus); // and the bonus per character with it
+    expect(reader.beam.beam).toBe(32);
     // The word bonus chosen on validation, and the word list with it when it is not 0.
     expect(card.join('\n')).toMatch(
       /bonus for each word found in the French and English word list .* bonus [\d.]+, \*\*CER [\d.]+%, WER [\d.]+%\*\* \(tried: 0 → [\d.]+%, 0\.5 → /,

@@ -35,8 +35,8 @@ export interface LineCardFacts {
   decoding?: {
     beam: number;
     order: number;
-    tried: { weight: number; cer: number }[];
-    best: { weight: number; cer: number };
+    tried: { weight: number; charBonus: number; cer: number }[];
+    best: { weight: number; charBonus: number; cer: number };
     bonuses: { bonus: number; cer: number }[];
     bestBonus: { bonus: number; cer: number; wer: number };
   };
@@ -99,14 +99,17 @@ export function lineCard(f: LineCardFacts): string {
         "(Levenshtein distance over the truth's length; case and accents count, whitespace runs are one space).",
       ...(f.decoding
         ? [
-            `- Beam search (width ${f.decoding.beam}) with a character ${f.decoding.order}-gram of the training transcriptions, at the weight that ` +
-              `read the validation writers best: weight ${f.decoding.best.weight}, CER ${pct(f.decoding.best.cer)} ` +
-              `(tried: ${f.decoding.tried.map((t) => `${t.weight} → ${pct(t.cer)}`).join(', ')}).`,
+            `- Beam search (width ${f.decoding.beam}) with a character ${f.decoding.order}-gram of the training transcriptions, at the weight and ` +
+              `the bonus per character read that read the validation writers best: weight ${f.decoding.best.weight}, ` +
+              `character bonus ${f.decoding.best.charBonus}, CER ${pct(f.decoding.best.cer)}. Tried (CER):`,
+            '',
+            ...decodingGrid(f.decoding.tried),
+            '',
             `- Then a bonus for each word found in the French and English word list (an-array-of-french-words, an-array-of-english-words; ` +
-              `app/recognize/word-list.ts), at that weight: bonus ${f.decoding.bestBonus.bonus}, ` +
+              `app/recognize/word-list.ts), at those: bonus ${f.decoding.bestBonus.bonus}, ` +
               `**CER ${pct(f.decoding.bestBonus.cer)}, WER ${pct(f.decoding.bestBonus.wer)}** ` +
               `(tried: ${f.decoding.bonuses.map((t) => `${t.bonus} → ${pct(t.cer)}`).join(', ')}). ` +
-              'The model file carries the n-gram, its weight and the word bonus; `hwr eval-lines` and the app decode with them.',
+              'The model file carries the n-gram, its weight and both bonuses; `hwr eval-lines` and the app decode with them.',
           ]
         : []),
       '',
@@ -124,4 +127,16 @@ export function lineCard(f: LineCardFacts): string {
     ],
     history: f.history,
   });
+}
+
+/** The n-gram weights (rows) by character bonuses (columns) tried, as a table of CER. */
+function decodingGrid(tried: readonly { weight: number; charBonus: number; cer: number }[]): string[] {
+  const weights = [...new Set(tried.map((t) => t.weight))];
+  const bonuses = [...new Set(tried.map((t) => t.charBonus))];
+  const at = (w: number, b: number) => tried.find((t) => t.weight === w && t.charBonus === b);
+  return [
+    `| n-gram weight | ${bonuses.map((b) => `character bonus ${b}`).join(' | ')} |`,
+    `| --- | ${bonuses.map(() => '---:').join(' | ')} |`,
+    ...weights.map((w) => `| ${w} | ${bonuses.map((b) => (at(w, b) ? pct(at(w, b)!.cer) : '—')).join(' | ')} |`),
+  ];
 }
