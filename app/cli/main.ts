@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   eval: () => import('./eval.ts'),
   'eval-ae': () => import('./eval-ae.ts'),
   'eval-lines': () => import('./eval-lines.ts'),
+  'tune-lines': () => import('./tune-lines.ts'),
   ocr: () => import('./ocr.ts'),
   serve: () => import('./serve.ts'),
   queue: () => import('./queue.ts'),

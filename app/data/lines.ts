@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { makeDirectory, writeFileAtomic } from '../base/atomic.ts';
+import { sharedDataDir } from '../base/paths.ts';
 import { inkMap } from '../image/background.ts';
 import { decodeImage, ImageDecodeError } from '../image/decode.ts';
 import { pointsBox, type GrayImage } from '../image/gray.ts';
@@ -55,6 +56,13 @@ const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp']);
  * Pages whose names differ only by a trailing `_1`, `_2` are one text by one writer (the
  * Copiste pages, one writer per text); any other page is its own writer.
  */
+/** The pages line models learn from when no --data is given: the shared Copiste pages. */
+export function defaultLineData(): string {
+  const shared = sharedDataDir();
+  if (!shared) throw new Error('no --data given and no ../shared/data: give a folder of pages with ALTO/PAGE XML, or of line images with .txt transcriptions');
+  return join(shared, 'copiste');
+}
+
 export function writerOf(pageName: string): string {
   return pageName.replace(/_\d$/, '');
 }

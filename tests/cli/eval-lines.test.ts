@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,6 +8,7 @@ import { loadLineDataset } from '../../app/data/lines.ts';
 import { readPageXml } from '../../app/data/page-xml.ts';
 import { writeOnnx } from '../../app/onnx/export.ts';
 import { Charset } from '../../app/recognize/charset.ts';
+import { LineReader } from '../../app/recognize/line-reader.ts';
 import { lineToNetworkSpec } from '../../app/train/tfjs/line-model.ts';
 import { modelsDir } from '../../app/base/paths.ts';
 import { trainTinyLineModel, writePage } from '../helpers/line-pages.ts';
@@ -75,6 +76,42 @@ describe('hwr eval-lines and hwr ocr with the line recogniser', () => {
     expect((await hwr('eval-lines', '--data', join(root, 'empty'), '--model', modelPath)).err).toMatch(/no pages with ALTO or PAGE XML/);
     expect((await hwr('eval-lines', '--data', pages, '--model', modelPath, '--decoder', 'fast')).err).toMatch(/--decoder must be greedy or beam/);
   });
+
+  it('tune-lines sets the beam search on the held-out writers and writes it into the model, weights untouched', async () => {
+    const many = join(root, 'many');
+    mkdirSync(many);
+    const texts = ['ab ba', 'bab', 'aab', 'b a b', 'ba ab', 'abba'];
+    for (let w = 0; w < 30; w++) await writePage(many, `w${w}`, [texts[w % 6]!, texts[(w + 1) % 6]!]);
+    const tuned = join(root, 'tuned.onnx');
+    copyFileSync(modelPath, tuned);
+    const { code, out } = await hwr('tune-lines', '--model', tuned, '--data', many);
+    expect(code).toBe(0);
+    expect(out).toMatch(/\| n-gram weight \| character bonus 0 \| character bonus 0\.5 \|/);
+    expect(out).toContain(`written: ${tuned}`);
+    const last = /^cer (\d\.\d{4}) wer (\d\.\d{4})$/.exec(out.split('\n').pop()!);
+    expect(last).not.toBeNull();
+    const [before, after] = [await LineReader.load(modelPath), await LineReader.load(tuned)];
+    try {
+      // Greedy before, beam search with the n-gram and both bonuses after.
+      expect(before.defaultDecoding.decoder).toBe('greedy');
+      expect(after.defaultDecoding.decoder).toBe('beam');
+      expect(after.beam.lm).toBeDefined();
+      expect(after.beam.beam).toBe(32);
+      expect([0, 0.5, 1, 1.5, 2]).toContain(after.beam.charBonus);
+      // The same weights: the same probabilities for a line.
+      const line = (await loadLineDataset(many, { height: before.height })).lines[0]!;
+      const image = { width: line.width, height: line.height, data: toUnitFloats(line.ink) };
+      expect(Array.from((await after.probabilities(image)).probs)).toEqual(Array.from((await before.probabilities(image)).probs));
+    } finally {
+      await before.close();
+      await after.close();
+    }
+    // Pages of too few writers to hold any out, and a glyph classifier, are said plainly.
+    const few = await hwr('tune-lines', '--model', tuned, '--data', pages);
+    expect(few.code).toBe(1);
+    expect(few.err).toMatch(/too few writers to hold some out/);
+    expect((await hwr('tune-lines', '--model', join(modelsDir, 'mlp.onnx'), '--data', many)).err).toMatch(/mlp\.onnx is not a line model/);
+  }, 120_000);
 
   it('ocr --lines fills the text of a given segmentation and writes the same format back', async () => {
     const { code, stdout } = await hwr('ocr', '--lines', join(pages, 'p1.xml'), join(pages, 'p1.png'), '--line-model', modelPath);

@@ -11,15 +11,13 @@ import { sharedDataDir } from '../../base/paths.ts';
 import { createRng } from '../../base/random.ts';
 import { toUnitFloats } from '../../data/idx.ts';
 import { augmentLine } from '../../data/line-augment.ts';
-import { loadLineDataset, splitByWriter, type LineSample } from '../../data/lines.ts';
+import { defaultLineData, loadLineDataset, splitByWriter, type LineSample } from '../../data/lines.ts';
 import { canRender, capitalsStyle, inCapitals, loadGlyphBank, randomStyle, randomText, renderLine, type GlyphBank } from '../../data/synthetic-lines.ts';
 import { writeOnnx } from '../../onnx/export.ts';
 import { cer, lineCounts, type CerCount } from '../../recognize/cer.ts';
 import { Charset } from '../../recognize/charset.ts';
-import { CharLm } from '../../recognize/char-lm.ts';
-import { beamDecode, type BeamOptions } from '../../recognize/ctc-beam.ts';
 import { greedyDecode } from '../../recognize/ctc-decode.ts';
-import { lineWordList } from '../../recognize/word-list.ts';
+import { decodingMetadata, tuneDecoding } from '../../recognize/tune-decoding.ts';
 import type { TrainBackend } from '../backend.ts';
 import { displayPath } from '../data.ts';
 import { namingModel } from '../init-from.ts';
@@ -52,19 +50,6 @@ export interface LineSettings {
 const CAPITALS_SHARE = 1 / 3;
 /** Lines drawn and sorted by width together, so a batch pads little. */
 const SORT_WINDOW = 8;
-/**
- * The language model for beam search: a character n-gram of this order, its weight tried on
- * validation together with a bonus per character read (the n-gram's cost per character makes the
- * beam drop letters without it). Width 32: the shipped model's validation writers read at 14.29%
- * CER with width 8 and no character bonus, 12.74% with bonus 1.5, 11.99% with width 32 too
- * (2026-12-05). 20 ms a line of the Copiste pages.
- */
-const LM_ORDER = 5;
-const LM_WEIGHTS = [0, 0.25, 0.5, 0.75, 1];
-const CHAR_BONUSES = [0, 0.5, 1, 1.5, 2];
-const LM_BEAM = 32;
-/** Bonuses (in log probability) for a word in the French and English word list, tried at the best n-gram weight. */
-const WORD_BONUSES = [0.5, 1, 2, 4];
 /**
  * The share of real training lines read, each epoch, as `hwr ocr` cuts them (LineSample.found)
  * rather than along their given outline: cut along the outlines hwr finds, the shipped model read
@@ -190,29 +175,6 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
     return { read, loss: lossSum / lines.length, kept };
   };
 
-  /**
-   * Beam search with a character n-gram of the training transcriptions, its weight and the bonus
-   * per character chosen together on the validation writers (weight 0 = the beam alone), then the
-   * bonus for words of the word list at those (0 = none). Returns the language model and how each
-   * setting did.
-   */
-  const tuneDecoding = (kept: { probs: Float32Array; frames: number }[]) => {
-    const lm = new CharLm(LM_ORDER).train(train.map((l) => l.text));
-    const score = (o: BeamOptions) => {
-      const counts = validation.map((l, i) => lineCounts(beamDecode(kept[i]!.probs, kept[i]!.frames, charset, { beam: LM_BEAM, ...o }).text, l.text));
-      return { cer: cer(counts.map((c) => c.chars)), wer: cer(counts.map((c) => c.words)) };
-    };
-    const lowest = <T extends { cer: number }>(tried: T[]) => tried.reduce((a, b) => (b.cer < a.cer ? b : a));
-    const tried = LM_WEIGHTS.flatMap((weight) => CHAR_BONUSES.map((charBonus) => ({ weight, charBonus, ...score({ lm, lmWeight: weight, charBonus }) })));
-    const best = lowest(tried);
-    const words = lineWordList();
-    const bonuses = [
-      { bonus: 0, cer: best.cer, wer: best.wer },
-      ...WORD_BONUSES.map((bonus) => ({ bonus, ...score({ lm, lmWeight: best.weight, charBonus: best.charBonus, lexicon: words, wordBonus: bonus }) })),
-    ];
-    return { lm, tried, best, bonuses, bestBonus: lowest(bonuses) };
-  };
-
   /** Greedy CER and WER on the validation writers, overall and per writer; `keep` also returns the probabilities. */
   const evaluateLines = async (keep = false) => {
     const { read, loss, kept } = await readAll(validation, keep);
@@ -300,17 +262,18 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
     async finish(s) {
       const e = await evaluateLines(true);
       s.log('choosing the language model weight and the word bonus on the validation writers');
-      const tuned = tuneDecoding(e.kept);
+      const tuned = tuneDecoding(
+        e.kept,
+        validation.map((l) => l.text),
+        train.map((l) => l.text),
+        charset,
+      );
       writeOnnx(
         s.modelPath,
         lineToNetworkSpec(arch, layout, s.bestWeights, charset.chars, {
           trainer: 'hwr crnn (TF.js)',
           data: displayPath(dataDir),
-          lm: tuned.lm.serialize(2),
-          lm_weight: String(tuned.best.weight),
-          char_bonus: String(tuned.best.charBonus),
-          word_bonus: String(tuned.bestBonus.bonus),
-          beam: String(LM_BEAM),
+          ...decodingMetadata(tuned),
         }),
       );
       const examples = validation.slice(0, 8).map((l, i) => ({ truth: l.text, read: e.read[i]! }));
@@ -332,7 +295,7 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
         wer: e.wer,
         writers: e.writers,
         examples,
-        decoding: { beam: LM_BEAM, order: LM_ORDER, tried: tuned.tried, best: tuned.best, bonuses: tuned.bonuses, bestBonus: tuned.bestBonus },
+        decoding: tuned,
       });
       return { artefacts: {}, card };
     },
@@ -349,12 +312,6 @@ function grownSeq(from: LineArchitecture, width?: number, depth?: number): LineA
   const filters = width === undefined ? from.seq[0]!.filters : seqLayers(width, 1)[0]!.filters;
   const count = depth ?? from.seq.length;
   return Array.from({ length: count }, (_, i) => ({ filters, kernel: (from.seq[i] ?? from.seq[from.seq.length - 1]!).kernel }));
-}
-
-function defaultLineData(): string {
-  const shared = sharedDataDir();
-  if (!shared) throw new Error('no --data given and no ../shared/data: give a folder of pages with ALTO/PAGE XML, or of line images with .txt transcriptions');
-  return `${shared}/copiste`;
 }
 
 function defaultGlyphs(log: (message: string) => void): GlyphBank | null {

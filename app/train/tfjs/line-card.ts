@@ -5,6 +5,7 @@
  */
 import { DEFAULT_LINE_AUGMENT } from '../../data/line-augment.ts';
 import type { CerCount } from '../../recognize/cer.ts';
+import type { TunedDecoding } from '../../recognize/tune-decoding.ts';
 import type { Charset } from '../../recognize/charset.ts';
 import type { FitRecord } from '../backend.ts';
 import { modelCard, pct, type CardFacts } from '../card.ts';
@@ -31,15 +32,8 @@ export interface LineCardFacts {
   wer: number;
   writers: ReadonlyMap<string, { chars: CerCount; lines: number }>;
   examples: { truth: string; read: string }[];
-  /** Beam search: the n-gram weights, then the word bonuses, tried on the validation writers, and those kept. */
-  decoding?: {
-    beam: number;
-    order: number;
-    tried: { weight: number; charBonus: number; cer: number }[];
-    best: { weight: number; charBonus: number; cer: number };
-    bonuses: { bonus: number; cer: number }[];
-    bestBonus: { bonus: number; cer: number; wer: number };
-  };
+  /** Beam search: the n-gram weights and character bonuses, then the word bonuses, tried on the validation writers, and those kept. */
+  decoding?: Omit<TunedDecoding, 'lm'>;
 }
 
 /** The Copiste pages' licence asks for this wherever a model trained on them ships. */
@@ -97,21 +91,7 @@ export function lineCard(f: LineCardFacts): string {
       `- Character error rate (CER) ${pct(f.cer)}, word error rate (WER) ${pct(f.wer)}, greedy decoding, ` +
         `on ${f.validation} lines by ${f.writers.size} writers it never trained on ` +
         "(Levenshtein distance over the truth's length; case and accents count, whitespace runs are one space).",
-      ...(f.decoding
-        ? [
-            `- Beam search (width ${f.decoding.beam}) with a character ${f.decoding.order}-gram of the training transcriptions, at the weight and ` +
-              `the bonus per character read that read the validation writers best: weight ${f.decoding.best.weight}, ` +
-              `character bonus ${f.decoding.best.charBonus}, CER ${pct(f.decoding.best.cer)}. Tried (CER):`,
-            '',
-            ...decodingGrid(f.decoding.tried),
-            '',
-            `- Then a bonus for each word found in the French and English word list (an-array-of-french-words, an-array-of-english-words; ` +
-              `app/recognize/word-list.ts), at those: bonus ${f.decoding.bestBonus.bonus}, ` +
-              `**CER ${pct(f.decoding.bestBonus.cer)}, WER ${pct(f.decoding.bestBonus.wer)}** ` +
-              `(tried: ${f.decoding.bonuses.map((t) => `${t.bonus} → ${pct(t.cer)}`).join(', ')}). ` +
-              'The model file carries the n-gram, its weight and both bonuses; `hwr eval-lines` and the app decode with them.',
-          ]
-        : []),
+      ...(f.decoding ? decodingLines(f.decoding) : []),
       '',
       '### Per writer',
       '',
@@ -127,6 +107,23 @@ export function lineCard(f: LineCardFacts): string {
     ],
     history: f.history,
   });
+}
+
+/** The model card's account of how its beam search was set (also printed by `hwr tune-lines`). */
+export function decodingLines(d: Omit<TunedDecoding, 'lm'>): string[] {
+  return [
+    `- Beam search (width ${d.beam}) with a character ${d.order}-gram of the training transcriptions, at the weight and ` +
+      `the bonus per character read that read the validation writers best: weight ${d.best.weight}, ` +
+      `character bonus ${d.best.charBonus}, CER ${pct(d.best.cer)}. Tried (CER):`,
+    '',
+    ...decodingGrid(d.tried),
+    '',
+    `- Then a bonus for each word found in the French and English word list (an-array-of-french-words, an-array-of-english-words; ` +
+      `app/recognize/word-list.ts), at those: bonus ${d.bestBonus.bonus}, ` +
+      `**CER ${pct(d.bestBonus.cer)}, WER ${pct(d.bestBonus.wer)}** ` +
+      `(tried: ${d.bonuses.map((t) => `${t.bonus} → ${pct(t.cer)}`).join(', ')}). ` +
+      'The model file carries the n-gram, its weight and both bonuses; `hwr eval-lines` and the app decode with them.',
+  ];
 }
 
 /** The n-gram weights (rows) by character bonuses (columns) tried, as a table of CER. */
