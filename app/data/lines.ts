@@ -56,15 +56,15 @@ const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp']);
  * Pages whose names differ only by a trailing `_1`, `_2` are one text by one writer (the
  * Copiste pages, one writer per text); any other page is its own writer.
  */
+export function writerOf(pageName: string): string {
+  return pageName.replace(/_\d$/, '');
+}
+
 /** The pages line models learn from when no --data is given: the shared Copiste pages. */
 export function defaultLineData(): string {
   const shared = sharedDataDir();
   if (!shared) throw new Error('no --data given and no ../shared/data: give a folder of pages with ALTO/PAGE XML, or of line images with .txt transcriptions');
   return join(shared, 'copiste');
-}
-
-export function writerOf(pageName: string): string {
-  return pageName.replace(/_\d$/, '');
 }
 
 export async function loadLineDataset(dir: string, options: LineDatasetOptions = {}): Promise<LineDataset> {

@@ -17,8 +17,8 @@ import { lineWordList } from './word-list.ts';
  * CER with width 8 and no character bonus, 12.74% with bonus 1.5, 11.99% with width 32 too
  * (2026-12-05). About 20 ms a line of the Copiste pages.
  */
-export const LM_BEAM = 32;
-export const LM_ORDER = 5;
+const LM_BEAM = 32;
+const LM_ORDER = 5;
 const LM_WEIGHTS = [0, 0.25, 0.5, 0.75, 1];
 const CHAR_BONUSES = [0, 0.5, 1, 1.5, 2];
 /** Bonuses (in log probability) for a word of the word list, tried at the best weight and character bonus. */

@@ -261,7 +261,7 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
 
     async finish(s) {
       const e = await evaluateLines(true);
-      s.log('choosing the language model weight and the word bonus on the validation writers');
+      s.log('choosing the language model weight, the character bonus and the word bonus on the validation writers');
       const tuned = tuneDecoding(
         e.kept,
         validation.map((l) => l.text),
