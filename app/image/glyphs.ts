@@ -329,38 +329,61 @@ export function splitLattice(lab: Labelling, b: GlyphBlob, charHeight: number): 
   return { cuts, pieces, height };
 }
 
+/**
+ * Merges pieces one above the other, first pair first (by the blobs' order), until no pair merges.
+ * After a merge only pairs with the merged blob can have changed: an earlier blob it now merges
+ * with is the next pair, else the scan goes on from it (not from the start, which made pages of
+ * many pieces quadratic in their merges).
+ */
 function mergeStacked(blobs: GlyphBlob[], scale: WritingScale): GlyphBlob[] {
   const H = scale.charHeight;
-  let merged = true;
-  while (merged) {
-    merged = false;
-    outer: for (let i = 0; i < blobs.length; i++) {
-      for (let j = i + 1; j < blobs.length; j++) {
-        const a = blobs[i]!;
-        const b = blobs[j]!;
-        const wa = boxWidth(a);
-        const wb = boxWidth(b);
-        const xo = overlap1d(a.x0, a.x1, b.x0, b.x1);
-        const ha = boxHeight(a);
-        const hb = boxHeight(b);
-        const yo = overlap1d(a.y0, a.y1, b.y0, b.y1);
-        const gap = Math.max(a.y0, b.y0) - Math.min(a.y1, b.y1);
-        // Pieces nearly touching one above the other need share fewer columns (a slanted bar).
-        const touching = gap <= Math.max(2, scale.stroke);
-        if (xo < (touching ? 0.3 : 0.5) * Math.min(wa, wb)) continue;
-        if (gap > 0.4 * H) continue;
-        // Two whole characters side by side can share some columns (slant, overhangs); pieces
-        // of one character share most of them or lie one above the other.
-        const sideBySide = ha >= 0.6 * H && hb >= 0.6 * H && yo > 0.5 * Math.min(ha, hb);
-        if (sideBySide && xo < 0.8 * Math.min(wa, wb)) continue;
-        const y0 = Math.min(a.y0, b.y0);
-        const y1 = Math.max(a.y1, b.y1);
-        if (y1 - y0 > 1.5 * H) continue;
-        blobs[i] = { x0: Math.min(a.x0, b.x0), y0, x1: Math.max(a.x1, b.x1), y1, parts: [...a.parts, ...b.parts], area: a.area + b.area };
-        blobs.splice(j, 1);
-        merged = true;
-        break outer;
-      }
+  const stacked = (a: GlyphBlob, b: GlyphBlob): boolean => {
+    const wa = boxWidth(a);
+    const wb = boxWidth(b);
+    const xo = overlap1d(a.x0, a.x1, b.x0, b.x1);
+    const ha = boxHeight(a);
+    const hb = boxHeight(b);
+    const yo = overlap1d(a.y0, a.y1, b.y0, b.y1);
+    const gap = Math.max(a.y0, b.y0) - Math.min(a.y1, b.y1);
+    // Pieces nearly touching one above the other need share fewer columns (a slanted bar).
+    const touching = gap <= Math.max(2, scale.stroke);
+    if (xo < (touching ? 0.3 : 0.5) * Math.min(wa, wb)) return false;
+    if (gap > 0.4 * H) return false;
+    // Two whole characters side by side can share some columns (slant, overhangs); pieces
+    // of one character share most of them or lie one above the other.
+    const sideBySide = ha >= 0.6 * H && hb >= 0.6 * H && yo > 0.5 * Math.min(ha, hb);
+    if (sideBySide && xo < 0.8 * Math.min(wa, wb)) return false;
+    return Math.max(a.y1, b.y1) - Math.min(a.y0, b.y0) <= 1.5 * H;
+  };
+  // Blob j merged into blob i (i < j).
+  const merge = (i: number, j: number) => {
+    const a = blobs[i]!;
+    const b = blobs[j]!;
+    blobs[i] = {
+      x0: Math.min(a.x0, b.x0),
+      y0: Math.min(a.y0, b.y0),
+      x1: Math.max(a.x1, b.x1),
+      y1: Math.max(a.y1, b.y1),
+      parts: [...a.parts, ...b.parts],
+      area: a.area + b.area,
+    };
+    blobs.splice(j, 1);
+  };
+  let i = 0;
+  while (i < blobs.length) {
+    let j = i + 1;
+    while (j < blobs.length && !stacked(blobs[i]!, blobs[j]!)) j++;
+    if (j === blobs.length) {
+      i++;
+      continue;
+    }
+    merge(i, j);
+    // The merged blob may now merge with an earlier one: the first such pair comes next.
+    for (let k = 0; k < i; k++) {
+      if (!stacked(blobs[k]!, blobs[i]!)) continue;
+      merge(k, i);
+      i = k;
+      k = -1;
     }
   }
   return blobs;
