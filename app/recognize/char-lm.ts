@@ -5,6 +5,9 @@
  * unseen characters keep a small probability and the model is a true distribution.
  */
 
+/** The counts of a text's contexts, shortest first (CharLm.context). */
+export type LmContext = { row: ReadonlyMap<string, number>; total: number }[];
+
 /** Context marker for the start of a line. */
 const START = '\u0002';
 
@@ -39,19 +42,33 @@ export class CharLm {
 
   /** log P(next | the text before it), natural log. */
   logProb(before: string, next: string): number {
-    // Only the end of the text matters: spread a few code units, not the whole line (this runs for every beam and frame).
+    return this.logProbAfter(this.context(before), next);
+  }
+
+  /**
+   * What the model knows of the text before a character: its rows from the empty context to the
+   * longest one seen. Made once, it serves every next character (a decoder asks for many).
+   */
+  context(before: string): LmContext {
+    // Only the end of the text matters: spread a few code units, not the whole line.
     const tail = before.slice(-(2 * (this.order - 1) + 1));
-    const history = [...START.repeat(this.order - 1), ...tail].slice(-(this.order - 1)).join('');
-    // Uniform over the vocabulary and one unseen character, then each longer context on top.
-    let p = 1 / (this.vocabulary.size + 1);
-    const chars = [...history];
+    const chars = [...START.repeat(this.order - 1), ...tail].slice(-(this.order - 1));
+    const rows: LmContext = [];
     for (let n = 0; n <= chars.length; n++) {
       const context = chars.slice(chars.length - n).join('');
       const row = this.counts.get(context);
       if (!row) break;
-      const total = this.totals.get(context)!;
-      const types = row.size;
-      const lambda = total / (total + types);
+      rows.push({ row, total: this.totals.get(context)! });
+    }
+    return rows;
+  }
+
+  /** log P(next | a context from `context`), natural log. */
+  logProbAfter(context: LmContext, next: string): number {
+    // Uniform over the vocabulary and one unseen character, then each longer context on top.
+    let p = 1 / (this.vocabulary.size + 1);
+    for (const { row, total } of context) {
+      const lambda = total / (total + row.size);
       p = lambda * ((row.get(next) ?? 0) / total) + (1 - lambda) * p;
     }
     return Math.log(p);
