@@ -95,6 +95,14 @@ export async function recognizePage(input: PageImage, classifier: GlyphClassifie
   const outScale = seg.factor * (outWidth / image.width);
   const toOut = (b: Box): Box => scaleBox(b, outScale);
 
+  // The line recogniser reads the page's text lines first: touching capitals get a lattice of
+  // cuts to try (glyphs.ts), which on lines of joined-up writing would be hundreds of crops
+  // classified for nothing.
+  const mode = options.reader ?? 'auto';
+  const lineReader = options.lines && mode !== 'glyphs' && seg.scale ? options.lines : null;
+  const foundLines = lineReader ? await readFoundLines(seg, lineReader) : null;
+  if (foundLines) latticesOnlyForCapitals(seg, foundLines);
+
   // Every blob of the page, and the pieces of blobs that might be touching characters.
   const blobs: GlyphBlob[] = [];
   const indexOf = new Map<GlyphBlob, number>();
@@ -179,8 +187,7 @@ export async function recognizePage(input: PageImage, classifier: GlyphClassifie
     });
     return rowNode(boxesUnion(wordNodes.map((w) => w.box)), wordNodes);
   });
-  const chosen =
-    options.lines && options.reader !== 'glyphs' && seg.scale ? await readLines(seg, rows, outScale, options.lines, options.reader ?? 'auto') : rows;
+  const chosen = lineReader && foundLines && mode !== 'glyphs' ? await readLines(seg, rows, outScale, lineReader, mode, foundLines) : rows;
   const page: Page = {
     source: options.source ?? image.name,
     width: outWidth,
@@ -238,6 +245,60 @@ function wordShare(page: Page): number | null {
   return words.reduce((n, w) => n + (list.has(w.toLowerCase()) ? w.length : 0), 0) / letters;
 }
 
+/** A line cut from the page and read by the line recogniser. */
+interface LineCut {
+  image: GrayImage;
+  probs: Float32Array;
+  frames: number;
+  read: DecodedLine;
+}
+
+async function readCut(reader: LineReader, image: GrayImage): Promise<LineCut> {
+  const { probs, frames } = await reader.probabilities(image);
+  return { image, probs, frames, read: reader.settleCase(image, reader.decode(probs, frames, reader.defaultDecoding), frames) };
+}
+
+/** The page's text lines (image/text-lines.ts), each but lines of print read by the line recogniser. */
+interface FoundLinesRead {
+  found: FoundLine[];
+  /** By line; none for a line of print. */
+  cuts: (LineCut | undefined)[];
+}
+
+async function readFoundLines(seg: SegmentedPage, reader: LineReader): Promise<FoundLinesRead> {
+  const found = findTextLines(seg.labelling, seg.scale!.charHeight);
+  const cuts: (LineCut | undefined)[] = [];
+  for (const line of found) cuts.push(line.printed ? undefined : await readCut(reader, cutLine(seg.ink, line, reader.height)));
+  return { found, cuts };
+}
+
+/**
+ * On a page the line recogniser reads in lower case (fewer than half of its lines, of three and
+ * more with letters, read at least partly in capitals: PARTLY_CAPITALS), drops the lattices of
+ * cuts (glyphs.ts splitLattice) of blobs on lines read so; those blobs, words of joined-up
+ * writing, are split as without a lattice, in two or three. Lines it reads partly in capitals,
+ * reads no letters of or does not read (print, ink on no line found) keep theirs, as do pages of
+ * capitals (it reads some lines of touching capitals, cut with room, all in lower case) and
+ * pages of a line or two (a name). On a Copiste page of joined-up writing, 94 words had
+ * lattices: 6,515 crops to classify, three times the time of the rest of the glyph reading.
+ */
+function latticesOnlyForCapitals(seg: SegmentedPage, { found, cuts }: FoundLinesRead): void {
+  const lower = (text: string | undefined) => text !== undefined && hasLetters(text) && capitalShare(text) < PARTLY_CAPITALS;
+  const withLetters = cuts.filter((c) => c && hasLetters(c.read.text));
+  if (withLetters.length < 3 || withLetters.filter((c) => !lower(c!.read.text)).length >= 0.5 * withLetters.length) return;
+  const lineOf = new Map<number, number>();
+  found.forEach((line, k) => line.labels.forEach((label) => lineOf.set(label, k)));
+  for (const row of seg.rows)
+    for (const word of row.words)
+      for (const g of word.glyphs) {
+        if (!g.split?.lattice) continue;
+        const k = g.parts.map((p) => lineOf.get(p)).find((k) => k !== undefined);
+        if (k !== undefined && lower(cuts[k]?.read.text)) delete g.split.lattice;
+      }
+}
+
+const hasLetters = (text: string) => [...text].some((c) => c.toLowerCase() !== c.toUpperCase());
+
 /**
  * Beside the glyph rows, the page's text lines (image/text-lines.ts) read by the line
  * recogniser. Per line, the glyph rows over it and the line reading are compared by the line
@@ -257,12 +318,12 @@ async function readLines(
   outScale: number,
   reader: LineReader,
   mode: Exclude<PageReader, 'glyphs'>,
+  { found, cuts: foundCuts }: FoundLinesRead,
 ): Promise<RowNode[]> {
   const toOut = (b: Box): Box => scaleBox(b, outScale);
   const pointsOut = (ps: readonly Point[]) => ps.map((p) => ({ x: p.x * outScale, y: p.y * outScale }));
   // Rows with blobs wide enough to be letters that touch (glyphs.ts: their cuts are guesses).
   const touching = new Set(glyphRows.filter((_, r) => seg.rows[r]?.words.some((w) => w.glyphs.some((g) => g.split))));
-  const found = findTextLines(seg.labelling, seg.scale!.charHeight);
   const owner = glyphRows.map((r) => {
     let best = -1;
     let bestOverlap = 0;
@@ -286,8 +347,8 @@ async function readLines(
       charHeight,
     );
   // Each line found with the glyph rows over it; a glyph row over no line found is a line of its own (its box).
-  const groups: { line: Pick<FoundLine, 'box' | 'polygon' | 'baseline'> & { inkOutline?: Point[] }; rows: RowNode[] }[] = found
-    .map((line, k) => ({ line, rows: glyphRows.filter((_, i) => owner[i] === k).sort((a, b) => a.box.x0 - b.box.x0) }))
+  const groups: { line: Pick<FoundLine, 'box' | 'polygon' | 'baseline'> & { inkOutline?: Point[] }; rows: RowNode[]; cut?: LineCut }[] = found
+    .map((line, k) => ({ line, rows: glyphRows.filter((_, i) => owner[i] === k).sort((a, b) => a.box.x0 - b.box.x0), cut: foundCuts[k] }))
     .filter((g) => !g.line.printed);
   glyphRows.forEach((r, i) => {
     if (owner[i] !== -1 || printedRow(r)) return;
@@ -300,15 +361,10 @@ async function readLines(
     ];
     groups.push({ line: { box: b, polygon: corners, baseline: [corners[3]!, corners[2]!] }, rows: [r] });
   });
-  const decoding = reader.defaultDecoding;
   const letters = (t: string) => t.replace(/\s+/g, '');
   const readings = [];
-  const readCut = async (image: GrayImage) => {
-    const { probs, frames } = await reader.probabilities(image);
-    return { image, probs, frames, read: reader.settleCase(image, reader.decode(probs, frames, decoding), frames) };
-  };
-  const cuts = [];
-  for (const { line } of groups) cuts.push(await readCut(cutLine(seg.ink, line, reader.height)));
+  const cuts: LineCut[] = [];
+  for (const { line, cut } of groups) cuts.push(cut ?? (await readCut(reader, cutLine(seg.ink, line, reader.height))));
   // Cut with room around the ink (text-lines.ts OUTLINE_PAD), block capitals look like small
   // letters to the line model (their height is how it tells case): a line that the glyphs read in
   // capitals and it partly so, or any such line on a page where most are, is cut along its ink
@@ -321,7 +377,7 @@ async function readLines(
     let cut = cuts[i]!;
     // (A lone line is cut along its ink already: text-lines.ts.)
     if (line.inkOutline && line.inkOutline !== line.polygon && (partly[i] || (capitalsPage && inCapitals[i]))) {
-      cut = await readCut(cutLine(seg.ink, { polygon: line.inkOutline, baseline: line.baseline }, reader.height));
+      cut = await readCut(reader, cutLine(seg.ink, { polygon: line.inkOutline, baseline: line.baseline }, reader.height));
     }
     const { image } = cut;
     let { probs, frames, read } = cut;
