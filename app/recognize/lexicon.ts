@@ -132,6 +132,7 @@ export const COMMON_EXTRA_WORDS: readonly string[] = [
 export class Lexicon {
   private readonly words: string[];
   private readonly set: Set<string>;
+  private byLength?: Map<number, string[]>;
 
   /** Words in any case; stored upper-cased, letters A–Z only. */
   constructor(words: Iterable<string>) {
@@ -146,6 +147,24 @@ export class Lexicon {
 
   get size(): number {
     return this.words.length;
+  }
+
+  /** Every word, in order. */
+  all(): readonly string[] {
+    return this.words;
+  }
+
+  /** The words of `n` letters (grouped on first use). */
+  ofLength(n: number): readonly string[] {
+    if (!this.byLength) {
+      this.byLength = new Map();
+      for (const w of this.words) {
+        let list = this.byLength.get(w.length);
+        if (!list) this.byLength.set(w.length, (list = []));
+        list.push(w);
+      }
+    }
+    return this.byLength.get(n) ?? [];
   }
 
   has(word: string): boolean {
