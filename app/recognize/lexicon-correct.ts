@@ -68,8 +68,8 @@ export function boundedEdits(a: string, b: string, max: number): number {
 }
 
 /**
- * The word a capitals word becomes: itself where it is a word, has other than letters inside it,
- * or no word of the list near it fits; else the near word that `fit` (the line model's total
+ * The word a capitals word becomes: itself where it is a word, has digits, an apostrophe or a
+ * hyphen in it, or no word of the list near it fits; else the near word that `fit` (the line model's total
  * log-likelihood of a text over the word's stretch of line) finds likeliest, if it is at most
  * `margin` nats less likely than the word as read. Words of the same length come first (a
  * letter misread is far likelier than one missed or made up, and the model finds a letter
@@ -80,7 +80,8 @@ export function correctWord(text: string, fit: (word: string) => number, lexicon
   const m = /^([^\p{L}\p{N}]*)(.*?)([^\p{L}\p{N}]*)$/u.exec(text)!;
   const [, before, word, after] = m as unknown as [string, string, string, string];
   const key = withoutAccents(word).toUpperCase();
-  if (!/^[A-Z]+$/.test(key) || lexicon.has(key)) return text;
+  // Digits are no misread letters here; an apostrophe or hyphen joins words (O'BRIEN, JEAN-LUC). Other marks inside ("W/TH", "D(RAND") are letters misread.
+  if (!/^\p{L}/u.test(key) || /[\p{N}'’-]/u.test(key) || lexicon.has(key)) return text;
   const near = nearWords(key, lexicon, maxEdits(key.length));
   if (near.length === 0) return text;
   const own = fit(word);
