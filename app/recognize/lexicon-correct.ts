@@ -74,15 +74,22 @@ export function boundedEdits(a: string, b: string, max: number): number {
  * `margin` nats less likely than the word as read. Words of the same length come first (a
  * letter misread is far likelier than one missed or made up, and the model finds a letter
  * dropped cheap: "AMNE" is "ANNE", not "ANE"); a longer or shorter word must fit at least as
- * well as the word as read. Punctuation around the word stays.
+ * well as the word as read. Only words `allowed` are tried (see recognizer.ts correctRow).
+ * Punctuation around the word stays.
  */
-export function correctWord(text: string, fit: (word: string) => number, lexicon: Lexicon, margin: number): string {
+export function correctWord(
+  text: string,
+  fit: (word: string) => number,
+  lexicon: Lexicon,
+  margin: number,
+  allowed: (word: string) => boolean = () => true,
+): string {
   const m = /^([^\p{L}\p{N}]*)(.*?)([^\p{L}\p{N}]*)$/u.exec(text)!;
   const [, before, word, after] = m as unknown as [string, string, string, string];
   const key = withoutAccents(word).toUpperCase();
   // Digits are no misread letters here; an apostrophe or hyphen joins words (O'BRIEN, JEAN-LUC). Other marks inside ("W/TH", "D(RAND") are letters misread.
   if (!/^\p{L}/u.test(key) || /[\p{N}'’-]/u.test(key) || lexicon.has(key)) return text;
-  const near = nearWords(key, lexicon, maxEdits(key.length));
+  const near = nearWords(key, lexicon, maxEdits(key.length)).filter((n) => allowed(n.word));
   if (near.length === 0) return text;
   const own = fit(word);
   const best = (words: { word: string }[], margin: number) => {

@@ -491,7 +491,7 @@ function fuseWords(rows: RowNode[], other: readonly RowNode[], words: ReadonlySe
 function correctRow(row: RowNode, fit: (x0: number, x1: number) => (word: string) => number): RowNode {
   let changed = false;
   const words = row.words.map((w) => {
-    const text = correctWord(w.text, fit(w.box.x0, w.box.x1), capitalsLexicon(), LEXICON_MARGIN);
+    const text = correctWord(w.text, fit(w.box.x0, w.box.x1), capitalsLexicon(), LEXICON_MARGIN, (word) => glyphsAllow(w, word));
     if (text === w.text) return w;
     changed = true;
     return relabelled(w, text);
@@ -500,10 +500,21 @@ function correctRow(row: RowNode, fit: (x0: number, x1: number) => (word: string
 }
 
 /**
+ * Whether a word of the glyph reader may become `word`: each letter it changes is one of the
+ * classifier's few best readings of that glyph (it read "STU" on a page of the alphabet, and no
+ * T there looked like the I of a name "SIU"). A word of another length, or of the line reader,
+ * is for the line model alone to judge.
+ */
+function glyphsAllow(w: WordNode, word: string): boolean {
+  if (w.reading === 'line' || w.glyphs.length !== word.length) return true;
+  return w.glyphs.every((g, i) => g.label.toUpperCase() === word[i] || g.topK.some((c) => c.label.toUpperCase() === word[i]));
+}
+
+/**
  * How much less likely (nats, the whole word) the line model may find a word of the list than
  * the word as read, for the word to take its place. Names on form crops (EMNIST capitals, 80 of
  * each kind on seeds the bench does not use) read exactly right: bare 71 → 75, beside a label
- * 59 → 68 at 4 (68 at 3, 69 at 6; at 0, 74 and 63).
+ * 59 → 68 at 4 (68 at 3, 69 at 6; at 0, 74 and 63); 75 and 66 since glyphsAllow.
  */
 const LEXICON_MARGIN = 4;
 

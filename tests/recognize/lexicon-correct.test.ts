@@ -32,6 +32,8 @@ describe('words of block capitals put right by a word list', () => {
     // Short words and words with digits are left alone.
     expect(correctWord('TH', fitOf('TH'), lexicon, 4)).toBe('TH');
     expect(correctWord('D1RAND', fitOf('D1RAND'), lexicon, 4)).toBe('D1RAND');
+    // Only words the caller allows (the glyph reader's few best letters for each glyph).
+    expect(correctWord('DLRAND', fitOf('DLRAND'), lexicon, 4, (w) => w !== 'DURAND')).toBe('DLRAND');
     // A mark inside a word is a letter misread.
     expect(correctWord('D(RAND', fitOf('D(RAND'), lexicon, 4)).toBe('DURAND');
   });
