@@ -47,6 +47,8 @@ export interface TextLineOptions {
 
 /** Two bodies, or two pieces, are on one line when their courses are at most this many character heights apart. */
 const DY = 1;
+/** Pieces of lines that overlap by this many character heights and more are compared piece by piece (findTextLines, step 3). */
+const LONG_OVERLAP = 3;
 
 interface Body {
   c: Component;
@@ -118,10 +120,14 @@ export function findTextLines(labelling: Labelling, charHeight: number, options:
         const bStart = b[0]!;
         const gap = bStart.c.x0 - aRight;
         if (gap > joinGap || bStart.c.x0 < a[0]!.c.x0) continue;
-        // Where they meet, or the middle of where they overlap (faint writing breaks into overlapping pieces).
+        // Where they meet, or the middle of where they overlap (faint writing breaks into
+        // overlapping pieces). Where they overlap long, b's pieces over a must also lie on a's
+        // course: a line set close under a long one lies a line's pitch away, though the two
+        // courses compared at one point came out closer than that (two lines were read as one).
         const at = gap >= 0 ? null : (bStart.c.x0 + Math.min(aRight, Math.max(...b.map((x) => x.c.x1)))) / 2;
         const dy = at === null ? Math.abs(courseAt(b, bStart.c.x0) - courseAt(a, aEnd.c.x1)) : Math.abs(courseAt(b, at) - courseAt(a, at));
         if (dy > DY * H) continue;
+        if (at !== null && -gap >= LONG_OVERLAP * H && (overlapDistance(a, b, aRight) ?? 0) > DY * H) continue;
         const cost = gap / H + 4 * (dy / H);
         if (cost < bestCost) {
           bestCost = cost;
@@ -212,6 +218,15 @@ export function pageTextLines(img: GrayImage & { originalWidth?: number }, optio
 }
 
 const midY = (l: FoundLine) => (l.box.y0 + l.box.y1) / 2;
+
+/**
+ * The median distance from `a`'s course of `b`'s pieces that lie within a's span (b starts inside
+ * it), or null where fewer than three do (a piece or two say little: a tall letter, a descender).
+ */
+function overlapDistance(a: readonly Body[], b: readonly Body[], aRight: number): number | null {
+  const over = b.filter((x) => (x.c.x0 + x.c.x1) / 2 <= aRight);
+  return over.length < 3 ? null : median0(over.map((x) => Math.abs(x.cy - courseAt(a, (x.c.x0 + x.c.x1) / 2))));
+}
 
 /** The line's course (mean ink row of its bodies) at column x, from its nearest bodies. */
 function courseAt(line: readonly Body[], x: number): number {

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listPages, splitByWriter, writerOf, type LineSample } from '../../app/data/lines.ts';
-import type { Box } from '../../app/image/gray.ts';
+import { decodeImage } from '../../app/image/decode.ts';
+import { pointsBox, type Box } from '../../app/image/gray.ts';
+import { OCR_DECODE } from '../../app/image/segment.ts';
 import { boxIou, lineFindingScore, looksPrinted, matchLines, pageTextLines } from '../../app/image/text-lines.ts';
 import { sharedDataForTests } from '../helpers/shared-data.ts';
 
@@ -145,6 +147,19 @@ describe('text lines on a page', () => {
     },
     // About 25 s of work: the margin is for a machine busy with other work (a training).
     300_000,
+  );
+
+  it.runIf(data)(
+    'keeps a short line set close under a long one a line of its own',
+    async () => {
+      // "Reitwiller est une ancienne commune du Bas-Rhin," over "associée à Berstett depuis 1972.":
+      // once found as one line and read as nonsense.
+      const page = listPages(join(data!, 'copiste')).find((p) => p.name === 'wikitexte_0265_1')!;
+      const found = pageTextLines(await decodeImage(page.imagePath, OCR_DECODE)).map((l) => l.box);
+      const line = page.page.regions.flatMap((r) => r.lines).find((l) => l.text.startsWith('associée'))!;
+      expect(Math.max(...found.map((f) => boxIou(f, pointsBox(line.polygon))))).toBeGreaterThanOrEqual(0.5);
+    },
+    60_000,
   );
 });
 
