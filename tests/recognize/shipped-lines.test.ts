@@ -17,6 +17,12 @@ import { sharedDataForTests } from '../helpers/shared-data.ts';
 
 describe('the shipped line model (models/lines.onnx)', () => {
   const data = sharedDataForTests();
+  /** The first page of the writers the trainer held out (the same split by name). */
+  const firstHeldOutPage = () => {
+    const pages = listPages(join(data!, 'copiste'));
+    const held = new Set(splitByWriter(pages.map((p) => ({ writer: writerOf(p.name) }) as LineSample)).validation.map((i) => pages[i]!.name));
+    return pages.find((p) => held.has(p.name))!;
+  };
   it.runIf(data)('reads a page by a writer it never trained on', async () => {
     const pages = listPages(join(data!, 'copiste'));
     // The writers the trainer held out: the same split by name.
@@ -43,9 +49,7 @@ describe('the shipped line model (models/lines.onnx)', () => {
   it.runIf(data)(
     "hwr ocr --format alto finds that page's lines and reads them",
     async () => {
-      const pages = listPages(join(data!, 'copiste'));
-      const held = new Set(splitByWriter(pages.map((p) => ({ writer: writerOf(p.name) }) as LineSample)).validation.map((i) => pages[i]!.name));
-      const page = pages.find((p) => held.has(p.name))!;
+      const page = firstHeldOutPage();
       const out = mkdtempSync(join(tmpdir(), 'hwr-ocr-alto-'));
       try {
         const error = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -77,9 +81,7 @@ describe('the shipped line model (models/lines.onnx)', () => {
   it.runIf(data)(
     "hwr ocr reads that page's joined-up lines with the line recogniser, not as capitals",
     async () => {
-      const pages = listPages(join(data!, 'copiste'));
-      const held = new Set(splitByWriter(pages.map((p) => ({ writer: writerOf(p.name) }) as LineSample)).validation.map((i) => pages[i]!.name));
-      const page = pages.find((p) => held.has(p.name))!;
+      const page = firstHeldOutPage();
       const truth = page.page.regions
         .flatMap((r) => r.lines)
         .filter((l) => l.text.trim())
@@ -110,9 +112,7 @@ describe('the shipped line model (models/lines.onnx)', () => {
   it.runIf(data)(
     "hwr ocr does not cut that page's joined-up words every way it could (touching capitals' lattices of cuts)",
     async () => {
-      const pages = listPages(join(data!, 'copiste'));
-      const held = new Set(splitByWriter(pages.map((p) => ({ writer: writerOf(p.name) }) as LineSample)).validation.map((i) => pages[i]!.name));
-      const page = pages.find((p) => held.has(p.name))!;
+      const page = firstHeldOutPage();
       const shipped = await loadDefaultClassifier();
       const reader = await LineReader.load(defaultLineModelPath());
       let crops = 0;
