@@ -99,7 +99,7 @@ export function beamDecode(probs: Float32Array, frames: number, charset: Charset
   const wordScore = (node: TextNode) => {
     if (node.word !== undefined) return node.word;
     let bonus = 0;
-    const word = options.lexicon && options.wordBonus ? lastWord(textOf(node, Infinity, true)) : '';
+    const word = options.lexicon && options.wordBonus ? bareWord(textOf(node, Infinity, true)) : '';
     if (word) {
       // French elision: "l'eau", "qu’il" are words when what follows the apostrophe is one.
       const elided = word.replace(/^\p{L}{1,5}['’]/u, '');
@@ -177,11 +177,7 @@ export function beamDecode(probs: Float32Array, frames: number, charset: Charset
   return lineOf(chars.reverse());
 }
 
-/** A text's last word in lower case, without the punctuation around it. */
-function lastWord(text: string): string {
-  return text
-    .split(' ')
-    .pop()!
-    .replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '')
-    .toLowerCase();
+/** A word in lower case, without the punctuation around it. */
+function bareWord(text: string): string {
+  return text.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '').toLowerCase();
 }

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { englishLexicon, Lexicon } from './lexicon.ts';
+import { Lexicon } from './lexicon.ts';
 import { lineWordList } from './word-list.ts';
 
 let capitals: Lexicon | null = null;
@@ -28,7 +28,8 @@ const withoutAccents = (word: string) => (/^[\x20-\x7e]*$/.test(word) ? word : w
 
 /** English and French words and people's names in capitals without accents (loaded once per process). */
 export function capitalsLexicon(): Lexicon {
-  if (!capitals) capitals = new Lexicon([...englishLexicon().all(), ...[...lineWordList(), ...peopleNames()].map(withoutAccents)]);
+  // The line word list holds the English list's words and its extra ones already (word-list.ts).
+  if (!capitals) capitals = new Lexicon([...lineWordList(), ...peopleNames()].map(withoutAccents));
   return capitals;
 }
 
@@ -47,21 +48,40 @@ export function nearWords(word: string, lexicon: Lexicon, max: number): { word: 
   return out.sort((a, b) => a.edits - b.edits);
 }
 
-/** Levenshtein distance of a and b, or max + 1 when it is more than max (banded, stops early). */
+/** Rows of boundedEdits, kept between calls (nearWords makes a hundred thousand of them a word). */
+let rowA = new Int32Array(32);
+let rowB = new Int32Array(32);
+
+/**
+ * Levenshtein distance of a and b, or max + 1 when it is more than max: only cells within `max`
+ * of the diagonal are worked out (any path through the others costs more), and it stops as soon
+ * as a row is all over max.
+ */
 export function boundedEdits(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = new Int32Array(b.length + 1);
-  let cur = new Int32Array(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  const over = max + 1;
+  if (Math.abs(a.length - b.length) > max) return over;
+  if (rowA.length <= b.length + 1) [rowA, rowB] = [new Int32Array(2 * b.length + 2), new Int32Array(2 * b.length + 2)];
+  let prev = rowA;
+  let cur = rowB;
+  for (let j = 0; j <= b.length; j++) prev[j] = Math.min(j, over);
   for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let best = cur[0];
-    for (let j = 1; j <= b.length; j++) {
-      const sub = prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      cur[j] = Math.min(sub, prev[j]! + 1, cur[j - 1]! + 1);
-      best = Math.min(best, cur[j]!);
+    const lo = Math.max(1, i - max);
+    const hi = Math.min(b.length, i + max);
+    cur[lo - 1] = lo === 1 ? Math.min(i, over) : over;
+    const ca = a.charCodeAt(i - 1);
+    let best = cur[lo - 1]!;
+    for (let j = lo; j <= hi; j++) {
+      let d = prev[j - 1]! + (ca === b.charCodeAt(j - 1) ? 0 : 1);
+      const up = (j <= i - 1 + max ? prev[j]! : over) + 1;
+      const left = cur[j - 1]! + 1;
+      if (up < d) d = up;
+      if (left < d) d = left;
+      if (d > over) d = over;
+      cur[j] = d;
+      if (d < best) best = d;
     }
-    if (best > max) return max + 1;
+    if (hi < b.length) cur[hi + 1] = over;
+    if (best > max) return over;
     [prev, cur] = [cur, prev];
   }
   return prev[b.length]!;

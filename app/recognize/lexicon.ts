@@ -149,11 +149,6 @@ export class Lexicon {
     return this.words.length;
   }
 
-  /** Every word, in order. */
-  all(): readonly string[] {
-    return this.words;
-  }
-
   /** The words of `n` letters (grouped on first use). */
   ofLength(n: number): readonly string[] {
     if (!this.byLength) {

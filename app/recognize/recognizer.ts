@@ -298,7 +298,9 @@ function latticesOnlyForCapitals(seg: SegmentedPage, { found, cuts }: FoundLines
       }
 }
 
-const hasLetters = (text: string) => [...text].some((c) => c.toLowerCase() !== c.toUpperCase());
+/** A text's letters (characters that have a case). */
+const lettersOf = (text: string) => [...text].filter((c) => c.toLowerCase() !== c.toUpperCase());
+const hasLetters = (text: string) => lettersOf(text).length > 0;
 
 /**
  * Beside the glyph rows, the page's text lines (image/text-lines.ts) read by the line
@@ -541,7 +543,7 @@ const PARTLY_CAPITALS = 0.25;
 
 /** The share of a text's letters that are capitals (0 for no letters). */
 function capitalShare(text: string): number {
-  const letters = [...text].filter((c) => c.toLowerCase() !== c.toUpperCase());
+  const letters = lettersOf(text);
   return letters.length ? letters.filter((c) => c === c.toUpperCase()).length / letters.length : 0;
 }
 

@@ -16,6 +16,23 @@ describe('words of block capitals put right by a word list', () => {
     expect(boundedEdits('THOMALS', 'THOMAS', 2)).toBe(1);
     expect(boundedEdits('ABCDEF', 'UVWXYZ', 2)).toBe(3);
     expect(nearWords('AMNE', lexicon, 1).map((n) => n.word)).toEqual(expect.arrayContaining(['ANNE', 'ANE']));
+    // Against the whole table, on strings of a small alphabet (many near ones): the same, capped at max + 1.
+    const full = (a: string, b: string) => {
+      let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+      for (let i = 1; i <= a.length; i++) {
+        const next = [i];
+        for (let j = 1; j <= b.length; j++) next.push(Math.min(row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1), row[j]! + 1, next[j - 1]! + 1));
+        row = next;
+      }
+      return row[b.length]!;
+    };
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const text = () => Array.from({ length: Math.floor(random() * 9) }, () => 'ABC'[Math.floor(random() * 3)]).join('');
+    for (let n = 0; n < 2000; n++) {
+      const [a, b, max] = [text(), text(), Math.floor(random() * 4)];
+      expect(boundedEdits(a, b, max), `${a} ${b} ${max}`).toBe(Math.min(full(a, b), max + 1));
+    }
   });
 
   it('a misread letter becomes the word of the list the model finds nearly as likely', () => {
