@@ -33,8 +33,8 @@ export function capitalsLexicon(): Lexicon {
   return capitals;
 }
 
-/** How many letters a word of this length may differ by from the list's word it becomes. */
-export const maxEdits = (length: number): number => (length < 3 ? 0 : length < 6 ? 1 : 2);
+/** How many letters a word that is no word, of this length, may differ by from the list's word it becomes. */
+export const maxEdits = (length: number): number => (length < 2 ? 0 : length < 6 ? 1 : 2);
 
 /** Words of the lexicon within `max` edits (letters changed, added, dropped) of `word`, nearest first. */
 export function nearWords(word: string, lexicon: Lexicon, max: number): { word: string; edits: number }[] {
@@ -87,47 +87,60 @@ export function boundedEdits(a: string, b: string, max: number): number {
   return prev[b.length]!;
 }
 
+export interface CorrectOptions {
+  /** How much less likely (nats) a word of the list of the same length may be than a word that is no word, to take its place. */
+  margin: number;
+  /** Only these words may be chosen (see recognizer.ts correctRow). */
+  allowed?: (word: string) => boolean;
+  /** How common a word is (≥ 0, word-frequency.ts wordCommonness), added to its fit times `weight`. */
+  commonness?: (word: string) => number;
+  weight?: number;
+  /** How much better (nats, fit and commonness) a commoner word must score to replace a word of the list. */
+  switchMargin?: number;
+}
+
 /**
- * The word a capitals word becomes: itself where it is a word, has digits, an apostrophe or a
- * hyphen in it, or no word of the list near it fits; else the near word that `fit` (the line model's total
- * log-likelihood of a text over the word's stretch of line) finds likeliest, if it is at most
- * `margin` nats less likely than the word as read. Words of the same length come first (a
- * letter misread is far likelier than one missed or made up, and the model finds a letter
- * dropped cheap: "AMNE" is "ANNE", not "ANE"); a longer or shorter word must fit at least as
- * well as the word as read. Only words `allowed` are tried (see recognizer.ts correctRow).
+ * The word a capitals word becomes, judged by `fit` (the line model's total log-likelihood of a
+ * text over the word's stretch of line) plus `weight` times how common a word is. Digits, an
+ * apostrophe or a hyphen in it leave it as it is.
+ * - A word that is no word becomes the near word of the list that scores best, of those the
+ *   line model finds at most `margin` nats less likely. Words of the same length come first (a
+ *   letter misread is far likelier than one missed or made up, and the model finds a letter
+ *   dropped cheap: "AMNE" is "ANNE", not "ANE"); a longer word must score at least as well as
+ *   the word as read ("YU" → "YOU"), a shorter one must fit at least as well, however common
+ *   ("HIJ" stays, not "HI").
+ * - A word of the list becomes a commoner word one letter away that scores `switchMargin`
+ *   better ("SAD" → "SAID", "GUT" → "BUT": the line model all but undecided, the commoner word
+ *   far likelier in any text); without `commonness`, it stays.
  * Punctuation around the word stays.
  */
-export function correctWord(
-  text: string,
-  fit: (word: string) => number,
-  lexicon: Lexicon,
-  margin: number,
-  allowed: (word: string) => boolean = () => true,
-): string {
+export function correctWord(text: string, fit: (word: string) => number, lexicon: Lexicon, options: CorrectOptions): string {
+  const { margin, allowed = () => true, commonness = () => 0, weight = 0, switchMargin = 0 } = options;
   const m = /^([^\p{L}\p{N}]*)(.*?)([^\p{L}\p{N}]*)$/u.exec(text)!;
   const [, before, word, after] = m as unknown as [string, string, string, string];
   const key = withoutAccents(word).toUpperCase();
   // Digits are no misread letters here; an apostrophe or hyphen joins words (O'BRIEN, JEAN-LUC). Other marks inside ("W/TH", "D(RAND") are letters misread.
-  if (!/^\p{L}/u.test(key) || /[\p{N}'’-]/u.test(key) || lexicon.has(key)) return text;
-  const near = nearWords(key, lexicon, maxEdits(key.length)).filter((n) => allowed(n.word));
-  if (near.length === 0) return text;
+  if (!/^\p{L}/u.test(key) || /[\p{N}'’-]/u.test(key)) return text;
+  const known = lexicon.has(key);
+  // "HAVÉ": an accent on a word that is a word only without it is a mark misread.
+  const bare = known && key !== word.toUpperCase() && !lineWordList().has(word.toLowerCase()) ? before + withoutAccents(word) + after : text;
+  if (known && !(weight > 0 && options.commonness)) return bare;
   const own = fit(word);
-  const best = (words: { word: string }[], margin: number) => {
-    let out: { word: string; fit: number } | null = null;
-    for (const n of words) {
+  const ownScore = own + weight * commonness(key);
+  const scored = (
+    known
+      ? nearWords(key, lexicon, 1).filter((n) => n.word.length >= key.length && commonness(n.word) > commonness(key))
+      : nearWords(key, lexicon, maxEdits(key.length))
+  )
+    .filter((n) => n.word !== key && allowed(n.word))
+    .map((n) => {
       const f = fit(n.word);
-      if (f >= own - margin && (!out || f > out.fit)) out = { word: n.word, fit: f };
-    }
-    return out;
-  };
-  const chosen =
-    best(
-      near.filter((n) => n.word.length === key.length),
-      margin,
-    ) ??
-    best(
-      near.filter((n) => n.word.length !== key.length),
-      0,
-    );
-  return chosen ? before + chosen.word + after : text;
+      return { word: n.word, fit: f, score: f + weight * commonness(n.word), same: n.word.length === key.length };
+    });
+  const best = (candidates: typeof scored) => candidates.reduce<(typeof scored)[number] | null>((a, b) => (!a || b.score > a.score ? b : a), null);
+  const chosen = known
+    ? best(scored.filter((c) => c.score >= ownScore + switchMargin))
+    : (best(scored.filter((c) => c.same && c.fit >= own - margin)) ??
+      best(scored.filter((c) => !c.same && (c.word.length > key.length ? c.score >= ownScore : c.fit >= own))));
+  return chosen ? before + chosen.word + after : known ? bare : text;
 }

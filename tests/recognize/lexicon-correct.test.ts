@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Lexicon } from '../../app/recognize/lexicon.ts';
+import { wordCommonness } from '../../app/recognize/word-frequency.ts';
 import { boundedEdits, capitalsLexicon, correctWord, nearWords } from '../../app/recognize/lexicon-correct.ts';
 
 describe('words of block capitals put right by a word list', () => {
@@ -36,23 +37,51 @@ describe('words of block capitals put right by a word list', () => {
   });
 
   it('a misread letter becomes the word of the list the model finds nearly as likely', () => {
-    expect(correctWord('DLRAND', fitOf('DLRAND'), lexicon, 4)).toBe('DURAND');
+    expect(correctWord('DLRAND', fitOf('DLRAND'), lexicon, { margin: 4 })).toBe('DURAND');
     // Punctuation around the word stays; a word already in the list stays.
-    expect(correctWord('MARIF.', fitOf('MARIF'), lexicon, 4)).toBe('MARIE.');
-    expect(correctWord('TAILOR', fitOf('TAYLOR'), lexicon, 4)).toBe('TAILOR');
+    expect(correctWord('MARIF.', fitOf('MARIF'), lexicon, { margin: 4 })).toBe('MARIE.');
+    expect(correctWord('TAILOR', fitOf('TAYLOR'), lexicon, { margin: 4 })).toBe('TAILOR');
   });
 
   it('prefers a letter changed to one dropped, and leaves what the model finds far less likely', () => {
-    expect(correctWord('AMNE', fitOf('AMNE'), lexicon, 4)).toBe('ANNE');
+    expect(correctWord('AMNE', fitOf('AMNE'), lexicon, { margin: 4 })).toBe('ANNE');
     // Two letters changed cost 4 nats: beyond a margin of 3.
-    expect(correctWord('TAJLQR', fitOf('TAJLQR'), lexicon, 3)).toBe('TAJLQR');
-    // Short words and words with digits are left alone.
-    expect(correctWord('TH', fitOf('TH'), lexicon, 4)).toBe('TH');
-    expect(correctWord('D1RAND', fitOf('D1RAND'), lexicon, 4)).toBe('D1RAND');
+    expect(correctWord('TAJLQR', fitOf('TAJLQR'), lexicon, { margin: 3 })).toBe('TAJLQR');
+    // One letter is left alone, and words with digits.
+    expect(correctWord('T', fitOf('T'), lexicon, { margin: 4 })).toBe('T');
+    expect(correctWord('D1RAND', fitOf('D1RAND'), lexicon, { margin: 4 })).toBe('D1RAND');
     // Only words the caller allows (the glyph reader's few best letters for each glyph).
-    expect(correctWord('DLRAND', fitOf('DLRAND'), lexicon, 4, (w) => w !== 'DURAND')).toBe('DLRAND');
+    expect(correctWord('DLRAND', fitOf('DLRAND'), lexicon, { margin: 4, allowed: (w) => w !== 'DURAND' })).toBe('DLRAND');
     // A mark inside a word is a letter misread.
-    expect(correctWord('D(RAND', fitOf('D(RAND'), lexicon, 4)).toBe('DURAND');
+    expect(correctWord('D(RAND', fitOf('D(RAND'), lexicon, { margin: 4 })).toBe('DURAND');
+  });
+
+  it('in running text, a word becomes a commoner word the line model finds nearly as likely', () => {
+    const words = new Lexicon(['SAD', 'SAID', 'SAND', 'ON', 'ONE', 'ANNE', 'ANE']);
+    const common: Record<string, number> = { SAID: 8, SAD: 5, SAND: 4, ON: 10, ONE: 9 };
+    const commonness = (w: string) => common[w] ?? 0;
+    // The model's total log-likelihood of each text over the word (nats).
+    const fits = (table: Record<string, number>) => (w: string) => table[w] ?? -20;
+    const text = { margin: 4, commonness, weight: 1, switchMargin: 1 };
+    // "SAD" as read, "SAID" 1.5 nats less likely but far commoner.
+    expect(correctWord('SAD', fits({ SAD: -1, SAID: -2.5, SAND: -3 }), words, text)).toBe('SAID');
+    // Not where the model is sure of its reading, nor without commonness (a name on a form).
+    expect(correctWord('SAD', fits({ SAD: -1, SAID: -8 }), words, text)).toBe('SAD');
+    expect(correctWord('SAD', fits({ SAD: -1, SAID: -2.5 }), words, { margin: 4 })).toBe('SAD');
+    // Never to a shorter word: the model finds a letter dropped cheap.
+    expect(correctWord('ONE', fits({ ONE: -1, ON: -1 }), words, text)).toBe('ONE');
+    // Two letters that are no word become a word of two letters.
+    expect(correctWord('DN', fits({ DN: -0.3, ON: -1.8 }), words, { margin: 4 })).toBe('ON');
+  });
+
+  it('knows how common English and French words are', () => {
+    expect(wordCommonness('the')).toBeGreaterThan(wordCommonness('SAID'));
+    expect(wordCommonness('SAID')).toBeGreaterThan(wordCommonness('SAD'));
+    // French, accents or none; a rare name is no commoner than a word of no list.
+    expect(wordCommonness('ÉTÉ')).toBeGreaterThan(5);
+    expect(wordCommonness('ETE')).toBe(wordCommonness('été'));
+    expect(wordCommonness('GAGNON')).toBe(0);
+    expect(wordCommonness('XQZT')).toBe(0);
   });
 
   it("knows people's names and French words without accents", () => {
