@@ -6,7 +6,8 @@
  * A row's first word is such a label where its letters are print: at least three separate letters
  * standing on one level baseline to within a pixel or two (a hand is never that even), their
  * capitals and ascenders of one height, and smaller than the handwriting after them, which must
- * follow (two letters at least). A handwritten word, however neat, wanders off a straight line by
+ * follow (two letters at least, or one piece as wide: a name whose letters the line under it
+ * joins). A handwritten word, however neat, wanders off a straight line by
  * more than that; a word in joined-up writing is one or two pieces, not letters.
  */
 import type { Labelling } from './components.ts';
@@ -127,7 +128,10 @@ function labelLength(row: RowLayout<Piece>, small: readonly Piece[] | null): num
     if (inWord && glyphs[k]!.y1 - glyphs[k]!.y0 < printedLetters(label)!.cap / SMALLER) return false;
     return !small || colonAfter(label, [...small, ...label], hand[0]!.x0);
   };
-  for (const inWord of [false, true]) for (let k = glyphs.length - 2; k >= 3; k--) if (wordEnds.has(k) !== inWord && fits(k, inWord)) return k;
+  // The handwriting is two letters at least, or one piece as wide as two (a name joined up by the line it is written on).
+  const lastPiece = glyphs[glyphs.length - 1]!;
+  const last = lastPiece.x1 - lastPiece.x0 >= 2 * (lastPiece.y1 - lastPiece.y0) ? glyphs.length - 1 : glyphs.length - 2;
+  for (const inWord of [false, true]) for (let k = last; k >= 3; k--) if (wordEnds.has(k) !== inWord && fits(k, inWord)) return k;
   return 0;
 }
 

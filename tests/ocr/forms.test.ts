@@ -66,6 +66,25 @@ describe('names on forms', () => {
     expect(cer(counts)).toBeLessThan(0.2);
   });
 
+  it.skipIf(!shared)('a label is left out where the line under the name joins its letters into one piece', { timeout: 60_000 }, async () => {
+    const { raster, readers } = await capitalsAndReaders();
+    try {
+      // "JENKINSON" on a solid line that touches every letter: one piece of ink, read "Last name : JENKINSON" before.
+      const random = rng(9055);
+      random();
+      random();
+      const letterGap = random() < 0.5 ? 0.25 : random() * 0.15;
+      const png = await nameCrop({ name: 'JENKINSON', raster, random, label: 'Last name:', font: 'DejaVu Sans Mono', letterGap, line: 'solid' });
+      const text = Buffer.from((await readDocument(png, 'joined.png', 'text', readers)).bytes)
+        .toString('utf8')
+        .trim();
+      expect(text).toBe('JENKINSON');
+    } finally {
+      await readers.classifier.close();
+      await readers.lines.close();
+    }
+  });
+
   it.skipIf(!shared)('in a comb of one cell per letter, the walls are not read: the name is', { timeout: 120_000 }, async () => {
     const { raster, readers } = await capitalsAndReaders();
     const counts: CerCount[] = [];
