@@ -122,7 +122,7 @@ export function correctWord(text: string, fit: (word: string) => number, lexicon
   // Digits are no misread letters here; an apostrophe or hyphen joins words (O'BRIEN, JEAN-LUC). Other marks inside ("W/TH", "D(RAND") are letters misread.
   if (!/^\p{L}/u.test(key) || /[\p{N}'’-]/u.test(key)) return text;
   const known = lexicon.has(key);
-  // "HAVÉ": an accent on a word that is a word only without it is a mark misread.
+  // "ARÉ": an accent on a word that is a word only without it is a mark misread ("ÉTÉ" is one with it).
   const bare = known && key !== word.toUpperCase() && !lineWordList().has(word.toLowerCase()) ? before + withoutAccents(word) + after : text;
   if (known && !(weight > 0 && options.commonness)) return bare;
   const own = fit(word);

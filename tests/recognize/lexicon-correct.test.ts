@@ -52,8 +52,10 @@ describe('words of block capitals put right by a word list', () => {
     expect(correctWord('D1RAND', fitOf('D1RAND'), lexicon, { margin: 4 })).toBe('D1RAND');
     // Only words the caller allows (the glyph reader's few best letters for each glyph).
     expect(correctWord('DLRAND', fitOf('DLRAND'), lexicon, { margin: 4, allowed: (w) => w !== 'DURAND' })).toBe('DLRAND');
-    // A mark inside a word is a letter misread.
+    // A mark inside a word is a letter misread, and so is an accent that makes no word ("ARÉ"; "ÉTÉ" is one).
     expect(correctWord('D(RAND', fitOf('D(RAND'), lexicon, { margin: 4 })).toBe('DURAND');
+    expect(correctWord('ARÉ,', fitOf('ARÉ'), new Lexicon(['ARE', 'ETE']), { margin: 4 })).toBe('ARE,');
+    expect(correctWord('ÉTÉ', fitOf('ÉTÉ'), new Lexicon(['ARE', 'ETE']), { margin: 4 })).toBe('ÉTÉ');
   });
 
   it('in running text, a word becomes a commoner word the line model finds nearly as likely', () => {
