@@ -10,7 +10,9 @@
  * 2. Each body is chained to the nearest body on its right whose core is within H of its own
  *    and which starts within 3 H of its end; chains are lines.
  * 3. Lines whose courses continue each other (within H where they meet or overlap, a gap of at
- *    most 8 H) are joined: words far apart, faint writing broken into overlapping pieces.
+ *    most 8 H) are joined: words far apart, faint writing broken into overlapping pieces. A
+ *    line of one or two bodies inside a longer one's span, within 1.5 H of its course, joins it:
+ *    a capital standing taller than its line, a letter broken off.
  * 4. Marks (dots, accents, commas, specks of broken strokes) join the line whose course passes
  *    nearest, within 1.2 H; lines with little ink and no body wider than a character go.
  * Each line gets its box, an outline (upper and lower edge of its ink in slices of H), and a
@@ -57,6 +59,14 @@ const DY = 1;
 const LINK_DY_WEIGHT = 3;
 /** Pieces of lines that overlap by this many character heights and more are compared piece by piece (findTextLines, step 3). */
 const LONG_OVERLAP = 3;
+/**
+ * A line of at most this many bodies, at most 3 H wide, within a longer line's span and within
+ * PIECE_DY H of its course, is a piece of it (step 3b). All 300 Copiste pages: recall 0.968 →
+ * 0.968, precision 0.941 → 0.956 (5,841 lines found → 5,752; at 1.2 H: 0.968 and 0.952); `hwr
+ * ocr` on the 37 validation pages 14.72% → 14.40% CER (14.49% at 1.2 H).
+ */
+const PIECE_BODIES = 2;
+const PIECE_DY = 1.5;
 
 interface Body {
   c: Component;
@@ -146,6 +156,37 @@ export function findTextLines(labelling: Labelling, charHeight: number, options:
         lines[i] = [...a, ...lines[best]!].sort((x, y) => x.c.x0 - y.c.x0);
         lines.splice(best, 1);
         joined = true;
+      }
+    }
+  }
+
+  // 3b. A piece of one or two bodies within a longer line's span and near its course is part of
+  // it: a capital standing taller than the letters after it, a letter broken off.
+  const span = (l: readonly Body[]) => ({ x0: l[0]!.c.x0, x1: Math.max(...l.map((b) => b.c.x1)) });
+  for (let merged = true; merged;) {
+    merged = false;
+    for (let i = 0; i < lines.length && !merged; i++) {
+      const piece = lines[i]!;
+      const { x0, x1 } = span(piece);
+      if (piece.length > PIECE_BODIES || x1 - x0 > 3 * H) continue;
+      const cx = (x0 + x1) / 2;
+      const area = piece.reduce((t, b) => t + b.c.area, 0);
+      const cy = piece.reduce((t, b) => t + b.cy * b.c.area, 0) / area;
+      let best = -1;
+      let bestDy = PIECE_DY * H;
+      lines.forEach((l, k) => {
+        const s = span(l);
+        if (k === i || l.length <= PIECE_BODIES || cx < s.x0 - H || cx > s.x1 + H) return;
+        const dy = Math.abs(cy - courseAt(l, cx));
+        if (dy < bestDy) {
+          bestDy = dy;
+          best = k;
+        }
+      });
+      if (best >= 0) {
+        lines[best] = [...lines[best]!, ...piece].sort((x, y) => x.c.x0 - y.c.x0);
+        lines.splice(i, 1);
+        merged = true;
       }
     }
   }

@@ -530,9 +530,9 @@ const LEXICON_MARGIN = 4;
 /**
  * In running text: how much a nat of commonness (word-frequency.ts) counts against a nat of the
  * line model's fit, and how much better a commoner word must score to replace a word of the list.
- * Touching capitals (10 pages each on the bench's seeds, and on two other sets): 5.9 / 6.7 / 5.3%
- * CER without → 4.1 / 5.1 / 4.9% at weight 1 (3.8 / 5.8 / 4.7% at 0.5); overlapping by 8%,
- * 9.7 / 12.4% → 7.2 / 10.2%. Margins of 0 and 2 read about the same.
+ * Touching capitals (10 pages on the bench's seeds, 12 and 10 on two other sets): 5.9 / 6.7 / 4.7%
+ * CER without → 4.1 / 5.1 / 4.9% at weight 1; overlapping by 8%,
+ * 9.7 / 12.4 / 17.9% → 7.2 / 10.2 / 16.4%. Margins of 0 and 2 read about the same.
  */
 const COMMONNESS_WEIGHT = 1;
 const SWITCH_MARGIN = 1;

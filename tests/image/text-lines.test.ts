@@ -163,6 +163,32 @@ describe('text lines on a page', () => {
   );
 });
 
+describe('text lines of real pages, piece by piece', () => {
+  const data = sharedDataForTests();
+  it.runIf(data)(
+    'takes a capital standing taller than its line, or a letter broken off, into the line',
+    async () => {
+      // "Éric Fourneret", "Grand Prix … Japon": their capitals were lines of their own, read "G", "C", "J", and missing from their lines.
+      const page = listPages(join(data!, 'copiste')).find((p) => p.name === 'imp_wikitexte_0178')!;
+      const found = pageTextLines(await decodeImage(page.imagePath, OCR_DECODE))
+        .filter((l) => !l.printed)
+        .map((l) => l.box);
+      const area = (b: Box) => Math.max(0, b.x1 - b.x0) * Math.max(0, b.y1 - b.y0);
+      const within = (a: Box, b: Box) =>
+        area({ x0: Math.max(a.x0, b.x0), y0: Math.max(a.y0, b.y0), x1: Math.min(a.x1, b.x1), y1: Math.min(a.y1, b.y1) }) >= 0.5 * area(a);
+      for (const start of ['Éric Fourneret', 'Le  Grand Prix moto du Japon']) {
+        const truth = pointsBox(page.page.regions.flatMap((r) => r.lines).find((l) => l.text.startsWith(start))!.polygon);
+        const line = found.reduce((a, b) => (boxIou(b, truth) > boxIou(a, truth) ? b : a));
+        expect(boxIou(line, truth), start).toBeGreaterThanOrEqual(0.5);
+        // No letter-sized piece inside it (specks of broken strokes may be).
+        const letters = found.filter((a) => a !== line && a.y1 - a.y0 >= 0.5 * (line.y1 - line.y0) && area(a) < area(line) && within(a, line));
+        expect(letters, start).toEqual([]);
+      }
+    },
+    60_000,
+  );
+});
+
 describe('looksPrinted', () => {
   /** `n` letters `h` px high (heights varying by `jitter`), `gap` px apart, strokes `stroke` px. */
   const letters = (n: number, h: number, gap: number, jitter = 0, stroke = 2) =>
