@@ -163,31 +163,28 @@ export function findTextLines(labelling: Labelling, charHeight: number, options:
   // 3b. A piece of one or two bodies within a longer line's span and near its course is part of
   // it: a capital standing taller than the letters after it, a letter broken off.
   const span = (l: readonly Body[]) => ({ x0: l[0]!.c.x0, x1: Math.max(...l.map((b) => b.c.x1)) });
-  for (let merged = true; merged;) {
-    merged = false;
-    for (let i = 0; i < lines.length && !merged; i++) {
-      const piece = lines[i]!;
-      const { x0, x1 } = span(piece);
-      if (piece.length > PIECE_BODIES || x1 - x0 > 3 * H) continue;
-      const cx = (x0 + x1) / 2;
-      const area = piece.reduce((t, b) => t + b.c.area, 0);
-      const cy = piece.reduce((t, b) => t + b.cy * b.c.area, 0) / area;
-      let best = -1;
-      let bestDy = PIECE_DY * H;
-      lines.forEach((l, k) => {
-        const s = span(l);
-        if (k === i || l.length <= PIECE_BODIES || cx < s.x0 - H || cx > s.x1 + H) return;
-        const dy = Math.abs(cy - courseAt(l, cx));
-        if (dy < bestDy) {
-          bestDy = dy;
-          best = k;
-        }
-      });
-      if (best >= 0) {
-        lines[best] = [...lines[best]!, ...piece].sort((x, y) => x.c.x0 - y.c.x0);
-        lines.splice(i, 1);
-        merged = true;
+  for (let i = 0; i < lines.length; i++) {
+    const piece = lines[i]!;
+    const { x0, x1 } = span(piece);
+    if (piece.length > PIECE_BODIES || x1 - x0 > 3 * H) continue;
+    const cx = (x0 + x1) / 2;
+    const area = piece.reduce((t, b) => t + b.c.area, 0);
+    const cy = piece.reduce((t, b) => t + b.cy * b.c.area, 0) / area;
+    let best = -1;
+    let bestDy = PIECE_DY * H;
+    lines.forEach((l, k) => {
+      if (k === i || l.length <= PIECE_BODIES) return;
+      const s = span(l);
+      if (cx < s.x0 - H || cx > s.x1 + H) return;
+      const dy = Math.abs(cy - courseAt(l, cx));
+      if (dy < bestDy) {
+        bestDy = dy;
+        best = k;
       }
+    });
+    if (best >= 0) {
+      lines[best] = [...lines[best]!, ...piece].sort((x, y) => x.c.x0 - y.c.x0);
+      lines.splice(i--, 1);
     }
   }
 
