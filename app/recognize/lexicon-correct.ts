@@ -24,7 +24,7 @@ export function peopleNames(): string[] {
 }
 
 /** Letters without their accents (É → E), as block capitals are mostly written. */
-const withoutAccents = (word: string) => (/^[\x20-\x7e]*$/.test(word) ? word : word.normalize('NFD').replace(/\p{M}/gu, ''));
+export const withoutAccents = (word: string) => (/^[\x20-\x7e]*$/.test(word) ? word : word.normalize('NFD').replace(/\p{M}/gu, ''));
 
 /** English and French words and people's names in capitals without accents (loaded once per process). */
 export function capitalsLexicon(): Lexicon {

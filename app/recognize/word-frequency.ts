@@ -6,13 +6,14 @@
  * word of rank r is given the English count of rank r). Words in capitals without accents.
  */
 import { createRequire } from 'node:module';
+import { withoutAccents } from './lexicon-correct.ts';
 
 /** Counts at or below this are "rare": every rarer word, and every word of neither list, scores 0. */
 const RARE_COUNT = 20;
 
 let table: Map<string, number> | null = null;
 
-const key = (word: string) => word.normalize('NFD').replace(/\p{M}/gu, '').toUpperCase();
+const key = (word: string) => withoutAccents(word).toUpperCase();
 
 /** ln(count / RARE_COUNT), at least 0: 0 for rare words and words of neither list, about 11 for "THE". */
 export function wordCommonness(word: string): number {
