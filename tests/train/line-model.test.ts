@@ -5,6 +5,7 @@ import { renderLine } from '../../app/data/synthetic-lines.ts';
 import { Charset } from '../../app/recognize/charset.ts';
 import { greedyDecode } from '../../app/recognize/ctc-decode.ts';
 import { selectBackend } from '../../app/train/tfjs/backend.ts';
+import { useFusedBiasRelu } from '../../app/train/tfjs/fused-relu.ts';
 import { ctcLossTf, framesOf, initialLineWeights, lineLogits, lineParamLayout, type LineArchitecture } from '../../app/train/tfjs/line-model.ts';
 import { blockBank, trainTinyLineModel } from '../helpers/line-pages.ts';
 
@@ -53,6 +54,54 @@ describe('line model', () => {
     const diff = (a: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - alone[i]!)));
     expect(diff(inBatch([short, long]))).toBeLessThan(1e-5);
     expect(diff(inBatch())).toBeGreaterThan(1e-3); // unmasked, the padding changes the last frames
+  });
+
+  it.each(['wasm', 'cpu'])('on %s, the fused bias-ReLU-mask op gives the loss and gradients of TF.js’s own ops', async (backend) => {
+    await selectBackend({ start: backend });
+    expect(tf.getBackend()).toBe(backend);
+    const arch: LineArchitecture = {
+      height: 8,
+      convs: [
+        { filters: 4, pool: [2, 2] },
+        { filters: 6, pool: [2, 1] }, // 6 channels: the SIMD kernels' scalar tail
+      ],
+      seq: [
+        { filters: 8, kernel: 3 },
+        { filters: 8, kernel: 3 }, // residual
+      ],
+      classes: 4,
+      dropout: 0,
+    };
+    const layout = lineParamLayout(arch);
+    const flat = initialLineWeights(layout, 9);
+    for (const p of layout) if (p.shape.length === 1) flat.fill(0.2, p.offset, p.offset + p.size);
+    const params = layout.map((p) => tf.variable(tf.tensor(flat.subarray(p.offset, p.offset + p.size), p.shape)));
+    const rng = createRng(4);
+    const widths = [33, 18, 27]; // odd widths: the mask falls inside a pooling window
+    const input = tf.tensor4d(
+      Float32Array.from({ length: 3 * 8 * 33 }, () => rng.next()),
+      [3, 8, 33, 1],
+    );
+    const labels = [[1, 2, 3], [2], [3, 1]];
+    const frames = widths.map((w) => framesOf(arch, w));
+    const run = (fused: boolean) => {
+      useFusedBiasRelu(fused);
+      try {
+        const { value, grads } = tf.variableGrads(() => ctcLossTf(tf, lineLogits(tf, arch, params, input, true, 1, widths), labels, frames), params);
+        return { loss: value.dataSync()[0]!, grads: params.map((p) => grads[p.name]!.dataSync() as Float32Array) };
+      } finally {
+        useFusedBiasRelu(true);
+      }
+    };
+    const fused = run(true);
+    const plain = run(false);
+    expect(fused.loss).toBeCloseTo(plain.loss, 5);
+    fused.grads.forEach((g, i) => {
+      const scale = Math.max(...Array.from(plain.grads[i]!, Math.abs));
+      expect(scale, layout[i]!.name).toBeGreaterThan(0);
+      expect(Math.max(...Array.from(g, (v, j) => Math.abs(v - plain.grads[i]![j]!))) / scale, layout[i]!.name).toBeLessThan(1e-4);
+    });
+    tf.dispose([input, ...params]);
   });
 
   it("the CTC gradient that TF.js sees is the loss module's, divided over the batch", () => {

@@ -14,6 +14,7 @@ import { ctcLossBatch } from '../../nn/ctc.ts';
 import { BLANK_CLASS } from '../../recognize/charset.ts';
 import type { LayerSpec, NetworkSpec } from '../../nn/spec.ts';
 import { VARIABLE } from '../../onnx/shapes.ts';
+import { fusedBiasRelu, hasFusedBiasRelu } from './fused-relu.ts';
 
 type Tf = typeof tfjs;
 
@@ -136,21 +137,48 @@ export function lineLogits(
       valid.forEach((v, n) => m.fill(1, n * size, n * size + Math.min(v, size)));
       return tf.mul(t, tf.tensor(m, axis === 2 ? [valid.length, 1, size, 1] : [valid.length, size, 1]));
     };
-    let valid = widths ? [...widths] : [];
+    // One op for bias, ReLU and mask where the backend has it (fused-relu.ts): masking a block's
+    // columns before its pooling, at the pool's multiple, gives the same as masking after it.
+    const fused = hasFusedBiasRelu(tf);
+    let valid = widths ? [...widths] : new Array<number>(x.shape[0]).fill(x.shape[2]);
     let k = 0;
     let h: tfjs.Tensor4D = x;
     for (const c of a.convs) {
       const conv = tf.conv2d(h, params[k++] as tfjs.Tensor4D, 1, 'same');
-      h = tf.maxPool(tf.relu(tf.add(conv, params[k++]!)) as tfjs.Tensor4D, c.pool, c.pool, 'valid');
-      valid = valid.map((v) => Math.floor(v / c.pool[1]));
-      h = mask(h, valid, 2) as tfjs.Tensor4D;
+      const bias = params[k++]!;
+      const pooled = valid.map((v) => Math.floor(v / c.pool[1]));
+      if (fused) {
+        h = tf.maxPool(
+          fusedBiasRelu(
+            tf,
+            conv,
+            bias,
+            pooled.map((v) => v * c.pool[1]),
+          )!,
+          c.pool,
+          c.pool,
+          'valid',
+        );
+      } else {
+        h = mask(tf.maxPool(tf.relu(tf.add(conv, bias)) as tfjs.Tensor4D, c.pool, c.pool, 'valid'), pooled, 2) as tfjs.Tensor4D;
+      }
+      valid = pooled;
     }
     const [batch, rows, frames, channels] = h.shape;
     // Each frame is one column of the feature map: its rows × channels are the frame's features.
     let s: tfjs.Tensor3D = tf.reshape(tf.transpose(h, [0, 2, 1, 3]), [batch, frames, rows * channels]);
     for (const layer of a.seq) {
-      const z = tf.relu(tf.add(tf.conv1d(s, params[k++] as tfjs.Tensor3D, 1, 'same'), params[k++]!)) as tfjs.Tensor3D;
-      s = mask(z.shape[2] === s.shape[2] && layer.kernel > 1 ? tf.add(s, z) : z, valid, 1) as tfjs.Tensor3D; // residual where the widths match
+      const conv = tf.conv1d(s, params[k++] as tfjs.Tensor3D, 1, 'same');
+      const bias = params[k++]!;
+      const residual = conv.shape[2] === s.shape[2] && layer.kernel > 1;
+      // s is masked already, so mask(s + z) = s + mask(z).
+      if (fused) {
+        const z = fusedBiasRelu(tf, conv, bias, valid)!;
+        s = residual ? tf.add(s, z) : z;
+      } else {
+        const z = tf.relu(tf.add(conv, bias)) as tfjs.Tensor3D;
+        s = mask(residual ? tf.add(s, z) : z, valid, 1) as tfjs.Tensor3D; // residual where the widths match
+      }
     }
     if (training && a.dropout > 0) s = tf.dropout(s, a.dropout, undefined, seed) as tfjs.Tensor3D;
     const flat = tf.reshape(s, [batch * frames, s.shape[2]]);

@@ -29,9 +29,13 @@ function values(shape: number[], seed: number, levels?: number): Float32Array {
 async function runOn(backend: string, c: Case): Promise<{ data: Float32Array; shape: number[] }> {
   await tf.setBackend(backend);
   const inputs = Object.fromEntries(Object.entries(c.inputs).map(([name, spec], k) => [name, tf.tensor(values(spec.shape, 100 + k, spec.levels), spec.shape)]));
-  const out = tf.engine().runKernel(c.kernel, inputs, c.attrs as tf.NamedAttrMap) as tf.Tensor;
-  const result = { data: out.dataSync() as Float32Array, shape: out.shape };
-  out.dispose();
+  const ran = tf.engine().runKernel(c.kernel, inputs, c.attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  // A kernel of several outputs (the fused ReLU's gradient) is judged on all of them, end to end.
+  const outs = Array.isArray(ran) ? ran : [ran];
+  const data = new Float32Array(outs.reduce((a, t) => a + t.size, 0));
+  outs.reduce((at, t) => (data.set(t.dataSync() as Float32Array, at), at + t.size), 0);
+  const result = { data, shape: outs.flatMap((t) => t.shape) };
+  tf.dispose(outs);
   Object.values(inputs).forEach((t) => t.dispose());
   return result;
 }
@@ -102,7 +106,24 @@ const matMulCase = (name: string, a: number[], b: number[], transposeA: boolean,
   attrs: { transposeA, transposeB },
 });
 
+const biasReluCase = (name: string, x: number[], valid: number[]): Case => ({
+  name,
+  kernel: 'HwrBiasReluMask',
+  inputs: { x: { shape: x }, bias: { shape: [x[x.length - 1]!] } },
+  attrs: { valid },
+});
+const reluGradCase = (name: string, shape: number[]): Case => ({
+  name,
+  kernel: 'HwrReluBiasGrad',
+  inputs: { dy: { shape }, y: { shape, levels: 3 } }, // levels: a third of y is 0, as after ReLU
+  attrs: {},
+});
+
 const cases: Case[] = [
+  biasReluCase('bias + ReLU + mask: 4-D, 16 channels, each image its own width', [3, 4, 9, 16], [9, 4, 0]),
+  biasReluCase('bias + ReLU + mask: 3-D frames, 6 channels (SIMD and a scalar tail)', [2, 11, 6], [7, 20]),
+  reluGradCase('ReLU + bias gradient: 4-D, 12 channels', [2, 3, 5, 12]),
+  reluGradCase('ReLU + bias gradient: 3-D, 7 channels', [3, 9, 7]),
   convCase('conv: 3×3 same, ci 1 → co 16, width 10 (4-pixel tiles and a remainder)', [2, 9, 10, 1], [3, 3, 1, 16], 1, 'same'),
   convCase('conv: 3×3 same, ci 5 → co 12 (4×8 and 4×4 tiles)', [2, 7, 7, 5], [3, 3, 5, 12], 1, 'same'),
   convCase('conv: 2×4 valid, no padding copy', [2, 8, 9, 3], [2, 4, 3, 8], 1, 'valid'),
@@ -159,7 +180,16 @@ describe.each(['relaxed-simd', 'simd', 'off'] as const)('wasm training kernels (
   });
 
   it('registers the filter gradient the backend lacks and replaces the slow ones', () => {
-    expect(registerWasmTrainingKernels().sort()).toEqual(['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'MaxPoolGrad']);
+    expect(registerWasmTrainingKernels().sort()).toEqual([
+      'BatchMatMul',
+      'Conv2D',
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'HwrBiasReluMask',
+      'HwrReluBiasGrad',
+      'Identity',
+      'MaxPoolGrad',
+    ]);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 

@@ -18,6 +18,8 @@
  *   convolution of dY dilated by the stride.
  * - MaxPoolGrad: first maximum of each window (row-major; ties and NaN as TensorFlow and the
  *   'cpu' backend) gets dY, 4 channels at a time.
+ * - HwrBiasReluMask, HwrReluBiasGrad (fused-relu.ts): a layer's bias, ReLU and line mask in
+ *   one pass, and their gradient in one pass back.
  * - Identity: shares the data instead of copying it (the tape clones what it saves).
  * - BatchMatMul: transposed operands transposed explicitly (fast), then our kernel as a 1×1
  *   convolution (or XNNPACK when the columns are not a multiple of 4).
@@ -27,6 +29,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { chooseSimdBuild, webAssembly } from '../../nn/kernels/webassembly.ts';
+import { BIAS_RELU_MASK, RELU_BIAS_GRAD, biasReluMaskJs, maskedShape, reluBiasGradJs, validOf } from './fused-relu.ts';
 
 type TensorInfo = tf.TensorInfo;
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
@@ -77,6 +80,8 @@ interface GradKernels {
     top: number,
     left: number,
   ): void;
+  biasReluMask(x: number, b: number, y: number, rows: number, cols: number, c: number, valid: number): void;
+  reluBiasGrad(dy: number, y: number, dx: number, db: number, count: number, c: number): void;
 }
 
 type KernelBuild = 'relaxed-simd' | 'simd';
@@ -493,6 +498,43 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrM
   return dx;
 }
 
+/** mask(relu(x + bias)) in one pass (fused-relu.ts): one image at a time, each with its own valid width. */
+function biasReluMask(args: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: WasmBackendLike }): TensorInfo {
+  const { inputs, backend } = args;
+  const x = inputs.x!;
+  const bias = inputs.bias!;
+  const s = maskedShape(x.shape);
+  const valid = validOf(args.attrs, s.images);
+  const y = backend.makeOutput(x.shape, 'float32');
+  const kernels = kernelsFor(backend);
+  if (!kernels) {
+    biasReluMaskJs(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(bias), backend.typedArrayFromHeap(y), s, valid);
+    return y;
+  }
+  const image = s.rows * s.cols * s.channels * 4;
+  const [xa, ba, ya] = [address(backend, x), address(backend, bias), address(backend, y)];
+  for (let n = 0; n < s.images; n++) kernels.biasReluMask(xa + n * image, ba, ya + n * image, s.rows, s.cols, s.channels, valid[n]!);
+  return y;
+}
+
+/** Its gradient: dx = dy where y > 0, and the bias's gradient, in one pass. */
+function reluBiasGrad(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackendLike }): TensorInfo[] {
+  const { inputs, backend } = args;
+  const dy = inputs.dy!;
+  const y = inputs.y!;
+  const c = y.shape[y.shape.length - 1]!;
+  const dx = backend.makeOutput(y.shape, 'float32');
+  const db = backend.makeOutput([c], 'float32');
+  const kernels = kernelsFor(backend);
+  if (kernels) {
+    const count = y.shape.reduce((a, d) => a * d, 1) / c;
+    kernels.reluBiasGrad(address(backend, dy), address(backend, y), address(backend, dx), address(backend, db), count, c);
+  } else {
+    reluBiasGradJs(backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(y), backend.typedArrayFromHeap(dx), backend.typedArrayFromHeap(db), c);
+  }
+  return [dx, db];
+}
+
 let builtinIdentity: tf.KernelConfig | undefined;
 
 /**
@@ -544,5 +586,9 @@ export function registerWasmTrainingKernels(): string[] {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc });
     registered.add('Conv2DBackpropFilter');
   }
+  tf.registerKernel({ kernelName: BIAS_RELU_MASK, backendName: BACKEND, kernelFunc: biasReluMask as unknown as tf.KernelFunc });
+  registered.add(BIAS_RELU_MASK);
+  tf.registerKernel({ kernelName: RELU_BIAS_GRAD, backendName: BACKEND, kernelFunc: reluBiasGrad as unknown as tf.KernelFunc });
+  registered.add(RELU_BIAS_GRAD);
   return [...registered];
 }

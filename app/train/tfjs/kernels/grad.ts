@@ -337,3 +337,58 @@ export function maxPoolGrad(
   const p = base + (<usize>index << 2);
   store<f32>(p, load<f32>(p) + value);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A layer's bias, ReLU and line mask in one pass (the line recogniser, line-model.ts), and the
+// gradient of all three in one pass back.
+//   Y[r, p, i] = max(X[r, p, i] + B[i], 0) for pixels p < valid, 0 past the line's end.
+// One image (rows × cols pixels of c channels) per call.
+
+export function biasReluMask(x: usize, b: usize, y: usize, rows: i32, cols: i32, c: i32, valid: i32): void {
+  const keep = max(0, min(valid, cols));
+  const rowBytes = <usize>(cols * c) << 2;
+  const keepBytes = <usize>(keep * c) << 2;
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * rowBytes;
+    const yr = y + <usize>r * rowBytes;
+    for (let p = 0; p < keep; p++) {
+      const xp = xr + (<usize>(p * c) << 2);
+      const yp = yr + (<usize>(p * c) << 2);
+      let i = 0;
+      for (; i + 4 <= c; i += 4) {
+        const at = <usize>i << 2;
+        v128.store(yp + at, f32x4.max(f32x4.add(v128.load(xp + at), v128.load(b + at)), zero));
+      }
+      for (; i < c; i++) {
+        const at = <usize>i << 2;
+        const v = load<f32>(xp + at) + load<f32>(b + at);
+        store<f32>(yp + at, v > 0 ? v : 0);
+      }
+    }
+    if (keepBytes < rowBytes) memory.fill(yr + keepBytes, 0, rowBytes - keepBytes);
+  }
+}
+
+//   dX = dY where Y > 0, else 0;  dB[i] = Σ over the count pixels of dX[p, i]
+export function reluBiasGrad(dy: usize, y: usize, dx: usize, db: usize, count: i32, c: i32): void {
+  memory.fill(db, 0, <usize>c << 2);
+  const zero = f32x4.splat(0);
+  const pix = <usize>c << 2;
+  for (let p = 0; p < count; p++) {
+    const base = <usize>p * pix;
+    let i = 0;
+    for (; i + 4 <= c; i += 4) {
+      const at = <usize>i << 2;
+      const g = v128.and(v128.load(dy + base + at), f32x4.gt(v128.load(y + base + at), zero));
+      v128.store(dx + base + at, g);
+      v128.store(db + at, f32x4.add(v128.load(db + at), g));
+    }
+    for (; i < c; i++) {
+      const at = <usize>i << 2;
+      const g = load<f32>(y + base + at) > 0 ? load<f32>(dy + base + at) : <f32>0;
+      store<f32>(dx + base + at, g);
+      store<f32>(db + at, load<f32>(db + at) + g);
+    }
+  }
+}
