@@ -38,7 +38,6 @@ export function ctcLoss(sample: CtcSample, grad?: Float32Array, options: CtcOpti
       throw new RangeError(`ctcLoss: label ${i} is ${l}, expected a class in 0..${C - 1} other than the blank ${blank}`);
   }
 
-  const logp = logSoftmaxRows(logits, T, C);
   // The extended sequence: blank, l1, blank, l2, ..., blank.
   const S = 2 * labels.length + 1;
   const ext = new Int32Array(S).fill(blank);
@@ -46,6 +45,102 @@ export function ctcLoss(sample: CtcSample, grad?: Float32Array, options: CtcOpti
   // A state may skip the blank before it when its label differs from the one two states back.
   const canSkip = new Uint8Array(S);
   for (let s = 2; s < S; s++) canSkip[s] = ext[s] !== blank && ext[s] !== ext[s - 2] ? 1 : 0;
+  const run = { logits, T, C, S, ext, canSkip };
+  return ctcScaled(run, grad) ?? ctcLogSpace(run, grad, options);
+}
+
+interface CtcRun {
+  logits: Float32Array;
+  T: number;
+  C: number;
+  S: number;
+  ext: Int32Array;
+  canSkip: Uint8Array;
+}
+
+/**
+ * Forward and backward in probabilities, each frame's variables rescaled to sum 1 (Rabiner's
+ * scaling; Graves's thesis, 7.3.1): the log-likelihood is the sum of the scales' logs, and no
+ * logarithm or exponential is taken per state, which makes it several times faster than log
+ * space. Null when a frame's variables underflow to nothing (an alignment the labels barely
+ * fit, or none): log space then decides, as it does the infinite losses.
+ */
+function ctcScaled(r: CtcRun, grad?: Float32Array): number | null {
+  const { logits, T, C, S, ext, canSkip } = r;
+  const y = softmaxRows(logits, T, C);
+  const alpha = new Float64Array(T * S);
+  let logLikelihood = 0;
+  alpha[0] = y[ext[0]!]!;
+  if (S > 1) alpha[1] = y[ext[1]!]!;
+  for (let t = 0; t < T; t++) {
+    const at = t * S;
+    if (t > 0) {
+      const prev = at - S;
+      const yt = t * C;
+      for (let s = 0; s < S; s++) {
+        let a = alpha[prev + s]!;
+        if (s >= 1) a += alpha[prev + s - 1]!;
+        if (canSkip[s]) a += alpha[prev + s - 2]!;
+        alpha[at + s] = a * y[yt + ext[s]!]!;
+      }
+    }
+    let sum = 0;
+    for (let s = 0; s < S; s++) sum += alpha[at + s]!;
+    if (!(sum > 1e-280) || !Number.isFinite(sum)) return null;
+    const inv = 1 / sum;
+    for (let s = 0; s < S; s++) alpha[at + s]! *= inv;
+    logLikelihood += Math.log(sum);
+  }
+  const last = (T - 1) * S;
+  const end = S > 1 ? alpha[last + S - 1]! + alpha[last + S - 2]! : alpha[last]!;
+  if (!(end > 1e-280)) return null;
+  logLikelihood += Math.log(end);
+  if (!grad) return -logLikelihood;
+
+  // β, rescaled the same way; at frame t, α̂(s)·β̂(s)/y(s) is proportional to the posterior of
+  // being in state s then, and normalising those per frame gives each class's share.
+  const beta = new Float64Array(T * S);
+  beta[last + S - 1] = y[(T - 1) * C + ext[S - 1]!]!;
+  if (S > 1) beta[last + S - 2] = y[(T - 1) * C + ext[S - 2]!]!;
+  const share = new Float64Array(C);
+  for (let t = T - 1; t >= 0; t--) {
+    const at = t * S;
+    const yt = t * C;
+    if (t < T - 1) {
+      const next = at + S;
+      for (let s = 0; s < S; s++) {
+        let b = beta[next + s]!;
+        if (s + 1 < S) b += beta[next + s + 1]!;
+        if (s + 2 < S && canSkip[s + 2]) b += beta[next + s + 2]!;
+        beta[at + s] = b * y[yt + ext[s]!]!;
+      }
+    }
+    let sum = 0;
+    for (let s = 0; s < S; s++) sum += beta[at + s]!;
+    if (!(sum > 1e-280) || !Number.isFinite(sum)) return null;
+    const inv = 1 / sum;
+    for (let s = 0; s < S; s++) beta[at + s]! *= inv;
+    share.fill(0);
+    let total = 0;
+    for (let s = 0; s < S; s++) {
+      const k = ext[s]!;
+      const yk = y[yt + k]!;
+      const p = yk > 0 ? (alpha[at + s]! * beta[at + s]!) / yk : 0; // both hold y once: with y = 0 the share is 0
+      share[k] = share[k]! + p;
+      total += p;
+    }
+    if (!(total > 1e-280)) return null;
+    const norm = 1 / total;
+    for (let k = 0; k < C; k++) grad[yt + k] = y[yt + k]! - share[k]! * norm;
+  }
+  return -logLikelihood;
+}
+
+/** The same in log space: slower, but it never underflows. */
+function ctcLogSpace(r: CtcRun, grad: Float32Array | undefined, options: CtcOptions): number {
+  const { logits, T, C, S, ext, canSkip } = r;
+  const blank = ext[0]!;
+  const logp = logSoftmaxRows(logits, T, C);
 
   const alpha = new Float64Array(T * S).fill(-Infinity);
   alpha[0] = logp[blank]!;
@@ -129,6 +224,20 @@ function logAdd(a: number, b: number): number {
   if (a === -Infinity) return b;
   if (b === -Infinity) return a;
   return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
+}
+
+function softmaxRows(x: Float32Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const row = r * cols;
+    let max = -Infinity;
+    for (let c = 0; c < cols; c++) max = Math.max(max, x[row + c]!);
+    let sum = 0;
+    for (let c = 0; c < cols; c++) sum += out[row + c] = Math.exp(x[row + c]! - max);
+    const inv = 1 / sum;
+    for (let c = 0; c < cols; c++) out[row + c]! *= inv;
+  }
+  return out;
 }
 
 function logSoftmaxRows(x: Float32Array, rows: number, cols: number): Float64Array {

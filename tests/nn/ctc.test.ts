@@ -71,6 +71,14 @@ describe('CTC loss', () => {
     expect(() => ctcLoss({ logits, frames: 2, classes: 3, labels: [0] })).toThrow(/label 0 is 0, expected a class in 0\.\.2 other than the blank 0/);
   });
 
+  it('a label the scores all but rule out still costs a finite loss with a finite gradient', () => {
+    // exp(-1000) underflows in double precision: the scaled forward pass gives up, log space decides.
+    const logits = Float32Array.from([0, -1000, 0]);
+    const grad = new Float32Array(3);
+    expect(ctcLoss({ logits, frames: 1, classes: 3, labels: [1] }, grad)).toBeCloseTo(1000 + Math.log(2), 6);
+    expect([...grad].map((g) => Number(g.toFixed(6)))).toEqual([0.5, -1, 0.5]);
+  });
+
   it('a padded batch gives each line its own loss and no gradient on the padding', () => {
     const [B, T, C] = [2, 6, 4];
     const logits = randomLogits(B * T, C, 11);
@@ -94,10 +102,12 @@ it.runIf(onCi && !hasTorch)('CI has python3-torch for the CTC comparison', () =>
 
 describe.runIf(hasTorch)('CTC loss against PyTorch nn.CTCLoss', () => {
   it('losses and gradients agree on a batch of lines of different lengths, with repeats', () => {
-    const [B, T, C] = [3, 12, 6];
+    // The fourth line is as long as a real one: 300 frames, 120 labels (scaled variables over many frames).
+    const [B, T, C] = [4, 300, 6];
     const logits = randomLogits(B * T, C, 21);
-    const frameCounts = [12, 9, 5];
-    const labels = [[1, 2, 2, 3, 5], [4, 4, 4], [2]];
+    const frameCounts = [12, 9, 5, 300];
+    const rng = createRng(5);
+    const labels = [[1, 2, 2, 3, 5], [4, 4, 4], [2], Array.from({ length: 120 }, () => 1 + Math.floor(rng.next() * 5))];
     const grad = new Float32Array(B * T * C);
     const ours = ctcLossBatch({ logits, batch: B, frames: T, classes: C, frameCounts, labels }, grad);
     const script = `
