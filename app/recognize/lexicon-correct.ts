@@ -38,6 +38,7 @@ export const maxEdits = (length: number): number => (length < 2 ? 0 : length < 6
 
 /** Words of the lexicon within `max` edits (letters changed, added, dropped) of `word`, nearest first. */
 export function nearWords(word: string, lexicon: Lexicon, max: number): { word: string; edits: number }[] {
+  if (max === 1) return oneEditAway(word, lexicon);
   const out: { word: string; edits: number }[] = [];
   for (let n = Math.max(1, word.length - max); n <= word.length + max; n++) {
     for (const w of lexicon.ofLength(n)) {
@@ -46,6 +47,31 @@ export function nearWords(word: string, lexicon: Lexicon, max: number): { word: 
     }
   }
   return out.sort((a, b) => a.edits - b.edits);
+}
+
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'; // what a Lexicon holds
+
+/**
+ * nearWords within one edit, by looking up every string one edit away (a few hundred) rather
+ * than measuring the distance to every word of similar length (tens of thousands: 30–50 ms a
+ * word). Same words, same order: by edits, then length, then alphabet.
+ */
+function oneEditAway(word: string, lexicon: Lexicon): { word: string; edits: number }[] {
+  const found = new Set<string>();
+  const look = (w: string) => {
+    if (w !== word && lexicon.has(w)) found.add(w);
+  };
+  for (let i = 0; i <= word.length; i++) {
+    const head = word.slice(0, i);
+    const tail = word.slice(i);
+    if (i < word.length) look(head + word.slice(i + 1));
+    for (const c of LETTERS) {
+      look(head + c + tail);
+      if (i < word.length && c !== word[i]) look(head + c + word.slice(i + 1));
+    }
+  }
+  const near = [...found].sort((a, b) => a.length - b.length || (a < b ? -1 : 1)).map((w) => ({ word: w, edits: 1 }));
+  return lexicon.has(word) ? [{ word, edits: 0 }, ...near] : near;
 }
 
 /** Rows of boundedEdits, kept between calls (nearWords makes a hundred thousand of them a word). */

@@ -12,6 +12,19 @@ describe('words of block capitals put right by a word list', () => {
     return f;
   };
 
+  it('finds the words one edit away by lookup as a scan of the whole list does, in the same order', () => {
+    const big = capitalsLexicon();
+    const scan = (word: string) => {
+      const out: { word: string; edits: number }[] = [];
+      for (let n = Math.max(1, word.length - 1); n <= word.length + 1; n++)
+        for (const w of big.ofLength(n)) if (boundedEdits(word, w, 1) <= 1) out.push({ word: w, edits: boundedEdits(word, w, 1) });
+      return out.sort((a, b) => a.edits - b.edits);
+    };
+    const words = ['SAID', 'SAD', 'BUT', 'ON', 'DN', 'A', 'THE', 'MARTIN', 'HOUSE', 'QZXJ', 'ÉTÉ', 'STREET', 'AND'];
+    for (const w of words) expect(nearWords(w, big, 1), w).toEqual(scan(w));
+    expect(nearWords('SAID', big, 1).map((n) => n.word)).toEqual(expect.arrayContaining(['SAID', 'SAD', 'PAID', 'SAIL']));
+  });
+
   it('counts edits up to a bound', () => {
     expect(boundedEdits('DLRAND', 'DURAND', 2)).toBe(1);
     expect(boundedEdits('THOMALS', 'THOMAS', 2)).toBe(1);
