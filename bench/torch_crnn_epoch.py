@@ -1,11 +1,12 @@
 """One training epoch of hwr's line model in PyTorch (CPU), the reference for bench/htr.ts.
 
-Reads JSON on stdin: {"arch": LineArchitecture, "batch": 16, "widths": [...], "lengths": [...]},
+Reads JSON on the first line of stdin: {"arch": LineArchitecture, "batch": 16, "widths": [...], "lengths": [...]},
 the architecture and the widths and label lengths of the real lines bench/htr.ts trains on, so
 both sides train the same network on the same shapes. Data: random ink and labels (speed does
 not depend on the values). Lines sorted by width, batches padded to their widest; Adam; CTC.
 Threads: every core (torch.set_num_threads(os.cpu_count())).
-Prints one JSON line: {"seconds": median of 3 epochs after a warm-up, "threads": ..., "torch": ...}.
+Prints one JSON line: {"seconds": median of 3 epochs after a warm-up, "threads": ..., "torch": ...};
+with --serve, runs one epoch per "epoch" line that follows on stdin (torch_timing.serve_epochs).
 """
 import json
 import os
@@ -14,7 +15,7 @@ import sys
 import torch
 from torch import nn
 
-from torch_timing import report_epoch_time
+from torch_timing import report_epoch_time, serve_epochs
 
 
 class LineModel(nn.Module):
@@ -48,7 +49,7 @@ class LineModel(nn.Module):
 
 
 def main():
-    spec = json.load(sys.stdin)
+    spec = json.loads(sys.stdin.readline())
     torch.set_num_threads(os.cpu_count())
     torch.manual_seed(1)
     arch, batch = spec["arch"], spec["batch"]
@@ -77,7 +78,10 @@ def main():
             loss.backward()
             optimiser.step()
 
-    report_epoch_time(model, epoch)
+    if "--serve" in sys.argv:
+        serve_epochs(model, epoch, sys.stdin)
+    else:
+        report_epoch_time(model, epoch)
 
 
 if __name__ == "__main__":
