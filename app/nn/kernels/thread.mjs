@@ -4,10 +4,10 @@
 // every thread (the main one included) claims one at a time until none are left. The protocol
 // is described in team.ts; `layout` comes from there.
 //
-// After a job it helped with, the thread spins for a moment (during training jobs come every
-// few microseconds), then sleeps in Atomics.wait. After a job it came too late for, it sleeps
-// at once: it is probably sharing a core with the main thread, and spinning would only take
-// time from it.
+// After a job it helped with, or one it slept through, the thread spins for a moment (during
+// training jobs come every few microseconds), then sleeps in Atomics.wait. After a job it was
+// awake for and still came too late to, it sleeps at once: it is probably sharing a core with the
+// main thread, and spinning would only take time from it.
 import { workerData } from 'node:worker_threads';
 
 const { module, memory, control, layout, functions, index, spinMs } = workerData;
@@ -59,21 +59,25 @@ function help(seq) {
 
 Atomics.store(ints, layout.READY + index, 1);
 let seen = Atomics.load(ints, layout.SEQ);
-let helped = false;
+let spin = false;
 for (;;) {
   let seq = Atomics.load(ints, layout.SEQ);
-  if (seq === seen && !helped) Atomics.wait(ints, layout.SEQ, seen);
+  let slept = false;
+  if (seq === seen && !spin) slept = Atomics.wait(ints, layout.SEQ, seen) === 'ok';
   if (seq === seen) {
     let deadline = performance.now() + spinMs;
     for (let spins = 1; (seq = Atomics.load(ints, layout.SEQ)) === seen; spins++) {
       if ((spins & 255) === 0 && performance.now() > deadline) {
-        Atomics.wait(ints, layout.SEQ, seen);
+        slept = Atomics.wait(ints, layout.SEQ, seen) === 'ok' || slept;
         deadline = performance.now() + spinMs;
       }
     }
   }
   seen = seq;
   if (Atomics.load(ints, layout.QUIT) !== 0) break;
-  helped = help(seq) > 0;
+  // Too late for a job it slept through is no sign of a shared core: waking takes longer than a
+  // short job (0.3 ms and more in a VM), and a thread that went back to sleep at once would come
+  // too late to every job that follows. Only a thread that was awake and still too late sleeps at once.
+  spin = help(seq) > 0 || slept;
 }
 Atomics.store(ints, layout.READY + index, 0);
