@@ -148,17 +148,8 @@ export function lineLogits(
       const bias = params[k++]!;
       const pooled = valid.map((v) => Math.floor(v / c.pool[1]));
       if (fused) {
-        h = tf.maxPool(
-          fusedBiasRelu(
-            tf,
-            conv,
-            bias,
-            pooled.map((v) => v * c.pool[1]),
-          )!,
-          c.pool,
-          c.pool,
-          'valid',
-        );
+        const kept = pooled.map((v) => v * c.pool[1]);
+        h = tf.maxPool(fusedBiasRelu(tf, conv, bias, kept)!, c.pool, c.pool, 'valid');
       } else {
         h = mask(tf.maxPool(tf.relu(tf.add(conv, bias)) as tfjs.Tensor4D, c.pool, c.pool, 'valid'), pooled, 2) as tfjs.Tensor4D;
       }
