@@ -3,8 +3,8 @@
  * recogniser (line-model.ts) adds a bias, applies ReLU and zeroes what lies past each line's end
  * after every layer. Written with TF.js's own ops that is five passes over the activations
  * forward (Add, Relu, Multiply by a broadcast mask) and back (Multiply, Step, Cast, Multiply,
- * Sum for the bias), a third of a training step's time on the WASM backend; here it is one pass
- * each way.
+ * Sum for the bias), about a quarter of a training step's time on the WASM backend (profiled on
+ * batches of real lines); here it is one pass each way.
  *
  *   Y[n, …, p, i] = max(X[n, …, p, i] + B[i], 0) where p < valid[n], else 0
  *   dX = dY where Y > 0, else 0;  dB = Σ dX over everything but the channels
