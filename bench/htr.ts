@@ -179,6 +179,7 @@ class TorchEpochs {
     const script = fileURLToPath(new URL('./torch_crnn_epoch.py', import.meta.url));
     const child = spawn(python, [script, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stderr.resume(); // never let its warnings fill the pipe
+    child.stdin.on('error', () => {}); // a reference that died is reported by epoch(), not by a write
     const replies = createInterface({ input: child.stdout });
     const queue: string[] = [];
     let wake: (() => void) | null = null;
