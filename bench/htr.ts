@@ -10,13 +10,10 @@
  * Batches of 16 lines of similar width, padded to the widest; Adam; CTC. Both sides are timed
  * alike, their epochs interleaved: a warm-up epoch each, then three each, the fastest counting.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { pythonWithTorch } from './python.ts';
+import { TorchEpochs } from './torch-epochs.ts';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { sharedDataDir } from '../app/base/paths.ts';
 import { toUnitFloats } from '../app/data/idx.ts';
@@ -27,7 +24,7 @@ import { LineReader } from '../app/recognize/line-reader.ts';
 import { selectBackend } from '../app/train/tfjs/backend.ts';
 import { defaultReplicas } from '../app/train/tfjs/engine.ts';
 import { createLineEngine, type LineItem } from '../app/train/tfjs/line-engine.ts';
-import { defaultLineArchitecture, initialLineWeights, lineParamLayout, lineToNetworkSpec, type LineArchitecture } from '../app/train/tfjs/line-model.ts';
+import { defaultLineArchitecture, initialLineWeights, lineParamLayout, lineToNetworkSpec } from '../app/train/tfjs/line-model.ts';
 import { applyUpdate, createOptimizerState } from '../app/train/tfjs/optimizer.ts';
 
 type Figure = { name: string; value: number; unit: string };
@@ -64,7 +61,8 @@ export async function benchHtr(): Promise<Figure[]> {
   // side is judged by its fastest epoch: on this machine an epoch's time varies by up to a half
   // from one to the next (PyTorch's most: its two threads wait on each other whenever either is
   // held up), and the fastest is each side's speed when nothing else got in the way.
-  const torch = await TorchEpochs.start(arch, lines, charset);
+  const spec = { arch, batch: LINE_BATCH, widths: lines.map((l) => l.width), lengths: lines.map((l) => charset.encode(l.text).labels.length) };
+  const torch = await TorchEpochs.start('torch_crnn_epoch.py', [], JSON.stringify(spec));
   const times: number[] = [];
   const torchTimes: number[] = [];
   try {
@@ -159,59 +157,4 @@ function batchesOf(lines: readonly LineSample[], charset: Charset): LineItem[][]
     );
   }
   return out;
-}
-
-/** The same network in PyTorch (torch_crnn_epoch.py --serve): one epoch whenever asked. */
-class TorchEpochs {
-  private readonly waiting: ((line: string) => void)[] = [];
-
-  private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
-    readonly python: string,
-    readonly version: string,
-    readonly threads: number,
-  ) {}
-
-  /** Null where no Python has torch, or the script fails to start. */
-  static async start(arch: LineArchitecture, lines: readonly LineSample[], charset: Charset): Promise<TorchEpochs | null> {
-    const python = pythonWithTorch();
-    if (!python) return null;
-    const script = fileURLToPath(new URL('./torch_crnn_epoch.py', import.meta.url));
-    const child = spawn(python, [script, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stderr.resume(); // never let its warnings fill the pipe
-    child.stdin.on('error', () => {}); // a reference that died is reported by epoch(), not by a write
-    const replies = createInterface({ input: child.stdout });
-    const queue: string[] = [];
-    let wake: (() => void) | null = null;
-    replies.on('line', (line) => {
-      queue.push(line);
-      wake?.();
-    });
-    const spec = { arch, batch: LINE_BATCH, widths: lines.map((l) => l.width), lengths: lines.map((l) => charset.encode(l.text).labels.length) };
-    child.stdin.write(`${JSON.stringify(spec)}\n`);
-    const first = await new Promise<string | null>((resolve) => {
-      wake = () => resolve(queue.shift()!);
-      child.on('exit', () => resolve(null));
-    });
-    if (!first) return null;
-    const ready = JSON.parse(first) as { threads: number; torch: string };
-    const t = new TorchEpochs(child, python, ready.torch, ready.threads);
-    wake = () => {
-      while (queue.length && t.waiting.length) t.waiting.shift()!(queue.shift()!);
-    };
-    return t;
-  }
-
-  /** Seconds of one epoch, run now. */
-  epoch(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.child.once('exit', () => reject(new Error('the PyTorch reference stopped')));
-      this.waiting.push((line) => resolve((JSON.parse(line) as { seconds: number }).seconds));
-      this.child.stdin.write('epoch\n');
-    });
-  }
-
-  close(): void {
-    this.child.stdin.end('quit\n');
-  }
 }

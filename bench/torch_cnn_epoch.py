@@ -7,7 +7,8 @@ model's definition), so both sides always train the same network:
 Each conv is 'same' padding, ReLU, then 2×2 max-pool; dense layers are ReLU; the output layer is
 linear with softmax cross-entropy; Adam. Data: random glyph-shaped float32 images and labels
 (speed does not depend on the values). Threads: every core (torch_timing.py sets them).
-Prints one JSON line: {"seconds": median of 3 epochs after a warm-up, "threads": ..., "torch": ...}.
+Prints one JSON line: {"seconds": median of 3 epochs after a warm-up, "threads": ..., "torch": ...};
+with --serve, runs one epoch per "epoch" line on stdin (torch_timing.serve_epochs).
 """
 import json
 import sys
@@ -15,7 +16,7 @@ import sys
 import torch
 from torch import nn
 
-from torch_timing import report_epoch_time
+from torch_timing import report_epoch_time, serve_epochs
 
 
 def build(arch):
@@ -56,7 +57,10 @@ def main():
             loss.backward()
             optimiser.step()
 
-    report_epoch_time(model, epoch)
+    if "--serve" in sys.argv:
+        serve_epochs(model, epoch, sys.stdin)
+    else:
+        report_epoch_time(model, epoch)
 
 
 if __name__ == "__main__":
