@@ -84,11 +84,8 @@ function ctcScaled(r: CtcRun, grad?: Float32Array): number | null {
         alpha[at + s] = a * y[yt + ext[s]!]!;
       }
     }
-    let sum = 0;
-    for (let s = 0; s < S; s++) sum += alpha[at + s]!;
-    if (!(sum > 1e-280) || !Number.isFinite(sum)) return null;
-    const inv = 1 / sum;
-    for (let s = 0; s < S; s++) alpha[at + s]! *= inv;
+    const sum = rescale(alpha, at, S);
+    if (sum === null) return null;
     logLikelihood += Math.log(sum);
   }
   const last = (T - 1) * S;
@@ -115,11 +112,7 @@ function ctcScaled(r: CtcRun, grad?: Float32Array): number | null {
         beta[at + s] = b * y[yt + ext[s]!]!;
       }
     }
-    let sum = 0;
-    for (let s = 0; s < S; s++) sum += beta[at + s]!;
-    if (!(sum > 1e-280) || !Number.isFinite(sum)) return null;
-    const inv = 1 / sum;
-    for (let s = 0; s < S; s++) beta[at + s]! *= inv;
+    if (rescale(beta, at, S) === null) return null;
     share.fill(0);
     let total = 0;
     for (let s = 0; s < S; s++) {
@@ -134,6 +127,16 @@ function ctcScaled(r: CtcRun, grad?: Float32Array): number | null {
     for (let k = 0; k < C; k++) grad[yt + k] = y[yt + k]! - share[k]! * norm;
   }
   return -logLikelihood;
+}
+
+/** Scales v[at, at + n) to sum 1; returns the sum, or null where it underflowed (or is not finite). */
+function rescale(v: Float64Array, at: number, n: number): number | null {
+  let sum = 0;
+  for (let s = 0; s < n; s++) sum += v[at + s]!;
+  if (!(sum > 1e-280) || !Number.isFinite(sum)) return null;
+  const inv = 1 / sum;
+  for (let s = 0; s < n; s++) v[at + s]! *= inv;
+  return sum;
 }
 
 /** The same in log space: slower, but it never underflows. */

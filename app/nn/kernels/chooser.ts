@@ -24,8 +24,6 @@ interface Arm {
   /** The call's last timings, alone and shared (ms), newest last. */
   solo: number[];
   shared: number[];
-  soloSamples: number;
-  sharedSamples: number;
   calls: number;
   /** Whether this arm's last call was shared (the kernel threads are awake). */
   lastShared: boolean;
@@ -38,7 +36,7 @@ export class ShareChooser {
     let byWork = this.arms.get(fn);
     if (!byWork) this.arms.set(fn, (byWork = new Map()));
     let arm = byWork.get(work);
-    if (!arm) byWork.set(work, (arm = { solo: [], shared: [], soloSamples: 0, sharedSamples: 0, calls: 0, lastShared: false }));
+    if (!arm) byWork.set(work, (arm = { solo: [], shared: [], calls: 0, lastShared: false }));
     return arm;
   }
 
@@ -46,8 +44,8 @@ export class ShareChooser {
   choose(fn: string, work: number): boolean {
     const arm = this.arm(fn, work);
     const call = arm.calls++;
-    if (arm.sharedSamples < FIRST_SAMPLES) return true;
-    if (arm.soloSamples < FIRST_SAMPLES) return false;
+    if (arm.shared.length < FIRST_SAMPLES) return true;
+    if (arm.solo.length < FIRST_SAMPLES) return false;
     const best = median(arm.shared) < MARGIN * median(arm.solo);
     return call % PROBE_EVERY < PROBE_CALLS ? !best : best;
   }
@@ -60,8 +58,6 @@ export class ShareChooser {
     const times = shared ? arm.shared : arm.solo;
     times.push(ms);
     if (times.length > WINDOW) times.shift();
-    if (shared) arm.sharedSamples++;
-    else arm.soloSamples++;
   }
 }
 
