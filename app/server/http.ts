@@ -24,7 +24,26 @@ export interface ServerOptions {
   token: string;
   /** The built renderer (index.html and assets). */
   staticDir: string;
+  /** How long a request may take to arrive (tests shorten them). */
+  timeouts?: Partial<RequestTimeouts>;
 }
+
+/**
+ * How long a request may take to arrive, once its headers are in (they get 10 s). A page's upload
+ * may take long on a loaded machine (16 uploads of 49 MB at once took 21 s here with the cores
+ * busy, and a body that is refused as busy is still drained), so it gets longer than the rest, as
+ * long as its bytes keep coming.
+ */
+export interface RequestTimeouts {
+  /** A whole request to any endpoint but pages and PDFs. */
+  requestMs: number;
+  /** A whole page or PDF upload. */
+  pageRequestMs: number;
+  /** No byte of a body for this long ends any request. */
+  bodyIdleMs: number;
+}
+
+const TIMEOUTS: RequestTimeouts = { requestMs: 60_000, pageRequestMs: 600_000, bodyIdleMs: 15_000 };
 
 export interface RunningServer {
   server: Server;
@@ -102,11 +121,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       else res.destroy();
     });
   });
-  // Headers within 10 s and a whole request within a minute (a 40 MB page on loopback takes well
-  // under a second; reading it takes as long as it takes, after the request is in), at most 64 connections.
+  // Headers within 10 s, at most 64 connections. Node's own limit on a whole request is one figure for
+  // every endpoint, so it is off: `limitArrival` bounds each request by its kind (a 40 MB page on a
+  // loaded machine can take a minute to arrive; reading it takes as long as it takes, after it is in).
   server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
+  server.requestTimeout = 0;
   server.maxConnections = 64;
+  const timeouts = { ...TIMEOUTS, ...options.timeouts };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(req.headers.host)) return sendError(res, 'invalid-request', 'unexpected Host header', 421);
@@ -120,6 +141,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return sendError(res, 'invalid-request', 'send the request as application/json', 415);
       const name = url.pathname.slice('/api/'.length);
       const heavy = name === 'recognizePage' || name === 'splitPdf';
+      limitArrival(req, res, heavy ? timeouts.pageRequestMs : timeouts.requestMs);
       if (heavy && heavyInFlight >= HEAVY_IN_FLIGHT) {
         // Refused before its body is read: a flood of large pages never sits in memory at once. The body is
         // drained, not kept (closing the connection mid-upload would reach most clients as a broken pipe, not as this answer).
@@ -163,6 +185,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'invalid-request', 'method not allowed', 405);
+    limitArrival(req, res, timeouts.requestMs);
     await serveStatic(options.staticDir, url.pathname, req, res);
   }
 
@@ -216,10 +239,33 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 
   /**
-   * An error reply. One sent before the request's body was read (a refusal: no token, wrong
-   * Origin, too large) closes the connection once sent, so that a slow body cannot hold the
-   * socket open after its answer.
+   * Ends a request whose body has not arrived within `totalMs` of its headers, or that sent no byte
+   * for `bodyIdleMs`: with a 408 that closes the connection if nothing was answered yet, else (a
+   * refusal whose body is being drained) by closing it.
    */
+  function limitArrival(req: IncomingMessage, res: ServerResponse, totalMs: number): void {
+    const start = performance.now();
+    let lastBytes = req.socket.bytesRead;
+    let lastByteAt = start;
+    const tick = Math.max(5, Math.min(1000, timeouts.bodyIdleMs / 4, totalMs / 4));
+    let lastTickAt = start;
+    const timer = setInterval(() => {
+      if (req.complete || req.destroyed) return clearInterval(timer);
+      const now = performance.now();
+      // A late tick means this process was busy, not the client silent: what came meanwhile is not read yet.
+      const late = now - lastTickAt > 2 * tick + 50;
+      lastTickAt = now;
+      if (late || req.socket.bytesRead !== lastBytes) [lastBytes, lastByteAt] = [req.socket.bytesRead, now];
+      const idle = now - lastByteAt >= timeouts.bodyIdleMs;
+      if (!idle && now - start < totalMs) return;
+      clearInterval(timer);
+      if (res.headersSent) return void req.socket.destroy();
+      const why = idle ? `no part of it arrived for ${timeouts.bodyIdleMs / 1000} s` : `it took longer than ${totalMs / 1000} s to arrive`;
+      sendError(res, 'invalid-request', `the request was given up: ${why}`, 408);
+    }, tick);
+    timer.unref();
+  }
+
   /** An error answer; one sent before the body is in closes the connection, unless `drained` (the body is being read and dropped). */
   function sendError(res: ServerResponse, code: ErrorCode, message: string, status = STATUS[code], drained = false): void {
     const error: ErrorDTO = { code, message };
@@ -275,5 +321,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
       resolve(body);
     });
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the connection closed before the request was in'));
+    });
   });
 }

@@ -154,6 +154,68 @@ describe('hwr serve HTTP API', () => {
   });
 });
 
+describe('hwr serve: how long a request may take to arrive', () => {
+  // Short limits, so the test sees them: 0.6 s for a whole ordinary request, 4 s for a page, 0.8 s of silence.
+  let timed: RunningServer;
+  beforeAll(async () => {
+    timed = await startServer({
+      api,
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+      staticDir: uiDir,
+      timeouts: { requestMs: 600, pageRequestMs: 4000, bodyIdleMs: 800 },
+    });
+  });
+  afterAll(() => timed.close());
+
+  /** Sends `body` in `parts` pieces `gapMs` apart (stopping after `sendParts` of them); the reply and when the connection closed. */
+  async function trickle(name: string, body: string, parts: number, gapMs: number, sendParts = parts): Promise<{ reply: string; closedAfterMs: number }> {
+    const socket = net.connect(timed.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let reply = '';
+    socket.on('data', (d: Buffer) => (reply += d.toString()));
+    socket.on('error', () => {}); // a write after the server closed: the reply is what counts
+    const t = performance.now();
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now() - t)));
+    const bytes = Buffer.from(body);
+    socket.write(
+      `POST /api/${name} HTTP/1.1\r\nHost: 127.0.0.1:${timed.port}\r\nContent-Type: application/json\r\n${TOKEN_HEADER}: ${TOKEN}\r\n` +
+        `Content-Length: ${bytes.length}\r\nConnection: close\r\n\r\n`,
+    );
+    const size = Math.ceil(bytes.length / parts);
+    for (let i = 0; i < sendParts && !socket.destroyed; i++) {
+      await new Promise((resolve) => setTimeout(resolve, gapMs));
+      socket.write(bytes.subarray(i * size, (i + 1) * size));
+    }
+    const closedAfterMs = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 8000))]);
+    socket.destroy();
+    return { reply, closedAfterMs };
+  }
+
+  it('reads a page upload that keeps arriving for longer than other requests may take', async () => {
+    // 1.5 s of steady upload: over the 0.6 s an ordinary request gets, within a page's 4 s.
+    const page = await trickle('recognizePage', encodeWire({ name: 'p.png', image: new Uint8Array(3000).fill(7) }), 10, 150);
+    expect(page.reply).toMatch(/^HTTP\/1\.1 200/);
+    expect(page.reply).toContain('"echoed":"recognizePage"');
+  });
+
+  it('gives up an ordinary request still arriving after its limit, with a 408 that closes the connection', async () => {
+    const slow = await trickle('listModels', encodeWire({ pad: 'x'.repeat(3000) }), 10, 150);
+    expect(slow.reply).toMatch(/^HTTP\/1\.1 408/);
+    expect(slow.reply).toContain('took longer than 0.6 s to arrive');
+    expect(slow.reply.toLowerCase()).toContain('connection: close');
+    expect(slow.closedAfterMs).toBeLessThan(1500);
+  });
+
+  it('gives up a page upload whose body stops arriving, and names why', async () => {
+    const stalled = await trickle('recognizePage', encodeWire({ name: 'p.png', image: new Uint8Array(3000).fill(7) }), 10, 50, 3);
+    expect(stalled.reply).toMatch(/^HTTP\/1\.1 408/);
+    expect(stalled.reply).toContain('no part of it arrived for 0.8 s');
+    expect(stalled.closedAfterMs).toBeLessThan(2500);
+  });
+});
+
 describe('hwr serve binding', () => {
   it('refuses a non-loopback address unless remote use is asked for explicitly', async () => {
     await expect(startServer({ api, host: '0.0.0.0', port: 0, token: TOKEN, staticDir: uiDir })).rejects.toThrow(
