@@ -137,28 +137,48 @@ function labelLength(row: RowLayout<Piece>, small: readonly Piece[] | null): num
 
 /**
  * A form's dotted line (the dots a name is written on): eight and more small dots of a size in a
- * level row, evenly spaced, no further apart than half a character height. Wiped from the
- * labelling and the ink map, as ruled lines are, so that the line reader does not read its first
- * dot as a full stop after the name. Returns how many dots went.
+ * level row, evenly spaced, no further apart than half a character height, except where letters
+ * standing on the line took the dots under them into their own pieces (`letters`: the row's
+ * glyphs). Wiped from the labelling and the ink map, as ruled lines are, so that the line reader
+ * does not read its first dot, or the dots left after the name, as a full stop. Returns how many
+ * dots went.
  */
-export function dropDottedLines(small: readonly Piece[], labelling: Labelling, ink: GrayImage, charHeight: number): number {
+export function dropDottedLines(small: readonly Piece[], labelling: Labelling, ink: GrayImage, charHeight: number, letters: readonly Box[] = []): number {
   const dots = small.filter((d) => Math.max(d.x1 - d.x0, d.y1 - d.y0) <= 0.2 * charHeight).sort((a, b) => a.x0 - b.x0);
+  const reach = 0.5 * charHeight;
+  /** Whether letters reaching down to the dots' level cover the stretch from x0 to x1, but for gaps of at most `reach`. */
+  const covered = (x0: number, x1: number, cy: number) => {
+    const on = letters.filter((g) => g.y0 < cy && g.y1 >= cy - 0.15 * charHeight && g.x1 > x0 && g.x0 < x1).sort((a, b) => a.x0 - b.x0);
+    let at = x0;
+    for (const g of on) {
+      if (g.x0 > at + reach) return false;
+      at = Math.max(at, g.x1);
+    }
+    return at >= x1 - reach;
+  };
   const gone = new Set<number>();
   const used = new Set<Piece>();
   for (const first of dots) {
     if (used.has(first)) continue;
     const cy = (first.y0 + first.y1) / 2;
     const run = [first];
+    /** Steps from dot to dot over letters, left out of the spacing's check. */
+    const bridged = new Set<number>();
     for (const d of dots) {
       const last = run[run.length - 1]!;
       if (d.x0 <= last.x0 || Math.abs((d.y0 + d.y1) / 2 - cy) > 1.5) continue;
-      if (d.x0 - last.x1 > 0.5 * charHeight) break;
+      if (d.x0 - last.x1 > reach) {
+        if (!covered(last.x1, d.x0, cy)) break;
+        bridged.add(run.length - 1);
+      }
       run.push(d);
     }
     if (run.length < 8) continue;
     const steps = run.slice(1).map((d, i) => d.x0 - run[i]!.x0);
-    const mean = steps.reduce((s, v) => s + v, 0) / steps.length;
-    if (steps.some((v) => Math.abs(v - mean) > Math.max(1.5, 0.25 * mean))) continue;
+    const even = steps.filter((_, i) => !bridged.has(i));
+    if (even.length === 0) continue;
+    const mean = even.reduce((s, v) => s + v, 0) / even.length;
+    if (even.some((v) => Math.abs(v - mean) > Math.max(1.5, 0.25 * mean))) continue;
     for (const d of run) {
       used.add(d);
       for (const p of d.parts) gone.add(p);

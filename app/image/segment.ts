@@ -107,7 +107,13 @@ export function segmentPage(img: GrayImage, options: SegmentOptions = {}): Segme
   for (const row of rows) for (const word of row.words) proposeJoins(word.glyphs, small, scale);
   markDots(rows, small, scale.charHeight);
   const labels = dropPrintedLabels(rows, small, labelling, ink);
-  dropDottedLines(small, labelling, ink, scale.charHeight);
+  dropDottedLines(
+    small,
+    labelling,
+    ink,
+    scale.charHeight,
+    rows.flatMap((r) => r.words.flatMap((w) => w.glyphs)),
+  );
   return { width: img.width, height: img.height, factor: realFactor, scale, ink, labelling, rows, ...(labels.length ? { labels } : {}) };
 }
 

@@ -1,6 +1,6 @@
 /**
  * A form's dotted line under a name is wiped before the line reader reads the row (it read its
- * first dot as a full stop after the name); three dots of an ellipsis stay.
+ * first dot, or the few dots left after the name, as a full stop); three dots of an ellipsis stay.
  */
 import { describe, expect, it } from 'vitest';
 import { connectedComponents } from '../../app/image/components.ts';
@@ -39,5 +39,26 @@ describe('dropDottedLines', () => {
       expect(dropDottedLines(small, labelling, { width: W, height: H, data: ink }, 25)).toBe(0);
       expect(labelling.components).toHaveLength(dots + 1);
     }
+  });
+
+  it('wipes the dots on both sides of letters standing on the line, whose pieces took the dots under them', () => {
+    const { mask, ink } = page(20, 8);
+    // A letter from x = 98 to 142 whose foot lies on the dots (they join it): 9 dots before it, 5 after.
+    for (let y = 8; y < 32; y++) for (let x = 98; x < 143; x++) if (x < 102 || y > 27) mask[y * W + x] = 1;
+    ink.set(mask);
+    const read = () => {
+      const labelling = connectedComponents(mask, W, H);
+      const small = labelling.components.filter((c) => c.x1 - c.x0 <= 3).map((c) => ({ ...c, parts: [c.label] }));
+      const letters = labelling.components.filter((c) => c.x1 - c.x0 > 3);
+      return { labelling, small, letters };
+    };
+    const alone = read();
+    expect(alone.small).toHaveLength(14);
+    expect(alone.letters).toHaveLength(2);
+    // Without the letters, the five dots after the foot are too few for a line, and stay (a full stop to the reader).
+    expect(dropDottedLines(alone.small, alone.labelling, { width: W, height: H, data: Float32Array.from(ink) }, 25)).toBe(9);
+    const withLetters = read();
+    expect(dropDottedLines(withLetters.small, withLetters.labelling, { width: W, height: H, data: ink }, 25, withLetters.letters)).toBe(14);
+    expect(withLetters.labelling.components).toHaveLength(2);
   });
 });
