@@ -186,7 +186,17 @@ export const TRAIN_OPTIONS = {
     max: 4,
     default: 0.25,
     archs: ['crnn'],
-    help: 'synthetic lines (EMNIST glyphs composed into words, a third of them block capitals) per epoch, as a share of the real lines',
+    help: 'synthetic lines (EMNIST glyphs composed into words, some in block capitals: --capitals) per epoch, as a share of the real lines',
+  },
+  capitals: {
+    kind: 'number',
+    flag: 'capitals',
+    meta: 'F',
+    min: 0,
+    max: 1,
+    default: 0.33,
+    archs: ['crnn'],
+    help: 'share of the synthetic lines written in block capitals, from well apart to touching and overlapping',
   },
   floor: {
     kind: 'number',

@@ -100,6 +100,7 @@ export async function run(args: string[], trainer: Trainer = trainModel, name = 
     width: numberFrom(values, 'width', arch),
     depth: numberFrom(values, 'depth', arch),
     synthetic: numberFrom(values, 'synthetic', arch),
+    capitals: numberFrom(values, 'capitals', arch),
     floor: numberFrom(values, 'floor', arch),
     augment: booleanFrom(values, 'augment', arch),
     balance: booleanFrom(values, 'balance', arch),

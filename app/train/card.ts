@@ -181,6 +181,7 @@ export function commandOf(opts: TrainOptions): string {
   if (opts.width !== undefined && opts.width !== 1) parts.push(`--width ${opts.width}`);
   if (opts.depth !== undefined) parts.push(`--depth ${opts.depth}`);
   if (opts.synthetic !== undefined) parts.push(`--synthetic ${opts.synthetic}`);
+  if (opts.capitals !== undefined) parts.push(`--capitals ${opts.capitals}`);
   if (opts.floor !== undefined) parts.push(`--floor ${opts.floor}`);
   if (opts.initFrom) parts.push(`--init-from ${displayPath(opts.initFrom)}`);
   if (opts.freezeFeatures) parts.push('--freeze');

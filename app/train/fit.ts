@@ -40,6 +40,7 @@ const RUN_OPTIONS = [
   'width',
   'depth',
   'synthetic',
+  'capitals',
 ] as const;
 
 export function checkpointPath(outDir: string): string {

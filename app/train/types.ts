@@ -41,6 +41,8 @@ export interface TrainOptions {
   depth?: number;
   /** Line model: synthetic lines per epoch as a share of the real training lines (default 0.25; 0 = none). */
   synthetic?: number;
+  /** Line model: share of the synthetic lines in block capitals (default 0.33). */
+  capitals?: number;
   /**
    * TensorFlow.js trainer: per-class accuracy floor for decision offsets (app/train/tfjs/decision.ts):
    * classes below it on validation get an offset towards an even split with their look-alike

@@ -100,6 +100,7 @@ describe('training the line recogniser with fit', () => {
     expect(card).toContain('Characters: `ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz .,;:');
     expect(card).toMatch(/hwr train --arch crnn --data /);
     expect(card).not.toMatch(/BAnQ/); // not trained on the Copiste pages
+    expect(card).toMatch(/\d+ synthetic lines each epoch \(EMNIST glyphs .*; 33% of them in block capitals, from well apart to overlapping\)/);
     expect(card).toMatch(/Beam search \(width 32\) with a character 5-gram .* weight [\d.]+, character bonus [\d.]+, CER [\d.]+%\. Tried/);
     // Every n-gram weight against every character bonus, as a table of CER.
     expect(card).toMatch(/\| n-gram weight \| character bonus 0 \| character bonus 0\.5 \|/);

@@ -46,8 +46,8 @@ export interface LineSettings {
   replicas?: number;
 }
 
-/** Share of the synthetic lines written in block capitals, touching and overlapping (the real pages have few). */
-const CAPITALS_SHARE = 1 / 3;
+/** Share of the synthetic lines written in block capitals, touching and overlapping (the real pages have few), unless --capitals says. */
+const CAPITALS_SHARE = 0.33;
 /** Lines drawn and sorted by width together, so a batch pads little. */
 const SORT_WINDOW = 8;
 /**
@@ -97,6 +97,8 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
   const bank = settings.glyphs !== undefined ? settings.glyphs : defaultGlyphs(log);
   const syntheticShare = bank ? (settings.synthetic ?? opts.synthetic ?? 0.25) : 0;
   const syntheticCount = Math.round(syntheticShare * train.length);
+  const capitalsShare = opts.capitals ?? CAPITALS_SHARE;
+  const percentCapitals = Math.round(capitalsShare * 100);
   const texts = train.map((l) => l.text).filter((t) => bank && canRender(t, bank));
   const words = [...new Set(texts.flatMap((t) => t.split(' ')).filter((w) => w.length > 1))];
 
@@ -126,7 +128,7 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
       `${charset.size} classes (${parameters.toLocaleString('en-US')} parameters)`,
   );
   log(
-    `training lines: ${train.length} real${syntheticCount ? ` + ${syntheticCount} synthetic each epoch` : ''}; ` +
+    `training lines: ${train.length} real${syntheticCount ? ` + ${syntheticCount} synthetic each epoch (${percentCapitals}% in block capitals)` : ''}; ` +
       `validation: ${validation.length} lines by other writers`,
   );
 
@@ -139,7 +141,7 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
       return { ink: toUnitFloats(cut.ink), width: cut.width, text: l.text };
     }
     const rng = createRng(mixSeed(opts.seed, epoch, p, 7));
-    const capitals = rng.next() < CAPITALS_SHARE;
+    const capitals = rng.next() < capitalsShare;
     const drawn = texts.length && rng.next() < 0.5 ? texts[Math.floor(rng.next() * texts.length)]! : randomText(rng, words.length ? words : ['ligne']);
     // Characters the glyphs cannot draw (digits, say, in a bank of letters) are left out of the text.
     const text =
@@ -287,6 +289,7 @@ export async function lineBackend(opts: TrainOptions, log: (message: string) => 
         train: train.length,
         found: train.filter((l) => l.found).length,
         synthetic: syntheticCount,
+        capitals: capitalsShare,
         validation: validation.length,
         backend: label,
         history: s.history,

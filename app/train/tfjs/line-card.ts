@@ -24,6 +24,8 @@ export interface LineCardFacts {
   /** Of the training lines, how many hwr's own line finding also found (read half the time cut along that outline). */
   found?: number;
   synthetic: number;
+  /** Share of the synthetic lines in block capitals. */
+  capitals: number;
   validation: number;
   backend: string;
   history: readonly FitRecord[];
@@ -50,7 +52,8 @@ export function lineCard(f: LineCardFacts): string {
   const convs = a.convs.map((c) => `3×3 conv ${c.filters} + ReLU + max-pool ${c.pool.join('×')}`).join(' → ');
   const seq = a.seq.map((s) => `1-D conv ${s.filters} (kernel ${s.kernel})`).join(' → ');
   const synthetic = f.synthetic
-    ? ` and ${f.synthetic} synthetic lines each epoch (EMNIST glyphs composed into words: app/data/synthetic-lines.ts; Cohen et al. 2017)`
+    ? ` and ${f.synthetic} synthetic lines each epoch (EMNIST glyphs composed into words: app/data/synthetic-lines.ts; Cohen et al. 2017; ` +
+      `${Math.round(f.capitals * 100)}% of them in block capitals, from well apart to overlapping)`
     : '';
   return modelCard({
     title: 'Line recogniser (CNN + 1-D convolutions, CTC)',
