@@ -40,8 +40,10 @@ function printedLetters(letters: readonly Box[]): { onBase: Box[]; cap: number; 
   if (onBase.length < 3 || onBase.length < 0.7 * body.length) return null;
   const cap = Math.max(...onBase.map((b) => b.y1 - b.y0));
   const tolerance = Math.max(EVEN_PIXELS, EVEN_SHARE * cap);
-  // Separate letters, each at most one and a half capitals wide (print's serifs may join two; joined-up writing's pieces are wider) ...
-  if (body.some((b) => b.x1 - b.x0 > 1.6 * cap)) return null;
+  // Separate letters, each at most one and a half capitals wide (print's serifs may join two; joined-up writing's pieces are
+  // wider), but for one piece in four of up to three small letters (small print run together: "ami" in "famille") ...
+  const wide = body.filter((b) => b.x1 - b.x0 > 1.6 * cap);
+  if (wide.some((b) => b.x1 - b.x0 > 2.5 * cap || b.y1 - b.y0 > 0.8 * cap) || wide.length > 0.25 * body.length || body.length - wide.length < 3) return null;
   // ... standing on one level line ...
   if (worstOffMedian(onBase.map((b) => b.y1)) > tolerance) return null;
   // ... and of two heights (capitals and ascenders, x-height), one letter between at most (a t).
@@ -112,6 +114,17 @@ export function dropPrintedLabels(rows: RowLayout<Piece>[], small: readonly Piec
 }
 
 /**
+ * Whether `next` stands clearly further from the label than print's letters stand from each
+ * other (three times their median gap, and 0.4 capitals at least): where the handwriting starts,
+ * though its first letter is no taller than the label's capitals ("Name mARY", an m-shaped M).
+ */
+function gapAfter(label: readonly Box[], next: Box): boolean {
+  const gaps = label.slice(1).map((b, i) => b.x0 - label[i]!.x1);
+  const cap = printedLetters(label)!.cap;
+  return next.x0 - label[label.length - 1]!.x1 >= Math.max(3 * median(gaps), 0.4 * cap);
+}
+
+/**
  * How many of a row's first glyphs are a printed label (0: none): the most that look like print
  * (looksLikeLabel) with handwriting after them, ending where a word ends; else, for a label set as
  * close to the name as its letters are to each other ("Name" beside the first cell of a comb),
@@ -125,7 +138,7 @@ function labelLength(row: RowLayout<Piece>, small: readonly Piece[] | null): num
     const label = glyphs.slice(0, k);
     const hand = glyphs.slice(k);
     if (!looksLikeLabel(label, median(hand.map((g) => g.y1 - g.y0)))) return false;
-    if (inWord && glyphs[k]!.y1 - glyphs[k]!.y0 < printedLetters(label)!.cap / SMALLER) return false;
+    if (inWord && glyphs[k]!.y1 - glyphs[k]!.y0 < printedLetters(label)!.cap / SMALLER && !gapAfter(label, glyphs[k]!)) return false;
     return !small || colonAfter(label, [...small, ...label], hand[0]!.x0);
   };
   // The handwriting is two letters at least, or one piece as wide as two (a name joined up by the line it is written on).

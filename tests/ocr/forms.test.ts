@@ -85,6 +85,38 @@ describe('names on forms', () => {
     }
   });
 
+  it.skipIf(!shared)(
+    'a label is left out where its small print runs letters together, or where it stands close to a name starting m-shaped',
+    { timeout: 60_000 },
+    async () => {
+      const { raster, readers } = await capitalsAndReaders();
+      const read: string[] = [];
+      try {
+        // Before: "rom de famille : JOHN BOUC AR D" ("ami" one piece, too wide for print) and "NAMEMARY ROBERT" (the M no taller than the label).
+        for (const [seed, name, k] of [
+          [8030, 'JOHN BOUCHARD', 30],
+          [8043, 'MARY ROBERT', 43],
+        ] as const) {
+          const random = rng(seed);
+          for (let i = 0; i < 3; i++) random(); // as the bench draws its names
+          const letterGap = random() < 0.5 ? 0.25 : random() * 0.15;
+          const label = FORM_LABELS[k % FORM_LABELS.length]!;
+          const line = (['none', 'solid', 'dotted'] as const)[k % 3]!;
+          const png = await nameCrop({ name, raster, random, label, font: LABEL_FONTS[k % LABEL_FONTS.length], letterGap, line });
+          read.push(
+            Buffer.from((await readDocument(png, `close-${k}.png`, 'text', readers)).bytes)
+              .toString('utf8')
+              .trim(),
+          );
+        }
+      } finally {
+        await readers.classifier.close();
+        await readers.lines.close();
+      }
+      expect(read).toEqual(['JOHN BOUCHARD', 'MARY ROBERT']);
+    },
+  );
+
   it.skipIf(!shared)('in a comb of one cell per letter, the walls are not read: the name is', { timeout: 120_000 }, async () => {
     const { raster, readers } = await capitalsAndReaders();
     const counts: CerCount[] = [];
