@@ -141,9 +141,9 @@ function labelLength(row: RowLayout<Piece>, small: readonly Piece[] | null): num
     if (inWord && glyphs[k]!.y1 - glyphs[k]!.y0 < printedLetters(label)!.cap / SMALLER && !gapAfter(label, glyphs[k]!)) return false;
     return !small || colonAfter(label, [...small, ...label], hand[0]!.x0);
   };
-  // The handwriting is two letters at least, or one piece as wide as two (a name joined up by the line it is written on).
+  // The handwriting is two letters at least, or one piece half as wide again as it is high (a name joined up by the line it is written on).
   const lastPiece = glyphs[glyphs.length - 1]!;
-  const last = lastPiece.x1 - lastPiece.x0 >= 2 * (lastPiece.y1 - lastPiece.y0) ? glyphs.length - 1 : glyphs.length - 2;
+  const last = lastPiece.x1 - lastPiece.x0 >= 1.5 * (lastPiece.y1 - lastPiece.y0) ? glyphs.length - 1 : glyphs.length - 2;
   for (const inWord of [false, true]) for (let k = last; k >= 3; k--) if (wordEnds.has(k) !== inWord && fits(k, inWord)) return k;
   return 0;
 }
