@@ -127,8 +127,8 @@ export interface CorrectOptions {
 
 /**
  * The word a capitals word becomes, judged by `fit` (the line model's total log-likelihood of a
- * text over the word's stretch of line) plus `weight` times how common a word is. Digits, an
- * apostrophe or a hyphen in it leave it as it is.
+ * text over the word's stretch of line) plus `weight` times how common a word is. An apostrophe
+ * or a hyphen in it leave it as it is, and so do digits, but for one digit among three letters or more.
  * - A word that is no word becomes the near word of the list that scores best, of those the
  *   line model finds at most `margin` nats less likely. Words of the same length come first (a
  *   letter misread is far likelier than one missed or made up, and the model finds a letter
@@ -145,8 +145,10 @@ export function correctWord(text: string, fit: (word: string) => number, lexicon
   const m = /^([^\p{L}\p{N}]*)(.*?)([^\p{L}\p{N}]*)$/u.exec(text)!;
   const [, before, word, after] = m as unknown as [string, string, string, string];
   const key = withoutAccents(word).toUpperCase();
-  // Digits are no misread letters here; an apostrophe or hyphen joins words (O'BRIEN, JEAN-LUC). Other marks inside ("W/TH", "D(RAND") are letters misread.
-  if (!/^\p{L}/u.test(key) || /[\p{N}'’-]/u.test(key)) return text;
+  // An apostrophe or hyphen joins words (O'BRIEN, JEAN-LUC). Digits are no misread letters, but for one among three letters
+  // and more ("6AUTHIER", "WILSI7N": codes have more digits, or fewer letters: 4TH, B52). Other marks inside ("W/TH", "D(RAND") are letters misread.
+  const digits = key.replace(/\P{N}/gu, '').length;
+  if (!/^[\p{L}\p{N}]/u.test(key) || /['’-]/u.test(key) || (digits > 0 && (digits > 1 || key.replace(/\P{L}/gu, '').length < 3))) return text;
   const known = lexicon.has(key);
   // "ARÉ": an accent on a word that is a word only without it is a mark misread ("ÉTÉ" is one with it).
   const bare = known && key !== word.toUpperCase() && !lineWordList().has(word.toLowerCase()) ? before + withoutAccents(word) + after : text;

@@ -60,9 +60,12 @@ describe('words of block capitals put right by a word list', () => {
     expect(correctWord('AMNE', fitOf('AMNE'), lexicon, { margin: 4 })).toBe('ANNE');
     // Two letters changed cost 4 nats: beyond a margin of 3.
     expect(correctWord('TAJLQR', fitOf('TAJLQR'), lexicon, { margin: 3 })).toBe('TAJLQR');
-    // One letter is left alone, and words with digits.
+    // One letter is left alone, and codes with digits; one digit among letters is a letter misread ("6AUTHIER").
     expect(correctWord('T', fitOf('T'), lexicon, { margin: 4 })).toBe('T');
-    expect(correctWord('D1RAND', fitOf('D1RAND'), lexicon, { margin: 4 })).toBe('D1RAND');
+    expect(correctWord('D1RAND', fitOf('D1RAND'), lexicon, { margin: 4 })).toBe('DURAND');
+    const codes = new Lexicon(['BIG', 'THE', 'GAUTHIER', 'HAZY']);
+    for (const code of ['B16', '4TH', 'H3Z2Y7', 'B1G5']) expect(correctWord(code, fitOf(code), codes, { margin: 4 })).toBe(code);
+    expect(correctWord('6AUTHIER', fitOf('6AUTHIER'), codes, { margin: 4 })).toBe('GAUTHIER');
     // Only words the caller allows (the glyph reader's few best letters for each glyph).
     expect(correctWord('DLRAND', fitOf('DLRAND'), lexicon, { margin: 4, allowed: (w) => w !== 'DURAND' })).toBe('DLRAND');
     // A mark inside a word is a letter misread, and so is an accent that makes no word ("ARÉ"; "ÉTÉ" is one).
