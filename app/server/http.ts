@@ -39,11 +39,12 @@ export interface RequestTimeouts {
   requestMs: number;
   /** A whole page or PDF upload. */
   pageRequestMs: number;
-  /** No byte of a body for this long ends any request. */
+  /** No byte of a body for this long ends a request; a page's or PDF's upload gets pageBodyIdleMs (a loaded machine's client may stall). */
   bodyIdleMs: number;
+  pageBodyIdleMs: number;
 }
 
-const TIMEOUTS: RequestTimeouts = { requestMs: 60_000, pageRequestMs: 600_000, bodyIdleMs: 15_000 };
+const TIMEOUTS: RequestTimeouts = { requestMs: 60_000, pageRequestMs: 600_000, bodyIdleMs: 15_000, pageBodyIdleMs: 60_000 };
 
 export interface RunningServer {
   server: Server;
@@ -141,7 +142,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return sendError(res, 'invalid-request', 'send the request as application/json', 415);
       const name = url.pathname.slice('/api/'.length);
       const heavy = name === 'recognizePage' || name === 'splitPdf';
-      limitArrival(req, res, heavy ? timeouts.pageRequestMs : timeouts.requestMs);
+      limitArrival(req, res, heavy ? timeouts.pageRequestMs : timeouts.requestMs, heavy ? timeouts.pageBodyIdleMs : timeouts.bodyIdleMs);
       if (heavy && heavyInFlight >= HEAVY_IN_FLIGHT) {
         // Refused before its body is read: a flood of large pages never sits in memory at once. The body is
         // drained, not kept (closing the connection mid-upload would reach most clients as a broken pipe, not as this answer).
@@ -185,7 +186,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'invalid-request', 'method not allowed', 405);
-    limitArrival(req, res, timeouts.requestMs);
+    limitArrival(req, res, timeouts.requestMs, timeouts.bodyIdleMs);
     await serveStatic(options.staticDir, url.pathname, req, res);
   }
 
@@ -240,14 +241,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   /**
    * Ends a request whose body has not arrived within `totalMs` of its headers, or that sent no byte
-   * for `bodyIdleMs`: with a 408 that closes the connection if nothing was answered yet, else (a
+   * for `idleMs`: with a 408 that closes the connection if nothing was answered yet, else (a
    * refusal whose body is being drained) by closing it.
    */
-  function limitArrival(req: IncomingMessage, res: ServerResponse, totalMs: number): void {
+  function limitArrival(req: IncomingMessage, res: ServerResponse, totalMs: number, idleMs: number): void {
     const start = performance.now();
     let lastBytes = req.socket.bytesRead;
     let lastByteAt = start;
-    const tick = Math.max(5, Math.min(1000, timeouts.bodyIdleMs / 4, totalMs / 4));
+    const tick = Math.max(5, Math.min(1000, idleMs / 4, totalMs / 4));
     let lastTickAt = start;
     const timer = setInterval(() => {
       if (req.complete || req.destroyed) return clearInterval(timer);
@@ -256,11 +257,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const late = now - lastTickAt > 2 * tick + 50;
       lastTickAt = now;
       if (late || req.socket.bytesRead !== lastBytes) [lastBytes, lastByteAt] = [req.socket.bytesRead, now];
-      const idle = now - lastByteAt >= timeouts.bodyIdleMs;
+      const idle = now - lastByteAt >= idleMs;
       if (!idle && now - start < totalMs) return;
       clearInterval(timer);
       if (res.headersSent) return void req.socket.destroy();
-      const why = idle ? `no part of it arrived for ${timeouts.bodyIdleMs / 1000} s` : `it took longer than ${totalMs / 1000} s to arrive`;
+      const why = idle ? `no part of it arrived for ${idleMs / 1000} s` : `it took longer than ${totalMs / 1000} s to arrive`;
       sendError(res, 'invalid-request', `the request was given up: ${why}`, 408);
     }, tick);
     timer.unref();

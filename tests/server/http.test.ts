@@ -155,7 +155,7 @@ describe('hwr serve HTTP API', () => {
 });
 
 describe('hwr serve: how long a request may take to arrive', () => {
-  // Short limits, so the test sees them: 0.6 s for a whole ordinary request, 4 s for a page, 0.8 s of silence.
+  // Short limits, so the test sees them: 0.6 s for a whole ordinary request, 4 s for a page, 0.8 s of silence (1.2 s in a page's upload).
   let timed: RunningServer;
   beforeAll(async () => {
     timed = await startServer({
@@ -164,7 +164,7 @@ describe('hwr serve: how long a request may take to arrive', () => {
       port: 0,
       token: TOKEN,
       staticDir: uiDir,
-      timeouts: { requestMs: 600, pageRequestMs: 4000, bodyIdleMs: 800 },
+      timeouts: { requestMs: 600, pageRequestMs: 4000, bodyIdleMs: 800, pageBodyIdleMs: 1200 },
     });
   });
   afterAll(() => timed.close());
@@ -211,7 +211,7 @@ describe('hwr serve: how long a request may take to arrive', () => {
   it('gives up a page upload whose body stops arriving, and names why', async () => {
     const stalled = await trickle('recognizePage', encodeWire({ name: 'p.png', image: new Uint8Array(3000).fill(7) }), 10, 50, 3);
     expect(stalled.reply).toMatch(/^HTTP\/1\.1 408/);
-    expect(stalled.reply).toContain('no part of it arrived for 0.8 s');
+    expect(stalled.reply).toContain('no part of it arrived for 1.2 s');
     expect(stalled.closedAfterMs).toBeLessThan(2500);
   });
 });
