@@ -31,6 +31,41 @@ async function capitalsAndReaders() {
   return { raster, readers: { classifier: await loadDefaultClassifier(), lines: await LineReader.load(defaultLineModelPath()) } };
 }
 
+/**
+ * Crops drawn as `npm run bench -- capitals` draws them (seed 1000 × set + k: label, font and
+ * line by k), each with the name it drew, and what hwr reads on them.
+ */
+async function readBenchCrops(cases: readonly (readonly [number, string])[], labelled: boolean): Promise<string[]> {
+  const { raster, readers } = await capitalsAndReaders();
+  const read: string[] = [];
+  try {
+    for (const [seed, name] of cases) {
+      const k = seed % 1000;
+      const random = rng(seed);
+      for (let i = name.includes(' ') ? 3 : 2; i > 0; i--) random(); // the bench's draws of the name
+      const letterGap = random() < 0.5 ? 0.25 : random() * 0.15;
+      const png = await nameCrop({
+        name,
+        raster,
+        random,
+        label: labelled ? FORM_LABELS[k % FORM_LABELS.length] : undefined,
+        font: LABEL_FONTS[k % LABEL_FONTS.length],
+        letterGap,
+        line: (['none', 'solid', 'dotted'] as const)[k % 3]!,
+      });
+      read.push(
+        Buffer.from((await readDocument(png, `crop-${seed}.png`, 'text', readers)).bytes)
+          .toString('utf8')
+          .trim(),
+      );
+    }
+  } finally {
+    await readers.classifier.close();
+    await readers.lines.close();
+  }
+  return read;
+}
+
 describe('names on forms', () => {
   it.skipIf(!shared)('printed field labels beside the name are left out, and the name is read alone', { timeout: 120_000 }, async () => {
     const { raster, readers } = await capitalsAndReaders();
@@ -89,66 +124,29 @@ describe('names on forms', () => {
     'a label is left out where its small print runs letters together, where it stands close to a name starting m-shaped, or beside a short name in one piece',
     { timeout: 60_000 },
     async () => {
-      const { raster, readers } = await capitalsAndReaders();
-      const read: string[] = [];
-      try {
-        // Before: "rom de famille : JOHN BOUC AR D" ("ami" one piece, too wide for print) and "NAMEMARY ROBERT" (the M no taller than the label).
-        // And "SURNAME ROI": the name one piece on its line, under twice as wide as high, was not taken for handwriting.
-        for (const [seed, name, k] of [
-          [8030, 'JOHN BOUCHARD', 30],
-          [8043, 'MARY ROBERT', 43],
-          [5061, 'ROY', 61],
-        ] as const) {
-          const random = rng(seed);
-          for (let i = name.includes(' ') ? 3 : 2; i > 0; i--) random(); // as the bench draws its names
-          const letterGap = random() < 0.5 ? 0.25 : random() * 0.15;
-          const label = FORM_LABELS[k % FORM_LABELS.length]!;
-          const line = (['none', 'solid', 'dotted'] as const)[k % 3]!;
-          const png = await nameCrop({ name, raster, random, label, font: LABEL_FONTS[k % LABEL_FONTS.length], letterGap, line });
-          read.push(
-            Buffer.from((await readDocument(png, `close-${k}.png`, 'text', readers)).bytes)
-              .toString('utf8')
-              .trim(),
-          );
-        }
-      } finally {
-        await readers.classifier.close();
-        await readers.lines.close();
-      }
+      // Before: "rom de famille : JOHN BOUC AR D" ("ami" one piece, too wide for print) and "NAMEMARY ROBERT" (the M no taller than the label).
+      // And "SURNAME ROI": the name one piece on its line, under twice as wide as high, was not taken for handwriting.
+      const read = await readBenchCrops(
+        [
+          [8030, 'JOHN BOUCHARD'],
+          [8043, 'MARY ROBERT'],
+          [5061, 'ROY'],
+        ],
+        true,
+      );
       expect(read).toEqual(['JOHN BOUCHARD', 'MARY ROBERT', 'ROY']);
     },
   );
 
   it.skipIf(!shared)('on a crop of one name, a letter misread is put right by the list of names', { timeout: 60_000 }, async () => {
-    const { raster, readers } = await capitalsAndReaders();
-    const read: string[] = [];
-    try {
-      // Read "JOHN TAXLOR" and "SDMON" before: the line model found the misread letter 6–7 nats likelier than the name.
-      for (const [seed, name, k] of [
-        [8014, 'JOHN TAYLOR', 14],
-        [8046, 'SIMON', 46],
-      ] as const) {
-        const random = rng(seed);
-        for (let i = name.includes(' ') ? 3 : 2; i > 0; i--) random(); // as the bench draws its names
-        const letterGap = random() < 0.5 ? 0.25 : random() * 0.15;
-        const png = await nameCrop({
-          name,
-          raster,
-          random,
-          font: LABEL_FONTS[k % LABEL_FONTS.length],
-          letterGap,
-          line: (['none', 'solid', 'dotted'] as const)[k % 3]!,
-        });
-        read.push(
-          Buffer.from((await readDocument(png, `name-${k}.png`, 'text', readers)).bytes)
-            .toString('utf8')
-            .trim(),
-        );
-      }
-    } finally {
-      await readers.classifier.close();
-      await readers.lines.close();
-    }
+    // Read "JOHN TAXLOR" and "SDMON" before: the line model found the misread letter 6–7 nats likelier than the name.
+    const read = await readBenchCrops(
+      [
+        [8014, 'JOHN TAYLOR'],
+        [8046, 'SIMON'],
+      ],
+      false,
+    );
     expect(read).toEqual(['JOHN TAYLOR', 'SIMON']);
   });
 
