@@ -522,17 +522,19 @@ function glyphsAllow(w: WordNode, word: string): boolean {
 
 /**
  * How much less likely (nats, the whole word) the line model may find a word of the list than
- * the word as read, for the word to take its place, on a page of several lines. Chosen when names on form crops (EMNIST capitals, 80 of
- * each kind on seeds the bench does not use) had it too: read exactly right, bare 71 → 75, beside a label
- * 59 → 68 at 4 (68 at 3, 69 at 6; at 0, 74 and 63); 75 and 66 since glyphsAllow.
+ * the word as read, for the word to take its place, on a page of several lines. Chosen when
+ * names on form crops (EMNIST capitals, 80 of each kind on seeds the bench does not use) had it
+ * too: read exactly right, bare 71 → 75, beside a label 59 → 68 at 4 (68 at 3, 69 at 6; at 0,
+ * 74 and 63); 75 and 66 since glyphsAllow.
  */
 const LEXICON_MARGIN = 4;
 /**
- * The same for a page of one line (a name cut from a form), where a word of the list is far likelier:
- * the glyph reader's misread letter ("TAXLOR", "SDMON") fitted the line model 6–7 nats better than the name.
- * Names on form crops (80 of each kind on three sets of seeds, 2026-12-05): bare 2.9 / 1.1 / 2.5% CER at 4 →
- * 2.5 / 0.6 / 1.6% at 7 (2.4 / 0.8 / 1.6% at 10), beside a label 5.6 / 5.6 / 6.3% → 5.6 / 4.9 / 5.9% (5.1 / 5.1 / 6.3%).
- * On pages of touching and overlapping capitals 7 read worse than 4 (overlapping: 7.1% → 7.7% over three sets).
+ * The same for a page of one line (a name cut from a form), where a word of the list is far
+ * likelier: the glyph reader's misread letter ("TAXLOR", "SDMON") fitted the line model 6–7 nats
+ * better than the name. Names on form crops (80 of each kind on three sets of seeds, 2026-12-05):
+ * bare 2.9 / 1.1 / 2.5% CER at 4 → 2.5 / 0.6 / 1.6% at 7 (2.4 / 0.8 / 1.6% at 10), beside a
+ * label 5.6 / 5.6 / 6.3% → 5.6 / 4.9 / 5.9% (5.1 / 5.1 / 6.3%). On pages of touching and
+ * overlapping capitals 7 read worse than 4 (overlapping: 7.1% → 7.7% over three sets).
  */
 const LONE_LINE_MARGIN = 7;
 /**
