@@ -145,16 +145,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       limitArrival(req, res, heavy ? timeouts.pageRequestMs : timeouts.requestMs, heavy ? timeouts.pageBodyIdleMs : timeouts.bodyIdleMs);
       if (heavy && heavyInFlight >= HEAVY_IN_FLIGHT) {
         // Refused before its body is read: a flood of large pages never sits in memory at once. The body is
-        // drained, not kept (closing the connection mid-upload would reach most clients as a broken pipe, not as this answer).
-        req.resume();
+        // drained, not kept (closing the connection mid-upload would reach most clients as a broken pipe, not as this
+        // answer), and the answer waits for its end: sent while a loaded client was still sending, it left the socket
+        // to the server's keep-alive timer, which closed it mid-upload (EPIPE in the flood test, now and then).
         res.setHeader('retry-after', '5');
-        return sendError(
-          res,
-          'busy',
-          `pages are being read (${HEAVY_IN_FLIGHT} at most at a time, running or waiting): try again in a few seconds`,
-          STATUS.busy,
-          true,
-        );
+        const answer = () =>
+          sendError(
+            res,
+            'busy',
+            `pages are being read (${HEAVY_IN_FLIGHT} at most at a time, running or waiting): try again in a few seconds`,
+            STATUS.busy,
+            true,
+          );
+        if (req.complete) return answer();
+        req.resume();
+        return new Promise<void>((resolve) => {
+          req.once('end', () => {
+            answer();
+            resolve();
+          });
+          req.once('close', resolve);
+        });
       }
       if (heavy) heavyInFlight++;
       try {
