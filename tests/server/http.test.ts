@@ -216,6 +216,45 @@ describe('hwr serve: how long a request may take to arrive', () => {
   });
 });
 
+describe('hwr serve: pages refused as busy', () => {
+  it('answers a refused upload that pauses past the keep-alive time once its body is in, without cutting it', { timeout: 30_000 }, async () => {
+    // Page reading that takes a while: four uploads fill the server's slots, the fifth is refused.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow = Object.fromEntries(REQUEST_NAMES.map((name) => [name, async () => (await held, { echoed: name })])) as unknown as HwrApi;
+    slow.onEvent = () => () => {};
+    const busy = await startServer({ api: slow, host: '127.0.0.1', port: 0, token: TOKEN, staticDir: uiDir });
+    const body = Buffer.from(encodeWire({ name: 'p.png', image: new Uint8Array(100_000).fill(7) }));
+    const head =
+      `POST /api/recognizePage HTTP/1.1\r\nHost: 127.0.0.1:${busy.port}\r\nContent-Type: application/json\r\n${TOKEN_HEADER}: ${TOKEN}\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n`;
+    const sockets: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 4; i++) sockets.push(net.connect(busy.port, '127.0.0.1').on('error', () => {}));
+      for (const s of sockets) s.end(Buffer.concat([Buffer.from(head), body]));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const fifth = net.connect(busy.port, '127.0.0.1');
+      sockets.push(fifth);
+      let reply = '';
+      fifth.on('data', (d: Buffer) => (reply += d.toString()));
+      fifth.write(head);
+      fifth.write(body.subarray(0, 1000));
+      // Past Node's 5 s keep-alive time. Answered at once, the socket was left to that timer, which closed it mid-upload (EPIPE).
+      await new Promise((resolve) => setTimeout(resolve, 6500));
+      expect(reply).toBe('');
+      const written = await new Promise<Error | null | undefined>((resolve) => fifth.write(body.subarray(1000), resolve));
+      expect(written ?? null).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(reply).toMatch(/^HTTP\/1\.1 409/);
+      expect(reply.toLowerCase()).toContain('retry-after: 5');
+    } finally {
+      release();
+      for (const s of sockets) s.destroy();
+      await busy.close();
+    }
+  });
+});
+
 describe('hwr serve binding', () => {
   it('refuses a non-loopback address unless remote use is asked for explicitly', async () => {
     await expect(startServer({ api, host: '0.0.0.0', port: 0, token: TOKEN, staticDir: uiDir })).rejects.toThrow(
