@@ -115,12 +115,11 @@ export function dropPrintedLabels(rows: RowLayout<Piece>[], small: readonly Piec
 
 /**
  * Whether `next` stands clearly further from the label than print's letters stand from each
- * other (three times their median gap, and 0.4 capitals at least): where the handwriting starts,
+ * other (three times their median gap, and 0.4 of the label's capital height `cap` at least): where the handwriting starts,
  * though its first letter is no taller than the label's capitals ("Name mARY", an m-shaped M).
  */
-function gapAfter(label: readonly Box[], next: Box): boolean {
+function gapAfter(label: readonly Box[], next: Box, cap: number): boolean {
   const gaps = label.slice(1).map((b, i) => b.x0 - label[i]!.x1);
-  const cap = printedLetters(label)!.cap;
   return next.x0 - label[label.length - 1]!.x1 >= Math.max(3 * median(gaps), 0.4 * cap);
 }
 
@@ -138,7 +137,10 @@ function labelLength(row: RowLayout<Piece>, small: readonly Piece[] | null): num
     const label = glyphs.slice(0, k);
     const hand = glyphs.slice(k);
     if (!looksLikeLabel(label, median(hand.map((g) => g.y1 - g.y0)))) return false;
-    if (inWord && glyphs[k]!.y1 - glyphs[k]!.y0 < printedLetters(label)!.cap / SMALLER && !gapAfter(label, glyphs[k]!)) return false;
+    if (inWord) {
+      const cap = printedLetters(label)!.cap;
+      if (glyphs[k]!.y1 - glyphs[k]!.y0 < cap / SMALLER && !gapAfter(label, glyphs[k]!, cap)) return false;
+    }
     return !small || colonAfter(label, [...small, ...label], hand[0]!.x0);
   };
   // The handwriting is two letters at least, or one piece half as wide again as it is high (a name joined up by the line it is written on).
@@ -186,13 +188,11 @@ export function dropDottedLines(small: readonly Piece[], labelling: Labelling, i
       }
       run.push(d);
     }
-    if (run.length < 8) continue;
-    const steps = run.slice(1).map((d, i) => d.x0 - run[i]!.x0);
-    const even = steps.filter((_, i) => !bridged.has(i));
-    if (even.length === 0) continue;
-    const mean = even.reduce((s, v) => s + v, 0) / even.length;
-    if (even.some((v) => Math.abs(v - mean) > Math.max(1.5, 0.25 * mean))) continue;
-    for (const d of run) {
+    // Failing over its letters, the run up to the first of them may still be a line by itself.
+    const before = bridged.size ? run.slice(0, Math.min(...bridged) + 1) : run;
+    const line = evenRun(run, bridged) ? run : evenRun(before, new Set()) ? before : null;
+    if (!line) continue;
+    for (const d of line) {
       used.add(d);
       for (const p of d.parts) gone.add(p);
     }
@@ -200,6 +200,21 @@ export function dropDottedLines(small: readonly Piece[], labelling: Labelling, i
   if (gone.size === 0) return 0;
   eraseComponents(gone, labelling, ink);
   return used.size;
+}
+
+/**
+ * Whether dots are evenly spaced: seven steps from dot to dot at least, as in eight dots of a line,
+ * not counting the steps over letters (`bridged`: i dots and full stops on one level, a few letters
+ * apart, are no line).
+ */
+function evenRun(dots: readonly Box[], bridged: ReadonlySet<number>): boolean {
+  const even = dots
+    .slice(1)
+    .map((d, i) => d.x0 - dots[i]!.x0)
+    .filter((_, i) => !bridged.has(i));
+  if (even.length < 7) return false;
+  const mean = even.reduce((s, v) => s + v, 0) / even.length;
+  return even.every((v) => Math.abs(v - mean) <= Math.max(1.5, 0.25 * mean));
 }
 
 /** Takes the components whose labels are in `gone` out of the labelling, and their pixels out of the ink map. */

@@ -150,13 +150,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         // to the server's keep-alive timer, which closed it mid-upload (EPIPE in the flood test, now and then).
         res.setHeader('retry-after', '5');
         const answer = () =>
-          sendError(
-            res,
-            'busy',
-            `pages are being read (${HEAVY_IN_FLIGHT} at most at a time, running or waiting): try again in a few seconds`,
-            STATUS.busy,
-            true,
-          );
+          sendError(res, 'busy', `pages are being read (${HEAVY_IN_FLIGHT} at most at a time, running or waiting): try again in a few seconds`, STATUS.busy);
         if (req.complete) return answer();
         req.resume();
         return new Promise<void>((resolve) => {
@@ -252,8 +246,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   /**
    * Ends a request whose body has not arrived within `totalMs` of its headers, or that sent no byte
-   * for `idleMs`: with a 408 that closes the connection if nothing was answered yet, else (a
-   * refusal whose body is being drained) by closing it.
+   * for `idleMs`: with a 408 that closes the connection if nothing was answered yet, else (a body
+   * too large, being drained) by closing it.
    */
   function limitArrival(req: IncomingMessage, res: ServerResponse, totalMs: number, idleMs: number): void {
     const start = performance.now();
@@ -278,10 +272,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     timer.unref();
   }
 
-  /** An error answer; one sent before the body is in closes the connection, unless `drained` (the body is being read and dropped). */
-  function sendError(res: ServerResponse, code: ErrorCode, message: string, status = STATUS[code], drained = false): void {
+  /** An error answer; one sent before the body is in (or for a body too large) closes the connection. */
+  function sendError(res: ServerResponse, code: ErrorCode, message: string, status = STATUS[code]): void {
     const error: ErrorDTO = { code, message };
-    const early = !drained && (code === 'too-large' || !res.req.complete);
+    const early = code === 'too-large' || !res.req.complete;
     const close = early ? { connection: 'close' } : {};
     res.writeHead(status, { ...SECURITY_HEADERS, ...close, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     if (early) res.once('finish', () => res.req.socket.destroySoon());
