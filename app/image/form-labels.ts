@@ -160,33 +160,59 @@ function labelLength(row: RowLayout<Piece>, small: readonly Piece[] | null): num
  */
 export function dropDottedLines(small: readonly Piece[], labelling: Labelling, ink: GrayImage, charHeight: number, letters: readonly Box[] = []): number {
   const dots = small.filter((d) => Math.max(d.x1 - d.x0, d.y1 - d.y0) <= 0.2 * charHeight).sort((a, b) => a.x0 - b.x0);
-  const reach = 0.5 * charHeight;
-  /** Whether letters reaching down to the dots' level cover the stretch from x0 to x1, but for gaps of at most `reach`. */
-  const covered = (x0: number, x1: number, cy: number) => {
-    const on = letters.filter((g) => g.y0 < cy && g.y1 >= cy - 0.15 * charHeight && g.x1 > x0 && g.x0 < x1).sort((a, b) => a.x0 - b.x0);
-    let at = x0;
-    for (const g of on) {
-      if (g.x0 > at + reach) return false;
-      at = Math.max(at, g.x1);
+  const byX = [...letters].sort((a, b) => a.x0 - b.x0);
+  const widest = Math.max(0, ...letters.map((g) => g.x1 - g.x0));
+  /** The first letter by x that may end right of `x`. */
+  const firstEnding = (x: number) => {
+    let lo = 0;
+    let hi = byX.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byX[mid]!.x0 < x - widest) lo = mid + 1;
+      else hi = mid;
     }
-    return at >= x1 - reach;
+    return lo;
   };
+  const reach = 0.5 * charHeight;
   const gone = new Set<number>();
   const used = new Set<Piece>();
-  for (const first of dots) {
+  for (let i = 0; i < dots.length; i++) {
+    const first = dots[i]!;
     if (used.has(first)) continue;
     const cy = (first.y0 + first.y1) / 2;
     const run = [first];
     /** Steps from dot to dot over letters, left out of the spacing's check. */
     const bridged = new Set<number>();
-    for (const d of dots) {
-      const last = run[run.length - 1]!;
-      if (d.x0 <= last.x0 || Math.abs((d.y0 + d.y1) / 2 - cy) > 1.5) continue;
-      if (d.x0 - last.x1 > reach) {
-        if (!covered(last.x1, d.x0, cy)) break;
-        bridged.add(run.length - 1);
+    /**
+     * How far right of `from` the next dot may stand: `reach` past the end of the letters reaching
+     * down to the dots' level that cover the stretch from `from` on, but for gaps of at most `reach`.
+     */
+    const limitAfter = (from: number) => {
+      let at = from;
+      for (let k = firstEnding(from); k < byX.length; k++) {
+        const g = byX[k]!;
+        if (g.x0 > at + reach) break;
+        if (g.x1 > from && g.y0 < cy && g.y1 >= cy - 0.15 * charHeight) at = Math.max(at, g.x1);
       }
+      return at + reach;
+    };
+    let limit = first.x1 + reach;
+    let limitChecked = false;
+    for (let j = i + 1; j < dots.length; j++) {
+      const d = dots[j]!;
+      const last = run[run.length - 1]!;
+      if (d.x0 > limit) {
+        // Past the dots within reach: on over letters, or no further (dots come by x).
+        if (limitChecked) break;
+        limit = limitAfter(last.x1);
+        limitChecked = true;
+        if (d.x0 > limit) break;
+      }
+      if (d.x0 <= last.x0 || Math.abs((d.y0 + d.y1) / 2 - cy) > 1.5) continue;
+      if (d.x0 - last.x1 > reach) bridged.add(run.length - 1);
       run.push(d);
+      limit = d.x1 + reach;
+      limitChecked = false;
     }
     // Failing over its letters, the run up to the first of them may still be a line by itself.
     const before = bridged.size ? run.slice(0, Math.min(...bridged) + 1) : run;
