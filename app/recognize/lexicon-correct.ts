@@ -172,3 +172,43 @@ export function correctWord(text: string, fit: (word: string) => number, lexicon
       best(scored.filter((c) => !c.same && (c.word.length > key.length ? c.score >= ownScore : c.fit >= own))));
   return chosen ? before + chosen.word + after : known ? bare : text;
 }
+
+/**
+ * Two words of the list that a word which is no word may be, read as one where the gap between
+ * them was missed ("CLAIREMORIN", "JDHNPETIT"): each part three letters at least and a word of
+ * the list as it is or one letter misread in it (two in a part of six and more), chosen by `fit`
+ * over the whole word's stretch with the space between them, and only where the line model
+ * finds them at most `margin` nats less likely than the word as read. Null where no split
+ * qualifies. `allowed` judges the two parts written together.
+ */
+export function splitJoinedWord(
+  text: string,
+  fit: (words: string) => number,
+  lexicon: Lexicon,
+  options: Pick<CorrectOptions, 'margin' | 'allowed'>,
+): [string, string] | null {
+  const { margin, allowed = () => true } = options;
+  if (!/^\p{L}{6,}$/u.test(text)) return null;
+  const key = withoutAccents(text).toUpperCase();
+  if (lexicon.has(key)) return null;
+  const near = (part: string) =>
+    lexicon.has(part)
+      ? [part]
+      : nearWords(part, lexicon, maxEdits(part.length))
+          .filter((n) => n.word.length === part.length)
+          .map((n) => n.word);
+  const own = fit(key);
+  let best: { words: [string, string]; fit: number } | null = null;
+  for (let i = 3; i <= key.length - 3; i++) {
+    const lefts = near(key.slice(0, i));
+    if (lefts.length === 0) continue;
+    for (const right of near(key.slice(i))) {
+      for (const left of lefts) {
+        if (!allowed(left + right)) continue;
+        const f = fit(`${left} ${right}`);
+        if (f >= own - margin && (!best || f > best.fit)) best = { words: [left, right], fit: f };
+      }
+    }
+  }
+  return best?.words ?? null;
+}

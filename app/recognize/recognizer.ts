@@ -21,7 +21,7 @@ import { rowNode, type GlyphNode, type Page, type RowNode, type WordNode } from 
 import { foldToCapitals, oneClassPerWord, writtenInCapitals } from './line-case.ts';
 import type { LineReader } from './line-reader.ts';
 import { englishLexicon } from './lexicon.ts';
-import { capitalsLexicon, correctWord } from './lexicon-correct.ts';
+import { capitalsLexicon, correctWord, splitJoinedWord } from './lexicon-correct.ts';
 import { wordCommonness } from './word-frequency.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { CLASSES_36, GLYPH_VALUES, type PageReader } from '../contract.ts';
@@ -496,15 +496,22 @@ function fuseWords(rows: RowNode[], other: readonly RowNode[], words: ReadonlySe
  */
 function correctRow(row: RowNode, fit: (x0: number, x1: number) => (word: string) => number, runningText: boolean): RowNode {
   let changed = false;
-  const words = row.words.map((w) => {
-    const text = correctWord(w.text, fit(w.box.x0, w.box.x1), capitalsLexicon(), {
+  const words = row.words.flatMap((w) => {
+    const fits = fit(w.box.x0, w.box.x1);
+    const allowed = (word: string) => glyphsAllow(w, word);
+    const text = correctWord(w.text, fits, capitalsLexicon(), {
       margin: runningText ? LEXICON_MARGIN : LONE_LINE_MARGIN,
-      allowed: (word) => glyphsAllow(w, word),
+      allowed,
       ...(runningText ? { commonness: wordCommonness, weight: COMMONNESS_WEIGHT, switchMargin: SWITCH_MARGIN } : {}),
     });
-    if (text === w.text) return w;
+    if (text !== w.text) {
+      changed = true;
+      return [relabelled(w, text)];
+    }
+    const parts = splitJoinedWord(w.text, fits, capitalsLexicon(), { margin: SPLIT_MARGIN, allowed });
+    if (!parts) return [w];
     changed = true;
-    return relabelled(w, text);
+    return splitWord(w, parts);
   });
   return changed ? { ...row, ...rowNode(row.box, words) } : row;
 }
@@ -546,6 +553,24 @@ const LONE_LINE_MARGIN = 7;
  */
 const COMMONNESS_WEIGHT = 1;
 const SWITCH_MARGIN = 1;
+
+/**
+ * How much less likely (nats) the line model may find two words of the list than one word that is
+ * no word, for them to take its place (lexicon-correct.ts splitJoinedWord).
+ */
+const SPLIT_MARGIN = 0;
+
+/** A word read as two (`parts`, of its length together): its glyphs shared out, or its box by length. */
+function splitWord(w: WordNode, [left, right]: [string, string]): WordNode[] {
+  const whole = relabelled(w, left + right);
+  const sides = [whole.glyphs.slice(0, left.length), whole.glyphs.slice(left.length)];
+  return sides.map((glyphs) => ({
+    ...whole,
+    box: { ...boxesUnion(glyphs.map((g) => g.box)), y0: w.box.y0, y1: w.box.y1 },
+    text: glyphs.map((g) => g.label).join(''),
+    glyphs,
+  }));
+}
 
 /** A word given another text: its glyphs relabelled, or laid evenly over its box where the length changed. */
 function relabelled(w: WordNode, text: string): WordNode {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Lexicon } from '../../app/recognize/lexicon.ts';
 import { wordCommonness } from '../../app/recognize/word-frequency.ts';
-import { boundedEdits, capitalsLexicon, correctWord, nearWords } from '../../app/recognize/lexicon-correct.ts';
+import { boundedEdits, capitalsLexicon, correctWord, nearWords, splitJoinedWord } from '../../app/recognize/lexicon-correct.ts';
 
 describe('words of block capitals put right by a word list', () => {
   const lexicon = new Lexicon(['ANNE', 'ANE', 'DURAND', 'MARIE', 'TAYLOR', 'TAILOR', 'THE']);
@@ -100,6 +100,25 @@ describe('words of block capitals put right by a word list', () => {
     expect(wordCommonness('ETE')).toBe(wordCommonness('été'));
     expect(wordCommonness('GAGNON')).toBe(0);
     expect(wordCommonness('XQZT')).toBe(0);
+  });
+
+  it('a word that is no word becomes two words of the list where the model finds the space between them at least as likely', () => {
+    const names = new Lexicon(['CLAIRE', 'MORIN', 'JOHN', 'PETIT', 'FOR', 'TIN']);
+    // The model reads a space at the gap: a space there costs nothing, a letter changed 2 nats.
+    const spaced = (at: number) => (text: string) => {
+      const read = `${'CLAIREMORIN'.slice(0, at)} ${'CLAIREMORIN'.slice(at)}`;
+      return fitOf(read)(text) - (text.includes(' ') ? 0 : 1);
+    };
+    expect(splitJoinedWord('CLAIREMORIN', spaced(6), names, { margin: 0 })).toEqual(['CLAIRE', 'MORIN']);
+    // The model reads no space there, or only a misread letter makes the parts words: it stays one word.
+    expect(splitJoinedWord('CLAIREMORIN', (t) => (t.includes(' ') ? -3 : 0), names, { margin: 0 })).toBeNull();
+    expect(splitJoinedWord('JDHNPETIT', (t) => (t === 'JDHNPETIT' ? 0 : -2), names, { margin: 0 })).toBeNull();
+    // A word of the list, a part under three letters, or a short word are left alone.
+    expect(splitJoinedWord('FORTIN', () => 0, new Lexicon(['FOR', 'TIN', 'FORTIN']), { margin: 0 })).toBeNull();
+    expect(splitJoinedWord('FORTIN', () => 0, names, { margin: 0 })).toEqual(['FOR', 'TIN']);
+    expect(splitJoinedWord('JOHNTIN', () => 0, names, { margin: 0 })).toEqual(['JOHN', 'TIN']);
+    expect(splitJoinedWord('FORTI', () => 0, names, { margin: 0 })).toBeNull();
+    expect(splitJoinedWord('CLAIREMORIN', () => 0, names, { margin: 0, allowed: () => false })).toBeNull();
   });
 
   it("knows people's names and French words without accents", () => {
