@@ -19,6 +19,11 @@ type Piece = Box & { parts: number[] };
 /** How far (share of the label's capital height, and at least in pixels) a printed letter may stand off the label's baseline or its letters' heights. */
 const EVEN_SHARE = 0.05;
 const EVEN_PIXELS = 1.2;
+/** How far (in pixels, and share of the capital height) a printed letter's height may fall short of the tallest, or the x-height letters' of the lowest. */
+const SPREAD_PIXELS = 2;
+const SPREAD_SHARE = 0.06;
+/** Print's x-height is at most this share of its capital height. */
+const X_HEIGHT = 0.82;
 /** The label's letters are at most this share of the handwriting's height. */
 const SMALLER = 0.85;
 
@@ -46,11 +51,15 @@ function printedLetters(letters: readonly Box[]): { onBase: Box[]; cap: number; 
   if (wide.some((b) => b.x1 - b.x0 > 2.5 * cap || b.y1 - b.y0 > 0.8 * cap) || wide.length > 0.25 * body.length || body.length - wide.length < 3) return null;
   // ... standing on one level line ...
   if (worstOffMedian(onBase.map((b) => b.y1)) > tolerance) return null;
-  // ... and of two heights (capitals and ascenders, x-height), one letter between at most (a t).
+  // ... and of two heights, capitals and ascenders of one height (to within a pixel or two, as type's round letters stand a
+  // little taller) and an x-height clearly lower, one letter between at most (a t) in a label of five letters or more.
   const heights = onBase.map((b) => b.y1 - b.y0);
+  const spread = Math.max(SPREAD_PIXELS, SPREAD_SHARE * cap);
   const low = Math.min(...heights);
-  const between = heights.filter((h) => h > low + 2 * tolerance && h < cap - 2 * tolerance).length;
-  return between <= 1 ? { onBase, cap, tolerance } : null;
+  // (A pixel of slack: small type's x-height rounds up, 14 px under capitals of 17.)
+  const lowTop = low - 1 <= X_HEIGHT * cap ? low + spread : -Infinity;
+  const between = heights.filter((h) => h < cap - spread && h > lowTop).length;
+  return between <= (onBase.length >= 5 ? 1 : 0) ? { onBase, cap, tolerance } : null;
 }
 
 /** Whether these letter boxes are print, smaller than the handwriting whose median letter height is `handHeight`. */

@@ -150,6 +150,19 @@ describe('names on forms', () => {
     expect(read).toEqual(['JOHN TAYLOR', 'SIMON']);
   });
 
+  it.skipIf(!shared)('handwriting set level on its line is no label: a first name or letters of one height stay', { timeout: 60_000 }, async () => {
+    // Read "PETIT" and "EAU" before: JOHN (letters 32–35 px high) and the m, O, R of MOREAU (20, 28, 24) stand on one level
+    // line, and passed for print of two heights.
+    const read = await readBenchCrops(
+      [
+        [5064, 'JOHN PETIT'],
+        [8071, 'MOREAU'],
+      ],
+      false,
+    );
+    expect(read).toEqual(['JOHN PETIT', 'MOREAU']);
+  });
+
   it.skipIf(!shared)('two names whose gap the glyph rows missed are read as two, where the line model agrees', { timeout: 60_000 }, async () => {
     // Read "CLAIREMORIN" and "MARYJONES" before: letters set wide apart, the gap between the names no wider than two of theirs.
     const read = await readBenchCrops(
