@@ -23,6 +23,14 @@ export function peopleNames(): string[] {
     .filter((l) => l && !l.startsWith('#'));
 }
 
+let names: Set<string> | null = null;
+
+/** Whether a word in capitals without accents is a person's name (peopleNames). */
+export function isPersonName(word: string): boolean {
+  names ??= new Set(peopleNames().map((n) => withoutAccents(n).toUpperCase()));
+  return names.has(word);
+}
+
 /** Letters without their accents (É → E), as block capitals are mostly written. */
 export const withoutAccents = (word: string) => (/^[\x20-\x7e]*$/.test(word) ? word : word.normalize('NFD').replace(/\p{M}/gu, ''));
 

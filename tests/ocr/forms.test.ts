@@ -150,6 +150,18 @@ describe('names on forms', () => {
     expect(read).toEqual(['JOHN TAYLOR', 'SIMON']);
   });
 
+  it.skipIf(!shared)('on a crop of one name, a word that is no name becomes the name one letter away', { timeout: 60_000 }, async () => {
+    // Read "GLAIRE WILLIAMS" (glaire is a French word) and "MARSE DAVIS" (marse an English one) before.
+    const read = await readBenchCrops(
+      [
+        [5007, 'CLAIRE WILLIAMS'],
+        [8034, 'MARIE DAVIS'],
+      ],
+      false,
+    );
+    expect(read).toEqual(['CLAIRE WILLIAMS', 'MARIE DAVIS']);
+  });
+
   it.skipIf(!shared)('handwriting set level on its line is no label: a first name or letters of one height stay', { timeout: 60_000 }, async () => {
     // Read "PETIT" and "EAU" before: JOHN (letters 32–35 px high) and the m, O, R of MOREAU (20, 28, 24) stand on one level
     // line, and passed for print of two heights.
