@@ -131,6 +131,13 @@ export interface CorrectOptions {
   weight?: number;
   /** How much better (nats, fit and commonness) a commoner word must score to replace a word of the list. */
   switchMargin?: number;
+  /**
+   * A longer word competes with the words of the same length on its score, on the same terms (at
+   * most `margin` less likely, counting its commonness), instead of coming after them and having to
+   * score as well as the word as read: where commonness marks what the text is likely to be (names
+   * on a form: "TREMBLAY" for "TRMBLAT", not the word "TREMBLA").
+   */
+  longerCompete?: boolean;
 }
 
 /**
@@ -176,7 +183,7 @@ export function correctWord(text: string, fit: (word: string) => number, lexicon
   const best = (candidates: typeof scored) => candidates.reduce<(typeof scored)[number] | null>((a, b) => (!a || b.score > a.score ? b : a), null);
   const chosen = known
     ? best(scored.filter((c) => c.score >= ownScore + switchMargin))
-    : (best(scored.filter((c) => c.same && c.fit >= own - margin)) ??
+    : (best(scored.filter((c) => (c.same && c.fit >= own - margin) || (options.longerCompete && c.word.length > key.length && c.score >= ownScore - margin))) ??
       best(scored.filter((c) => !c.same && (c.word.length > key.length ? c.score >= ownScore : c.fit >= own))));
   return chosen ? before + chosen.word + after : known ? bare : text;
 }

@@ -496,15 +496,20 @@ function fuseWords(rows: RowNode[], other: readonly RowNode[], words: ReadonlySe
  */
 function correctRow(row: RowNode, fit: (x0: number, x1: number) => (word: string) => number, runningText: boolean): RowNode {
   let changed = false;
-  const words = row.words.flatMap((w) => {
-    const fits = fit(w.box.x0, w.box.x1);
+  const words = row.words.flatMap((w, i, all) => {
+    // Over the word and half the gaps beside it, to the row's ends: a letter neither reader kept (a last L read as the
+    // underline) still counts against the word without it ("MICHE", a word, for "MICHEL").
+    const fits = fit(
+      i > 0 ? (all[i - 1]!.box.x1 + w.box.x0) / 2 : Math.min(w.box.x0, row.box.x0),
+      i < all.length - 1 ? (w.box.x1 + all[i + 1]!.box.x0) / 2 : Math.max(w.box.x1, row.box.x1),
+    );
     const allowed = (word: string) => glyphsAllow(w, word);
     const text = correctWord(w.text, fits, capitalsLexicon(), {
       margin: runningText ? LEXICON_MARGIN : LONE_LINE_MARGIN,
       allowed,
       ...(runningText
         ? { commonness: wordCommonness, weight: COMMONNESS_WEIGHT, switchMargin: SWITCH_MARGIN }
-        : { commonness: (word: string) => (isPersonName(word) ? 1 : 0), weight: NAME_WEIGHT, switchMargin: 0 }),
+        : { commonness: (word: string) => (isPersonName(word) ? 1 : 0), weight: NAME_WEIGHT, switchMargin: 0, longerCompete: true }),
     });
     if (text !== w.text) {
       changed = true;

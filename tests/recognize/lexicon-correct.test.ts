@@ -102,6 +102,20 @@ describe('words of block capitals put right by a word list', () => {
     expect(wordCommonness('XQZT')).toBe(0);
   });
 
+  it('where commonness marks names, a longer name competes with words of the same length on its score', () => {
+    const words = new Lexicon(['TREMBLA', 'TREMBLAY']);
+    const fits = (table: Record<string, number>) => (word: string) => table[word] ?? -50;
+    const name = (w: string) => (w === 'TREMBLAY' ? 1 : 0);
+    const fit = fits({ TRMBLAT: -2.4, TREMBLA: -9.2, TREMBLAY: -6.7 });
+    // The longer name scores -3.7 with its bonus: under the word as read (-2.4), so it used to come after the word of the same length.
+    expect(correctWord('TRMBLAT', fit, words, { margin: 7, commonness: name, weight: 3 })).toBe('TREMBLA');
+    expect(correctWord('TRMBLAT', fit, words, { margin: 7, commonness: name, weight: 3, longerCompete: true })).toBe('TREMBLAY');
+    // Beyond the margin, it does not.
+    expect(
+      correctWord('TRMBLAT', fits({ TRMBLAT: -2.4, TREMBLA: -9.2, TREMBLAY: -13 }), words, { margin: 7, commonness: name, weight: 3, longerCompete: true }),
+    ).toBe('TREMBLA');
+  });
+
   it('a word that is no word becomes two words of the list where the model finds the space between them at least as likely', () => {
     const names = new Lexicon(['CLAIRE', 'MORIN', 'JOHN', 'PETIT', 'FOR', 'TIN']);
     // The model reads a space at the gap: a space there costs nothing, a letter changed 2 nats.
