@@ -41,7 +41,15 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await load()).run(rest);
+    const command = await load();
+    // `hwr CMD --help` (before any `--`): the command's usage on stdout. train and queue train print fuller help themselves.
+    const own = rest.indexOf('--');
+    const asked = (own === -1 ? rest : rest.slice(0, own)).some((a) => a === '--help' || a === '-h');
+    if (asked && name !== 'train' && !(name === 'queue' && rest[0] === 'train')) {
+      console.log(`usage: hwr ${command.usage}`);
+      return 0;
+    }
+    return await command.run(rest);
   } catch (err) {
     console.error(`hwr ${name}: ${err instanceof Error ? err.message : String(err)}`);
     if (process.env.HWR_DEBUG) console.error(err);
