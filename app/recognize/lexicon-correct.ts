@@ -194,15 +194,16 @@ export function correctWord(text: string, fit: (word: string) => number, lexicon
  * the list as it is or one letter misread in it (two in a part of six and more), chosen by `fit`
  * over the whole word's stretch with the space between them, and only where the line model
  * finds them at most `margin` nats less likely than the word as read. Null where no split
- * qualifies. `allowed` judges the two parts written together.
+ * qualifies. `allowed` judges the two parts written together, `gapBefore(i)` whether the word may
+ * part before its letter i (the geometry of the gap there).
  */
 export function splitJoinedWord(
   text: string,
   fit: (words: string) => number,
   lexicon: Lexicon,
-  options: Pick<CorrectOptions, 'margin' | 'allowed'>,
+  options: Pick<CorrectOptions, 'margin' | 'allowed'> & { gapBefore?: (i: number) => boolean },
 ): [string, string] | null {
-  const { margin, allowed = () => true } = options;
+  const { margin, allowed = () => true, gapBefore = () => true } = options;
   if (!/^\p{L}{6,}$/u.test(text)) return null;
   const key = withoutAccents(text).toUpperCase();
   if (lexicon.has(key)) return null;
@@ -215,6 +216,7 @@ export function splitJoinedWord(
   const own = fit(key);
   let best: { words: [string, string]; fit: number } | null = null;
   for (let i = 3; i <= key.length - 3; i++) {
+    if (!gapBefore(i)) continue;
     const lefts = near(key.slice(0, i));
     if (lefts.length === 0) continue;
     for (const right of near(key.slice(i))) {

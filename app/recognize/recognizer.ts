@@ -515,7 +515,7 @@ function correctRow(row: RowNode, fit: (x0: number, x1: number) => (word: string
       changed = true;
       return [relabelled(w, text)];
     }
-    const parts = splitJoinedWord(w.text, fits, capitalsLexicon(), { margin: SPLIT_MARGIN, allowed });
+    const parts = splitJoinedWord(w.text, fits, capitalsLexicon(), { margin: SPLIT_MARGIN, allowed, gapBefore: (i) => clearGapBefore(w, i) });
     if (!parts) return [w];
     changed = true;
     return splitWord(w, parts);
@@ -575,6 +575,22 @@ const SWITCH_MARGIN = 1;
  * no word, for them to take its place (lexicon-correct.ts splitJoinedWord).
  */
 const SPLIT_MARGIN = 0;
+
+/**
+ * Whether the gap before letter `i` of a word (its glyphs, one a letter) stands out as a gap between
+ * words: its widest, half as wide again as its median gap and a fifth of its height at least. The
+ * line model alone is no judge of that: it reads spaces between capitals set apart, and
+ * split names of no list ("BRISEBOIS", "KERBRAT") into words of it ("BRISE BOIS", "KER BRAT").
+ */
+function clearGapBefore(w: WordNode, i: number): boolean {
+  const g = w.glyphs;
+  if (g.length !== [...w.text].length || i < 1 || i >= g.length) return false;
+  const gaps = g.slice(1).map((b, k) => b.box.x0 - g[k]!.box.x1);
+  const gap = gaps[i - 1]!;
+  const others = gaps.filter((_, k) => k !== i - 1).sort((a, b) => a - b);
+  const median = others[others.length >> 1]!;
+  return others.every((o) => o < gap) && gap >= 1.5 * median && gap >= 0.2 * (w.box.y1 - w.box.y0);
+}
 
 /** A word read as two (`parts`, of its length together): its glyphs shared out, or its box by length. */
 function splitWord(w: WordNode, [left, right]: [string, string]): WordNode[] {

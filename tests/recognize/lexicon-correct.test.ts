@@ -133,6 +133,9 @@ describe('words of block capitals put right by a word list', () => {
     expect(splitJoinedWord('JOHNTIN', () => 0, names, { margin: 0 })).toEqual(['JOHN', 'TIN']);
     expect(splitJoinedWord('FORTI', () => 0, names, { margin: 0 })).toBeNull();
     expect(splitJoinedWord('CLAIREMORIN', () => 0, names, { margin: 0, allowed: () => false })).toBeNull();
+    // Only where the gap may part words.
+    expect(splitJoinedWord('CLAIREMORIN', spaced(6), names, { margin: 0, gapBefore: (i) => i === 6 })).toEqual(['CLAIRE', 'MORIN']);
+    expect(splitJoinedWord('CLAIREMORIN', spaced(6), names, { margin: 0, gapBefore: (i) => i === 5 })).toBeNull();
   });
 
   it("knows people's names and French words without accents", () => {
