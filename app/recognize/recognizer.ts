@@ -515,7 +515,7 @@ function correctRow(row: RowNode, fit: (x0: number, x1: number) => (word: string
       changed = true;
       return [relabelled(w, text)];
     }
-    const parts = splitJoinedWord(w.text, fits, capitalsLexicon(), { margin: SPLIT_MARGIN, allowed, gapBefore: (i) => clearGapBefore(w, i) });
+    const parts = splitJoinedWord(w.text, fits, capitalsLexicon(), { margin: SPLIT_MARGIN, allowed, gapBefore: (at) => clearGapBefore(w, at) });
     if (!parts) return [w];
     changed = true;
     return splitWord(w, parts);
@@ -548,7 +548,10 @@ const LEXICON_MARGIN = 4;
  * better than the name. Names on form crops (80 of each kind on three sets of seeds, 2026-12-05):
  * bare 2.9 / 1.1 / 2.5% CER at 4 → 2.5 / 0.6 / 1.6% at 7 (2.4 / 0.8 / 1.6% at 10), beside a
  * label 5.6 / 5.6 / 6.3% → 5.6 / 4.9 / 5.9% (5.1 / 5.1 / 6.3%). On pages of touching and
- * overlapping capitals 7 read worse than 4 (overlapping: 7.1% → 7.7% over three sets).
+ * overlapping capitals 7 read worse than 4 (overlapping: 7.1% → 7.7% over three sets). With names
+ * preferred (NAME_WEIGHT), 10 read two more names of the list exactly (224 → 226 bare), but names
+ * of no list worse (FOURNEL → FOURNIER twice; 155 → 153 of 240 bare, before splits needed a gap),
+ * and 13 no better.
  */
 const LONE_LINE_MARGIN = 7;
 /**
@@ -559,6 +562,7 @@ const LONE_LINE_MARGIN = 7;
  * 9.7 / 12.4 / 17.9% → 7.2 / 10.2 / 16.4%. Margins of 0 and 2 read about the same.
  */
 const COMMONNESS_WEIGHT = 1;
+const SWITCH_MARGIN = 1;
 /**
  * On a page of one line (a name cut from a form): how many nats a person's name (cspell's
  * dict-people-names) counts above another word of the list, so that a word becomes a name one
@@ -568,7 +572,6 @@ const COMMONNESS_WEIGHT = 1;
  * a label 64 / 66 / 63 → 67 / 68 / 63.
  */
 const NAME_WEIGHT = 3;
-const SWITCH_MARGIN = 1;
 
 /**
  * How much less likely (nats) the line model may find two words of the list than one word that is
