@@ -520,7 +520,22 @@ function correctRow(row: RowNode, fit: (x0: number, x1: number) => (word: string
     changed = true;
     return splitWord(w, parts);
   });
+  // A name on a form ends in no full stop: after a word of four letters and more, a dot is what is left of a dotted line
+  // ("QUEMENER."). Initials and abbreviations keep theirs ("J.", "STE.").
+  const last = words[words.length - 1];
+  const stop = !runningText && last ? /^(\p{Lu}{4,})[.,]$/u.exec(last.text) : null;
+  if (stop && last) {
+    words[words.length - 1] = withoutLastMark(last, stop[1]!);
+    changed = true;
+  }
   return changed ? { ...row, ...rowNode(row.box, words) } : row;
+}
+
+/** A word without its last character (a mark after its letters, `letters`). */
+function withoutLastMark(w: WordNode, letters: string): WordNode {
+  if (w.glyphs.length !== [...w.text].length) return relabelled(w, letters);
+  const glyphs = w.glyphs.slice(0, -1);
+  return { ...w, text: letters, glyphs, box: { ...boxesUnion(glyphs.map((g) => g.box)), y0: w.box.y0, y1: w.box.y1 } };
 }
 
 /**
