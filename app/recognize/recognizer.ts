@@ -533,9 +533,12 @@ function correctRow(row: RowNode, fit: (x0: number, x1: number) => (word: string
 
 /** A word without its last character (a mark after its letters, `letters`). */
 function withoutLastMark(w: WordNode, letters: string): WordNode {
-  if (w.glyphs.length !== [...w.text].length) return relabelled(w, letters);
-  const glyphs = w.glyphs.slice(0, -1);
-  return { ...w, text: letters, glyphs, box: { ...boxesUnion(glyphs.map((g) => g.box)), y0: w.box.y0, y1: w.box.y1 } };
+  return w.glyphs.length === [...w.text].length ? partOf(w, w.glyphs.slice(0, -1)) : relabelled(w, letters);
+}
+
+/** The part of a word made of these of its glyphs: their text, and their box across the word's height. */
+function partOf(w: WordNode, glyphs: GlyphNode[]): WordNode {
+  return { ...w, text: glyphs.map((g) => g.label).join(''), glyphs, box: { ...boxesUnion(glyphs.map((g) => g.box)), y0: w.box.y0, y1: w.box.y1 } };
 }
 
 /**
@@ -613,13 +616,7 @@ function clearGapBefore(w: WordNode, i: number): boolean {
 /** A word read as two (`parts`, of its length together): its glyphs shared out, or its box by length. */
 function splitWord(w: WordNode, [left, right]: [string, string]): WordNode[] {
   const whole = relabelled(w, left + right);
-  const sides = [whole.glyphs.slice(0, left.length), whole.glyphs.slice(left.length)];
-  return sides.map((glyphs) => ({
-    ...whole,
-    box: { ...boxesUnion(glyphs.map((g) => g.box)), y0: w.box.y0, y1: w.box.y1 },
-    text: glyphs.map((g) => g.label).join(''),
-    glyphs,
-  }));
+  return [partOf(whole, whole.glyphs.slice(0, left.length)), partOf(whole, whole.glyphs.slice(left.length))];
 }
 
 /** A word given another text: its glyphs relabelled, or laid evenly over its box where the length changed. */

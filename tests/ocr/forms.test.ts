@@ -31,15 +31,18 @@ async function capitalsAndReaders() {
   return { raster, readers: { classifier: await loadDefaultClassifier(), lines: await LineReader.load(defaultLineModelPath()) } };
 }
 
+/** A crop of the bench: its seed, the name it drew, and whether a printed label stands beside it. */
+type BenchCrop = readonly [seed: number, name: string, kind: 'bare' | 'labelled'];
+
 /**
  * Crops drawn as `npm run bench -- capitals` draws them (seed 1000 × set + k: label, font and
  * line by k), each with the name it drew, and what hwr reads on them.
  */
-async function readBenchCrops(cases: readonly (readonly [number, string])[], labelled: boolean): Promise<string[]> {
+async function readBenchCrops(cases: readonly BenchCrop[]): Promise<string[]> {
   const { raster, readers } = await capitalsAndReaders();
   const read: string[] = [];
   try {
-    for (const [seed, name] of cases) {
+    for (const [seed, name, kind] of cases) {
       const k = seed % 1000;
       const random = rng(seed);
       for (let i = name.includes(' ') ? 3 : 2; i > 0; i--) random(); // the bench's draws of the name
@@ -48,7 +51,7 @@ async function readBenchCrops(cases: readonly (readonly [number, string])[], lab
         name,
         raster,
         random,
-        label: labelled ? FORM_LABELS[k % FORM_LABELS.length] : undefined,
+        label: kind === 'labelled' ? FORM_LABELS[k % FORM_LABELS.length] : undefined,
         font: LABEL_FONTS[k % LABEL_FONTS.length],
         letterGap,
         line: (['none', 'solid', 'dotted'] as const)[k % 3]!,
@@ -64,6 +67,11 @@ async function readBenchCrops(cases: readonly (readonly [number, string])[], lab
     await readers.lines.close();
   }
   return read;
+}
+
+/** Expects hwr to read each of the bench's crops as the name drawn on it. */
+async function expectNamesRead(cases: readonly BenchCrop[]): Promise<void> {
+  expect(await readBenchCrops(cases)).toEqual(cases.map(([, name]) => name));
 }
 
 describe('names on forms', () => {
@@ -126,66 +134,51 @@ describe('names on forms', () => {
     async () => {
       // Before: "rom de famille : JOHN BOUC AR D" ("ami" one piece, too wide for print) and "NAMEMARY ROBERT" (the M no taller than the label).
       // And "SURNAME ROI": the name one piece on its line, under twice as wide as high, was not taken for handwriting.
-      const read = await readBenchCrops(
-        [
-          [8030, 'JOHN BOUCHARD'],
-          [8043, 'MARY ROBERT'],
-          [5061, 'ROY'],
-        ],
-        true,
-      );
-      expect(read).toEqual(['JOHN BOUCHARD', 'MARY ROBERT', 'ROY']);
+      await expectNamesRead([
+        [8030, 'JOHN BOUCHARD', 'labelled'],
+        [8043, 'MARY ROBERT', 'labelled'],
+        [5061, 'ROY', 'labelled'],
+      ]);
     },
   );
 
   it.skipIf(!shared)('on a crop of one name, a letter misread is put right by the list of names', { timeout: 60_000 }, async () => {
     // Read "JOHN TAXLOR" and "SDMON" before: the line model found the misread letter 6–7 nats likelier than the name.
-    const read = await readBenchCrops(
-      [
-        [8014, 'JOHN TAYLOR'],
-        [8046, 'SIMON'],
-      ],
-      false,
-    );
-    expect(read).toEqual(['JOHN TAYLOR', 'SIMON']);
+    await expectNamesRead([
+      [8014, 'JOHN TAYLOR', 'bare'],
+      [8046, 'SIMON', 'bare'],
+    ]);
   });
 
   it.skipIf(!shared)('on a crop of one name, a word that is no name becomes the name one letter away', { timeout: 60_000 }, async () => {
     // Read "GLAIRE WILLIAMS" (glaire is a French word) and "MARSE DAVIS" (marse an English one) before.
-    const read = await readBenchCrops(
-      [
-        [5007, 'CLAIRE WILLIAMS'],
-        [8034, 'MARIE DAVIS'],
-      ],
-      false,
-    );
-    expect(read).toEqual(['CLAIRE WILLIAMS', 'MARIE DAVIS']);
+    await expectNamesRead([
+      [5007, 'CLAIRE WILLIAMS', 'bare'],
+      [8034, 'MARIE DAVIS', 'bare'],
+    ]);
   });
 
   it.skipIf(!shared)('on a crop of one name, a last letter the readers lost is put back by the list of names', { timeout: 60_000 }, async () => {
     // Read "MICHE" (the line model judged MICHEL over the stretch of the letters it read, not of the L after them) and
     // "TREMBLA" (a French word as long as the "TRMBLAT" read, chosen before the longer name) before.
-    const read = await readBenchCrops([[7023, 'MICHEL']], false);
-    read.push(...(await readBenchCrops([[8054, 'TREMBLAY']], true)));
-    expect(read).toEqual(['MICHEL', 'TREMBLAY']);
+    await expectNamesRead([
+      [7023, 'MICHEL', 'bare'],
+      [8054, 'TREMBLAY', 'labelled'],
+    ]);
   });
 
   it.skipIf(!shared)('a name on a crop of one line ends in no full stop left by a dotted line', { timeout: 60_000 }, async () => {
     // Read "QUEMENER." before: a dot of the dotted line, past the name and too few to count as a line, was read as a full stop.
-    expect(await readBenchCrops([[7068, 'QUEMENER']], false)).toEqual(['QUEMENER']);
+    await expectNamesRead([[7068, 'QUEMENER', 'bare']]);
   });
 
   it.skipIf(!shared)('handwriting set level on its line is no label: a first name or letters of one height stay', { timeout: 60_000 }, async () => {
     // Read "PETIT" and "EAU" before: JOHN (letters 32–35 px high) and the m, O, R of MOREAU (20, 28, 24) stand on one level
     // line, and passed for print of two heights.
-    const read = await readBenchCrops(
-      [
-        [5064, 'JOHN PETIT'],
-        [8071, 'MOREAU'],
-      ],
-      false,
-    );
-    expect(read).toEqual(['JOHN PETIT', 'MOREAU']);
+    await expectNamesRead([
+      [5064, 'JOHN PETIT', 'bare'],
+      [8071, 'MOREAU', 'bare'],
+    ]);
   });
 
   it.skipIf(!shared)(
@@ -193,24 +186,13 @@ describe('names on forms', () => {
     { timeout: 60_000 },
     async () => {
       // Read "CLAIREMORIN" and "MARYJONES" before: letters set wide apart, the gap between the names no wider than two of theirs.
-      const read = await readBenchCrops(
-        [
-          [8012, 'CLAIRE MORIN'],
-          [8073, 'MARY JONES'],
-        ],
-        true,
-      );
-      expect(read).toEqual(['CLAIRE MORIN', 'MARY JONES']);
       // Names of no list whose letters stand evenly apart stay whole: the line model put a space in them as readily.
-      expect(
-        await readBenchCrops(
-          [
-            [5002, 'BRISEBOIS'],
-            [5052, 'KERBRAT'],
-          ],
-          false,
-        ),
-      ).toEqual(['BRISEBOIS', 'KERBRAT']);
+      await expectNamesRead([
+        [8012, 'CLAIRE MORIN', 'labelled'],
+        [8073, 'MARY JONES', 'labelled'],
+        [5002, 'BRISEBOIS', 'bare'],
+        [5052, 'KERBRAT', 'bare'],
+      ]);
     },
   );
 
