@@ -29,12 +29,22 @@ export interface ServerOptions {
 }
 
 /**
- * How long a request may take to arrive, once its headers are in (they get 10 s). A page's upload
+ * How long a request may take to arrive, once its connection is accepted. A page's upload
  * may take long on a loaded machine (16 uploads of 49 MB at once took 21 s here with the cores
  * busy, and a body that is refused as busy is still drained), so it gets longer than the rest, as
  * long as its bytes keep coming.
  */
 export interface RequestTimeouts {
+  /**
+   * A request's headers, counted from when its connection was accepted, not from its first byte
+   * (Node's headersTimeout). A loaded machine's client may connect seconds before it sends
+   * anything: 16 page uploads at once began 5–6 s after their connections here, with the cores
+   * busy. When this was 10 s, the flood test failed in CI with a broken pipe (EPIPE) 31 s in, just
+   * after Node's first check at 30 s: a 408 had cut an upload that was already being sent.
+   */
+  headersMs: number;
+  /** How often Node looks for connections past headersMs (its connectionsCheckingInterval). */
+  checkEveryMs: number;
   /** A whole request to any endpoint but pages and PDFs. */
   requestMs: number;
   /** A whole page or PDF upload. */
@@ -44,7 +54,14 @@ export interface RequestTimeouts {
   pageBodyIdleMs: number;
 }
 
-const TIMEOUTS: RequestTimeouts = { requestMs: 60_000, pageRequestMs: 600_000, bodyIdleMs: 15_000, pageBodyIdleMs: 60_000 };
+const TIMEOUTS: RequestTimeouts = {
+  headersMs: 60_000,
+  checkEveryMs: 30_000,
+  requestMs: 60_000,
+  pageRequestMs: 600_000,
+  bodyIdleMs: 15_000,
+  pageBodyIdleMs: 60_000,
+};
 
 export interface RunningServer {
   server: Server;
@@ -116,19 +133,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     for (const socket of sockets) if (socket.readyState === socket.OPEN) socket.send(text);
   });
 
-  const server = createServer((req, res) => {
+  const timeouts = { ...TIMEOUTS, ...options.timeouts };
+  const server = createServer({ connectionsCheckingInterval: timeouts.checkEveryMs }, (req, res) => {
     void route(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendError(res, 'internal', err instanceof Error ? err.message : String(err));
       else res.destroy();
     });
   });
-  // Headers within 10 s, at most 64 connections. Node's own limit on a whole request is one figure for
-  // every endpoint, so it is off: `limitArrival` bounds each request by its kind (a 40 MB page on a
-  // loaded machine can take a minute to arrive; reading it takes as long as it takes, after it is in).
-  server.headersTimeout = 10_000;
+  // Headers within a minute of connecting, at most 64 connections. Node's own limit on a whole request is
+  // one figure for every endpoint, so it is off: `limitArrival` bounds each request by its kind (a 40 MB
+  // page on a loaded machine can take a minute to arrive; reading it takes as long as it takes, after it is in).
+  server.headersTimeout = timeouts.headersMs;
   server.requestTimeout = 0;
   server.maxConnections = 64;
-  const timeouts = { ...TIMEOUTS, ...options.timeouts };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(req.headers.host)) return sendError(res, 'invalid-request', 'unexpected Host header', 421);

@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import { projectRoot } from '../../app/base/paths.ts';
 
 /**
- * Starts `hwr serve --port 0 ...args`; resolves with the process and the address it prints
- * (token included), or rejects when it exits first or prints none in `timeoutMs`.
+ * Starts `hwr serve --port 0 ...args`; resolves with the process, the address it prints (token
+ * included) and what it has printed so far, or rejects when it exits first or prints none in `timeoutMs`.
  */
-export async function spawnServe(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<{ child: ChildProcess; url: string }> {
+export async function spawnServe(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 120_000,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [join(projectRoot, 'bin', 'hwr.mjs'), 'serve', '--port', '0', ...args], {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -31,5 +35,5 @@ export async function spawnServe(args: readonly string[], env: NodeJS.ProcessEnv
       reject(new Error(`hwr serve exited with ${code}:\n${output}`));
     });
   });
-  return { child, url };
+  return { child, url, output: () => output };
 }

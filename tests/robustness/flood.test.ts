@@ -24,6 +24,7 @@ let home: string;
 let child: ChildProcess;
 let url: URL;
 let token: string;
+let serverOutput: () => string;
 
 /** Resident memory of a process and its children, from /proc. */
 function treeRss(pid: number): number {
@@ -50,6 +51,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'hwr-flood-'));
   const started = await spawnServe(['--home', home], { HWR_HOME: home });
   child = started.child;
+  serverOutput = started.output;
   url = new URL(started.url);
   token = url.hash.replace('#token=', '');
 });
@@ -76,7 +78,11 @@ describe('a flood of large pages', () => {
         fetch(new URL('/api/recognizePage', url), { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token }, body }).then(
           async (r) => ({ status: r.status, retry: r.headers.get('retry-after'), text: await r.text() }),
         );
-      const results = await Promise.all(Array.from({ length: PARALLEL }, post));
+      const results = await Promise.all(Array.from({ length: PARALLEL }, post)).catch((err: Error) => {
+        // Name the cause and what the server said: a bare "fetch failed" tells nothing.
+        const server = child.exitCode === null ? 'still runs' : `exited with ${child.exitCode}`;
+        throw new Error(`a request failed: ${String(err.cause ?? err)}; the server ${server} and printed:\n${serverOutput()}`);
+      });
       clearInterval(sampler);
       peak = Math.max(peak, treeRss(child.pid!));
       const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;

@@ -216,6 +216,48 @@ describe('hwr serve: how long a request may take to arrive', () => {
   });
 });
 
+describe('hwr serve: a client slow to begin', () => {
+  /** Connects, says nothing for `silentMs`, then asks for the model list; the reply (empty if none came). */
+  async function lateRequest(port: number, silentMs: number): Promise<string> {
+    const socket = net.connect(port, '127.0.0.1');
+    let reply = '';
+    socket.on('data', (d: Buffer) => (reply += d.toString()));
+    socket.on('error', () => {}); // a write after the server closed: the reply is what counts
+    await new Promise((resolve) => socket.once('connect', resolve));
+    await new Promise((resolve) => setTimeout(resolve, silentMs));
+    const body = encodeWire({});
+    if (!socket.destroyed)
+      socket.write(
+        `POST /api/listModels HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n${TOKEN_HEADER}: ${TOKEN}\r\n` +
+          `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    socket.destroy();
+    return reply;
+  }
+
+  it("answers a request sent 12 s after its connection opened (a loaded machine's client)", { timeout: 30_000 }, async () => {
+    // Node counts the headers' time from the connection, and looked every 30 s: here every 200 ms, so the test sees it.
+    const patient = await startServer({ api, host: '127.0.0.1', port: 0, token: TOKEN, staticDir: uiDir, timeouts: { checkEveryMs: 200 } });
+    try {
+      expect(await lateRequest(patient.port, 12_000)).toMatch(/^HTTP\/1\.1 200/);
+    } finally {
+      await patient.close();
+    }
+  });
+
+  it('still closes a connection that sends nothing within the headers limit', async () => {
+    const strict = await startServer({ api, host: '127.0.0.1', port: 0, token: TOKEN, staticDir: uiDir, timeouts: { headersMs: 600, checkEveryMs: 100 } });
+    try {
+      const reply = await lateRequest(strict.port, 1200);
+      expect(reply).toMatch(/^HTTP\/1\.1 408/);
+      expect(reply).not.toContain('"echoed"');
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
 describe('hwr serve: pages refused as busy', () => {
   it('answers a refused upload that pauses past the keep-alive time once its body is in, without cutting it', { timeout: 30_000 }, async () => {
     // Page reading that takes a while: four uploads fill the server's slots, the fifth is refused.
