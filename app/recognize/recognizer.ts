@@ -22,6 +22,7 @@ import { foldToCapitals, oneClassPerWord, writtenInCapitals } from './line-case.
 import type { LineReader } from './line-reader.ts';
 import { englishLexicon } from './lexicon.ts';
 import { capitalsLexicon, correctWord, isPersonName, splitJoinedWord } from './lexicon-correct.ts';
+import { fieldLabel } from './field-labels.ts';
 import { wordCommonness } from './word-frequency.ts';
 import { OnnxModel } from '../onnx/runtime.ts';
 import { CLASSES_36, GLYPH_VALUES, type PageReader } from '../contract.ts';
@@ -433,7 +434,9 @@ async function readLines(
     const [chosen, other] = useGlyphs ? [glyphRows, whole] : [whole, glyphRows];
     // Block capitals: where the readers disagree on a word, the one that reads a word wins it.
     const fused = mode === 'auto' && capitals ? fuseWords(chosen, other, lineWordList()) : chosen;
-    out.push(...(capitals ? fused.map((row) => correctRow(row, fit, runningText)) : fused));
+    // One line alone is a form's field as often as not: a label printed as large as the name passes the label finder.
+    const named = runningText ? fused : fused.map(withoutFieldLabel);
+    out.push(...(capitals ? named.map((row) => correctRow(row, fit, runningText)) : named));
   }
   return out.sort((a, b) => (a.box.y0 + a.box.y1) / 2 - (b.box.y0 + b.box.y1) / 2 || a.box.x0 - b.box.x0);
 }
@@ -529,6 +532,18 @@ function correctRow(row: RowNode, fit: (x0: number, x1: number) => (word: string
     changed = true;
   }
   return changed ? { ...row, ...rowNode(row.box, words) } : row;
+}
+
+/** A row without the field label read into it (field-labels.ts): its leading words, or the start of its first word. */
+function withoutFieldLabel(row: RowNode): RowNode {
+  const label = fieldLabel(row.words.map((w) => w.text));
+  if (label.words === 0 && label.chars === 0) return row;
+  const words = row.words.slice(label.words);
+  if (label.chars > 0) {
+    const w = words[0]!;
+    words[0] = splitWord(w, [w.text.slice(0, label.chars), w.text.slice(label.chars)])[1]!;
+  }
+  return { ...row, ...rowNode(row.box, words) };
 }
 
 /** A word without its last character (a mark after its letters, `letters`). */

@@ -21,6 +21,8 @@ export interface NameCropSpec {
   letterGap: number;
   /** The form's printed line under the name, or its comb: a box of one cell per letter. */
   line: 'none' | 'solid' | 'dotted' | 'comb';
+  /** The label's capitals' height as a share of the name's, drawn from this range (default 0.45–0.75). */
+  labelSize?: readonly [number, number];
 }
 
 /** The label as ink (0 paper .. 1 ink), cropped to its ink; `capHeight` px is its capitals' height. */
@@ -42,7 +44,7 @@ export async function nameCrop(spec: NameCropSpec): Promise<Buffer> {
   const { random } = spec;
   const u = (a: number, b: number) => a + (b - a) * random();
   const H = Math.round(u(26, 48));
-  const label = spec.label ? await printedLabel(spec.label, spec.font ?? LABEL_FONTS[0]!, Math.round(H * u(0.45, 0.75))) : null;
+  const label = spec.label ? await printedLabel(spec.label, spec.font ?? LABEL_FONTS[0]!, Math.round(H * u(...(spec.labelSize ?? [0.45, 0.75])))) : null;
   const margin = Math.round(H * u(0.25, 0.6));
   const left = margin + (label ? label.width + Math.round(H * u(0.4, 1.2)) : 0);
   const page = renderPage({
