@@ -3,16 +3,17 @@
  * ROUX", "SURNAMEWILLIAMS"): on a crop of one line, what the label is, as text. The label finder
  * (image/form-labels.ts) leaves out print clearly smaller than the handwriting before anything is
  * read; a label printed about as large as the name passes it, and is read with the name. Here:
- * - leading words (three at most) near a common French or English name field's label are one: a
- *   letter misread in short labels, a third of the letters in longer ones, half of them where
- *   the words end in a colon, as labels do ("LAST AME:", not "NOTE:"); before a colon, any words with a letter
- *   in lower case ("IoIII de ta IIIIlle :"), which no name in block capitals has, or four letters
- *   and more that make no word or name ("PIÉIIOIII:", "STJRITAIVII,": a colon misread too);
+ * - leading words (four at most, and a colon) near a common French or English name field's label
+ *   are one: a letter misread in short labels, a third of the letters in longer ones, half of them
+ *   where the words end in a colon, as labels do ("LAST AME:", not "NOTE:");
+ * - before a colon, words with a letter in lower case ("IoIII de ta IIIIlle :"), which no name in
+ *   block capitals has, are a label, and so are four letters and more that make no word or name
+ *   before a colon or a comma or full stop it was misread as ("PIÉIIOIII:", "STJRITAIVII,");
  * - a first word that begins with such a label of four letters or more and goes on for three
  *   letters more is the label joined to the name ("N2MEBOUCHARD").
  * Only where what remains reads as a name in block capitals, and never a lone first word that is a
- * person's name (cspell's list: "TOM" is a name as well as a misread "NOM"), unless a colon ends
- * it: "Total : 42" and "TOM MARTIN" stay whole.
+ * person's name (cspell's list: "TOM" is a name as well as a misread "NOM") unless a mark ends it:
+ * "Total : 42" and "TOM MARTIN" stay whole.
  */
 import { levenshtein } from './cer.ts';
 import { capitalsLexicon, isPersonName, withoutAccents } from './lexicon-correct.ts';
