@@ -543,7 +543,8 @@ function withoutFieldLabel(row: RowNode): RowNode {
     const w = words[0]!;
     words[0] = splitWord(w, [w.text.slice(0, label.chars), w.text.slice(label.chars)])[1]!;
   }
-  return { ...row, ...rowNode(row.box, words) };
+  // The row's box starts where the name does.
+  return { ...row, ...rowNode({ ...row.box, x0: Math.max(row.box.x0, words[0]!.box.x0) }, words) };
 }
 
 /** A word without its last character (a mark after its letters, `letters`). */
