@@ -113,7 +113,7 @@ class ScratchSet implements Scratch {
 export class WasmKernels implements Kernels {
   private team: ThreadTeam | null = null;
   private readonly scratch: ScratchSet;
-  private readonly chooser = new ShareChooser();
+  private chooser = new ShareChooser();
   private readonly exports: SimdExports;
   private readonly args = new Float64Array(ARGS);
   private readonly strides = new Float64Array(ARGS);
@@ -159,6 +159,8 @@ export class WasmKernels implements Kernels {
 
   private startTeam(): ThreadTeam | null {
     if (this.threads > 1 && !this.team) {
+      // A new team is judged anew: what the last one measured says nothing of it.
+      this.chooser = new ShareChooser();
       const exports = this.exports as unknown as Record<string, (...a: number[]) => unknown>;
       this.team = new ThreadTeam(
         this.simd.module,
