@@ -10,46 +10,40 @@ function withoutLabel(reading: string): string {
   return rest.join(' ');
 }
 
+/** Readings of crops whose label was printed as tall as the name, and the name in each. */
+const LABELLED: Record<string, [string, string][]> = {
+  'leading words near a label, letters misread': [
+    ['NAME RICHARD', 'RICHARD'],
+    ['N2ME CLAIRE JOHNSON', 'CLAIRE JOHNSON'],
+    ['NOM MARY THOMAS', 'MARY THOMAS'],
+    ['PYEMOM ROY', 'ROY'],
+    ['NOMQEF2MIIIE TREMBLAY', 'TREMBLAY'],
+    ['L2SE M2ME GAMNE', 'GAMNE'],
+    ['IVAME JOHN BOUCHARD', 'JOHN BOUCHARD'],
+  ],
+  'up to a colon, or what a colon was misread as': [
+    ['LAST AME: JEAN ROUX', 'JEAN ROUX'],
+    ['Io de famille : ROY', 'ROY'],
+    ['NVOMDEFAMILLC :TAYLOR', 'TAYLOR'],
+    ['STJRITAIVII, LEROY', 'LEROY'],
+    ['PIÉIIOIII: MOREAU', 'MOREAU'],
+  ],
+  'a label joined to the name': [
+    ['SURNAMEWILLIAMS', 'WILLIAMS'],
+    ['N2MEBOUCHARD', 'BOUCHARD'],
+    ['NAMEMARY ROBERT', 'MARY ROBERT'],
+  ],
+};
+
 describe('field labels read into a name', () => {
-  it('leave the name alone, read as the line model read it', () => {
-    // As read from crops whose label was printed as tall as the name.
-    expect(withoutLabel('NAME RICHARD')).toBe('RICHARD');
-    expect(withoutLabel('N2ME CLAIRE JOHNSON')).toBe('CLAIRE JOHNSON');
-    expect(withoutLabel('NOM MARY THOMAS')).toBe('MARY THOMAS');
-    expect(withoutLabel('PYEMOM ROY')).toBe('ROY');
-    expect(withoutLabel('NOMQEF2MIIIE TREMBLAY')).toBe('TREMBLAY');
-    expect(withoutLabel('L2SE M2ME GAMNE')).toBe('GAMNE');
-    expect(withoutLabel('IVAME JOHN BOUCHARD')).toBe('JOHN BOUCHARD');
-  });
-
-  it('end at a colon, or what a colon was misread as, before the name', () => {
-    expect(withoutLabel('LAST AME: JEAN ROUX')).toBe('JEAN ROUX');
-    expect(withoutLabel('Io de famille : ROY')).toBe('ROY');
-    expect(withoutLabel('NVOMDEFAMILLC :TAYLOR')).toBe('TAYLOR');
-    expect(withoutLabel('STJRITAIVII, LEROY')).toBe('LEROY');
-    expect(withoutLabel('PIÉIIOIII: MOREAU')).toBe('MOREAU');
-  });
-
-  it('may be joined to the name', () => {
-    expect(withoutLabel('SURNAMEWILLIAMS')).toBe('WILLIAMS');
-    expect(withoutLabel('N2MEBOUCHARD')).toBe('BOUCHARD');
-    expect(withoutLabel('NAMEMARY ROBERT')).toBe('MARY ROBERT');
-  });
+  for (const [kind, cases] of Object.entries(LABELLED)) {
+    it(`are left out: ${kind}`, () => {
+      expect(cases.map(([reading]) => withoutLabel(reading))).toEqual(cases.map(([, name]) => name));
+    });
+  }
 
   it('are never taken from names, words, or what is no name', () => {
-    for (const reading of [
-      'TOM MARTIN',
-      'NOE MARTIN',
-      'JEAN MARTIN',
-      'NAMESAKE',
-      'MARIE',
-      'NOM',
-      'NAME:',
-      'Total : 42',
-      'NOTE: CALL ANNE',
-      'J. MARTIN',
-      'hello world',
-    ])
-      expect(withoutLabel(reading)).toBe(reading);
+    const whole = ['TOM MARTIN', 'NOE MARTIN', 'JEAN MARTIN', 'NAMESAKE', 'MARIE', 'NOM', 'NAME:', 'Total : 42', 'NOTE: CALL ANNE', 'J. MARTIN', 'hello world'];
+    expect(whole.map(withoutLabel)).toEqual(whole);
   });
 });
