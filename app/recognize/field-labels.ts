@@ -47,18 +47,23 @@ const MAX_WORDS = Math.max(...LABELS.map((l) => l.split(' ').length));
 /** Letters a label's reading may differ by: one in short labels, a third of the letters in longer ones (half before a colon). */
 const allowedEdits = (label: string, colon: boolean) => (label.length < 6 ? 1 : Math.floor(label.length / (colon ? 2 : 3)));
 
-/**
- * A word as a label is matched: capitals without accents, and the misreadings of print that the
- * line model makes most (an N read as "IV", an A as "2": "IVAME", "L2SE M2ME").
- */
-const normal = (word: string) => withoutAccents(word).toUpperCase().replace(/IV/g, 'N').replace(/2/g, 'A');
+const capitals = (word: string) => withoutAccents(word).toUpperCase();
 
-/** Whether a reading (words joined by a space) is a label, a few letters misread; spaces may be lost. */
+/**
+ * Words in capitals as a label is matched: with the misreadings of print that the line model makes
+ * most undone (an N read as "IV", an A as "2": "IVAME", "L2SE M2ME"). A digit is never a name's,
+ * so a 2 turned back costs nothing; an "IV" turned back counts as a letter misread ("IVO", a name,
+ * is no misread "NOM").
+ */
+const asPrint = (text: string) => ({ text: text.replace(/IV/g, 'N').replace(/2/g, 'A'), edits: text.split('IV').length - 1 });
+
+/** Whether a reading (words in capitals joined by a space) is a label, a few letters misread; spaces may be lost. */
 function isLabel(reading: string, colon: boolean): boolean {
-  const joined = reading.replace(/ /g, '');
+  const print = asPrint(reading);
+  const joined = print.text.replace(/ /g, '');
   return LABELS.some((label) => {
-    const allowed = allowedEdits(label, colon);
-    return levenshtein(reading, label) <= allowed || levenshtein(joined, label.replace(/ /g, '')) <= allowed;
+    const allowed = allowedEdits(label, colon) - print.edits;
+    return levenshtein(print.text, label) <= allowed || levenshtein(joined, label.replace(/ /g, '')) <= allowed;
   });
 }
 
@@ -72,10 +77,9 @@ const isNameWord = (word: string) => /^\p{Lu}[\p{Lu}0-9'.-]*$/u.test(word);
 export function fieldLabel(words: readonly string[]): { words: number; chars: number } {
   const none = { words: 0, chars: 0 };
   if (words.length === 0) return none;
-  const bare = words.map((w) => normal(w).replace(/[.;,]+$/, ''));
-  const first = bare[0]!;
+  const upper = words.map((w) => capitals(w).replace(/[.;,]+$/, ''));
   // One word, no colon: a person's name read exactly stays ("TOM" is a name as well as a misread "NOM").
-  const aName = isPersonName(first) && !LABELS.includes(first);
+  const aName = isPersonName(upper[0]!) && !LABELS.includes(upper[0]!);
   // A colon read as a word of its own adds one.
   for (let k = Math.min(MAX_WORDS + 1, words.length - 1); k >= 1; k--) {
     // The colon may begin the name's first word (":TAYLOR").
@@ -86,28 +90,30 @@ export function fieldLabel(words: readonly string[]): { words: number; chars: nu
     const mark = /[:,.]/.test(end);
     const colon = end === ':';
     if (k === 1 && !mark && aName) continue;
-    const before = bare.slice(0, k).join(' ').replace(/\s*:$/, '').trim();
+    const before = upper.slice(0, k).join(' ').replace(/\s*:$/, '').trim();
     if (
       isLabel(before, colon) ||
       // Before a colon, letters in lower case are print too: a name in block capitals has none.
       (colon && /\p{Ll}/u.test(words.slice(0, k).join(''))) ||
       // Before a colon or what a colon was misread as, letters that make no word or name are misread print ("STJRITAIVII,").
-      (mark && before.replace(/[^A-Z]/g, '').length >= 4 && before.split(' ').every((w) => !capitalsLexicon().has(w) && !isPersonName(w)))
+      (mark &&
+        before.replace(/[^A-Z]/g, '').length >= 4 &&
+        upper.slice(0, k).every((w) => !capitalsLexicon().has(w.replace(/:$/, '')) && !isPersonName(w.replace(/:$/, ''))))
     )
       return { words: k, chars: markAfter };
   }
   // The label joined to the name: its letters (as read, misread print counting as above), then three more at least;
   // never a word of the list ("NAMESAKE").
-  const upper = withoutAccents(words[0]!).toUpperCase();
-  if (aName || capitalsLexicon().has(upper)) return none;
+  const first = capitals(words[0]!);
+  if (aName || capitalsLexicon().has(first)) return none;
   let best = { edits: Infinity, off: Infinity, cut: 0 };
   for (const label of LABELS) {
     if (label.includes(' ') || label.length < 4) continue;
-    for (let cut = label.length - 1; cut <= label.length + 2 && cut <= upper.length - 3; cut++) {
-      const head = normal(upper.slice(0, cut));
-      const edits = levenshtein(head, label);
-      const off = Math.abs(head.length - label.length);
-      if (edits <= allowedEdits(label, false) && isNameWord(upper.slice(cut)) && (edits < best.edits || (edits === best.edits && off < best.off)))
+    for (let cut = label.length - 1; cut <= label.length + 2 && cut <= first.length - 3; cut++) {
+      const head = asPrint(first.slice(0, cut));
+      const edits = levenshtein(head.text, label) + head.edits;
+      const off = Math.abs(head.text.length - label.length);
+      if (edits <= allowedEdits(label, false) && isNameWord(first.slice(cut)) && (edits < best.edits || (edits === best.edits && off < best.off)))
         best = { edits, off, cut };
     }
   }

@@ -43,7 +43,20 @@ describe('field labels read into a name', () => {
   }
 
   it('are never taken from names, words, or what is no name', () => {
-    const whole = ['TOM MARTIN', 'NOE MARTIN', 'JEAN MARTIN', 'NAMESAKE', 'MARIE', 'NOM', 'NAME:', 'Total : 42', 'NOTE: CALL ANNE', 'J. MARTIN', 'hello world'];
+    const whole = [
+      'TOM MARTIN',
+      'NOE MARTIN',
+      'IVO MARTIN',
+      'JEAN MARTIN',
+      'NAMESAKE',
+      'MARIE',
+      'NOM',
+      'NAME:',
+      'Total : 42',
+      'NOTE: CALL ANNE',
+      'J. MARTIN',
+      'hello world',
+    ];
     expect(whole.map(withoutLabel)).toEqual(whole);
   });
 });
